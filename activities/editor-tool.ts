@@ -1,0 +1,125 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Input of Anthropic's text editor tool (text_editor_20250728, name str_replace_based_edit_tool). */
+export interface EditorInput {
+  command?: string;
+  path?: string;
+  view_range?: [number, number];
+  old_str?: string;
+  new_str?: string;
+  file_text?: string;
+  insert_line?: number;
+  insert_text?: string;
+}
+
+export interface ToolOutcome {
+  content: string;
+  isError: boolean;
+}
+
+const MAX_VIEW_CHARS = 40_000;
+
+/**
+ * The text editor tool, confined to one worktree: paths that leave it (.., absolute paths elsewhere,
+ * symlinks out) or enter .git are refused with an error the model can read. Records every file it changed.
+ */
+export class WorktreeEditor {
+  readonly edited = new Set<string>();
+  private readonly realRoot: string;
+
+  constructor(private readonly root: string) {
+    this.realRoot = fs.realpathSync(root);
+  }
+
+  /** Repo-relative path for a model-supplied path, or an error message. */
+  resolve(p: unknown): { rel: string; abs: string } | { error: string } {
+    if (typeof p !== 'string' || !p.trim()) return { error: 'path is required' };
+    let candidate = p.trim();
+    if (path.isAbsolute(candidate)) {
+      const inside = [this.root, this.realRoot].find((r) => candidate === r || candidate.startsWith(r + path.sep));
+      if (!inside) return { error: `${p} is outside the repository; use a path relative to the repository root` };
+      candidate = path.relative(inside, candidate) || '.';
+    }
+    const abs = path.resolve(this.realRoot, candidate);
+    const rel = path.relative(this.realRoot, abs);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) return { error: `${p} is outside the repository` };
+    if (rel === '.git' || rel.startsWith('.git' + path.sep)) return { error: `${p} is inside .git, which is off limits` };
+    // Follow symlinks on the existing part of the path: they must not lead out.
+    let existing = abs;
+    while (!fs.existsSync(existing) && existing !== this.realRoot) existing = path.dirname(existing);
+    const real = fs.realpathSync(existing);
+    if (real !== this.realRoot && !real.startsWith(this.realRoot + path.sep)) {
+      return { error: `${p} leads outside the repository through a symlink` };
+    }
+    return { rel: rel || '.', abs };
+  }
+
+  run(input: EditorInput): ToolOutcome {
+    try {
+      return this.dispatch(input);
+    } catch (err) {
+      return { content: `Error: ${(err as Error).message}`, isError: true };
+    }
+  }
+
+  private dispatch(input: EditorInput): ToolOutcome {
+    const where = this.resolve(input.path);
+    if ('error' in where) return { content: `Error: ${where.error}`, isError: true };
+    const { rel, abs } = where;
+    switch (input.command) {
+      case 'view':
+        return this.view(rel, abs, input.view_range);
+      case 'create': {
+        if (typeof input.file_text !== 'string') return { content: 'Error: create needs file_text', isError: true };
+        fs.mkdirSync(path.dirname(abs), { recursive: true });
+        fs.writeFileSync(abs, input.file_text);
+        this.edited.add(rel);
+        return { content: `File created successfully at: ${rel}`, isError: false };
+      }
+      case 'str_replace': {
+        if (!fs.existsSync(abs)) return { content: `Error: ${rel} does not exist`, isError: true };
+        if (typeof input.old_str !== 'string' || !input.old_str) return { content: 'Error: str_replace needs old_str', isError: true };
+        const text = fs.readFileSync(abs, 'utf8');
+        const count = text.split(input.old_str).length - 1;
+        if (count === 0) return { content: `Error: No match found for replacement text in ${rel}. Check whitespace and indentation, or view the file first.`, isError: true };
+        if (count > 1) return { content: `Error: Found ${count} matches for replacement text in ${rel}. Include more surrounding lines so the match is unique.`, isError: true };
+        fs.writeFileSync(abs, text.replace(input.old_str, () => input.new_str ?? ''));
+        this.edited.add(rel);
+        return { content: `Successfully replaced text at exactly one location in ${rel}.`, isError: false };
+      }
+      case 'insert': {
+        if (!fs.existsSync(abs)) return { content: `Error: ${rel} does not exist`, isError: true };
+        const insertText = input.insert_text ?? input.new_str;
+        if (typeof insertText !== 'string') return { content: 'Error: insert needs insert_text', isError: true };
+        const lines = fs.readFileSync(abs, 'utf8').split('\n');
+        const at = Number(input.insert_line);
+        if (!Number.isInteger(at) || at < 0 || at > lines.length) {
+          return { content: `Error: insert_line must be between 0 and ${lines.length}`, isError: true };
+        }
+        lines.splice(at, 0, ...insertText.replace(/\n$/, '').split('\n'));
+        fs.writeFileSync(abs, lines.join('\n'));
+        this.edited.add(rel);
+        return { content: `Text inserted after line ${at} of ${rel}.`, isError: false };
+      }
+      default:
+        return { content: `Error: unknown command ${String(input.command)}; use view, create, str_replace or insert`, isError: true };
+    }
+  }
+
+  private view(rel: string, abs: string, range?: [number, number]): ToolOutcome {
+    if (!fs.existsSync(abs)) return { content: `Error: ${rel} does not exist`, isError: true };
+    if (fs.statSync(abs).isDirectory()) {
+      const entries = fs
+        .readdirSync(abs, { withFileTypes: true })
+        .filter((e) => e.name !== '.git' && e.name !== 'node_modules')
+        .map((e) => (e.isDirectory() ? `${e.name}/` : e.name))
+        .sort();
+      return { content: entries.join('\n'), isError: false };
+    }
+    const lines = fs.readFileSync(abs, 'utf8').split('\n');
+    const [from, to] = range ? [Math.max(1, range[0]), range[1] === -1 ? lines.length : range[1]] : [1, lines.length];
+    const shown = lines.slice(from - 1, to).map((l, i) => `${String(from + i).padStart(6)}\t${l}`).join('\n');
+    return { content: shown.length > MAX_VIEW_CHARS ? shown.slice(0, MAX_VIEW_CHARS) + '\n… (truncated; use view_range)' : shown, isError: false };
+  }
+}

@@ -1,0 +1,107 @@
+// Inputs and results of activities. Workflows import these as types only.
+import type { Plan } from '../planner/types';
+import type { TokenUsage } from './agent-loop';
+
+export type { TokenUsage };
+
+export interface RunSettings {
+  runId: string;
+  /** Absolute path of the user's repository on the worker's machine. */
+  repoPath: string;
+  model: string;
+  maxParallel: number;
+  /** Agent attempts per task (the failing test output is fed back between attempts). */
+  attempts: number;
+  maxTurns: number;
+  /** Overrides the detected test command. */
+  testCommand?: string;
+  /** Run after the last phase on the final run branch. */
+  e2eCommand?: string;
+  sequentialRisk: 'low' | 'medium' | 'high' | 'none';
+}
+
+export interface PreparedRun {
+  baseSha: string;
+  branch: string;
+  runDir: string;
+  testCommand: string;
+}
+
+export interface TestEvidence {
+  command: string;
+  passed: boolean;
+  exitCode: number;
+  failingTests: string[];
+  tail: string;
+  logPath: string;
+  durationMs: number;
+}
+
+export interface PlannedRun {
+  plan: Plan;
+  planPath: string;
+  planJsonPath: string;
+}
+
+export interface TaskRef {
+  runId: string;
+  repoPath: string;
+  taskId: string;
+}
+
+export interface AgentOutcome {
+  ok: boolean;
+  summary: string;
+  edited: string[];
+  turns: number;
+  usage: TokenUsage;
+  transcriptPath: string;
+  /** Set when ok is false. */
+  reason?: string;
+}
+
+export type TaskStatus = 'pending' | 'running' | 'committed' | 'skipped' | 'failed';
+
+export interface TaskState {
+  id: string;
+  title: string;
+  status: TaskStatus;
+  phase: number | null;
+  batch: string | null;
+  attempts: number;
+  commit?: string;
+  reason?: string;
+  failingTests?: string[];
+  usage?: TokenUsage;
+}
+
+export interface BatchState {
+  id: string;
+  phase: number;
+  label: string;
+  mode: 'parallel' | 'sequential';
+  taskIds: string[];
+  state: 'pending' | 'running' | 'done';
+  suite?: TestEvidence;
+}
+
+export type RunStatusName = 'starting' | 'planning' | 'running' | 'completed' | 'failed';
+
+export interface RunReport {
+  runId: string;
+  status: RunStatusName;
+  repoPath: string;
+  branch: string | null;
+  baseSha: string | null;
+  model: string;
+  planPath: string | null;
+  reason?: string;
+  startedAt: string;
+  finishedAt?: string;
+  baseline?: TestEvidence;
+  final?: TestEvidence;
+  e2e?: TestEvidence;
+  batches: BatchState[];
+  tasks: TaskState[];
+  usage: TokenUsage;
+}

@@ -1,0 +1,65 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { SimpleGit } from 'simple-git';
+import { gitAt } from './git';
+
+async function exists(p: string): Promise<boolean> {
+  return fs.stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Makes the worktree's dependencies available without a reinstall: link the source repo's node_modules. */
+async function linkDependencies(repoPath: string, worktree: string): Promise<void> {
+  const source = path.join(repoPath, 'node_modules');
+  const target = path.join(worktree, 'node_modules');
+  if ((await exists(source)) && !(await exists(target))) {
+    await fs.symlink(await fs.realpath(source), target, 'dir');
+  }
+}
+
+/**
+ * A detached worktree of `repoPath` at `sha`, outside the repository. Idempotent: an existing one
+ * (from an earlier attempt or a crashed worker) is reset to `sha` and cleaned, so no edit is applied twice.
+ */
+export async function freshWorktree(repoPath: string, worktree: string, sha: string): Promise<SimpleGit> {
+  const repo = await gitAt(repoPath);
+  if (await exists(path.join(worktree, '.git'))) {
+    const wt = await gitAt(worktree);
+    await wt.raw(['reset', '--hard', sha]);
+    await wt.raw(['clean', '-fd', '-e', 'node_modules']);
+    await linkDependencies(repoPath, worktree);
+    return wt;
+  }
+  await fs.rm(worktree, { recursive: true, force: true });
+  await repo.raw(['worktree', 'prune']);
+  await fs.mkdir(path.dirname(worktree), { recursive: true });
+  await repo.raw(['worktree', 'add', '--detach', worktree, sha]);
+  await linkDependencies(repoPath, worktree);
+  return gitAt(worktree);
+}
+
+/** A worktree with `branch` checked out (the run branch), created if missing and reset to the branch tip. */
+export async function branchWorktree(repoPath: string, worktree: string, branch: string): Promise<SimpleGit> {
+  const repo = await gitAt(repoPath);
+  if (!(await exists(path.join(worktree, '.git')))) {
+    await fs.rm(worktree, { recursive: true, force: true });
+    await repo.raw(['worktree', 'prune']);
+    await fs.mkdir(path.dirname(worktree), { recursive: true });
+    await repo.raw(['worktree', 'add', worktree, branch]);
+  }
+  const wt = await gitAt(worktree);
+  await wt.raw(['cherry-pick', '--abort']).catch(() => undefined);
+  await wt.raw(['reset', '--hard', 'HEAD']);
+  await wt.raw(['clean', '-fd', '-e', 'node_modules']);
+  await linkDependencies(repoPath, worktree);
+  return wt;
+}
+
+export async function removeWorktree(repoPath: string, worktree: string): Promise<void> {
+  const repo = await gitAt(repoPath);
+  await repo.raw(['worktree', 'remove', '--force', worktree]).catch(() => undefined);
+  await fs.rm(worktree, { recursive: true, force: true });
+  await repo.raw(['worktree', 'prune']);
+}

@@ -1,0 +1,62 @@
+import { parseArgs, UsageError } from './args';
+import { demoCommand } from './commands/demo';
+import { devCommand } from './commands/dev';
+import { planCommand } from './commands/plan';
+import { runCommand } from './commands/run';
+import { statusCommand } from './commands/status';
+import { workerCommand } from './commands/worker';
+
+const HELP = `flotilla: execute a repository's tasks/ backlog with parallel Haiku agents on Temporal, without breaking its tests.
+
+Usage:
+  flotilla demo [--dir DIR] [--port N] [--ui-port N]    the whole job on a demo repository, offline
+  flotilla plan --repo DIR [--out FILE] [--json]       write the execution plan (markdown or JSON)
+  flotilla run --repo DIR [--wait] [--max-parallel N]  start a run (needs a server and a worker)
+  flotilla status RUN_ID [--json]                      live state of a run
+  flotilla worker [--max-parallel N]                   run a worker
+  flotilla dev [--port N] [--ui-port N] [--no-worker]  local dev server + Web UI + worker, in the foreground
+
+Run options: --model M (default claude-haiku-4-5, or FLOTILLA_MODEL), --attempts N (2), --max-turns N (30),
+  --test-cmd CMD, --e2e-cmd CMD, --sequential-risk high|medium|low|none, --run-id ID.
+Environment: ANTHROPIC_API_KEY (real model; without it the stand-in model is used), ANTHROPIC_BASE_URL,
+  TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_CLI_PATH.`;
+
+const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>, out: (s: string) => void) => Promise<number>> = {
+  demo: demoCommand,
+  plan: planCommand,
+  run: runCommand,
+  status: statusCommand,
+  worker: workerCommand,
+  dev: devCommand,
+};
+
+const BOOLEAN_FLAGS = ['json', 'wait', 'no-worker', 'help'];
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    console.log(HELP);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`flotilla: unknown command "${name}".\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    return await command(parseArgs(rest, BOOLEAN_FLAGS), (s) => console.log(s));
+  } catch (err) {
+    console.error(`flotilla ${name}: ${(err as Error).message}`);
+    return err instanceof UsageError ? 2 : 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

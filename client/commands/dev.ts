@@ -1,0 +1,18 @@
+import { intFlag, ParsedArgs } from '../args';
+import { startLocalStack } from '../local-stack';
+
+/** `flotilla dev`: the local Temporal dev server (Web UI on 8233), the stand-in model and a worker, in the foreground. */
+export async function devCommand(args: ParsedArgs, out: (s: string) => void): Promise<number> {
+  const port = intFlag(args, 'port', 7233);
+  const stack = await startLocalStack({ port, uiPort: intFlag(args, 'ui-port', port + 1000), worker: args.flags['no-worker'] !== true, log: out });
+  out(`Ready. Start a run in another terminal: npx flotilla run --repo <your repo> --wait${port !== 7233 ? ` (with TEMPORAL_ADDRESS=${stack.address})` : ''}`);
+  if (stack.uiUrl) out(`Web UI: ${stack.uiUrl}`);
+  out('Press Ctrl-C to stop.');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  out('Stopping…');
+  await stack.stop();
+  return 0;
+}

@@ -1,0 +1,39 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { detectTestCommand } from '../../activities/detect-test-command';
+import { buildPlan, parseTaskFiles, renderPlanMarkdown } from '../../planner';
+import { intFlag, ParsedArgs, stringFlag, UsageError } from '../args';
+import { runSettingsFrom } from '../run-settings';
+
+/** `flotilla plan --repo DIR [--out FILE] [--json]`: plans the task files in the repository's tasks/ folder. */
+export async function planCommand(args: ParsedArgs, out: (s: string) => void): Promise<number> {
+  const repo = path.resolve(stringFlag(args, 'repo') ?? '.');
+  const tasksDir = path.join(repo, 'tasks');
+  if (!fs.existsSync(tasksDir)) throw new UsageError(`${tasksDir} does not exist: put the task files (TASK-0001.md …) in a tasks/ folder, or pass --repo.`);
+  const files = fs
+    .readdirSync(tasksDir)
+    .filter((f) => f.endsWith('.md') && !/^readme/i.test(f))
+    .map((f) => ({ path: `tasks/${f}`, text: fs.readFileSync(path.join(tasksDir, f), 'utf8') }));
+  const settings = runSettingsFrom(args, repo);
+  const { tasks, problems } = parseTaskFiles(files);
+  const plan = buildPlan(tasks, problems, {
+    repoName: path.basename(repo),
+    testCommand: settings.testCommand ?? detectTestCommand(repo) ?? 'npm test',
+    sequentialRisk: settings.sequentialRisk,
+    maxParallel: intFlag(args, 'max-parallel', 4),
+  });
+  for (const p of plan.skipped) process.stderr.write(`warning: ${p.file}: ${p.reason} (skipped)\n`);
+  const asJson = args.flags.json === true;
+  const text = asJson ? JSON.stringify(plan, null, 2) + '\n' : renderPlanMarkdown(plan, { model: settings.model });
+  const target = stringFlag(args, 'out');
+  if (target) {
+    fs.mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
+    fs.writeFileSync(target, text);
+    const n = Object.keys(plan.tasks).length;
+    const batches = plan.phases.reduce((k, p) => k + p.batches.length, 0);
+    out(`Planned ${n} tasks in ${plan.phases.length} phases and ${batches} batches (${plan.skipped.length} skipped): ${path.resolve(target)}`);
+  } else {
+    out(text.trimEnd());
+  }
+  return 0;
+}

@@ -1,0 +1,41 @@
+import { Client, Connection } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+
+export interface TemporalSettings {
+  address: string;
+  namespace: string;
+}
+
+/** Connection settings from @temporalio/envconfig (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, profiles), with an optional override. */
+export function temporalSettings(overrideAddress?: string): TemporalSettings & { connectionOptions: ReturnType<typeof loadClientConnectConfig>['connectionOptions'] } {
+  const config = loadClientConnectConfig();
+  const address = overrideAddress ?? config.connectionOptions.address ?? 'localhost:7233';
+  return { address, namespace: config.namespace ?? 'default', connectionOptions: { ...config.connectionOptions, address } };
+}
+
+/** A client, or an error that says how to start a server. */
+export async function connectClient(overrideAddress?: string): Promise<{ client: Client; connection: Connection; settings: TemporalSettings }> {
+  const s = temporalSettings(overrideAddress);
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ ...s.connectionOptions, connectTimeout: '5 seconds' });
+  } catch (err) {
+    throw new Error(
+      `Cannot reach the Temporal server at ${s.address} (${(err as Error).message.split('\n')[0]}).\n` +
+        `Start one with \`npx flotilla dev\` (local dev server, Web UI and worker), or point TEMPORAL_ADDRESS at your cluster.`,
+    );
+  }
+  return { client: new Client({ connection, namespace: s.namespace }), connection, settings: { address: s.address, namespace: s.namespace } };
+}
+
+export function webUiUrl(uiBase: string | null, namespace: string, workflowId: string): string | null {
+  if (!uiBase) return null;
+  return `${uiBase}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+/** The Web UI of a local dev server (its gRPC port + 1000), FLOTILLA_UI_URL, or null for a remote cluster. */
+export function uiBaseFor(address: string): string | null {
+  if (process.env.FLOTILLA_UI_URL) return process.env.FLOTILLA_UI_URL;
+  const m = /^(localhost|127\.0\.0\.1|\[::1\]):(\d+)$/.exec(address);
+  return m ? `http://localhost:${Number(m[2]) + 1000}` : null;
+}

@@ -1,0 +1,80 @@
+import { Client, WorkflowFailedError } from '@temporalio/client';
+import type { BatchState, RunReport } from '../activities/types';
+import { statusQuery } from '../workflows/run-messages';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function batchLine(b: BatchState, report: RunReport): string {
+  const mine = report.tasks.filter((t) => t.batch === b.id);
+  const count = (s: string) => mine.filter((t) => t.status === s).length;
+  const done = report.tasks.filter((t) => t.batch && !['pending', 'running'].includes(t.status)).length;
+  const planned = report.tasks.filter((t) => t.batch).length;
+  const parts = [`${count('committed')} committed`];
+  if (count('skipped')) parts.push(`${count('skipped')} skipped`);
+  if (count('failed')) parts.push(`${count('failed')} failed`);
+  const suite = b.suite ? `, suite ${b.suite.passed ? 'green' : 'red'}` : '';
+  return `  batch ${b.id.padEnd(4)} ${b.mode.padEnd(10)} ${parts.join(', ')}${suite}  [${done}/${planned} tasks done]  ${b.label}`;
+}
+
+/**
+ * Prints a line per batch as the run goes (polling the run's status query), then returns the final
+ * report, whether the run completed or failed.
+ */
+export async function followRun(client: Client, workflowId: string, out: (line: string) => void, pollMs = 1000): Promise<RunReport> {
+  const handle = client.workflow.getHandle(workflowId);
+  const printed = new Set<string>();
+  let lastStatus = '';
+  let finished = false;
+  const result = handle.result().then(
+    (r: RunReport) => r,
+    (err: unknown) => {
+      if (err instanceof WorkflowFailedError) return null;
+      throw err;
+    },
+  );
+  result.finally(() => (finished = true)).catch(() => undefined);
+  const poll = async () => {
+    let report: RunReport;
+    try {
+      report = await handle.query(statusQuery);
+    } catch {
+      return; // not answered yet (no worker, or the workflow is between tasks)
+    }
+    if (report.status !== lastStatus) {
+      lastStatus = report.status;
+      if (report.planPath && report.status === 'running') out(`Plan: ${report.planPath}`);
+      if (report.status === 'running') {
+        const n = report.tasks.filter((t) => t.batch).length;
+        out(`Baseline suite green. Executing ${n} tasks in ${report.batches.length} batches…`);
+      }
+    }
+    for (const b of report.batches) {
+      if (b.state === 'done' && !printed.has(b.id)) {
+        printed.add(b.id);
+        out(batchLine(b, report));
+      }
+    }
+  };
+  while (!finished) {
+    await poll();
+    await Promise.race([sleep(pollMs), result]);
+  }
+  await poll();
+  const final = await result;
+  if (final) return final;
+  return handle.query(statusQuery);
+}
+
+export function summaryLines(report: RunReport): string[] {
+  const lines: string[] = [];
+  const committed = report.tasks.filter((t) => t.status === 'committed');
+  const notDone = report.tasks.filter((t) => t.status === 'skipped' || t.status === 'failed');
+  lines.push(`Run ${report.runId}: ${report.status}${report.reason ? ` (${report.reason})` : ''}`);
+  lines.push(`  ${committed.length} task(s) committed on ${report.branch ?? '(no branch)'}, ${notDone.length} skipped or failed`);
+  for (const t of notDone) lines.push(`  - ${t.id} ${t.status}: ${t.reason ?? 'no reason recorded'}`);
+  if (report.final) lines.push(`  Final suite on the run branch: ${report.final.passed ? 'passed' : 'FAILED'} (${report.final.command})`);
+  const u = report.usage;
+  lines.push(`  Tokens: ${u.inputTokens} in, ${u.outputTokens} out, ${u.cacheReadTokens} cache read, ${u.cacheWriteTokens} cache write`);
+  lines.push(`  Report: ${report.repoPath}/.flotilla/runs/${report.runId}/report.json`);
+  return lines;
+}

@@ -1,0 +1,71 @@
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import * as path from 'node:path';
+import { projectRoot } from '../dev/temporal-cli';
+import { DevServer, startDevServer } from '../dev/temporal-server';
+import { resolveModelAccess } from '../worker/model-access';
+import { createFlotillaWorker } from '../worker/worker';
+import { temporalSettings } from './connection';
+
+export interface LocalStack {
+  address: string;
+  namespace: string;
+  uiUrl: string | null;
+  worker: Worker | null;
+  /** Resolves when the worker stops. */
+  workerDone: Promise<void>;
+  stop(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+/**
+ * The embedded default: a Temporal dev server (unless TEMPORAL_ADDRESS points elsewhere or a server
+ * already listens on the port), the stand-in model when no API key is set, and a worker.
+ */
+export async function startLocalStack(o: { port?: number; uiPort?: number; worker: boolean; maxParallel?: number; log: (s: string) => void }): Promise<LocalStack> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger((process.env.FLOTILLA_LOG_LEVEL as 'WARN') ?? 'WARN') });
+    runtimeInstalled = true;
+  }
+  const external = !!process.env.TEMPORAL_ADDRESS && o.port === undefined;
+  let server: DevServer | null = null;
+  let address: string;
+  let uiUrl: string | null = null;
+  if (external) {
+    address = temporalSettings().address;
+    o.log(`Using the Temporal server at ${address} (TEMPORAL_ADDRESS)`);
+  } else {
+    const port = o.port ?? 7233;
+    server = await startDevServer({ port, uiPort: o.uiPort, dbFile: path.join(projectRoot(), '.flotilla', 'temporal.db'), log: o.log });
+    if (!server.process) o.log(`Using the Temporal server already running on ${server.address}`);
+    address = server.address;
+    uiUrl = server.uiUrl;
+  }
+  const namespace = temporalSettings(address).namespace;
+  let worker: Worker | null = null;
+  let workerDone: Promise<void> = Promise.resolve();
+  let connection: NativeConnection | null = null;
+  let closeModel = async () => undefined as void;
+  if (o.worker) {
+    const model = await resolveModelAccess(o.log);
+    if (model.standIn) closeModel = model.standIn.close;
+    connection = await NativeConnection.connect({ address });
+    worker = await createFlotillaWorker({ connection, namespace, modelAccess: model.access, maxConcurrentActivities: Math.max(4, (o.maxParallel ?? 4) + 2) });
+    workerDone = worker.run();
+    o.log(`Worker polling task queue "${worker.options.taskQueue}" in namespace "${namespace}"`);
+  }
+  return {
+    address,
+    namespace,
+    uiUrl,
+    worker,
+    workerDone,
+    async stop() {
+      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+      await workerDone.catch(() => undefined);
+      await connection?.close();
+      await closeModel();
+      await server?.stop();
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { RunSettings } from '../activities/types';
+import { intFlag, ParsedArgs, stringFlag, UsageError } from './args';
+
+export const DEFAULT_MODEL = 'claude-haiku-4-5';
+
+export function newRunId(now = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
+  return `${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+const RISK_LEVELS = ['low', 'medium', 'high', 'none'] as const;
+
+/** Run settings from command-line flags. No secret goes in here: it becomes workflow input. */
+export function runSettingsFrom(args: ParsedArgs, repo: string): RunSettings {
+  const seq = stringFlag(args, 'sequential-risk') ?? 'high';
+  if (!(RISK_LEVELS as readonly string[]).includes(seq)) throw new UsageError(`--sequential-risk must be one of ${RISK_LEVELS.join(', ')}`);
+  const runId = stringFlag(args, 'run-id') ?? newRunId();
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) throw new UsageError(`--run-id may only use letters, digits, ".", "_" and "-"`);
+  const testCommand = stringFlag(args, 'test-cmd');
+  const e2eCommand = stringFlag(args, 'e2e-cmd');
+  return {
+    runId,
+    repoPath: path.resolve(repo),
+    model: stringFlag(args, 'model') ?? process.env.FLOTILLA_MODEL ?? DEFAULT_MODEL,
+    maxParallel: intFlag(args, 'max-parallel', 4),
+    attempts: intFlag(args, 'attempts', 2),
+    maxTurns: intFlag(args, 'max-turns', 30),
+    sequentialRisk: seq as RunSettings['sequentialRisk'],
+    ...(testCommand ? { testCommand } : {}),
+    ...(e2eCommand ? { e2eCommand } : {}),
+  };
+}

@@ -1,0 +1,91 @@
+import { spawn, ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { temporalCliPath } from './temporal-cli';
+
+export interface DevServer {
+  address: string;
+  uiUrl: string | null;
+  /** null when an already running server was reused. */
+  process: ChildProcess | null;
+  stop(): Promise<void>;
+}
+
+export function portOpen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.setTimeout(1000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts `temporal server start-dev` (SQLite at `dbFile` so runs survive a restart; Web UI unless headless)
+ * and waits until its gRPC port answers. Reuses a server already listening on the port.
+ */
+export async function startDevServer(opts: { port: number; uiPort?: number; dbFile?: string; headless?: boolean; log?: (line: string) => void; }): Promise<DevServer> {
+  const host = '127.0.0.1';
+  const address = `${host}:${opts.port}`;
+  const uiPort = opts.uiPort ?? opts.port + 1000;
+  const uiUrl = opts.headless ? null : `http://localhost:${uiPort}`;
+  if (await portOpen(host, opts.port)) {
+    return { address, uiUrl, process: null, stop: async () => undefined };
+  }
+  const args = ['server', 'start-dev', '--ip', host, '--port', String(opts.port), '--log-level', 'error'];
+  if (opts.dbFile) {
+    fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
+    args.push('--db-filename', opts.dbFile);
+  }
+  if (opts.headless) args.push('--headless');
+  else args.push('--ui-port', String(uiPort), '--ui-disable-news-fetch');
+  const child = spawn(temporalCliPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  let exited: number | null = null;
+  child.on('exit', (code) => (exited = code ?? -1));
+  const deadline = Date.now() + 60_000;
+  while (!(await portOpen(host, opts.port))) {
+    if (exited !== null) throw new Error(`temporal server start-dev exited with code ${exited}:\n${output.slice(-2000)}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`temporal server start-dev did not open ${address} within 60 s:\n${output.slice(-2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  opts.log?.(`Temporal dev server on ${address}${uiUrl ? `, Web UI ${uiUrl}` : ''}${opts.dbFile ? `, database ${opts.dbFile}` : ''}`);
+  return {
+    address,
+    uiUrl,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}

@@ -1,0 +1,181 @@
+import { batchLabel, batchLetter, phaseName } from './batch-names';
+import { checkDependencies } from './dependencies';
+import { estimateMinutes } from './estimate';
+import { moduleOf } from './paths';
+import { Batch, Conflict, Phase, Plan, PlanOptions, PlannedTask, RISKS, Task, TaskProblem } from './types';
+
+const RISK_RANK = { low: 0, medium: 1, high: 2 } as const;
+
+export function touchedFiles(task: Task): string[] {
+  return [...new Set([...task.files, ...task.changes.map((c) => c.path)])].sort();
+}
+
+function plannedTask(task: Task): PlannedTask {
+  const touches = touchedFiles(task);
+  const modules = touches.map(moduleOf);
+  return {
+    id: task.id,
+    title: task.title,
+    category: task.category,
+    risk: task.risk,
+    touches,
+    ...(task.tests ? { tests: task.tests } : {}),
+    dependsOn: task.dependsOn,
+    sourcePath: task.sourcePath,
+    module: modules.length ? mostCommon(modules) : '(unknown)',
+    estimateMinutes: estimateMinutes(task, touches),
+  };
+}
+
+function mostCommon(xs: string[]): string {
+  const counts = new Map<string, number>();
+  for (const x of xs) counts.set(x, (counts.get(x) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0][0];
+}
+
+/** Longest chain of dependencies below each task (0 for a task with none). Tasks must be acyclic. */
+function dependencyDepth(tasks: PlannedTask[]): Map<string, number> {
+  const byId = new Map(tasks.map((t) => [t.id, t]));
+  const depth = new Map<string, number>();
+  const visit = (root: string) => {
+    const stack: string[] = [root];
+    while (stack.length) {
+      const id = stack[stack.length - 1];
+      const pending = byId.get(id)!.dependsOn.filter((d) => !depth.has(d));
+      if (pending.length) {
+        stack.push(...pending);
+        continue;
+      }
+      stack.pop();
+      if (!depth.has(id)) depth.set(id, Math.max(-1, ...byId.get(id)!.dependsOn.map((d) => depth.get(d)!)) + 1);
+    }
+  };
+  for (const t of tasks) visit(t.id);
+  return depth;
+}
+
+/** Phase per task: its risk's phase, pushed later by any dependency in a later phase. */
+function phaseIndex(tasks: PlannedTask[], depth: Map<string, number>): Map<string, number> {
+  const byId = new Map(tasks.map((t) => [t.id, t]));
+  const phase = new Map<string, number>();
+  for (const t of [...tasks].sort((a, b) => depth.get(a.id)! - depth.get(b.id)!)) {
+    phase.set(t.id, Math.max(RISK_RANK[t.risk], ...t.dependsOn.map((d) => phase.get(d) ?? RISK_RANK[byId.get(d)!.risk])));
+  }
+  return phase;
+}
+
+/**
+ * Splits one phase's tasks into batches: no two tasks in a batch share a file; a task comes after
+ * every dependency; a task that names no file runs alone. Most-constrained tasks are placed first.
+ */
+function colourPhase(tasks: PlannedTask[], depth: Map<string, number>, sequential: boolean): PlannedTask[][] {
+  const inPhase = new Set(tasks.map((t) => t.id));
+  const degree = new Map<string, number>();
+  const users = new Map<string, number>();
+  for (const t of tasks) for (const f of t.touches) users.set(f, (users.get(f) ?? 0) + 1);
+  for (const t of tasks) degree.set(t.id, t.touches.reduce((n, f) => n + users.get(f)! - 1, 0));
+  const order = [...tasks].sort(
+    (a, b) =>
+      depth.get(a.id)! - depth.get(b.id)! ||
+      degree.get(b.id)! - degree.get(a.id)! ||
+      a.category.localeCompare(b.category) ||
+      a.module.localeCompare(b.module) ||
+      a.id.localeCompare(b.id),
+  );
+  const batches: PlannedTask[][] = [];
+  const batchFiles: Set<string>[] = [];
+  const exclusive: boolean[] = [];
+  const batchOf = new Map<string, number>();
+  for (const t of order) {
+    const after = Math.max(-1, ...t.dependsOn.filter((d) => inPhase.has(d)).map((d) => batchOf.get(d)!)) + 1;
+    let chosen = -1;
+    const alone = sequential || t.touches.length === 0;
+    if (!alone) {
+      for (let b = after; b < batches.length; b++) {
+        if (exclusive[b]) continue;
+        if (t.touches.some((f) => batchFiles[b].has(f))) continue;
+        chosen = b;
+        break;
+      }
+    }
+    if (chosen < 0) {
+      chosen = batches.length;
+      batches.push([]);
+      batchFiles.push(new Set());
+      exclusive.push(alone);
+    }
+    batches[chosen].push(t);
+    for (const f of t.touches) batchFiles[chosen].add(f);
+    batchOf.set(t.id, chosen);
+  }
+  return batches;
+}
+
+function conflictsOf(tasks: PlannedTask[]): Conflict[] {
+  const byFile = new Map<string, string[]>();
+  for (const t of tasks) for (const f of t.touches) byFile.set(f, [...(byFile.get(f) ?? []), t.id]);
+  return [...byFile.entries()]
+    .filter(([, ids]) => ids.length > 1)
+    .map(([file, ids]) => ({ file, tasks: ids.sort() }))
+    .sort((a, b) => a.file.localeCompare(b.file));
+}
+
+function batchMinutes(batch: Batch, tasks: Record<string, PlannedTask>, maxParallel: number): number {
+  const mins = batch.taskIds.map((id) => tasks[id].estimateMinutes);
+  if (batch.mode === 'sequential') return mins.reduce((a, b) => a + b, 0);
+  return Math.ceil(mins.length / Math.max(1, maxParallel)) * Math.max(...mins);
+}
+
+export function phaseMinutes(phase: Phase, plan: Pick<Plan, 'tasks' | 'maxParallel'>): number {
+  return phase.batches.reduce((n, b) => n + batchMinutes(b, plan.tasks, plan.maxParallel), 0);
+}
+
+/** Pure: turns parsed tasks (and the files that could not be parsed) into phases of batches. */
+export function buildPlan(parsed: Task[], unparsable: TaskProblem[], options: PlanOptions): Plan {
+  const { ready, problems } = checkDependencies(parsed, unparsable);
+  const planned = ready.map(plannedTask);
+  const depth = dependencyDepth(planned);
+  const phaseOf = phaseIndex(planned, depth);
+  const seqFrom = options.sequentialRisk === 'none' ? 99 : RISK_RANK[options.sequentialRisk];
+  const tasks: Record<string, PlannedTask> = {};
+  for (const t of planned) tasks[t.id] = t;
+
+  const phases: Phase[] = [];
+  const seenRisk = new Set<string>();
+  for (let p = 0; p < RISKS.length; p++) {
+    const members = planned.filter((t) => phaseOf.get(t.id) === p);
+    if (!members.length) continue;
+    const risk = RISKS[p];
+    const number = phases.length + 1;
+    const groups = colourPhase(members, depth, p >= seqFrom);
+    phases.push({
+      number,
+      name: phaseName(risk, !seenRisk.has(risk)),
+      risk,
+      batches: groups.map((g, i) => ({
+        id: `${number}${batchLetter(i)}`,
+        phase: number,
+        mode: g.length > 1 ? 'parallel' : 'sequential',
+        label: batchLabel(
+          g.map((t) => t.category),
+          g.map((t) => t.module),
+        ),
+        taskIds: g.map((t) => t.id).sort(),
+      })),
+    });
+    seenRisk.add(risk);
+  }
+  const plan: Plan = {
+    version: 1,
+    repoName: options.repoName,
+    tasks,
+    phases,
+    skipped: [...unparsable, ...problems].sort((a, b) => a.file.localeCompare(b.file)),
+    conflicts: conflictsOf(planned),
+    testCommand: options.testCommand,
+    maxParallel: options.maxParallel,
+    totalEstimateMinutes: 0,
+  };
+  plan.totalEstimateMinutes = phases.reduce((n, p) => n + phaseMinutes(p, plan), 0);
+  return plan;
+}

@@ -1,0 +1,98 @@
+// Shapes shared by the planner, the workflows (as types only) and the CLI.
+
+export type Risk = 'low' | 'medium' | 'high';
+export const RISKS: readonly Risk[] = ['low', 'medium', 'high'];
+
+/** One SEARCH/REPLACE block from a task's "Change" section. Empty `search` creates a new file. */
+export interface ChangeBlock {
+  path: string;
+  search: string;
+  replace: string;
+}
+
+export interface Task {
+  id: string;
+  title: string;
+  category: string;
+  risk: Risk;
+  /** Files declared in front matter, repo-relative, normalised. */
+  files: string[];
+  /** Optional task-specific test command. */
+  tests?: string;
+  dependsOn: string[];
+  description: string;
+  changes: ChangeBlock[];
+  /** Repo-relative path of the task file, e.g. tasks/TASK-0007.md. */
+  sourcePath: string;
+}
+
+/** A task file that could not be used, with the reason. */
+export interface TaskProblem {
+  file: string;
+  id?: string;
+  reason: string;
+}
+
+export interface TaskFile {
+  path: string;
+  text: string;
+}
+
+export type BatchMode = 'parallel' | 'sequential';
+
+export interface PlannedTask {
+  id: string;
+  title: string;
+  category: string;
+  risk: Risk;
+  /** Every file the task is known to touch (declared plus Change block paths). */
+  touches: string[];
+  tests?: string;
+  dependsOn: string[];
+  sourcePath: string;
+  module: string;
+  estimateMinutes: number;
+}
+
+export interface Batch {
+  /** e.g. "1A" */
+  id: string;
+  phase: number;
+  mode: BatchMode;
+  label: string;
+  taskIds: string[];
+}
+
+export interface Phase {
+  number: number;
+  name: string;
+  risk: Risk;
+  batches: Batch[];
+}
+
+/** A file shared by several tasks: they can never run in the same parallel batch. */
+export interface Conflict {
+  file: string;
+  tasks: string[];
+}
+
+export interface Plan {
+  version: 1;
+  repoName: string;
+  tasks: Record<string, PlannedTask>;
+  phases: Phase[];
+  /** Task files that were not planned, with why. */
+  skipped: TaskProblem[];
+  conflicts: Conflict[];
+  testCommand: string;
+  maxParallel: number;
+  totalEstimateMinutes: number;
+}
+
+export interface PlanOptions {
+  repoName: string;
+  testCommand: string;
+  /** Risk level from which tasks run one at a time. */
+  sequentialRisk: Risk | 'none';
+  maxParallel: number;
+}

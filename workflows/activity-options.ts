@@ -1,0 +1,15 @@
+import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
+
+const retry: RetryPolicy = {
+  initialInterval: '2 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: 5,
+  nonRetryableErrorTypes: ['RepoError', 'AgentConfigError', 'TaskInputError'],
+};
+
+/** Git and file work: quick. */
+export const gitOptions: ActivityOptions = { startToCloseTimeout: '5 minutes', retry };
+
+/** Test suites and agents: long, heartbeating every few seconds so a dead worker is noticed within a minute. */
+export const longOptions: ActivityOptions = { startToCloseTimeout: '60 minutes', heartbeatTimeout: '1 minute', retry };

@@ -1,0 +1,114 @@
+import { condition, executeChild, getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { TaskState } from '../activities/types';
+import type { PlannedTask } from '../planner/types';
+import { gitOptions, longOptions } from './activity-options';
+import { batchUpdateSignal, taskUpdateSignal, TaskUpdate } from './run-messages';
+import { taskWorkflow } from './task';
+import type { BatchInput, GroupResult, TaskOutcome } from './types';
+
+const git = proxyActivities<Activities>(gitOptions);
+const long = proxyActivities<Activities>(longOptions);
+
+/**
+ * One batch: its tasks run as child workflows (all at once up to --max-parallel for a parallel batch,
+ * one after another otherwise), each passing change is put on the run branch one at a time, then the
+ * full suite runs on the branch. If the suite fails, the batch's changes are re-applied one by one and
+ * those that break it are dropped and recorded as skipped.
+ */
+export async function batchWorkflow({ ctx, batch, tasks, tip: startTip, blocked }: BatchInput): Promise<GroupResult> {
+  const root = getExternalWorkflowHandle(ctx.rootWorkflowId);
+  const report = async (u: TaskUpdate) => root.signal(taskUpdateSignal, u);
+  await root.signal(batchUpdateSignal, { id: batch.id, state: 'running' });
+
+  const results = new Map<string, TaskState>();
+  const ready: Array<{ task: PlannedTask; outcome: TaskOutcome }> = [];
+  let tip = startTip;
+  let fatal: string | undefined;
+  let integrating = false;
+
+  const finish = async (task: PlannedTask, state: Omit<TaskState, 'id' | 'title' | 'phase' | 'batch'>) => {
+    const full: TaskState = { id: task.id, title: task.title, phase: batch.phase, batch: batch.id, ...state };
+    results.set(task.id, full);
+    await report(full);
+  };
+
+  const runOne = async (task: PlannedTask) => {
+    const blocker = task.dependsOn.find((d) => blocked[d] || (results.has(d) && results.get(d)!.status !== 'committed'));
+    if (blocker) {
+      await finish(task, { status: 'skipped', attempts: 0, reason: `depends on ${blocker}, which did not commit (${blocked[blocker] ?? results.get(blocker)!.reason})` });
+      return;
+    }
+    if (fatal) {
+      await finish(task, { status: 'skipped', attempts: 0, reason: `not started: ${fatal}` });
+      return;
+    }
+    await report({ id: task.id, status: 'running' });
+    const baseSha = batch.mode === 'parallel' ? startTip : tip;
+    const outcome = await executeChild(taskWorkflow, {
+      workflowId: `${ctx.rootWorkflowId}/${task.id}`,
+      args: [{ ctx, task, baseSha }],
+      staticSummary: `${task.id}: ${task.title}`.slice(0, 200),
+    });
+    if (outcome.fatal) fatal = outcome.reason;
+    if (outcome.status !== 'ready') {
+      await finish(task, { status: outcome.status === 'failed' ? 'failed' : 'skipped', attempts: outcome.attempts, reason: outcome.reason, failingTests: outcome.failingTests, usage: outcome.usage });
+      return;
+    }
+    // Put the change on the run branch, one task at a time.
+    await condition(() => !integrating);
+    integrating = true;
+    try {
+      const r = await git.integrateCommit({ runId: ctx.runId, repoPath: ctx.repoPath, taskId: task.id, commit: outcome.commit! });
+      tip = r.tip;
+      if (r.ok) {
+        ready.push({ task, outcome });
+        await finish(task, { status: 'committed', commit: r.commit, attempts: outcome.attempts, usage: outcome.usage });
+      } else {
+        await finish(task, { status: 'skipped', reason: r.reason, attempts: outcome.attempts, usage: outcome.usage });
+      }
+    } finally {
+      integrating = false;
+    }
+  };
+
+  if (batch.mode === 'parallel') {
+    let running = 0;
+    await Promise.all(
+      tasks.map(async (task) => {
+        await condition(() => running < ctx.settings.maxParallel);
+        running++;
+        try {
+          await runOne(task);
+        } finally {
+          running--;
+        }
+      }),
+    );
+  } else {
+    for (const task of tasks) await runOne(task);
+  }
+
+  let suite = ready.length ? await long.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, label: `batch-${batch.id}` }) : undefined;
+  if (suite && !suite.passed) {
+    // Layer validation failed: rebuild the branch from the batch's start, keeping only changes that keep it green.
+    await git.resetRunBranch({ runId: ctx.runId, repoPath: ctx.repoPath, sha: startTip });
+    tip = startTip;
+    for (const { task, outcome } of ready) {
+      const r = await git.integrateCommit({ runId: ctx.runId, repoPath: ctx.repoPath, taskId: task.id, commit: outcome.commit! });
+      const check = await long.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, label: `batch-${batch.id}-with-${task.id}` });
+      if (r.ok && check.passed) {
+        tip = r.tip;
+        await finish(task, { status: 'committed', commit: r.commit, attempts: outcome.attempts, usage: outcome.usage });
+        suite = check;
+        continue;
+      }
+      await git.resetRunBranch({ runId: ctx.runId, repoPath: ctx.repoPath, sha: tip });
+      const names = check.failingTests.join('; ') || `exit code ${check.exitCode}`;
+      await finish(task, { status: 'skipped', attempts: outcome.attempts, usage: outcome.usage, reason: `rolled back: the full suite failed on the run branch with this change (${names})`, failingTests: check.failingTests });
+    }
+    suite = await long.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, label: `batch-${batch.id}-final` });
+  }
+  await root.signal(batchUpdateSignal, { id: batch.id, state: 'done', ...(suite ? { suite } : {}) });
+  return { tip, tasks: [...results.values()], ...(fatal ? { fatal } : {}) };
+}

@@ -1,0 +1,5 @@
+// Every workflow the worker registers (one per file).
+export { flotillaRun } from './run';
+export { phaseWorkflow } from './phase';
+export { batchWorkflow } from './batch';
+export { taskWorkflow } from './task';

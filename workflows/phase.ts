@@ -1,0 +1,25 @@
+import { executeChild } from '@temporalio/workflow';
+import type { TaskState } from '../activities/types';
+import { batchWorkflow } from './batch';
+import type { GroupResult, PhaseInput } from './types';
+
+/** One phase: its batches run one after another, each starting from the run branch the previous one left. */
+export async function phaseWorkflow({ ctx, phase, tasks, tip: startTip, blocked: blockedBefore }: PhaseInput): Promise<GroupResult> {
+  let tip = startTip;
+  const blocked = { ...blockedBefore };
+  const states: TaskState[] = [];
+  for (const batch of phase.batches) {
+    const r = await executeChild(batchWorkflow, {
+      workflowId: `${ctx.rootWorkflowId}/batch-${batch.id}`,
+      args: [{ ctx, batch, tasks: batch.taskIds.map((id) => tasks[id]), tip, blocked }],
+      staticSummary: `Batch ${batch.id} (${batch.mode}): ${batch.label}`.slice(0, 200),
+    });
+    tip = r.tip;
+    for (const t of r.tasks) {
+      states.push(t);
+      if (t.status !== 'committed') blocked[t.id] = t.reason ?? t.status;
+    }
+    if (r.fatal) return { tip, tasks: states, fatal: r.fatal };
+  }
+  return { tip, tasks: states };
+}

@@ -1,0 +1,58 @@
+import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { TokenUsage } from '../activities/types';
+import { gitOptions, longOptions } from './activity-options';
+import type { TaskInput, TaskOutcome } from './types';
+
+const git = proxyActivities<Activities>(gitOptions);
+const long = proxyActivities<Activities>(longOptions);
+
+function add(total: TokenUsage, u: TokenUsage): void {
+  total.inputTokens += u.inputTokens;
+  total.outputTokens += u.outputTokens;
+  total.cacheWriteTokens += u.cacheWriteTokens;
+  total.cacheReadTokens += u.cacheReadTokens;
+}
+
+/**
+ * One task: the agent edits a fresh worktree, the task's tests judge it, and a passing change is
+ * committed with the archive move. A failing one is retried with the test output as feedback, then
+ * rolled back (its worktree discarded) and skipped with the failing tests as the reason.
+ */
+export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<TaskOutcome> {
+  const ref = { runId: ctx.runId, repoPath: ctx.repoPath, taskId: task.id };
+  const usage: TokenUsage = { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 };
+  const command = task.tests ?? ctx.testCommand;
+  let feedback: string | undefined;
+  let outcome: TaskOutcome = { id: task.id, status: 'skipped', reason: 'not attempted', attempts: 0, usage };
+  try {
+    for (let attempt = 1; attempt <= ctx.settings.attempts; attempt++) {
+      const agent = await long.runAgent({ ...ref, baseSha, sourcePath: task.sourcePath, model: ctx.settings.model, maxTurns: ctx.settings.maxTurns, testCommand: command, attempt, feedback });
+      add(usage, agent.usage);
+      if (!agent.ok) {
+        outcome = { id: task.id, status: 'skipped', reason: agent.reason, attempts: attempt, usage };
+        break;
+      }
+      const tests = await long.runTaskTests({ ...ref, command, attempt });
+      if (!tests.passed) {
+        const names = tests.failingTests.length ? tests.failingTests.join('; ') : `exit code ${tests.exitCode}`;
+        outcome = { id: task.id, status: 'skipped', reason: `tests failed (${command}): ${names}`, failingTests: tests.failingTests, attempts: attempt, usage };
+        feedback = tests.tail;
+        continue;
+      }
+      const committed = await git.commitTask({ ...ref, baseSha, title: task.title, summary: agent.summary, edited: agent.edited, sourcePath: task.sourcePath });
+      outcome = committed.commit
+        ? { id: task.id, status: 'ready', commit: committed.commit, summary: agent.summary, attempts: attempt, usage }
+        : { id: task.id, status: 'skipped', reason: committed.reason, attempts: attempt, usage };
+      break;
+    }
+  } catch (err) {
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    const type = cause instanceof ApplicationFailure ? cause.type : undefined;
+    const message = cause instanceof Error ? cause.message : String(cause);
+    outcome = { id: task.id, status: 'failed', reason: message, attempts: outcome.attempts, usage, ...(type === 'AgentConfigError' ? { fatal: true } : {}) };
+  } finally {
+    await git.removeTaskWorktree(ref);
+  }
+  return outcome;
+}
