@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { buildPlan, parseTaskFiles, renderPlanMarkdown } from '../planner';
 import { detectTestCommand } from './detect-test-command';
 import { repoError } from './errors';
-import { backupRef, gitAt, runBranch } from './git';
+import { backupRef, changedPaths, gitAt, runBranch } from './git';
 import { heartbeatSafe } from './heartbeat';
 import { runCommand } from './run-command';
 import { integrationWorktree, runDir } from './run-paths';
@@ -48,9 +48,9 @@ export function makeRunSetupActivities(worktreeRoot: string) {
         const head = await git.raw(['rev-parse', '--verify', '--quiet', 'HEAD']).catch(() => '');
         if (!head.trim()) throw repoError(`${s.repoPath} has no commits yet. Commit your code and tasks/ first.`);
         if (!s.allowDirty) {
-          const status = await git.raw(['status', '--porcelain']);
-          if (status.trim()) {
-            const files = status.trim().split('\n').slice(0, 10).map((l) => l.slice(3)).join(', ');
+          const dirty = await changedPaths(git);
+          if (dirty.length) {
+            const files = dirty.slice(0, 10).join(', ') + (dirty.length > 10 ? ` and ${dirty.length - 10} more` : '');
             throw repoError(`the working tree of ${s.repoPath} has uncommitted changes (${files}). Commit or stash them, then start the run again.`);
           }
         }

@@ -36,7 +36,7 @@ export async function startLocalStack(o: { port?: number; uiPort?: number; worke
     o.log(`Using the Temporal server at ${address} (TEMPORAL_ADDRESS)`);
   } else {
     const port = o.port ?? 7233;
-    server = await startDevServer({ port, uiPort: o.uiPort, dbFile: path.join(projectRoot(), '.flotilla', 'temporal.db'), log: o.log });
+    server = await startDevServer({ port, uiPort: o.uiPort, dbFile: path.join(process.env.FLOTILLA_STATE_DIR ?? path.join(projectRoot(), '.flotilla'), 'temporal.db'), log: o.log });
     if (!server.process) o.log(`Using the Temporal server already running on ${server.address}`);
     address = server.address;
     uiUrl = server.uiUrl;

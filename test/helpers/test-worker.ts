@@ -1,0 +1,47 @@
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startStandInModel, StandInModel } from '../../dev/stand-in-model';
+import { createFlotillaWorker } from '../../worker/worker';
+
+let runtimeReady = false;
+
+export interface TestWorker {
+  client: Client;
+  taskQueue: string;
+  worktreeRoot: string;
+  standIn: StandInModel;
+  stop(): Promise<void>;
+}
+
+/** A worker on its own task queue against the suite's Temporal dev server, with the stand-in model. */
+export async function startTestWorker(): Promise<TestWorker> {
+  const address = process.env.FLOTILLA_TEST_TEMPORAL;
+  if (!address) throw new Error('FLOTILLA_TEST_TEMPORAL is not set: run the tests through jest (test/global-setup.ts starts the server)');
+  if (!runtimeReady) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeReady = true;
+  }
+  const standIn = await startStandInModel();
+  const taskQueue = `test-${Math.random().toString(36).slice(2)}`;
+  const worktreeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-wt-'));
+  const native = await NativeConnection.connect({ address });
+  const worker: Worker = await createFlotillaWorker({ connection: native, namespace: 'default', taskQueue, modelAccess: { apiKey: 'test-key', baseURL: standIn.url }, worktreeRoot });
+  const running = worker.run();
+  const connection = await Connection.connect({ address });
+  return {
+    client: new Client({ connection, namespace: 'default' }),
+    taskQueue,
+    worktreeRoot,
+    standIn,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await native.close();
+      await connection.close();
+      await standIn.close();
+    },
+  };
+}

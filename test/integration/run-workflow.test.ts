@@ -1,0 +1,107 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { simpleGit } from 'simple-git';
+import type { RunReport, RunSettings } from '../../activities/types';
+import { startRun } from '../../client/start-run';
+import { statusQuery } from '../../workflows/run-messages';
+import { makeSampleRepo, SAMPLE_FILES } from '../helpers/sample-repo';
+import { startTestWorker, TestWorker } from '../helpers/test-worker';
+
+let tw: TestWorker;
+beforeAll(async () => {
+  tw = await startTestWorker();
+}, 120_000);
+afterAll(async () => {
+  await tw?.stop();
+});
+
+function settings(repoPath: string, runId: string): RunSettings {
+  return { runId, repoPath, model: 'claude-haiku-4-5', maxParallel: 4, attempts: 2, maxTurns: 10, sequentialRisk: 'high' };
+}
+
+async function run(repoPath: string, runId: string): Promise<{ report: RunReport; failed: boolean }> {
+  const handle = await startRun(tw.client, settings(repoPath, runId), tw.taskQueue);
+  try {
+    return { report: await handle.result(), failed: false };
+  } catch (err) {
+    if (!(err instanceof WorkflowFailedError)) throw err;
+    return { report: await handle.query(statusQuery), failed: true };
+  }
+}
+
+describe('flotillaRun on a real git repository', () => {
+  it('commits passing tasks with their archive move, skips the breaking and malformed ones, and leaves the user branch alone', async () => {
+    const repo = await makeSampleRepo();
+    const git = simpleGit(repo);
+    const mainBefore = (await git.revparse(['main'])).trim();
+    const runId = `it-${Date.now()}`;
+    const { report, failed } = await run(repo, runId);
+    expect(failed).toBe(false);
+    expect(report.status).toBe('completed');
+
+    const byId = Object.fromEntries(report.tasks.map((t) => [t.id, t]));
+    expect(Object.keys(byId).sort()).toEqual(['TASK-0001', 'TASK-0002', 'TASK-0003', 'TASK-0004', 'TASK-0005', 'TASK-0006']);
+    for (const id of ['TASK-0001', 'TASK-0002', 'TASK-0003', 'TASK-0006']) expect(byId[id].status).toBe('committed');
+    expect(byId['TASK-0004'].status).toBe('skipped');
+    expect(byId['TASK-0004'].reason).toContain('add adds two numbers');
+    expect(byId['TASK-0004'].attempts).toBe(2);
+    expect(byId['TASK-0005'].status).toBe('skipped');
+    expect(byId['TASK-0005'].reason).toContain('tasks/TASK-0005.md');
+
+    // git agrees with the report: one "Complete" commit per committed task, each archiving its task file.
+    const log = await git.raw(['log', '--format=%H %s', `${report.baseSha}..${report.branch}`]);
+    const commits = log.trim().split('\n').map((l) => ({ sha: l.slice(0, 40), subject: l.slice(41) }));
+    expect(commits.map((c) => c.subject).sort()).toEqual([
+      'Complete TASK-0001: Document add',
+      'Complete TASK-0002: Document upper',
+      'Complete TASK-0003: Document sub',
+      'Complete TASK-0006: Add a shout helper',
+    ]);
+    for (const t of report.tasks.filter((x) => x.status === 'committed')) {
+      const c = commits.find((x) => x.sha === t.commit);
+      expect(c?.subject).toBe(`Complete ${t.id}: ${t.title}`);
+      const files = (await git.raw(['show', '--name-status', '--format=', t.commit!])).trim();
+      expect(files).toMatch(new RegExp(`^R100\\ttasks/${t.id}\\.md\\ttasks/archive/${t.id}\\.md$`, 'm'));
+    }
+    // The breaking task's change never reached the branch; the final tree has the committed edits.
+    expect(await git.show([`${report.branch}:src/math.js`])).toContain('return a + b;');
+    expect(await git.show([`${report.branch}:src/math.js`])).toContain('/** Subtracts b from a. */');
+    expect(await git.show([`${report.branch}:src/shout.js`])).toContain('toUpperCase');
+
+    // The user's branch, working tree and task files are untouched.
+    expect((await git.revparse(['main'])).trim()).toBe(mainBefore);
+    expect((await git.revparse(['--abbrev-ref', 'HEAD'])).trim()).toBe('main');
+    expect((await git.status()).isClean()).toBe(true);
+    expect(fs.readFileSync(path.join(repo, 'src/math.js'), 'utf8')).toBe(SAMPLE_FILES['src/math.js']);
+    expect(fs.existsSync(path.join(repo, 'tasks/TASK-0001.md'))).toBe(true);
+
+    // Report and plan are on disk; worktrees are gone; the backup ref stays.
+    const onDisk = JSON.parse(fs.readFileSync(path.join(repo, '.flotilla/runs', runId, 'report.json'), 'utf8'));
+    expect(onDisk.tasks).toEqual(report.tasks);
+    expect(fs.readFileSync(path.join(repo, '.flotilla/runs', runId, 'plan.md'), 'utf8')).toContain('# Task Execution Plan');
+    expect((await git.raw(['worktree', 'list'])).trim().split('\n')).toHaveLength(1);
+    expect((await git.raw(['rev-parse', `refs/flotilla/${runId}/backup`])).trim()).toBe(mainBefore);
+    expect(report.usage.inputTokens).toBeGreaterThan(0);
+  });
+
+  it('refuses a dirty working tree with a message that says what to do', async () => {
+    const repo = await makeSampleRepo();
+    fs.appendFileSync(path.join(repo, 'src/math.js'), '// local edit\n');
+    const { report, failed } = await run(repo, `dirty-${Date.now()}`);
+    expect(failed).toBe(true);
+    expect(report.status).toBe('failed');
+    expect(report.reason).toMatch(/uncommitted changes \(src\/math\.js\)\. Commit or stash them/);
+    expect(fs.readFileSync(path.join(repo, 'src/math.js'), 'utf8')).toContain('// local edit');
+  });
+
+  it('stops before any change when the baseline suite fails, naming the failing test', async () => {
+    const repo = await makeSampleRepo({ ...SAMPLE_FILES, 'test/text.test.js': SAMPLE_FILES['test/text.test.js'].replace("'AB'", "'Ab'") });
+    const runId = `red-${Date.now()}`;
+    const { report, failed } = await run(repo, runId);
+    expect(failed).toBe(true);
+    expect(report.reason).toContain('upper makes capitals');
+    const branchLog = await simpleGit(repo).raw(['log', '--format=%s', `flotilla/${runId}`]);
+    expect(branchLog.trim()).toBe('initial');
+  });
+});

@@ -1,0 +1,111 @@
+import fc from 'fast-check';
+import { buildPlan, Plan, PlanOptions, Risk, Task } from '../../planner';
+
+const OPTIONS: PlanOptions = { repoName: 'r', testCommand: 'npm test', sequentialRisk: 'high', maxParallel: 4 };
+const RANK: Record<Risk, number> = { low: 0, medium: 1, high: 2 };
+
+function mk(id: string, over: Partial<Task> = {}): Task {
+  return { id, title: id, category: 'docs', risk: 'low', files: [`src/${id}.ts`], dependsOn: [], description: '', changes: [], sourcePath: `tasks/${id}.md`, ...over };
+}
+
+/** Position of every task: [phase index, batch index in phase]. */
+function positions(plan: Plan): Map<string, [number, number]> {
+  const pos = new Map<string, [number, number]>();
+  plan.phases.forEach((p, pi) => p.batches.forEach((b, bi) => b.taskIds.forEach((id) => pos.set(id, [pi, bi]))));
+  return pos;
+}
+
+const before = (a: [number, number], b: [number, number]) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+
+const backlog = fc
+  .record({
+    n: fc.integer({ min: 1, max: 40 }),
+    files: fc.integer({ min: 1, max: 12 }),
+    seed: fc.array(fc.tuple(fc.array(fc.nat(), { maxLength: 3 }), fc.constantFrom<Risk>('low', 'medium', 'high'), fc.array(fc.nat(), { maxLength: 2 }), fc.constantFrom('docs', 'types', 'lint')), { minLength: 40, maxLength: 40 }),
+  })
+  .map(({ n, files, seed }) =>
+    Array.from({ length: n }, (_, i) => {
+      const [fileIdx, risk, depIdx, category] = seed[i];
+      const id = `TASK-${String(i + 1).padStart(4, '0')}`;
+      const deps = i === 0 ? [] : [...new Set(depIdx.map((d) => `TASK-${String((d % i) + 1).padStart(4, '0')}`))];
+      return mk(id, { risk, category, files: [...new Set(fileIdx.map((f) => `src/f${f % files}.ts`))], dependsOn: deps });
+    }),
+  );
+
+describe('buildPlan invariants (random backlogs)', () => {
+  it('places every task exactly once, never two tasks sharing a file in a batch, dependencies first, risk ordered', () => {
+    fc.assert(
+      fc.property(backlog, (tasks) => {
+        const plan = buildPlan(tasks, [], OPTIONS);
+        const placed = plan.phases.flatMap((p) => p.batches.flatMap((b) => b.taskIds));
+        expect(placed.sort()).toEqual(tasks.map((t) => t.id).sort());
+        const pos = positions(plan);
+        const byId = new Map(tasks.map((t) => [t.id, t]));
+        plan.phases.forEach((phase, pi) => {
+          if (pi > 0) expect(RANK[phase.risk]).toBeGreaterThanOrEqual(RANK[plan.phases[pi - 1].risk]);
+          for (const b of phase.batches) {
+            const seen = new Set<string>();
+            for (const id of b.taskIds) {
+              const t = byId.get(id)!;
+              expect(RANK[t.risk]).toBeLessThanOrEqual(RANK[phase.risk]);
+              if (t.risk === 'high' || t.files.length === 0) expect(b.taskIds).toHaveLength(1);
+              for (const f of t.files) {
+                expect(seen.has(f)).toBe(false);
+                seen.add(f);
+              }
+            }
+            expect(b.mode).toBe(b.taskIds.length > 1 ? 'parallel' : 'sequential');
+          }
+        });
+        for (const t of tasks) for (const d of t.dependsOn) expect(before(pos.get(d)!, pos.get(t.id)!)).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('buildPlan', () => {
+  it('puts low risk first and runs high risk one at a time', () => {
+    const plan = buildPlan([mk('A', { risk: 'high' }), mk('B'), mk('C', { risk: 'high' }), mk('D', { risk: 'medium' })], [], OPTIONS);
+    expect(plan.phases.map((p) => p.risk)).toEqual(['low', 'medium', 'high']);
+    expect(plan.phases[2].batches.map((b) => b.taskIds)).toEqual([['A'], ['C']]);
+  });
+
+  it('separates tasks that share a file and records the conflict', () => {
+    const plan = buildPlan([mk('A', { files: ['src/x.ts'] }), mk('B', { files: ['src/x.ts', 'src/y.ts'] }), mk('C')], [], OPTIONS);
+    expect(plan.phases[0].batches).toHaveLength(2);
+    expect(plan.conflicts).toEqual([{ file: 'src/x.ts', tasks: ['A', 'B'] }]);
+  });
+
+  it('counts Change block paths as touched files', () => {
+    const plan = buildPlan([mk('A', { files: [], changes: [{ path: 'src/x.ts', search: 'a', replace: 'b' }] }), mk('B', { files: ['src/x.ts'] })], [], OPTIONS);
+    expect(plan.phases[0].batches).toHaveLength(2);
+  });
+
+  it('skips a dependency cycle, naming its tasks, and plans the rest', () => {
+    const plan = buildPlan([mk('A', { dependsOn: ['B'] }), mk('B', { dependsOn: ['A'] }), mk('C')], [], OPTIONS);
+    expect(Object.keys(plan.tasks)).toEqual(['C']);
+    expect(plan.skipped.map((s) => s.reason)).toEqual(['dependency cycle: A → B → A', 'dependency cycle: A → B → A']);
+  });
+
+  it('skips tasks that depend on unknown or unusable tasks, transitively', () => {
+    const plan = buildPlan([mk('A', { dependsOn: ['NOPE'] }), mk('B', { dependsOn: ['A'] }), mk('C', { dependsOn: ['BAD'] })], [{ file: 'tasks/BAD.md', id: 'BAD', reason: 'front matter has no title' }], OPTIONS);
+    expect(Object.keys(plan.tasks)).toEqual([]);
+    const reasons = Object.fromEntries(plan.skipped.map((s) => [s.id, s.reason]));
+    expect(reasons.A).toBe('depends on unknown task NOPE');
+    expect(reasons.B).toContain('depends on A, which cannot run');
+    expect(reasons.C).toContain('depends on BAD, which cannot run (front matter has no title)');
+  });
+
+  it('runs a task that names no file alone', () => {
+    const plan = buildPlan([mk('A', { files: [] }), mk('B'), mk('C')], [], OPTIONS);
+    const withA = plan.phases[0].batches.find((b) => b.taskIds.includes('A'))!;
+    expect(withA.taskIds).toEqual(['A']);
+  });
+
+  it('moves a low-risk task after a high-risk dependency', () => {
+    const plan = buildPlan([mk('A', { risk: 'high' }), mk('B', { dependsOn: ['A'] })], [], OPTIONS);
+    const pos = positions(plan);
+    expect(before(pos.get('A')!, pos.get('B')!)).toBe(true);
+  });
+});
