@@ -50,6 +50,7 @@ export function makeTaskStepActivities(deps: { worktreeRoot: string; modelAccess
       const editor = new WorktreeEditor(worktree);
       const transcriptPath = path.join(taskDir(a.repoPath, a.runId, a.taskId), `transcript-${a.attempt}.json`);
       let result;
+      const beat = setInterval(() => heartbeatSafe({ attempt: a.attempt }), 5000);
       try {
         result = await runAgentLoop({
           client,
@@ -63,6 +64,8 @@ export function makeTaskStepActivities(deps: { worktreeRoot: string; modelAccess
         });
       } catch (err) {
         throw classifyApiError(err, a.model);
+      } finally {
+        clearInterval(beat);
       }
       await fs.mkdir(path.dirname(transcriptPath), { recursive: true });
       await fs.writeFile(transcriptPath, JSON.stringify(result.messages, null, 2));

@@ -20,6 +20,15 @@ async function linkDependencies(repoPath: string, worktree: string): Promise<voi
 }
 
 /**
+ * Removes an index.lock left behind by a git process that was killed (a worker crash). Flotilla's
+ * workflows give each worktree to one activity at a time, so a lock present at the start is stale.
+ */
+async function clearStaleLock(wt: SimpleGit): Promise<void> {
+  const lock = (await wt.raw(['rev-parse', '--path-format=absolute', '--git-path', 'index.lock'])).trim();
+  await fs.rm(lock, { force: true });
+}
+
+/**
  * A detached worktree of `repoPath` at `sha`, outside the repository. Idempotent: an existing one
  * (from an earlier attempt or a crashed worker) is reset to `sha` and cleaned, so no edit is applied twice.
  */
@@ -27,6 +36,7 @@ export async function freshWorktree(repoPath: string, worktree: string, sha: str
   const repo = await gitAt(repoPath);
   if (await exists(path.join(worktree, '.git'))) {
     const wt = await gitAt(worktree);
+    await clearStaleLock(wt);
     await wt.raw(['reset', '--hard', sha]);
     await wt.raw(['clean', '-fd', '-e', 'node_modules']);
     await linkDependencies(repoPath, worktree);
@@ -50,6 +60,7 @@ export async function branchWorktree(repoPath: string, worktree: string, branch:
     await repo.raw(['worktree', 'add', worktree, branch]);
   }
   const wt = await gitAt(worktree);
+  await clearStaleLock(wt);
   await wt.raw(['cherry-pick', '--abort']).catch(() => undefined);
   await wt.raw(['reset', '--hard', 'HEAD']);
   await wt.raw(['clean', '-fd', '-e', 'node_modules']);

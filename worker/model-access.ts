@@ -12,7 +12,8 @@ export async function resolveModelAccess(log: (line: string) => void = () => und
     log(`Model: Anthropic API${baseURL ? ` at ${baseURL}` : ''} (ANTHROPIC_API_KEY is set)`);
     return { access: { apiKey, ...(baseURL ? { baseURL } : {}) }, standIn: null };
   }
-  const standIn = await startStandInModel();
+  const latencyMs = Number(process.env.FLOTILLA_STAND_IN_LATENCY_MS ?? 0) || 0;
+  const standIn = await startStandInModel({ latencyMs });
   log(`Model: stand-in at ${standIn.url} (no ANTHROPIC_API_KEY; it applies each task's Change blocks)`);
   return { access: { apiKey: 'stand-in-model', baseURL: standIn.url }, standIn };
 }

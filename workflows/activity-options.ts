@@ -11,5 +11,5 @@ const retry: RetryPolicy = {
 /** Git and file work: quick. */
 export const gitOptions: ActivityOptions = { startToCloseTimeout: '5 minutes', retry };
 
-/** Test suites and agents: long, heartbeating every few seconds so a dead worker is noticed within a minute. */
-export const longOptions: ActivityOptions = { startToCloseTimeout: '60 minutes', heartbeatTimeout: '1 minute', retry };
+/** Test suites and agents: long, heartbeating every few seconds so a dead worker is noticed within 30 seconds. */
+export const longOptions: ActivityOptions = { startToCloseTimeout: '60 minutes', heartbeatTimeout: '30 seconds', retry };

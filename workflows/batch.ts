@@ -1,4 +1,4 @@
-import { condition, executeChild, getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
+import { executeChild, getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { TaskState } from '../activities/types';
 import type { PlannedTask } from '../planner/types';
@@ -25,7 +25,13 @@ export async function batchWorkflow({ ctx, batch, tasks, tip: startTip, blocked 
   const ready: Array<{ task: PlannedTask; outcome: TaskOutcome }> = [];
   let tip = startTip;
   let fatal: string | undefined;
-  let integrating = false;
+  // Changes go onto the run branch one at a time, in the order their tasks finish.
+  let integration: Promise<unknown> = Promise.resolve();
+  const oneAtATime = <T>(f: () => Promise<T>): Promise<T> => {
+    const next = integration.then(f);
+    integration = next.catch(() => undefined);
+    return next;
+  };
 
   const finish = async (task: PlannedTask, state: Omit<TaskState, 'id' | 'title' | 'phase' | 'batch'>) => {
     const full: TaskState = { id: task.id, title: task.title, phase: batch.phase, batch: batch.id, ...state };
@@ -55,10 +61,7 @@ export async function batchWorkflow({ ctx, batch, tasks, tip: startTip, blocked 
       await finish(task, { status: outcome.status === 'failed' ? 'failed' : 'skipped', attempts: outcome.attempts, reason: outcome.reason, failingTests: outcome.failingTests, usage: outcome.usage });
       return;
     }
-    // Put the change on the run branch, one task at a time.
-    await condition(() => !integrating);
-    integrating = true;
-    try {
+    await oneAtATime(async () => {
       const r = await git.integrateCommit({ runId: ctx.runId, repoPath: ctx.repoPath, taskId: task.id, commit: outcome.commit! });
       tip = r.tip;
       if (r.ok) {
@@ -67,22 +70,16 @@ export async function batchWorkflow({ ctx, batch, tasks, tip: startTip, blocked 
       } else {
         await finish(task, { status: 'skipped', reason: r.reason, attempts: outcome.attempts, usage: outcome.usage });
       }
-    } finally {
-      integrating = false;
-    }
+    });
   };
 
   if (batch.mode === 'parallel') {
-    let running = 0;
+    // --max-parallel lanes, each taking the next task when its previous one is done.
+    let next = 0;
+    const lanes = Math.max(1, Math.min(ctx.settings.maxParallel, tasks.length));
     await Promise.all(
-      tasks.map(async (task) => {
-        await condition(() => running < ctx.settings.maxParallel);
-        running++;
-        try {
-          await runOne(task);
-        } finally {
-          running--;
-        }
+      Array.from({ length: lanes }, async () => {
+        while (next < tasks.length) await runOne(tasks[next++]);
       }),
     );
   } else {
