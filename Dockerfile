@@ -8,5 +8,5 @@ COPY dev/ensure-temporal.js dev/ensure-temporal.js
 RUN printf '#!/bin/sh\necho "temporal stub"\n' > /usr/local/bin/temporal-stub && chmod +x /usr/local/bin/temporal-stub
 ENV TEMPORAL_CLI_PATH=/usr/local/bin/temporal-stub
 COPY . .
-RUN npm ci --no-audit --no-fund
+RUN npm install --no-audit --no-fund
 CMD ["node", "bin/flotilla.js", "worker"]
