@@ -11,6 +11,7 @@ const HELP = `flotilla: execute a repository's tasks/ backlog with parallel Haik
 Usage:
   flotilla demo [--dir DIR] [--port N] [--ui-port N]    the whole job on a demo repository, offline
   flotilla plan --repo DIR [--out FILE] [--json]       write the execution plan (markdown or JSON)
+  flotilla plan --repo DIR --explain TASK-x            why a task sits where it does
   flotilla run --repo DIR [--wait] [--max-parallel N]  start a run (needs a server and a worker)
   flotilla status RUN_ID [--json]                      live state of a run
   flotilla worker [--max-parallel N]                   run a worker

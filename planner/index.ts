@@ -2,3 +2,4 @@ export * from './types';
 export { parseTaskFile, parseTaskFiles, parseChangeBlocks } from './parse-task';
 export { buildPlan, touchedFiles, phaseMinutes } from './plan';
 export { renderPlanMarkdown } from './render-markdown';
+export { explainTask } from './explain';

@@ -1,4 +1,5 @@
 import { batchLabel, batchLetter, phaseName } from './batch-names';
+import { colourPhase, phaseLowerBound } from './colour-phase';
 import { checkDependencies } from './dependencies';
 import { estimateMinutes } from './estimate';
 import { moduleOf } from './paths';
@@ -64,53 +65,6 @@ function phaseIndex(tasks: PlannedTask[], depth: Map<string, number>): Map<strin
   return phase;
 }
 
-/**
- * Splits one phase's tasks into batches: no two tasks in a batch share a file; a task comes after
- * every dependency; a task that names no file runs alone. Most-constrained tasks are placed first.
- */
-function colourPhase(tasks: PlannedTask[], depth: Map<string, number>, sequential: boolean): PlannedTask[][] {
-  const inPhase = new Set(tasks.map((t) => t.id));
-  const degree = new Map<string, number>();
-  const users = new Map<string, number>();
-  for (const t of tasks) for (const f of t.touches) users.set(f, (users.get(f) ?? 0) + 1);
-  for (const t of tasks) degree.set(t.id, t.touches.reduce((n, f) => n + users.get(f)! - 1, 0));
-  const order = [...tasks].sort(
-    (a, b) =>
-      depth.get(a.id)! - depth.get(b.id)! ||
-      degree.get(b.id)! - degree.get(a.id)! ||
-      a.category.localeCompare(b.category) ||
-      a.module.localeCompare(b.module) ||
-      a.id.localeCompare(b.id),
-  );
-  const batches: PlannedTask[][] = [];
-  const batchFiles: Set<string>[] = [];
-  const exclusive: boolean[] = [];
-  const batchOf = new Map<string, number>();
-  for (const t of order) {
-    const after = Math.max(-1, ...t.dependsOn.filter((d) => inPhase.has(d)).map((d) => batchOf.get(d)!)) + 1;
-    let chosen = -1;
-    const alone = sequential || t.touches.length === 0;
-    if (!alone) {
-      for (let b = after; b < batches.length; b++) {
-        if (exclusive[b]) continue;
-        if (t.touches.some((f) => batchFiles[b].has(f))) continue;
-        chosen = b;
-        break;
-      }
-    }
-    if (chosen < 0) {
-      chosen = batches.length;
-      batches.push([]);
-      batchFiles.push(new Set());
-      exclusive.push(alone);
-    }
-    batches[chosen].push(t);
-    for (const f of t.touches) batchFiles[chosen].add(f);
-    batchOf.set(t.id, chosen);
-  }
-  return batches;
-}
-
 function conflictsOf(tasks: PlannedTask[]): Conflict[] {
   const byFile = new Map<string, string[]>();
   for (const t of tasks) for (const f of t.touches) byFile.set(f, [...(byFile.get(f) ?? []), t.id]);
@@ -147,11 +101,13 @@ export function buildPlan(parsed: Task[], unparsable: TaskProblem[], options: Pl
     if (!members.length) continue;
     const risk = RISKS[p];
     const number = phases.length + 1;
-    const groups = colourPhase(members, depth, p >= seqFrom);
+    const sequential = p >= seqFrom;
+    const groups = colourPhase(members, sequential);
     phases.push({
       number,
       name: phaseName(risk, !seenRisk.has(risk)),
       risk,
+      lowerBound: phaseLowerBound(members, sequential),
       batches: groups.map((g, i) => ({
         id: `${number}${batchLetter(i)}`,
         phase: number,

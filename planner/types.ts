@@ -68,6 +68,8 @@ export interface Phase {
   name: string;
   risk: Risk;
   batches: Batch[];
+  /** The fewest batches any valid schedule of this phase could use (for judging the plan). */
+  lowerBound: number;
 }
 
 /** A file shared by several tasks: they can never run in the same parallel batch. */

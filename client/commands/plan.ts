@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { detectTestCommand } from '../../activities/detect-test-command';
-import { buildPlan, parseTaskFiles, renderPlanMarkdown } from '../../planner';
+import { buildPlan, explainTask, parseTaskFiles, renderPlanMarkdown } from '../../planner';
 import { intFlag, ParsedArgs, stringFlag, UsageError } from '../args';
 import { runSettingsFrom } from '../run-settings';
 
-/** `flotilla plan --repo DIR [--out FILE] [--json]`: plans the task files in the repository's tasks/ folder. */
+/** `flotilla plan --repo DIR [--out FILE] [--json] [--explain TASK-x]`: plans the task files in the repository's tasks/ folder. */
 export async function planCommand(args: ParsedArgs, out: (s: string) => void): Promise<number> {
   const repo = path.resolve(stringFlag(args, 'repo') ?? '.');
   const tasksDir = path.join(repo, 'tasks');
@@ -22,6 +22,11 @@ export async function planCommand(args: ParsedArgs, out: (s: string) => void): P
     sequentialRisk: settings.sequentialRisk,
     maxParallel: intFlag(args, 'max-parallel', 4),
   });
+  const explain = stringFlag(args, 'explain');
+  if (explain) {
+    for (const line of explainTask(plan, explain)) out(line);
+    return 0;
+  }
   for (const p of plan.skipped) process.stderr.write(`warning: ${p.file}: ${p.reason} (skipped)\n`);
   const asJson = args.flags.json === true;
   const text = asJson ? JSON.stringify(plan, null, 2) + '\n' : renderPlanMarkdown(plan, { model: settings.model });

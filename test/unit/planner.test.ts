@@ -1,5 +1,8 @@
 import fc from 'fast-check';
-import { buildPlan, Plan, PlanOptions, Risk, Task } from '../../planner';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBacklog } from '../../bench/random-backlog';
+import { buildPlan, explainTask, parseTaskFiles, Plan, PlanOptions, Risk, Task } from '../../planner';
 
 const OPTIONS: PlanOptions = { repoName: 'r', testCommand: 'npm test', sequentialRisk: 'high', maxParallel: 4 };
 const RANK: Record<Risk, number> = { low: 0, medium: 1, high: 2 };
@@ -107,5 +110,37 @@ describe('buildPlan', () => {
     const plan = buildPlan([mk('A', { risk: 'high' }), mk('B', { dependsOn: ['A'] })], [], OPTIONS);
     const pos = positions(plan);
     expect(before(pos.get('A')!, pos.get('B')!)).toBe(true);
+  });
+});
+
+describe('schedule quality', () => {
+  it.each([100, 400, 2000])('uses at most 10%% more batches than the lower bound on a random backlog of %i tasks', (n) => {
+    for (const seed of [1, 2, 3]) {
+      const plan = buildPlan(randomBacklog(n, undefined, seed), [], OPTIONS);
+      for (const phase of plan.phases) {
+        expect(phase.batches.length).toBeGreaterThanOrEqual(phase.lowerBound);
+        expect(phase.batches.length).toBeLessThanOrEqual(Math.ceil(phase.lowerBound * 1.1));
+      }
+    }
+  });
+
+  it('puts the demo backlog at the lower bound in every parallel phase', () => {
+    const dir = path.join(__dirname, '../../examples/demo-repo/tasks');
+    const files = fs.readdirSync(dir).map((f: string) => ({ path: `tasks/${f}`, text: fs.readFileSync(path.join(dir, f), 'utf8') }));
+    const { tasks, problems } = parseTaskFiles(files);
+    const plan = buildPlan(tasks, problems, OPTIONS);
+    for (const phase of plan.phases.filter((p) => p.risk !== 'high')) expect(phase.batches).toHaveLength(phase.lowerBound);
+  });
+});
+
+describe('explainTask', () => {
+  it('names the conflicts, where they sit, and the dependencies', () => {
+    const plan = buildPlan([mk('A', { files: ['src/x.ts'] }), mk('B', { files: ['src/x.ts'], dependsOn: ['A'] })], [{ file: 'tasks/C.md', id: 'C', reason: 'front matter has no title' }], OPTIONS);
+    const lines = explainTask(plan, 'B').join('\n');
+    expect(lines).toContain('batch 1B');
+    expect(lines).toContain('conflicts on src/x.ts: A (1A)');
+    expect(lines).toContain('depends on: A (1A)');
+    expect(explainTask(plan, 'C')).toEqual(['C is not in the plan: tasks/C.md: front matter has no title']);
+    expect(() => explainTask(plan, 'Z')).toThrow('Z is not a task of this backlog');
   });
 });
