@@ -6,6 +6,8 @@ export interface TokenUsage {
   outputTokens: number;
   cacheWriteTokens: number;
   cacheReadTokens: number;
+  /** Dollars, from the price table; absent for a model without known prices. */
+  costUsd?: number;
 }
 
 export const emptyUsage = (): TokenUsage => ({ inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 });

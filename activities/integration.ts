@@ -4,7 +4,8 @@ import { backupRef, findTaskCommit, gitAt, runBranch } from './git';
 import { heartbeatSafe } from './heartbeat';
 import { runCommand } from './run-command';
 import { integrationWorktree, runDir } from './run-paths';
-import { TestEvidence } from './types';
+import { writeReview } from './review';
+import { RunReport, TestEvidence } from './types';
 import { branchWorktree, removeWorktree } from './worktrees';
 
 export type IntegrateResult = { ok: true; commit: string; tip: string } | { ok: false; reason: string; tip: string };
@@ -52,11 +53,12 @@ export function makeIntegrationActivities(worktreeRoot: string) {
       return runCommand(a.command, wt, path.join(runDir(a.repoPath, a.runId), 'logs', `${a.label}.log`), { onTick: heartbeatSafe });
     },
 
-    /** Writes report.json and removes the run's worktrees; the run branch and backup ref stay. */
-    async finishRun(a: { runId: string; repoPath: string; report: unknown }): Promise<string> {
+    /** Writes report.json and review.md, and removes the run's worktrees; the run branch and backup ref stay. */
+    async finishRun(a: { runId: string; repoPath: string; report: RunReport }): Promise<string> {
       const file = path.join(runDir(a.repoPath, a.runId), 'report.json');
       await fs.mkdir(path.dirname(file), { recursive: true });
       await fs.writeFile(file, JSON.stringify(a.report, null, 2) + '\n');
+      if (a.report.baseSha) await writeReview(a.report);
       await removeWorktree(a.repoPath, integrationWorktree(worktreeRoot, a.runId));
       const git = await gitAt(a.repoPath);
       const refs = (await git.raw(['for-each-ref', '--format=%(refname)', `refs/flotilla/${a.runId}/tasks/`])).split('\n').filter(Boolean);

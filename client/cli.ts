@@ -2,6 +2,7 @@ import { parseArgs, UsageError } from './args';
 import { demoCommand } from './commands/demo';
 import { devCommand } from './commands/dev';
 import { planCommand } from './commands/plan';
+import { reportCommand } from './commands/report';
 import { runCommand } from './commands/run';
 import { statusCommand } from './commands/status';
 import { workerCommand } from './commands/worker';
@@ -14,6 +15,7 @@ Usage:
   flotilla plan --repo DIR --explain TASK-x            why a task sits where it does
   flotilla run --repo DIR [--wait] [--max-parallel N]  start a run (needs a server and a worker)
   flotilla status RUN_ID [--json]                      live state of a run
+  flotilla report RUN_ID                               review.md: commits grouped, test evidence, rollback plan
   flotilla worker [--max-parallel N]                   run a worker
   flotilla dev [--port N] [--ui-port N] [--no-worker]  local dev server + Web UI + worker, in the foreground
 
@@ -27,6 +29,7 @@ const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>, out: (s: str
   plan: planCommand,
   run: runCommand,
   status: statusCommand,
+  report: reportCommand,
   worker: workerCommand,
   dev: devCommand,
 };

@@ -83,6 +83,16 @@ describe('flotillaRun on a real git repository', () => {
     expect((await git.raw(['worktree', 'list'])).trim().split('\n')).toHaveLength(1);
     expect((await git.raw(['rev-parse', `refs/flotilla/${runId}/backup`])).trim()).toBe(mainBefore);
     expect(report.usage.inputTokens).toBeGreaterThan(0);
+
+    // review.md: commits grouped, test evidence, skipped tasks with reasons, an exact rollback plan.
+    const review = fs.readFileSync(path.join(repo, '.flotilla/runs', runId, 'review.md'), 'utf8');
+    expect(review).toContain('### Phase 1');
+    expect(review).toMatch(/\*\*docs\*\*\n\n- `[0-9a-f]{10}` TASK-0001: Document add \(batch 1A; 1 file, \+1 −0: src\/math\.js\)/);
+    expect(review).toContain('- Baseline (before any change): passed');
+    expect(review).toContain('- After batch 1A (docs in src/math, src/text): passed');
+    expect(review).toMatch(/- TASK-0004 \(skipped, batch 2A\): tests failed .*add adds two numbers/);
+    expect(review).toContain(`git branch -D flotilla/${runId} && git update-ref -d refs/flotilla/${runId}/backup`);
+    expect(review).toContain(`git revert --no-edit ${byId['TASK-0003'].commit}   # TASK-0003`);
   });
 
   it('refuses a dirty working tree with a message that says what to do', async () => {

@@ -1,0 +1,27 @@
+import * as fs from 'node:fs';
+import { writeReview } from '../../activities/review';
+import { statusQuery } from '../../workflows/run-messages';
+import { ParsedArgs, stringFlag, UsageError } from '../args';
+import { connectClient } from '../connection';
+import { runWorkflowId } from '../start-run';
+
+/** `flotilla report RUN_ID`: writes and prints review.md (commits grouped, test evidence, rollback plan) for a run, finished or not. */
+export async function reportCommand(args: ParsedArgs, out: (s: string) => void): Promise<number> {
+  const runId = args.positionals[0];
+  if (!runId) throw new UsageError('usage: flotilla report RUN_ID');
+  const { client, connection } = await connectClient(stringFlag(args, 'address'));
+  try {
+    const report = await client.workflow
+      .getHandle(runWorkflowId(runId))
+      .query(statusQuery)
+      .catch((err: Error) => {
+        throw new Error(`Could not read run ${runId}: ${err.message.split('\n')[0]}. Is the run id right, and is a worker running (npx flotilla worker)?`);
+      });
+    const file = await writeReview(report);
+    out(fs.readFileSync(file, 'utf8').trimEnd());
+    out(`\n(written to ${file})`);
+    return 0;
+  } finally {
+    await connection.close();
+  }
+}
