@@ -18,6 +18,10 @@ export interface RunSettings {
   /** Run after the last phase on the final run branch. */
   e2eCommand?: string;
   sequentialRisk: 'low' | 'medium' | 'high' | 'none';
+  /** Tasks at or above this risk wait for `flotilla approve` before they start. */
+  approveRisk?: 'low' | 'medium' | 'high';
+  /** Start even if the working tree has uncommitted changes (only committed files are used). */
+  allowDirty?: boolean;
 }
 
 export interface PreparedRun {
@@ -60,7 +64,7 @@ export interface AgentOutcome {
   reason?: string;
 }
 
-export type TaskStatus = 'pending' | 'running' | 'committed' | 'skipped' | 'failed';
+export type TaskStatus = 'pending' | 'awaiting-approval' | 'running' | 'committed' | 'skipped' | 'failed';
 
 export interface TaskState {
   id: string;
@@ -85,7 +89,7 @@ export interface BatchState {
   suite?: TestEvidence;
 }
 
-export type RunStatusName = 'starting' | 'planning' | 'running' | 'completed' | 'failed';
+export type RunStatusName = 'starting' | 'planning' | 'running' | 'paused' | 'completed' | 'aborted' | 'failed';
 
 export interface RunReport {
   runId: string;

@@ -1,8 +1,11 @@
 import { parseArgs, UsageError } from './args';
+import { controlCommand } from './commands/control';
 import { demoCommand } from './commands/demo';
 import { devCommand } from './commands/dev';
+import { gcCommand } from './commands/gc';
 import { planCommand } from './commands/plan';
 import { reportCommand } from './commands/report';
+import { rollbackCommand } from './commands/rollback';
 import { runCommand } from './commands/run';
 import { statusCommand } from './commands/status';
 import { workerCommand } from './commands/worker';
@@ -16,11 +19,17 @@ Usage:
   flotilla run --repo DIR [--wait] [--max-parallel N]  start a run (needs a server and a worker)
   flotilla status RUN_ID [--json]                      live state of a run
   flotilla report RUN_ID                               review.md: commits grouped, test evidence, rollback plan
+  flotilla pause|resume RUN_ID                         stop starting new tasks / go on
+  flotilla skip|retry|approve RUN_ID TASK-x            skip a task (cancelled if running), retry it at the end, approve a gated one
+  flotilla abort RUN_ID [--rollback]                   cancel running tasks and stop (--rollback resets the run branch)
+  flotilla rollback RUN_ID [--repo DIR]                reset a finished run's branch to its base, listing what it removed
+  flotilla gc                                          remove worktrees left by crashed runs
   flotilla worker [--max-parallel N]                   run a worker
   flotilla dev [--port N] [--ui-port N] [--no-worker]  local dev server + Web UI + worker, in the foreground
 
 Run options: --model M (default claude-haiku-4-5, or FLOTILLA_MODEL), --attempts N (2), --max-turns N (30),
-  --test-cmd CMD, --e2e-cmd CMD, --sequential-risk high|medium|low|none, --run-id ID.
+  --test-cmd CMD, --e2e-cmd CMD, --sequential-risk high|medium|low|none, --approve high|medium|low (gate tasks
+  at that risk on "flotilla approve"), --allow-dirty, --run-id ID.
 Environment: ANTHROPIC_API_KEY (real model; without it the stand-in model is used), ANTHROPIC_BASE_URL,
   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_CLI_PATH.`;
 
@@ -30,11 +39,19 @@ const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>, out: (s: str
   run: runCommand,
   status: statusCommand,
   report: reportCommand,
+  pause: controlCommand('pause'),
+  resume: controlCommand('resume'),
+  skip: controlCommand('skip'),
+  retry: controlCommand('retry'),
+  approve: controlCommand('approve'),
+  abort: controlCommand('abort'),
+  rollback: rollbackCommand,
+  gc: gcCommand,
   worker: workerCommand,
   dev: devCommand,
 };
 
-const BOOLEAN_FLAGS = ['json', 'wait', 'no-worker', 'help'];
+const BOOLEAN_FLAGS = ['json', 'wait', 'no-worker', 'help', 'rollback', 'allow-dirty'];
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

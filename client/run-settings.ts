@@ -19,6 +19,8 @@ export function runSettingsFrom(args: ParsedArgs, repo: string): RunSettings {
   if (!(RISK_LEVELS as readonly string[]).includes(seq)) throw new UsageError(`--sequential-risk must be one of ${RISK_LEVELS.join(', ')}`);
   const runId = stringFlag(args, 'run-id') ?? newRunId();
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) throw new UsageError(`--run-id may only use letters, digits, ".", "_" and "-"`);
+  const approve = stringFlag(args, 'approve');
+  if (approve !== undefined && !['low', 'medium', 'high'].includes(approve)) throw new UsageError('--approve must be one of low, medium, high');
   const testCommand = stringFlag(args, 'test-cmd');
   const e2eCommand = stringFlag(args, 'e2e-cmd');
   return {
@@ -31,5 +33,7 @@ export function runSettingsFrom(args: ParsedArgs, repo: string): RunSettings {
     sequentialRisk: seq as RunSettings['sequentialRisk'],
     ...(testCommand ? { testCommand } : {}),
     ...(e2eCommand ? { e2eCommand } : {}),
+    ...(approve ? { approveRisk: approve as RunSettings['approveRisk'] } : {}),
+    ...(args.flags['allow-dirty'] === true ? { allowDirty: true } : {}),
   };
 }

@@ -1,24 +1,35 @@
-import { executeChild, getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
+import { CancellationScope, condition, executeChild, getExternalWorkflowHandle, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { TaskState } from '../activities/types';
 import type { PlannedTask } from '../planner/types';
 import { gitOptions, longOptions } from './activity-options';
+import { controlSignal } from './control';
 import { batchUpdateSignal, taskUpdateSignal, TaskUpdate } from './run-messages';
 import { taskWorkflow } from './task';
 import type { BatchInput, GroupResult, TaskOutcome } from './types';
 
 const git = proxyActivities<Activities>(gitOptions);
 const long = proxyActivities<Activities>(longOptions);
+const RISK_RANK = { low: 0, medium: 1, high: 2 } as const;
 
 /**
  * One batch: its tasks run as child workflows (all at once up to --max-parallel for a parallel batch,
  * one after another otherwise), each passing change is put on the run branch one at a time, then the
  * full suite runs on the branch. If the suite fails, the batch's changes are re-applied one by one and
- * those that break it are dropped and recorded as skipped.
+ * those that break it are dropped and recorded as skipped. Honours pause, skip, approve and abort.
  */
-export async function batchWorkflow({ ctx, batch, tasks, tip: startTip, blocked }: BatchInput): Promise<GroupResult> {
+export async function batchWorkflow({ ctx, batch, tasks, tip: startTip, blocked, control: initial }: BatchInput): Promise<GroupResult> {
   const root = getExternalWorkflowHandle(ctx.rootWorkflowId);
   const report = async (u: TaskUpdate) => root.signal(taskUpdateSignal, u);
+  let control = initial;
+  const running = new Map<string, CancellationScope>();
+  const cancelSkipped = () => {
+    for (const [id, scope] of running) if (control.abort || control.skip.includes(id)) scope.cancel();
+  };
+  setHandler(controlSignal, (c) => {
+    control = c;
+    cancelSkipped();
+  });
   await root.signal(batchUpdateSignal, { id: batch.id, state: 'running' });
 
   const results = new Map<string, TaskState>();
@@ -38,6 +49,7 @@ export async function batchWorkflow({ ctx, batch, tasks, tip: startTip, blocked 
     results.set(task.id, full);
     await report(full);
   };
+  const operatorStop = (id: string) => (control.abort ? 'run aborted by the operator' : control.skip.includes(id) ? 'skipped by the operator' : null);
 
   const runOne = async (task: PlannedTask) => {
     const blocker = task.dependsOn.find((d) => blocked[d] || (results.has(d) && results.get(d)!.status !== 'committed'));
@@ -45,17 +57,36 @@ export async function batchWorkflow({ ctx, batch, tasks, tip: startTip, blocked 
       await finish(task, { status: 'skipped', attempts: 0, reason: `depends on ${blocker}, which did not commit (${blocked[blocker] ?? results.get(blocker)!.reason})` });
       return;
     }
-    if (fatal) {
-      await finish(task, { status: 'skipped', attempts: 0, reason: `not started: ${fatal}` });
+    await condition(() => !control.paused || !!control.abort);
+    if (ctx.settings.approveRisk && RISK_RANK[task.risk] >= RISK_RANK[ctx.settings.approveRisk] && !control.approved.includes(task.id)) {
+      await report({ id: task.id, status: 'awaiting-approval', reason: `waiting for: flotilla approve <runId> ${task.id}` });
+      await condition(() => control.approved.includes(task.id) || !!operatorStop(task.id));
+    }
+    const stop = operatorStop(task.id) ?? (fatal ? `not started: ${fatal}` : null);
+    if (stop) {
+      await finish(task, { status: 'skipped', attempts: 0, reason: stop });
       return;
     }
-    await report({ id: task.id, status: 'running' });
+    await report({ id: task.id, status: 'running', reason: undefined });
     const baseSha = batch.mode === 'parallel' ? startTip : tip;
-    const outcome = await executeChild(taskWorkflow, {
-      workflowId: `${ctx.rootWorkflowId}/${task.id}`,
-      args: [{ ctx, task, baseSha }],
-      staticSummary: `${task.id}: ${task.title}`.slice(0, 200),
-    });
+    const scope = new CancellationScope();
+    running.set(task.id, scope);
+    let outcome: TaskOutcome;
+    try {
+      outcome = await scope.run(() =>
+        executeChild(taskWorkflow, {
+          workflowId: `${ctx.rootWorkflowId}/${task.id}`,
+          args: [{ ctx, task, baseSha }],
+          staticSummary: `${task.id}: ${task.title}`.slice(0, 200),
+        }),
+      );
+    } catch (err) {
+      if (!isCancellation(err)) throw err;
+      await finish(task, { status: 'skipped', attempts: 1, reason: `${operatorStop(task.id) ?? 'cancelled'} while running; its worktree was discarded` });
+      return;
+    } finally {
+      running.delete(task.id);
+    }
     if (outcome.fatal) fatal = outcome.reason;
     if (outcome.status !== 'ready') {
       await finish(task, { status: outcome.status === 'failed' ? 'failed' : 'skipped', attempts: outcome.attempts, reason: outcome.reason, failingTests: outcome.failingTests, usage: outcome.usage });

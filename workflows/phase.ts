@@ -1,17 +1,23 @@
-import { executeChild } from '@temporalio/workflow';
+import { condition, executeChild, setHandler } from '@temporalio/workflow';
+import { controlSignal } from './control';
 import type { TaskState } from '../activities/types';
 import { batchWorkflow } from './batch';
 import type { GroupResult, PhaseInput } from './types';
 
 /** One phase: its batches run one after another, each starting from the run branch the previous one left. */
-export async function phaseWorkflow({ ctx, phase, tasks, tip: startTip, blocked: blockedBefore }: PhaseInput): Promise<GroupResult> {
+export async function phaseWorkflow({ ctx, phase, tasks, tip: startTip, blocked: blockedBefore, control: initial }: PhaseInput): Promise<GroupResult> {
+  let control = initial;
+  setHandler(controlSignal, (c) => {
+    control = c;
+  });
   let tip = startTip;
   const blocked = { ...blockedBefore };
   const states: TaskState[] = [];
   for (const batch of phase.batches) {
+    await condition(() => !control.paused || !!control.abort);
     const r = await executeChild(batchWorkflow, {
       workflowId: `${ctx.rootWorkflowId}/batch-${batch.id}`,
-      args: [{ ctx, batch, tasks: batch.taskIds.map((id) => tasks[id]), tip, blocked }],
+      args: [{ ctx, batch, tasks: batch.taskIds.map((id) => tasks[id]), tip, blocked, control }],
       staticSummary: `Batch ${batch.id} (${batch.mode}): ${batch.label}`.slice(0, 200),
     });
     tip = r.tip;

@@ -1,6 +1,7 @@
 // Signals and queries of the run workflow (flotillaRun). Batches report progress to the run through them.
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BatchState, RunReport, TaskState } from '../activities/types';
+import type { ControlAction } from './control';
 
 export type TaskUpdate = Partial<TaskState> & { id: string };
 export type BatchUpdate = Partial<BatchState> & { id: string };
@@ -9,3 +10,6 @@ export type BatchUpdate = Partial<BatchState> & { id: string };
 export const statusQuery = defineQuery<RunReport>('status');
 export const taskUpdateSignal = defineSignal<[TaskUpdate]>('taskUpdate');
 export const batchUpdateSignal = defineSignal<[BatchUpdate]>('batchUpdate');
+
+/** Operator control (flotilla pause|resume|skip|retry|approve|abort): answers with what will happen, or rejects with why not. */
+export const controlUpdate = defineUpdate<string, [ControlAction]>('control');

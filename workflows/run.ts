@@ -1,10 +1,12 @@
-import { ActivityFailure, ApplicationFailure, executeChild, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, executeChild, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { BatchState, RunReport, RunSettings, TaskState, TestEvidence, TokenUsage } from '../activities/types';
 import { gitOptions, longOptions } from './activity-options';
+import { batchWorkflow } from './batch';
+import { applyControl, ControlAction, controlSignal, initialControl } from './control';
 import { phaseWorkflow } from './phase';
-import { batchUpdateSignal, statusQuery, taskUpdateSignal } from './run-messages';
-import type { RunContext } from './types';
+import { batchUpdateSignal, controlUpdate, statusQuery, taskUpdateSignal } from './run-messages';
+import type { GroupResult, RunContext } from './types';
 
 export * from './run-messages';
 
@@ -50,9 +52,13 @@ export async function flotillaRun(settings: RunSettings): Promise<RunReport> {
     tasks: [],
     usage: totalUsage([]),
   };
+  let control = initialControl();
+  let runningBatch: string | null = null;
+  let runningPhase: number | null = null;
   const snapshot = (): RunReport => {
     const ts = [...tasks.values()];
-    return { ...report, batches: [...batches.values()], tasks: ts, usage: totalUsage(ts) };
+    const status = report.status === 'running' && control.paused ? 'paused' : report.status;
+    return { ...report, status, batches: [...batches.values()], tasks: ts, usage: totalUsage(ts) };
   };
   setHandler(statusQuery, snapshot);
   setHandler(taskUpdateSignal, (u) => {
@@ -62,7 +68,31 @@ export async function flotillaRun(settings: RunSettings): Promise<RunReport> {
   setHandler(batchUpdateSignal, (u) => {
     const prev = batches.get(u.id);
     if (prev) batches.set(u.id, { ...prev, ...u });
+    if (u.state === 'running') runningBatch = u.id;
   });
+  // Operator control: the new state goes to the running phase and batch, which act on it.
+  setHandler(
+    controlUpdate,
+    async (action: ControlAction) => {
+      const { state, message } = applyControl(control, action);
+      control = state;
+      const targets = [runningPhase !== null ? `${rootWorkflowId}/phase-${runningPhase}` : null, runningBatch ? `${rootWorkflowId}/batch-${runningBatch}` : null];
+      for (const id of targets) if (id) await getExternalWorkflowHandle(id).signal(controlSignal, control).catch(() => undefined);
+      return message;
+    },
+    {
+      validator: (action: ControlAction) => {
+        if (['completed', 'failed', 'aborted'].includes(report.status)) throw new Error(`run ${settings.runId} has already ${report.status === 'completed' ? 'completed' : 'ended'}`);
+        if (control.abort) throw new Error(`run ${settings.runId} is being aborted`);
+        if ('taskId' in action) {
+          const t = tasks.get(action.taskId);
+          if (!t) throw new Error(`${action.taskId} is not a task of run ${settings.runId}`);
+          if (action.action === 'skip' && ['committed', 'skipped', 'failed'].includes(t.status)) throw new Error(`${action.taskId} has already ${t.status === 'committed' ? 'been committed' : t.status === 'failed' ? 'failed' : 'been skipped'}`);
+          if (action.action === 'retry' && (t.status === 'committed' || !t.batch)) throw new Error(`${action.taskId} cannot be retried (${t.status === 'committed' ? 'it is committed' : 'its task file could not be planned'})`);
+        }
+      },
+    },
+  );
 
   const fail = (reason: string) => {
     report.status = 'failed';
@@ -106,22 +136,48 @@ export async function flotillaRun(settings: RunSettings): Promise<RunReport> {
       let tip = prep.baseSha;
       const blocked: Record<string, string> = {};
       for (const s of plan.skipped) if (s.id) blocked[s.id] = s.reason;
-      for (const phase of plan.phases) {
-        const phaseTasks = Object.fromEntries(phase.batches.flatMap((b) => b.taskIds).map((id) => [id, plan.tasks[id]]));
-        const r = await executeChild(phaseWorkflow, {
-          workflowId: `${rootWorkflowId}/phase-${phase.number}`,
-          args: [{ ctx, phase, tasks: phaseTasks, tip, blocked }],
-          staticSummary: `Phase ${phase.number}: ${phase.name} (${Object.keys(phaseTasks).length} tasks)`,
-        });
+      const absorb = (r: GroupResult) => {
         tip = r.tip;
         for (const t of r.tasks) {
           tasks.set(t.id, t);
           if (t.status !== 'committed') blocked[t.id] = t.reason ?? t.status;
+          else delete blocked[t.id];
         }
-        if (r.fatal) {
-          fail(`stopped: ${r.fatal}`);
-          break;
+        if (r.fatal) fail(`stopped: ${r.fatal}`);
+      };
+      for (const phase of plan.phases) {
+        if (control.abort || report.status !== 'running') break;
+        const phaseTasks = Object.fromEntries(phase.batches.flatMap((b) => b.taskIds).map((id) => [id, plan.tasks[id]]));
+        runningPhase = phase.number;
+        absorb(
+          await executeChild(phaseWorkflow, {
+            workflowId: `${rootWorkflowId}/phase-${phase.number}`,
+            args: [{ ctx, phase, tasks: phaseTasks, tip, blocked, control }],
+            staticSummary: `Phase ${phase.number}: ${phase.name} (${Object.keys(phaseTasks).length} tasks)`,
+          }),
+        );
+        runningPhase = null;
+      }
+      // Tasks the operator asked to retry run once more, one at a time, on the final branch.
+      const retry = control.retry.filter((id) => tasks.get(id)?.status === 'skipped' || tasks.get(id)?.status === 'failed');
+      if (retry.length && !control.abort && report.status === 'running') {
+        const batch = { id: 'R', phase: plan.phases.length + 1, mode: 'sequential' as const, label: `operator retries: ${retry.join(', ')}`, taskIds: retry };
+        batches.set('R', { ...batch, state: 'pending' });
+        for (const id of retry) delete blocked[id];
+        absorb(await executeChild(batchWorkflow, { workflowId: `${rootWorkflowId}/batch-R`, args: [{ ctx, batch, tasks: retry.map((id) => plan.tasks[id]), tip, blocked, control: { ...control, skip: [] } }] }));
+      }
+      for (const t of tasks.values()) {
+        if (t.status === 'pending' || t.status === 'awaiting-approval') tasks.set(t.id, { ...t, status: 'skipped', reason: control.abort ? 'run aborted by the operator before it started' : `not started: ${report.reason ?? 'the run stopped'}` });
+      }
+      if (control.abort) {
+        if (control.abort.rollback) {
+          await git.resetRunBranch({ runId: settings.runId, repoPath: settings.repoPath, sha: prep.baseSha });
+          for (const t of tasks.values()) {
+            if (t.status === 'committed') tasks.set(t.id, { ...t, status: 'skipped', reason: `rolled back by abort --rollback (was ${t.commit})`, commit: undefined });
+          }
         }
+        report.status = 'aborted';
+        report.reason = `aborted by the operator${control.abort.rollback ? `; ${prep.branch} was reset to its base ${prep.baseSha.slice(0, 10)}` : ''}`;
       }
       if (report.status === 'running') {
         report.final = await long.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: prep.testCommand, label: 'final' });

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { TokenUsage } from '../activities/types';
 import { gitOptions, longOptions } from './activity-options';
@@ -47,12 +47,14 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
       break;
     }
   } catch (err) {
+    if (isCancellation(err)) throw err; // skipped or aborted by the operator: the batch records it
     const cause = err instanceof ActivityFailure ? err.cause : err;
     const type = cause instanceof ApplicationFailure ? cause.type : undefined;
     const message = cause instanceof Error ? cause.message : String(cause);
     outcome = { id: task.id, status: 'failed', reason: message, attempts: outcome.attempts, usage, ...(type === 'AgentConfigError' ? { fatal: true } : {}) };
   } finally {
-    await git.removeTaskWorktree(ref);
+    // Runs even when the task was cancelled: the worktree is discarded, nothing it held reaches the run branch.
+    await CancellationScope.nonCancellable(() => git.removeTaskWorktree(ref));
   }
   return outcome;
 }

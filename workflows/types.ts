@@ -1,6 +1,7 @@
 // Inputs and results of the child workflows.
 import type { RunSettings, TaskState, TokenUsage } from '../activities/types';
 import type { Batch, Phase, PlannedTask } from '../planner/types';
+import type { ControlState } from './control';
 
 /** What every child needs to know about the run. */
 export interface RunContext {
@@ -8,7 +9,7 @@ export interface RunContext {
   repoPath: string;
   rootWorkflowId: string;
   testCommand: string;
-  settings: Pick<RunSettings, 'model' | 'maxParallel' | 'attempts' | 'maxTurns'>;
+  settings: Pick<RunSettings, 'model' | 'maxParallel' | 'attempts' | 'maxTurns' | 'approveRisk'>;
 }
 
 export interface TaskInput {
@@ -38,6 +39,7 @@ export interface BatchInput {
   tip: string;
   /** Tasks that did not commit earlier in the run, with why: their dependents are skipped. */
   blocked: Record<string, string>;
+  control: ControlState;
 }
 
 export interface GroupResult {
@@ -52,4 +54,5 @@ export interface PhaseInput {
   tasks: Record<string, PlannedTask>;
   tip: string;
   blocked: Record<string, string>;
+  control: ControlState;
 }

@@ -17,14 +17,14 @@ export interface TestWorker {
 }
 
 /** A worker on its own task queue against the suite's Temporal dev server, with the stand-in model. */
-export async function startTestWorker(): Promise<TestWorker> {
+export async function startTestWorker(opts: { latencyMs?: number } = {}): Promise<TestWorker> {
   const address = process.env.FLOTILLA_TEST_TEMPORAL;
   if (!address) throw new Error('FLOTILLA_TEST_TEMPORAL is not set: run the tests through jest (test/global-setup.ts starts the server)');
   if (!runtimeReady) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeReady = true;
   }
-  const standIn = await startStandInModel();
+  const standIn = await startStandInModel({ latencyMs: opts.latencyMs });
   const taskQueue = `test-${Math.random().toString(36).slice(2)}`;
   const worktreeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-wt-'));
   const native = await NativeConnection.connect({ address });

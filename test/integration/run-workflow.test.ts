@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
 import type { RunReport, RunSettings } from '../../activities/types';
+import { parseArgs } from '../../client/args';
+import { rollbackCommand } from '../../client/commands/rollback';
 import { startRun } from '../../client/start-run';
 import { statusQuery } from '../../workflows/run-messages';
 import { makeSampleRepo, SAMPLE_FILES } from '../helpers/sample-repo';
@@ -93,6 +95,14 @@ describe('flotillaRun on a real git repository', () => {
     expect(review).toMatch(/- TASK-0004 \(skipped, batch 2A\): tests failed .*add adds two numbers/);
     expect(review).toContain(`git branch -D flotilla/${runId} && git update-ref -d refs/flotilla/${runId}/backup`);
     expect(review).toContain(`git revert --no-edit ${byId['TASK-0003'].commit}   # TASK-0003`);
+
+    // flotilla rollback: the run branch goes back to its backup, and it says exactly what it removed.
+    const lines: string[] = [];
+    await rollbackCommand(parseArgs([runId, '--repo', repo]), (l) => lines.push(l));
+    expect((await git.revparse([report.branch!])).trim()).toBe(mainBefore);
+    expect(lines[0]).toMatch(/Removed 4 commit\(s\):$/);
+    expect(lines.filter((l) => /^  [0-9a-f]+ Complete TASK-\d+/.test(l))).toHaveLength(4);
+    expect(fs.readFileSync(path.join(repo, '.flotilla/runs', runId, 'rollbacks.log'), 'utf8')).toContain('Complete TASK-0001: Document add');
   });
 
   it('refuses a dirty working tree with a message that says what to do', async () => {

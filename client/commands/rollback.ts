@@ -1,0 +1,51 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { simpleGit } from 'simple-git';
+import { statusQuery } from '../../workflows/run-messages';
+import { ParsedArgs, stringFlag, UsageError } from '../args';
+import { connectClient } from '../connection';
+import { runWorkflowId } from '../start-run';
+
+/** The run's repository: --repo, else asked of the run itself (which also tells whether it is still going). */
+async function repoOf(args: ParsedArgs, runId: string): Promise<string> {
+  const given = stringFlag(args, 'repo');
+  if (given) return path.resolve(given);
+  const { client, connection } = await connectClient(stringFlag(args, 'address'));
+  try {
+    const report = await client.workflow.getHandle(runWorkflowId(runId)).query(statusQuery);
+    if (['starting', 'planning', 'running', 'paused'].includes(report.status)) {
+      throw new UsageError(`run ${runId} is still ${report.status}; stop it first with: flotilla abort ${runId} --rollback`);
+    }
+    return report.repoPath;
+  } finally {
+    await connection.close();
+  }
+}
+
+/** `flotilla rollback RUN_ID [--repo DIR]`: moves the run branch back to its backup ref and lists exactly what it removed. */
+export async function rollbackCommand(args: ParsedArgs, out: (s: string) => void): Promise<number> {
+  const runId = args.positionals[0];
+  if (!runId) throw new UsageError('usage: flotilla rollback RUN_ID [--repo DIR]');
+  const repo = await repoOf(args, runId);
+  const git = simpleGit(repo);
+  const branch = `flotilla/${runId}`;
+  const backup = (await git.raw(['rev-parse', '--verify', '--quiet', `refs/flotilla/${runId}/backup`]).catch(() => '')).trim();
+  if (!backup) throw new Error(`${repo} has no backup ref for run ${runId} (refs/flotilla/${runId}/backup); nothing to roll back.`);
+  const tip = (await git.raw(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]).catch(() => '')).trim();
+  if (!tip) throw new Error(`${repo} has no branch ${branch}; nothing to roll back.`);
+  const head = (await git.raw(['symbolic-ref', '-q', 'HEAD']).catch(() => '')).trim();
+  if (head === `refs/heads/${branch}`) throw new Error(`${branch} is checked out in ${repo}; check out another branch first so your working tree is not changed under you.`);
+  const removed = (await git.raw(['log', '--format=%h %s', `${backup}..${tip}`])).trim();
+  if (!removed) {
+    out(`${branch} is already at its base ${backup.slice(0, 10)}; nothing removed.`);
+    return 0;
+  }
+  await git.raw(['update-ref', '-m', `flotilla rollback ${runId}`, `refs/heads/${branch}`, backup, tip]);
+  const record = path.join(repo, '.flotilla', 'runs', runId, 'rollbacks.log');
+  fs.mkdirSync(path.dirname(record), { recursive: true });
+  fs.appendFileSync(record, `${new Date().toISOString()} ${branch} ${tip} -> ${backup}\n${removed}\n\n`);
+  out(`Rolled ${branch} back from ${tip.slice(0, 10)} to its base ${backup.slice(0, 10)}. Removed ${removed.split('\n').length} commit(s):`);
+  for (const line of removed.split('\n')) out(`  ${line}`);
+  out(`Undo this with: git -C ${repo} update-ref refs/heads/${branch} ${tip}   (recorded in ${record})`);
+  return 0;
+}

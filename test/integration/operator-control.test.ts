@@ -1,0 +1,80 @@
+import { WorkflowHandle } from '@temporalio/client';
+import { simpleGit } from 'simple-git';
+import type { RunReport, RunSettings } from '../../activities/types';
+import { startRun } from '../../client/start-run';
+import type { ControlAction } from '../../workflows/control';
+import { controlUpdate, statusQuery } from '../../workflows/run-messages';
+import { makeSampleRepo } from '../helpers/sample-repo';
+import { startTestWorker, TestWorker } from '../helpers/test-worker';
+
+let tw: TestWorker;
+beforeAll(async () => {
+  tw = await startTestWorker({ latencyMs: 300 });
+}, 120_000);
+afterAll(async () => {
+  await tw?.stop();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(handle: WorkflowHandle, what: string, ok: (r: RunReport) => boolean): Promise<RunReport> {
+  for (let i = 0; i < 600; i++) {
+    const r = await handle.query(statusQuery).catch(() => null);
+    if (r && ok(r)) return r;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for: ${what}`);
+}
+
+const control = (h: WorkflowHandle, action: ControlAction) => h.executeUpdate(controlUpdate, { args: [action] });
+const task = (r: RunReport, id: string) => r.tasks.find((t) => t.id === id)!;
+
+async function start(repo: string, runId: string, extra: Partial<RunSettings> = {}) {
+  const settings: RunSettings = { runId, repoPath: repo, model: 'claude-haiku-4-5', maxParallel: 2, attempts: 1, maxTurns: 10, sequentialRisk: 'high', ...extra };
+  return startRun(tw.client, settings, tw.taskQueue);
+}
+
+describe('operator control through the real server', () => {
+  it('pauses and resumes, skips a pending task, retries a failed one, and gates a high-risk task on approval', async () => {
+    const repo = await makeSampleRepo();
+    const h = await start(repo, `ctl-${Date.now()}`, { approveRisk: 'high' });
+    expect(await control(h, { action: 'pause' })).toContain('paused');
+    const paused = await until(h, 'paused', (r) => r.status === 'paused');
+    await sleep(1500);
+    expect((await h.query(statusQuery)).tasks.filter((t) => t.status === 'committed' || t.status === 'running')).toHaveLength(0);
+    expect(paused.tasks.every((t) => t.status === 'pending' || t.status === 'skipped')).toBe(true);
+
+    expect(await control(h, { action: 'skip', taskId: 'TASK-0003' })).toContain('TASK-0003 will be skipped');
+    await expect(control(h, { action: 'skip', taskId: 'TASK-9999' })).rejects.toThrow();
+    await control(h, { action: 'resume' });
+
+    // TASK-0006 is high risk: it waits, and status says so; meanwhile the failed TASK-0004 is queued for a retry.
+    const waiting = await until(h, 'TASK-0006 awaiting approval', (r) => task(r, 'TASK-0006').status === 'awaiting-approval');
+    expect(task(waiting, 'TASK-0006').reason).toContain('flotilla approve');
+    expect(task(waiting, 'TASK-0004').status).toBe('skipped');
+    expect(await control(h, { action: 'retry', taskId: 'TASK-0004' })).toContain('tried again');
+    await control(h, { action: 'approve', taskId: 'TASK-0006' });
+
+    const report = await h.result();
+    expect(report.status).toBe('completed');
+    expect(task(report, 'TASK-0003')).toMatchObject({ status: 'skipped', reason: 'skipped by the operator' });
+    expect(task(report, 'TASK-0006').status).toBe('committed');
+    expect(task(report, 'TASK-0004')).toMatchObject({ status: 'skipped', batch: 'R' });
+    expect(task(report, 'TASK-0004').reason).toContain('add adds two numbers');
+    await expect(control(h, { action: 'pause' })).rejects.toThrow();
+  });
+
+  it('aborts with rollback: running tasks are cancelled and the run branch goes back to its base', async () => {
+    const repo = await makeSampleRepo();
+    const runId = `abort-${Date.now()}`;
+    const h = await start(repo, runId);
+    await until(h, 'a committed task', (r) => r.tasks.some((t) => t.status === 'committed'));
+    expect(await control(h, { action: 'abort', rollback: true })).toContain('aborting');
+    const report = await h.result();
+    expect(report.status).toBe('aborted');
+    expect(report.tasks.filter((t) => t.status === 'committed')).toHaveLength(0);
+    const git = simpleGit(repo);
+    expect((await git.revparse([`flotilla/${runId}`])).trim()).toBe(report.baseSha);
+    expect((await git.raw(['worktree', 'list'])).trim().split('\n')).toHaveLength(1);
+  });
+});

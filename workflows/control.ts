@@ -1,0 +1,46 @@
+// Operator control of a run (pause, resume, skip, retry, approve, abort), as pure state transitions.
+// The run workflow owns the state and forwards it to the running phase and batch with controlSignal.
+import { defineSignal } from '@temporalio/workflow';
+
+export interface ControlState {
+  paused: boolean;
+  /** Tasks the operator skipped: not started, or cancelled if running. */
+  skip: string[];
+  /** High-risk tasks (per --approve) the operator approved. */
+  approved: string[];
+  /** Skipped or failed tasks to try once more at the end of the run. */
+  retry: string[];
+  abort: null | { rollback: boolean };
+}
+
+export type ControlAction =
+  | { action: 'pause' }
+  | { action: 'resume' }
+  | { action: 'skip'; taskId: string }
+  | { action: 'retry'; taskId: string }
+  | { action: 'approve'; taskId: string }
+  | { action: 'abort'; rollback?: boolean };
+
+export const controlSignal = defineSignal<[ControlState]>('control');
+
+export const initialControl = (): ControlState => ({ paused: false, skip: [], approved: [], retry: [], abort: null });
+
+const add = (xs: string[], x: string) => (xs.includes(x) ? xs : [...xs, x]);
+
+/** The new state and a message for the operator. Pure; validation happens in the update's validator. */
+export function applyControl(s: ControlState, a: ControlAction): { state: ControlState; message: string } {
+  switch (a.action) {
+    case 'pause':
+      return { state: { ...s, paused: true }, message: 'paused: running tasks finish, no new task starts until resume' };
+    case 'resume':
+      return { state: { ...s, paused: false }, message: 'resumed' };
+    case 'skip':
+      return { state: { ...s, skip: add(s.skip, a.taskId), retry: s.retry.filter((x) => x !== a.taskId) }, message: `${a.taskId} will be skipped (cancelled if it is running)` };
+    case 'retry':
+      return { state: { ...s, retry: add(s.retry, a.taskId), skip: s.skip.filter((x) => x !== a.taskId) }, message: `${a.taskId} will be tried again at the end of the run` };
+    case 'approve':
+      return { state: { ...s, approved: add(s.approved, a.taskId) }, message: `${a.taskId} approved` };
+    case 'abort':
+      return { state: { ...s, abort: { rollback: !!a.rollback }, paused: false }, message: `aborting: running tasks are cancelled${a.rollback ? ' and the run branch is reset to its base' : ''}` };
+  }
+}
