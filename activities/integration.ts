@@ -1,11 +1,10 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { backupRef, findTaskCommit, gitAt, runBranch } from './git';
-import { heartbeatSafe } from './heartbeat';
-import { runCommand } from './run-command';
+import { gatedTestRun } from './gated-run';
 import { integrationWorktree, runDir } from './run-paths';
 import { writeReview } from './review';
-import { RunReport, TestEvidence } from './types';
+import { Baseline, RunReport, TestEvidence } from './types';
 import { branchWorktree, removeWorktree } from './worktrees';
 
 export type IntegrateResult = { ok: true; commit: string; tip: string } | { ok: false; reason: string; tip: string };
@@ -47,10 +46,10 @@ export function makeIntegrationActivities(worktreeRoot: string) {
     },
 
     /** Runs a suite on the run branch tip, e.g. the full suite after a batch or the e2e command at the end. */
-    async runBranchTests(a: { runId: string; repoPath: string; command: string; label: string }): Promise<TestEvidence> {
+    async runBranchTests(a: { runId: string; repoPath: string; command: string; label: string; baseline: Baseline }): Promise<TestEvidence> {
       const wt = integrationWorktree(worktreeRoot, a.runId);
       await open(a.repoPath, a.runId);
-      return runCommand(a.command, wt, path.join(runDir(a.repoPath, a.runId), 'logs', `${a.label}.log`), { onTick: heartbeatSafe });
+      return gatedTestRun(a.command, wt, path.join(runDir(a.repoPath, a.runId), 'logs', `${a.label}.log`), a.baseline);
     },
 
     /** Writes report.json and review.md, and removes the run's worktrees; the run branch and backup ref stay. */

@@ -4,10 +4,10 @@ import { buildPlan, parseTaskFiles, renderPlanMarkdown } from '../planner';
 import { detectTestCommand } from './detect-test-command';
 import { repoError } from './errors';
 import { backupRef, changedPaths, gitAt, runBranch } from './git';
-import { heartbeatSafe } from './heartbeat';
-import { runCommand } from './run-command';
+import { runTwiceOnFailure } from './gated-run';
+import { baselineFrom } from './judge-tests';
 import { integrationWorktree, runDir } from './run-paths';
-import { PlannedRun, PreparedRun, RunSettings, TestEvidence } from './types';
+import { Baseline, PlannedRun, PreparedRun, RunSettings, TestEvidence } from './types';
 import { branchWorktree } from './worktrees';
 
 const TASK_FILE = /^tasks\/[^/]+\.md$/;
@@ -63,11 +63,15 @@ export function makeRunSetupActivities(worktreeRoot: string) {
       return { baseSha, branch, runDir: dir, testCommand };
     },
 
-    /** Runs the full suite on the base commit (in the run's own worktree) and records it as the baseline. */
-    async baselineTests(a: { runId: string; repoPath: string; testCommand: string }): Promise<TestEvidence> {
+    /**
+     * Runs the full suite on the base commit (in the run's own worktree), twice if it fails, and records
+     * the baseline: the tests that fail consistently, and the flaky ones that flip between runs.
+     */
+    async baselineTests(a: { runId: string; repoPath: string; testCommand: string }): Promise<{ evidence: TestEvidence; baseline: Baseline }> {
       const wt = integrationWorktree(worktreeRoot, a.runId);
       await branchWorktree(a.repoPath, wt, runBranch(a.runId));
-      return runCommand(a.testCommand, wt, path.join(runDir(a.repoPath, a.runId), 'logs', 'baseline.log'), { onTick: heartbeatSafe });
+      const [first, rerun] = await runTwiceOnFailure(a.testCommand, wt, path.join(runDir(a.repoPath, a.runId), 'logs', 'baseline.log'));
+      return baselineFrom(first, rerun);
     },
 
     /** Parses the task files committed at the base commit and writes plan.md and plan.json to the run folder. */

@@ -1,15 +1,20 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { runAgentLoop } from './agent-loop';
+import { AgentLoopResult, AgentTool, runAgentLoop } from './agent-loop';
 import { systemPrompt, taskPrompt } from './agent-prompt';
 import { WorktreeEditor } from './editor-tool';
 import { gitAt, taskRef, trailers } from './git';
 import { heartbeatSafe } from './heartbeat';
+import { readConventions } from './repo-conventions';
 import { runCommand } from './run-command';
+import { makeRunTestsTool, RUN_TESTS_TOOL } from './run-tests-tool';
+import { runSearch, SEARCH_TOOL } from './search-tool';
 import { taskDir, taskWorktree } from './run-paths';
-import { AgentOutcome, TaskRef, TestEvidence } from './types';
+import { gatedTestRun } from './gated-run';
+import { AgentOutcome, Baseline, TaskRef, TestEvidence } from './types';
 import { freshWorktree, removeWorktree } from './worktrees';
 
 export interface ModelAccess {
@@ -18,20 +23,78 @@ export interface ModelAccess {
   baseURL?: string;
 }
 
-/** Maps an API failure to what Temporal should do: configuration problems are final, the rest retry. */
-function classifyApiError(err: unknown, model: string): unknown {
+/** How long the API asked us to wait (retry-after-ms, then retry-after in seconds or as an HTTP date), in ms. */
+export function retryAfterMs(headers: Headers | undefined): number | undefined {
+  const ms = Number(headers?.get('retry-after-ms') ?? NaN);
+  if (Number.isFinite(ms) && ms > 0) return Math.ceil(ms);
+  const value = headers?.get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  const wait = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now();
+  return Number.isFinite(wait) && wait > 0 ? Math.ceil(wait) : undefined;
+}
+
+/**
+ * Maps an API failure to what Temporal should do. Configuration problems (400/401/402/403/404/422) are
+ * final (AgentConfigError, which stops the run) with a message that says what to fix; a request too large
+ * is final for this task only; rate limits, overload, 5xx, timeouts and dropped connections retry, after
+ * the retry-after the API asked for. The SDK itself never retries (maxRetries 0): Temporal is in charge.
+ */
+export function classifyApiError(err: unknown, model: string, baseURL?: string): unknown {
+  const where = baseURL ? ` at ${baseURL}` : '';
+  if (err instanceof Anthropic.APIUserAbortError) return err;
+  if (err instanceof Anthropic.APIConnectionTimeoutError) {
+    return ApplicationFailure.retryable(`the model API${where} did not answer in time (${err.message}); Temporal retries the task.`, 'ModelApiError');
+  }
+  if (err instanceof Anthropic.APIConnectionError) {
+    const cause = (err.cause as Error | undefined)?.message;
+    return ApplicationFailure.retryable(`could not reach the model API${where} (${err.message}${cause ? `: ${cause}` : ''}); Temporal retries the task. If this persists, check ANTHROPIC_BASE_URL and the network.`, 'ModelApiError');
+  }
   if (!(err instanceof Anthropic.APIError) || err.status === undefined) return err;
-  const detail = `${err.status} ${(err.error as { error?: { message?: string } })?.error?.message ?? err.message}`;
-  if (err.status === 401) return ApplicationFailure.nonRetryable(`ANTHROPIC_API_KEY was rejected (${detail}). Set a valid key, or unset it to use the stand-in model.`, 'AgentConfigError');
-  if (err.status === 403) return ApplicationFailure.nonRetryable(`the API key may not use ${model} (${detail}).`, 'AgentConfigError');
-  if (err.status === 404) return ApplicationFailure.nonRetryable(`model ${model} not found (${detail}); set --model or FLOTILLA_MODEL.`, 'AgentConfigError');
-  if (err.status === 400) return ApplicationFailure.nonRetryable(`the model API rejected the request: ${detail}`, 'AgentConfigError');
-  const retryAfter = Number(err.headers?.get?.('retry-after'));
+  const status = err.status;
+  const detail = `${status}${err.type ? ` ${err.type}` : ''}: ${err.apiMessage ?? err.message}${err.requestID ? ` (request ${err.requestID})` : ''}`;
+  const final = (message: string, type = 'AgentConfigError') => ApplicationFailure.nonRetryable(message, type);
+  if (status === 401) return final(`ANTHROPIC_API_KEY was rejected (${detail}). Set a valid key, or unset it to use the stand-in model.`);
+  if (status === 402) return final(`the Anthropic account cannot be billed (${detail}). Add credits or a payment method in the Anthropic Console.`);
+  if (status === 403) return final(`the API key may not use ${model} (${detail}). Use a key with access to it, or pick another model with --model or FLOTILLA_MODEL.`);
+  if (status === 404) return final(`model ${model} was not found${where} (${detail}). Set --model or FLOTILLA_MODEL to a model id such as claude-haiku-4-5, and check that ANTHROPIC_BASE_URL does not end in /v1.`);
+  if (status === 413) return final(`the conversation grew too large for one request (${detail}); the task is skipped. Split it into smaller tasks.`, 'ModelRequestError');
+  if (status === 400 || status === 422) return final(`the model API rejected the request (${detail}). Check --model/FLOTILLA_MODEL and ANTHROPIC_BASE_URL; if they are right, this is a Flotilla bug: report it with the transcript.`);
+  const wait = retryAfterMs(err.headers);
+  const what = status === 429 ? 'rate limited' : status === 529 ? 'overloaded' : `failed`;
   return ApplicationFailure.create({
-    message: `model API error ${detail}`,
+    message: `the model API${where} ${what} (${detail}); Temporal retries the task${wait ? ` in ${Math.ceil(wait / 1000)} s, as the API asked` : ''}.`,
     type: 'ModelApiError',
-    ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { nextRetryDelay: retryAfter * 1000 } : {}),
+    nonRetryable: false,
+    ...(wait ? { nextRetryDelay: wait } : {}),
   });
+}
+
+/** Why an agent run is not a change to test, or undefined when it is. */
+function agentFailure(outcome: AgentLoopResult['outcome'], summary: string, maxTurns: number, edited: string[]): string | undefined {
+  if (outcome === 'max_turns') return `the agent did not finish within its limit of ${maxTurns} turns; raise --max-turns or split the task`;
+  if (outcome === 'refusal') return `the model refused: ${summary}`;
+  if (outcome === 'context_window') return `the conversation outgrew the model's context window; split the task`;
+  if (edited.length === 0) return `the agent made no change${summary ? `: ${summary.slice(0, 300)}` : ''}`;
+  return undefined;
+}
+
+/** The agent's tools besides the editor: read-only search and the task's own tests, both confined to the worktree. */
+function agentTools(worktree: string, testCommand: string, logPath: (n: number) => string): AgentTool[] {
+  const runTests = makeRunTestsTool({ command: testCommand, cwd: worktree, logPath, onTick: () => heartbeatSafe({ tests: true }) });
+  return [
+    { definition: SEARCH_TOOL, run: (input) => runSearch(worktree, input) },
+    { definition: RUN_TESTS_TOOL, run: () => runTests() },
+  ];
+}
+
+/** The activity's cancellation signal, so a cancelled task stops its model call; undefined outside an activity. */
+function cancellationSignal(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined;
+  }
 }
 
 export function makeTaskStepActivities(deps: { worktreeRoot: string; modelAccess: ModelAccess }) {
@@ -46,45 +109,45 @@ export function makeTaskStepActivities(deps: { worktreeRoot: string; modelAccess
       const worktree = worktreeOf(a);
       const wt = await freshWorktree(a.repoPath, worktree, a.baseSha);
       const taskFile = await wt.raw(['show', `${a.baseSha}:${a.sourcePath}`]);
-      const client = new Anthropic({ apiKey: deps.modelAccess.apiKey, baseURL: deps.modelAccess.baseURL, maxRetries: 1, timeout: 5 * 60_000 });
+      // maxRetries 0: a failed call fails the activity, and Temporal's retry policy (with retry-after) decides.
+      const client = new Anthropic({ apiKey: deps.modelAccess.apiKey, baseURL: deps.modelAccess.baseURL, maxRetries: 0, timeout: 5 * 60_000 });
       const editor = new WorktreeEditor(worktree);
-      const transcriptPath = path.join(taskDir(a.repoPath, a.runId, a.taskId), `transcript-${a.attempt}.json`);
+      const dir = taskDir(a.repoPath, a.runId, a.taskId);
+      const transcriptPath = path.join(dir, `transcript-${a.attempt}.json`);
+      const tools = agentTools(worktree, a.testCommand, (n) => path.join(dir, `agent-tests-${a.attempt}-${n}.log`));
+      const history: Anthropic.MessageParam[] = [];
       let result;
       const beat = setInterval(() => heartbeatSafe({ attempt: a.attempt }), 5000);
       try {
         result = await runAgentLoop({
           client,
           model: a.model,
-          system: systemPrompt(a.testCommand),
+          system: systemPrompt(a.testCommand, readConventions(worktree), { search: true, runTests: true }),
           prompt: taskPrompt(a.taskId, taskFile, a.feedback),
           editor,
+          tools,
+          history,
+          signal: cancellationSignal(),
           maxTurns: a.maxTurns,
           maxTokens: 8192,
           onTurn: (turn) => heartbeatSafe({ turn }),
         });
       } catch (err) {
-        throw classifyApiError(err, a.model);
+        throw classifyApiError(err, a.model, deps.modelAccess.baseURL);
       } finally {
         clearInterval(beat);
+        await fs.mkdir(dir, { recursive: true });
+        await fs.writeFile(transcriptPath, JSON.stringify(history, null, 2));
       }
-      await fs.mkdir(path.dirname(transcriptPath), { recursive: true });
-      await fs.writeFile(transcriptPath, JSON.stringify(result.messages, null, 2));
       const edited = [...editor.edited].filter((f) => f !== a.sourcePath).sort();
-      const reason =
-        result.outcome === 'max_turns'
-          ? `the agent did not finish within ${a.maxTurns} turns`
-          : result.outcome === 'refusal'
-            ? `the model refused: ${result.summary}`
-            : edited.length === 0
-              ? `the agent made no change${result.summary ? `: ${result.summary.slice(0, 300)}` : ''}`
-              : undefined;
+      const reason = agentFailure(result.outcome, result.summary, a.maxTurns, edited);
       return { ok: !reason, summary: result.summary, edited, turns: result.turns, usage: result.usage, transcriptPath, ...(reason ? { reason } : {}) };
     },
 
     /** Runs the task's tests (its own command, else the full suite) in its worktree. */
-    async runTaskTests(a: TaskRef & { command: string; attempt: number }): Promise<TestEvidence> {
+    async runTaskTests(a: TaskRef & { command: string; attempt: number; baseline: Baseline }): Promise<TestEvidence> {
       const log = path.join(taskDir(a.repoPath, a.runId, a.taskId), `tests-${a.attempt}.log`);
-      return runCommand(a.command, worktreeOf(a), log, { onTick: heartbeatSafe });
+      return gatedTestRun(a.command, worktreeOf(a), log, a.baseline);
     },
 
     /**

@@ -22,6 +22,8 @@ export interface RunSettings {
   approveRisk?: 'low' | 'medium' | 'high';
   /** Start even if the working tree has uncommitted changes (only committed files are used). */
   allowDirty?: boolean;
+  /** Go on when the suite already fails before any change; those tests count as already red. */
+  allowFailingBaseline?: boolean;
 }
 
 export interface PreparedRun {
@@ -33,12 +35,24 @@ export interface PreparedRun {
 
 export interface TestEvidence {
   command: string;
+  /** The verdict against the baseline: no test that was green went red (flaky and already-red tests aside). */
   passed: boolean;
   exitCode: number;
+  /** Tests this change made fail (for a baseline: the tests that fail consistently). */
   failingTests: string[];
   tail: string;
   logPath: string;
   durationMs: number;
+  /** Tests that flipped between two runs: never blamed on a task. */
+  flaky?: string[];
+  /** Tests that already failed at the baseline (with --allow-failing-baseline). */
+  preExisting?: string[];
+}
+
+/** What the suite looked like before any change. */
+export interface Baseline {
+  failing: string[];
+  flaky: string[];
 }
 
 export interface PlannedRun {

@@ -29,7 +29,7 @@ Usage:
 
 Run options: --model M (default claude-haiku-4-5, or FLOTILLA_MODEL), --attempts N (2), --max-turns N (30),
   --test-cmd CMD, --e2e-cmd CMD, --sequential-risk high|medium|low|none, --approve high|medium|low (gate tasks
-  at that risk on "flotilla approve"), --allow-dirty, --run-id ID.
+  at that risk on "flotilla approve"), --allow-dirty, --allow-failing-baseline, --run-id ID.
 Environment: ANTHROPIC_API_KEY (real model; without it the stand-in model is used), ANTHROPIC_BASE_URL,
   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_CLI_PATH.`;
 
@@ -51,7 +51,7 @@ const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>, out: (s: str
   dev: devCommand,
 };
 
-const BOOLEAN_FLAGS = ['json', 'wait', 'no-worker', 'help', 'rollback', 'allow-dirty'];
+const BOOLEAN_FLAGS = ['json', 'wait', 'no-worker', 'help', 'rollback', 'allow-dirty', 'allow-failing-baseline'];
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

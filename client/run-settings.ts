@@ -35,5 +35,6 @@ export function runSettingsFrom(args: ParsedArgs, repo: string): RunSettings {
     ...(e2eCommand ? { e2eCommand } : {}),
     ...(approve ? { approveRisk: approve as RunSettings['approveRisk'] } : {}),
     ...(args.flags['allow-dirty'] === true ? { allowDirty: true } : {}),
+    ...(args.flags['allow-failing-baseline'] === true ? { allowFailingBaseline: true } : {}),
   };
 }

@@ -117,14 +117,14 @@ export async function batchWorkflow({ ctx, batch, tasks, tip: startTip, blocked,
     for (const task of tasks) await runOne(task);
   }
 
-  let suite = ready.length ? await long.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, label: `batch-${batch.id}` }) : undefined;
+  let suite = ready.length ? await long.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batch.id}` }) : undefined;
   if (suite && !suite.passed) {
     // Layer validation failed: rebuild the branch from the batch's start, keeping only changes that keep it green.
     await git.resetRunBranch({ runId: ctx.runId, repoPath: ctx.repoPath, sha: startTip });
     tip = startTip;
     for (const { task, outcome } of ready) {
       const r = await git.integrateCommit({ runId: ctx.runId, repoPath: ctx.repoPath, taskId: task.id, commit: outcome.commit! });
-      const check = await long.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, label: `batch-${batch.id}-with-${task.id}` });
+      const check = await long.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batch.id}-with-${task.id}` });
       if (r.ok && check.passed) {
         tip = r.tip;
         await finish(task, { status: 'committed', commit: r.commit, attempts: outcome.attempts, usage: outcome.usage });
@@ -135,7 +135,7 @@ export async function batchWorkflow({ ctx, batch, tasks, tip: startTip, blocked,
       const names = check.failingTests.join('; ') || `exit code ${check.exitCode}`;
       await finish(task, { status: 'skipped', attempts: outcome.attempts, usage: outcome.usage, reason: `rolled back: the full suite failed on the run branch with this change (${names})`, failingTests: check.failingTests });
     }
-    suite = await long.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, label: `batch-${batch.id}-final` });
+    suite = await long.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batch.id}-final` });
   }
   await root.signal(batchUpdateSignal, { id: batch.id, state: 'done', ...(suite ? { suite } : {}) });
   return { tip, tasks: [...results.values()], ...(fatal ? { fatal } : {}) };

@@ -21,6 +21,7 @@ function totalUsage(tasks: TaskState[]): TokenUsage {
     total.outputTokens += t.usage.outputTokens;
     total.cacheWriteTokens += t.usage.cacheWriteTokens;
     total.cacheReadTokens += t.usage.cacheReadTokens;
+    if (t.usage.costUsd !== undefined) total.costUsd = (total.costUsd ?? 0) + t.usage.costUsd;
   }
   return total;
 }
@@ -126,13 +127,14 @@ export async function flotillaRun(settings: RunSettings): Promise<RunReport> {
       if (!tasks.has(id)) tasks.set(id, { id, title: s.file, status: 'skipped', phase: null, batch: null, attempts: 0, reason: `${s.file}: ${s.reason}` });
     }
 
-    report.baseline = await long.baselineTests({ runId: settings.runId, repoPath: settings.repoPath, testCommand: prep.testCommand });
-    if (!report.baseline.passed) {
+    const base = await long.baselineTests({ runId: settings.runId, repoPath: settings.repoPath, testCommand: prep.testCommand });
+    report.baseline = base.evidence;
+    if (!report.baseline.passed && !settings.allowFailingBaseline) {
       const names = report.baseline.failingTests.join('; ') || `exit code ${report.baseline.exitCode}`;
-      fail(`the test suite fails before any change (${prep.testCommand}: ${names}); fix it first. Log: ${report.baseline.logPath}`);
+      fail(`the test suite fails before any change (${prep.testCommand}: ${names}); fix it first, or pass --allow-failing-baseline to treat those tests as already red. Log: ${report.baseline.logPath}`);
     } else {
       report.status = 'running';
-      const ctx: RunContext = { runId: settings.runId, repoPath: settings.repoPath, rootWorkflowId, testCommand: prep.testCommand, settings };
+      const ctx: RunContext = { runId: settings.runId, repoPath: settings.repoPath, rootWorkflowId, testCommand: prep.testCommand, baseline: base.baseline, settings };
       let tip = prep.baseSha;
       const blocked: Record<string, string> = {};
       for (const s of plan.skipped) if (s.id) blocked[s.id] = s.reason;
@@ -180,9 +182,9 @@ export async function flotillaRun(settings: RunSettings): Promise<RunReport> {
         report.reason = `aborted by the operator${control.abort.rollback ? `; ${prep.branch} was reset to its base ${prep.baseSha.slice(0, 10)}` : ''}`;
       }
       if (report.status === 'running') {
-        report.final = await long.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: prep.testCommand, label: 'final' });
+        report.final = await long.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: prep.testCommand, label: 'final', baseline: base.baseline });
         if (settings.e2eCommand) {
-          report.e2e = await long.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: settings.e2eCommand, label: 'e2e' });
+          report.e2e = await long.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: settings.e2eCommand, label: 'e2e', baseline: { failing: [], flaky: base.baseline.flaky } });
         }
         const finalOk = report.final.passed && (!report.e2e || report.e2e.passed);
         if (finalOk) report.status = 'completed';

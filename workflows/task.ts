@@ -12,6 +12,7 @@ function add(total: TokenUsage, u: TokenUsage): void {
   total.outputTokens += u.outputTokens;
   total.cacheWriteTokens += u.cacheWriteTokens;
   total.cacheReadTokens += u.cacheReadTokens;
+  if (u.costUsd !== undefined) total.costUsd = (total.costUsd ?? 0) + u.costUsd;
 }
 
 /**
@@ -33,7 +34,7 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
         outcome = { id: task.id, status: 'skipped', reason: agent.reason, attempts: attempt, usage };
         break;
       }
-      const tests = await long.runTaskTests({ ...ref, command, attempt });
+      const tests = await long.runTaskTests({ ...ref, command, attempt, baseline: ctx.baseline });
       if (!tests.passed) {
         const names = tests.failingTests.length ? tests.failingTests.join('; ') : `exit code ${tests.exitCode}`;
         outcome = { id: task.id, status: 'skipped', reason: `tests failed (${command}): ${names}`, failingTests: tests.failingTests, attempts: attempt, usage };

@@ -1,5 +1,5 @@
 // Inputs and results of the child workflows.
-import type { RunSettings, TaskState, TokenUsage } from '../activities/types';
+import type { Baseline, RunSettings, TaskState, TokenUsage } from '../activities/types';
 import type { Batch, Phase, PlannedTask } from '../planner/types';
 import type { ControlState } from './control';
 
@@ -9,6 +9,7 @@ export interface RunContext {
   repoPath: string;
   rootWorkflowId: string;
   testCommand: string;
+  baseline: Baseline;
   settings: Pick<RunSettings, 'model' | 'maxParallel' | 'attempts' | 'maxTurns' | 'approveRisk'>;
 }
 

@@ -1,0 +1,80 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { simpleGit } from 'simple-git';
+import type { RunReport, RunSettings } from '../../activities/types';
+import { startRun } from '../../client/start-run';
+import { statusQuery } from '../../workflows/run-messages';
+import { makeSampleRepo, taskFile } from '../helpers/sample-repo';
+import { startTestWorker, TestWorker } from '../helpers/test-worker';
+
+let tw: TestWorker;
+beforeAll(async () => {
+  tw = await startTestWorker();
+}, 120_000);
+afterAll(async () => {
+  await tw?.stop();
+});
+
+async function run(repo: string, extra: Partial<RunSettings> = {}): Promise<RunReport> {
+  const settings: RunSettings = { runId: `gate-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`, repoPath: repo, model: 'claude-haiku-4-5', maxParallel: 4, attempts: 1, maxTurns: 10, sequentialRisk: 'high', ...extra };
+  const handle = await startRun(tw.client, settings, tw.taskQueue);
+  try {
+    return await handle.result();
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) return handle.query(statusQuery);
+    throw err;
+  }
+}
+
+const pkg = JSON.stringify({ name: 'gates', private: true, scripts: { test: 'node --test test/' } });
+const level = 'module.exports = { level: 0 };\n';
+const req = (m: string) => `const test = require('node:test');\nconst assert = require('node:assert/strict');\nconst ${m} = require('../src/${m}');\n`;
+
+describe('quality gates on real repositories', () => {
+  it('catches two tasks that pass alone but break the suite together, and reverts only the culprit', async () => {
+    const repo = await makeSampleRepo({
+      'package.json': pkg,
+      'src/a.js': level,
+      'src/b.js': level,
+      'test/a.test.js': `${req('a')}test('a level is small', () => assert.ok(a.level <= 1));\n`,
+      'test/b.test.js': `${req('b')}test('b level is small', () => assert.ok(b.level <= 1));\n`,
+      'test/ab.test.js': `${req('a')}const b = require('../src/b');\ntest('a and b together stay below 2', () => assert.ok(a.level + b.level < 2));\n`,
+      'tasks/TASK-0001.md': taskFile('TASK-0001', 'Raise a', 'refactor', 'low', ['src/a.js'], 'src/a.js', 'module.exports = { level: 0 };', 'module.exports = { level: 1 };', 'node --test test/a.test.js'),
+      'tasks/TASK-0002.md': taskFile('TASK-0002', 'Raise b', 'refactor', 'low', ['src/b.js'], 'src/b.js', 'module.exports = { level: 0 };', 'module.exports = { level: 1 };', 'node --test test/b.test.js'),
+    });
+    const report = await run(repo);
+    expect(report.status).toBe('completed');
+    const committed = report.tasks.filter((t) => t.status === 'committed');
+    const dropped = report.tasks.filter((t) => t.status === 'skipped');
+    expect(committed).toHaveLength(1);
+    expect(dropped).toHaveLength(1);
+    expect(dropped[0].reason).toContain('rolled back: the full suite failed on the run branch with this change');
+    expect(dropped[0].reason).toContain('a and b together stay below 2');
+    expect(report.batches[0].suite?.passed).toBe(true);
+    expect(report.final?.passed).toBe(true);
+    const log = (await simpleGit(repo).raw(['log', '--format=%s', `${report.baseSha}..${report.branch}`])).trim().split('\n');
+    expect(log).toEqual([`Complete ${committed[0].id}: ${committed[0].title}`]);
+  });
+
+  it('does not blame a flaky test on a task, and with --allow-failing-baseline treats already-red tests as red', async () => {
+    const counter = path.join(os.tmpdir(), `flotilla-flaky-${Date.now()}`);
+    const repo = await makeSampleRepo({
+      'package.json': pkg,
+      'src/a.js': level,
+      'test/flaky.test.js': `${req('a')}const fs = require('node:fs');\ntest('sometimes fails', () => {\n  const n = Number(fs.existsSync(${JSON.stringify(counter)}) ? fs.readFileSync(${JSON.stringify(counter)}, 'utf8') : 0) + 1;\n  fs.writeFileSync(${JSON.stringify(counter)}, String(n));\n  assert.ok(n % 2 === 0);\n});\n`,
+      'test/broken.test.js': `${req('a')}test('always broken', () => assert.fail('was already red'));\n`,
+      'tasks/TASK-0001.md': taskFile('TASK-0001', 'Raise a', 'refactor', 'low', ['src/a.js'], 'src/a.js', 'module.exports = { level: 0 };', 'module.exports = { level: 1 };'),
+    });
+    const refused = await run(repo);
+    expect(refused.status).toBe('failed');
+    expect(refused.reason).toContain('always broken');
+    expect(refused.reason).toContain('--allow-failing-baseline');
+
+    const report = await run(repo, { allowFailingBaseline: true });
+    expect(report.status).toBe('completed');
+    expect(report.baseline?.failingTests).toEqual(['always broken']);
+    expect(report.baseline?.flaky).toContain('sometimes fails');
+    expect(report.tasks.find((t) => t.id === 'TASK-0001')?.status).toBe('committed');
+  });
+});
