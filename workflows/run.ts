@@ -1,10 +1,11 @@
-import { ActivityFailure, ApplicationFailure, executeChild, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, executeChild, getExternalWorkflowHandle, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { BatchState, RunReport, RunSettings, TaskState, TestEvidence, TokenUsage } from '../activities/types';
 import { gitOptions, longOptions } from './activity-options';
 import { batchWorkflow } from './batch';
 import { applyControl, ControlAction, controlSignal, initialControl } from './control';
 import { phaseWorkflow } from './phase';
+import { progressDetails } from './progress-details';
 import { batchUpdateSignal, controlUpdate, statusQuery, taskUpdateSignal } from './run-messages';
 import type { GroupResult, RunContext } from './types';
 
@@ -62,14 +63,18 @@ export async function flotillaRun(settings: RunSettings): Promise<RunReport> {
     return { ...report, status, batches: [...batches.values()], tasks: ts, usage: totalUsage(ts) };
   };
   setHandler(statusQuery, snapshot);
+  // The Web UI shows this on the run's page; refreshed whenever a task or batch reports.
+  const showProgress = () => setCurrentDetails(progressDetails(snapshot()));
   setHandler(taskUpdateSignal, (u) => {
     const prev = tasks.get(u.id);
     if (prev) tasks.set(u.id, { ...prev, ...u });
+    showProgress();
   });
   setHandler(batchUpdateSignal, (u) => {
     const prev = batches.get(u.id);
     if (prev) batches.set(u.id, { ...prev, ...u });
     if (u.state === 'running') runningBatch = u.id;
+    showProgress();
   });
   // Operator control: the new state goes to the running phase and batch, which act on it.
   setHandler(
@@ -195,6 +200,7 @@ export async function flotillaRun(settings: RunSettings): Promise<RunReport> {
     fail(messageOf(err));
   }
   report.finishedAt = new Date().toISOString();
+  showProgress();
   const final = snapshot();
   try {
     await git.finishRun({ runId: settings.runId, repoPath: settings.repoPath, report: final });

@@ -1,0 +1,20 @@
+import type { RunReport } from '../../activities/types';
+import { progressDetails } from '../../workflows/progress-details';
+
+it('summarises the run for the Web UI: counts, batches, who waits for approval', () => {
+  const r = {
+    runId: 'r1',
+    status: 'running',
+    branch: 'flotilla/r1',
+    tasks: [
+      { id: 'A', title: 'a', status: 'committed', phase: 1, batch: '1A', attempts: 1 },
+      { id: 'B', title: 'b', status: 'awaiting-approval', phase: 2, batch: '2A', attempts: 0 },
+      { id: 'C', title: 'c', status: 'skipped', phase: null, batch: null, attempts: 0 },
+    ],
+    batches: [{ id: '1A', phase: 1, label: 'docs in src', mode: 'parallel', taskIds: ['A'], state: 'done', suite: { passed: true } }],
+  } as unknown as RunReport;
+  const md = progressDetails(r);
+  expect(md).toContain('**running** on `flotilla/r1`: 1/2 tasks done — 1 committed, 1 skipped, 0 failed, 0 running');
+  expect(md).toContain('Waiting for approval: B (flotilla approve r1 TASK-x)');
+  expect(md).toContain('| 1A | parallel | done | green | docs in src |');
+});
