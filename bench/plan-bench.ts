@@ -3,31 +3,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { projectRoot } from '../dev/temporal-cli';
-import { buildPlan, parseTaskFiles, Plan, Task, TaskProblem } from '../planner';
+import { buildPlan, criticalPath, parseTaskFiles, Plan, Task, TaskProblem } from '../planner';
 import { randomBacklog } from './random-backlog';
 
 /** The least time any schedule needs: the longest dependency chain, or the busiest file, in estimated minutes. */
 function criticalPathMinutes(plan: Plan): number {
-  const tasks = Object.values(plan.tasks);
-  const memo = new Map<string, number>();
-  const chain = (id: string): number => {
-    const stack = [id];
-    while (stack.length) {
-      const top = stack[stack.length - 1];
-      const t = plan.tasks[top];
-      const pending = t.dependsOn.filter((d) => plan.tasks[d] && !memo.has(d));
-      if (pending.length) {
-        stack.push(...pending);
-        continue;
-      }
-      stack.pop();
-      memo.set(top, t.estimateMinutes + Math.max(0, ...t.dependsOn.filter((d) => plan.tasks[d]).map((d) => memo.get(d)!)));
-    }
-    return memo.get(id)!;
-  };
   const perFile = new Map<string, number>();
-  for (const t of tasks) for (const f of t.touches) perFile.set(f, (perFile.get(f) ?? 0) + t.estimateMinutes);
-  return Math.max(0, ...tasks.map((t) => chain(t.id)), ...perFile.values());
+  for (const t of Object.values(plan.tasks)) for (const f of t.touches) perFile.set(f, (perFile.get(f) ?? 0) + t.estimateMinutes);
+  return Math.max(criticalPath(plan).minutes, ...perFile.values());
 }
 
 function measure(name: string, tasks: Task[], problems: TaskProblem[] = []): void {

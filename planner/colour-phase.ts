@@ -1,3 +1,4 @@
+import { groupSimilar } from './group-similar';
 import { Heap } from './heap';
 import { PlannedTask } from './types';
 
@@ -75,7 +76,10 @@ export function colourPhase(tasks: PlannedTask[], sequential: boolean): PlannedT
     }
     for (const j of dependents[i]) if (--waiting[j] === 0) heap.push({ i: j, sat: saturation[j].size });
   }
-  return batches.map((b) => b.map((i) => tasks[i]));
+  return groupSimilar(
+    batches.map((b) => b.map((i) => tasks[i])),
+    alone,
+  );
 }
 
 /** The fewest batches any schedule of this phase can have: the most tasks on one file, or the longest dependency chain. */

@@ -3,3 +3,4 @@ export { parseTaskFile, parseTaskFiles, parseChangeBlocks } from './parse-task';
 export { buildPlan, touchedFiles, phaseMinutes } from './plan';
 export { renderPlanMarkdown } from './render-markdown';
 export { explainTask } from './explain';
+export { criticalPath } from './critical-path';

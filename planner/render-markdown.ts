@@ -1,3 +1,4 @@
+import { criticalPath } from './critical-path';
 import { phaseMinutes } from './plan';
 import { Batch, Phase, Plan, PlannedTask } from './types';
 
@@ -48,7 +49,9 @@ function renderPhase(phase: Phase, plan: Plan): string {
   const sequential = phase.batches.filter((b) => b.mode === 'sequential');
   if (!parallel.length) lines.push('Parallel Batch: none (every task in this phase runs on its own)', '');
   for (const b of parallel) {
-    lines.push(`Parallel Batch ${b.id} (Independent, ${cap(phase.risk)} Risk): ${b.label}`);
+    const waves = Math.ceil(b.taskIds.length / Math.max(1, plan.maxParallel));
+    const pace = waves > 1 ? ` (${plan.maxParallel} agents at a time, ${waves} waves)` : '';
+    lines.push(`Parallel Batch ${b.id} (Independent, ${cap(phase.risk)} Risk): ${b.label}${pace}`);
     for (const id of b.taskIds) lines.push(taskLine(plan.tasks[id]));
     lines.push('');
   }
@@ -201,7 +204,9 @@ export function renderPlanMarkdown(plan: Plan, ctx: RenderContext = {}): string 
     const c = phaseCounts(phase);
     out.push(`- Phase ${phase.number}: ${c.total} tasks, ${c.parallel} parallel, ${c.sequential} sequential (~${fmtMin(phaseMinutes(phase, plan))})`);
   }
-  out.push(`Total: ~${fmtMin(plan.totalEstimateMinutes)} of agent time on the critical path (estimated from each task's risk and size)`);
+  const chain = criticalPath(plan);
+  out.push(`Total: ~${fmtMin(plan.totalEstimateMinutes)} wall-clock with ${plan.maxParallel} agents at once (estimated from each task's risk and size; phases and batches run in order)`);
+  if (chain.taskIds.length) out.push(`Critical path: ${chain.taskIds.join(' → ')} (~${fmtMin(chain.minutes)}; no schedule can be shorter than its longest dependency chain)`);
   out.push('</timeline>', '', '<metadata>', `<confidence>${confidence(plan)}</confidence>`, '<dependencies>');
   out.push('- Task files under tasks/ at the base commit', '- Clean working tree', `- Test suite functional (\`${plan.testCommand}\`)`);
   const withDeps = Object.values(plan.tasks).filter((t) => t.dependsOn.length);

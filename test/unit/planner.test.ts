@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBacklog } from '../../bench/random-backlog';
-import { buildPlan, explainTask, parseTaskFiles, Plan, PlanOptions, Risk, Task } from '../../planner';
+import { buildPlan, criticalPath, explainTask, parseTaskFiles, Plan, PlanOptions, Risk, Task } from '../../planner';
 
 const OPTIONS: PlanOptions = { repoName: 'r', testCommand: 'npm test', sequentialRisk: 'high', maxParallel: 4 };
 const RANK: Record<Risk, number> = { low: 0, medium: 1, high: 2 };
@@ -142,5 +142,14 @@ describe('explainTask', () => {
     expect(lines).toContain('depends on: A (1A)');
     expect(explainTask(plan, 'C')).toEqual(['C is not in the plan: tasks/C.md: front matter has no title']);
     expect(() => explainTask(plan, 'Z')).toThrow('Z is not a task of this backlog');
+  });
+});
+
+describe('criticalPath', () => {
+  it('follows the dependency chain with the most estimated minutes', () => {
+    const plan = buildPlan([mk('A', { risk: 'high' }), mk('B', { dependsOn: ['A'] }), mk('C'), mk('D', { dependsOn: ['C'] }), mk('E', { dependsOn: ['B', 'D'] })], [], OPTIONS);
+    const cp = criticalPath(plan);
+    expect(cp.taskIds).toEqual(['A', 'B', 'E']);
+    expect(cp.minutes).toBe(plan.tasks.A.estimateMinutes + plan.tasks.B.estimateMinutes + plan.tasks.E.estimateMinutes);
   });
 });
