@@ -4,6 +4,7 @@ import { backupRef, findTaskCommit, gitAt, runBranch } from './git';
 import { gatedTestRun } from './gated-run';
 import { integrationWorktree, runDir } from './run-paths';
 import { writeReview } from './review';
+import { buildReviewBranch } from './review-branch';
 import { Baseline, RunReport, TestEvidence } from './types';
 import { branchWorktree, removeWorktree } from './worktrees';
 
@@ -53,7 +54,8 @@ export function makeIntegrationActivities(worktreeRoot: string) {
     },
 
     /** Writes report.json and review.md, and removes the run's worktrees; the run branch and backup ref stay. */
-    async finishRun(a: { runId: string; repoPath: string; report: RunReport }): Promise<string> {
+    async finishRun(a: { runId: string; repoPath: string; report: RunReport; reviewBranch?: boolean }): Promise<{ reportPath: string; reviewBranch?: RunReport['reviewBranch'] }> {
+      if (a.reviewBranch && a.report.status === 'completed') a.report.reviewBranch = await buildReviewBranch(a.report, worktreeRoot);
       const file = path.join(runDir(a.repoPath, a.runId), 'report.json');
       await fs.mkdir(path.dirname(file), { recursive: true });
       await fs.writeFile(file, JSON.stringify(a.report, null, 2) + '\n');
@@ -63,7 +65,7 @@ export function makeIntegrationActivities(worktreeRoot: string) {
       const refs = (await git.raw(['for-each-ref', '--format=%(refname)', `refs/flotilla/${a.runId}/tasks/`])).split('\n').filter(Boolean);
       for (const ref of refs) await git.raw(['update-ref', '-d', ref]);
       await fs.rm(path.join(worktreeRoot, a.runId), { recursive: true, force: true });
-      return file;
+      return { reportPath: file, ...(a.report.reviewBranch ? { reviewBranch: a.report.reviewBranch } : {}) };
     },
   };
 }

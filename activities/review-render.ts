@@ -8,10 +8,12 @@ export interface CommitStat {
   files: Array<{ path: string; added: number; removed: number }>;
 }
 
-function evidenceLine(label: string, e: TestEvidence | undefined): string {
-  if (!e) return `- ${label}: not run`;
+function evidenceLine(label: string, e: TestEvidence | undefined, missing = 'not run'): string {
+  if (!e) return `- ${label}: ${missing}`;
   const fails = e.failingTests.length ? ` — failing: ${e.failingTests.join('; ')}` : '';
-  return `- ${label}: ${e.passed ? 'passed' : `FAILED (exit ${e.exitCode})`} in ${(e.durationMs / 1000).toFixed(1)} s, \`${e.command}\`${fails} ([log](${e.logPath}))`;
+  const flaky = e.flaky?.length ? ` — flaky, not blamed: ${e.flaky.join('; ')}` : '';
+  const red = e.preExisting?.length ? ` — already red at the baseline: ${e.preExisting.join('; ')}` : '';
+  return `- ${label}: ${e.passed ? 'passed' : `FAILED (exit ${e.exitCode})`} in ${(e.durationMs / 1000).toFixed(1)} s, \`${e.command}\`${fails}${flaky}${red} ([log](${e.logPath}))`;
 }
 
 /** Files a task changed that its task file did not name (the archive move aside). */
@@ -36,6 +38,7 @@ export function renderReview(report: RunReport, plan: Plan | null, stats: Commit
   out.push(`- Tasks: ${committed.length} committed, ${notDone.length} skipped or failed, of ${report.tasks.length}`);
   out.push(`- Model: \`${report.model}\`; tokens ${report.usage.inputTokens} in / ${report.usage.outputTokens} out${report.usage.costUsd !== undefined ? `, about $${report.usage.costUsd.toFixed(4)}` : ''}`);
   if (report.planPath) out.push(`- Plan: ${report.planPath}`);
+  if (report.reviewBranch) out.push(`- Review branch: ${report.reviewBranch.branch ? `\`${report.reviewBranch.branch}\` (${report.reviewBranch.note})` : report.reviewBranch.note}`);
   out.push('');
 
   out.push('## Commits by phase and category', '');
@@ -67,7 +70,7 @@ export function renderReview(report: RunReport, plan: Plan | null, stats: Commit
 
   out.push('## Test evidence', '');
   out.push(evidenceLine('Baseline (before any change)', report.baseline));
-  for (const b of report.batches) out.push(evidenceLine(`After batch ${b.id} (${b.label})`, b.suite));
+  for (const b of report.batches) out.push(evidenceLine(`After batch ${b.id} (${b.label})`, b.suite, b.state === 'done' ? 'not needed, no change was committed' : 'not run'));
   out.push(evidenceLine('Final suite on the run branch', report.final));
   if (report.e2e) out.push(evidenceLine('End-to-end', report.e2e));
   out.push('');
@@ -80,7 +83,8 @@ export function renderReview(report: RunReport, plan: Plan | null, stats: Commit
   out.push('## Rollback plan', '');
   out.push('Nothing on your own branches changed; the run only added a branch and refs. To undo:', '');
   out.push('```sh');
-  out.push(`# the whole run`, `git branch -D ${branch} && git update-ref -d ${backup}`);
+  const extra = report.reviewBranch?.branch ? ` ${report.reviewBranch.branch}` : '';
+  out.push(`# the whole run`, `git branch -D ${branch}${extra} && git update-ref -d ${backup}`);
   if (committed.length) {
     out.push(`# one task, keeping the others (on ${branch})`);
     for (const t of committed) out.push(`git revert --no-edit ${t.commit}   # ${t.id}`);
@@ -95,6 +99,9 @@ export function renderReview(report: RunReport, plan: Plan | null, stats: Commit
   }
   for (const t of committed) if ((t.attempts ?? 1) > 1) notes.push(`${t.id} passed its tests on attempt ${t.attempts} (earlier attempts failed; transcripts in the run folder)`);
   for (const t of notDone.filter((x) => byTask.get(x.id)?.failingTests?.length)) notes.push(`${t.id} was rolled back; failing tests: ${t.failingTests!.join('; ')}`);
+  const flaky = [...new Set([report.baseline, report.final, ...report.batches.map((b) => b.suite)].flatMap((e) => e?.flaky ?? []))];
+  if (flaky.length) notes.push(`Flaky tests (they flipped between runs, so no task was blamed for them): ${flaky.join('; ')}`);
+  if (report.baseline?.failingTests.length) notes.push(`Already red before the run (--allow-failing-baseline): ${report.baseline.failingTests.join('; ')}`);
   if (!notes.length) notes.push('Every committed change stayed within the files its task named.');
   for (const n of notes) out.push(`- ${n}`);
   out.push('');

@@ -24,6 +24,8 @@ export interface RunSettings {
   allowDirty?: boolean;
   /** Go on when the suite already fails before any change; those tests count as already red. */
   allowFailingBaseline?: boolean;
+  /** Also build flotilla/<runId>-review: one commit per category of change. */
+  reviewBranch?: boolean;
 }
 
 export interface PreparedRun {
@@ -122,4 +124,6 @@ export interface RunReport {
   batches: BatchState[];
   tasks: TaskState[];
   usage: TokenUsage;
+  /** With --review-branch: the branch built, or why not. */
+  reviewBranch?: { branch?: string; note: string };
 }

@@ -29,7 +29,8 @@ Usage:
 
 Run options: --model M (default claude-haiku-4-5, or FLOTILLA_MODEL), --attempts N (2), --max-turns N (30),
   --test-cmd CMD, --e2e-cmd CMD, --sequential-risk high|medium|low|none, --approve high|medium|low (gate tasks
-  at that risk on "flotilla approve"), --allow-dirty, --allow-failing-baseline, --run-id ID.
+  at that risk on "flotilla approve"), --allow-dirty, --allow-failing-baseline,
+  --review-branch (also build flotilla/<runId>-review with one commit per category), --run-id ID.
 Environment: ANTHROPIC_API_KEY (real model; without it the stand-in model is used), ANTHROPIC_BASE_URL,
   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_CLI_PATH.`;
 
@@ -51,7 +52,7 @@ const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>, out: (s: str
   dev: devCommand,
 };
 
-const BOOLEAN_FLAGS = ['json', 'wait', 'no-worker', 'help', 'rollback', 'allow-dirty', 'allow-failing-baseline'];
+const BOOLEAN_FLAGS = ['json', 'wait', 'no-worker', 'help', 'rollback', 'allow-dirty', 'allow-failing-baseline', 'review-branch'];
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -36,5 +36,6 @@ export function runSettingsFrom(args: ParsedArgs, repo: string): RunSettings {
     ...(approve ? { approveRisk: approve as RunSettings['approveRisk'] } : {}),
     ...(args.flags['allow-dirty'] === true ? { allowDirty: true } : {}),
     ...(args.flags['allow-failing-baseline'] === true ? { allowFailingBaseline: true } : {}),
+    ...(args.flags['review-branch'] === true ? { reviewBranch: true } : {}),
   };
 }

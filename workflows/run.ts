@@ -203,7 +203,8 @@ export async function flotillaRun(settings: RunSettings): Promise<RunReport> {
   showProgress();
   const final = snapshot();
   try {
-    await git.finishRun({ runId: settings.runId, repoPath: settings.repoPath, report: final });
+    const finished = await git.finishRun({ runId: settings.runId, repoPath: settings.repoPath, report: final, reviewBranch: settings.reviewBranch });
+    if (finished.reviewBranch) final.reviewBranch = finished.reviewBranch;
   } catch (err) {
     if (final.status !== 'failed') throw err;
   }

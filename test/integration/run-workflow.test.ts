@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 
 function settings(repoPath: string, runId: string): RunSettings {
-  return { runId, repoPath, model: 'claude-haiku-4-5', maxParallel: 4, attempts: 2, maxTurns: 10, sequentialRisk: 'high' };
+  return { runId, repoPath, model: 'claude-haiku-4-5', maxParallel: 4, attempts: 2, maxTurns: 10, sequentialRisk: 'high', reviewBranch: true };
 }
 
 async function run(repoPath: string, runId: string): Promise<{ report: RunReport; failed: boolean }> {
@@ -93,8 +93,15 @@ describe('flotillaRun on a real git repository', () => {
     expect(review).toContain('- Baseline (before any change): passed');
     expect(review).toContain('- After batch 1A (docs in src/math, src/text): passed');
     expect(review).toMatch(/- TASK-0004 \(skipped, batch 2A\): tests failed .*add adds two numbers/);
-    expect(review).toContain(`git branch -D flotilla/${runId} && git update-ref -d refs/flotilla/${runId}/backup`);
+    expect(review).toContain(`git branch -D flotilla/${runId} flotilla/${runId}-review && git update-ref -d refs/flotilla/${runId}/backup`);
+    expect(review).toContain('- After batch 2A (refactor in src/math): not needed, no change was committed');
     expect(review).toContain(`git revert --no-edit ${byId['TASK-0003'].commit}   # TASK-0003`);
+
+    // --review-branch: one commit per category, same final tree as the run branch.
+    expect(report.reviewBranch?.branch).toBe(`flotilla/${runId}-review`);
+    const reviewLog = (await git.raw(['log', '--format=%s', `${report.baseSha}..flotilla/${runId}-review`])).trim().split('\n');
+    expect(reviewLog.sort()).toEqual(['docs: 3 tasks (TASK-0002, TASK-0001, TASK-0003)', 'refactor: 1 task (TASK-0006)'].sort());
+    expect((await git.raw(['rev-parse', `flotilla/${runId}-review^{tree}`])).trim()).toBe((await git.raw(['rev-parse', `${report.branch}^{tree}`])).trim());
 
     // flotilla rollback: the run branch goes back to its backup, and it says exactly what it removed.
     const lines: string[] = [];
