@@ -83,7 +83,9 @@ export function makeRunSetupActivities(worktreeRoot: string) {
       const files = [];
       for (const p of names) files.push({ path: p, text: await git.raw(['show', `${a.baseSha}:${p}`]) });
       const { tasks, problems } = parseTaskFiles(files);
+      const existingFiles = new Set((await git.raw(['ls-tree', '-r', '--name-only', a.baseSha])).split('\n').filter(Boolean));
       const plan = buildPlan(tasks, problems, {
+        existingFiles,
         repoName: path.basename(a.repoPath),
         testCommand: a.testCommand,
         sequentialRisk: a.sequentialRisk,

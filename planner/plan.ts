@@ -85,8 +85,22 @@ export function phaseMinutes(phase: Phase, plan: Pick<Plan, 'tasks' | 'maxParall
 }
 
 /** Pure: turns parsed tasks (and the files that could not be parsed) into phases of batches. */
+/** Tasks that declare a file the repository does not have (and that their Change blocks do not create). */
+function missingFiles(tasks: Task[], existing: ReadonlySet<string> | undefined): TaskProblem[] {
+  if (!existing) return [];
+  const problems: TaskProblem[] = [];
+  for (const t of tasks) {
+    const created = new Set(t.changes.filter((c) => !c.search).map((c) => c.path));
+    const missing = [...t.files, ...t.changes.filter((c) => c.search).map((c) => c.path)].filter((f) => !existing.has(f) && !created.has(f));
+    if (missing.length) problems.push({ file: t.sourcePath, id: t.id, reason: `declares ${[...new Set(missing)].join(', ')}, which the repository does not have` });
+  }
+  return problems;
+}
+
 export function buildPlan(parsed: Task[], unparsable: TaskProblem[], options: PlanOptions): Plan {
-  const { ready, problems } = checkDependencies(parsed, unparsable);
+  const missing = missingFiles(parsed, options.existingFiles);
+  const usable = parsed.filter((t) => !missing.some((m) => m.id === t.id));
+  const { ready, problems } = checkDependencies(usable, [...unparsable, ...missing]);
   const planned = ready.map(plannedTask);
   const depth = dependencyDepth(planned);
   const phaseOf = phaseIndex(planned, depth);
@@ -126,7 +140,7 @@ export function buildPlan(parsed: Task[], unparsable: TaskProblem[], options: Pl
     repoName: options.repoName,
     tasks,
     phases,
-    skipped: [...unparsable, ...problems].sort((a, b) => a.file.localeCompare(b.file)),
+    skipped: [...unparsable, ...missing, ...problems].sort((a, b) => a.file.localeCompare(b.file)),
     conflicts: conflictsOf(planned),
     testCommand: options.testCommand,
     maxParallel: options.maxParallel,

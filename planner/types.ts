@@ -97,4 +97,6 @@ export interface PlanOptions {
   /** Risk level from which tasks run one at a time. */
   sequentialRisk: Risk | 'none';
   maxParallel: number;
+  /** Files of the repository at the base commit: a task declaring a file that is not there is skipped. */
+  existingFiles?: ReadonlySet<string>;
 }

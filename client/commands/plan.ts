@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { simpleGit } from 'simple-git';
 import { detectTestCommand } from '../../activities/detect-test-command';
 import { buildPlan, explainTask, parseTaskFiles, renderPlanMarkdown } from '../../planner';
 import { intFlag, ParsedArgs, stringFlag, UsageError } from '../args';
@@ -16,7 +17,12 @@ export async function planCommand(args: ParsedArgs, out: (s: string) => void): P
     .map((f) => ({ path: `tasks/${f}`, text: fs.readFileSync(path.join(tasksDir, f), 'utf8') }));
   const settings = runSettingsFrom(args, repo);
   const { tasks, problems } = parseTaskFiles(files);
+  // The files the working tree has (tracked or new), so tasks naming a missing file are flagged.
+  const listed = await simpleGit(repo)
+    .raw(['ls-files', '--cached', '--others', '--exclude-standard'])
+    .catch(() => null);
   const plan = buildPlan(tasks, problems, {
+    ...(listed !== null ? { existingFiles: new Set(listed.split('\n').filter(Boolean)) } : {}),
     repoName: path.basename(repo),
     testCommand: settings.testCommand ?? detectTestCommand(repo) ?? 'npm test',
     sequentialRisk: settings.sequentialRisk,

@@ -153,3 +153,18 @@ describe('criticalPath', () => {
     expect(cp.minutes).toBe(plan.tasks.A.estimateMinutes + plan.tasks.B.estimateMinutes + plan.tasks.E.estimateMinutes);
   });
 });
+
+describe('declared files', () => {
+  it('skips a task that declares a file the repository does not have, unless its Change block creates it', () => {
+    const existingFiles = new Set(['src/A.ts']);
+    const plan = buildPlan(
+      [mk('A'), mk('B'), mk('C', { files: ['src/new.ts'], changes: [{ path: 'src/new.ts', search: '', replace: 'x\n' }] }), mk('D', { dependsOn: ['B'] , files: ['src/A.ts'] })],
+      [],
+      { ...OPTIONS, existingFiles },
+    );
+    expect(Object.keys(plan.tasks).sort()).toEqual(['A', 'C']);
+    const reasons = Object.fromEntries(plan.skipped.map((s) => [s.id, s.reason]));
+    expect(reasons.B).toBe('declares src/B.ts, which the repository does not have');
+    expect(reasons.D).toContain('depends on B, which cannot run (declares src/B.ts');
+  });
+});
