@@ -45,3 +45,18 @@ export async function startTestWorker(opts: { latencyMs?: number } = {}): Promis
     },
   };
 }
+
+/** Starts a test worker before the file's tests and stops it after; returns a getter for it. */
+export function useTestWorker(opts: { latencyMs?: number } = {}): () => TestWorker {
+  let tw: TestWorker | undefined;
+  beforeAll(async () => {
+    tw = await startTestWorker(opts);
+  }, 120_000);
+  afterAll(async () => {
+    await tw?.stop();
+  });
+  return () => {
+    if (!tw) throw new Error('the test worker did not start (see beforeAll)');
+    return tw;
+  };
+}

@@ -5,15 +5,9 @@ import { startRun } from '../../client/start-run';
 import type { ControlAction } from '../../workflows/control';
 import { controlUpdate, statusQuery } from '../../workflows/run-messages';
 import { makeSampleRepo } from '../helpers/sample-repo';
-import { startTestWorker, TestWorker } from '../helpers/test-worker';
+import { useTestWorker } from '../helpers/test-worker';
 
-let tw: TestWorker;
-beforeAll(async () => {
-  tw = await startTestWorker({ latencyMs: 300 });
-}, 120_000);
-afterAll(async () => {
-  await tw?.stop();
-});
+const worker = useTestWorker({ latencyMs: 300 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -31,7 +25,7 @@ const task = (r: RunReport, id: string) => r.tasks.find((t) => t.id === id)!;
 
 async function start(repo: string, runId: string, extra: Partial<RunSettings> = {}) {
   const settings: RunSettings = { runId, repoPath: repo, model: 'claude-haiku-4-5', maxParallel: 2, attempts: 1, maxTurns: 10, sequentialRisk: 'high', ...extra };
-  return startRun(tw.client, settings, tw.taskQueue);
+  return startRun(worker().client, settings, worker().taskQueue);
 }
 
 describe('operator control through the real server', () => {

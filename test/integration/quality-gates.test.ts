@@ -6,19 +6,13 @@ import type { RunReport, RunSettings } from '../../activities/types';
 import { startRun } from '../../client/start-run';
 import { statusQuery } from '../../workflows/run-messages';
 import { makeSampleRepo, taskFile } from '../helpers/sample-repo';
-import { startTestWorker, TestWorker } from '../helpers/test-worker';
+import { useTestWorker } from '../helpers/test-worker';
 
-let tw: TestWorker;
-beforeAll(async () => {
-  tw = await startTestWorker();
-}, 120_000);
-afterAll(async () => {
-  await tw?.stop();
-});
+const worker = useTestWorker();
 
 async function run(repo: string, extra: Partial<RunSettings> = {}): Promise<RunReport> {
   const settings: RunSettings = { runId: `gate-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`, repoPath: repo, model: 'claude-haiku-4-5', maxParallel: 4, attempts: 1, maxTurns: 10, sequentialRisk: 'high', ...extra };
-  const handle = await startRun(tw.client, settings, tw.taskQueue);
+  const handle = await startRun(worker().client, settings, worker().taskQueue);
   try {
     return await handle.result();
   } catch (err) {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { WorktreeEditor } from '../../activities/editor-tool';
+import { EDITOR_TOOL, WorktreeEditor } from '../../activities/editor-tool';
 
 describe('WorktreeEditor', () => {
   let root: string;
@@ -57,5 +57,20 @@ describe('WorktreeEditor', () => {
   it('accepts an absolute path inside the worktree', () => {
     const e = new WorktreeEditor(root);
     expect(e.run({ command: 'view', path: path.join(root, 'src/a.ts') }).isError).toBe(false);
+  });
+
+  it('is the Claude 4 text editor tool, without undo_edit', () => {
+    expect(EDITOR_TOOL).toEqual({ type: 'text_editor_20250728', name: 'str_replace_based_edit_tool' });
+    const r = new WorktreeEditor(root).run({ command: 'undo_edit', path: 'src/a.ts' });
+    expect(r).toEqual({ content: 'Error: unknown command undo_edit; use view, create, str_replace or insert', isError: true });
+  });
+
+  it('reports missing inputs as errors the model can act on', () => {
+    const e = new WorktreeEditor(root);
+    expect(e.run({ command: 'str_replace', path: 'src/a.ts', new_str: 'x' })).toEqual({ content: 'Error: str_replace needs old_str', isError: true });
+    expect(e.run({ command: 'create', path: 'src/c.ts' })).toEqual({ content: 'Error: create needs file_text', isError: true });
+    expect(e.run({ command: 'insert', path: 'src/a.ts', insert_line: 1 })).toEqual({ content: 'Error: insert needs insert_text', isError: true });
+    expect(e.run({ command: 'view' })).toEqual({ content: 'Error: path is required', isError: true });
+    expect(e.edited.size).toBe(0);
   });
 });
