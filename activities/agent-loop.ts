@@ -1,16 +1,24 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { EditorInput, WorktreeEditor } from './editor-tool';
+import { EDITOR_TOOL, EditorInput, ToolOutcome, WorktreeEditor } from './editor-tool';
+import { turnCostUsd } from './pricing';
+import { withCacheBreakpoints } from './prompt-cache';
 
 export interface TokenUsage {
   inputTokens: number;
   outputTokens: number;
   cacheWriteTokens: number;
   cacheReadTokens: number;
-  /** Dollars, from the price table; absent for a model without known prices. */
+  /** US dollars, when the model has a known price (activities/pricing.ts); undefined means tokens only. */
   costUsd?: number;
 }
 
 export const emptyUsage = (): TokenUsage => ({ inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 });
+
+/** A custom tool the agent may call besides the text editor. */
+export interface AgentTool {
+  definition: Anthropic.Tool | Anthropic.ToolTextEditor20250728;
+  run(input: Record<string, unknown>): ToolOutcome | Promise<ToolOutcome>;
+}
 
 export interface AgentLoopOptions {
   client: Anthropic;
@@ -18,29 +26,53 @@ export interface AgentLoopOptions {
   system: string;
   prompt: string;
   editor: WorktreeEditor;
+  /** More tools (search, run_tests); the text editor is always first. */
+  tools?: AgentTool[];
   maxTurns: number;
   maxTokens: number;
+  /** Filled with the conversation as it goes, so a caller can save it even when a model call fails. */
+  history?: Anthropic.MessageParam[];
+  /** Aborts the model call in flight (the activity's cancellation signal). */
+  signal?: AbortSignal;
   /** Called after every model turn (activities heartbeat here). */
   onTurn?: (turn: number, usage: TokenUsage) => void;
 }
 
 export interface AgentLoopResult {
   /** ok: the model ended its turn; otherwise why it stopped. */
-  outcome: 'ok' | 'max_turns' | 'refusal';
+  outcome: 'ok' | 'max_turns' | 'refusal' | 'context_window';
   summary: string;
   turns: number;
   usage: TokenUsage;
   messages: Anthropic.MessageParam[];
 }
 
-const EDITOR_TOOL = { type: 'text_editor_20250728', name: 'str_replace_based_edit_tool' } as const;
+export const CUT_OFF_TOOL_CALL =
+  'Your last reply was cut off at the output limit, so its tool call was not run. Continue with smaller steps: one short edit per tool call.';
+export const CUT_OFF_TEXT = 'Your last reply was cut off at the output limit. Continue where you stopped, more briefly.';
 
-function addUsage(total: TokenUsage, u: Anthropic.Usage | undefined): void {
-  if (!u) return;
-  total.inputTokens += u.input_tokens ?? 0;
-  total.outputTokens += u.output_tokens ?? 0;
-  total.cacheWriteTokens += u.cache_creation_input_tokens ?? 0;
-  total.cacheReadTokens += u.cache_read_input_tokens ?? 0;
+/** One response's usage in Flotilla's shape (the SDK's fields may be missing or null). */
+export function turnTokens(u: Anthropic.Usage | undefined): TokenUsage {
+  return {
+    inputTokens: u?.input_tokens ?? 0,
+    outputTokens: u?.output_tokens ?? 0,
+    cacheWriteTokens: u?.cache_creation_input_tokens ?? 0,
+    cacheReadTokens: u?.cache_read_input_tokens ?? 0,
+  };
+}
+
+/** Adds a turn to the total; the total has a cost only while every turn had one (`turnCost` undefined = unknown price). */
+export function addTurn(total: TokenUsage, turn: TokenUsage, turnCost: number | undefined, pricedSoFar: boolean): boolean {
+  total.inputTokens += turn.inputTokens;
+  total.outputTokens += turn.outputTokens;
+  total.cacheWriteTokens += turn.cacheWriteTokens;
+  total.cacheReadTokens += turn.cacheReadTokens;
+  if (!pricedSoFar || turnCost === undefined) {
+    delete total.costUsd;
+    return false;
+  }
+  total.costUsd = (total.costUsd ?? 0) + turnCost;
+  return true;
 }
 
 function textOf(content: Anthropic.ContentBlock[]): string {
@@ -51,23 +83,52 @@ function textOf(content: Anthropic.ContentBlock[]): string {
     .trim();
 }
 
+/** Appends text to the conversation as the user: into the last user message when there is one at the end (text after tool results). */
+export function pushUserText(messages: Anthropic.MessageParam[], text: string): void {
+  const last = messages[messages.length - 1];
+  if (last?.role !== 'user') {
+    messages.push({ role: 'user', content: text });
+    return;
+  }
+  const blocks: Anthropic.ContentBlockParam[] = typeof last.content === 'string' ? [{ type: 'text', text: last.content }] : last.content;
+  messages[messages.length - 1] = { role: 'user', content: [...blocks, { type: 'text', text }] };
+}
+
+async function runTool(tools: Map<string, AgentTool>, block: Anthropic.ToolUseBlock): Promise<Anthropic.ToolResultBlockParam> {
+  const tool = tools.get(block.name);
+  const input = block.input;
+  let outcome: ToolOutcome;
+  if (!tool) outcome = { content: `Error: unknown tool ${block.name}; the tools are ${[...tools.keys()].join(', ')}`, isError: true };
+  else if (!input || typeof input !== 'object' || Array.isArray(input)) outcome = { content: 'Error: the tool input must be a JSON object', isError: true };
+  else {
+    try {
+      outcome = await tool.run(input as Record<string, unknown>);
+    } catch (err) {
+      outcome = { content: `Error: ${(err as Error).message}`, isError: true };
+    }
+  }
+  return { type: 'tool_result', tool_use_id: block.id, content: outcome.content, ...(outcome.isError ? { is_error: true } : {}) };
+}
+
 /**
- * The tool loop: ask the model, run the text editor calls it makes inside the worktree, send back
- * the results, until it ends its turn. A tool call cut off by max_tokens is never executed.
+ * The tool loop: ask the model, run the tool calls it makes (in order, all results in one user message),
+ * until it ends its turn. The assistant's content goes back verbatim, so thinking blocks round-trip
+ * unchanged. A tool call cut off by max_tokens is never executed.
  */
 export async function runAgentLoop(o: AgentLoopOptions): Promise<AgentLoopResult> {
+  const editorTool: AgentTool = { definition: EDITOR_TOOL, run: (input) => o.editor.run(input as EditorInput) };
+  const tools = new Map([editorTool, ...(o.tools ?? [])].map((t) => [t.definition.name, t] as const));
+  const definitions = [...tools.values()].map((t) => t.definition);
   const usage = emptyUsage();
-  const messages: Anthropic.MessageParam[] = [{ role: 'user', content: o.prompt }];
+  let priced = true;
+  const messages = o.history ?? [];
+  messages.push({ role: 'user', content: o.prompt });
   let lastText = '';
   for (let turn = 1; turn <= o.maxTurns; turn++) {
-    const response = await o.client.messages.create({
-      model: o.model,
-      max_tokens: o.maxTokens,
-      system: [{ type: 'text', text: o.system, cache_control: { type: 'ephemeral' } }],
-      tools: [EDITOR_TOOL],
-      messages,
-    });
-    addUsage(usage, response.usage);
+    const request = { model: o.model, max_tokens: o.maxTokens, ...withCacheBreakpoints({ tools: definitions, system: o.system, messages }) };
+    const response = await o.client.messages.create(request, { signal: o.signal });
+    const t = turnTokens(response.usage);
+    priced = addTurn(usage, t, turnCostUsd(o.model, t) ?? turnCostUsd(response.model, t), priced);
     o.onTurn?.(turn, usage);
     const text = textOf(response.content);
     if (text) lastText = text;
@@ -75,29 +136,27 @@ export async function runAgentLoop(o: AgentLoopOptions): Promise<AgentLoopResult
       case 'tool_use': {
         messages.push({ role: 'assistant', content: response.content });
         const results: Anthropic.ToolResultBlockParam[] = [];
-        for (const block of response.content) {
-          if (block.type !== 'tool_use') continue;
-          const outcome =
-            block.name === EDITOR_TOOL.name
-              ? o.editor.run(block.input as EditorInput)
-              : { content: `Error: unknown tool ${block.name}; the only tool is ${EDITOR_TOOL.name}`, isError: true };
-          results.push({ type: 'tool_result', tool_use_id: block.id, content: outcome.content, is_error: outcome.isError });
-        }
+        for (const block of response.content) if (block.type === 'tool_use') results.push(await runTool(tools, block));
         messages.push({ role: 'user', content: results });
         break;
       }
       case 'max_tokens': {
-        // Drop a tool call that was cut off; keep what was complete and ask for smaller steps.
-        const complete = response.content.filter((b) => b.type !== 'tool_use');
-        if (complete.length) messages.push({ role: 'assistant', content: complete });
-        messages.push({ role: 'user', content: 'Your last reply was cut off at the output limit and its tool call was not run. Continue with smaller edits.' });
+        // Drop a tool call that was cut off (never run a partial input); keep complete text, ask for smaller steps.
+        const cut = response.content.some((b) => b.type === 'tool_use');
+        const kept = response.content.filter((b) => b.type !== 'tool_use' && !(b.type === 'text' && !b.text));
+        if (kept.some((b) => b.type === 'text' && b.text.trim())) messages.push({ role: 'assistant', content: kept });
+        pushUserText(messages, cut ? CUT_OFF_TOOL_CALL : CUT_OFF_TEXT);
         break;
       }
       case 'pause_turn':
         messages.push({ role: 'assistant', content: response.content });
         break;
-      case 'refusal':
-        return { outcome: 'refusal', summary: text || 'the model refused the task', turns: turn, usage, messages };
+      case 'refusal': {
+        const why = response.stop_details?.explanation ?? text;
+        return { outcome: 'refusal', summary: why || 'the model declined the task', turns: turn, usage, messages };
+      }
+      case 'model_context_window_exceeded':
+        return { outcome: 'context_window', summary: lastText, turns: turn, usage, messages };
       default:
         // end_turn, stop_sequence, or anything newer: the model is done.
         messages.push({ role: 'assistant', content: response.content });

@@ -1,3 +1,4 @@
+import type Anthropic from '@anthropic-ai/sdk';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -19,6 +20,9 @@ export interface ToolOutcome {
 }
 
 const MAX_VIEW_CHARS = 40_000;
+
+/** Anthropic's text editor tool for Claude 4.x: built into the model, so it has no input schema. */
+export const EDITOR_TOOL: Anthropic.ToolTextEditor20250728 = { type: 'text_editor_20250728', name: 'str_replace_based_edit_tool' };
 
 /**
  * The text editor tool, confined to one worktree: paths that leave it (.., absolute paths elsewhere,

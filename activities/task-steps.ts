@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { AgentLoopResult, AgentTool, runAgentLoop } from './agent-loop';
@@ -42,7 +42,7 @@ export function retryAfterMs(headers: Headers | undefined): number | undefined {
  */
 export function classifyApiError(err: unknown, model: string, baseURL?: string): unknown {
   const where = baseURL ? ` at ${baseURL}` : '';
-  if (err instanceof Anthropic.APIUserAbortError) return err;
+  if (err instanceof Anthropic.APIUserAbortError) return new CancelledFailure('the model call was aborted because the activity was cancelled');
   if (err instanceof Anthropic.APIConnectionTimeoutError) {
     return ApplicationFailure.retryable(`the model API${where} did not answer in time (${err.message}); Temporal retries the task.`, 'ModelApiError');
   }
@@ -72,7 +72,7 @@ export function classifyApiError(err: unknown, model: string, baseURL?: string):
 
 /** Why an agent run is not a change to test, or undefined when it is. */
 function agentFailure(outcome: AgentLoopResult['outcome'], summary: string, maxTurns: number, edited: string[]): string | undefined {
-  if (outcome === 'max_turns') return `the agent did not finish within its limit of ${maxTurns} turns; raise --max-turns or split the task`;
+  if (outcome === 'max_turns') return `the agent did not finish within its limit of ${maxTurns} turn${maxTurns === 1 ? '' : 's'}; raise --max-turns or split the task`;
   if (outcome === 'refusal') return `the model refused: ${summary}`;
   if (outcome === 'context_window') return `the conversation outgrew the model's context window; split the task`;
   if (edited.length === 0) return `the agent made no change${summary ? `: ${summary.slice(0, 300)}` : ''}`;

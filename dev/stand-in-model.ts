@@ -2,20 +2,30 @@ import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { parseChangeBlocks } from '../planner/parse-task';
+import { PromptCache, tokensOf } from './stand-in-cache';
+import { redactedThinkingBlock, requestProblem, thinkingBlock } from './stand-in-checks';
+import { Fault, FaultPlan, HttpFaultKind, isHttpFault, ReplyFaultKind, validateFaults } from './stand-in-faults';
 
 /**
  * The stand-in model: a local HTTP server speaking the Anthropic Messages API (POST /v1/messages).
  * It reads the task from the conversation and answers with one str_replace_based_edit_tool call per
  * SEARCH/REPLACE block of the task's Change section, one per turn, then an end_turn summary.
- * It never reads the disk: everything it knows comes from the request.
+ * It never reads the disk: everything it knows comes from the request. It checks requests as the API
+ * does (dev/stand-in-checks.ts), emulates prompt caching (dev/stand-in-cache.ts) and injects faults on
+ * demand (dev/stand-in-faults.ts).
  */
 
 type Block = { type: string; [k: string]: unknown };
 type Message = { role: 'user' | 'assistant'; content: string | Block[] };
+export type Reply = { content: Block[]; stop_reason: string; stop_details?: Record<string, unknown> };
 
 const EDITOR = 'str_replace_based_edit_tool';
+/** Tool calls made by a fault carry this id prefix, so the stand-in does not count them as its progress. */
+const FAULT_ID = 'toolu_flt_';
 const id = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`;
-const tokens = (s: string) => Math.max(1, Math.ceil(s.length / 4));
+const faultId = () => `${FAULT_ID}${randomBytes(12).toString('hex')}`;
+/** A path outside any worktree, as a hostile model would try. */
+export const OUTSIDE_PATH = '../outside.txt';
 
 function textOf(content: string | Block[]): string {
   if (typeof content === 'string') return content;
@@ -28,53 +38,133 @@ function errorBody(type: string, message: string, requestId: string) {
   return { type: 'error', error: { type, message }, request_id: requestId };
 }
 
-/** Decides the next assistant message from the conversation so far. Pure. */
-export function nextReply(messages: Message[]): { content: Block[]; stop_reason: string } {
+/** The task id the conversation is about (from the first user message). */
+export function taskIdOf(messages: Message[]): string {
+  const first = messages.find((m) => m.role === 'user');
+  return /\b(TASK-[A-Za-z0-9_-]+)/.exec(first ? textOf(first.content) : '')?.[1] ?? 'the task';
+}
+
+type ChangeBlock = ReturnType<typeof parseChangeBlocks>['blocks'][number];
+const editInput = (b: ChangeBlock) => (b.search ? { command: 'str_replace', path: b.path, old_str: b.search, new_str: b.replace } : { command: 'create', path: b.path, file_text: b.replace });
+const toolUse = (input: Record<string, unknown>, blockId = id('toolu')): Block => ({ type: 'tool_use', id: blockId, name: EDITOR, input });
+
+/** A reply-fault's version of the reply, given the blocks still to apply. */
+function faultyReply(fault: ReplyFaultKind, normal: Reply, remaining: ChangeBlock[], taskId: string): Reply {
+  const next = remaining[0];
+  switch (fault) {
+    case 'thinking':
+      return { ...normal, content: [thinkingBlock(`The task is ${taskId}; ${remaining.length} change(s) left.`), redactedThinkingBlock(), ...normal.content] };
+    case 'parallel_edits':
+      if (remaining.length < 2) return normal;
+      return { content: [{ type: 'text', text: `Applying the ${remaining.length} remaining changes at once.` }, ...remaining.map((b) => toolUse(editInput(b)))], stop_reason: 'tool_use' };
+    case 'truncated_tool_call': {
+      const text = { type: 'text', text: next ? `Applying the change to ${next.path}.` : 'I was about to summarise my work but' };
+      if (!next) return { content: [text], stop_reason: 'max_tokens' };
+      const input = next.search ? { command: 'str_replace', path: next.path, old_str: next.search.slice(0, Math.ceil(next.search.length / 2)) } : { command: 'create', path: next.path };
+      return { content: [text, toolUse(input, faultId())], stop_reason: 'max_tokens' };
+    }
+    case 'malformed_tool_input': {
+      if (!next) return normal;
+      const input = next.search ? { command: 'str_replace', path: next.path, new_str: next.replace } : { command: 'create', path: next.path };
+      return { content: [{ type: 'text', text: `Applying the change to ${next.path}.` }, toolUse(input, faultId())], stop_reason: 'tool_use' };
+    }
+    case 'pause_turn':
+      return { content: [{ type: 'text', text: `Still working on ${taskId}.` }], stop_reason: 'pause_turn' };
+    case 'refusal':
+      return { content: [], stop_reason: 'refusal', stop_details: { type: 'refusal', category: null, explanation: `The stand-in declines ${taskId}, as its faults asked.` } };
+    case 'outside_path':
+      return { content: [{ type: 'text', text: 'Writing a note next to the repository.' }, toolUse({ command: 'create', path: OUTSIDE_PATH, file_text: 'written by the hostile stand-in\n' }, faultId())], stop_reason: 'tool_use' };
+  }
+}
+
+/** Decides the next assistant message from the conversation so far (and an optional reply fault). Pure but for random ids. */
+export function nextReply(messages: Message[], fault?: ReplyFaultKind): Reply {
   const first = messages.find((m) => m.role === 'user');
   const taskText = first ? textOf(first.content) : '';
   const taskFile = /<task_file>([\s\S]*?)<\/task_file>/.exec(taskText)?.[1] ?? taskText;
-  const taskId = /\b(TASK-[A-Za-z0-9_-]+)/.exec(taskText)?.[1] ?? 'the task';
+  const taskId = taskIdOf(messages);
   const title = /^title:\s*(.+)$/m.exec(taskFile)?.[1]?.trim() ?? '';
   const { blocks } = parseChangeBlocks(taskFile);
 
-  const done = messages.filter((m) => m.role === 'assistant' && Array.isArray(m.content)).flatMap((m) => (m.content as Block[]).filter((b) => b.type === 'tool_use'));
+  const calls = messages.filter((m) => m.role === 'assistant' && Array.isArray(m.content)).flatMap((m) => (m.content as Block[]).filter((b) => b.type === 'tool_use'));
+  const done = calls.filter((b) => !String(b.id).startsWith(FAULT_ID));
   const last = messages[messages.length - 1];
-  const lastErrors = Array.isArray(last?.content) ? last.content.filter((b) => b.type === 'tool_result' && b.is_error) : [];
+  const lastErrors = Array.isArray(last?.content) ? last.content.filter((b) => b.type === 'tool_result' && b.is_error && !String(b.tool_use_id).startsWith(FAULT_ID)) : [];
+  const remaining = blocks.slice(done.length);
+  let reply: Reply;
   if (lastErrors.length) {
     const why = textOf(lastErrors as Block[]).slice(0, 500);
-    return { content: [{ type: 'text', text: `I could not apply the change for ${taskId}: ${why}` }], stop_reason: 'end_turn' };
+    reply = { content: [{ type: 'text', text: `I could not apply the change for ${taskId}: ${why}` }], stop_reason: 'end_turn' };
+  } else if (remaining.length) {
+    const b = remaining[0];
+    reply = { content: [{ type: 'text', text: `Applying change ${done.length + 1} of ${blocks.length} to ${b.path}.` }, toolUse(editInput(b))], stop_reason: 'tool_use' };
+  } else {
+    const files = [...new Set(blocks.map((b) => b.path))];
+    const summary = blocks.length
+      ? `${title || `Completed ${taskId}`}. Edited ${files.join(', ')} (${blocks.length} change${blocks.length === 1 ? '' : 's'}).`
+      : `${taskId} has no Change section I can apply, so I made no edits.`;
+    reply = { content: [{ type: 'text', text: summary }], stop_reason: 'end_turn' };
   }
-  if (done.length < blocks.length) {
-    const b = blocks[done.length];
-    const input = b.search ? { command: 'str_replace', path: b.path, old_str: b.search, new_str: b.replace } : { command: 'create', path: b.path, file_text: b.replace };
-    return {
-      content: [
-        { type: 'text', text: `Applying change ${done.length + 1} of ${blocks.length} to ${b.path}.` },
-        { type: 'tool_use', id: id('toolu'), name: EDITOR, input },
-      ],
-      stop_reason: 'tool_use',
-    };
+  return fault && !lastErrors.length ? faultyReply(fault, reply, remaining, taskId) : reply;
+}
+
+/** The HTTP answer of an HTTP fault: status, error type, message and extra headers. */
+function httpFault(f: Fault & { kind: Exclude<HttpFaultKind, 'drop_connection'> }): { status: number; type: string; message: string; headers: Record<string, string> } {
+  const retryAfter = (s: number | undefined): Record<string, string> => (s === undefined ? {} : { 'retry-after': String(s) });
+  switch (f.kind) {
+    case 'rate_limit':
+      return { status: 429, type: 'rate_limit_error', message: 'This request would exceed the rate limit for your organization of 50 requests per minute.', headers: retryAfter(f.retryAfterSeconds ?? 1) };
+    case 'overloaded':
+      return { status: 529, type: 'overloaded_error', message: 'Overloaded', headers: retryAfter(f.retryAfterSeconds) };
+    case 'server_error':
+      return { status: 500, type: 'api_error', message: 'Internal server error', headers: {} };
+    case 'unauthorized':
+      return { status: 401, type: 'authentication_error', message: 'invalid x-api-key', headers: {} };
   }
-  const files = [...new Set(blocks.map((b) => b.path))];
-  const summary = blocks.length
-    ? `${title || `Completed ${taskId}`}. Edited ${files.join(', ')} (${blocks.length} change${blocks.length === 1 ? '' : 's'}).`
-    : `${taskId} has no Change section I can apply, so I made no edits.`;
-  return { content: [{ type: 'text', text: summary }], stop_reason: 'end_turn' };
+}
+
+export interface StandInOptions {
+  port?: number;
+  host?: string;
+  latencyMs?: number;
+  /** Faults to inject (see dev/stand-in-faults.ts); worker subprocesses get them from FLOTILLA_STAND_IN_FAULTS. */
+  faults?: Fault[];
+  /** The smallest prefix the prompt cache stores, in tokens (Haiku 4.5: 4,096). */
+  cacheMinTokens?: number;
+  /** Keep every request body in `bodies` (tests). */
+  recordRequests?: boolean;
+}
+
+export interface RequestLogEntry {
+  at: number;
+  taskId: string;
+  turn: number;
+  status: number | 'dropped';
 }
 
 export interface StandInModel {
   url: string;
   requests: number;
+  /** The faults that fired so far. */
+  fired: FaultPlan['fired'];
+  /** The parsed request bodies, when recordRequests is set. */
+  bodies: Record<string, unknown>[];
+  /** The last 1,000 Messages requests: when, for which task and turn, and how they were answered. */
+  log: RequestLogEntry[];
   close(): Promise<void>;
 }
 
-export async function startStandInModel(opts: { port?: number; host?: string; latencyMs?: number } = {}): Promise<StandInModel> {
+export async function startStandInModel(opts: StandInOptions = {}): Promise<StandInModel> {
   const state = { requests: 0 };
+  const plan = new FaultPlan(validateFaults(opts.faults ?? []));
+  const cache = new PromptCache(opts.cacheMinTokens ?? 4096);
+  const bodies: Record<string, unknown>[] = [];
+  const log: RequestLogEntry[] = [];
   const server = http.createServer((req, res) => {
     const requestId = id('req');
-    const send = (status: number, body: unknown) => {
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       const data = JSON.stringify(body);
-      res.writeHead(status, { 'content-type': 'application/json', 'request-id': requestId, 'content-length': Buffer.byteLength(data) });
+      res.writeHead(status, { 'content-type': 'application/json', 'request-id': requestId, 'content-length': Buffer.byteLength(data), ...headers });
       res.end(data);
     };
     const chunks: Buffer[] = [];
@@ -94,11 +184,25 @@ export async function startStandInModel(opts: { port?: number; host?: string; la
       } catch {
         return send(400, errorBody('invalid_request_error', 'request body is not valid JSON', requestId));
       }
-      if (typeof body.model !== 'string' || !body.model) return send(400, errorBody('invalid_request_error', 'model: Field required', requestId));
-      if (typeof body.max_tokens !== 'number') return send(400, errorBody('invalid_request_error', 'max_tokens: Field required', requestId));
-      if (!Array.isArray(body.messages) || !body.messages.length) return send(400, errorBody('invalid_request_error', 'messages: at least one message is required', requestId));
-      const reply = nextReply(body.messages as Message[]);
-      const inputText = JSON.stringify([body.system ?? '', body.tools ?? [], body.messages]);
+      if (opts.recordRequests) bodies.push(body as Record<string, unknown>);
+      const problem = requestProblem(body);
+      if (problem) return send(400, errorBody('invalid_request_error', problem, requestId));
+      const messages = body.messages as Message[];
+      const where = { at: Date.now(), taskId: taskIdOf(messages), turn: messages.filter((m) => m.role === 'assistant').length + 1 };
+      const note = (status: RequestLogEntry['status']) => log.push({ ...where, status }) > 1000 && log.shift();
+      const fault = plan.take(where.taskId, where.turn);
+      if (fault?.kind === 'drop_connection') {
+        note('dropped');
+        return void req.socket.destroy();
+      }
+      if (fault && isHttpFault(fault.kind)) {
+        const f = httpFault(fault as Fault & { kind: Exclude<HttpFaultKind, 'drop_connection'> });
+        note(f.status);
+        return send(f.status, errorBody(f.type, f.message, requestId), f.headers);
+      }
+      note(200);
+      const reply = nextReply(messages, fault ? (fault.kind as ReplyFaultKind) : undefined);
+      const outputTokens = reply.stop_reason === 'max_tokens' ? (body.max_tokens as number) : tokensOf(JSON.stringify(reply.content));
       const message = {
         id: id('msg'),
         type: 'message',
@@ -107,7 +211,8 @@ export async function startStandInModel(opts: { port?: number; host?: string; la
         content: reply.content,
         stop_reason: reply.stop_reason,
         stop_sequence: null,
-        usage: { input_tokens: tokens(inputText), output_tokens: tokens(JSON.stringify(reply.content)), cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+        ...(reply.stop_details ? { stop_details: reply.stop_details } : {}),
+        usage: { ...cache.use(body), output_tokens: outputTokens },
       };
       setTimeout(() => send(200, message), opts.latencyMs ?? 0);
     });
@@ -119,6 +224,9 @@ export async function startStandInModel(opts: { port?: number; host?: string; la
     get requests() {
       return state.requests;
     },
+    fired: plan.fired,
+    bodies,
+    log,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,4 +1,5 @@
 import type { ModelAccess } from '../activities/task-steps';
+import { faultsFromEnv } from '../dev/stand-in-faults';
 import { startStandInModel, StandInModel } from '../dev/stand-in-model';
 
 /**
@@ -13,7 +14,8 @@ export async function resolveModelAccess(log: (line: string) => void = () => und
     return { access: { apiKey, ...(baseURL ? { baseURL } : {}) }, standIn: null };
   }
   const latencyMs = Number(process.env.FLOTILLA_STAND_IN_LATENCY_MS ?? 0) || 0;
-  const standIn = await startStandInModel({ latencyMs });
-  log(`Model: stand-in at ${standIn.url} (no ANTHROPIC_API_KEY; it applies each task's Change blocks)`);
+  const faults = faultsFromEnv(process.env.FLOTILLA_STAND_IN_FAULTS);
+  const standIn = await startStandInModel({ latencyMs, faults });
+  log(`Model: stand-in at ${standIn.url} (no ANTHROPIC_API_KEY; it applies each task's Change blocks)${faults.length ? `, injecting ${faults.length} fault(s) from FLOTILLA_STAND_IN_FAULTS` : ''}`);
   return { access: { apiKey: 'stand-in-model', baseURL: standIn.url }, standIn };
 }

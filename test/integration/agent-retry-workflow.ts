@@ -1,0 +1,11 @@
+// A one-activity workflow for test/integration/agent-retry.test.ts: runAgent under Flotilla's real retry policy.
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import type { AgentOutcome } from '../../activities/types';
+import { longOptions } from '../../workflows/activity-options';
+
+const { runAgent } = proxyActivities<Activities>(longOptions);
+
+export async function agentOnce(input: Parameters<Activities['runAgent']>[0]): Promise<AgentOutcome> {
+  return runAgent(input);
+}

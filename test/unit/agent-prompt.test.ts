@@ -1,0 +1,54 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { systemPrompt, taskPrompt } from '../../activities/agent-prompt';
+import { excerpt, guessLanguage, readConventions } from '../../activities/repo-conventions';
+
+describe('agent prompt and repo conventions', () => {
+  it('guesses the main language from file names, ignoring task files', () => {
+    expect(guessLanguage(['src/a.ts', 'src/b.ts', 'test/c.js', 'README.md'])).toBe('TypeScript');
+    expect(guessLanguage(['main.go', 'tasks/TASK-1.md', 'x.py', 'y.go'])).toBe('Go');
+    expect(guessLanguage(['README.md'])).toBeUndefined();
+  });
+
+  it('cuts an excerpt at a line end within the bound', () => {
+    const text = Array.from({ length: 200 }, (_, i) => `line ${i}`).join('\n');
+    const e = excerpt(text, 100);
+    expect(e.length).toBeLessThanOrEqual(100 + '\n… (excerpt)'.length);
+    expect(e.endsWith('\n… (excerpt)')).toBe(true);
+    expect(e.split('\n').slice(0, -1).every((l) => /^line \d+$/.test(l))).toBe(true);
+    expect(excerpt('short\n')).toBe('short');
+  });
+
+  it('reads README and CONTRIBUTING excerpts (never through a symlink out) and states them with the rules', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-conv-'));
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-conv-out-'));
+    fs.mkdirSync(path.join(root, 'src'));
+    fs.writeFileSync(path.join(root, 'src/a.py'), '');
+    fs.writeFileSync(path.join(root, 'README.md'), '# Widget\nUse snake_case.\n' + 'filler line\n'.repeat(500));
+    fs.writeFileSync(path.join(outside, 'CONTRIBUTING.md'), 'SECRET');
+    fs.symlinkSync(path.join(outside, 'CONTRIBUTING.md'), path.join(root, 'CONTRIBUTING.md'));
+    const c = readConventions(root);
+    expect(c.language).toBe('Python');
+    expect(c.docs?.map((d) => d.name)).toEqual(['README.md']);
+    expect(c.docs![0].excerpt.length).toBeLessThanOrEqual(2_100);
+
+    const s = systemPrompt('pytest -q', c, { search: true, runTests: true });
+    expect(s).toContain('Main language: Python');
+    expect(s).toContain('`pytest -q`');
+    expect(s).toContain('Use snake_case.');
+    expect(s).toContain('Change only the files the task needs');
+    expect(s).toContain('Keep behaviour the same');
+    expect(s).toContain('add no new dependencies');
+    expect(s).toContain('- search:');
+    expect(s).toContain('- run_tests:');
+    expect(s).not.toContain('SECRET');
+    expect(systemPrompt('npm test')).not.toContain('run_tests');
+  });
+
+  it('puts the task file and any test feedback in the user prompt', () => {
+    const p = taskPrompt('TASK-0001', 'id: TASK-0001\n', 'FAIL x');
+    expect(p).toContain('<task_file>\nid: TASK-0001\n</task_file>');
+    expect(p).toContain('<test_output>\nFAIL x\n</test_output>');
+  });
+});
