@@ -30,6 +30,8 @@ export interface AgentLoopOptions {
   tools?: AgentTool[];
   maxTurns: number;
   maxTokens: number;
+  /** Stop once the task has used this many tokens in all (input, output and cache), if set. */
+  tokenBudget?: number;
   /** Filled with the conversation as it goes, so a caller can save it even when a model call fails. */
   history?: Anthropic.MessageParam[];
   /** Aborts the model call in flight (the activity's cancellation signal). */
@@ -40,7 +42,7 @@ export interface AgentLoopOptions {
 
 export interface AgentLoopResult {
   /** ok: the model ended its turn; otherwise why it stopped. */
-  outcome: 'ok' | 'max_turns' | 'refusal' | 'context_window';
+  outcome: 'ok' | 'max_turns' | 'refusal' | 'context_window' | 'over_budget';
   summary: string;
   turns: number;
   usage: TokenUsage;
@@ -50,6 +52,8 @@ export interface AgentLoopResult {
 export const CUT_OFF_TOOL_CALL =
   'Your last reply was cut off at the output limit, so its tool call was not run. Continue with smaller steps: one short edit per tool call.';
 export const CUT_OFF_TEXT = 'Your last reply was cut off at the output limit. Continue where you stopped, more briefly.';
+
+export const totalTokens = (u: TokenUsage) => u.inputTokens + u.outputTokens + u.cacheWriteTokens + u.cacheReadTokens;
 
 /** One response's usage in Flotilla's shape (the SDK's fields may be missing or null). */
 export function turnTokens(u: Anthropic.Usage | undefined): TokenUsage {
@@ -131,6 +135,11 @@ export async function runAgentLoop(o: AgentLoopOptions): Promise<AgentLoopResult
     priced = addTurn(usage, t, turnCostUsd(o.model, t) ?? turnCostUsd(response.model, t), priced);
     o.onTurn?.(turn, usage);
     const text = textOf(response.content);
+    if (o.tokenBudget !== undefined && totalTokens(usage) > o.tokenBudget && response.stop_reason !== 'end_turn') {
+      // Tool calls of this turn are not run: the task is over its budget.
+      messages.push({ role: 'assistant', content: response.content });
+      return { outcome: 'over_budget', summary: text || lastText, turns: turn, usage, messages };
+    }
     if (text) lastText = text;
     switch (response.stop_reason) {
       case 'tool_use': {

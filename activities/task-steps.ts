@@ -71,7 +71,8 @@ export function classifyApiError(err: unknown, model: string, baseURL?: string):
 }
 
 /** Why an agent run is not a change to test, or undefined when it is. */
-function agentFailure(outcome: AgentLoopResult['outcome'], summary: string, maxTurns: number, edited: string[]): string | undefined {
+function agentFailure(outcome: AgentLoopResult['outcome'], summary: string, maxTurns: number, edited: string[], tokenBudget?: number): string | undefined {
+  if (outcome === 'over_budget') return `budget exceeded: the task used more than --max-tokens-per-task ${tokenBudget} tokens; its edits were discarded`;
   if (outcome === 'max_turns') return `the agent did not finish within its limit of ${maxTurns} turn${maxTurns === 1 ? '' : 's'}; raise --max-turns or split the task`;
   if (outcome === 'refusal') return `the model refused: ${summary}`;
   if (outcome === 'context_window') return `the conversation outgrew the model's context window; split the task`;
@@ -105,7 +106,7 @@ export function makeTaskStepActivities(deps: { worktreeRoot: string; modelAccess
      * Runs the agent on the task in a fresh worktree at `baseSha`. A retry (for example after a worker
      * crash) starts again from a clean worktree, so no edit is ever applied twice.
      */
-    async runAgent(a: TaskRef & { baseSha: string; sourcePath: string; model: string; maxTurns: number; testCommand: string; attempt: number; feedback?: string }): Promise<AgentOutcome> {
+    async runAgent(a: TaskRef & { baseSha: string; sourcePath: string; model: string; maxTurns: number; testCommand: string; attempt: number; feedback?: string; tokenBudget?: number }): Promise<AgentOutcome> {
       const worktree = worktreeOf(a);
       const wt = await freshWorktree(a.repoPath, worktree, a.baseSha);
       const taskFile = await wt.raw(['show', `${a.baseSha}:${a.sourcePath}`]);
@@ -130,6 +131,7 @@ export function makeTaskStepActivities(deps: { worktreeRoot: string; modelAccess
           signal: cancellationSignal(),
           maxTurns: a.maxTurns,
           maxTokens: 8192,
+          tokenBudget: a.tokenBudget,
           onTurn: (turn) => heartbeatSafe({ turn }),
         });
       } catch (err) {
@@ -140,7 +142,7 @@ export function makeTaskStepActivities(deps: { worktreeRoot: string; modelAccess
         await fs.writeFile(transcriptPath, JSON.stringify(history, null, 2));
       }
       const edited = [...editor.edited].filter((f) => f !== a.sourcePath).sort();
-      const reason = agentFailure(result.outcome, result.summary, a.maxTurns, edited);
+      const reason = agentFailure(result.outcome, result.summary, a.maxTurns, edited, a.tokenBudget);
       return { ok: !reason, summary: result.summary, edited, turns: result.turns, usage: result.usage, transcriptPath, ...(reason ? { reason } : {}) };
     },
 

@@ -26,6 +26,10 @@ export interface RunSettings {
   allowFailingBaseline?: boolean;
   /** Also build flotilla/<runId>-review: one commit per category of change. */
   reviewBranch?: boolean;
+  /** A task that uses more tokens than this (input, output and cache) stops and is skipped. */
+  maxTokensPerTask?: number;
+  /** The run pauses when its model cost reaches this many dollars; resume with a higher budget. */
+  budgetUsd?: number;
 }
 
 export interface PreparedRun {

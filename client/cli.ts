@@ -19,7 +19,7 @@ Usage:
   flotilla run --repo DIR [--wait] [--max-parallel N]  start a run (needs a server and a worker)
   flotilla status RUN_ID [--json]                      live state of a run
   flotilla report RUN_ID                               review.md: commits grouped, test evidence, rollback plan
-  flotilla pause|resume RUN_ID                         stop starting new tasks / go on
+  flotilla pause|resume RUN_ID [--budget-usd X]        stop starting new tasks / go on (with a higher budget)
   flotilla skip|retry|approve RUN_ID TASK-x            skip a task (cancelled if running), retry it at the end, approve a gated one
   flotilla abort RUN_ID [--rollback]                   cancel running tasks and stop (--rollback resets the run branch)
   flotilla rollback RUN_ID [--repo DIR]                reset a finished run's branch to its base, listing what it removed
@@ -30,7 +30,8 @@ Usage:
 Run options: --model M (default claude-haiku-4-5, or FLOTILLA_MODEL), --attempts N (2), --max-turns N (30),
   --test-cmd CMD, --e2e-cmd CMD, --sequential-risk high|medium|low|none, --approve high|medium|low (gate tasks
   at that risk on "flotilla approve"), --allow-dirty, --allow-failing-baseline,
-  --review-branch (also build flotilla/<runId>-review with one commit per category), --run-id ID.
+  --review-branch (also build flotilla/<runId>-review with one commit per category), --max-tokens-per-task N,
+  --budget-usd X (pause when the model cost reaches X dollars), --run-id ID.
 Environment: ANTHROPIC_API_KEY (real model; without it the stand-in model is used), ANTHROPIC_BASE_URL,
   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_CLI_PATH.`;
 

@@ -24,6 +24,7 @@ export async function followRun(client: Client, workflowId: string, out: (line: 
   const handle = client.workflow.getHandle(workflowId);
   const printed = new Set<string>();
   let lastStatus = '';
+  let announced = false;
   let finished = false;
   const result = handle.result().then(
     (r: RunReport) => r,
@@ -43,7 +44,9 @@ export async function followRun(client: Client, workflowId: string, out: (line: 
     if (report.status !== lastStatus) {
       lastStatus = report.status;
       if (report.planPath && report.status === 'running') out(`Plan: ${report.planPath}`);
-      if (report.status === 'running') {
+      if (report.status === 'paused') out(`Paused: ${report.reason ?? 'by the operator'} (flotilla resume ${report.runId})`);
+      if (report.status === 'running' && !announced) {
+        announced = true;
         const n = report.tasks.filter((t) => t.batch).length;
         out(`Baseline suite green. Executing ${n} tasks in ${report.batches.length} batches…`);
       }

@@ -21,6 +21,8 @@ export function runSettingsFrom(args: ParsedArgs, repo: string): RunSettings {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) throw new UsageError(`--run-id may only use letters, digits, ".", "_" and "-"`);
   const approve = stringFlag(args, 'approve');
   if (approve !== undefined && !['low', 'medium', 'high'].includes(approve)) throw new UsageError('--approve must be one of low, medium, high');
+  const budget = stringFlag(args, 'budget-usd');
+  if (budget !== undefined && !(Number(budget) > 0)) throw new UsageError(`--budget-usd must be a positive number of dollars (got "${budget}")`);
   const testCommand = stringFlag(args, 'test-cmd');
   const e2eCommand = stringFlag(args, 'e2e-cmd');
   return {
@@ -37,5 +39,7 @@ export function runSettingsFrom(args: ParsedArgs, repo: string): RunSettings {
     ...(args.flags['allow-dirty'] === true ? { allowDirty: true } : {}),
     ...(args.flags['allow-failing-baseline'] === true ? { allowFailingBaseline: true } : {}),
     ...(args.flags['review-branch'] === true ? { reviewBranch: true } : {}),
+    ...(args.flags['max-tokens-per-task'] !== undefined ? { maxTokensPerTask: intFlag(args, 'max-tokens-per-task', 0) } : {}),
+    ...(budget !== undefined ? { budgetUsd: Number(budget) } : {}),
   };
 }

@@ -11,11 +11,15 @@ export interface ControlState {
   /** Skipped or failed tasks to try once more at the end of the run. */
   retry: string[];
   abort: null | { rollback: boolean };
+  /** The run pauses itself when its cost reaches this (null: no budget). */
+  budgetUsd: number | null;
+  /** Why the run is paused, when it paused itself. */
+  pauseReason?: string;
 }
 
 export type ControlAction =
   | { action: 'pause' }
-  | { action: 'resume' }
+  | { action: 'resume'; budgetUsd?: number }
   | { action: 'skip'; taskId: string }
   | { action: 'retry'; taskId: string }
   | { action: 'approve'; taskId: string }
@@ -23,7 +27,13 @@ export type ControlAction =
 
 export const controlSignal = defineSignal<[ControlState]>('control');
 
-export const initialControl = (): ControlState => ({ paused: false, skip: [], approved: [], retry: [], abort: null });
+export const initialControl = (budgetUsd?: number): ControlState => ({ paused: false, skip: [], approved: [], retry: [], abort: null, budgetUsd: budgetUsd ?? null });
+
+/** Pauses the run when its cost has reached the budget (work in flight finishes; nothing new starts). */
+export function checkBudget(s: ControlState, costUsd: number | undefined): ControlState {
+  if (s.budgetUsd === null || costUsd === undefined || costUsd < s.budgetUsd || s.paused) return s;
+  return { ...s, paused: true, pauseReason: `budget reached: $${costUsd.toFixed(4)} of $${s.budgetUsd.toFixed(2)}; resume with a higher --budget-usd, or abort` };
+}
 
 const add = (xs: string[], x: string) => (xs.includes(x) ? xs : [...xs, x]);
 
@@ -32,8 +42,10 @@ export function applyControl(s: ControlState, a: ControlAction): { state: Contro
   switch (a.action) {
     case 'pause':
       return { state: { ...s, paused: true }, message: 'paused: running tasks finish, no new task starts until resume' };
-    case 'resume':
-      return { state: { ...s, paused: false }, message: 'resumed' };
+    case 'resume': {
+      const budgetUsd = a.budgetUsd ?? s.budgetUsd;
+      return { state: { ...s, paused: false, pauseReason: undefined, budgetUsd }, message: `resumed${a.budgetUsd !== undefined ? ` with a budget of $${a.budgetUsd}` : ''}` };
+    }
     case 'skip':
       return { state: { ...s, skip: add(s.skip, a.taskId), retry: s.retry.filter((x) => x !== a.taskId) }, message: `${a.taskId} will be skipped (cancelled if it is running)` };
     case 'retry':

@@ -3,7 +3,7 @@ import type { Activities } from '../activities';
 import type { BatchState, RunReport, RunSettings, TaskState, TestEvidence, TokenUsage } from '../activities/types';
 import { gitOptions, longOptions } from './activity-options';
 import { batchWorkflow } from './batch';
-import { applyControl, ControlAction, controlSignal, initialControl } from './control';
+import { applyControl, checkBudget, ControlAction, controlSignal, initialControl } from './control';
 import { phaseWorkflow } from './phase';
 import { progressDetails } from './progress-details';
 import { batchUpdateSignal, controlUpdate, statusQuery, taskUpdateSignal } from './run-messages';
@@ -54,13 +54,13 @@ export async function flotillaRun(settings: RunSettings): Promise<RunReport> {
     tasks: [],
     usage: totalUsage([]),
   };
-  let control = initialControl();
+  let control = initialControl(settings.budgetUsd);
   let runningBatch: string | null = null;
   let runningPhase: number | null = null;
   const snapshot = (): RunReport => {
     const ts = [...tasks.values()];
-    const status = report.status === 'running' && control.paused ? 'paused' : report.status;
-    return { ...report, status, batches: [...batches.values()], tasks: ts, usage: totalUsage(ts) };
+    const paused = report.status === 'running' && control.paused;
+    return { ...report, status: paused ? 'paused' : report.status, ...(paused ? { reason: control.pauseReason ?? 'paused by the operator' } : {}), batches: [...batches.values()], tasks: ts, usage: totalUsage(ts) };
   };
   setHandler(statusQuery, snapshot);
   // The Web UI shows this on the run's page; refreshed whenever a task or batch reports.
@@ -68,6 +68,11 @@ export async function flotillaRun(settings: RunSettings): Promise<RunReport> {
   setHandler(taskUpdateSignal, (u) => {
     const prev = tasks.get(u.id);
     if (prev) tasks.set(u.id, { ...prev, ...u });
+    const checked = checkBudget(control, totalUsage([...tasks.values()]).costUsd);
+    if (checked !== control) {
+      control = checked;
+      void forwardControl();
+    }
     showProgress();
   });
   setHandler(batchUpdateSignal, (u) => {
@@ -77,19 +82,26 @@ export async function flotillaRun(settings: RunSettings): Promise<RunReport> {
     showProgress();
   });
   // Operator control: the new state goes to the running phase and batch, which act on it.
+  const forwardControl = async () => {
+    const targets = [runningPhase !== null ? `${rootWorkflowId}/phase-${runningPhase}` : null, runningBatch ? `${rootWorkflowId}/batch-${runningBatch}` : null];
+    for (const id of targets) if (id) await getExternalWorkflowHandle(id).signal(controlSignal, control).catch(() => undefined);
+  };
   setHandler(
     controlUpdate,
     async (action: ControlAction) => {
       const { state, message } = applyControl(control, action);
       control = state;
-      const targets = [runningPhase !== null ? `${rootWorkflowId}/phase-${runningPhase}` : null, runningBatch ? `${rootWorkflowId}/batch-${runningBatch}` : null];
-      for (const id of targets) if (id) await getExternalWorkflowHandle(id).signal(controlSignal, control).catch(() => undefined);
+      await forwardControl();
       return message;
     },
     {
       validator: (action: ControlAction) => {
         if (['completed', 'failed', 'aborted'].includes(report.status)) throw new Error(`run ${settings.runId} has already ${report.status === 'completed' ? 'completed' : 'ended'}`);
         if (control.abort) throw new Error(`run ${settings.runId} is being aborted`);
+        if (action.action === 'resume' && control.budgetUsd !== null && action.budgetUsd === undefined && control.pauseReason?.startsWith('budget')) {
+          throw new Error(`the run paused at its budget of $${control.budgetUsd}; resume with --budget-usd higher than that`);
+        }
+        if (action.action === 'resume' && action.budgetUsd !== undefined && !(action.budgetUsd > 0)) throw new Error('--budget-usd must be a positive number of dollars');
         if ('taskId' in action) {
           const t = tasks.get(action.taskId);
           if (!t) throw new Error(`${action.taskId} is not a task of run ${settings.runId}`);

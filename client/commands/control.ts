@@ -7,7 +7,7 @@ import { runWorkflowId } from '../start-run';
 
 const USAGE: Record<string, string> = {
   pause: 'flotilla pause RUN_ID',
-  resume: 'flotilla resume RUN_ID',
+  resume: 'flotilla resume RUN_ID [--budget-usd X]',
   skip: 'flotilla skip RUN_ID TASK-x',
   retry: 'flotilla retry RUN_ID TASK-x',
   approve: 'flotilla approve RUN_ID TASK-x',
@@ -18,8 +18,12 @@ function actionFrom(name: string, args: ParsedArgs): ControlAction {
   const [, taskId] = args.positionals;
   switch (name) {
     case 'pause':
-    case 'resume':
-      return { action: name };
+      return { action: 'pause' };
+    case 'resume': {
+      const budget = stringFlag(args, 'budget-usd');
+      if (budget !== undefined && !(Number(budget) > 0)) throw new UsageError(`--budget-usd must be a positive number of dollars (got "${budget}")`);
+      return budget !== undefined ? { action: 'resume', budgetUsd: Number(budget) } : { action: 'resume' };
+    }
     case 'abort':
       return { action: 'abort', rollback: args.flags.rollback === true };
     case 'skip':

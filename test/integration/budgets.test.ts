@@ -1,0 +1,64 @@
+import { WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
+import type { RunReport, RunSettings } from '../../activities/types';
+import { startRun } from '../../client/start-run';
+import { controlUpdate, statusQuery } from '../../workflows/run-messages';
+import { makeSampleRepo } from '../helpers/sample-repo';
+import { startTestWorker, TestWorker, useTestWorker } from '../helpers/test-worker';
+
+const worker = useTestWorker();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function settings(repo: string, extra: Partial<RunSettings>): RunSettings {
+  return { runId: `budget-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`, repoPath: repo, model: 'claude-haiku-4-5', maxParallel: 2, attempts: 1, maxTurns: 10, sequentialRisk: 'high', ...extra };
+}
+
+async function outcome(h: WorkflowHandle): Promise<RunReport> {
+  try {
+    return await h.result();
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) return h.query(statusQuery);
+    throw err;
+  }
+}
+
+describe('budgets and a rejected key', () => {
+  it('pauses the run when its cost reaches --budget-usd and goes on only with a higher budget', async () => {
+    const h = await startRun(worker().client, settings(await makeSampleRepo(), { budgetUsd: 0.001 }), worker().taskQueue);
+    let paused: RunReport | null = null;
+    for (let i = 0; i < 300 && paused?.status !== 'paused'; i++) {
+      paused = await h.query(statusQuery).catch(() => null);
+      await sleep(100);
+    }
+    expect(paused?.status).toBe('paused');
+    expect(paused?.reason).toMatch(/^budget reached: \$0\.\d+ of \$0\.00; resume with a higher --budget-usd/);
+    expect(paused!.usage.costUsd).toBeGreaterThanOrEqual(0.001);
+    await expect(h.executeUpdate(controlUpdate, { args: [{ action: 'resume' }] })).rejects.toThrow();
+    expect(await h.executeUpdate(controlUpdate, { args: [{ action: 'resume', budgetUsd: 10 }] })).toContain('budget of $10');
+    const report = await h.result();
+    expect(report.status).toBe('completed');
+    expect(report.tasks.filter((t) => t.status === 'committed')).toHaveLength(4);
+  });
+
+  it('skips a task that goes over --max-tokens-per-task', async () => {
+    const report = await outcome(await startRun(worker().client, settings(await makeSampleRepo(), { maxTokensPerTask: 100 }), worker().taskQueue));
+    expect(report.status).toBe('completed');
+    const t = report.tasks.find((x) => x.id === 'TASK-0001')!;
+    expect(t.status).toBe('skipped');
+    expect(t.reason).toContain('budget exceeded: the task used more than --max-tokens-per-task 100 tokens');
+  });
+
+  it('stops the run cleanly when the API key is rejected, instead of failing every task', async () => {
+    let rejecting: TestWorker | null = null;
+    try {
+      rejecting = await startTestWorker({ faults: [{ kind: 'unauthorized', times: 1000 }] });
+      const report = await outcome(await startRun(rejecting.client, settings(await makeSampleRepo(), { maxParallel: 1 }), rejecting.taskQueue));
+      expect(report.status).toBe('failed');
+      expect(report.reason).toContain('ANTHROPIC_API_KEY was rejected');
+      expect(report.tasks.filter((t) => t.status === 'failed')).toHaveLength(1);
+      expect(report.tasks.filter((t) => t.status === 'committed')).toHaveLength(0);
+      expect(rejecting.standIn.requests).toBe(1);
+    } finally {
+      await rejecting?.stop();
+    }
+  });
+});
