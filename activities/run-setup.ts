@@ -4,6 +4,7 @@ import { buildPlan, parseTaskFiles, renderPlanMarkdown } from '../planner';
 import { detectTestCommand } from './detect-test-command';
 import { repoError } from './errors';
 import { backupRef, changedPaths, gitAt, runBranch } from './git';
+import { detectInstallCommand, prepareEnvironment } from './dependencies';
 import { runTwiceOnFailure } from './gated-run';
 import { baselineFrom } from './judge-tests';
 import { integrationWorktree, runDir } from './run-paths';
@@ -67,9 +68,11 @@ export function makeRunSetupActivities(worktreeRoot: string) {
      * Runs the full suite on the base commit (in the run's own worktree), twice if it fails, and records
      * the baseline: the tests that fail consistently, and the flaky ones that flip between runs.
      */
-    async baselineTests(a: { runId: string; repoPath: string; testCommand: string }): Promise<{ evidence: TestEvidence; baseline: Baseline }> {
+    async baselineTests(a: { runId: string; repoPath: string; testCommand: string; installCommand?: string; setupCommand?: string }): Promise<{ evidence: TestEvidence; baseline: Baseline }> {
       const wt = integrationWorktree(worktreeRoot, a.runId);
       await branchWorktree(a.repoPath, wt, runBranch(a.runId));
+      const installCommand = a.installCommand ?? detectInstallCommand(a.repoPath);
+      await prepareEnvironment({ cwd: wt, logDir: path.join(runDir(a.repoPath, a.runId), 'logs'), installCommand, setupCommand: a.setupCommand });
       const [first, rerun] = await runTwiceOnFailure(a.testCommand, wt, path.join(runDir(a.repoPath, a.runId), 'logs', 'baseline.log'));
       return baselineFrom(first, rerun);
     },

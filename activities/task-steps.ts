@@ -12,7 +12,8 @@ import { readConventions } from './repo-conventions';
 import { runCommand } from './run-command';
 import { makeRunTestsTool, RUN_TESTS_TOOL } from './run-tests-tool';
 import { runSearch, SEARCH_TOOL } from './search-tool';
-import { taskDir, taskWorktree } from './run-paths';
+import { integrationWorktree, taskDir, taskWorktree } from './run-paths';
+import { prepareEnvironment } from './dependencies';
 import { gatedTestRun } from './gated-run';
 import { AgentOutcome, Baseline, TaskRef, TestEvidence } from './types';
 import { freshWorktree, removeWorktree } from './worktrees';
@@ -106,9 +107,10 @@ export function makeTaskStepActivities(deps: { worktreeRoot: string; modelAccess
      * Runs the agent on the task in a fresh worktree at `baseSha`. A retry (for example after a worker
      * crash) starts again from a clean worktree, so no edit is ever applied twice.
      */
-    async runAgent(a: TaskRef & { baseSha: string; sourcePath: string; model: string; maxTurns: number; testCommand: string; attempt: number; feedback?: string; tokenBudget?: number }): Promise<AgentOutcome> {
+    async runAgent(a: TaskRef & { baseSha: string; sourcePath: string; model: string; maxTurns: number; testCommand: string; attempt: number; feedback?: string; tokenBudget?: number; setupCommand?: string }): Promise<AgentOutcome> {
       const worktree = worktreeOf(a);
-      const wt = await freshWorktree(a.repoPath, worktree, a.baseSha);
+      const wt = await freshWorktree(a.repoPath, worktree, a.baseSha, path.join(integrationWorktree(deps.worktreeRoot, a.runId), 'node_modules'));
+      if (a.setupCommand) await prepareEnvironment({ cwd: worktree, logDir: taskDir(a.repoPath, a.runId, a.taskId), setupCommand: a.setupCommand });
       const taskFile = await wt.raw(['show', `${a.baseSha}:${a.sourcePath}`]);
       // maxRetries 0: a failed call fails the activity, and Temporal's retry policy (with retry-after) decides.
       const client = new Anthropic({ apiKey: deps.modelAccess.apiKey, baseURL: deps.modelAccess.baseURL, maxRetries: 0, timeout: 5 * 60_000 });

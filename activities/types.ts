@@ -30,6 +30,10 @@ export interface RunSettings {
   maxTokensPerTask?: number;
   /** The run pauses when its model cost reaches this many dollars; resume with a higher budget. */
   budgetUsd?: number;
+  /** Installs dependencies once for the run when the repository has none installed (default: from the lockfile). */
+  installCommand?: string;
+  /** Runs in every fresh worktree before the agent starts (e.g. code generation). */
+  setupCommand?: string;
 }
 
 export interface PreparedRun {

@@ -10,12 +10,18 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
-/** Makes the worktree's dependencies available without a reinstall: link the source repo's node_modules. */
-async function linkDependencies(repoPath: string, worktree: string): Promise<void> {
-  const source = path.join(repoPath, 'node_modules');
+/**
+ * Makes the worktree's dependencies available without a reinstall: link the source repo's node_modules,
+ * or else the one installed once for the run (`shared`, in the run's own worktree).
+ */
+async function linkDependencies(repoPath: string, worktree: string, shared?: string): Promise<void> {
   const target = path.join(worktree, 'node_modules');
-  if ((await exists(source)) && !(await exists(target))) {
-    await fs.symlink(await fs.realpath(source), target, 'dir');
+  if (await exists(target)) return;
+  for (const source of [path.join(repoPath, 'node_modules'), shared]) {
+    if (source && path.dirname(source) !== worktree && (await exists(source))) {
+      await fs.symlink(await fs.realpath(source), target, 'dir');
+      return;
+    }
   }
 }
 
@@ -32,21 +38,21 @@ async function clearStaleLock(wt: SimpleGit): Promise<void> {
  * A detached worktree of `repoPath` at `sha`, outside the repository. Idempotent: an existing one
  * (from an earlier attempt or a crashed worker) is reset to `sha` and cleaned, so no edit is applied twice.
  */
-export async function freshWorktree(repoPath: string, worktree: string, sha: string): Promise<SimpleGit> {
+export async function freshWorktree(repoPath: string, worktree: string, sha: string, sharedDeps?: string): Promise<SimpleGit> {
   const repo = await gitAt(repoPath);
   if (await exists(path.join(worktree, '.git'))) {
     const wt = await gitAt(worktree);
     await clearStaleLock(wt);
     await wt.raw(['reset', '--hard', sha]);
     await wt.raw(['clean', '-fd', '-e', 'node_modules']);
-    await linkDependencies(repoPath, worktree);
+    await linkDependencies(repoPath, worktree, sharedDeps);
     return wt;
   }
   await fs.rm(worktree, { recursive: true, force: true });
   await repo.raw(['worktree', 'prune']);
   await fs.mkdir(path.dirname(worktree), { recursive: true });
   await repo.raw(['worktree', 'add', '--detach', worktree, sha]);
-  await linkDependencies(repoPath, worktree);
+  await linkDependencies(repoPath, worktree, sharedDeps);
   return gitAt(worktree);
 }
 

@@ -28,7 +28,8 @@ Usage:
   flotilla dev [--port N] [--ui-port N] [--no-worker]  local dev server + Web UI + worker, in the foreground
 
 Run options: --model M (default claude-haiku-4-5, or FLOTILLA_MODEL), --attempts N (2), --max-turns N (30),
-  --test-cmd CMD, --e2e-cmd CMD, --sequential-risk high|medium|low|none, --approve high|medium|low (gate tasks
+  --test-cmd CMD, --e2e-cmd CMD, --install-cmd CMD (once per run when deps are not installed; default from the
+  lockfile), --setup-cmd CMD (in every fresh worktree), --sequential-risk high|medium|low|none, --approve high|medium|low (gate tasks
   at that risk on "flotilla approve"), --allow-dirty, --allow-failing-baseline,
   --review-branch (also build flotilla/<runId>-review with one commit per category), --max-tokens-per-task N,
   --budget-usd X (pause when the model cost reaches X dollars), --run-id ID.

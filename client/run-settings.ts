@@ -25,6 +25,8 @@ export function runSettingsFrom(args: ParsedArgs, repo: string): RunSettings {
   if (budget !== undefined && !(Number(budget) > 0)) throw new UsageError(`--budget-usd must be a positive number of dollars (got "${budget}")`);
   const testCommand = stringFlag(args, 'test-cmd');
   const e2eCommand = stringFlag(args, 'e2e-cmd');
+  const installCommand = stringFlag(args, 'install-cmd');
+  const setupCommand = stringFlag(args, 'setup-cmd');
   return {
     runId,
     repoPath: path.resolve(repo),
@@ -35,6 +37,8 @@ export function runSettingsFrom(args: ParsedArgs, repo: string): RunSettings {
     sequentialRisk: seq as RunSettings['sequentialRisk'],
     ...(testCommand ? { testCommand } : {}),
     ...(e2eCommand ? { e2eCommand } : {}),
+    ...(installCommand ? { installCommand } : {}),
+    ...(setupCommand ? { setupCommand } : {}),
     ...(approve ? { approveRisk: approve as RunSettings['approveRisk'] } : {}),
     ...(args.flags['allow-dirty'] === true ? { allowDirty: true } : {}),
     ...(args.flags['allow-failing-baseline'] === true ? { allowFailingBaseline: true } : {}),

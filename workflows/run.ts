@@ -144,7 +144,7 @@ export async function flotillaRun(settings: RunSettings): Promise<RunReport> {
       if (!tasks.has(id)) tasks.set(id, { id, title: s.file, status: 'skipped', phase: null, batch: null, attempts: 0, reason: `${s.file}: ${s.reason}` });
     }
 
-    const base = await long.baselineTests({ runId: settings.runId, repoPath: settings.repoPath, testCommand: prep.testCommand });
+    const base = await long.baselineTests({ runId: settings.runId, repoPath: settings.repoPath, testCommand: prep.testCommand, installCommand: settings.installCommand, setupCommand: settings.setupCommand });
     report.baseline = base.evidence;
     if (!report.baseline.passed && !settings.allowFailingBaseline) {
       const names = report.baseline.failingTests.join('; ') || `exit code ${report.baseline.exitCode}`;

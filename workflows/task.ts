@@ -28,7 +28,7 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
   let outcome: TaskOutcome = { id: task.id, status: 'skipped', reason: 'not attempted', attempts: 0, usage };
   try {
     for (let attempt = 1; attempt <= ctx.settings.attempts; attempt++) {
-      const agent = await long.runAgent({ ...ref, baseSha, sourcePath: task.sourcePath, model: ctx.settings.model, maxTurns: ctx.settings.maxTurns, testCommand: command, attempt, feedback, tokenBudget: ctx.settings.maxTokensPerTask });
+      const agent = await long.runAgent({ ...ref, baseSha, sourcePath: task.sourcePath, model: ctx.settings.model, maxTurns: ctx.settings.maxTurns, testCommand: command, attempt, feedback, tokenBudget: ctx.settings.maxTokensPerTask, setupCommand: ctx.settings.setupCommand });
       add(usage, agent.usage);
       if (!agent.ok) {
         outcome = { id: task.id, status: 'skipped', reason: agent.reason, attempts: attempt, usage };

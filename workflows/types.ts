@@ -10,7 +10,7 @@ export interface RunContext {
   rootWorkflowId: string;
   testCommand: string;
   baseline: Baseline;
-  settings: Pick<RunSettings, 'model' | 'maxParallel' | 'attempts' | 'maxTurns' | 'approveRisk' | 'maxTokensPerTask'>;
+  settings: Pick<RunSettings, 'model' | 'maxParallel' | 'attempts' | 'maxTurns' | 'approveRisk' | 'maxTokensPerTask' | 'setupCommand'>;
 }
 
 export interface TaskInput {

@@ -1,4 +1,5 @@
 import { WorkflowFailedError } from '@temporalio/client';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
@@ -70,5 +71,34 @@ describe('quality gates on real repositories', () => {
     expect(report.baseline?.failingTests).toEqual(['always broken']);
     expect(report.baseline?.flaky).toContain('sometimes fails');
     expect(report.tasks.find((t) => t.id === 'TASK-0001')?.status).toBe('committed');
+  });
+});
+
+describe('worktree environments', () => {
+  it('installs dependencies once for the run (--install-cmd), runs --setup-cmd in each worktree, and commits neither', async () => {
+    const repo = await makeSampleRepo({
+      'package.json': pkg,
+      '.gitignore': 'node_modules\nsrc/generated.js\n',
+      'src/a.js': "const pad = require('leftpad');\nconst { stamp } = require('./generated');\nmodule.exports = { level: 0, label: pad(stamp) };\n",
+      'test/a.test.js': `${req('a')}test('a is labelled', () => assert.equal(a.label, '>gen'));\n`,
+      'tasks/TASK-0001.md': taskFile('TASK-0001', 'Raise a', 'refactor', 'low', ['src/a.js'], 'src/a.js', 'module.exports = { level: 0, label: pad(stamp) };', 'module.exports = { level: 1, label: pad(stamp) };'),
+    });
+    const installCommand = `mkdir -p node_modules/leftpad && echo "module.exports = (s) => '>' + s;" > node_modules/leftpad/index.js`;
+    const setupCommand = `echo "exports.stamp = 'gen';" > src/generated.js`;
+    const report = await run(repo, { installCommand, setupCommand });
+    expect(report.status).toBe('completed');
+    const t = report.tasks.find((x) => x.id === 'TASK-0001')!;
+    expect(t.status).toBe('committed');
+    const files = (await simpleGit(repo).raw(['show', '--no-renames', '--name-only', '--format=', t.commit!])).trim().split('\n').sort();
+    expect(files).toEqual(['src/a.js', 'tasks/TASK-0001.md', 'tasks/archive/TASK-0001.md']);
+    expect(fs.existsSync(path.join(repo, 'node_modules'))).toBe(false);
+    expect(fs.existsSync(path.join(repo, 'src/generated.js'))).toBe(false);
+  });
+
+  it('stops with the log and what to do when the install command fails', async () => {
+    const repo = await makeSampleRepo({ 'package.json': pkg, 'src/a.js': level, 'test/a.test.js': `${req('a')}test('ok', () => {});\n` });
+    const report = await run(repo, { installCommand: 'echo cannot reach the registry >&2; exit 3' });
+    expect(report.status).toBe('failed');
+    expect(report.reason).toMatch(/the install command failed \(echo cannot reach the registry >&2; exit 3, exit 3\); see .*install\.log\. Fix it, or pass --install-cmd/);
   });
 });
