@@ -10,7 +10,7 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * that names no file, or any task of a sequential phase, runs alone. Conflicts are indexed by file, so
  * the work is linear in the input for backlogs without hot files.
  */
-export function colourPhase(tasks: PlannedTask[], sequential: boolean): PlannedTask[][] {
+export function colourPhase(tasks: PlannedTask[], sequential: boolean, maxBatch = Infinity): PlannedTask[][] {
   const n = tasks.length;
   const index = new Map(tasks.map((t, i) => [t.id, i]));
   const users = new Map<string, number[]>();
@@ -55,7 +55,7 @@ export function colourPhase(tasks: PlannedTask[], sequential: boolean): PlannedT
     let chosen = -1;
     if (!runsAlone) {
       for (let b = after; b < batches.length && chosen < 0; b++) {
-        if (!alone[b] && !saturation[i].has(b) && !t.touches.some((f) => batchFiles[b].has(f))) chosen = b;
+        if (!alone[b] && batches[b].length < maxBatch && !saturation[i].has(b) && !t.touches.some((f) => batchFiles[b].has(f))) chosen = b;
       }
     }
     if (chosen < 0) {
@@ -79,11 +79,12 @@ export function colourPhase(tasks: PlannedTask[], sequential: boolean): PlannedT
   return groupSimilar(
     batches.map((b) => b.map((i) => tasks[i])),
     alone,
+    maxBatch,
   );
 }
 
-/** The fewest batches any schedule of this phase can have: the most tasks on one file, or the longest dependency chain. */
-export function phaseLowerBound(tasks: PlannedTask[], sequential: boolean): number {
+/** The fewest batches any schedule of this phase can have: the most tasks on one file, the longest dependency chain, or the task count over the batch cap. */
+export function phaseLowerBound(tasks: PlannedTask[], sequential: boolean, maxBatch = Infinity): number {
   if (sequential) return tasks.length;
   const perFile = new Map<string, number>();
   for (const t of tasks) for (const f of t.touches) perFile.set(f, (perFile.get(f) ?? 0) + 1);
@@ -106,5 +107,5 @@ export function phaseLowerBound(tasks: PlannedTask[], sequential: boolean): numb
   };
   const noFile = tasks.filter((t) => !t.touches.length).length;
   const lb = Math.max(1, ...perFile.values(), ...tasks.map((t) => depth(t.id)));
-  return Math.min(tasks.length, lb + noFile);
+  return Math.min(tasks.length, Math.max(lb + noFile, Math.ceil(tasks.length / maxBatch)));
 }

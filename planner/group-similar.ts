@@ -6,7 +6,7 @@ import { PlannedTask } from './types';
  * two tasks on one file together, or breaking a dependency order. Tasks in one-task "alone" batches stay.
  * Local search, a few passes, each linear in tasks × batches.
  */
-export function groupSimilar(batches: PlannedTask[][], exclusive: boolean[]): PlannedTask[][] {
+export function groupSimilar(batches: PlannedTask[][], exclusive: boolean[], maxBatch = Infinity): PlannedTask[][] {
   const groups = batches.map((b) => [...b]);
   const batchOf = new Map<string, number>();
   groups.forEach((g, b) => g.forEach((t) => batchOf.set(t.id, b)));
@@ -39,7 +39,7 @@ export function groupSimilar(batches: PlannedTask[][], exclusive: boolean[]): Pl
         let best = from;
         let bestScore = affinity(t, from, 1);
         for (let to = lo; to < hi; to++) {
-          if (to === from || exclusive[to] || t.touches.some((f) => files[to].has(f))) continue;
+          if (to === from || exclusive[to] || groups[to].length >= maxBatch || t.touches.some((f) => files[to].has(f))) continue;
           const score = affinity(t, to, 0);
           if (score > bestScore) {
             best = to;

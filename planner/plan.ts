@@ -97,6 +97,9 @@ function missingFiles(tasks: Task[], existing: ReadonlySet<string> | undefined):
   return problems;
 }
 
+/** Tasks per batch at most (independent tasks beyond it go to further batches). */
+export const MAX_BATCH_TASKS = 500;
+
 export function buildPlan(parsed: Task[], unparsable: TaskProblem[], options: PlanOptions): Plan {
   const missing = missingFiles(parsed, options.existingFiles);
   const usable = parsed.filter((t) => !missing.some((m) => m.id === t.id));
@@ -116,12 +119,13 @@ export function buildPlan(parsed: Task[], unparsable: TaskProblem[], options: Pl
     const risk = RISKS[p];
     const number = phases.length + 1;
     const sequential = p >= seqFrom;
-    const groups = colourPhase(members, sequential);
+    // A batch is one child workflow with a child per task: cap its width to stay far from Temporal's limits.
+    const groups = colourPhase(members, sequential, options.maxBatchTasks ?? MAX_BATCH_TASKS);
     phases.push({
       number,
       name: phaseName(risk, !seenRisk.has(risk)),
       risk,
-      lowerBound: phaseLowerBound(members, sequential),
+      lowerBound: phaseLowerBound(members, sequential, options.maxBatchTasks ?? MAX_BATCH_TASKS),
       batches: groups.map((g, i) => ({
         id: `${number}${batchLetter(i)}`,
         phase: number,

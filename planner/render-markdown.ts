@@ -1,5 +1,5 @@
 import { criticalPath } from './critical-path';
-import { phaseMinutes } from './plan';
+import { MAX_BATCH_TASKS, phaseMinutes } from './plan';
 import { Batch, Phase, Plan, PlannedTask } from './types';
 
 export interface RenderContext {
@@ -219,6 +219,7 @@ export function renderPlanMarkdown(plan: Plan, ctx: RenderContext = {}): string 
     '- Tests are deterministic',
     '- Git operations allowed (worktrees, a run branch, commits)',
     "- A task changes only the files it declares or names in its Change blocks; conflicts are computed from those",
+    `- Each phase and batch is a Temporal child workflow, and each task a child of its batch; a batch holds at most ${MAX_BATCH_TASKS} tasks (wider sets of independent tasks are split), so no workflow nears Temporal's limits on pending children or history`,
   );
   out.push('</assumptions>', '</metadata>', '');
   return out.join('\n');

@@ -97,6 +97,8 @@ export interface PlanOptions {
   /** Risk level from which tasks run one at a time. */
   sequentialRisk: Risk | 'none';
   maxParallel: number;
+  /** Tasks per batch at most (default 500, so no batch workflow nears Temporal's history and child limits). */
+  maxBatchTasks?: number;
   /** Files of the repository at the base commit: a task declaring a file that is not there is skipped. */
   existingFiles?: ReadonlySet<string>;
 }

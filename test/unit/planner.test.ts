@@ -168,3 +168,11 @@ describe('declared files', () => {
     expect(reasons.D).toContain('depends on B, which cannot run (declares src/B.ts');
   });
 });
+
+describe('wide batches', () => {
+  it('splits a batch wider than maxBatchTasks into consecutive batches', () => {
+    const plan = buildPlan(Array.from({ length: 7 }, (_, i) => mk(`T${i}`)), [], { ...OPTIONS, maxBatchTasks: 3 });
+    expect(plan.phases[0].batches.map((b) => b.taskIds.length)).toEqual([3, 3, 1]);
+    expect(plan.phases[0].batches.map((b) => b.id)).toEqual(['1A', '1B', '1C']);
+  });
+});
