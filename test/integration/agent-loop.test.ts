@@ -7,35 +7,10 @@ import { WorktreeEditor } from '../../activities/editor-tool';
 import { turnCostUsd } from '../../activities/pricing';
 import { runSearch, SEARCH_TOOL } from '../../activities/search-tool';
 import { Fault } from '../../dev/stand-in-faults';
+import { TWO_CHANGE_TASK } from '../helpers/agent-fixtures';
 import { OUTSIDE_PATH, startStandInModel, StandInModel, StandInOptions } from '../../dev/stand-in-model';
 
-/** Two changes: a str_replace in src/a.ts and a new src/b.ts. */
-const TASK = [
-  'Complete TASK-0001. The task file follows.',
-  '<task_file>',
-  '---',
-  'id: TASK-0001',
-  'title: Name the magic number',
-  '---',
-  '## Change',
-  '```',
-  'src/a.ts',
-  '<<<<<<< SEARCH',
-  'const x = 42;',
-  '=======',
-  'const ANSWER = 42;',
-  'const x = ANSWER;',
-  '>>>>>>> REPLACE',
-  '```',
-  '```',
-  'src/b.ts',
-  '<<<<<<< SEARCH',
-  '=======',
-  'export const b = 1;',
-  '>>>>>>> REPLACE',
-  '```',
-  '</task_file>',
-].join('\n');
+const TASK = TWO_CHANGE_TASK;
 
 const A_AFTER = 'const ANSWER = 42;\nconst x = ANSWER;\n';
 

@@ -5,32 +5,9 @@ import * as path from 'node:path';
 import { runAgentLoop } from '../../activities/agent-loop';
 import { WorktreeEditor } from '../../activities/editor-tool';
 import { startStandInModel, StandInModel } from '../../dev/stand-in-model';
+import { TWO_CHANGE_TASK } from '../helpers/agent-fixtures';
 
-const TASK = [
-  '<task_file>',
-  '---',
-  'id: TASK-0001',
-  'title: Name the magic number',
-  '---',
-  '## Change',
-  '```',
-  'src/a.ts',
-  '<<<<<<< SEARCH',
-  'const x = 42;',
-  '=======',
-  'const ANSWER = 42;',
-  'const x = ANSWER;',
-  '>>>>>>> REPLACE',
-  '```',
-  '```',
-  'src/b.ts',
-  '<<<<<<< SEARCH',
-  '=======',
-  'export const b = 1;',
-  '>>>>>>> REPLACE',
-  '```',
-  '</task_file>',
-].join('\n');
+const TASK = TWO_CHANGE_TASK;
 
 describe('stand-in model through the real Anthropic SDK over HTTP', () => {
   let model: StandInModel;

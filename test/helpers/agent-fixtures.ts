@@ -1,0 +1,28 @@
+// A task file with two changes (a str_replace in src/a.ts and a new src/b.ts), as the agent's first message carries it.
+
+export const TWO_CHANGE_TASK = [
+  'Complete TASK-0001. The task file follows.',
+  '<task_file>',
+  '---',
+  'id: TASK-0001',
+  'title: Name the magic number',
+  '---',
+  '## Change',
+  '```',
+  'src/a.ts',
+  '<<<<<<< SEARCH',
+  'const x = 42;',
+  '=======',
+  'const ANSWER = 42;',
+  'const x = ANSWER;',
+  '>>>>>>> REPLACE',
+  '```',
+  '```',
+  'src/b.ts',
+  '<<<<<<< SEARCH',
+  '=======',
+  'export const b = 1;',
+  '>>>>>>> REPLACE',
+  '```',
+  '</task_file>',
+].join('\n');
