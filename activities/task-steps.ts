@@ -120,7 +120,6 @@ export function makeTaskStepActivities(deps: { worktreeRoot: string; modelAccess
       const tools = agentTools(worktree, a.testCommand, (n) => path.join(dir, `agent-tests-${a.attempt}-${n}.log`));
       const history: Anthropic.MessageParam[] = [];
       let result;
-      const beat = setInterval(() => heartbeatSafe({ attempt: a.attempt }), 5000);
       try {
         result = await runAgentLoop({
           client,
@@ -139,7 +138,6 @@ export function makeTaskStepActivities(deps: { worktreeRoot: string; modelAccess
       } catch (err) {
         throw classifyApiError(err, a.model, deps.modelAccess.baseURL);
       } finally {
-        clearInterval(beat);
         await fs.mkdir(dir, { recursive: true });
         await fs.writeFile(transcriptPath, JSON.stringify(history, null, 2));
       }

@@ -1,6 +1,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { ModelAccess } from '../activities/task-steps';
+import { keepAlive } from './keep-alive';
 import { DEFAULT_TASK_QUEUE } from './task-queue';
 
 
@@ -24,6 +25,7 @@ export async function createFlotillaWorker(o: FlotillaWorkerOptions): Promise<Wo
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities({ modelAccess: o.modelAccess, worktreeRoot: o.worktreeRoot }),
     maxConcurrentActivityTaskExecutions: o.maxConcurrentActivities ?? 8,
+    interceptors: { activity: [keepAlive] },
     shutdownGraceTime: '5 seconds',
   });
 }

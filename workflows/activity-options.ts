@@ -8,8 +8,8 @@ const retry: RetryPolicy = {
   nonRetryableErrorTypes: ['RepoError', 'AgentConfigError', 'TaskInputError'],
 };
 
-/** Git and file work: quick. */
-export const gitOptions: ActivityOptions = { startToCloseTimeout: '5 minutes', retry };
+/** Git and file work: quick, and (like every activity, see worker/keep-alive.ts) heartbeating, so a dead worker is noticed within 30 seconds. */
+export const gitOptions: ActivityOptions = { startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry };
 
 /** Test suites and agents: long, heartbeating every few seconds so a dead worker is noticed within 30 seconds. */
 export const longOptions: ActivityOptions = { startToCloseTimeout: '60 minutes', heartbeatTimeout: '30 seconds', retry };

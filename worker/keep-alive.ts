@@ -1,0 +1,21 @@
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+
+const EVERY_MS = 5000;
+
+/**
+ * Every activity heartbeats every few seconds while it runs, so each can have a short heartbeat timeout:
+ * when a worker dies (kill -9, a lost machine) Temporal retries its activities within 30 s, whatever
+ * they were doing, instead of waiting for their start-to-close timeout.
+ */
+export const keepAlive: ActivityInterceptorsFactory = (ctx) => ({
+  inbound: {
+    async execute(input, next) {
+      const timer = setInterval(() => ctx.heartbeat(), EVERY_MS);
+      try {
+        return await next(input);
+      } finally {
+        clearInterval(timer);
+      }
+    },
+  },
+});
