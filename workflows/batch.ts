@@ -4,6 +4,7 @@ import type { TaskState } from '../activities/types';
 import type { PlannedTask } from '../planner/types';
 import { gitOptions, longOptions } from './activity-options';
 import { controlSignal } from './control';
+import { findCulprits } from './find-culprits';
 import { batchUpdateSignal, taskUpdateSignal, TaskUpdate } from './run-messages';
 import { taskWorkflow } from './task';
 import type { BatchInput, GroupResult, TaskOutcome } from './types';
@@ -119,23 +120,15 @@ export async function batchWorkflow({ ctx, batch, tasks, tip: startTip, blocked,
 
   let suite = ready.length ? await long.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batch.id}` }) : undefined;
   if (suite && !suite.passed) {
-    // Layer validation failed: rebuild the branch from the batch's start, keeping only changes that keep it green.
-    await git.resetRunBranch({ runId: ctx.runId, repoPath: ctx.repoPath, sha: startTip });
-    tip = startTip;
-    for (const { task, outcome } of ready) {
-      const r = await git.integrateCommit({ runId: ctx.runId, repoPath: ctx.repoPath, taskId: task.id, commit: outcome.commit! });
-      const check = await long.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batch.id}-with-${task.id}` });
-      if (r.ok && check.passed) {
-        tip = r.tip;
-        await finish(task, { status: 'committed', commit: r.commit, attempts: outcome.attempts, usage: outcome.usage });
-        suite = check;
-        continue;
-      }
-      await git.resetRunBranch({ runId: ctx.runId, repoPath: ctx.repoPath, sha: tip });
-      const names = check.failingTests.join('; ') || `exit code ${check.exitCode}`;
-      await finish(task, { status: 'skipped', attempts: outcome.attempts, usage: outcome.usage, reason: `rolled back: the full suite failed on the run branch with this change (${names})`, failingTests: check.failingTests });
+    // Layer validation failed: find the changes that break the suite together and drop only those.
+    const search = await findCulprits(ctx, batch.id, startTip, ready, suite);
+    tip = search.tip;
+    suite = search.suite;
+    for (const { task, outcome, commit } of search.kept) await finish(task, { status: 'committed', commit, attempts: outcome.attempts, usage: outcome.usage });
+    for (const { task, outcome, evidence } of search.dropped) {
+      const names = evidence.failingTests.join('; ') || `exit code ${evidence.exitCode}`;
+      await finish(task, { status: 'skipped', attempts: outcome.attempts, usage: outcome.usage, reason: `rolled back: the full suite failed on the run branch with this change (${names})`, failingTests: evidence.failingTests });
     }
-    suite = await long.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batch.id}-final` });
   }
   await root.signal(batchUpdateSignal, { id: batch.id, state: 'done', ...(suite ? { suite } : {}) });
   return { tip, tasks: [...results.values()], ...(fatal ? { fatal } : {}) };

@@ -37,19 +37,28 @@ describe('quality gates on real repositories', () => {
       'test/ab.test.js': `${req('a')}const b = require('../src/b');\ntest('a and b together stay below 2', () => assert.ok(a.level + b.level < 2));\n`,
       'tasks/TASK-0001.md': taskFile('TASK-0001', 'Raise a', 'refactor', 'low', ['src/a.js'], 'src/a.js', 'module.exports = { level: 0 };', 'module.exports = { level: 1 };', 'node --test test/a.test.js'),
       'tasks/TASK-0002.md': taskFile('TASK-0002', 'Raise b', 'refactor', 'low', ['src/b.js'], 'src/b.js', 'module.exports = { level: 0 };', 'module.exports = { level: 1 };', 'node --test test/b.test.js'),
+      // Innocent changes in the same batch: they keep their commits.
+      ...Object.fromEntries(
+        ['c', 'd', 'e'].flatMap((m, i) => [
+          [`src/${m}.js`, level],
+          [`tasks/TASK-000${i + 3}.md`, taskFile(`TASK-000${i + 3}`, `Raise ${m}`, 'refactor', 'low', [`src/${m}.js`], `src/${m}.js`, 'module.exports = { level: 0 };', 'module.exports = { level: 1 };', 'node --test test/a.test.js')],
+        ]),
+      ),
     });
-    const report = await run(repo);
+    const report = await run(repo, { maxParallel: 5 });
     expect(report.status).toBe('completed');
+    expect(report.batches).toHaveLength(1);
     const committed = report.tasks.filter((t) => t.status === 'committed');
     const dropped = report.tasks.filter((t) => t.status === 'skipped');
-    expect(committed).toHaveLength(1);
+    expect(committed).toHaveLength(4);
+    expect(committed.map((t) => t.id)).toEqual(expect.arrayContaining(['TASK-0003', 'TASK-0004', 'TASK-0005']));
     expect(dropped).toHaveLength(1);
     expect(dropped[0].reason).toContain('rolled back: the full suite failed on the run branch with this change');
     expect(dropped[0].reason).toContain('a and b together stay below 2');
     expect(report.batches[0].suite?.passed).toBe(true);
     expect(report.final?.passed).toBe(true);
-    const log = (await simpleGit(repo).raw(['log', '--format=%s', `${report.baseSha}..${report.branch}`])).trim().split('\n');
-    expect(log).toEqual([`Complete ${committed[0].id}: ${committed[0].title}`]);
+    const log = (await simpleGit(repo).raw(['log', '--format=%H %s', `${report.baseSha}..${report.branch}`])).trim().split('\n');
+    expect(log.sort()).toEqual(committed.map((t) => `${t.commit} Complete ${t.id}: ${t.title}`).sort());
   });
 
   it('does not blame a flaky test on a task, and with --allow-failing-baseline treats already-red tests as red', async () => {
