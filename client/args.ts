@@ -36,4 +36,9 @@ export function intFlag(args: ParsedArgs, name: string, fallback: number, min = 
   return n;
 }
 
+/** --agent-rpm N: model requests per minute across all workers (the agents queue's rate limit), if given. */
+export function agentRpm(args: ParsedArgs): number | undefined {
+  return args.flags['agent-rpm'] === undefined ? undefined : intFlag(args, 'agent-rpm', 0);
+}
+
 export class UsageError extends Error {}

@@ -24,7 +24,7 @@ Usage:
   flotilla abort RUN_ID [--rollback]                   cancel running tasks and stop (--rollback resets the run branch)
   flotilla rollback RUN_ID [--repo DIR]                reset a finished run's branch to its base, listing what it removed
   flotilla gc                                          remove worktrees left by crashed runs
-  flotilla worker [--max-parallel N]                   run a worker
+  flotilla worker [--max-parallel N] [--agent-rpm N]   run a worker (agents at once; model requests per minute, all workers)
   flotilla dev [--port N] [--ui-port N] [--no-worker]  local dev server + Web UI + worker, in the foreground
 
 Run options: --model M (default claude-haiku-4-5, or FLOTILLA_MODEL), --attempts N (2), --max-turns N (30),

@@ -1,16 +1,16 @@
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import * as path from 'node:path';
 import { projectRoot } from '../dev/temporal-cli';
 import { DevServer, startDevServer } from '../dev/temporal-server';
 import { resolveModelAccess } from '../worker/model-access';
-import { createFlotillaWorker } from '../worker/worker';
+import { createFlotillaWorkers, FlotillaWorkers } from '../worker/worker';
 import { temporalSettings } from './connection';
 
 export interface LocalStack {
   address: string;
   namespace: string;
   uiUrl: string | null;
-  worker: Worker | null;
+  worker: FlotillaWorkers | null;
   /** Resolves when the worker stops. */
   workerDone: Promise<void>;
   stop(): Promise<void>;
@@ -22,7 +22,7 @@ let runtimeInstalled = false;
  * The embedded default: a Temporal dev server (unless TEMPORAL_ADDRESS points elsewhere or a server
  * already listens on the port), the stand-in model when no API key is set, and a worker.
  */
-export async function startLocalStack(o: { port?: number; uiPort?: number; worker: boolean; maxParallel?: number; log: (s: string) => void }): Promise<LocalStack> {
+export async function startLocalStack(o: { port?: number; uiPort?: number; worker: boolean; maxParallel?: number; agentRequestsPerMinute?: number; log: (s: string) => void }): Promise<LocalStack> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger((process.env.FLOTILLA_LOG_LEVEL as 'WARN') ?? 'WARN') });
     runtimeInstalled = true;
@@ -42,7 +42,7 @@ export async function startLocalStack(o: { port?: number; uiPort?: number; worke
     uiUrl = server.uiUrl;
   }
   const namespace = temporalSettings(address).namespace;
-  let worker: Worker | null = null;
+  let worker: FlotillaWorkers | null = null;
   let workerDone: Promise<void> = Promise.resolve();
   let connection: NativeConnection | null = null;
   let closeModel = async () => undefined as void;
@@ -50,9 +50,9 @@ export async function startLocalStack(o: { port?: number; uiPort?: number; worke
     const model = await resolveModelAccess(o.log);
     if (model.standIn) closeModel = model.standIn.close;
     connection = await NativeConnection.connect({ address });
-    worker = await createFlotillaWorker({ connection, namespace, modelAccess: model.access, maxConcurrentActivities: Math.max(4, (o.maxParallel ?? 4) + 2) });
+    worker = await createFlotillaWorkers({ connection, namespace, modelAccess: model.access, maxParallel: o.maxParallel, agentRequestsPerMinute: o.agentRequestsPerMinute });
     workerDone = worker.run();
-    o.log(`Worker polling task queue "${worker.options.taskQueue}" in namespace "${namespace}"`);
+    o.log(`Worker polling task queues "${worker.taskQueue}" (+ -agents, -tests) in namespace "${namespace}"`);
   }
   return {
     address,
@@ -61,7 +61,7 @@ export async function startLocalStack(o: { port?: number; uiPort?: number; worke
     worker,
     workerDone,
     async stop() {
-      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+      worker?.shutdown();
       await workerDone.catch(() => undefined);
       await connection?.close();
       await closeModel();

@@ -1,4 +1,6 @@
-import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
+import { ActivityOptions, proxyActivities, RetryPolicy, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { agentQueue, testQueue } from './task-queues';
 
 const retry: RetryPolicy = {
   initialInterval: '2 seconds',
@@ -13,3 +15,10 @@ export const gitOptions: ActivityOptions = { startToCloseTimeout: '10 minutes', 
 
 /** Test suites and agents: long, heartbeating every few seconds so a dead worker is noticed within 30 seconds. */
 export const longOptions: ActivityOptions = { startToCloseTimeout: '60 minutes', heartbeatTimeout: '30 seconds', retry };
+
+/** Git and file activities, on the run's own task queue. Call inside a workflow function. */
+export const gitActivities = () => proxyActivities<Activities>(gitOptions);
+/** The agent, on the agents task queue (its worker's slots are --max-parallel, its rate is --agent-rpm). */
+export const agentActivities = () => proxyActivities<Activities>({ ...longOptions, taskQueue: agentQueue(workflowInfo().taskQueue) });
+/** Test runs, on the tests task queue (its worker's slots follow the CPU count). */
+export const testActivities = () => proxyActivities<Activities>({ ...longOptions, taskQueue: testQueue(workflowInfo().taskQueue) });

@@ -1,25 +1,24 @@
-import { CancellationScope, condition, executeChild, getExternalWorkflowHandle, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { CancellationScope, condition, executeChild, getExternalWorkflowHandle, isCancellation, setHandler } from '@temporalio/workflow';
 import type { TaskState } from '../activities/types';
 import type { PlannedTask } from '../planner/types';
-import { gitOptions, longOptions } from './activity-options';
+import { gitActivities, testActivities } from './activity-options';
 import { controlSignal } from './control';
 import { findCulprits } from './find-culprits';
 import { batchUpdateSignal, taskUpdateSignal, TaskUpdate } from './run-messages';
 import { taskWorkflow } from './task';
 import type { BatchInput, GroupResult, TaskOutcome } from './types';
 
-const git = proxyActivities<Activities>(gitOptions);
-const long = proxyActivities<Activities>(longOptions);
 const RISK_RANK = { low: 0, medium: 1, high: 2 } as const;
 
 /**
  * One batch: its tasks run as child workflows (all at once up to --max-parallel for a parallel batch,
  * one after another otherwise), each passing change is put on the run branch one at a time, then the
- * full suite runs on the branch. If the suite fails, the batch's changes are re-applied one by one and
- * those that break it are dropped and recorded as skipped. Honours pause, skip, approve and abort.
+ * full suite runs on the branch. If the suite fails, a bisection finds the changes that break it together,
+ * and only those are dropped and recorded as skipped. Honours pause, skip, approve and abort.
  */
 export async function batchWorkflow({ ctx, batch, tasks, tip: startTip, blocked, control: initial }: BatchInput): Promise<GroupResult> {
+  const git = gitActivities();
+  const testing = testActivities();
   const root = getExternalWorkflowHandle(ctx.rootWorkflowId);
   const report = async (u: TaskUpdate) => root.signal(taskUpdateSignal, u);
   let control = initial;
@@ -118,7 +117,7 @@ export async function batchWorkflow({ ctx, batch, tasks, tip: startTip, blocked,
     for (const task of tasks) await runOne(task);
   }
 
-  let suite = ready.length ? await long.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batch.id}` }) : undefined;
+  let suite = ready.length ? await testing.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batch.id}` }) : undefined;
   if (suite && !suite.passed) {
     // Layer validation failed: find the changes that break the suite together and drop only those.
     const search = await findCulprits(ctx, batch.id, startTip, ready, suite);

@@ -1,12 +1,9 @@
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { ApplicationFailure } from '@temporalio/workflow';
 import type { TestEvidence } from '../activities/types';
 import type { PlannedTask } from '../planner/types';
-import { gitOptions, longOptions } from './activity-options';
+import { gitActivities, testActivities } from './activity-options';
 import type { RunContext, TaskOutcome } from './types';
 
-const git = proxyActivities<Activities>(gitOptions);
-const long = proxyActivities<Activities>(longOptions);
 
 export interface Change {
   task: PlannedTask;
@@ -27,6 +24,8 @@ export interface CulpritSearch {
  * per culprit. Leaves the run branch at the kept changes, with the suite green on them.
  */
 export async function findCulprits(ctx: RunContext, batchId: string, startTip: string, changes: Change[], failed: TestEvidence): Promise<CulpritSearch> {
+  const git = gitActivities();
+  const testing = testActivities();
   let probes = 0;
   const apply = async (list: Change[]): Promise<{ tip: string; commits: string[] }> => {
     await git.resetRunBranch({ runId: ctx.runId, repoPath: ctx.repoPath, sha: startTip });
@@ -42,7 +41,7 @@ export async function findCulprits(ctx: RunContext, batchId: string, startTip: s
   };
   const suiteOn = (list: Change[]) =>
     apply(list).then(() =>
-      long.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batchId}-probe-${++probes}` }),
+      testing.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batchId}-probe-${++probes}` }),
     );
 
   const kept: Change[] = [];
@@ -76,6 +75,6 @@ export async function findCulprits(ctx: RunContext, batchId: string, startTip: s
     red = null;
   }
   const { tip, commits } = await apply(kept);
-  const suite = green ?? (await long.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batchId}-final` }));
+  const suite = green ?? (await testing.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batchId}-final` }));
   return { kept: kept.map((c, i) => ({ ...c, commit: commits[i] })), dropped, tip, suite };
 }

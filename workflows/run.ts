@@ -1,7 +1,6 @@
-import { ActivityFailure, ApplicationFailure, executeChild, getExternalWorkflowHandle, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { ActivityFailure, ApplicationFailure, executeChild, getExternalWorkflowHandle, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { BatchState, RunReport, RunSettings, TaskState, TestEvidence, TokenUsage } from '../activities/types';
-import { gitOptions, longOptions } from './activity-options';
+import { gitActivities, testActivities } from './activity-options';
 import { batchWorkflow } from './batch';
 import { applyControl, checkBudget, ControlAction, controlSignal, initialControl } from './control';
 import { phaseWorkflow } from './phase';
@@ -11,8 +10,6 @@ import type { GroupResult, RunContext } from './types';
 
 export * from './run-messages';
 
-const git = proxyActivities<Activities>(gitOptions);
-const long = proxyActivities<Activities>(longOptions);
 
 function totalUsage(tasks: TaskState[]): TokenUsage {
   const total: TokenUsage = { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 };
@@ -38,6 +35,8 @@ function messageOf(err: unknown): string {
  * Workflow id: flotilla-<runId>; children: …/phase-N, …/batch-NX, …/TASK-x.
  */
 export async function flotillaRun(settings: RunSettings): Promise<RunReport> {
+  const git = gitActivities();
+  const testing = testActivities();
   const rootWorkflowId = workflowInfo().workflowId;
   const tasks = new Map<string, TaskState>();
   const batches = new Map<string, BatchState>();
@@ -144,7 +143,7 @@ export async function flotillaRun(settings: RunSettings): Promise<RunReport> {
       if (!tasks.has(id)) tasks.set(id, { id, title: s.file, status: 'skipped', phase: null, batch: null, attempts: 0, reason: `${s.file}: ${s.reason}` });
     }
 
-    const base = await long.baselineTests({ runId: settings.runId, repoPath: settings.repoPath, testCommand: prep.testCommand, installCommand: settings.installCommand, setupCommand: settings.setupCommand });
+    const base = await testing.baselineTests({ runId: settings.runId, repoPath: settings.repoPath, testCommand: prep.testCommand, installCommand: settings.installCommand, setupCommand: settings.setupCommand });
     report.baseline = base.evidence;
     if (!report.baseline.passed && !settings.allowFailingBaseline) {
       const names = report.baseline.failingTests.join('; ') || `exit code ${report.baseline.exitCode}`;
@@ -199,9 +198,9 @@ export async function flotillaRun(settings: RunSettings): Promise<RunReport> {
         report.reason = `aborted by the operator${control.abort.rollback ? `; ${prep.branch} was reset to its base ${prep.baseSha.slice(0, 10)}` : ''}`;
       }
       if (report.status === 'running') {
-        report.final = await long.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: prep.testCommand, label: 'final', baseline: base.baseline });
+        report.final = await testing.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: prep.testCommand, label: 'final', baseline: base.baseline });
         if (settings.e2eCommand) {
-          report.e2e = await long.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: settings.e2eCommand, label: 'e2e', baseline: { failing: [], flaky: base.baseline.flaky } });
+          report.e2e = await testing.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: settings.e2eCommand, label: 'e2e', baseline: { failing: [], flaky: base.baseline.flaky } });
         }
         const finalOk = report.final.passed && (!report.e2e || report.e2e.passed);
         if (finalOk) report.status = 'completed';

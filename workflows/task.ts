@@ -1,11 +1,8 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { TokenUsage } from '../activities/types';
-import { gitOptions, longOptions } from './activity-options';
+import { agentActivities, gitActivities, testActivities } from './activity-options';
 import type { TaskInput, TaskOutcome } from './types';
 
-const git = proxyActivities<Activities>(gitOptions);
-const long = proxyActivities<Activities>(longOptions);
 
 function add(total: TokenUsage, u: TokenUsage): void {
   total.inputTokens += u.inputTokens;
@@ -21,6 +18,9 @@ function add(total: TokenUsage, u: TokenUsage): void {
  * rolled back (its worktree discarded) and skipped with the failing tests as the reason.
  */
 export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<TaskOutcome> {
+  const git = gitActivities();
+  const testing = testActivities();
+  const agents = agentActivities();
   const ref = { runId: ctx.runId, repoPath: ctx.repoPath, taskId: task.id };
   const usage: TokenUsage = { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 };
   const command = task.tests ?? ctx.testCommand;
@@ -28,13 +28,13 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
   let outcome: TaskOutcome = { id: task.id, status: 'skipped', reason: 'not attempted', attempts: 0, usage };
   try {
     for (let attempt = 1; attempt <= ctx.settings.attempts; attempt++) {
-      const agent = await long.runAgent({ ...ref, baseSha, sourcePath: task.sourcePath, model: ctx.settings.model, maxTurns: ctx.settings.maxTurns, testCommand: command, attempt, feedback, tokenBudget: ctx.settings.maxTokensPerTask, setupCommand: ctx.settings.setupCommand });
+      const agent = await agents.runAgent({ ...ref, baseSha, sourcePath: task.sourcePath, model: ctx.settings.model, maxTurns: ctx.settings.maxTurns, testCommand: command, attempt, feedback, tokenBudget: ctx.settings.maxTokensPerTask, setupCommand: ctx.settings.setupCommand });
       add(usage, agent.usage);
       if (!agent.ok) {
         outcome = { id: task.id, status: 'skipped', reason: agent.reason, attempts: attempt, usage };
         break;
       }
-      const tests = await long.runTaskTests({ ...ref, command, attempt, baseline: ctx.baseline });
+      const tests = await testing.runTaskTests({ ...ref, command, attempt, baseline: ctx.baseline });
       if (!tests.passed) {
         const names = tests.failingTests.length ? tests.failingTests.join('; ') : `exit code ${tests.exitCode}`;
         outcome = { id: task.id, status: 'skipped', reason: `tests failed (${command}): ${names}`, failingTests: tests.failingTests, attempts: attempt, usage };

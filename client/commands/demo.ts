@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import * as path from 'node:path';
 import { createDemoRepo } from '../../dev/demo-repo';
-import { intFlag, ParsedArgs, stringFlag } from '../args';
+import { agentRpm, intFlag, ParsedArgs, stringFlag } from '../args';
 import { webUiUrl } from '../connection';
 import { followRun, summaryLines } from '../follow-run';
 import { startLocalStack } from '../local-stack';
@@ -19,7 +19,7 @@ export async function demoCommand(args: ParsedArgs, out: (s: string) => void): P
   const port = args.flags.port !== undefined ? intFlag(args, 'port', 7233) : undefined;
   const uiPort = args.flags['ui-port'] !== undefined ? intFlag(args, 'ui-port', 8233) : undefined;
   const settings = runSettingsFrom(args, dir);
-  const stack = await startLocalStack({ port, uiPort, worker: true, maxParallel: settings.maxParallel, log: out });
+  const stack = await startLocalStack({ port, uiPort, worker: true, maxParallel: settings.maxParallel, agentRequestsPerMinute: agentRpm(args), log: out });
   let connection: Connection | null = null;
   try {
     connection = await Connection.connect({ address: stack.address });

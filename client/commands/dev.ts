@@ -1,12 +1,12 @@
 import { startStandInModel } from '../../dev/stand-in-model';
-import { intFlag, ParsedArgs } from '../args';
+import { agentRpm, intFlag, ParsedArgs } from '../args';
 import { startLocalStack } from '../local-stack';
 
 /** `flotilla dev`: the local Temporal dev server (Web UI on 8233), the stand-in model and a worker, in the foreground. */
 export async function devCommand(args: ParsedArgs, out: (s: string) => void): Promise<number> {
   const port = intFlag(args, 'port', 7233);
   const withWorker = args.flags['no-worker'] !== true;
-  const stack = await startLocalStack({ port, uiPort: intFlag(args, 'ui-port', port + 1000), worker: withWorker, log: out });
+  const stack = await startLocalStack({ port, uiPort: intFlag(args, 'ui-port', port + 1000), worker: withWorker, maxParallel: intFlag(args, 'max-parallel', 4), agentRequestsPerMinute: agentRpm(args), log: out });
   // Without a worker here, still serve the stand-in model (when no key is set) for workers started elsewhere.
   const standIn = !withWorker && !process.env.ANTHROPIC_API_KEY ? await startStandInModel() : null;
   if (standIn) out(`Stand-in model at ${standIn.url}: start workers with ANTHROPIC_API_KEY=stand-in ANTHROPIC_BASE_URL=${standIn.url}`);

@@ -1,11 +1,11 @@
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Fault } from '../../dev/stand-in-faults';
 import { startStandInModel, StandInModel } from '../../dev/stand-in-model';
-import { createFlotillaWorker } from '../../worker/worker';
+import { createFlotillaWorkers } from '../../worker/worker';
 
 let runtimeReady = false;
 
@@ -29,7 +29,7 @@ export async function startTestWorker(opts: { latencyMs?: number; faults?: Fault
   const taskQueue = `test-${Math.random().toString(36).slice(2)}`;
   const worktreeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-wt-'));
   const native = await NativeConnection.connect({ address });
-  const worker: Worker = await createFlotillaWorker({ connection: native, namespace: 'default', taskQueue, modelAccess: { apiKey: 'test-key', baseURL: standIn.url }, worktreeRoot });
+  const worker = await createFlotillaWorkers({ connection: native, namespace: 'default', taskQueue, modelAccess: { apiKey: 'test-key', baseURL: standIn.url }, worktreeRoot });
   const running = worker.run();
   const connection = await Connection.connect({ address });
   return {
