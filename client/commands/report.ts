@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
 import { writeReview } from '../../activities/review';
-import { statusQuery } from '../../workflows/run-messages';
 import { ParsedArgs, stringFlag, UsageError } from '../args';
 import { connectClient } from '../connection';
-import { runWorkflowId } from '../start-run';
+import { readRunReport } from '../read-report';
 
 /** `flotilla report RUN_ID`: writes and prints review.md (commits grouped, test evidence, rollback plan) for a run, finished or not. */
 export async function reportCommand(args: ParsedArgs, out: (s: string) => void): Promise<number> {
@@ -11,12 +10,7 @@ export async function reportCommand(args: ParsedArgs, out: (s: string) => void):
   if (!runId) throw new UsageError('usage: flotilla report RUN_ID');
   const { client, connection } = await connectClient(stringFlag(args, 'address'));
   try {
-    const report = await client.workflow
-      .getHandle(runWorkflowId(runId))
-      .query(statusQuery)
-      .catch((err: Error) => {
-        throw new Error(`Could not read run ${runId}: ${err.message.split('\n')[0]}. Is the run id right, and is a worker running (npx flotilla worker)?`);
-      });
+    const report = await readRunReport(client, runId);
     const file = await writeReview(report);
     out(fs.readFileSync(file, 'utf8').trimEnd());
     out(`\n(written to ${file})`);

@@ -1,10 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
-import { statusQuery } from '../../workflows/run-messages';
 import { ParsedArgs, stringFlag, UsageError } from '../args';
 import { connectClient } from '../connection';
-import { runWorkflowId } from '../start-run';
+import { readRunReport } from '../read-report';
 
 /** The run's repository: --repo, else asked of the run itself (which also tells whether it is still going). */
 async function repoOf(args: ParsedArgs, runId: string): Promise<string> {
@@ -12,7 +11,7 @@ async function repoOf(args: ParsedArgs, runId: string): Promise<string> {
   if (given) return path.resolve(given);
   const { client, connection } = await connectClient(stringFlag(args, 'address'));
   try {
-    const report = await client.workflow.getHandle(runWorkflowId(runId)).query(statusQuery);
+    const report = await readRunReport(client, runId);
     if (['starting', 'planning', 'running', 'paused'].includes(report.status)) {
       throw new UsageError(`run ${runId} is still ${report.status}; stop it first with: flotilla abort ${runId} --rollback`);
     }

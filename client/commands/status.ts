@@ -1,8 +1,7 @@
 import { ParsedArgs, stringFlag, UsageError } from '../args';
 import { connectClient } from '../connection';
 import { summaryLines } from '../follow-run';
-import { runWorkflowId } from '../start-run';
-import { statusQuery } from '../../workflows/run-messages';
+import { readRunReport } from '../read-report';
 
 /** `flotilla status RUN_ID [--json]`: the live state of a run, in the shape of report.json. */
 export async function statusCommand(args: ParsedArgs, out: (s: string) => void): Promise<number> {
@@ -10,10 +9,7 @@ export async function statusCommand(args: ParsedArgs, out: (s: string) => void):
   if (!runId) throw new UsageError('usage: flotilla status RUN_ID [--json]');
   const { client, connection } = await connectClient(stringFlag(args, 'address'));
   try {
-    const handle = client.workflow.getHandle(runWorkflowId(runId));
-    const report = await handle.query(statusQuery).catch((err: Error) => {
-      throw new Error(`Could not read run ${runId}: ${err.message.split('\n')[0]}. Is the run id right, and is a worker running (npx flotilla worker)?`);
-    });
+    const report = await readRunReport(client, runId);
     if (args.flags.json === true) {
       out(JSON.stringify(report, null, 2));
       return 0;

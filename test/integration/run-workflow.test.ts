@@ -5,6 +5,7 @@ import { simpleGit } from 'simple-git';
 import type { RunReport, RunSettings } from '../../activities/types';
 import { parseArgs } from '../../client/args';
 import { rollbackCommand } from '../../client/commands/rollback';
+import { readRunReport } from '../../client/read-report';
 import { startRun } from '../../client/start-run';
 import { statusQuery } from '../../workflows/run-messages';
 import { makeSampleRepo, SAMPLE_FILES } from '../helpers/sample-repo';
@@ -80,6 +81,9 @@ describe('flotillaRun on a real git repository', () => {
     expect((await git.raw(['rev-parse', `refs/flotilla/${runId}/backup`])).trim()).toBe(mainBefore);
     expect(report.usage.inputTokens).toBeGreaterThan(0);
 
+    // A finished run's report is read from its result (no query, so no worker needed).
+    expect(await readRunReport(worker().client, runId)).toEqual(report);
+
     // review.md: commits grouped, test evidence, skipped tasks with reasons, an exact rollback plan.
     const review = fs.readFileSync(path.join(repo, '.flotilla/runs', runId, 'review.md'), 'utf8');
     expect(review).toContain('### Phase 1');
@@ -117,6 +121,7 @@ describe('flotillaRun on a real git repository', () => {
     expect(failed).toBe(true);
     expect(report.status).toBe('failed');
     expect(report.reason).toMatch(/uncommitted changes \(src\/math\.js\)\. Commit or stash them/);
+    expect((await readRunReport(worker().client, report.runId)).status).toBe('failed');
     expect(fs.readFileSync(path.join(repo, 'src/math.js'), 'utf8')).toContain('// local edit');
   });
 

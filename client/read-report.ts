@@ -1,0 +1,28 @@
+import { Client, WorkflowFailedError } from '@temporalio/client';
+import type { RunReport } from '../activities/types';
+import { statusQuery } from '../workflows/run-messages';
+import { runWorkflowId } from './start-run';
+
+/**
+ * A run's report: live from its status query, or, for a finished run when no worker is up to answer
+ * queries, from the workflow's result (or the report attached to its failure).
+ */
+export async function readRunReport(client: Client, runId: string): Promise<RunReport> {
+  const handle = client.workflow.getHandle(runWorkflowId(runId));
+  const description = await handle.describe().catch((err: Error) => {
+    throw new Error(`Could not find run ${runId}: ${err.message.split('\n')[0]}. Check the run id (flotilla-<runId> in the Web UI).`);
+  });
+  if (description.status.name === 'RUNNING') {
+    return handle.query(statusQuery).catch((err: Error) => {
+      throw new Error(`Run ${runId} is running but no worker answered (${err.message.split('\n')[0]}). Start one: npx flotilla worker`);
+    });
+  }
+  try {
+    return (await handle.result()) as RunReport;
+  } catch (err) {
+    const details = err instanceof WorkflowFailedError ? (err.cause as { details?: unknown[] } | undefined)?.details : undefined;
+    const report = details?.[0] as RunReport | undefined;
+    if (report?.runId) return report;
+    throw new Error(`Run ${runId} ended ${description.status.name.toLowerCase()} without a report: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
