@@ -77,7 +77,8 @@ export function summaryLines(report: RunReport): string[] {
   for (const t of notDone) lines.push(`  - ${t.id} ${t.status}: ${t.reason ?? 'no reason recorded'}`);
   if (report.final) lines.push(`  Final suite on the run branch: ${report.final.passed ? 'passed' : 'FAILED'} (${report.final.command})`);
   const u = report.usage;
-  lines.push(`  Tokens: ${u.inputTokens} in, ${u.outputTokens} out, ${u.cacheReadTokens} cache read, ${u.cacheWriteTokens} cache write`);
+  const cost = u.costUsd !== undefined ? ` (about $${u.costUsd.toFixed(4)} at ${report.model} list prices)` : '';
+  lines.push(`  Tokens: ${u.inputTokens} in, ${u.outputTokens} out, ${u.cacheReadTokens} cache read, ${u.cacheWriteTokens} cache write${cost}`);
   lines.push(`  Report: ${report.repoPath}/.flotilla/runs/${report.runId}/report.json`);
   return lines;
 }

@@ -24,7 +24,14 @@ let runtimeInstalled = false;
  */
 export async function startLocalStack(o: { port?: number; uiPort?: number; worker: boolean; maxParallel?: number; agentRequestsPerMinute?: number; log: (s: string) => void }): Promise<LocalStack> {
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger((process.env.FLOTILLA_LOG_LEVEL as 'WARN') ?? 'WARN') });
+    // Activity-only workers (agents, tests) are expected to poll no workflows: drop the SDK's warning about it.
+    const level = (process.env.FLOTILLA_LOG_LEVEL as 'WARN') ?? 'WARN';
+    const plain = new DefaultLogger(level);
+    Runtime.install({
+      logger: new DefaultLogger(level, (entry) => {
+        if (!entry.message.startsWith('No workflows registered')) plain.log(entry.level, entry.message, entry.meta);
+      }),
+    });
     runtimeInstalled = true;
   }
   const external = !!process.env.TEMPORAL_ADDRESS && o.port === undefined;
@@ -46,6 +53,7 @@ export async function startLocalStack(o: { port?: number; uiPort?: number; worke
   let workerDone: Promise<void> = Promise.resolve();
   let connection: NativeConnection | null = null;
   let closeModel = async () => undefined as void;
+  let stopping: Promise<void> | undefined;
   if (o.worker) {
     const model = await resolveModelAccess(o.log);
     if (model.standIn) closeModel = model.standIn.close;
@@ -60,12 +68,16 @@ export async function startLocalStack(o: { port?: number; uiPort?: number; worke
     uiUrl,
     worker,
     workerDone,
-    async stop() {
-      worker?.shutdown();
-      await workerDone.catch(() => undefined);
-      await connection?.close();
-      await closeModel();
-      await server?.stop();
+    // Idempotent: a signal handler and the normal exit path may both call it.
+    stop() {
+      stopping ??= (async () => {
+        worker?.shutdown();
+        await workerDone.catch(() => undefined);
+        await connection?.close();
+        await closeModel();
+        await server?.stop();
+      })();
+      return stopping;
     },
   };
 }
