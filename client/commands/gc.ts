@@ -10,19 +10,18 @@ import { runWorkflowId } from '../start-run';
 export async function gcCommand(args: ParsedArgs, out: (s: string) => void): Promise<number> {
   const root = stringFlag(args, 'worktrees') ?? defaultWorktreeRoot();
   const runs = fs.existsSync(root) ? fs.readdirSync(root) : [];
-  let isRunning: (runId: string) => Promise<boolean> = async () => false;
-  let close = async () => undefined as void;
+  let conn: Awaited<ReturnType<typeof connectClient>>;
   try {
-    const { client, connection } = await connectClient(stringFlag(args, 'address'));
-    close = () => connection.close();
-    isRunning = async (runId) => {
-      const d = await client.workflow.getHandle(runWorkflowId(runId)).describe().catch(() => null);
-      return d?.status.name === 'RUNNING';
-    };
+    conn = await connectClient(stringFlag(args, 'address'));
   } catch {
-    out('No Temporal server reachable: removing only worktrees of runs that wrote report.json.');
-    isRunning = async () => true;
+    out('No Temporal server reachable, so nothing is removed: a run may still be using its worktrees. Start the server (npx flotilla dev) and run gc again.');
+    return 1;
   }
+  const { client, connection } = conn;
+  const isRunning = async (runId: string) => {
+    const d = await client.workflow.getHandle(runWorkflowId(runId)).describe().catch(() => null);
+    return d?.status.name === 'RUNNING';
+  };
   let removed = 0;
   try {
     for (const runId of runs) {
@@ -45,7 +44,7 @@ export async function gcCommand(args: ParsedArgs, out: (s: string) => void): Pro
       fs.rmSync(dir, { recursive: true, force: true });
     }
   } finally {
-    await close();
+    await connection.close();
   }
   out(removed ? `Removed ${removed} leftover worktree(s) from ${root}.` : `No leftover worktrees in ${root}.`);
   return 0;
