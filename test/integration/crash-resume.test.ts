@@ -27,7 +27,7 @@ describe('durability', () => {
       TEMPORAL_ADDRESS: address,
       FLOTILLA_TASK_QUEUE: `crash-${Date.now()}`,
       FLOTILLA_WORKTREES: fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-wt-')),
-      FLOTILLA_STAND_IN_LATENCY_MS: '700',
+      FLOTILLA_STAND_IN_LATENCY_MS: '1500',
       ANTHROPIC_API_KEY: '',
     };
     const connection = await Connection.connect({ address });
@@ -36,9 +36,11 @@ describe('durability', () => {
     try {
       const runId = `crash-${Date.now()}`;
       const handle = await startRun(client, { runId, repoPath: repo, model: 'claude-haiku-4-5', maxParallel: 4, attempts: 1, maxTurns: 10, sequentialRisk: 'high' }, env.FLOTILLA_TASK_QUEUE);
-      // Wait until the first task is on the run branch, then kill the worker without warning.
+      // Wait until a task is on the run branch and another is running (its agent mid-conversation: each
+      // model turn takes 1.5 s), then kill the worker without warning.
       let atKill: RunReport | null = null;
-      for (let i = 0; i < 600 && !atKill?.tasks.some((t) => t.status === 'committed'); i++) {
+      const midAgent = (r: RunReport | null) => !!r?.tasks.some((t) => t.status === 'committed') && r.tasks.some((t) => t.status === 'running');
+      for (let i = 0; i < 600 && !midAgent(atKill); i++) {
         atKill = await handle.query(statusQuery).catch(() => null);
         await sleep(100);
       }
@@ -53,6 +55,12 @@ describe('durability', () => {
       expect(report.tasks.filter((t) => t.status === 'committed').map((t) => t.id).sort()).toEqual(['TASK-0001', 'TASK-0002', 'TASK-0003', 'TASK-0006']);
       const subjects = (await simpleGit(repo).raw(['log', '--format=%s', `${report.baseSha}..${report.branch}`])).trim().split('\n');
       expect(subjects.sort()).toEqual(['Complete TASK-0001: Document add', 'Complete TASK-0002: Document upper', 'Complete TASK-0003: Document sub', 'Complete TASK-0006: Add a shout helper']);
+      // No edit was applied twice: each change appears exactly once in the final tree.
+      const git = simpleGit(repo);
+      const math = await git.show([`${report.branch}:src/math.js`]);
+      expect(math.split('/** Adds two numbers. */').length - 1).toBe(1);
+      expect(math.split('/** Subtracts b from a. */').length - 1).toBe(1);
+      expect((await git.show([`${report.branch}:src/text.js`])).split('/** Upper-cases a string. */').length - 1).toBe(1);
     } finally {
       worker.kill('SIGKILL');
       await connection.close();
