@@ -18,6 +18,9 @@ import { gatedTestRun } from './gated-run';
 import { AgentOutcome, Baseline, TaskRef, TestEvidence } from './types';
 import { freshWorktree, removeWorktree } from './worktrees';
 
+/** Paths that hold tests: a task may change them but never delete them. */
+const TEST_FILE = /(^|\/)(test|tests|__tests__|spec)\/|\.(test|spec)\.[cm]?[jt]sx?$|(^|\/)test_[^/]+\.py$|_test\.(go|py)$/;
+
 export interface ModelAccess {
   /** The key stays in the worker's memory: it never enters workflow inputs, history, logs or reports. */
   apiKey: string;
@@ -167,6 +170,8 @@ export function makeTaskStepActivities(deps: { worktreeRoot: string; modelAccess
       await wt.raw(['add', '-A', '--', ...a.edited]);
       const changed = (await wt.raw(['diff', '--cached', '--name-only'])).trim();
       if (!changed) return { commit: null, reason: 'the agent made no change to any file' };
+      const deletedTests = (await wt.raw(['diff', '--cached', '--name-only', '--diff-filter=D'])).split('\n').filter((f) => TEST_FILE.test(f));
+      if (deletedTests.length) return { commit: null, reason: `the change deletes test file${deletedTests.length > 1 ? 's' : ''} ${deletedTests.join(', ')}; tests may be changed, not removed` };
       const archived = `tasks/archive/${path.posix.basename(a.sourcePath)}`;
       await fs.mkdir(path.join(worktreeOf(a), 'tasks', 'archive'), { recursive: true });
       await wt.raw(['mv', a.sourcePath, archived]);

@@ -101,6 +101,8 @@ export interface TaskState {
   reason?: string;
   failingTests?: string[];
   usage?: TokenUsage;
+  /** Things a reviewer should know, e.g. files changed that the task file did not name. */
+  warnings?: string[];
 }
 
 export interface BatchState {

@@ -97,7 +97,7 @@ export async function batchWorkflow({ ctx, batch, tasks, tip: startTip, blocked,
       tip = r.tip;
       if (r.ok) {
         ready.push({ task, outcome });
-        await finish(task, { status: 'committed', commit: r.commit, attempts: outcome.attempts, usage: outcome.usage });
+        await finish(task, { status: 'committed', commit: r.commit, attempts: outcome.attempts, usage: outcome.usage, ...(outcome.warnings ? { warnings: outcome.warnings } : {}) });
       } else {
         await finish(task, { status: 'skipped', reason: r.reason, attempts: outcome.attempts, usage: outcome.usage });
       }
@@ -123,7 +123,7 @@ export async function batchWorkflow({ ctx, batch, tasks, tip: startTip, blocked,
     const search = await findCulprits(ctx, batch.id, startTip, ready, suite);
     tip = search.tip;
     suite = search.suite;
-    for (const { task, outcome, commit } of search.kept) await finish(task, { status: 'committed', commit, attempts: outcome.attempts, usage: outcome.usage });
+    for (const { task, outcome, commit } of search.kept) await finish(task, { status: 'committed', commit, attempts: outcome.attempts, usage: outcome.usage, ...(outcome.warnings ? { warnings: outcome.warnings } : {}) });
     for (const { task, outcome, evidence } of search.dropped) {
       const names = evidence.failingTests.join('; ') || `exit code ${evidence.exitCode}`;
       await finish(task, { status: 'skipped', attempts: outcome.attempts, usage: outcome.usage, reason: `rolled back: the full suite failed on the run branch with this change (${names})`, failingTests: evidence.failingTests });

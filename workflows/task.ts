@@ -42,8 +42,10 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
         continue;
       }
       const committed = await git.commitTask({ ...ref, baseSha, title: task.title, summary: agent.summary, edited: agent.edited, sourcePath: task.sourcePath });
+      const undeclared = agent.edited.filter((f) => !task.touches.includes(f));
+      const warnings = undeclared.length ? [`changed files its task file did not name: ${undeclared.join(', ')}`] : [];
       outcome = committed.commit
-        ? { id: task.id, status: 'ready', commit: committed.commit, summary: agent.summary, attempts: attempt, usage }
+        ? { id: task.id, status: 'ready', commit: committed.commit, summary: agent.summary, attempts: attempt, usage, ...(warnings.length ? { warnings } : {}) }
         : { id: task.id, status: 'skipped', reason: committed.reason, attempts: attempt, usage };
       break;
     }

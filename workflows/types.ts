@@ -27,6 +27,7 @@ export interface TaskOutcome {
   summary?: string;
   reason?: string;
   failingTests?: string[];
+  warnings?: string[];
   attempts: number;
   usage: TokenUsage;
   /** Set when the failure means no other task can succeed either (e.g. the API key was rejected). */

@@ -1,0 +1,42 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { simpleGit } from 'simple-git';
+import { createActivities } from '../../activities';
+import { taskWorktree } from '../../activities/run-paths';
+import { freshWorktree } from '../../activities/worktrees';
+import { makeSampleRepo } from '../helpers/sample-repo';
+
+describe('commitTask on a real worktree', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-commit-'));
+  const acts = createActivities({ modelAccess: { apiKey: 'unused' }, worktreeRoot: root });
+
+  async function setup(runId: string) {
+    const repo = await makeSampleRepo();
+    const baseSha = (await simpleGit(repo).revparse(['HEAD'])).trim();
+    const wt = taskWorktree(root, runId, 'TASK-0001');
+    await freshWorktree(repo, wt, baseSha);
+    fs.appendFileSync(path.join(wt, 'src/math.js'), '// tidy\n');
+    fs.writeFileSync(path.join(wt, 'coverage.json'), '{}'); // written by a test run, not by the agent
+    const args = { runId, repoPath: repo, taskId: 'TASK-0001', baseSha, title: 'Document add', summary: 'Added a comment.', sourcePath: 'tasks/TASK-0001.md' };
+    return { repo, wt, args };
+  }
+
+  it('commits only what the agent edited plus the archive move, once', async () => {
+    const { wt, args } = await setup(`c1-${Date.now()}`);
+    const first = await acts.commitTask({ ...args, edited: ['src/math.js'] });
+    expect(first.commit).toMatch(/^[0-9a-f]{40}$/);
+    const files = (await simpleGit(wt).raw(['show', '--no-renames', '--name-status', '--format=', first.commit!])).trim().split('\n').sort();
+    expect(files).toEqual(['A\ttasks/archive/TASK-0001.md', 'D\ttasks/TASK-0001.md', 'M\tsrc/math.js']);
+    expect((await simpleGit(wt).raw(['log', '-1', '--format=%s%n%n%b'])).trim()).toMatch(/^Complete TASK-0001: Document add\n\nAdded a comment\.\n\nFlotilla-Run: c1-\d+\nFlotilla-Task: TASK-0001$/);
+    // A retry after a crash returns the same commit instead of making a second one.
+    expect(await acts.commitTask({ ...args, edited: ['src/math.js'] })).toEqual(first);
+  });
+
+  it('refuses a change that deletes a test file', async () => {
+    const { wt, args } = await setup(`c2-${Date.now()}`);
+    fs.rmSync(path.join(wt, 'test/math.test.js'));
+    const r = await acts.commitTask({ ...args, edited: ['src/math.js', 'test/math.test.js'] });
+    expect(r).toEqual({ commit: null, reason: 'the change deletes test file test/math.test.js; tests may be changed, not removed' });
+  });
+});
