@@ -61,6 +61,22 @@ describe('quality gates on real repositories', () => {
     expect(log.sort()).toEqual(committed.map((t) => `${t.commit} Complete ${t.id}: ${t.title}`).sort());
   });
 
+  it('catches a task whose own tests miss an unrelated test it breaks, at the batch suite', async () => {
+    const repo = await makeSampleRepo({
+      'package.json': pkg,
+      'src/a.js': level,
+      'test/a.test.js': `${req('a')}test('a level is small', () => assert.ok(a.level <= 1));\n`,
+      'test/report.test.js': `${req('a')}test('the report shows level zero', () => assert.equal(a.level, 0));\n`,
+      'tasks/TASK-0001.md': taskFile('TASK-0001', 'Raise a', 'refactor', 'low', ['src/a.js'], 'src/a.js', 'module.exports = { level: 0 };', 'module.exports = { level: 1 };', 'node --test test/a.test.js'),
+    });
+    const report = await run(repo);
+    expect(report.status).toBe('completed');
+    const t = report.tasks.find((x) => x.id === 'TASK-0001')!;
+    expect(t.status).toBe('skipped');
+    expect(t.reason).toContain('the report shows level zero');
+    expect((await simpleGit(repo).revparse([report.branch!])).trim()).toBe(report.baseSha);
+  });
+
   it('does not blame a flaky test on a task, and with --allow-failing-baseline treats already-red tests as red', async () => {
     const counter = path.join(os.tmpdir(), `flotilla-flaky-${Date.now()}`);
     const repo = await makeSampleRepo({
