@@ -7,20 +7,14 @@ import { phaseWorkflow } from './phase';
 import { progressDetails } from './progress-details';
 import { batchUpdateSignal, controlUpdate, statusQuery, taskUpdateSignal } from './run-messages';
 import type { GroupResult, RunContext } from './types';
+import { addUsage, noUsage } from './usage';
 
 export * from './run-messages';
 
 
 function totalUsage(tasks: TaskState[]): TokenUsage {
-  const total: TokenUsage = { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 };
-  for (const t of tasks) {
-    if (!t.usage) continue;
-    total.inputTokens += t.usage.inputTokens;
-    total.outputTokens += t.usage.outputTokens;
-    total.cacheWriteTokens += t.usage.cacheWriteTokens;
-    total.cacheReadTokens += t.usage.cacheReadTokens;
-    if (t.usage.costUsd !== undefined) total.costUsd = (total.costUsd ?? 0) + t.usage.costUsd;
-  }
+  const total = noUsage();
+  for (const t of tasks) if (t.usage) addUsage(total, t.usage);
   return total;
 }
 

@@ -1,16 +1,8 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
-import type { TokenUsage } from '../activities/types';
 import { agentActivities, gitActivities, testActivities } from './activity-options';
 import type { TaskInput, TaskOutcome } from './types';
+import { addUsage, noUsage } from './usage';
 
-
-function add(total: TokenUsage, u: TokenUsage): void {
-  total.inputTokens += u.inputTokens;
-  total.outputTokens += u.outputTokens;
-  total.cacheWriteTokens += u.cacheWriteTokens;
-  total.cacheReadTokens += u.cacheReadTokens;
-  if (u.costUsd !== undefined) total.costUsd = (total.costUsd ?? 0) + u.costUsd;
-}
 
 /**
  * One task: the agent edits a fresh worktree, the task's tests judge it, and a passing change is
@@ -22,14 +14,14 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
   const testing = testActivities();
   const agents = agentActivities();
   const ref = { runId: ctx.runId, repoPath: ctx.repoPath, taskId: task.id };
-  const usage: TokenUsage = { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 };
+  const usage = noUsage();
   const command = task.tests ?? ctx.testCommand;
   let feedback: string | undefined;
   let outcome: TaskOutcome = { id: task.id, status: 'skipped', reason: 'not attempted', attempts: 0, usage };
   try {
     for (let attempt = 1; attempt <= ctx.settings.attempts; attempt++) {
       const agent = await agents.runAgent({ ...ref, baseSha, sourcePath: task.sourcePath, model: ctx.settings.model, maxTurns: ctx.settings.maxTurns, testCommand: command, attempt, feedback, tokenBudget: ctx.settings.maxTokensPerTask, setupCommand: ctx.settings.setupCommand });
-      add(usage, agent.usage);
+      addUsage(usage, agent.usage);
       if (!agent.ok) {
         outcome = { id: task.id, status: 'skipped', reason: agent.reason, attempts: attempt, usage };
         break;
