@@ -1,6 +1,7 @@
 import { Client, WorkflowFailedError } from '@temporalio/client';
 import type { RunReport } from '../activities/types';
 import { statusQuery } from '../workflows/run-messages';
+import { connectClient } from './connection';
 import { runWorkflowId } from './start-run';
 
 /**
@@ -24,5 +25,15 @@ export async function readRunReport(client: Client, runId: string): Promise<RunR
     const report = details?.[0] as RunReport | undefined;
     if (report?.runId) return report;
     throw new Error(`Run ${runId} ended ${description.status.name.toLowerCase()} without a report: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** Connects (TEMPORAL_ADDRESS, or --address), reads the run's report, and closes the connection. */
+export async function fetchRunReport(address: string | undefined, runId: string): Promise<RunReport> {
+  const { client, connection } = await connectClient(address);
+  try {
+    return await readRunReport(client, runId);
+  } finally {
+    await connection.close();
   }
 }

@@ -2,23 +2,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { ParsedArgs, stringFlag, UsageError } from '../args';
-import { connectClient } from '../connection';
-import { readRunReport } from '../read-report';
+import { fetchRunReport } from '../read-report';
 
 /** The run's repository: --repo, else asked of the run itself (which also tells whether it is still going). */
 async function repoOf(args: ParsedArgs, runId: string): Promise<string> {
   const given = stringFlag(args, 'repo');
   if (given) return path.resolve(given);
-  const { client, connection } = await connectClient(stringFlag(args, 'address'));
-  try {
-    const report = await readRunReport(client, runId);
-    if (['starting', 'planning', 'running', 'paused'].includes(report.status)) {
-      throw new UsageError(`run ${runId} is still ${report.status}; stop it first with: flotilla abort ${runId} --rollback`);
-    }
-    return report.repoPath;
-  } finally {
-    await connection.close();
+  const report = await fetchRunReport(stringFlag(args, 'address'), runId);
+  if (['starting', 'planning', 'running', 'paused'].includes(report.status)) {
+    throw new UsageError(`run ${runId} is still ${report.status}; stop it first with: flotilla abort ${runId} --rollback`);
   }
+  return report.repoPath;
 }
 
 /** `flotilla rollback RUN_ID [--repo DIR]`: moves the run branch back to its backup ref and lists exactly what it removed. */

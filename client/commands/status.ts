@@ -1,26 +1,20 @@
 import { ParsedArgs, stringFlag, UsageError } from '../args';
-import { connectClient } from '../connection';
 import { summaryLines } from '../follow-run';
-import { readRunReport } from '../read-report';
+import { fetchRunReport } from '../read-report';
 
 /** `flotilla status RUN_ID [--json]`: the live state of a run, in the shape of report.json. */
 export async function statusCommand(args: ParsedArgs, out: (s: string) => void): Promise<number> {
   const runId = args.positionals[0];
   if (!runId) throw new UsageError('usage: flotilla status RUN_ID [--json]');
-  const { client, connection } = await connectClient(stringFlag(args, 'address'));
-  try {
-    const report = await readRunReport(client, runId);
-    if (args.flags.json === true) {
-      out(JSON.stringify(report, null, 2));
-      return 0;
-    }
-    const counts = new Map<string, number>();
-    for (const t of report.tasks) counts.set(t.status, (counts.get(t.status) ?? 0) + 1);
-    out(`Run ${runId}: ${report.status} — ${[...counts.entries()].map(([s, n]) => `${n} ${s}`).join(', ')}`);
-    for (const b of report.batches) out(`  batch ${b.id.padEnd(4)} ${b.state.padEnd(8)} ${b.label}`);
-    if (['completed', 'failed'].includes(report.status)) for (const line of summaryLines(report)) out(line);
+  const report = await fetchRunReport(stringFlag(args, 'address'), runId);
+  if (args.flags.json === true) {
+    out(JSON.stringify(report, null, 2));
     return 0;
-  } finally {
-    await connection.close();
   }
+  const counts = new Map<string, number>();
+  for (const t of report.tasks) counts.set(t.status, (counts.get(t.status) ?? 0) + 1);
+  out(`Run ${runId}: ${report.status} — ${[...counts.entries()].map(([s, n]) => `${n} ${s}`).join(', ')}`);
+  for (const b of report.batches) out(`  batch ${b.id.padEnd(4)} ${b.state.padEnd(8)} ${b.label}`);
+  if (['completed', 'failed'].includes(report.status)) for (const line of summaryLines(report)) out(line);
+  return 0;
 }
