@@ -1,4 +1,5 @@
 import { makeIntegrationActivities } from './integration';
+import { makePlanStoreActivities } from './plan-store';
 import { defaultWorktreeRoot } from './run-paths';
 import { makeRunSetupActivities } from './run-setup';
 import { makeTaskStepActivities, ModelAccess } from './task-steps';
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...makeRunSetupActivities(worktreeRoot),
     ...makeTaskStepActivities({ worktreeRoot, modelAccess: deps.modelAccess }),
     ...makeIntegrationActivities(worktreeRoot),
+    ...makePlanStoreActivities(),
   };
 }
 

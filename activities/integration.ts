@@ -5,8 +5,26 @@ import { gatedTestRun } from './gated-run';
 import { integrationWorktree, runDir } from './run-paths';
 import { writeReview } from './review';
 import { buildReviewBranch } from './review-branch';
+import { countTasks, rolledBack } from '../workflows/task-table';
+import { readPlan } from './plan-store';
+import { allTaskStates, saveTaskStates } from './task-records';
+import type { TaskState } from './types';
 import { Baseline, RunReport, TestEvidence } from './types';
 import { branchWorktree, removeWorktree } from './worktrees';
+
+/** Adds the planned tasks the run never reached, as skipped with `reason`. */
+async function withUnstarted(repoPath: string, runId: string, tasks: TaskState[], reason: string): Promise<TaskState[]> {
+  const plan = await readPlan(repoPath, runId).catch(() => null);
+  if (!plan) return tasks;
+  const seen = new Set(tasks.map((t) => t.id));
+  const out = [...tasks];
+  for (const phase of plan.phases) {
+    for (const b of phase.batches) {
+      for (const id of b.taskIds) if (!seen.has(id)) out.push({ id, title: plan.tasks[id].title, status: 'skipped', phase: phase.number, batch: b.id, attempts: 0, reason });
+    }
+  }
+  return out;
+}
 
 export type IntegrateResult = { ok: true; commit: string; tip: string } | { ok: false; reason: string; tip: string };
 
@@ -53,19 +71,30 @@ export function makeIntegrationActivities(worktreeRoot: string) {
       return gatedTestRun(a.command, wt, path.join(runDir(a.repoPath, a.runId), 'logs', `${a.label}.log`), a.baseline);
     },
 
+    /** Records a finished segment's task states on disk (the run workflow then drops the committed ones from memory). */
+    saveTaskStates,
+
     /** Writes report.json and review.md, and removes the run's worktrees; the run branch and backup ref stay. */
-    async finishRun(a: { runId: string; repoPath: string; report: RunReport; reviewBranch?: boolean }): Promise<{ reportPath: string; reviewBranch?: RunReport['reviewBranch'] }> {
-      if (a.reviewBranch && a.report.status === 'completed') a.report.reviewBranch = await buildReviewBranch(a.report, worktreeRoot);
+    async finishRun(a: { runId: string; repoPath: string; report: RunReport; reviewBranch?: boolean; rolledBack?: boolean; notStarted?: string }): Promise<{ reportPath: string; reviewBranch?: RunReport['reviewBranch'] }> {
+      // The run holds only its last segment's tasks (and those that did not commit); earlier ones were saved on disk,
+      // and tasks of segments it never reached are only in plan.json.
+      let tasks = await allTaskStates(a.repoPath, a.runId, a.report.tasks);
+      if (a.report.planPath) tasks = await withUnstarted(a.repoPath, a.runId, tasks, a.notStarted ?? 'not started');
+      if (a.rolledBack) tasks = tasks.map(rolledBack);
+      const { counts, usage } = countTasks(tasks);
+      const { tasksElsewhere: _, ...rest } = a.report;
+      const report: RunReport = { ...rest, tasks, counts, usage };
+      if (a.reviewBranch && report.status === 'completed') report.reviewBranch = await buildReviewBranch(report, worktreeRoot);
       const file = path.join(runDir(a.repoPath, a.runId), 'report.json');
       await fs.mkdir(path.dirname(file), { recursive: true });
-      await fs.writeFile(file, JSON.stringify(a.report, null, 2) + '\n');
-      if (a.report.baseSha) await writeReview(a.report);
+      await fs.writeFile(file, JSON.stringify(report, null, 2) + '\n');
+      if (report.baseSha) await writeReview(report);
       await removeWorktree(a.repoPath, integrationWorktree(worktreeRoot, a.runId));
       const git = await gitAt(a.repoPath);
       const refs = (await git.raw(['for-each-ref', '--format=%(refname)', `refs/flotilla/${a.runId}/tasks/`])).split('\n').filter(Boolean);
       for (const ref of refs) await git.raw(['update-ref', '-d', ref]);
       await fs.rm(path.join(worktreeRoot, a.runId), { recursive: true, force: true });
-      return { reportPath: file, ...(a.report.reviewBranch ? { reviewBranch: a.report.reviewBranch } : {}) };
+      return { reportPath: file, ...(report.reviewBranch ? { reviewBranch: report.reviewBranch } : {}) };
     },
   };
 }

@@ -78,7 +78,7 @@ export function makeRunSetupActivities(worktreeRoot: string) {
     },
 
     /** Parses the task files committed at the base commit and writes plan.md and plan.json to the run folder. */
-    async planRun(a: { runId: string; repoPath: string; baseSha: string; testCommand: string; maxParallel: number; model: string; sequentialRisk: RunSettings['sequentialRisk'] }): Promise<PlannedRun> {
+    async planRun(a: { runId: string; repoPath: string; baseSha: string; testCommand: string; maxParallel: number; model: string; sequentialRisk: RunSettings['sequentialRisk']; segmentTasks?: number }): Promise<PlannedRun> {
       const git = await gitAt(a.repoPath);
       const names = (await git.raw(['ls-tree', '-r', '--name-only', a.baseSha, '--', 'tasks/']))
         .split('\n')
@@ -93,13 +93,16 @@ export function makeRunSetupActivities(worktreeRoot: string) {
         testCommand: a.testCommand,
         sequentialRisk: a.sequentialRisk,
         maxParallel: a.maxParallel,
+        segmentTasks: a.segmentTasks,
       });
       const dir = runDir(a.repoPath, a.runId);
       const planPath = path.join(dir, 'plan.md');
       const planJsonPath = path.join(dir, 'plan.json');
       await fs.writeFile(planPath, renderPlanMarkdown(plan, { runId: a.runId, model: a.model }));
       await fs.writeFile(planJsonPath, JSON.stringify(plan, null, 2) + '\n');
-      return { plan, planPath, planJsonPath };
+      // Only the outline goes back into the workflow's history; batches load their tasks from plan.json.
+      const { tasks: planned, conflicts: _, ...outline } = plan;
+      return { outline: { ...outline, taskCount: Object.keys(planned).length }, planPath, planJsonPath };
     },
   };
 }

@@ -34,6 +34,8 @@ export interface RunSettings {
   installCommand?: string;
   /** Runs in every fresh worktree before the agent starts (e.g. code generation). */
   setupCommand?: string;
+  /** Tasks per segment (default 1000): the run workflow continues-as-new between segments. */
+  segmentTasks?: number;
 }
 
 export interface PreparedRun {
@@ -65,8 +67,11 @@ export interface Baseline {
   flaky: string[];
 }
 
+/** The plan without its per-task details (those stay in plan.json): what travels through the run's history. */
+export type PlanOutline = Omit<Plan, 'tasks' | 'conflicts'> & { taskCount: number };
+
 export interface PlannedRun {
-  plan: Plan;
+  outline: PlanOutline;
   planPath: string;
   planJsonPath: string;
 }
@@ -105,6 +110,9 @@ export interface TaskState {
   warnings?: string[];
 }
 
+/** How many tasks are in each status; `planned` counts the tasks in a batch (not those skipped at planning). */
+export type TaskCounts = Record<TaskStatus, number> & { planned: number };
+
 export interface BatchState {
   id: string;
   phase: number;
@@ -132,7 +140,18 @@ export interface RunReport {
   final?: TestEvidence;
   e2e?: TestEvidence;
   batches: BatchState[];
+  /**
+   * Tasks the run holds in memory: all of them for a run of one segment. A run of several segments keeps
+   * the current segment's tasks and every task that did not commit; the committed tasks of earlier
+   * segments are in report.json (and counted in `counts`), see `tasksElsewhere`.
+   */
   tasks: TaskState[];
+  /** Tasks by status, over the whole run. */
+  counts: TaskCounts;
+  /** Committed tasks of earlier segments that `tasks` leaves out (they are in report.json). */
+  tasksElsewhere?: number;
+  /** Which segment of the run is executing, and of how many (see the plan). */
+  segment?: { number: number; of: number };
   usage: TokenUsage;
   /** With --review-branch: the branch built, or why not. */
   reviewBranch?: { branch?: string; note: string };

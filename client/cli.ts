@@ -32,7 +32,8 @@ Run options: --model M (default claude-haiku-4-5, or FLOTILLA_MODEL), --attempts
   lockfile), --setup-cmd CMD (in every fresh worktree), --sequential-risk high|medium|low|none, --approve high|medium|low (gate tasks
   at that risk on "flotilla approve"), --allow-dirty, --allow-failing-baseline,
   --review-branch (also build flotilla/<runId>-review with one commit per category), --max-tokens-per-task N,
-  --budget-usd X (pause when the model cost reaches X dollars), --run-id ID.
+  --budget-usd X (pause when the model cost reaches X dollars), --run-id ID, --segment-tasks N (1000: tasks per
+  execution of the run workflow, which continues-as-new between segments).
 Environment: ANTHROPIC_API_KEY (real model; without it the stand-in model is used), ANTHROPIC_BASE_URL,
   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_CLI_PATH.`;
 

@@ -7,8 +7,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function batchLine(b: BatchState, report: RunReport): string {
   const mine = report.tasks.filter((t) => t.batch === b.id);
   const count = (s: string) => mine.filter((t) => t.status === s).length;
-  const done = report.tasks.filter((t) => t.batch && !['pending', 'running'].includes(t.status)).length;
-  const planned = report.tasks.filter((t) => t.batch).length;
+  const c = report.counts;
+  const planned = c.planned;
+  const done = planned - c.pending - c.running - c['awaiting-approval'];
   const parts = [`${count('committed')} committed`];
   if (count('skipped')) parts.push(`${count('skipped')} skipped`);
   if (count('failed')) parts.push(`${count('failed')} failed`);
@@ -47,8 +48,9 @@ export async function followRun(client: Client, workflowId: string, out: (line: 
       if (report.status === 'paused') out(`Paused: ${report.reason ?? 'by the operator'} (flotilla resume ${report.runId})`);
       if (report.status === 'running' && !announced) {
         announced = true;
-        const n = report.tasks.filter((t) => t.batch).length;
-        out(`Baseline suite green. Executing ${n} tasks in ${report.batches.length} batches…`);
+        const n = report.counts.planned;
+        const segments = report.segment ? ` (${report.segment.of} segments: the run workflow continues-as-new between them)` : '';
+        out(`Baseline suite green. Executing ${n} tasks in ${report.batches.length} batches${segments}…`);
       }
     }
     for (const b of report.batches) {
@@ -70,11 +72,12 @@ export async function followRun(client: Client, workflowId: string, out: (line: 
 
 export function summaryLines(report: RunReport): string[] {
   const lines: string[] = [];
-  const committed = report.tasks.filter((t) => t.status === 'committed');
+  const c = report.counts;
   const notDone = report.tasks.filter((t) => t.status === 'skipped' || t.status === 'failed');
   lines.push(`Run ${report.runId}: ${report.status}${report.reason ? ` (${report.reason})` : ''}`);
-  lines.push(`  ${committed.length} task(s) committed on ${report.branch ?? '(no branch)'}, ${notDone.length} skipped or failed`);
-  for (const t of notDone) lines.push(`  - ${t.id} ${t.status}: ${t.reason ?? 'no reason recorded'}`);
+  lines.push(`  ${c.committed} task(s) committed on ${report.branch ?? '(no branch)'}, ${c.skipped + c.failed} skipped or failed`);
+  for (const t of notDone.slice(0, 50)) lines.push(`  - ${t.id} ${t.status}: ${t.reason ?? 'no reason recorded'}`);
+  if (notDone.length > 50) lines.push(`  … and ${notDone.length - 50} more (see review.md)`);
   if (report.final) lines.push(`  Final suite on the run branch: ${report.final.passed ? 'passed' : 'FAILED'} (${report.final.command})`);
   const u = report.usage;
   const cost = u.costUsd !== undefined ? ` (about $${u.costUsd.toFixed(4)} at ${report.model} list prices)` : '';

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import { Client, WorkflowFailedError } from '@temporalio/client';
 import type { RunReport } from '../activities/types';
 import { statusQuery } from '../workflows/run-messages';
@@ -18,14 +20,25 @@ export async function readRunReport(client: Client, runId: string): Promise<RunR
       throw new Error(`Run ${runId} is running but no worker answered (${err.message.split('\n')[0]}). Start one: npx flotilla worker`);
     });
   }
+  let report: RunReport | undefined;
   try {
-    return (await handle.result()) as RunReport;
+    report = (await handle.result()) as RunReport;
   } catch (err) {
     const details = err instanceof WorkflowFailedError ? (err.cause as { details?: unknown[] } | undefined)?.details : undefined;
-    const report = details?.[0] as RunReport | undefined;
-    if (report?.runId) return report;
-    throw new Error(`Run ${runId} ended ${description.status.name.toLowerCase()} without a report: ${(err as Error).message.split('\n')[0]}`);
+    report = details?.[0] as RunReport | undefined;
+    if (!report?.runId) throw new Error(`Run ${runId} ended ${description.status.name.toLowerCase()} without a report: ${(err as Error).message.split('\n')[0]}`);
   }
+  return report.tasksElsewhere ? withAllTasks(report) : report;
+}
+
+/** A run of several segments returns only its last segment's tasks; report.json in the run folder has them all. */
+async function withAllTasks(report: RunReport): Promise<RunReport> {
+  const file = path.join(report.repoPath, '.flotilla', 'runs', report.runId, 'report.json');
+  const full = await fs
+    .readFile(file, 'utf8')
+    .then((t) => JSON.parse(t) as RunReport)
+    .catch(() => null);
+  return full?.runId === report.runId ? full : report;
 }
 
 /** Connects (TEMPORAL_ADDRESS, or --address), reads the run's report, and closes the connection. */

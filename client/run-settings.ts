@@ -45,5 +45,6 @@ export function runSettingsFrom(args: ParsedArgs, repo: string): RunSettings {
     ...(args.flags['review-branch'] === true ? { reviewBranch: true } : {}),
     ...(args.flags['max-tokens-per-task'] !== undefined ? { maxTokensPerTask: intFlag(args, 'max-tokens-per-task', 0) } : {}),
     ...(budget !== undefined ? { budgetUsd: Number(budget) } : {}),
+    ...(args.flags['segment-tasks'] !== undefined ? { segmentTasks: intFlag(args, 'segment-tasks', 1) } : {}),
   };
 }

@@ -3,6 +3,7 @@ import { colourPhase, phaseLowerBound } from './colour-phase';
 import { checkDependencies } from './dependencies';
 import { estimateMinutes } from './estimate';
 import { moduleOf } from './paths';
+import { segmentsOf } from './segments';
 import { Batch, Conflict, Phase, Plan, PlanOptions, PlannedTask, RISKS, Task, TaskProblem } from './types';
 
 const RISK_RANK = { low: 0, medium: 1, high: 2 } as const;
@@ -146,6 +147,7 @@ export function buildPlan(parsed: Task[], unparsable: TaskProblem[], options: Pl
     phases,
     skipped: [...unparsable, ...missing, ...problems].sort((a, b) => a.file.localeCompare(b.file)),
     conflicts: conflictsOf(planned),
+    segments: segmentsOf(phases, options.segmentTasks),
     testCommand: options.testCommand,
     maxParallel: options.maxParallel,
     totalEstimateMinutes: 0,

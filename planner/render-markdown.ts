@@ -1,5 +1,6 @@
 import { criticalPath } from './critical-path';
 import { MAX_BATCH_TASKS, phaseMinutes } from './plan';
+import { segmentSpan } from './segments';
 import { Batch, Phase, Plan, PlannedTask } from './types';
 
 export interface RenderContext {
@@ -128,6 +129,14 @@ function openQuestions(plan: Plan): string[] {
   return q;
 }
 
+/** How the run workflow's history is kept bounded: one segment per execution, continue-as-new between them. */
+function segmentNote(plan: Plan): string {
+  const segs = plan.segments;
+  if (segs.length <= 1) return '- The run fits one execution of the run workflow (one segment); it does not need to continue-as-new';
+  const spans = segs.map((s) => `${s.number}: batches ${segmentSpan(s)} (${s.tasks} tasks)`).join('; ');
+  return `- The run is split into ${segs.length} segments of at most ${Math.max(...segs.map((s) => s.tasks))} tasks, and the run workflow continues-as-new between them so its history stays small: ${spans}`;
+}
+
 /** The plan as markdown, in the structure of the seed's Output Specification. */
 export function renderPlanMarkdown(plan: Plan, ctx: RenderContext = {}): string {
   const total = Object.keys(plan.tasks).length;
@@ -220,6 +229,7 @@ export function renderPlanMarkdown(plan: Plan, ctx: RenderContext = {}): string 
     '- Git operations allowed (worktrees, a run branch, commits)',
     "- A task changes only the files it declares or names in its Change blocks; conflicts are computed from those",
     `- Each phase and batch is a Temporal child workflow, and each task a child of its batch; a batch holds at most ${MAX_BATCH_TASKS} tasks (wider sets of independent tasks are split), so no workflow nears Temporal's limits on pending children or history`,
+    segmentNote(plan),
   );
   out.push('</assumptions>', '</metadata>', '');
   return out.join('\n');

@@ -78,6 +78,13 @@ export interface Conflict {
   tasks: string[];
 }
 
+/** Consecutive batches one execution of the run workflow handles before it continues-as-new. */
+export interface Segment {
+  number: number;
+  batchIds: string[];
+  tasks: number;
+}
+
 export interface Plan {
   version: 1;
   repoName: string;
@@ -86,6 +93,8 @@ export interface Plan {
   /** Task files that were not planned, with why. */
   skipped: TaskProblem[];
   conflicts: Conflict[];
+  /** How the run is split for Temporal: the run workflow continues-as-new between segments. */
+  segments: Segment[];
   testCommand: string;
   maxParallel: number;
   totalEstimateMinutes: number;
@@ -101,4 +110,6 @@ export interface PlanOptions {
   maxBatchTasks?: number;
   /** Files of the repository at the base commit: a task declaring a file that is not there is skipped. */
   existingFiles?: ReadonlySet<string>;
+  /** Tasks per segment at most (default 1000): the run workflow continues-as-new between segments. */
+  segmentTasks?: number;
 }

@@ -16,7 +16,7 @@ const RISK_RANK = { low: 0, medium: 1, high: 2 } as const;
  * full suite runs on the branch. If the suite fails, a bisection finds the changes that break it together,
  * and only those are dropped and recorded as skipped. Honours pause, skip, approve and abort.
  */
-export async function batchWorkflow({ ctx, batch, tasks, tip: startTip, blocked, control: initial }: BatchInput): Promise<GroupResult> {
+export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, control: initial }: BatchInput): Promise<GroupResult> {
   const git = gitActivities();
   const testing = testActivities();
   const root = getExternalWorkflowHandle(ctx.rootWorkflowId);
@@ -31,6 +31,7 @@ export async function batchWorkflow({ ctx, batch, tasks, tip: startTip, blocked,
     cancelSkipped();
   });
   await root.signal(batchUpdateSignal, { id: batch.id, state: 'running' });
+  const tasks = await git.loadPlannedTasks({ runId: ctx.runId, repoPath: ctx.repoPath, ids: batch.taskIds });
 
   const results = new Map<string, TaskState>();
   const ready: Array<{ task: PlannedTask; outcome: TaskOutcome }> = [];

@@ -5,7 +5,7 @@ import { batchWorkflow } from './batch';
 import type { GroupResult, PhaseInput } from './types';
 
 /** One phase: its batches run one after another, each starting from the run branch the previous one left. */
-export async function phaseWorkflow({ ctx, phase, tasks, tip: startTip, blocked: blockedBefore, control: initial }: PhaseInput): Promise<GroupResult> {
+export async function phaseWorkflow({ ctx, phase, tip: startTip, blocked: blockedBefore, control: initial }: PhaseInput): Promise<GroupResult> {
   let control = initial;
   setHandler(controlSignal, (c) => {
     control = c;
@@ -17,7 +17,7 @@ export async function phaseWorkflow({ ctx, phase, tasks, tip: startTip, blocked:
     await condition(() => !control.paused || !!control.abort);
     const r = await executeChild(batchWorkflow, {
       workflowId: `${ctx.rootWorkflowId}/batch-${batch.id}`,
-      args: [{ ctx, batch, tasks: batch.taskIds.map((id) => tasks[id]), tip, blocked, control }],
+      args: [{ ctx, batch, tip, blocked, control }],
       staticSummary: `Batch ${batch.id} (${batch.mode}): ${batch.label}`.slice(0, 200),
     });
     tip = r.tip;

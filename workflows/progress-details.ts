@@ -2,11 +2,12 @@ import type { RunReport } from '../activities/types';
 
 /** Markdown for the Web UI's "current details" of the run: counts, batches, and who is waiting. Pure. */
 export function progressDetails(r: RunReport): string {
-  const count = (s: string) => r.tasks.filter((t) => t.status === s).length;
-  const planned = r.tasks.filter((t) => t.batch).length;
-  const done = r.tasks.filter((t) => t.batch && ['committed', 'skipped', 'failed'].includes(t.status)).length;
+  const c = r.counts;
+  const planned = c.planned;
+  const done = planned - c.pending - c.running - c['awaiting-approval'];
+  const segment = r.segment ? ` (segment ${r.segment.number} of ${r.segment.of})` : '';
   const lines = [
-    `**${r.status}** on \`${r.branch ?? '…'}\`: ${done}/${planned} tasks done — ${count('committed')} committed, ${count('skipped')} skipped, ${count('failed')} failed, ${count('running')} running`,
+    `**${r.status}** on \`${r.branch ?? '…'}\`${segment}: ${done}/${planned} tasks done — ${c.committed} committed, ${c.skipped} skipped, ${c.failed} failed, ${c.running} running`,
   ];
   const waiting = r.tasks.filter((t) => t.status === 'awaiting-approval').map((t) => t.id);
   if (waiting.length) lines.push('', `Waiting for approval: ${waiting.join(', ')} (flotilla approve ${r.runId} TASK-x)`);

@@ -1,6 +1,7 @@
 // Inputs and results of the child workflows.
-import type { Baseline, RunSettings, TaskState, TokenUsage } from '../activities/types';
+import type { Baseline, PlanOutline, RunReport, RunSettings, TaskState, TokenUsage } from '../activities/types';
 import type { Batch, Phase, PlannedTask } from '../planner/types';
+import type { RunStateCarry } from './run-state';
 import type { ControlState } from './control';
 
 /** What every child needs to know about the run. */
@@ -36,8 +37,8 @@ export interface TaskOutcome {
 
 export interface BatchInput {
   ctx: RunContext;
+  /** The batch's tasks are loaded from plan.json by id, so their details stay out of the parents' history. */
   batch: Batch;
-  tasks: PlannedTask[];
   tip: string;
   /** Tasks that did not commit earlier in the run, with why: their dependents are skipped. */
   blocked: Record<string, string>;
@@ -52,9 +53,21 @@ export interface GroupResult {
 
 export interface PhaseInput {
   ctx: RunContext;
+  /** The phase, or the part of it that falls in the current segment. */
   phase: Phase;
-  tasks: Record<string, PlannedTask>;
   tip: string;
   blocked: Record<string, string>;
   control: ControlState;
+}
+
+/** What the run workflow carries into its next execution when it continues-as-new between segments. */
+export interface RunCarry {
+  /** Index of the segment to run next. */
+  segment: number;
+  report: Omit<RunReport, 'tasks' | 'batches' | 'counts' | 'usage'>;
+  outline: PlanOutline;
+  ctx: RunContext;
+  tip: string;
+  control: ControlState;
+  state: RunStateCarry;
 }

@@ -27,6 +27,7 @@ export async function planCommand(args: ParsedArgs, out: (s: string) => void): P
     testCommand: settings.testCommand ?? detectTestCommand(repo) ?? 'npm test',
     sequentialRisk: settings.sequentialRisk,
     maxParallel: intFlag(args, 'max-parallel', 4),
+    segmentTasks: settings.segmentTasks,
   });
   const explain = stringFlag(args, 'explain');
   if (explain) {

@@ -11,9 +11,9 @@ export async function statusCommand(args: ParsedArgs, out: (s: string) => void):
     out(JSON.stringify(report, null, 2));
     return 0;
   }
-  const counts = new Map<string, number>();
-  for (const t of report.tasks) counts.set(t.status, (counts.get(t.status) ?? 0) + 1);
-  out(`Run ${runId}: ${report.status} — ${[...counts.entries()].map(([s, n]) => `${n} ${s}`).join(', ')}`);
+  const counts = Object.entries(report.counts).filter(([s, n]) => s !== 'planned' && n > 0);
+  const segment = report.segment ? ` (segment ${report.segment.number} of ${report.segment.of})` : '';
+  out(`Run ${runId}: ${report.status}${segment} — ${counts.map(([s, n]) => `${n} ${s}`).join(', ')}`);
   for (const b of report.batches) out(`  batch ${b.id.padEnd(4)} ${b.state.padEnd(8)} ${b.label}`);
   if (['completed', 'failed'].includes(report.status)) for (const line of summaryLines(report)) out(line);
   return 0;

@@ -1,5 +1,6 @@
 import type { RunReport } from '../../activities/types';
 import { progressDetails } from '../../workflows/progress-details';
+import { countTasks } from '../../workflows/task-table';
 
 it('summarises the run for the Web UI: counts, batches, who waits for approval', () => {
   const r = {
@@ -13,8 +14,18 @@ it('summarises the run for the Web UI: counts, batches, who waits for approval',
     ],
     batches: [{ id: '1A', phase: 1, label: 'docs in src', mode: 'parallel', taskIds: ['A'], state: 'done', suite: { passed: true } }],
   } as unknown as RunReport;
+  r.counts = countTasks(r.tasks).counts;
   const md = progressDetails(r);
   expect(md).toContain('**running** on `flotilla/r1`: 1/2 tasks done — 1 committed, 1 skipped, 0 failed, 0 running');
   expect(md).toContain('Waiting for approval: B (flotilla approve r1 TASK-x)');
   expect(md).toContain('| 1A | parallel | done | green | docs in src |');
+});
+
+it('counts the tasks of earlier segments that the run no longer holds, and says which segment runs', () => {
+  const tasks = [{ id: 'Z', title: 'z', status: 'running', phase: 3, batch: '3A', attempts: 1 }] as RunReport['tasks'];
+  const counts = countTasks(tasks).counts;
+  counts.committed += 1500;
+  counts.planned += 1500;
+  const r = { runId: 'r2', status: 'running', branch: 'flotilla/r2', tasks, counts, segment: { number: 2, of: 3 }, batches: [] } as unknown as RunReport;
+  expect(progressDetails(r)).toContain('**running** on `flotilla/r2` (segment 2 of 3): 1500/1501 tasks done — 1500 committed, 0 skipped, 0 failed, 1 running');
 });
