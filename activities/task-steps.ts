@@ -12,10 +12,11 @@ import { readConventions } from './repo-conventions';
 import { runCommand } from './run-command';
 import { makeRunTestsTool, RUN_TESTS_TOOL } from './run-tests-tool';
 import { runSearch, SEARCH_TOOL } from './search-tool';
+import { selectTaskTests, TaskTestEvidence } from './select-tests';
 import { integrationWorktree, taskDir, taskWorktree } from './run-paths';
 import { prepareEnvironment } from './dependencies';
 import { gatedTestRun } from './gated-run';
-import { AgentOutcome, Baseline, TaskRef, TestEvidence } from './types';
+import { AgentOutcome, Baseline, TaskRef } from './types';
 import { freshWorktree, removeWorktree } from './worktrees';
 
 /** Paths that hold tests: a task may change them but never delete them. */
@@ -149,10 +150,19 @@ export function makeTaskStepActivities(deps: { worktreeRoot: string; modelAccess
       return { ok: !reason, summary: result.summary, edited, turns: result.turns, usage: result.usage, transcriptPath, ...(reason ? { reason } : {}) };
     },
 
-    /** Runs the task's tests (its own command, else the full suite) in its worktree. */
-    async runTaskTests(a: TaskRef & { command: string; attempt: number; baseline: Baseline }): Promise<TestEvidence> {
+    /**
+     * Runs the task's tests in its worktree: `command` as given (the task's own tests), or, with
+     * `relatedTo` (the files the agent edited), the suite `command` narrowed to the tests related to
+     * those files, else the full suite (see select-tests.ts). The evidence names the command that ran.
+     */
+    async runTaskTests(a: TaskRef & { command: string; relatedTo?: string[]; attempt: number; baseline: Baseline }): Promise<TaskTestEvidence> {
+      const cwd = worktreeOf(a);
       const log = path.join(taskDir(a.repoPath, a.runId, a.taskId), `tests-${a.attempt}.log`);
-      return gatedTestRun(a.command, worktreeOf(a), log, a.baseline);
+      const choice = a.relatedTo ? await selectTaskTests(cwd, a.command, a.relatedTo) : undefined;
+      const evidence = await gatedTestRun(choice?.command ?? a.command, cwd, log, a.baseline);
+      if (!choice) return evidence;
+      await fs.appendFile(log, `# tests chosen: ${choice.selection}\n`);
+      return { ...evidence, selection: choice.selection };
     },
 
     /**

@@ -26,10 +26,11 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
         outcome = { id: task.id, status: 'skipped', reason: agent.reason, attempts: attempt, usage };
         break;
       }
-      const tests = await testing.runTaskTests({ ...ref, command, attempt, baseline: ctx.baseline });
+      // The task's own tests when it names them; else the activity narrows the suite to the tests related to the edited files.
+      const tests = await testing.runTaskTests({ ...ref, command, ...(task.tests ? {} : { relatedTo: agent.edited }), attempt, baseline: ctx.baseline });
       if (!tests.passed) {
         const names = tests.failingTests.length ? tests.failingTests.join('; ') : `exit code ${tests.exitCode}`;
-        outcome = { id: task.id, status: 'skipped', reason: `tests failed (${command}): ${names}`, failingTests: tests.failingTests, attempts: attempt, usage };
+        outcome = { id: task.id, status: 'skipped', reason: `tests failed (${tests.command}): ${names}`, failingTests: tests.failingTests, attempts: attempt, usage };
         feedback = tests.tail;
         continue;
       }
