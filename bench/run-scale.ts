@@ -1,0 +1,168 @@
+// `npm run bench:run [-- N [SEGMENT]]`: Flotilla's real workflows on a real Temporal dev server, executing a wide
+// backlog of N independent tasks (default 1,000) with instant activities (no git, no model, no tests), so what is
+// measured is the workflows' own footprint: the history of the run workflow's executions, the phases and
+// batches, against Temporal's limits. Runs the backlog twice: as one segment (no continue-as-new) and cut
+// into segments of SEGMENT tasks (default: half of N, at most 1,000). Prints numbers and ratios; asserts nothing.
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Activities } from '../activities';
+import { makePlanStoreActivities } from '../activities/plan-store';
+import { runDir } from '../activities/run-paths';
+import { allTaskStates, saveTaskStates } from '../activities/task-records';
+import type { RunReport, RunSettings, TestEvidence } from '../activities/types';
+import { freePort, startDevServer } from '../dev/temporal-server';
+import { buildPlan, Task } from '../planner';
+import { SEGMENT_TASKS } from '../planner/segments';
+import { flotillaRun } from '../workflows';
+import { agentQueue, testQueue } from '../workflows/task-queues';
+
+/**
+ * The widest backlog: n low-risk tasks, one file each, so batches are as full as the planner allows
+ * (500 tasks) and every task runs in parallel: the heaviest load on the workflows' histories.
+ */
+function wideBacklog(n: number): Task[] {
+  const kinds = ['docs', 'types', 'lint', 'naming'];
+  return Array.from({ length: n }, (_, i) => {
+    const id = `TASK-${String(i + 1).padStart(5, '0')}`;
+    const file = `src/m${i % 20}/f${i}.ts`;
+    return { id, title: `Tidy ${file}`, category: kinds[i % kinds.length], risk: 'low', files: [file], dependsOn: [], description: '', changes: [], sourcePath: `tasks/${id}.md` };
+  });
+}
+
+const HISTORY_EVENTS_LIMIT = 51_200;
+const HISTORY_BYTES_LIMIT = 50 * 1024 * 1024;
+const PAYLOAD_BYTES_LIMIT = 2 * 1024 * 1024;
+
+const passed = (command: string): TestEvidence => ({ command, passed: true, exitCode: 0, failingTests: [], tail: '', logPath: '/dev/null', durationMs: 1 });
+const usage = { inputTokens: 1200, outputTokens: 300, cacheWriteTokens: 0, cacheReadTokens: 0, costUsd: 0.0027 };
+
+/** Instant stand-ins for the activities that touch git, the model and the test runner; plan.json and task states are real. */
+function instantActivities(n: number): Partial<Activities> {
+  let sha = 0;
+  const nextSha = () => (++sha).toString(16).padStart(40, '0');
+  return {
+    ...makePlanStoreActivities(),
+    saveTaskStates,
+    async prepareRun(s: RunSettings) {
+      return { baseSha: nextSha(), branch: `flotilla/${s.runId}`, runDir: runDir(s.repoPath, s.runId), testCommand: 'npm test' };
+    },
+    async planRun(a) {
+      const plan = buildPlan(wideBacklog(n), [], { repoName: 'bench', testCommand: a.testCommand, sequentialRisk: a.sequentialRisk, maxParallel: a.maxParallel, segmentTasks: a.segmentTasks });
+      const dir = runDir(a.repoPath, a.runId);
+      fs.mkdirSync(dir, { recursive: true });
+      const planJsonPath = path.join(dir, 'plan.json');
+      fs.writeFileSync(planJsonPath, JSON.stringify(plan));
+      const { tasks, conflicts: _, ...outline } = plan;
+      return { outline: { ...outline, taskCount: Object.keys(tasks).length }, planPath: path.join(dir, 'plan.md'), planJsonPath };
+    },
+    async baselineTests(a) {
+      return { evidence: passed(a.testCommand), baseline: { failing: [], flaky: [] } };
+    },
+    async runAgent(a) {
+      return { ok: true, summary: `Did ${a.taskId}.`, edited: [`src/${a.taskId}.ts`], turns: 3, usage, transcriptPath: '/dev/null' };
+    },
+    async runTaskTests(a) {
+      return passed(a.command);
+    },
+    async commitTask() {
+      return { commit: nextSha() };
+    },
+    async removeTaskWorktree() {},
+    async integrateCommit() {
+      const tip = nextSha();
+      return { ok: true as const, commit: tip, tip };
+    },
+    async runBranchTests(a) {
+      return passed(a.command);
+    },
+    async resetRunBranch() {},
+    async finishRun(a) {
+      const tasks = await allTaskStates(a.repoPath, a.runId, a.report.tasks);
+      fs.writeFileSync(path.join(runDir(a.repoPath, a.runId), 'report.json'), JSON.stringify({ ...a.report, tasks }));
+      return { reportPath: path.join(runDir(a.repoPath, a.runId), 'report.json') };
+    },
+  };
+}
+
+interface Footprint {
+  workflows: number;
+  rootExecutions: number;
+  root: { events: number; bytes: number };
+  child: { events: number; bytes: number; id: string };
+}
+
+async function footprint(client: Client, runId: string): Promise<Footprint> {
+  const root = `flotilla-${runId}`;
+  const out: Footprint = { workflows: 0, rootExecutions: 0, root: { events: 0, bytes: 0 }, child: { events: 0, bytes: 0, id: '' } };
+  for await (const w of client.workflow.list({ query: `WorkflowId STARTS_WITH '${root}'` })) {
+    out.workflows++;
+    const events = w.historyLength ?? 0;
+    const bytes = w.historySize ?? 0;
+    if (w.workflowId === root) {
+      out.rootExecutions++;
+      out.root = { events: Math.max(out.root.events, events), bytes: Math.max(out.root.bytes, bytes) };
+    } else if (events > out.child.events) out.child = { events, bytes, id: w.workflowId.slice(root.length + 1) };
+  }
+  return out;
+}
+
+async function runOnce(client: Client, taskQueue: string, n: number, segmentTasks: number): Promise<void> {
+  const repoPath = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-bench-'));
+  const runId = `bench-${n}-${segmentTasks}-${Date.now()}`;
+  const settings: RunSettings = { runId, repoPath, model: 'claude-haiku-4-5', maxParallel: 50, attempts: 1, maxTurns: 10, sequentialRisk: 'high', segmentTasks };
+  const started = Date.now();
+  const handle = await client.workflow.start(flotillaRun, { taskQueue, workflowId: `flotilla-${runId}`, args: [settings] });
+  const result: RunReport = await handle.result();
+  const seconds = (Date.now() - started) / 1000;
+  const onDisk = JSON.parse(fs.readFileSync(path.join(runDir(repoPath, runId), 'report.json'), 'utf8')) as RunReport;
+  const resultBytes = Buffer.byteLength(JSON.stringify(result));
+  await new Promise((r) => setTimeout(r, 2000)); // visibility catches up
+  const f = await footprint(client, runId);
+  const pct = (x: number, limit: number) => `${((100 * x) / limit).toFixed(1)}%`;
+  console.log(
+    [
+      `${n} tasks, segments of ${segmentTasks}: ${result.status} in ${seconds.toFixed(0)} s, ${onDisk.tasks.filter((t) => t.status === 'committed').length} committed (report.json), ${f.workflows} workflow executions`,
+      `  run workflow: ${f.rootExecutions} execution(s); the largest has ${f.root.events} events (${pct(f.root.events, HISTORY_EVENTS_LIMIT)} of the limit) and ${(f.root.bytes / 1024).toFixed(0)} KiB (${pct(f.root.bytes, HISTORY_BYTES_LIMIT)})`,
+      `  largest child: ${f.child.id}, ${f.child.events} events (${pct(f.child.events, HISTORY_EVENTS_LIMIT)}), ${(f.child.bytes / 1024).toFixed(0)} KiB (${pct(f.child.bytes, HISTORY_BYTES_LIMIT)})`,
+      `  the run's result: ${(resultBytes / 1024).toFixed(0)} KiB (${pct(resultBytes, PAYLOAD_BYTES_LIMIT)} of the payload limit), ${result.tasks.length} tasks held, ${result.tasksElsewhere ?? 0} in report.json only`,
+    ].join('\n'),
+  );
+}
+
+async function main(): Promise<void> {
+  const n = Number(process.argv[2] || 1000);
+  const segmentTasks = Number(process.argv[3] || Math.min(SEGMENT_TASKS, Math.ceil(n / 2)));
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const server = await startDevServer({ port: await freePort(), headless: true });
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection });
+  const taskQueue = `bench-${Date.now()}`;
+  const activities = instantActivities(n);
+  const native = await NativeConnection.connect({ address: server.address });
+  const common = { connection: native, activities, maxConcurrentActivityTaskExecutions: 64 };
+  const workers = [
+    await Worker.create({ ...common, taskQueue, workflowsPath: require.resolve('../workflows'), maxCachedWorkflows: 2000 }),
+    await Worker.create({ ...common, taskQueue: agentQueue(taskQueue) }),
+    await Worker.create({ ...common, taskQueue: testQueue(taskQueue) }),
+  ];
+  const running = Promise.all(workers.map((w) => w.run()));
+  try {
+    console.log(`Temporal's limits: ${HISTORY_EVENTS_LIMIT} events and ${HISTORY_BYTES_LIMIT / 1024 / 1024} MiB per workflow history, ${PAYLOAD_BYTES_LIMIT / 1024 / 1024} MiB per payload.`);
+    await runOnce(client, taskQueue, n, n);
+    await runOnce(client, taskQueue, n, segmentTasks);
+  } finally {
+    for (const w of workers) w.shutdown();
+    await running;
+    await connection.close();
+    await native.close();
+    await server.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
