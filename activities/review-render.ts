@@ -63,6 +63,7 @@ export function renderReview(report: RunReport, plan: Plan | null, stats: Commit
         const added = files.reduce((n, f) => n + f.added, 0);
         const removed = files.reduce((n, f) => n + f.removed, 0);
         out.push(`- \`${t.commit?.slice(0, 10)}\` ${t.id}: ${t.title} (batch ${t.batch}; ${files.length} file${files.length === 1 ? '' : 's'}, +${added} −${removed}: ${files.map((f) => f.path).join(', ')})`);
+        if (t.tests) out.push(`  - its tests: passed in ${(t.tests.durationMs / 1000).toFixed(1)} s, \`${t.tests.command}\`${t.tests.selection ? ` (${t.tests.selection})` : ''} ([log](${t.tests.logPath}))`);
       }
       out.push('');
     }
@@ -77,7 +78,10 @@ export function renderReview(report: RunReport, plan: Plan | null, stats: Commit
 
   out.push('## Skipped and failed tasks', '');
   if (!notDone.length) out.push('None.');
-  for (const t of notDone) out.push(`- ${t.id} (${t.status}${t.batch ? `, batch ${t.batch}` : ''}): ${t.reason ?? 'no reason recorded'}`);
+  for (const t of notDone) {
+    const log = t.tests && !t.tests.passed ? ` ([test log](${t.tests.logPath}))` : '';
+    out.push(`- ${t.id} (${t.status}${t.batch ? `, batch ${t.batch}` : ''}): ${t.reason ?? 'no reason recorded'}${log}`);
+  }
   out.push('');
 
   out.push('## Rollback plan', '');

@@ -93,6 +93,16 @@ export interface AgentOutcome {
   reason?: string;
 }
 
+/** The task's own test run that decided it (the last attempt's): what ran, why those tests, and its log. */
+export interface TaskTestRun {
+  command: string;
+  /** Why these tests: "related to src/a.js: test/a.test.js", "full suite: …"; absent for the task's own `tests:`. */
+  selection?: string;
+  passed: boolean;
+  logPath: string;
+  durationMs: number;
+}
+
 export type TaskStatus = 'pending' | 'awaiting-approval' | 'running' | 'committed' | 'skipped' | 'failed';
 
 export interface TaskState {
@@ -108,6 +118,7 @@ export interface TaskState {
   usage?: TokenUsage;
   /** Things a reviewer should know, e.g. files changed that the task file did not name. */
   warnings?: string[];
+  tests?: TaskTestRun;
 }
 
 /** How many tasks are in each status; `planned` counts the tasks in a batch (not those skipped at planning). */

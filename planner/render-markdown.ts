@@ -171,7 +171,7 @@ export function renderPlanMarkdown(plan: Plan, ctx: RenderContext = {}): string 
   out.push('- [ ] Working tree clean', `- [ ] All tests passing (\`${plan.testCommand}\`)`, '- [ ] Dependencies installed', `- [ ] Backup created (\`${backup}\`)`);
   out.push('</pre_execution>', '', '### Per-Task Validation', '<per_task_validation>');
   out.push(
-    "1. Run task-specific tests (the task's `tests:` command, else the full suite)",
+    "1. Run task-specific tests (the task's `tests:` command, else the tests that import the changed files, else the full suite)",
     '2. Verify no test breakage (a failing test rolls the task back)',
     '3. Check file modifications correct (the diff is non-empty and limited to what the agent edited)',
     '4. Archive and commit (`git mv` the task file to tasks/archive/ in the same commit, "Complete TASK-x: summary")',

@@ -10,6 +10,9 @@ import type { BatchInput, GroupResult, TaskOutcome } from './types';
 
 const RISK_RANK = { low: 0, medium: 1, high: 2 } as const;
 
+/** What a task's outcome tells its final state, whatever that state is. */
+const fromOutcome = (o: TaskOutcome) => ({ attempts: o.attempts, usage: o.usage, ...(o.warnings ? { warnings: o.warnings } : {}), ...(o.tests ? { tests: o.tests } : {}) });
+
 /**
  * One batch: its tasks run as child workflows (all at once up to --max-parallel for a parallel batch,
  * one after another otherwise), each passing change is put on the run branch one at a time, then the
@@ -90,7 +93,7 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
     }
     if (outcome.fatal) fatal = outcome.reason;
     if (outcome.status !== 'ready') {
-      await finish(task, { status: outcome.status === 'failed' ? 'failed' : 'skipped', attempts: outcome.attempts, reason: outcome.reason, failingTests: outcome.failingTests, usage: outcome.usage });
+      await finish(task, { ...fromOutcome(outcome), status: outcome.status === 'failed' ? 'failed' : 'skipped', reason: outcome.reason, failingTests: outcome.failingTests });
       return;
     }
     await oneAtATime(async () => {
@@ -98,9 +101,9 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
       tip = r.tip;
       if (r.ok) {
         ready.push({ task, outcome });
-        await finish(task, { status: 'committed', commit: r.commit, attempts: outcome.attempts, usage: outcome.usage, ...(outcome.warnings ? { warnings: outcome.warnings } : {}) });
+        await finish(task, { ...fromOutcome(outcome), status: 'committed', commit: r.commit });
       } else {
-        await finish(task, { status: 'skipped', reason: r.reason, attempts: outcome.attempts, usage: outcome.usage });
+        await finish(task, { ...fromOutcome(outcome), status: 'skipped', reason: r.reason });
       }
     });
   };
@@ -124,10 +127,10 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
     const search = await findCulprits(ctx, batch.id, startTip, ready, suite);
     tip = search.tip;
     suite = search.suite;
-    for (const { task, outcome, commit } of search.kept) await finish(task, { status: 'committed', commit, attempts: outcome.attempts, usage: outcome.usage, ...(outcome.warnings ? { warnings: outcome.warnings } : {}) });
+    for (const { task, outcome, commit } of search.kept) await finish(task, { ...fromOutcome(outcome), status: 'committed', commit });
     for (const { task, outcome, evidence } of search.dropped) {
       const names = evidence.failingTests.join('; ') || `exit code ${evidence.exitCode}`;
-      await finish(task, { status: 'skipped', attempts: outcome.attempts, usage: outcome.usage, reason: `rolled back: the full suite failed on the run branch with this change (${names})`, failingTests: evidence.failingTests });
+      await finish(task, { ...fromOutcome(outcome), status: 'skipped', reason: `rolled back: the full suite failed on the run branch with this change (${names})`, failingTests: evidence.failingTests });
     }
   }
   await root.signal(batchUpdateSignal, { id: batch.id, state: 'done', ...(suite ? { suite } : {}) });

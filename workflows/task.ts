@@ -28,9 +28,10 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
       }
       // The task's own tests when it names them; else the activity narrows the suite to the tests related to the edited files.
       const tests = await testing.runTaskTests({ ...ref, command, ...(task.tests ? {} : { relatedTo: agent.edited }), attempt, baseline: ctx.baseline });
+      const testRun = { command: tests.command, ...(tests.selection ? { selection: tests.selection } : {}), passed: tests.passed, logPath: tests.logPath, durationMs: tests.durationMs };
       if (!tests.passed) {
         const names = tests.failingTests.length ? tests.failingTests.join('; ') : `exit code ${tests.exitCode}`;
-        outcome = { id: task.id, status: 'skipped', reason: `tests failed (${tests.command}): ${names}`, failingTests: tests.failingTests, attempts: attempt, usage };
+        outcome = { id: task.id, status: 'skipped', reason: `tests failed (${tests.command}): ${names}`, failingTests: tests.failingTests, tests: testRun, attempts: attempt, usage };
         feedback = tests.tail;
         continue;
       }
@@ -38,8 +39,8 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
       const undeclared = agent.edited.filter((f) => !task.touches.includes(f));
       const warnings = undeclared.length ? [`changed files its task file did not name: ${undeclared.join(', ')}`] : [];
       outcome = committed.commit
-        ? { id: task.id, status: 'ready', commit: committed.commit, summary: agent.summary, attempts: attempt, usage, ...(warnings.length ? { warnings } : {}) }
-        : { id: task.id, status: 'skipped', reason: committed.reason, attempts: attempt, usage };
+        ? { id: task.id, status: 'ready', commit: committed.commit, summary: agent.summary, tests: testRun, attempts: attempt, usage, ...(warnings.length ? { warnings } : {}) }
+        : { id: task.id, status: 'skipped', reason: committed.reason, tests: testRun, attempts: attempt, usage };
       break;
     }
   } catch (err) {

@@ -1,5 +1,5 @@
 // Inputs and results of the child workflows.
-import type { Baseline, PlanOutline, RunReport, RunSettings, TaskState, TokenUsage } from '../activities/types';
+import type { Baseline, PlanOutline, RunReport, RunSettings, TaskState, TaskTestRun, TokenUsage } from '../activities/types';
 import type { Batch, Phase, PlannedTask } from '../planner/types';
 import type { RunStateCarry } from './run-state';
 import type { ControlState } from './control';
@@ -29,6 +29,7 @@ export interface TaskOutcome {
   reason?: string;
   failingTests?: string[];
   warnings?: string[];
+  tests?: TaskTestRun;
   attempts: number;
   usage: TokenUsage;
   /** Set when the failure means no other task can succeed either (e.g. the API key was rejected). */

@@ -90,7 +90,10 @@ describe('flotillaRun on a real git repository', () => {
     expect(review).toMatch(/\*\*docs\*\*\n\n- `[0-9a-f]{10}` TASK-0001: Document add \(batch 1A; 1 file, \+1 −0: src\/math\.js\)/);
     expect(review).toContain('- Baseline (before any change): passed');
     expect(review).toContain('- After batch 1A (docs in src/math, src/text): passed');
-    expect(review).toMatch(/- TASK-0004 \(skipped, batch 2A\): tests failed .*add adds two numbers/);
+    expect(review).toMatch(/- TASK-0004 \(skipped, batch 2A\): tests failed .*add adds two numbers.*\(\[test log\]\(.*tests-2\.log\)\)/);
+    // Each task's own tests: without a tests: command, the tests that import what it changed.
+    expect(byId['TASK-0001'].tests).toMatchObject({ passed: true, command: 'node --test test/math.test.js', selection: expect.stringContaining('related to src/math.js') });
+    expect(review).toContain('  - its tests: passed in ');
     expect(review).toContain(`git branch -D flotilla/${runId} flotilla/${runId}-review && git update-ref -d refs/flotilla/${runId}/backup`);
     expect(review).toContain('- After batch 2A (refactor in src/math): not needed, no change was committed');
     expect(review).toContain(`git revert --no-edit ${byId['TASK-0003'].commit}   # TASK-0003`);
