@@ -3,10 +3,6 @@ import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { chooseTestCommand, TestChoice } from './narrow-tests';
 import { RepoFiles, relatedGoPackages, relatedTestFiles } from './related-tests';
-import type { TestEvidence } from './types';
-
-/** A task's test evidence, with which tests were chosen and why ("related to src/a.js: test/a.test.js", "full suite: …"). */
-export type TaskTestEvidence = TestEvidence & { selection?: string };
 
 /** Files larger than this are not read for imports (generated bundles, data). */
 const MAX_SOURCE_BYTES = 1_000_000;

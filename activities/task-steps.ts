@@ -12,11 +12,11 @@ import { readConventions } from './repo-conventions';
 import { runCommand } from './run-command';
 import { makeRunTestsTool, RUN_TESTS_TOOL } from './run-tests-tool';
 import { runSearch, SEARCH_TOOL } from './search-tool';
-import { selectTaskTests, TaskTestEvidence } from './select-tests';
+import { selectTaskTests } from './select-tests';
 import { integrationWorktree, taskDir, taskWorktree } from './run-paths';
 import { prepareEnvironment } from './dependencies';
 import { gatedTestRun } from './gated-run';
-import { AgentOutcome, Baseline, TaskRef } from './types';
+import { AgentOutcome, Baseline, TaskRef, TestEvidence } from './types';
 import { freshWorktree, removeWorktree } from './worktrees';
 
 /** Paths that hold tests: a task may change them but never delete them. */
@@ -155,7 +155,7 @@ export function makeTaskStepActivities(deps: { worktreeRoot: string; modelAccess
      * `relatedTo` (the files the agent edited), the suite `command` narrowed to the tests related to
      * those files, else the full suite (see select-tests.ts). The evidence names the command that ran.
      */
-    async runTaskTests(a: TaskRef & { command: string; relatedTo?: string[]; attempt: number; baseline: Baseline }): Promise<TaskTestEvidence> {
+    async runTaskTests(a: TaskRef & { command: string; relatedTo?: string[]; attempt: number; baseline: Baseline }): Promise<TestEvidence> {
       const cwd = worktreeOf(a);
       const log = path.join(taskDir(a.repoPath, a.runId, a.taskId), `tests-${a.attempt}.log`);
       const choice = a.relatedTo ? await selectTaskTests(cwd, a.command, a.relatedTo) : undefined;

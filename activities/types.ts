@@ -59,6 +59,8 @@ export interface TestEvidence {
   flaky?: string[];
   /** Tests that already failed at the baseline (with --allow-failing-baseline). */
   preExisting?: string[];
+  /** For a task's tests: which tests were chosen and why ("related to src/a.js: test/a.test.js", "full suite: …"). */
+  selection?: string;
 }
 
 /** What the suite looked like before any change. */
