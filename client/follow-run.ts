@@ -82,6 +82,6 @@ export function summaryLines(report: RunReport): string[] {
   const u = report.usage;
   const cost = u.costUsd !== undefined ? ` (about $${u.costUsd.toFixed(4)} at ${report.model} list prices)` : '';
   lines.push(`  Tokens: ${u.inputTokens} in, ${u.outputTokens} out, ${u.cacheReadTokens} cache read, ${u.cacheWriteTokens} cache write${cost}`);
-  lines.push(`  Report: ${report.repoPath}/.flotilla/runs/${report.runId}/report.json`);
+  lines.push(`  Review: ${report.repoPath}/.flotilla/runs/${report.runId}/review.md (report.json beside it)`);
   return lines;
 }

@@ -85,7 +85,8 @@ export function parseTaskFile(file: TaskFile): ParsedTaskFile {
   try {
     meta = parseYaml(fm[1]);
   } catch (err) {
-    const msg = (err as Error).message.split('\n')[0];
+    // The YAML library's first line ends with ":" before a code frame; the line and column say enough.
+    const msg = (err as Error).message.split('\n')[0].replace(/:\s*$/, '');
     return fail(file.path, `front matter is not valid YAML: ${msg}`);
   }
   if (!meta || typeof meta !== 'object' || Array.isArray(meta)) return fail(file.path, 'front matter is not a YAML mapping');
