@@ -77,6 +77,28 @@ describe('quality gates on real repositories', () => {
     expect((await simpleGit(repo).revparse([report.branch!])).trim()).toBe(report.baseSha);
   });
 
+  it('without a tests: command, runs the tests that import the changed file (also through another module), and catches a break there', async () => {
+    const repo = await makeSampleRepo({
+      'package.json': pkg,
+      'src/a.js': level,
+      'src/b.js': level,
+      'src/format.js': "const a = require('./a');\nmodule.exports = () => `level ${a.level}`;\n",
+      'test/a.test.js': `${req('a')}test('a level is small', () => assert.ok(a.level <= 1));\n`,
+      'test/format.test.js': `${req('format')}test('the report shows level zero', () => assert.equal(format(), 'level 0'));\n`,
+      'test/b.test.js': `${req('b')}test('b level is small', () => assert.ok(b.level <= 1));\n`,
+      'tasks/TASK-0001.md': taskFile('TASK-0001', 'Raise a', 'refactor', 'low', ['src/a.js'], 'src/a.js', 'module.exports = { level: 0 };', 'module.exports = { level: 1 };'),
+      'tasks/TASK-0002.md': taskFile('TASK-0002', 'Keep b', 'docs', 'low', ['src/b.js'], 'src/b.js', 'module.exports = { level: 0 };', '/** The level of b. */\nmodule.exports = { level: 0 };'),
+    });
+    const report = await run(repo);
+    expect(report.status).toBe('completed');
+    const a = report.tasks.find((x) => x.id === 'TASK-0001')!;
+    expect(a.status).toBe('skipped');
+    expect(a.reason).toBe('tests failed (node --test test/a.test.js test/format.test.js): the report shows level zero');
+    expect(a.tests).toMatchObject({ passed: false, selection: 'related to src/a.js: test/a.test.js, test/format.test.js' });
+    const b = report.tasks.find((x) => x.id === 'TASK-0002')!;
+    expect(b).toMatchObject({ status: 'committed', tests: { passed: true, command: 'node --test test/b.test.js' } });
+  });
+
   it('does not blame a flaky test on a task, and with --allow-failing-baseline treats already-red tests as red', async () => {
     const counter = path.join(os.tmpdir(), `flotilla-flaky-${Date.now()}`);
     const repo = await makeSampleRepo({
