@@ -13,6 +13,8 @@ import { runCommand } from './run-command';
 import { makeRunTestsTool, RUN_TESTS_TOOL } from './run-tests-tool';
 import { runSearch, SEARCH_TOOL } from './search-tool';
 import { selectTaskTests } from './select-tests';
+import { SpentLedger } from './spent-ledger';
+import { addUsage } from '../workflows/usage';
 import { integrationWorktree, taskDir, taskWorktree } from './run-paths';
 import { prepareEnvironment } from './dependencies';
 import { gatedTestRun } from './gated-run';
@@ -103,6 +105,15 @@ function cancellationSignal(): AbortSignal | undefined {
   }
 }
 
+/** Which try of this activity this is (Temporal's retries count from 1); 1 outside an activity. */
+function activityAttempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
+
 export function makeTaskStepActivities(deps: { worktreeRoot: string; modelAccess: ModelAccess }) {
   const worktreeOf = (t: TaskRef) => taskWorktree(deps.worktreeRoot, t.runId, t.taskId);
 
@@ -122,6 +133,7 @@ export function makeTaskStepActivities(deps: { worktreeRoot: string; modelAccess
       const dir = taskDir(a.repoPath, a.runId, a.taskId);
       const transcriptPath = path.join(dir, `transcript-${a.attempt}.json`);
       const tools = agentTools(worktree, a.testCommand, (n) => path.join(dir, `agent-tests-${a.attempt}-${n}.log`));
+      const ledger = new SpentLedger(dir, a.attempt, activityAttempt());
       const history: Anthropic.MessageParam[] = [];
       let result;
       try {
@@ -137,7 +149,10 @@ export function makeTaskStepActivities(deps: { worktreeRoot: string; modelAccess
           maxTurns: a.maxTurns,
           maxTokens: 8192,
           tokenBudget: a.tokenBudget,
-          onTurn: (turn) => heartbeatSafe({ turn }),
+          onTurn: (turn, spent) => {
+            ledger.record(spent);
+            heartbeatSafe({ turn });
+          },
         });
       } catch (err) {
         throw classifyApiError(err, a.model, deps.modelAccess.baseURL);
@@ -147,7 +162,10 @@ export function makeTaskStepActivities(deps: { worktreeRoot: string; modelAccess
       }
       const edited = [...editor.edited].filter((f) => f !== a.sourcePath).sort();
       const reason = agentFailure(result.outcome, result.summary, a.maxTurns, edited, a.tokenBudget);
-      return { ok: !reason, summary: result.summary, edited, turns: result.turns, usage: result.usage, transcriptPath, ...(reason ? { reason } : {}) };
+      // Turns paid for by earlier tries of this activity that died mid-conversation are on the bill too.
+      const usage = ledger.earlier();
+      addUsage(usage, result.usage);
+      return { ok: !reason, summary: result.summary, edited, turns: result.turns, usage, transcriptPath, ...(reason ? { reason } : {}) };
     },
 
     /**

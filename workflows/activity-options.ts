@@ -16,9 +16,16 @@ export const gitOptions: ActivityOptions = { startToCloseTimeout: '10 minutes', 
 /** Test suites and agents: long, heartbeating every few seconds so a dead worker is noticed within 30 seconds. */
 export const longOptions: ActivityOptions = { startToCloseTimeout: '60 minutes', heartbeatTimeout: '30 seconds', retry };
 
+/**
+ * The agent: like a test run, but rate limits and overload are routine with many agents at once, so it
+ * tries longer (each retry waits what the API's retry-after asked, else up to 2 minutes) before the task
+ * is recorded as failed. A rejected key or model is never retried (AgentConfigError).
+ */
+export const agentOptions: ActivityOptions = { ...longOptions, retry: { ...retry, maximumAttempts: 10, maximumInterval: '2 minutes' } };
+
 /** Git and file activities, on the run's own task queue. Call inside a workflow function. */
 export const gitActivities = () => proxyActivities<Activities>(gitOptions);
 /** The agent, on the agents task queue (its worker's slots are --max-parallel, its rate is --agent-rpm). */
-export const agentActivities = () => proxyActivities<Activities>({ ...longOptions, taskQueue: agentQueue(workflowInfo().taskQueue) });
+export const agentActivities = () => proxyActivities<Activities>({ ...agentOptions, taskQueue: agentQueue(workflowInfo().taskQueue) });
 /** Test runs, on the tests task queue (its worker's slots follow the CPU count). */
 export const testActivities = () => proxyActivities<Activities>({ ...longOptions, taskQueue: testQueue(workflowInfo().taskQueue) });

@@ -2,9 +2,9 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { AgentOutcome } from '../../activities/types';
-import { longOptions } from '../../workflows/activity-options';
+import { agentOptions } from '../../workflows/activity-options';
 
-const { runAgent } = proxyActivities<Activities>(longOptions);
+const { runAgent } = proxyActivities<Activities>(agentOptions);
 
 export async function agentOnce(input: Parameters<Activities['runAgent']>[0]): Promise<AgentOutcome> {
   return runAgent(input);

@@ -64,6 +64,20 @@ describe('runAgent retries under Temporal', () => {
     expect(model.log.map((e) => e.status)).toEqual(['dropped', 200, 200]);
   });
 
+  it('counts the tokens of a try that died mid-conversation: the retry adds them to its own', async () => {
+    const clean = await runWith([], 'clean');
+    const calm = (await clean.result) as { usage: { inputTokens: number; outputTokens: number } };
+    // Turn 1 is answered (and paid for), turn 2 fails with a 500: Temporal retries the whole conversation.
+    const broken = await runWith([{ kind: 'server_error', taskId: 'TASK-0001', turn: 2 }], 'lost');
+    const retried = (await broken.result) as { ok: boolean; usage: { inputTokens: number; outputTokens: number } };
+    expect(retried.ok).toBe(true);
+    expect(broken.model.log.map((e) => e.status)).toEqual([200, 500, 200, 200]);
+    // The stand-in is deterministic: the retry costs what the clean run cost, plus the lost first turn.
+    expect(retried.usage.inputTokens).toBeGreaterThan(calm.usage.inputTokens);
+    expect(retried.usage.inputTokens).toBeLessThan(2 * calm.usage.inputTokens);
+    expect(retried.usage.outputTokens).toBeGreaterThan(calm.usage.outputTokens);
+  });
+
   it('never retries a rejected key: the workflow sees a non-retryable AgentConfigError', async () => {
     const { result, model } = await runWith([{ kind: 'unauthorized', times: 10 }], 'auth');
     const err = await result.catch((e) => e);

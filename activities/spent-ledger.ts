@@ -1,0 +1,41 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { addUsage, noUsage } from '../workflows/usage';
+import type { TokenUsage } from './types';
+
+/**
+ * What an agent run has spent so far, written after every model turn. When an activity attempt dies
+ * mid-conversation (a crash, a dropped connection, a 5xx) Temporal retries it from the start; the tokens
+ * the lost attempt paid for are still on the bill, so the retry reads them from here and adds them to its
+ * own usage. One file per task attempt and activity attempt, in the task's folder.
+ */
+export class SpentLedger {
+  constructor(
+    private readonly dir: string,
+    private readonly taskAttempt: number,
+    private readonly activityAttempt: number,
+  ) {}
+
+  private file(activityAttempt: number): string {
+    return path.join(this.dir, `spent-${this.taskAttempt}.${activityAttempt}.json`);
+  }
+
+  /** Cumulative usage of this activity attempt so far (small, synchronous: called once per turn). */
+  record(usage: TokenUsage): void {
+    fs.mkdirSync(this.dir, { recursive: true });
+    fs.writeFileSync(this.file(this.activityAttempt), JSON.stringify(usage));
+  }
+
+  /** The usage of the earlier activity attempts of this task attempt, which did not return. */
+  earlier(): TokenUsage {
+    const total = noUsage();
+    for (let k = 1; k < this.activityAttempt; k++) {
+      try {
+        addUsage(total, JSON.parse(fs.readFileSync(this.file(k), 'utf8')) as TokenUsage);
+      } catch {
+        /* that attempt died before its first turn was paid for */
+      }
+    }
+    return total;
+  }
+}
