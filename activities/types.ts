@@ -134,6 +134,8 @@ export interface BatchState {
   taskIds: string[];
   state: 'pending' | 'running' | 'done';
   suite?: TestEvidence;
+  /** How its tasks ended, once it is done. */
+  outcome?: { committed: number; skipped: number; failed: number };
 }
 
 export type RunStatusName = 'starting' | 'planning' | 'running' | 'paused' | 'completed' | 'aborted' | 'failed';

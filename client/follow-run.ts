@@ -6,7 +6,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function batchLine(b: BatchState, report: RunReport): string {
   const mine = report.tasks.filter((t) => t.batch === b.id);
-  const count = (s: string) => mine.filter((t) => t.status === s).length;
+  const count = (s: 'committed' | 'skipped' | 'failed') => b.outcome?.[s] ?? mine.filter((t) => t.status === s).length;
   const c = report.counts;
   const planned = c.planned;
   const done = planned - c.pending - c.running - c['awaiting-approval'];

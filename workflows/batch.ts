@@ -133,6 +133,8 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
       await finish(task, { ...fromOutcome(outcome), status: 'skipped', reason: `rolled back: the full suite failed on the run branch with this change (${names})`, failingTests: evidence.failingTests });
     }
   }
-  await root.signal(batchUpdateSignal, { id: batch.id, state: 'done', ...(suite ? { suite } : {}) });
+  const ended = (s: TaskState['status']) => [...results.values()].filter((t) => t.status === s).length;
+  const outcome = { committed: ended('committed'), skipped: ended('skipped'), failed: ended('failed') };
+  await root.signal(batchUpdateSignal, { id: batch.id, state: 'done', outcome, ...(suite ? { suite } : {}) });
   return { tip, tasks: [...results.values()], ...(fatal ? { fatal } : {}) };
 }

@@ -10,7 +10,7 @@ export interface RunStateCarry {
   tasks: TaskState[];
   /** Committed tasks of earlier segments, saved on disk and dropped from memory. */
   saved: { counts: TaskCounts; usage: TokenUsage };
-  batchProgress: Record<string, Partial<Pick<BatchState, 'state' | 'suite'>>>;
+  batchProgress: Record<string, Partial<Pick<BatchState, 'state' | 'suite' | 'outcome'>>>;
   /** The operator-retry batch, once it exists. */
   retryBatch?: BatchState;
 }
@@ -45,7 +45,7 @@ export class RunState {
 
   updateBatch(u: Partial<BatchState> & { id: string }): void {
     if (u.id === this.retryBatch?.id) this.retryBatch = { ...this.retryBatch, ...u };
-    else this.progress[u.id] = { ...this.progress[u.id], ...(u.state ? { state: u.state } : {}), ...(u.suite ? { suite: u.suite } : {}) };
+    else this.progress[u.id] = { ...this.progress[u.id], ...(u.state ? { state: u.state } : {}), ...(u.suite ? { suite: u.suite } : {}), ...(u.outcome ? { outcome: u.outcome } : {}) };
   }
 
   addRetryBatch(b: BatchState): void {

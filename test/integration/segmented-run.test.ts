@@ -52,6 +52,13 @@ describe('a run cut into segments (continue-as-new between them)', () => {
       ['2A', 'done'],
       ['3A', 'done'],
     ]);
+    // Each batch keeps how its tasks ended, so progress lines stay right after its tasks leave memory.
+    expect(report.batches.map((b) => b.outcome)).toEqual([
+      { committed: 2, skipped: 0, failed: 0 },
+      { committed: 1, skipped: 0, failed: 0 },
+      { committed: 0, skipped: 1, failed: 0 },
+      { committed: 1, skipped: 0, failed: 0 },
+    ]);
 
     // report.json (and so `flotilla status`/`report`) has every task, with the commit git has.
     const onDisk: RunReport = JSON.parse(fs.readFileSync(path.join(repo, '.flotilla/runs', runId, 'report.json'), 'utf8'));
