@@ -1,0 +1,85 @@
+// `npm run record-histories`: runs two scenarios on the sample repository against a fresh dev server and
+// saves the history of every workflow execution they made (run, its continued-as-new executions, phases,
+// batches, tasks) under test/replay/histories/. test/replay/replay.test.ts replays them with the current
+// workflow code: a change that would break a run in flight (a new activity call, a reordered step) fails
+// there, and needs patched() from @temporalio/workflow, not a re-recording. Re-record only on purpose.
+import { Client, WorkflowHandle } from '@temporalio/client';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { RunReport, RunSettings } from '../../activities/types';
+import { runWorkflowId, startRun } from '../../client/start-run';
+import { temporalCliPath } from '../../dev/temporal-cli';
+import { freePort, startDevServer } from '../../dev/temporal-server';
+import type { ControlAction } from '../../workflows/control';
+import { controlUpdate, statusQuery } from '../../workflows/run-messages';
+import { makeSampleRepo } from '../helpers/sample-repo';
+import { startTestWorker } from '../helpers/test-worker';
+
+const OUT = path.join(__dirname, 'histories');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(handle: WorkflowHandle, ok: (r: RunReport) => boolean): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const r = await handle.query(statusQuery).catch(() => null);
+    if (r && ok(r)) return;
+    await sleep(100);
+  }
+  throw new Error('timed out');
+}
+
+/** The history in the JSON the temporal CLI writes (what historyFromJSON reads). */
+function historyJson(address: string, workflowId: string, runId: string): unknown {
+  const out = execFileSync(temporalCliPath(), ['workflow', 'show', '--address', address, '--workflow-id', workflowId, '--run-id', runId, '--output', 'json'], { maxBuffer: 64 * 1024 * 1024 });
+  return JSON.parse(out.toString());
+}
+
+async function save(client: Client, address: string, scenario: string, runId: string): Promise<number> {
+  const dir = path.join(OUT, scenario);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const root = runWorkflowId(runId);
+  let n = 0;
+  for await (const w of client.workflow.list({ query: `WorkflowId STARTS_WITH '${root}'` })) {
+    const name = `${w.workflowId.slice(root.length).replace(/^\//, '') || 'run'}.${w.runId}.json`.replace(/[^\w.-]/g, '_');
+    fs.writeFileSync(path.join(dir, name), JSON.stringify({ workflowId: w.workflowId, history: historyJson(address, w.workflowId, w.runId) }) + '\n');
+    n++;
+  }
+  return n;
+}
+
+async function main(): Promise<void> {
+  const server = await startDevServer({ port: await freePort(), headless: true });
+  process.env.FLOTILLA_TEST_TEMPORAL = server.address;
+  const tw = await startTestWorker({ latencyMs: 150 });
+  const control = (h: WorkflowHandle, a: ControlAction) => h.executeUpdate(controlUpdate, { args: [a] });
+  const base = (repoPath: string, runId: string): RunSettings => ({ runId, repoPath, model: 'claude-haiku-4-5', maxParallel: 2, attempts: 2, maxTurns: 10, sequentialRisk: 'high' });
+  try {
+    // 1. Segments of 2 tasks (continue-as-new twice, phase 1 split in two), a retry, and an approval.
+    const r1 = `replay-full-${Date.now()}`;
+    const h1 = await startRun(tw.client, { ...base(await makeSampleRepo(), r1), segmentTasks: 2, approveRisk: 'high' }, tw.taskQueue);
+    await until(h1, (r) => r.tasks.some((t) => t.id === 'TASK-0006' && t.status === 'awaiting-approval'));
+    await control(h1, { action: 'retry', taskId: 'TASK-0004' });
+    await control(h1, { action: 'approve', taskId: 'TASK-0006' });
+    const done = await h1.result();
+    console.log(`full: ${done.status}, ${await save(tw.client, server.address, 'full', r1)} histories`);
+
+    // 2. Paused, a task skipped, then aborted with rollback.
+    const r2 = `replay-abort-${Date.now()}`;
+    const h2 = await startRun(tw.client, base(await makeSampleRepo(), r2), tw.taskQueue);
+    await until(h2, (r) => r.tasks.some((t) => t.status === 'committed'));
+    await control(h2, { action: 'pause' });
+    await control(h2, { action: 'skip', taskId: 'TASK-0006' });
+    await control(h2, { action: 'abort', rollback: true });
+    const aborted = await h2.result();
+    console.log(`abort: ${aborted.status}, ${await save(tw.client, server.address, 'abort', r2)} histories`);
+  } finally {
+    await tw.stop();
+    await server.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
