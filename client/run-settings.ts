@@ -45,6 +45,15 @@ export function runSettingsFrom(args: ParsedArgs, repo: string): RunSettings {
     ...(args.flags['review-branch'] === true ? { reviewBranch: true } : {}),
     ...(args.flags['max-tokens-per-task'] !== undefined ? { maxTokensPerTask: intFlag(args, 'max-tokens-per-task', 0) } : {}),
     ...(budget !== undefined ? { budgetUsd: Number(budget) } : {}),
-    ...(args.flags['segment-tasks'] !== undefined ? { segmentTasks: intFlag(args, 'segment-tasks', 1) } : {}),
+    ...(args.flags['segment-tasks'] !== undefined ? { segmentTasks: segmentTasks(args) } : {}),
   };
+}
+
+/** The run workflow gets about two signals per task; Temporal refuses a signal after 10,000 in one execution. */
+export const MAX_SEGMENT_TASKS = 4000;
+
+function segmentTasks(args: ParsedArgs): number {
+  const n = intFlag(args, 'segment-tasks', 1);
+  if (n > MAX_SEGMENT_TASKS) throw new UsageError(`--segment-tasks must be at most ${MAX_SEGMENT_TASKS} (got ${n}): the run workflow gets about two signals per task, and Temporal accepts 10,000 per execution`);
+  return n;
 }
