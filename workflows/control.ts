@@ -56,3 +56,28 @@ export function applyControl(s: ControlState, a: ControlAction): { state: Contro
       return { state: { ...s, abort: { rollback: !!a.rollback }, paused: false }, message: `aborting: running tasks are cancelled${a.rollback ? ' and the run branch is reset to its base' : ''}` };
   }
 }
+
+/** What the run knows when it checks an operator's action. */
+export interface ControlCheck {
+  runId: string;
+  runStatus: string;
+  control: ControlState;
+  /** A task's status, and whether it was planned (in a batch); null for an unknown task. */
+  statusOf: (taskId: string) => { status: string; planned: boolean } | null;
+}
+
+/** Throws, with why and what to do, when the action cannot be taken now. Pure (the update's validator). */
+export function validateControl(action: ControlAction, { runId, runStatus, control, statusOf }: ControlCheck): void {
+  if (['completed', 'failed', 'aborted'].includes(runStatus)) throw new Error(`run ${runId} has already ${runStatus === 'completed' ? 'completed' : 'ended'}`);
+  if (control.abort) throw new Error(`run ${runId} is being aborted`);
+  if (action.action === 'resume' && control.budgetUsd !== null && action.budgetUsd === undefined && control.pauseReason?.startsWith('budget')) {
+    throw new Error(`the run paused at its budget of $${control.budgetUsd}; resume with --budget-usd higher than that`);
+  }
+  if (action.action === 'resume' && action.budgetUsd !== undefined && !(action.budgetUsd > 0)) throw new Error('--budget-usd must be a positive number of dollars');
+  if (!('taskId' in action)) return;
+  const known = statusOf(action.taskId);
+  if (!known) throw new Error(`${action.taskId} is not a task of run ${runId}`);
+  const { status, planned } = known;
+  if (action.action === 'skip' && ['committed', 'skipped', 'failed'].includes(status)) throw new Error(`${action.taskId} has already ${status === 'committed' ? 'been committed' : status === 'failed' ? 'failed' : 'been skipped'}`);
+  if (action.action === 'retry' && (status === 'committed' || !planned)) throw new Error(`${action.taskId} cannot be retried (${status === 'committed' ? 'it is committed' : 'its task file could not be planned'})`);
+}

@@ -2,7 +2,7 @@ import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, Co
 import type { RunReport, RunSettings, TestEvidence } from '../activities/types';
 import { gitActivities, testActivities } from './activity-options';
 import { batchWorkflow } from './batch';
-import { applyControl, checkBudget, ControlAction, controlSignal, ControlState, initialControl } from './control';
+import { applyControl, checkBudget, ControlAction, controlSignal, ControlState, initialControl, validateControl } from './control';
 import { phaseWorkflow } from './phase';
 import { progressDetails } from './progress-details';
 import { batchUpdateSignal, controlUpdate, statusQuery, taskUpdateSignal } from './run-messages';
@@ -113,21 +113,7 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       return message;
     },
     {
-      validator: (action: ControlAction) => {
-        if (['completed', 'failed', 'aborted'].includes(report.status)) throw new Error(`run ${settings.runId} has already ${report.status === 'completed' ? 'completed' : 'ended'}`);
-        if (control.abort) throw new Error(`run ${settings.runId} is being aborted`);
-        if (action.action === 'resume' && control.budgetUsd !== null && action.budgetUsd === undefined && control.pauseReason?.startsWith('budget')) {
-          throw new Error(`the run paused at its budget of $${control.budgetUsd}; resume with --budget-usd higher than that`);
-        }
-        if (action.action === 'resume' && action.budgetUsd !== undefined && !(action.budgetUsd > 0)) throw new Error('--budget-usd must be a positive number of dollars');
-        if ('taskId' in action) {
-          const known = statusOf(action.taskId);
-          if (!known) throw new Error(`${action.taskId} is not a task of run ${settings.runId}`);
-          const { status, planned } = known;
-          if (action.action === 'skip' && ['committed', 'skipped', 'failed'].includes(status)) throw new Error(`${action.taskId} has already ${status === 'committed' ? 'been committed' : status === 'failed' ? 'failed' : 'been skipped'}`);
-          if (action.action === 'retry' && (status === 'committed' || !planned)) throw new Error(`${action.taskId} cannot be retried (${status === 'committed' ? 'it is committed' : 'its task file could not be planned'})`);
-        }
-      },
+      validator: (action: ControlAction) => validateControl(action, { runId: settings.runId, runStatus: report.status, control, statusOf }),
     },
   );
 
