@@ -4,26 +4,39 @@ import { statusQuery } from '../workflows/run-messages';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Planned tasks that have ended (committed, skipped or failed). */
+const doneCount = ({ counts: c }: RunReport) => c.planned - c.pending - c.running - c['awaiting-approval'];
+
+/** "  … 120/500 tasks done (118 committed, 2 skipped), 4 running in batch 1A" */
+export function progressLine(r: RunReport): string {
+  const c = r.counts;
+  // Task files skipped at planning are not among the planned tasks (the run always holds them in memory).
+  const skipped = c.skipped - r.tasks.filter((t) => !t.batch && t.status === 'skipped').length;
+  const parts = [`${c.committed} committed`, ...(skipped ? [`${skipped} skipped`] : []), ...(c.failed ? [`${c.failed} failed`] : [])];
+  const batch = r.batches.find((b) => b.state === 'running');
+  const cost = r.usage.costUsd !== undefined ? `, $${r.usage.costUsd.toFixed(2)} so far` : '';
+  return `  … ${doneCount(r)}/${c.planned} tasks done (${parts.join(', ')}), ${c.running} running${batch && c.running ? ` in batch ${batch.id}` : ''}${cost}`;
+}
+
 function batchLine(b: BatchState, report: RunReport): string {
   const mine = report.tasks.filter((t) => t.batch === b.id);
   const count = (s: 'committed' | 'skipped' | 'failed') => b.outcome?.[s] ?? mine.filter((t) => t.status === s).length;
-  const c = report.counts;
-  const planned = c.planned;
-  const done = planned - c.pending - c.running - c['awaiting-approval'];
   const parts = [`${count('committed')} committed`];
   if (count('skipped')) parts.push(`${count('skipped')} skipped`);
   if (count('failed')) parts.push(`${count('failed')} failed`);
   const suite = b.suite ? `, suite ${b.suite.passed ? 'green' : 'red'}` : '';
-  return `  batch ${b.id.padEnd(4)} ${b.mode.padEnd(10)} ${parts.join(', ')}${suite}  [${done}/${planned} tasks done]  ${b.label}`;
+  return `  batch ${b.id.padEnd(4)} ${b.mode.padEnd(10)} ${parts.join(', ')}${suite}  [${doneCount(report)}/${report.counts.planned} tasks done]  ${b.label}`;
 }
 
 /**
  * Prints a line per batch as the run goes (polling the run's status query), then returns the final
  * report, whether the run completed or failed.
  */
-export async function followRun(client: Client, workflowId: string, out: (line: string) => void, pollMs = 1000): Promise<RunReport> {
+export async function followRun(client: Client, workflowId: string, out: (line: string) => void, pollMs = 1000, progressEveryMs = 15_000): Promise<RunReport> {
   const handle = client.workflow.getHandle(workflowId);
   const printed = new Set<string>();
+  const announcedWaiting = new Set<string>();
+  let lastProgress = { at: Date.now(), done: -1 };
   let lastStatus = '';
   let announced = false;
   let finished = false;
@@ -57,7 +70,19 @@ export async function followRun(client: Client, workflowId: string, out: (line: 
       if (b.state === 'done' && !printed.has(b.id)) {
         printed.add(b.id);
         out(batchLine(b, report));
+        lastProgress = { at: Date.now(), done: doneCount(report) };
       }
+    }
+    const waiting = report.tasks.filter((t) => t.status === 'awaiting-approval' && !announcedWaiting.has(t.id));
+    for (const t of waiting) {
+      announcedWaiting.add(t.id);
+      out(`  ${t.id} (${t.title}) waits for approval: flotilla approve ${report.runId} ${t.id}`);
+    }
+    // A wide batch can take hours: say how far it is every so often.
+    const done = doneCount(report);
+    if (report.status === 'running' && done !== lastProgress.done && Date.now() - lastProgress.at >= progressEveryMs) {
+      lastProgress = { at: Date.now(), done };
+      out(progressLine(report));
     }
   };
   while (!finished) {

@@ -1,6 +1,7 @@
 import { WorkflowHandle } from '@temporalio/client';
 import { simpleGit } from 'simple-git';
 import type { RunReport, RunSettings } from '../../activities/types';
+import { followRun } from '../../client/follow-run';
 import { startRun } from '../../client/start-run';
 import type { ControlAction } from '../../workflows/control';
 import { controlUpdate, statusQuery } from '../../workflows/run-messages';
@@ -32,6 +33,9 @@ describe('operator control through the real server', () => {
   it('pauses and resumes, skips a pending task, retries a failed one, and gates a high-risk task on approval', async () => {
     const repo = await makeSampleRepo();
     const h = await start(repo, `ctl-${Date.now()}`, { approveRisk: 'high' });
+    // What `flotilla run --wait` prints meanwhile (progress every half second here, instead of 15 s).
+    const lines: string[] = [];
+    const following = followRun(worker().client, h.workflowId, (l) => lines.push(l), 200, 500);
     expect(await control(h, { action: 'pause' })).toContain('paused');
     const paused = await until(h, 'paused', (r) => r.status === 'paused');
     await sleep(1500);
@@ -47,10 +51,15 @@ describe('operator control through the real server', () => {
     expect(task(waiting, 'TASK-0006').reason).toContain('flotilla approve');
     expect(task(waiting, 'TASK-0004').status).toBe('skipped');
     expect(await control(h, { action: 'retry', taskId: 'TASK-0004' })).toContain('tried again');
+    for (let i = 0; i < 100 && !lines.some((l) => l.includes('waits for approval')); i++) await sleep(100);
     await control(h, { action: 'approve', taskId: 'TASK-0006' });
 
     const report = await h.result();
     expect(report.status).toBe('completed');
+    await following;
+    expect(lines).toContain(`  TASK-0006 (Add a shout helper) waits for approval: flotilla approve ${report.runId} TASK-0006`);
+    expect(lines.some((l) => /^ {2}… \d\/5 tasks done \(\d committed(, \d skipped)?\), \d running/.test(l))).toBe(true);
+    expect(lines.some((l) => l.startsWith('Paused: '))).toBe(true);
     expect(task(report, 'TASK-0003')).toMatchObject({ status: 'skipped', reason: 'skipped by the operator' });
     expect(task(report, 'TASK-0006').status).toBe('committed');
     expect(task(report, 'TASK-0004')).toMatchObject({ status: 'skipped', batch: 'R' });
