@@ -7,7 +7,7 @@ import { writeReview } from './review';
 import { buildReviewBranch } from './review-branch';
 import { countTasks, rolledBack } from '../workflows/task-table';
 import { readPlan } from './plan-store';
-import { allTaskStates, saveTaskStates } from './task-records';
+import { allRunRecords, saveTaskStates } from './task-records';
 import type { TaskState } from './types';
 import { Baseline, RunReport, TestEvidence } from './types';
 import { branchWorktree, removeWorktree } from './worktrees';
@@ -78,12 +78,13 @@ export function makeIntegrationActivities(worktreeRoot: string) {
     async finishRun(a: { runId: string; repoPath: string; report: RunReport; reviewBranch?: boolean; rolledBack?: boolean; notStarted?: string }): Promise<{ reportPath: string; reviewBranch?: RunReport['reviewBranch'] }> {
       // The run holds only its last segment's tasks (and those that did not commit); earlier ones were saved on disk,
       // and tasks of segments it never reached are only in plan.json.
-      let tasks = await allTaskStates(a.repoPath, a.runId, a.report.tasks);
+      const all = await allRunRecords(a.repoPath, a.runId, a.report);
+      let tasks = all.tasks;
       if (a.report.planPath) tasks = await withUnstarted(a.repoPath, a.runId, tasks, a.notStarted ?? 'not started');
       if (a.rolledBack) tasks = tasks.map(rolledBack);
       const { counts, usage } = countTasks(tasks);
       const { tasksElsewhere: _, ...rest } = a.report;
-      const report: RunReport = { ...rest, tasks, counts, usage };
+      const report: RunReport = { ...rest, batches: all.batches, tasks, counts, usage };
       if (a.reviewBranch && report.status === 'completed') report.reviewBranch = await buildReviewBranch(report, worktreeRoot);
       const file = path.join(runDir(a.repoPath, a.runId), 'report.json');
       await fs.mkdir(path.dirname(file), { recursive: true });

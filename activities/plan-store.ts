@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Plan, PlannedTask } from '../planner/types';
@@ -21,7 +22,7 @@ export async function readPlan(repoPath: string, runId: string): Promise<Plan> {
 function pick(plan: Plan, ids: string[]): PlannedTask[] {
   return ids.map((id) => {
     const t = plan.tasks[id];
-    if (!t) throw new Error(`${id} is not in the run's plan.json`);
+    if (!t) throw ApplicationFailure.nonRetryable(`${id} is not in the run's plan.json: the run folder was changed while the run was going on. Start a new run.`, 'TaskInputError');
     return t;
   });
 }

@@ -10,14 +10,15 @@ import type { TokenUsage } from './types';
  * own usage. One file per task attempt and activity attempt, in the task's folder.
  */
 export class SpentLedger {
+  /** `key` names one task workflow's attempt (its run id and attempt number), so a later rerun of the task never reads these. */
   constructor(
     private readonly dir: string,
-    private readonly taskAttempt: number,
+    private readonly key: string,
     private readonly activityAttempt: number,
   ) {}
 
   private file(activityAttempt: number): string {
-    return path.join(this.dir, `spent-${this.taskAttempt}.${activityAttempt}.json`);
+    return path.join(this.dir, `spent-${this.key}.${activityAttempt}.json`);
   }
 
   /** Cumulative usage of this activity attempt so far (small, synchronous: called once per turn). */

@@ -3,7 +3,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { AgentLoopResult, AgentTool, runAgentLoop } from './agent-loop';
+import { AgentLoopResult, AgentTool, runAgentLoop, totalTokens } from './agent-loop';
 import { systemPrompt, taskPrompt } from './agent-prompt';
 import { WorktreeEditor } from './editor-tool';
 import { gitAt, taskRef, trailers } from './git';
@@ -105,12 +105,13 @@ function cancellationSignal(): AbortSignal | undefined {
   }
 }
 
-/** Which try of this activity this is (Temporal's retries count from 1); 1 outside an activity. */
-function activityAttempt(): number {
+/** Which try of this activity this is (Temporal's retries count from 1), and the run id of the workflow that asked; 1 and '' outside an activity. */
+function activityTry(): { attempt: number; workflowRunId: string } {
   try {
-    return Context.current().info.attempt;
+    const info = Context.current().info;
+    return { attempt: info.attempt, workflowRunId: info.workflowExecution?.runId ?? '' };
   } catch {
-    return 1;
+    return { attempt: 1, workflowRunId: '' };
   }
 }
 
@@ -133,7 +134,11 @@ export function makeTaskStepActivities(deps: { worktreeRoot: string; modelAccess
       const dir = taskDir(a.repoPath, a.runId, a.taskId);
       const transcriptPath = path.join(dir, `transcript-${a.attempt}.json`);
       const tools = agentTools(worktree, a.testCommand, (n) => path.join(dir, `agent-tests-${a.attempt}-${n}.log`));
-      const ledger = new SpentLedger(dir, a.attempt, activityAttempt());
+      const tried = activityTry();
+      const ledger = new SpentLedger(dir, `${tried.workflowRunId.slice(0, 36)}-${a.attempt}`, tried.attempt);
+      // What earlier tries of this activity already spent counts against the task's token budget too.
+      const spentBefore = ledger.earlier();
+      const tokenBudget = a.tokenBudget === undefined ? undefined : Math.max(0, a.tokenBudget - totalTokens(spentBefore));
       const history: Anthropic.MessageParam[] = [];
       let result;
       try {
@@ -148,7 +153,7 @@ export function makeTaskStepActivities(deps: { worktreeRoot: string; modelAccess
           signal: cancellationSignal(),
           maxTurns: a.maxTurns,
           maxTokens: 8192,
-          tokenBudget: a.tokenBudget,
+          tokenBudget,
           onTurn: (turn, spent) => {
             ledger.record(spent);
             heartbeatSafe({ turn });
@@ -163,7 +168,7 @@ export function makeTaskStepActivities(deps: { worktreeRoot: string; modelAccess
       const edited = [...editor.edited].filter((f) => f !== a.sourcePath).sort();
       const reason = agentFailure(result.outcome, result.summary, a.maxTurns, edited, a.tokenBudget);
       // Turns paid for by earlier tries of this activity that died mid-conversation are on the bill too.
-      const usage = ledger.earlier();
+      const usage = spentBefore;
       addUsage(usage, result.usage);
       return { ok: !reason, summary: result.summary, edited, turns: result.turns, usage, transcriptPath, ...(reason ? { reason } : {}) };
     },

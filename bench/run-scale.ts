@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { Activities } from '../activities';
 import { makePlanStoreActivities } from '../activities/plan-store';
 import { runDir } from '../activities/run-paths';
-import { allTaskStates, saveTaskStates } from '../activities/task-records';
+import { allRunRecords, saveTaskStates } from '../activities/task-records';
 import type { RunReport, RunSettings, TestEvidence } from '../activities/types';
 import { freePort, startDevServer } from '../dev/temporal-server';
 import { buildPlan, Task } from '../planner';
@@ -80,8 +80,8 @@ function instantActivities(n: number): Partial<Activities> {
     },
     async resetRunBranch() {},
     async finishRun(a) {
-      const tasks = await allTaskStates(a.repoPath, a.runId, a.report.tasks);
-      fs.writeFileSync(path.join(runDir(a.repoPath, a.runId), 'report.json'), JSON.stringify({ ...a.report, tasks }));
+      const all = await allRunRecords(a.repoPath, a.runId, a.report);
+      fs.writeFileSync(path.join(runDir(a.repoPath, a.runId), 'report.json'), JSON.stringify({ ...a.report, ...all }));
       return { reportPath: path.join(runDir(a.repoPath, a.runId), 'report.json') };
     },
   };

@@ -28,10 +28,13 @@ export async function readRunReport(client: Client, runId: string): Promise<RunR
     report = details?.[0] as RunReport | undefined;
     if (!report?.runId) throw new Error(`Run ${runId} ended ${description.status.name.toLowerCase()} without a report: ${(err as Error).message.split('\n')[0]}`);
   }
-  return report.tasksElsewhere ? withAllTasks(report) : report;
+  return withAllTasks(report);
 }
 
-/** A run of several segments returns only its last segment's tasks; report.json in the run folder has them all. */
+/**
+ * The workflow's result holds only what the run kept in memory (its last segment, what did not commit);
+ * report.json in the run folder, written at the end, has every task. Read it when this machine can.
+ */
 async function withAllTasks(report: RunReport): Promise<RunReport> {
   const file = path.join(report.repoPath, '.flotilla', 'runs', report.runId, 'report.json');
   const full = await fs

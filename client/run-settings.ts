@@ -49,11 +49,15 @@ export function runSettingsFrom(args: ParsedArgs, repo: string): RunSettings {
   };
 }
 
-/** The run workflow gets about two signals per task; Temporal refuses a signal after 10,000 in one execution. */
-export const MAX_SEGMENT_TASKS = 4000;
+/**
+ * Temporal refuses a signal after 10,000 in one execution. The run workflow gets up to about six per task
+ * (running, waiting for approval, its end, a re-judgement after a failed batch suite, and its batch's
+ * start and end when it runs alone), so a segment stays under 1,200 tasks.
+ */
+export const MAX_SEGMENT_TASKS = 1200;
 
 function segmentTasks(args: ParsedArgs): number {
   const n = intFlag(args, 'segment-tasks', 1);
-  if (n > MAX_SEGMENT_TASKS) throw new UsageError(`--segment-tasks must be at most ${MAX_SEGMENT_TASKS} (got ${n}): the run workflow gets about two signals per task, and Temporal accepts 10,000 per execution`);
+  if (n > MAX_SEGMENT_TASKS) throw new UsageError(`--segment-tasks must be at most ${MAX_SEGMENT_TASKS} (got ${n}): the run workflow gets up to six signals per task, and Temporal accepts 10,000 per execution`);
   return n;
 }

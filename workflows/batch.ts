@@ -6,6 +6,7 @@ import { controlSignal } from './control';
 import { findCulprits } from './find-culprits';
 import { batchUpdateSignal, taskUpdateSignal, TaskUpdate } from './run-messages';
 import { taskWorkflow } from './task';
+import { addUsage } from './usage';
 import type { BatchInput, GroupResult, TaskOutcome } from './types';
 
 const RISK_RANK = { low: 0, medium: 1, high: 2 } as const;
@@ -19,7 +20,7 @@ const fromOutcome = (o: TaskOutcome) => ({ attempts: o.attempts, usage: o.usage,
  * full suite runs on the branch. If the suite fails, a bisection finds the changes that break it together,
  * and only those are dropped and recorded as skipped. Honours pause, skip, approve and abort.
  */
-export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, control: initial }: BatchInput): Promise<GroupResult> {
+export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, control: initial, priorUsage }: BatchInput): Promise<GroupResult> {
   const git = gitActivities();
   const testing = testActivities();
   const root = getExternalWorkflowHandle(ctx.rootWorkflowId);
@@ -50,6 +51,13 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
 
   const finish = async (task: PlannedTask, state: Omit<TaskState, 'id' | 'title' | 'phase' | 'batch'>) => {
     const full: TaskState = { id: task.id, title: task.title, phase: batch.phase, batch: batch.id, ...state };
+    // A retried task's bill includes what its earlier tries cost.
+    const prior = priorUsage?.[task.id];
+    if (prior) {
+      const usage = { ...prior };
+      if (state.usage) addUsage(usage, state.usage);
+      full.usage = usage;
+    }
     results.set(task.id, full);
     await report(full);
   };

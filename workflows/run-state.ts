@@ -1,8 +1,16 @@
 // What the run workflow knows about its tasks and batches, kept small enough for any backlog size. Pure.
-import type { BatchState, PlanOutline, TaskCounts, TaskState, TokenUsage } from '../activities/types';
+import type { BatchState, PlanOutline, TaskCounts, TaskState, TestEvidence, TokenUsage } from '../activities/types';
 import type { Segment } from '../planner/types';
 import { addCounts, countTasks, noCounts, tally } from './task-table';
 import { addUsage, noUsage } from './usage';
+
+export type BatchProgress = Partial<Pick<BatchState, 'state' | 'suite' | 'outcome'>>;
+
+/** A suite's result without its output tail (the log has it), so what the run holds stays small. */
+export function slimEvidence(e: TestEvidence): TestEvidence {
+  const { tail: _, ...rest } = e;
+  return { ...rest, tail: '', failingTests: e.failingTests.slice(0, 50) };
+}
 
 /** The part of the state carried over continue-as-new. */
 export interface RunStateCarry {
@@ -10,7 +18,8 @@ export interface RunStateCarry {
   tasks: TaskState[];
   /** Committed tasks of earlier segments, saved on disk and dropped from memory. */
   saved: { counts: TaskCounts; usage: TokenUsage };
-  batchProgress: Record<string, Partial<Pick<BatchState, 'state' | 'suite' | 'outcome'>>>;
+  /** Batches of the current segment (those of earlier segments are done, and saved on disk). */
+  batchProgress: Record<string, BatchProgress>;
   /** The operator-retry batch, once it exists. */
   retryBatch?: BatchState;
 }
@@ -45,7 +54,7 @@ export class RunState {
 
   updateBatch(u: Partial<BatchState> & { id: string }): void {
     if (u.id === this.retryBatch?.id) this.retryBatch = { ...this.retryBatch, ...u };
-    else this.progress[u.id] = { ...this.progress[u.id], ...(u.state ? { state: u.state } : {}), ...(u.suite ? { suite: u.suite } : {}), ...(u.outcome ? { outcome: u.outcome } : {}) };
+    else this.progress[u.id] = { ...this.progress[u.id], ...(u.state ? { state: u.state } : {}), ...(u.suite ? { suite: slimEvidence(u.suite) } : {}), ...(u.outcome ? { outcome: u.outcome } : {}) };
   }
 
   addRetryBatch(b: BatchState): void {
@@ -75,14 +84,17 @@ export class RunState {
     return all;
   }
 
+  /** Tasks saved on disk and no longer held (committed ones of earlier segments). */
   savedCount(): number {
-    return this.saved.counts.committed;
+    return this.saved.counts.planned;
   }
 
-  batches(outline: PlanOutline): BatchState[] {
+  /** Every batch of the plan; those of segments before `segmentIndex` are done (their details are on disk). */
+  batches(outline: PlanOutline, segmentIndex: number): BatchState[] {
+    const finished = new Set(outline.segments.slice(0, segmentIndex).flatMap((s) => s.batchIds));
     const out: BatchState[] = [];
     for (const p of outline.phases) {
-      for (const b of p.batches) out.push({ id: b.id, phase: b.phase, label: b.label, mode: b.mode, taskIds: b.taskIds, state: 'pending', ...this.progress[b.id] });
+      for (const b of p.batches) out.push({ id: b.id, phase: b.phase, label: b.label, mode: b.mode, taskIds: b.taskIds, state: finished.has(b.id) ? 'done' : 'pending', ...this.progress[b.id] });
     }
     if (this.retryBatch) out.push(this.retryBatch);
     return out;
@@ -96,7 +108,20 @@ export class RunState {
     const counts = { ...this.saved.counts };
     const usage = { ...this.saved.usage };
     tally(dropped, counts, usage);
-    return { tasks: kept, saved: { counts, usage }, batchProgress: this.progress, ...(this.retryBatch ? { retryBatch: this.retryBatch } : {}) };
+    return { tasks: kept, saved: { counts, usage }, batchProgress: {}, ...(this.retryBatch ? { retryBatch: this.retryBatch } : {}) };
+  }
+
+  /** What the current segment's batches did, to save on disk before it is dropped from memory. */
+  batchProgress(): Record<string, BatchProgress> {
+    return this.progress;
+  }
+
+  /** After abort --rollback: the committed tasks saved from earlier segments are rolled back too. */
+  rollBackSaved(): void {
+    const c = { ...this.saved.counts };
+    c.skipped += c.committed;
+    c.committed = 0;
+    this.saved = { ...this.saved, counts: c };
   }
 }
 

@@ -52,7 +52,8 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
   let outline = carry?.outline;
   let segmentIndex = carry?.segment ?? 0;
   let control: ControlState = carry?.control ?? initialControl(settings.budgetUsd);
-  let unseen: { n: number; status: 'pending' | 'skipped' } = { n: 0, status: 'pending' };
+  // Tasks of segments not loaded into memory yet (counted as pending, or skipped once the run stops).
+  let unseen: { n: number; status: 'pending' | 'skipped' } = { n: carry ? tasksAfter(carry.outline, carry.segment - 1) : 0, status: 'pending' };
   let runningBatch: string | null = null;
   let runningPhase: string | null = null;
 
@@ -63,7 +64,7 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       ...report,
       status: paused ? 'paused' : report.status,
       ...(paused ? { reason: control.pauseReason ?? 'paused by the operator' } : {}),
-      batches: outline ? state.batches(outline) : [],
+      batches: outline ? state.batches(outline, segmentIndex) : [],
       tasks: [...state.tasks.values()],
       counts: state.counts(unseen),
       ...(elsewhere ? { tasksElsewhere: elsewhere } : {}),
@@ -137,8 +138,11 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       const planned = await git.planRun({ runId: settings.runId, repoPath: settings.repoPath, baseSha: prep.baseSha, testCommand: prep.testCommand, maxParallel: settings.maxParallel, model: settings.model, sequentialRisk: settings.sequentialRisk, segmentTasks: settings.segmentTasks });
       outline = planned.outline;
       report.planPath = planned.planPath;
+      // A file skipped at planning is listed under its id, else its file name; under its path when that is a planned task's id (a duplicate).
+      const plannedIds = new Set(outline.phases.flatMap((p) => p.batches.flatMap((b) => b.taskIds)));
       for (const s of outline.skipped) {
-        const id = s.id ?? s.file.replace(/^.*\//, '').replace(/\.md$/, '');
+        const named = s.id ?? s.file.replace(/^.*\//, '').replace(/\.md$/, '');
+        const id = plannedIds.has(named) ? s.file : named;
         if (!state.tasks.has(id)) state.set({ id, title: s.file, status: 'skipped', phase: null, batch: null, attempts: 0, reason: `${s.file}: ${s.reason}` });
       }
       unseen = { n: outline.taskCount, status: 'pending' };
@@ -179,10 +183,12 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       }
       if (segmentIndex + 1 < plan.segments.length && report.status === 'running' && !control.abort) {
         // Keep the history bounded: save this segment's tasks, drop the committed ones, and start afresh.
-        await git.saveTaskStates({ runId: settings.runId, repoPath: settings.repoPath, segment: plan.segments[segmentIndex].number, tasks: [...state.tasks.values()] });
+        await git.saveTaskStates({ runId: settings.runId, repoPath: settings.repoPath, segment: plan.segments[segmentIndex].number, tasks: [...state.tasks.values()], batches: state.batchProgress() });
         await condition(allHandlersFinished);
-        const { tasks: _t, batches: _b, counts: _c, usage: _u, ...kept } = report;
-        await continueAsNew<typeof flotillaRun>(settings, { segment: segmentIndex + 1, report: kept, outline: plan, ctx, tip, control, state: state.carryAfterSaving() });
+        if (!control.abort) {
+          const { tasks: _t, batches: _b, counts: _c, usage: _u, ...kept } = report;
+          await continueAsNew<typeof flotillaRun>(settings, { segment: segmentIndex + 1, report: kept, outline: plan, ctx, tip, control, state: state.carryAfterSaving() });
+        }
       }
     }
     unseen = { n: unseen.n, status: 'skipped' };
@@ -193,7 +199,8 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       state.addRetryBatch({ ...batch, state: 'pending' });
       const blocked = state.blocked();
       for (const id of retry) delete blocked[id];
-      absorb(await executeChild(batchWorkflow, { workflowId: `${rootWorkflowId}/batch-R`, args: [{ ctx, batch, tip, blocked, control: { ...control, skip: [] } }] }));
+      const priorUsage = Object.fromEntries(retry.flatMap((id) => (state.tasks.get(id)?.usage ? [[id, state.tasks.get(id)!.usage!]] : [])));
+      absorb(await executeChild(batchWorkflow, { workflowId: `${rootWorkflowId}/batch-R`, args: [{ ctx, batch, tip, blocked, control: { ...control, skip: [] }, priorUsage }] }));
     }
     for (const t of state.tasks.values()) {
       if (t.status === 'pending' || t.status === 'awaiting-approval') state.set({ ...t, status: 'skipped', reason: notStartedReason() });
@@ -203,6 +210,7 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
         await git.resetRunBranch({ runId: settings.runId, repoPath: settings.repoPath, sha: report.baseSha });
         rollBack = true;
         for (const t of state.tasks.values()) state.set(rolledBack(t));
+        state.rollBackSaved();
       }
       report.status = 'aborted';
       report.reason = `aborted by the operator${rollBack ? `; ${report.branch} was reset to its base ${report.baseSha!.slice(0, 10)}` : ''}`;

@@ -44,6 +44,8 @@ export interface BatchInput {
   /** Tasks that did not commit earlier in the run, with why: their dependents are skipped. */
   blocked: Record<string, string>;
   control: ControlState;
+  /** For the operator-retry batch: what each task's earlier tries cost, added to its usage. */
+  priorUsage?: Record<string, TokenUsage>;
 }
 
 export interface GroupResult {

@@ -5,7 +5,7 @@ import type { RunReport, RunSettings } from '../../activities/types';
 import { readRunReport } from '../../client/read-report';
 import { runWorkflowId, startRun } from '../../client/start-run';
 import { controlUpdate, statusQuery } from '../../workflows/run-messages';
-import { makeSampleRepo } from '../helpers/sample-repo';
+import { makeSampleRepo, SAMPLE_FILES } from '../helpers/sample-repo';
 import { useTestWorker } from '../helpers/test-worker';
 
 const worker = useTestWorker();
@@ -52,8 +52,11 @@ describe('a run cut into segments (continue-as-new between them)', () => {
       ['2A', 'done'],
       ['3A', 'done'],
     ]);
-    // Each batch keeps how its tasks ended, so progress lines stay right after its tasks leave memory.
-    expect(report.batches.map((b) => b.outcome)).toEqual([
+    // Each batch keeps how its tasks ended (report.json has those of earlier segments too).
+    const saved: RunReport = JSON.parse(fs.readFileSync(path.join(repo, '.flotilla/runs', runId, 'report.json'), 'utf8'));
+    expect(report.batches.map((b) => b.outcome?.committed)).toEqual([undefined, undefined, undefined, 1]);
+    expect(saved.batches.every((b) => b.suite?.passed !== false)).toBe(true);
+    expect(saved.batches.map((b) => b.outcome)).toEqual([
       { committed: 2, skipped: 0, failed: 0 },
       { committed: 1, skipped: 0, failed: 0 },
       { committed: 0, skipped: 1, failed: 0 },
@@ -69,6 +72,19 @@ describe('a run cut into segments (continue-as-new between them)', () => {
     const review = fs.readFileSync(path.join(repo, '.flotilla/runs', runId, 'review.md'), 'utf8');
     for (const id of ['TASK-0001', 'TASK-0002', 'TASK-0003', 'TASK-0006']) expect(review).toContain(`${id}:`);
     expect(fs.readFileSync(path.join(repo, '.flotilla/runs', runId, 'plan.md'), 'utf8')).toContain('The run is split into 4 segments');
+  });
+
+  it('a second file with a planned task\'s id is listed under its path, and does not hide the planned task', async () => {
+    const repo = await makeSampleRepo({ ...SAMPLE_FILES, 'tasks/TASK-0001-copy.md': SAMPLE_FILES['tasks/TASK-0001.md'] });
+    const runId = `seg-dup-${Date.now()}`;
+    const report: RunReport = await (await startRun(worker().client, settings(repo, runId), worker().taskQueue)).result();
+    const onDisk: RunReport = JSON.parse(fs.readFileSync(path.join(repo, '.flotilla/runs', runId, 'report.json'), 'utf8'));
+    const byId = Object.fromEntries(onDisk.tasks.map((t) => [t.id, t]));
+    // The first file in path order (TASK-0001-copy.md) keeps the id; the other is reported.
+    expect(byId['TASK-0001'].status).toBe('committed');
+    expect(byId['tasks/TASK-0001.md']).toMatchObject({ status: 'skipped', batch: null });
+    expect(byId['tasks/TASK-0001.md'].reason).toContain('duplicate id TASK-0001 (already used by tasks/TASK-0001-copy.md)');
+    expect(report.counts).toMatchObject({ planned: 5, committed: 4 });
   });
 
   it('an abort before later segments start records their tasks as not started', async () => {

@@ -47,9 +47,10 @@ describe('RunState: the run workflow\'s memory of its tasks', () => {
     expect(next.blocked()).toEqual({ C: 'boom' });
     const counts = next.counts({ n: tasksAfter(outline, 0), status: 'pending' });
     expect(counts).toMatchObject({ planned: 5, committed: 2, failed: 1, pending: 2 });
-    expect(next.batches(outline).map((b) => [b.id, b.state])).toEqual([
-      ['1A', 'done'],
-      ['2A', 'pending'],
+    // Batches of finished segments are done; their details went to disk with the tasks.
+    expect(next.batches(outline, 1).map((b) => [b.id, b.state, b.outcome])).toEqual([
+      ['1A', 'done', undefined],
+      ['2A', 'pending', undefined],
     ]);
   });
 
@@ -60,4 +61,22 @@ describe('RunState: the run workflow\'s memory of its tasks', () => {
     ]);
     expect(tasksAfter(outline, 1)).toBe(0);
   });
+});
+
+it('keeps a batch suite without its output tail, and at most 50 failing test names', () => {
+  const s = new RunState();
+  const failing = Array.from({ length: 80 }, (_, i) => `test ${i}`);
+  s.updateBatch({ id: '1A', state: 'done', suite: { command: 'npm test', passed: false, exitCode: 1, failingTests: failing, tail: 'x'.repeat(6000), logPath: '/l', durationMs: 5 } });
+  const [b] = s.batches(outline, 0);
+  expect(b.suite).toMatchObject({ tail: '', passed: false, logPath: '/l' });
+  expect(b.suite!.failingTests).toHaveLength(50);
+});
+
+it('after abort --rollback, the committed tasks saved from earlier segments count as rolled back', () => {
+  const s = new RunState();
+  s.set(task('A', 'committed'));
+  const next = new RunState(s.carryAfterSaving());
+  next.rollBackSaved();
+  expect(next.counts({ n: 0, status: 'skipped' })).toMatchObject({ committed: 0, skipped: 1, planned: 1 });
+  expect(next.savedCount()).toBe(1);
 });
