@@ -2,7 +2,8 @@
 // backlog of N independent tasks (default 1,000) with instant activities (no git, no model, no tests), so what is
 // measured is the workflows' own footprint: the history of the run workflow's executions, the phases and
 // batches, against Temporal's limits. Runs the backlog twice: as one segment (no continue-as-new) and cut
-// into segments of SEGMENT tasks (default: half of N, at most 1,000). Prints numbers and ratios; asserts nothing.
+// into segments of SEGMENT tasks (default: half of N, at most 1,000); then N/10 high-risk tasks, each its own
+// sequential batch (the most signals per task), in segments of N/20. Prints numbers and ratios; asserts nothing.
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import * as fs from 'node:fs';
@@ -20,27 +21,32 @@ import { flotillaRun } from '../workflows';
 import { agentQueue, testQueue } from '../workflows/task-queues';
 
 /**
- * The widest backlog: n low-risk tasks, one file each, so batches are as full as the planner allows
- * (500 tasks) and every task runs in parallel: the heaviest load on the workflows' histories.
+ * n tasks of one risk, one file each. Low risk is the widest backlog: batches as full as the planner
+ * allows (500 tasks), all in parallel, the heaviest load on a batch's history. High risk is the narrowest:
+ * every task its own sequential batch, the most signals to the run workflow per task.
  */
-function wideBacklog(n: number): Task[] {
+function backlog(n: number, risk: Task['risk']): Task[] {
   const kinds = ['docs', 'types', 'lint', 'naming'];
   return Array.from({ length: n }, (_, i) => {
     const id = `TASK-${String(i + 1).padStart(5, '0')}`;
     const file = `src/m${i % 20}/f${i}.ts`;
-    return { id, title: `Tidy ${file}`, category: kinds[i % kinds.length], risk: 'low', files: [file], dependsOn: [], description: '', changes: [], sourcePath: `tasks/${id}.md` };
+    return { id, title: `Tidy ${file}`, category: kinds[i % kinds.length], risk, files: [file], dependsOn: [], description: '', changes: [], sourcePath: `tasks/${id}.md` };
   });
 }
+
+/** The backlog each bench run plans, by run id. */
+const backlogs = new Map<string, Task[]>();
 
 const HISTORY_EVENTS_LIMIT = 51_200;
 const HISTORY_BYTES_LIMIT = 50 * 1024 * 1024;
 const PAYLOAD_BYTES_LIMIT = 2 * 1024 * 1024;
+const SIGNALS_LIMIT = 10_000;
 
 const passed = (command: string): TestEvidence => ({ command, passed: true, exitCode: 0, failingTests: [], tail: '', logPath: '/dev/null', durationMs: 1 });
 const usage = { inputTokens: 1200, outputTokens: 300, cacheWriteTokens: 0, cacheReadTokens: 0, costUsd: 0.0027 };
 
 /** Instant stand-ins for the activities that touch git, the model and the test runner; plan.json and task states are real. */
-function instantActivities(n: number): Partial<Activities> {
+function instantActivities(): Partial<Activities> {
   let sha = 0;
   const nextSha = () => (++sha).toString(16).padStart(40, '0');
   return {
@@ -50,7 +56,7 @@ function instantActivities(n: number): Partial<Activities> {
       return { baseSha: nextSha(), branch: `flotilla/${s.runId}`, runDir: runDir(s.repoPath, s.runId), testCommand: 'npm test' };
     },
     async planRun(a) {
-      const plan = buildPlan(wideBacklog(n), [], { repoName: 'bench', testCommand: a.testCommand, sequentialRisk: a.sequentialRisk, maxParallel: a.maxParallel, segmentTasks: a.segmentTasks });
+      const plan = buildPlan(backlogs.get(a.runId)!, [], { repoName: 'bench', testCommand: a.testCommand, sequentialRisk: a.sequentialRisk, maxParallel: a.maxParallel, segmentTasks: a.segmentTasks });
       const dir = runDir(a.repoPath, a.runId);
       fs.mkdirSync(dir, { recursive: true });
       const planJsonPath = path.join(dir, 'plan.json');
@@ -90,28 +96,31 @@ function instantActivities(n: number): Partial<Activities> {
 interface Footprint {
   workflows: number;
   rootExecutions: number;
-  root: { events: number; bytes: number };
+  root: { events: number; bytes: number; signals: number };
   child: { events: number; bytes: number; id: string };
 }
 
 async function footprint(client: Client, runId: string): Promise<Footprint> {
   const root = `flotilla-${runId}`;
-  const out: Footprint = { workflows: 0, rootExecutions: 0, root: { events: 0, bytes: 0 }, child: { events: 0, bytes: 0, id: '' } };
+  const out: Footprint = { workflows: 0, rootExecutions: 0, root: { events: 0, bytes: 0, signals: 0 }, child: { events: 0, bytes: 0, id: '' } };
   for await (const w of client.workflow.list({ query: `WorkflowId STARTS_WITH '${root}'` })) {
     out.workflows++;
     const events = w.historyLength ?? 0;
     const bytes = w.historySize ?? 0;
     if (w.workflowId === root) {
       out.rootExecutions++;
-      out.root = { events: Math.max(out.root.events, events), bytes: Math.max(out.root.bytes, bytes) };
+      const history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
+      const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes).length;
+      out.root = { events: Math.max(out.root.events, events), bytes: Math.max(out.root.bytes, bytes), signals: Math.max(out.root.signals, signals) };
     } else if (events > out.child.events) out.child = { events, bytes, id: w.workflowId.slice(root.length + 1) };
   }
   return out;
 }
 
-async function runOnce(client: Client, taskQueue: string, n: number, segmentTasks: number): Promise<void> {
+async function runOnce(client: Client, taskQueue: string, n: number, risk: Task['risk'], segmentTasks: number): Promise<void> {
   const repoPath = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-bench-'));
-  const runId = `bench-${n}-${segmentTasks}-${Date.now()}`;
+  const runId = `bench-${n}-${risk}-${segmentTasks}-${Date.now()}`;
+  backlogs.set(runId, backlog(n, risk));
   const settings: RunSettings = { runId, repoPath, model: 'claude-haiku-4-5', maxParallel: 50, attempts: 1, maxTurns: 10, sequentialRisk: 'high', segmentTasks };
   const started = Date.now();
   const handle = await client.workflow.start(flotillaRun, { taskQueue, workflowId: `flotilla-${runId}`, args: [settings] });
@@ -124,8 +133,8 @@ async function runOnce(client: Client, taskQueue: string, n: number, segmentTask
   const pct = (x: number, limit: number) => `${((100 * x) / limit).toFixed(1)}%`;
   console.log(
     [
-      `${n} tasks, segments of ${segmentTasks}: ${result.status} in ${seconds.toFixed(0)} s, ${onDisk.tasks.filter((t) => t.status === 'committed').length} committed (report.json), ${f.workflows} workflow executions`,
-      `  run workflow: ${f.rootExecutions} execution(s); the largest has ${f.root.events} events (${pct(f.root.events, HISTORY_EVENTS_LIMIT)} of the limit) and ${(f.root.bytes / 1024).toFixed(0)} KiB (${pct(f.root.bytes, HISTORY_BYTES_LIMIT)})`,
+      `${n} ${risk}-risk tasks (${risk === 'high' ? 'one sequential batch each' : 'parallel batches of up to 500'}), segments of ${segmentTasks}: ${result.status} in ${seconds.toFixed(0)} s, ${onDisk.tasks.filter((t) => t.status === 'committed').length} committed (report.json), ${f.workflows} workflow executions`,
+      `  run workflow: ${f.rootExecutions} execution(s); the largest has ${f.root.events} events (${pct(f.root.events, HISTORY_EVENTS_LIMIT)} of the limit), ${(f.root.bytes / 1024).toFixed(0)} KiB (${pct(f.root.bytes, HISTORY_BYTES_LIMIT)}) and ${f.root.signals} signals (${pct(f.root.signals, SIGNALS_LIMIT)})`,
       `  largest child: ${f.child.id}, ${f.child.events} events (${pct(f.child.events, HISTORY_EVENTS_LIMIT)}), ${(f.child.bytes / 1024).toFixed(0)} KiB (${pct(f.child.bytes, HISTORY_BYTES_LIMIT)})`,
       `  the run's result: ${(resultBytes / 1024).toFixed(0)} KiB (${pct(resultBytes, PAYLOAD_BYTES_LIMIT)} of the payload limit), ${result.tasks.length} tasks held, ${result.tasksElsewhere ?? 0} in report.json only`,
     ].join('\n'),
@@ -140,7 +149,7 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
   const taskQueue = `bench-${Date.now()}`;
-  const activities = instantActivities(n);
+  const activities = instantActivities();
   const native = await NativeConnection.connect({ address: server.address });
   const common = { connection: native, activities, maxConcurrentActivityTaskExecutions: 64 };
   const workers = [
@@ -150,9 +159,10 @@ async function main(): Promise<void> {
   ];
   const running = Promise.all(workers.map((w) => w.run()));
   try {
-    console.log(`Temporal's limits: ${HISTORY_EVENTS_LIMIT} events and ${HISTORY_BYTES_LIMIT / 1024 / 1024} MiB per workflow history, ${PAYLOAD_BYTES_LIMIT / 1024 / 1024} MiB per payload.`);
-    await runOnce(client, taskQueue, n, n);
-    await runOnce(client, taskQueue, n, segmentTasks);
+    console.log(`Temporal's limits: ${HISTORY_EVENTS_LIMIT} events, ${HISTORY_BYTES_LIMIT / 1024 / 1024} MiB and ${SIGNALS_LIMIT} signals per workflow execution, ${PAYLOAD_BYTES_LIMIT / 1024 / 1024} MiB per payload.`);
+    await runOnce(client, taskQueue, n, 'low', n);
+    await runOnce(client, taskQueue, n, 'low', segmentTasks);
+    await runOnce(client, taskQueue, Math.ceil(n / 10), 'high', Math.ceil(n / 20));
   } finally {
     for (const w of workers) w.shutdown();
     await running;
