@@ -29,14 +29,27 @@ export class SpentLedger {
 
   /** The usage of the earlier activity attempts of this task attempt, which did not return. */
   earlier(): TokenUsage {
+    return this.sum(this.activityAttempt - 1);
+  }
+
+  /** The usage of every try of this task attempt, when none returned (the workflow asks once they all failed). */
+  all(): TokenUsage {
+    const tries = fs.existsSync(this.dir) ? fs.readdirSync(this.dir).filter((f) => f.startsWith(`spent-${this.key}.`)).length : 0;
+    return this.sum(Math.max(tries, this.activityAttempt));
+  }
+
+  private sum(upTo: number): TokenUsage {
     const total = noUsage();
-    for (let k = 1; k < this.activityAttempt; k++) {
+    for (let k = 1; k <= upTo; k++) {
       try {
         addUsage(total, JSON.parse(fs.readFileSync(this.file(k), 'utf8')) as TokenUsage);
       } catch {
-        /* that attempt died before its first turn was paid for */
+        /* that try died before its first turn was paid for */
       }
     }
     return total;
   }
 }
+
+/** The ledger key of one task workflow's attempt: its run id and the attempt number. */
+export const ledgerKey = (workflowRunId: string, attempt: number) => `${workflowRunId.slice(0, 36)}-${attempt}`;

@@ -13,12 +13,12 @@ import { runCommand } from './run-command';
 import { makeRunTestsTool, RUN_TESTS_TOOL } from './run-tests-tool';
 import { runSearch, SEARCH_TOOL } from './search-tool';
 import { selectTaskTests } from './select-tests';
-import { SpentLedger } from './spent-ledger';
+import { ledgerKey, SpentLedger } from './spent-ledger';
 import { addUsage } from '../workflows/usage';
 import { integrationWorktree, taskDir, taskWorktree } from './run-paths';
 import { prepareEnvironment } from './dependencies';
 import { gatedTestRun } from './gated-run';
-import { AgentOutcome, Baseline, TaskRef, TestEvidence } from './types';
+import { AgentOutcome, Baseline, TaskRef, TestEvidence, TokenUsage } from './types';
 import { freshWorktree, removeWorktree } from './worktrees';
 
 /** Paths that hold tests: a task may change them but never delete them. */
@@ -135,7 +135,7 @@ export function makeTaskStepActivities(deps: { worktreeRoot: string; modelAccess
       const transcriptPath = path.join(dir, `transcript-${a.attempt}.json`);
       const tools = agentTools(worktree, a.testCommand, (n) => path.join(dir, `agent-tests-${a.attempt}-${n}.log`));
       const tried = activityTry();
-      const ledger = new SpentLedger(dir, `${tried.workflowRunId.slice(0, 36)}-${a.attempt}`, tried.attempt);
+      const ledger = new SpentLedger(dir, ledgerKey(tried.workflowRunId, a.attempt), tried.attempt);
       // What earlier tries of this activity already spent counts against the task's token budget too.
       const spentBefore = ledger.earlier();
       const tokenBudget = a.tokenBudget === undefined ? undefined : Math.max(0, a.tokenBudget - totalTokens(spentBefore));
@@ -171,6 +171,11 @@ export function makeTaskStepActivities(deps: { worktreeRoot: string; modelAccess
       const usage = spentBefore;
       addUsage(usage, result.usage);
       return { ok: !reason, summary: result.summary, edited, turns: result.turns, usage, transcriptPath, ...(reason ? { reason } : {}) };
+    },
+
+    /** What an agent attempt whose every try failed still spent (from the per-turn ledger). */
+    async lostAgentUsage(a: TaskRef & { workflowRunId: string; attempt: number }): Promise<TokenUsage> {
+      return new SpentLedger(taskDir(a.repoPath, a.runId, a.taskId), ledgerKey(a.workflowRunId, a.attempt), 1).all();
     },
 
     /**

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, patched, workflowInfo } from '@temporalio/workflow';
 import { agentActivities, gitActivities, testActivities } from './activity-options';
 import type { TaskInput, TaskOutcome } from './types';
 import { addUsage, noUsage } from './usage';
@@ -18,9 +18,12 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
   const command = task.tests ?? ctx.testCommand;
   let feedback: string | undefined;
   let outcome: TaskOutcome = { id: task.id, status: 'skipped', reason: 'not attempted', attempts: 0, usage };
+  let agentAttempt = 0; // the attempt whose agent is running, 0 when none is
   try {
     for (let attempt = 1; attempt <= ctx.settings.attempts; attempt++) {
+      agentAttempt = attempt;
       const agent = await agents.runAgent({ ...ref, baseSha, sourcePath: task.sourcePath, model: ctx.settings.model, maxTurns: ctx.settings.maxTurns, testCommand: command, attempt, feedback, tokenBudget: ctx.settings.maxTokensPerTask, setupCommand: ctx.settings.setupCommand });
+      agentAttempt = 0;
       addUsage(usage, agent.usage);
       if (!agent.ok) {
         outcome = { id: task.id, status: 'skipped', reason: agent.reason, attempts: attempt, usage };
@@ -48,6 +51,8 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
     const cause = err instanceof ActivityFailure ? err.cause : err;
     const type = cause instanceof ApplicationFailure ? cause.type : undefined;
     const message = cause instanceof Error ? cause.message : String(cause);
+    // Every try of the agent failed: the turns they paid for are still on the bill.
+    if (agentAttempt && patched('count-lost-agent-tokens')) addUsage(usage, await git.lostAgentUsage({ ...ref, workflowRunId: workflowInfo().runId, attempt: agentAttempt }));
     outcome = { id: task.id, status: 'failed', reason: message, attempts: outcome.attempts, usage, ...(type === 'AgentConfigError' ? { fatal: true } : {}) };
   } finally {
     // Runs even when the task was cancelled: the worktree is discarded, nothing it held reaches the run branch.

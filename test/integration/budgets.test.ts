@@ -61,4 +61,21 @@ describe('budgets and a rejected key', () => {
       await rejecting?.stop();
     }
   });
+
+  it('a task whose agent fails after paying for a turn still carries that turn\'s tokens', async () => {
+    let rejecting: TestWorker | null = null;
+    try {
+      // Turn 1 is answered (and paid for); turn 2 is refused: the task fails with what turn 1 cost.
+      rejecting = await startTestWorker({ faults: [{ kind: 'unauthorized', turn: 2, times: 1000 }] });
+      const report = await outcome(await startRun(rejecting.client, settings(await makeSampleRepo(), { maxParallel: 1 }), rejecting.taskQueue));
+      expect(report.status).toBe('failed');
+      const failed = report.tasks.filter((t) => t.status === 'failed');
+      expect(failed).toHaveLength(1);
+      expect(failed[0].usage?.inputTokens).toBeGreaterThan(0);
+      expect(failed[0].usage?.costUsd).toBeGreaterThan(0);
+      expect(report.usage.inputTokens).toBe(failed[0].usage?.inputTokens);
+    } finally {
+      await rejecting?.stop();
+    }
+  });
 });
