@@ -7,6 +7,7 @@ import { planCommand } from './commands/plan';
 import { reportCommand } from './commands/report';
 import { rollbackCommand } from './commands/rollback';
 import { runCommand } from './commands/run';
+import { runsCommand } from './commands/runs';
 import { statusCommand } from './commands/status';
 import { workerCommand } from './commands/worker';
 
@@ -18,6 +19,7 @@ Usage:
   flotilla plan --repo DIR --explain TASK-x            why a task sits where it does
   flotilla run --repo DIR [--wait] [--max-parallel N]  start a run (needs a server and a worker)
   flotilla status RUN_ID [--json]                      live state of a run
+  flotilla runs [--running] [--limit N]                recent runs, newest first (no worker needed)
   flotilla report RUN_ID                               review.md: commits grouped, test evidence, rollback plan
   flotilla pause|resume RUN_ID [--budget-usd X]        stop starting new tasks / go on (with a higher budget)
   flotilla skip|retry|approve RUN_ID TASK-x            skip a task (cancelled if running), retry it at the end, approve a gated one
@@ -42,6 +44,7 @@ const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>, out: (s: str
   plan: planCommand,
   run: runCommand,
   status: statusCommand,
+  runs: runsCommand,
   report: reportCommand,
   pause: controlCommand('pause'),
   resume: controlCommand('resume'),
@@ -55,7 +58,7 @@ const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>, out: (s: str
   dev: devCommand,
 };
 
-const BOOLEAN_FLAGS = ['json', 'wait', 'no-worker', 'help', 'rollback', 'allow-dirty', 'allow-failing-baseline', 'review-branch'];
+const BOOLEAN_FLAGS = ['json', 'wait', 'no-worker', 'help', 'rollback', 'allow-dirty', 'allow-failing-baseline', 'review-branch', 'running'];
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -11,5 +11,7 @@ export async function startRun(client: Client, settings: RunSettings, taskQueue 
     workflowId: runWorkflowId(settings.runId),
     args: [settings],
     staticSummary: `Flotilla run ${settings.runId} on ${settings.repoPath}`.slice(0, 200),
+    // For `flotilla runs`: which repository a run works on (a path, never a secret).
+    memo: { repoPath: settings.repoPath },
   });
 }

@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
 import type { RunReport, RunSettings } from '../../activities/types';
+import { parseArgs } from '../../client/args';
+import { runsCommand } from '../../client/commands/runs';
 import { readRunReport } from '../../client/read-report';
 import { runWorkflowId, startRun } from '../../client/start-run';
 import { controlUpdate, statusQuery } from '../../workflows/run-messages';
@@ -72,6 +74,13 @@ describe('a run cut into segments (continue-as-new between them)', () => {
     const review = fs.readFileSync(path.join(repo, '.flotilla/runs', runId, 'review.md'), 'utf8');
     for (const id of ['TASK-0001', 'TASK-0002', 'TASK-0003', 'TASK-0006']) expect(review).toContain(`${id}:`);
     expect(fs.readFileSync(path.join(repo, '.flotilla/runs', runId, 'plan.md'), 'utf8')).toContain('The run is split into 4 segments');
+
+    // `flotilla runs` lists it once (not once per execution), finished, with its repository.
+    const lines: string[] = [];
+    await runsCommand(parseArgs(['--address', process.env.FLOTILLA_TEST_TEMPORAL!, '--limit', '200']), (l) => lines.push(l));
+    const mine = lines.filter((l) => l.startsWith(`${runId} `));
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatch(new RegExp(`^${runId} +completed +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +${repo}$`));
   });
 
   it('a second file with a planned task\'s id is listed under its path, and does not hide the planned task', async () => {
