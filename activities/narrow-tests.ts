@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { globToRegExp } from './glob';
 import { shellJoin, ShellWord } from './shell-words';
 import { findRunner, RunnerCall, splitRunnerArgs } from './test-runner';
 
@@ -32,41 +33,6 @@ const MAX_TEST_FILES = 300;
 /** "a, b, c and 4 more". */
 export function listFiles(files: string[], max = 4): string {
   return files.length <= max ? files.join(', ') : `${files.slice(0, max).join(', ')} and ${files.length - max} more`;
-}
-
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** A glob as a regular expression over repo-relative paths: `**`, `*`, `?`, `{a,b}`, `[…]`. */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  let braces = 0;
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*' && glob[i + 1] === '*') {
-      const slash = glob[i + 2] === '/';
-      re += slash ? '(?:.*/)?' : '.*';
-      i += slash ? 2 : 1;
-      continue;
-    }
-    const end = c === '[' ? glob.indexOf(']', i + 1) : -1;
-    if (end > i) {
-      re += `[${glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
-      i = end;
-      continue;
-    }
-    if (c === '{') {
-      braces++;
-      re += '(?:';
-    } else if (c === '}' && braces > 0) {
-      braces--;
-      re += ')';
-    } else if (c === ',' && braces > 0) re += '|';
-    else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else re += escapeRegExp(c);
-  }
-  // An unclosed brace is no glob the shell or a runner would expand: match the text as it is.
-  return new RegExp(braces > 0 ? `^${escapeRegExp(glob)}$` : `^${re}$`);
 }
 
 /** Is `file` among the files a suite pattern names: a file, a folder, or a glob? An empty list names everything. */

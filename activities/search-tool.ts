@@ -2,7 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ToolOutcome } from './editor-tool';
-import { globToRegExp, listFiles } from './worktree-files';
+import { listFiles, pathPattern } from './worktree-files';
 
 export interface SearchInput {
   command?: string;
@@ -76,7 +76,7 @@ function grep(root: string, re: RegExp, files: string[]): { lines: string[]; mor
 export function runSearch(root: string, input: SearchInput): ToolOutcome {
   if (typeof input.pattern !== 'string' || !input.pattern) return { content: 'Error: pattern is required', isError: true };
   if (input.command === 'files') {
-    const re = globToRegExp(input.pattern);
+    const re = pathPattern(input.pattern);
     const hits = listFiles(root).filter((f) => re.test(f));
     return { content: hits.length ? bounded(hits, false) : `No files match ${input.pattern}.`, isError: false };
   }
@@ -87,7 +87,7 @@ export function runSearch(root: string, input: SearchInput): ToolOutcome {
     } catch (err) {
       return { content: `Error: invalid regular expression: ${(err as Error).message}`, isError: true };
     }
-    const only = input.include ? globToRegExp(input.include) : null;
+    const only = input.include ? pathPattern(input.include) : null;
     const { lines, more } = grep(root, re, listFiles(root).filter((f) => !only || only.test(f)));
     return { content: lines.length ? bounded(lines, more) : `No lines match /${input.pattern}/.`, isError: false };
   }

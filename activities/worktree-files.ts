@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { globToRegExp } from './glob';
 
 /** Folders no agent tool looks into. */
 const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
@@ -33,22 +34,10 @@ export function listFiles(root: string, limit = 20_000): string[] {
 }
 
 /**
- * A glob-ish pattern as a RegExp over repo-relative paths: `*` and `?` stay inside one folder, `**`
- * crosses folders. A pattern without `/` matches the file name at any depth (`*.ts`, `README*`).
+ * A search pattern as a RegExp over repo-relative paths: `*` and `?` stay inside one folder, `**` crosses
+ * folders. A pattern without `/` matches the file name at any depth (`*.ts`, `README*`).
  */
-export function globToRegExp(pattern: string): RegExp {
-  let p = pattern.trim().replace(/^\.\//, '').replace(/^\/+/, '');
-  if (!p.includes('/')) p = `**/${p}`;
-  let re = '';
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i];
-    if (c === '*' && p[i + 1] === '*') {
-      const slash = p[i + 2] === '/';
-      re += slash ? '(?:.*/)?' : '.*';
-      i += slash ? 2 : 1;
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
+export function pathPattern(pattern: string): RegExp {
+  const p = pattern.trim().replace(/^\.\//, '').replace(/^\/+/, '');
+  return globToRegExp(p.includes('/') ? p : `**/${p}`);
 }

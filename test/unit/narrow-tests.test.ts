@@ -1,4 +1,5 @@
-import { ChangeFacts, chooseTestCommand, globToRegExp, inSuite } from '../../activities/narrow-tests';
+import { globToRegExp } from '../../activities/glob';
+import { ChangeFacts, chooseTestCommand, inSuite } from '../../activities/narrow-tests';
 import { shellQuote, splitCommand } from '../../activities/shell-words';
 import { findRunner, splitRunnerArgs } from '../../activities/test-runner';
 

@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runSearch } from '../../activities/search-tool';
-import { globToRegExp, listFiles } from '../../activities/worktree-files';
+import { listFiles, pathPattern } from '../../activities/worktree-files';
 
-describe('globToRegExp', () => {
+describe('pathPattern', () => {
   it.each([
     ['*.ts', 'src/a.ts', true],
     ['*.ts', 'a.ts', true],
@@ -18,7 +18,7 @@ describe('globToRegExp', () => {
     ['README*', 'docs/README.md', true],
     ['a.b', 'axb', false],
   ])('%s against %s is %s', (glob, file, expected) => {
-    expect(globToRegExp(glob).test(file)).toBe(expected);
+    expect(pathPattern(glob).test(file)).toBe(expected);
   });
 });
 
