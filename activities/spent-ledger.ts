@@ -53,3 +53,12 @@ export class SpentLedger {
 
 /** The ledger key of one task workflow's attempt: its run id and the attempt number. */
 export const ledgerKey = (workflowRunId: string, attempt: number) => `${workflowRunId.slice(0, 36)}-${attempt}`;
+
+/** Everything one task workflow's agents spent, over all its attempts and tries (for a task cancelled mid-way). */
+export function spentByTaskRun(dir: string, workflowRunId: string): TokenUsage {
+  const total = noUsage();
+  const prefix = `spent-${workflowRunId.slice(0, 36)}-`;
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith('.json')) : [];
+  for (const f of files) addUsage(total, JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as TokenUsage);
+  return total;
+}

@@ -13,7 +13,7 @@ import { runCommand } from './run-command';
 import { makeRunTestsTool, RUN_TESTS_TOOL } from './run-tests-tool';
 import { runSearch, SEARCH_TOOL } from './search-tool';
 import { selectTaskTests } from './select-tests';
-import { ledgerKey, SpentLedger } from './spent-ledger';
+import { ledgerKey, SpentLedger, spentByTaskRun } from './spent-ledger';
 import { addUsage } from '../workflows/usage';
 import { integrationWorktree, taskDir, taskWorktree } from './run-paths';
 import { prepareEnvironment } from './dependencies';
@@ -173,9 +173,13 @@ export function makeTaskStepActivities(deps: { worktreeRoot: string; modelAccess
       return { ok: !reason, summary: result.summary, edited, turns: result.turns, usage, transcriptPath, ...(reason ? { reason } : {}) };
     },
 
-    /** What an agent attempt whose every try failed still spent (from the per-turn ledger). */
-    async lostAgentUsage(a: TaskRef & { workflowRunId: string; attempt: number }): Promise<TokenUsage> {
-      return new SpentLedger(taskDir(a.repoPath, a.runId, a.taskId), ledgerKey(a.workflowRunId, a.attempt), 1).all();
+    /**
+     * What the agent of one task workflow spent and nobody was told (from the per-turn ledger): one attempt
+     * whose every try failed, or, without `attempt`, every attempt of a task cancelled while it ran.
+     */
+    async lostAgentUsage(a: TaskRef & { workflowRunId: string; attempt?: number }): Promise<TokenUsage> {
+      const dir = taskDir(a.repoPath, a.runId, a.taskId);
+      return a.attempt === undefined ? spentByTaskRun(dir, a.workflowRunId) : new SpentLedger(dir, ledgerKey(a.workflowRunId, a.attempt), 1).all();
     },
 
     /**

@@ -1,4 +1,4 @@
-import { CancellationScope, condition, executeChild, getExternalWorkflowHandle, isCancellation, setHandler } from '@temporalio/workflow';
+import { CancellationScope, condition, getExternalWorkflowHandle, isCancellation, patched, setHandler, startChild } from '@temporalio/workflow';
 import type { TaskState } from '../activities/types';
 import type { PlannedTask } from '../planner/types';
 import { gitActivities, testActivities } from './activity-options';
@@ -84,17 +84,22 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
     const scope = new CancellationScope();
     running.set(task.id, scope);
     let outcome: TaskOutcome;
+    let childRunId: string | undefined;
     try {
-      outcome = await scope.run(() =>
-        executeChild(taskWorkflow, {
+      outcome = await scope.run(async () => {
+        const child = await startChild(taskWorkflow, {
           workflowId: `${ctx.rootWorkflowId}/${task.id}`,
           args: [{ ctx, task, baseSha }],
           staticSummary: `${task.id}: ${task.title}`.slice(0, 200),
-        }),
-      );
+        });
+        childRunId = child.firstExecutionRunId;
+        return child.result();
+      });
     } catch (err) {
       if (!isCancellation(err)) throw err;
-      await finish(task, { status: 'skipped', attempts: 1, reason: `${operatorStop(task.id) ?? 'cancelled'} while running; its worktree was discarded` });
+      // The turns its agent paid for before the cancellation are still on the bill (the per-turn ledger).
+      const spent = childRunId && patched('count-cancelled-task-tokens') ? { usage: await git.lostAgentUsage({ runId: ctx.runId, repoPath: ctx.repoPath, taskId: task.id, workflowRunId: childRunId }) } : {};
+      await finish(task, { status: 'skipped', attempts: 1, reason: `${operatorStop(task.id) ?? 'cancelled'} while running; its worktree was discarded`, ...spent });
       return;
     } finally {
       running.delete(task.id);

@@ -8,7 +8,7 @@ import { startRun } from '../../client/start-run';
 import type { ControlAction } from '../../workflows/control';
 import { controlUpdate, statusQuery } from '../../workflows/run-messages';
 import { makeSampleRepo } from '../helpers/sample-repo';
-import { useTestWorker } from '../helpers/test-worker';
+import { startTestWorker, useTestWorker } from '../helpers/test-worker';
 
 const worker = useTestWorker({ latencyMs: 300 });
 
@@ -72,6 +72,24 @@ describe('operator control through the real server', () => {
     expect(task(report, 'TASK-0004')).toMatchObject({ status: 'skipped', batch: 'R' });
     expect(task(report, 'TASK-0004').reason).toContain('add adds two numbers');
     await expect(control(h, { action: 'pause' })).rejects.toThrow();
+  });
+
+  it('skips a running task: it is cancelled, and the turns its agent already paid for stay on the bill', async () => {
+    const slow = await startTestWorker({ latencyMs: 1000 });
+    try {
+      const settings: RunSettings = { runId: `skip-run-${Date.now()}`, repoPath: await makeSampleRepo(), model: 'claude-haiku-4-5', maxParallel: 2, attempts: 1, maxTurns: 10, sequentialRisk: 'high' };
+      const h = await startRun(slow.client, settings, slow.taskQueue);
+      // Once its second model request arrives, the first was answered (and paid for); the answer takes 1 s: skip it then.
+      for (let i = 0; i < 600 && !slow.standIn.log.some((e) => e.taskId === 'TASK-0001' && e.turn === 2); i++) await sleep(50);
+      expect(await control(h, { action: 'skip', taskId: 'TASK-0001' })).toContain('TASK-0001 will be skipped');
+      const report = await h.result();
+      const t = task(report, 'TASK-0001');
+      expect(t).toMatchObject({ status: 'skipped', reason: 'skipped by the operator while running; its worktree was discarded' });
+      expect(t.usage?.inputTokens).toBeGreaterThan(0);
+      expect(report.usage.inputTokens).toBeGreaterThanOrEqual(t.usage!.inputTokens);
+    } finally {
+      await slow.stop();
+    }
   });
 
   it('aborts with rollback: running tasks are cancelled and the run branch goes back to its base', async () => {
