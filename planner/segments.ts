@@ -26,12 +26,6 @@ export function segmentsOf(phases: Phase[], maxTasks: number = SEGMENT_TASKS): S
   return segments;
 }
 
-/** The parts of each phase that fall in one segment, in order: what the run executes as phase children. */
-export function segmentPieces(phases: Phase[], segment: Segment): Phase[] {
-  const ids = new Set(segment.batchIds);
-  return phases.map((p) => ({ ...p, batches: p.batches.filter((b) => ids.has(b.id)) })).filter((p) => p.batches.length > 0);
-}
-
 /** "1A–2C" for a segment's first and last batch. */
 export function segmentSpan(s: Segment): string {
   const first = s.batchIds[0];

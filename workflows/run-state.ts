@@ -1,6 +1,6 @@
 // What the run workflow knows about its tasks and batches, kept small enough for any backlog size. Pure.
 import type { BatchState, PlanOutline, TaskCounts, TaskState, TestEvidence, TokenUsage } from '../activities/types';
-import type { Segment } from '../planner/types';
+import type { Phase, Segment } from '../planner/types';
 import { addCounts, countTasks, noCounts, tally } from './task-table';
 import { addUsage, noUsage } from './usage';
 
@@ -134,4 +134,21 @@ export function segmentTasks(outline: PlanOutline, segment: Segment): Array<{ id
 /** Tasks of the segments after `index`: not in memory yet. */
 export function tasksAfter(outline: PlanOutline, index: number): number {
   return outline.segments.slice(index + 1).reduce((n, s) => n + s.tasks, 0);
+}
+
+/**
+ * The phase children of one segment: a whole phase runs as …/phase-N; a phase the segments cut runs as
+ * …/phase-N.k, its k-th part, holding only this segment's batches.
+ */
+export function segmentPieces(outline: PlanOutline, segmentIndex: number): Array<{ phase: Phase; suffix: string }> {
+  const ids = new Set(outline.segments[segmentIndex].batchIds);
+  const out = [];
+  for (const phase of outline.phases) {
+    const batches = phase.batches.filter((b) => ids.has(b.id));
+    if (!batches.length) continue;
+    const partsBefore = outline.segments.slice(0, segmentIndex).filter((s) => phase.batches.some((b) => s.batchIds.includes(b.id))).length;
+    const whole = batches.length === phase.batches.length;
+    out.push({ phase: { ...phase, batches }, suffix: whole ? `${phase.number}` : `${phase.number}.${partsBefore + 1}` });
+  }
+  return out;
 }

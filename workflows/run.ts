@@ -6,7 +6,7 @@ import { applyControl, checkBudget, ControlAction, controlSignal, ControlState, 
 import { phaseWorkflow } from './phase';
 import { progressDetails } from './progress-details';
 import { batchUpdateSignal, controlUpdate, statusQuery, taskUpdateSignal } from './run-messages';
-import { RunState, segmentTasks, tasksAfter } from './run-state';
+import { RunState, segmentPieces, segmentTasks, tasksAfter } from './run-state';
 import { rolledBack } from './task-table';
 import type { GroupResult, RunCarry, RunContext } from './types';
 
@@ -15,21 +15,6 @@ export * from './run-messages';
 function messageOf(err: unknown): string {
   const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
   return cause instanceof Error ? cause.message : String(cause);
-}
-
-/** Phase pieces of one segment: whole phases as …/phase-N, a phase split across segments as …/phase-N.k. */
-function pieces(outline: RunCarry['outline'], segmentIndex: number) {
-  const segment = outline.segments[segmentIndex];
-  const ids = new Set(segment.batchIds);
-  const out = [];
-  for (const phase of outline.phases) {
-    const batches = phase.batches.filter((b) => ids.has(b.id));
-    if (!batches.length) continue;
-    const partsBefore = outline.segments.slice(0, segmentIndex).filter((s) => phase.batches.some((b) => s.batchIds.includes(b.id))).length;
-    const whole = batches.length === phase.batches.length;
-    out.push({ phase: { ...phase, batches }, suffix: whole ? `${phase.number}` : `${phase.number}.${partsBefore + 1}` });
-  }
-  return out;
 }
 
 /**
@@ -169,7 +154,7 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       const titles = await git.loadTaskTitles({ runId: settings.runId, repoPath: settings.repoPath, ids: members.filter((m) => !state.tasks.has(m.id)).map((m) => m.id) });
       for (const m of members) if (!state.tasks.has(m.id)) state.set({ id: m.id, title: titles[m.id], status: 'pending', phase: m.phase, batch: m.batch, attempts: 0 });
       unseen = { n: tasksAfter(plan, segmentIndex), status: 'pending' };
-      for (const { phase, suffix } of pieces(plan, segmentIndex)) {
+      for (const { phase, suffix } of segmentPieces(plan, segmentIndex)) {
         if (control.abort || report.status !== 'running') break;
         runningPhase = suffix;
         absorb(

@@ -1,6 +1,7 @@
 import { randomBacklog } from '../../bench/random-backlog';
 import { buildPlan, PlanOptions, renderPlanMarkdown } from '../../planner';
-import { segmentPieces, segmentsOf } from '../../planner/segments';
+import { segmentsOf } from '../../planner/segments';
+import { segmentPieces } from '../../workflows/run-state';
 
 const OPTIONS: PlanOptions = { repoName: 'r', testCommand: 'npm test', sequentialRisk: 'high', maxParallel: 4 };
 
@@ -35,16 +36,18 @@ describe('segments: how a large run is cut for continue-as-new', () => {
     expect(md).toContain(`1: batches ${plan.segments[0].batchIds[0]}`);
   });
 
-  it('pieces of a segment keep only its batches, phase by phase', () => {
+  it('a segment runs each phase it touches as one child: whole as phase-N, cut as phase-N.k', () => {
     const phases = [
       { number: 1, name: 'a', risk: 'low' as const, lowerBound: 2, batches: [{ id: '1A', phase: 1, mode: 'parallel' as const, label: '', taskIds: ['a', 'b', 'c'] }, { id: '1B', phase: 1, mode: 'parallel' as const, label: '', taskIds: ['d', 'e'] }] },
       { number: 2, name: 'b', risk: 'medium' as const, lowerBound: 1, batches: [{ id: '2A', phase: 2, mode: 'parallel' as const, label: '', taskIds: ['f', 'g'] }] },
     ];
-    const segs = segmentsOf(phases, 4);
-    expect(segs.map((s) => s.batchIds)).toEqual([['1A'], ['1B', '2A']]);
-    expect(segmentPieces(phases, segs[1]).map((p) => [p.number, p.batches.map((b) => b.id)])).toEqual([
-      [1, ['1B']],
-      [2, ['2A']],
+    const segments = segmentsOf(phases, 4);
+    expect(segments.map((s) => s.batchIds)).toEqual([['1A'], ['1B', '2A']]);
+    const outline = { version: 1 as const, repoName: 'r', taskCount: 7, testCommand: 't', maxParallel: 2, totalEstimateMinutes: 1, skipped: [], phases, segments };
+    expect(segmentPieces(outline, 0).map((p) => [p.suffix, p.phase.batches.map((b) => b.id)])).toEqual([['1.1', ['1A']]]);
+    expect(segmentPieces(outline, 1).map((p) => [p.suffix, p.phase.batches.map((b) => b.id)])).toEqual([
+      ['1.2', ['1B']],
+      ['2', ['2A']],
     ]);
   });
 });
