@@ -8,8 +8,7 @@ import { buildReviewBranch } from './review-branch';
 import { countTasks, rolledBack } from '../workflows/task-table';
 import { readPlan } from './plan-store';
 import { allRunRecords, saveTaskStates } from './task-records';
-import type { TaskState } from './types';
-import { Baseline, RunReport, TestEvidence } from './types';
+import { Baseline, RunReport, TaskState, TestEvidence } from './types';
 import { branchWorktree, removeWorktree } from './worktrees';
 
 /** Adds the planned tasks the run never reached, as skipped with `reason`. */

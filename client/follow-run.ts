@@ -1,4 +1,6 @@
 import { Client, WorkflowFailedError } from '@temporalio/client';
+import * as path from 'node:path';
+import { runDir } from '../activities/run-paths';
 import type { BatchState, RunReport } from '../activities/types';
 import { statusQuery } from '../workflows/run-messages';
 
@@ -108,6 +110,6 @@ export function summaryLines(report: RunReport): string[] {
   const u = report.usage;
   const cost = u.costUsd !== undefined ? ` (about $${u.costUsd.toFixed(4)} at ${report.model} list prices)` : '';
   lines.push(`  Tokens: ${u.inputTokens} in, ${u.outputTokens} out, ${u.cacheReadTokens} cache read, ${u.cacheWriteTokens} cache write${cost}`);
-  lines.push(`  Review: ${report.repoPath}/.flotilla/runs/${report.runId}/review.md (report.json beside it)`);
+  lines.push(`  Review: ${path.join(runDir(report.repoPath, report.runId), 'review.md')} (report.json beside it)`);
   return lines;
 }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Client, WorkflowFailedError } from '@temporalio/client';
 import type { RunReport } from '../activities/types';
+import { runDir } from '../activities/run-paths';
 import { statusQuery } from '../workflows/run-messages';
 import { connectClient } from './connection';
 import { runWorkflowId } from './start-run';
@@ -36,7 +37,7 @@ export async function readRunReport(client: Client, runId: string): Promise<RunR
  * report.json in the run folder, written at the end, has every task. Read it when this machine can.
  */
 async function withAllTasks(report: RunReport): Promise<RunReport> {
-  const file = path.join(report.repoPath, '.flotilla', 'runs', report.runId, 'report.json');
+  const file = path.join(runDir(report.repoPath, report.runId), 'report.json');
   const full = await fs
     .readFile(file, 'utf8')
     .then((t) => JSON.parse(t) as RunReport)

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
+import { runDir } from '../../activities/run-paths';
 import { ParsedArgs, stringFlag, UsageError } from '../args';
 import { fetchRunReport } from '../read-report';
 
@@ -34,7 +35,7 @@ export async function rollbackCommand(args: ParsedArgs, out: (s: string) => void
     return 0;
   }
   await git.raw(['update-ref', '-m', `flotilla rollback ${runId}`, `refs/heads/${branch}`, backup, tip]);
-  const record = path.join(repo, '.flotilla', 'runs', runId, 'rollbacks.log');
+  const record = path.join(runDir(repo, runId), 'rollbacks.log');
   fs.mkdirSync(path.dirname(record), { recursive: true });
   fs.appendFileSync(record, `${new Date().toISOString()} ${branch} ${tip} -> ${backup}\n${removed}\n\n`);
   out(`Rolled ${branch} back from ${tip.slice(0, 10)} to its base ${backup.slice(0, 10)}. Removed ${removed.split('\n').length} commit(s):`);
