@@ -34,8 +34,7 @@ export class SpentLedger {
 
   /** The usage of every try of this task attempt, when none returned (the workflow asks once they all failed). */
   all(): TokenUsage {
-    const tries = fs.existsSync(this.dir) ? fs.readdirSync(this.dir).filter((f) => f.startsWith(`spent-${this.key}.`)).length : 0;
-    return this.sum(Math.max(tries, this.activityAttempt));
+    return sumLedgers(this.dir, `spent-${this.key}.`);
   }
 
   private sum(upTo: number): TokenUsage {
@@ -55,9 +54,11 @@ export class SpentLedger {
 export const ledgerKey = (workflowRunId: string, attempt: number) => `${workflowRunId.slice(0, 36)}-${attempt}`;
 
 /** Everything one task workflow's agents spent, over all its attempts and tries (for a task cancelled mid-way). */
-export function spentByTaskRun(dir: string, workflowRunId: string): TokenUsage {
+export const spentByTaskRun = (dir: string, workflowRunId: string): TokenUsage => sumLedgers(dir, `spent-${workflowRunId.slice(0, 36)}-`);
+
+/** The sum of the ledger files in `dir` whose names start with `prefix`. */
+function sumLedgers(dir: string, prefix: string): TokenUsage {
   const total = noUsage();
-  const prefix = `spent-${workflowRunId.slice(0, 36)}-`;
   const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith('.json')) : [];
   for (const f of files) addUsage(total, JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as TokenUsage);
   return total;
