@@ -29,5 +29,7 @@ export function explainTask(plan: Plan, id: string): string[] {
       ? `${phase.risk}-risk tasks run one at a time`
       : `the first batch of its risk phase that comes after its dependencies and holds no task touching its files`;
   lines.push(`  why here: ${why}`);
+  const segment = plan.segments.find((s) => s.batchIds.includes(batch.id));
+  if (segment && plan.segments.length > 1) lines.push(`  runs in segment ${segment.number} of ${plan.segments.length} (the run workflow continues-as-new between segments)`);
   return lines;
 }

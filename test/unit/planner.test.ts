@@ -142,6 +142,9 @@ describe('explainTask', () => {
     expect(lines).toContain('depends on: A (1A)');
     expect(explainTask(plan, 'C')).toEqual(['C is not in the plan: tasks/C.md: front matter has no title']);
     expect(() => explainTask(plan, 'Z')).toThrow('Z is not a task of this backlog');
+    expect(lines).not.toContain('segment');
+    const cut = buildPlan([mk('A', { files: ['src/x.ts'] }), mk('B', { files: ['src/x.ts'], dependsOn: ['A'] })], [], { ...OPTIONS, segmentTasks: 1 });
+    expect(explainTask(cut, 'B')).toContain('  runs in segment 2 of 2 (the run workflow continues-as-new between segments)');
   });
 });
 
