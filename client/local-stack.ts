@@ -4,7 +4,8 @@ import { projectRoot } from '../dev/temporal-cli';
 import { DevServer, startDevServer } from '../dev/temporal-server';
 import { resolveModelAccess } from '../worker/model-access';
 import { createFlotillaWorkers, FlotillaWorkers } from '../worker/worker';
-import { temporalSettings } from './connection';
+import { runsThisCodeCannotContinue } from '../worker/replay-check';
+import { connectClient, temporalSettings } from './connection';
 
 export interface LocalStack {
   address: string;
@@ -17,6 +18,30 @@ export interface LocalStack {
 }
 
 let runtimeInstalled = false;
+
+/** Says, at start, which runs in flight were started by a Flotilla version this one cannot continue, and what to do. */
+async function warnAboutRunsItCannotContinue(address: string, taskQueue: string, log: (s: string) => void): Promise<void> {
+  try {
+    const { client, connection } = await connectClient(address);
+    try {
+      // One warning per run: its root workflow id is what comes before the first '/'.
+      const byRun = new Map<string, string[]>();
+      const failures = await runsThisCodeCannotContinue(client, taskQueue);
+      for (const f of failures) byRun.set(f.workflowId.split('/')[0], [...(byRun.get(f.workflowId.split('/')[0]) ?? []), f.workflowId]);
+      for (const [root, ids] of byRun) {
+        const first = failures.find((f) => f.workflowId.startsWith(root))!;
+        log(
+          `Warning: run ${root.replace(/^flotilla-/, '')} was started by another version of Flotilla, which this one cannot continue (${ids.length} workflow(s), e.g. ${first.workflowId}: ${first.message}). ` +
+            `Finish it with the version that started it, or end it: temporal workflow terminate --workflow-id ${root} --address ${address}`,
+        );
+      }
+    } finally {
+      await connection.close();
+    }
+  } catch {
+    /* a check, not a duty: the worker runs either way */
+  }
+}
 
 /**
  * The embedded default: a Temporal dev server (unless TEMPORAL_ADDRESS points elsewhere or a server
@@ -61,6 +86,7 @@ export async function startLocalStack(o: { port?: number; uiPort?: number; worke
     worker = await createFlotillaWorkers({ connection, namespace, modelAccess: model.access, maxParallel: o.maxParallel, agentRequestsPerMinute: o.agentRequestsPerMinute });
     workerDone = worker.run();
     o.log(`Worker polling task queues "${worker.taskQueue}" (+ -agents, -tests) in namespace "${namespace}"`);
+    void warnAboutRunsItCannotContinue(address, worker.taskQueue, o.log);
   }
   return {
     address,
