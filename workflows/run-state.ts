@@ -8,8 +8,7 @@ export type BatchProgress = Partial<Pick<BatchState, 'state' | 'suite' | 'outcom
 
 /** A suite's result without its output tail (the log has it), so what the run holds stays small. */
 export function slimEvidence(e: TestEvidence): TestEvidence {
-  const { tail: _, ...rest } = e;
-  return { ...rest, tail: '', failingTests: e.failingTests.slice(0, 50) };
+  return { ...e, tail: '', failingTests: e.failingTests.slice(0, 50) };
 }
 
 /** The part of the state carried over continue-as-new. */
