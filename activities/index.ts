@@ -1,24 +1,49 @@
-import { makeIntegrationActivities } from './integration';
-import { makePlanStoreActivities } from './plan-store';
+// Flotilla's activities, one factory per task queue (the Temporal samples' style: factories take their
+// dependencies). The queue an activity runs on follows from the factory that builds it: the workflows
+// proxy each queue with its own interface (workflows/activity-proxies.ts), so a call on the wrong queue
+// does not compile.
+import { lostUsageActivities } from './agent/lost-usage';
+import { makeAgentActivities, ModelAccess } from './agent/run-agent';
+import { makeCommitActivities } from './git/commit-task';
+import { makeIntegrateActivities } from './git/integrate';
+import { makeRunSetupActivities } from './git/prepare-run';
+import { makeRunRecordActivities } from './records/finish-run';
+import { planRunActivities } from './records/plan-run';
+import { makePlanStoreActivities } from './records/plan-store';
 import { defaultWorktreeRoot } from './run-paths';
-import { makeRunSetupActivities } from './run-setup';
-import { makeTaskStepActivities, ModelAccess } from './task-steps';
+import { makeTestActivities } from './test-runs/test-activities';
+
+export type { ModelAccess };
 
 export interface ActivityDeps {
-  modelAccess: ModelAccess;
   /** Folder for worktrees, outside any repository. */
   worktreeRoot?: string;
 }
 
-/** All of Flotilla's activities, built from their dependencies (the Temporal samples' factory style). */
-export function createActivities(deps: ActivityDeps) {
+/** The run's own queue: git, worktrees, plans and records (quick work, beside the workflows). */
+export function createMainActivities(deps: ActivityDeps = {}) {
   const worktreeRoot = deps.worktreeRoot ?? defaultWorktreeRoot();
   return {
-    ...makeRunSetupActivities(worktreeRoot),
-    ...makeTaskStepActivities({ worktreeRoot, modelAccess: deps.modelAccess }),
-    ...makeIntegrationActivities(worktreeRoot),
+    ...makeRunSetupActivities(),
+    ...planRunActivities,
     ...makePlanStoreActivities(),
+    ...makeCommitActivities(worktreeRoot),
+    ...makeIntegrateActivities(worktreeRoot),
+    ...makeRunRecordActivities(worktreeRoot),
+    ...lostUsageActivities,
   };
 }
 
-export type Activities = ReturnType<typeof createActivities>;
+/** The agents queue (`<queue>-agents`): the coding agent, which waits on the model API. */
+export function createAgentActivities(deps: ActivityDeps & { modelAccess: ModelAccess }) {
+  return makeAgentActivities({ worktreeRoot: deps.worktreeRoot ?? defaultWorktreeRoot(), modelAccess: deps.modelAccess });
+}
+
+/** The tests queue (`<queue>-tests`): every test suite, sized to the CPU count. */
+export function createTestActivities(deps: ActivityDeps = {}) {
+  return makeTestActivities(deps.worktreeRoot ?? defaultWorktreeRoot());
+}
+
+export type MainActivities = ReturnType<typeof createMainActivities>;
+export type AgentActivities = ReturnType<typeof createAgentActivities>;
+export type TestActivities = ReturnType<typeof createTestActivities>;

@@ -9,16 +9,16 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Activities } from '../activities';
-import { makePlanStoreActivities } from '../activities/plan-store';
+import type { AgentActivities, MainActivities, TestActivities } from '../activities';
+import { makePlanStoreActivities } from '../activities/records/plan-store';
 import { runDir } from '../activities/run-paths';
-import { allRunRecords, saveTaskStates } from '../activities/task-records';
-import type { RunReport, RunSettings, TestEvidence } from '../activities/types';
+import { allRunRecords, saveTaskStates } from '../activities/records/task-records';
+import type { RunReport, RunSettings, TestEvidence } from '../core/types';
 import { freePort, startDevServer } from '../dev/temporal-server';
 import { buildPlan, Task } from '../planner';
 import { SEGMENT_TASKS } from '../planner/segments';
 import { flotillaRun } from '../workflows';
-import { agentQueue, testQueue } from '../workflows/task-queues';
+import { agentQueue, testQueue } from '../core/task-queues';
 
 /**
  * n tasks of one risk, one file each. Low risk is the widest backlog: batches as full as the planner
@@ -46,10 +46,10 @@ const passed = (command: string): TestEvidence => ({ command, passed: true, exit
 const usage = { inputTokens: 1200, outputTokens: 300, cacheWriteTokens: 0, cacheReadTokens: 0, costUsd: 0.0027 };
 
 /** Instant stand-ins for the activities that touch git, the model and the test runner; plan.json and task states are real. */
-function instantActivities(): Partial<Activities> {
+function instantActivities(): { main: Partial<MainActivities>; agents: AgentActivities; tests: Partial<TestActivities> } {
   let sha = 0;
   const nextSha = () => (++sha).toString(16).padStart(40, '0');
-  return {
+  const main: Partial<MainActivities> = {
     ...makePlanStoreActivities(),
     saveTaskStates,
     async prepareRun(s: RunSettings) {
@@ -64,15 +64,6 @@ function instantActivities(): Partial<Activities> {
       const { tasks, conflicts: _, ...outline } = plan;
       return { outline: { ...outline, taskCount: Object.keys(tasks).length }, planPath: path.join(dir, 'plan.md'), planJsonPath };
     },
-    async baselineTests(a) {
-      return { evidence: passed(a.testCommand), baseline: { failing: [], flaky: [] } };
-    },
-    async runAgent(a) {
-      return { ok: true, summary: `Did ${a.taskId}.`, edited: [`src/${a.taskId}.ts`], turns: 3, usage, transcriptPath: '/dev/null' };
-    },
-    async runTaskTests(a) {
-      return passed(a.command);
-    },
     async commitTask() {
       return { commit: nextSha() };
     },
@@ -81,9 +72,6 @@ function instantActivities(): Partial<Activities> {
       const tip = nextSha();
       return { ok: true as const, commit: tip, tip };
     },
-    async runBranchTests(a) {
-      return passed(a.command);
-    },
     async resetRunBranch() {},
     async finishRun(a) {
       const all = await allRunRecords(a.repoPath, a.runId, a.report);
@@ -91,6 +79,23 @@ function instantActivities(): Partial<Activities> {
       return { reportPath: path.join(runDir(a.repoPath, a.runId), 'report.json') };
     },
   };
+  const agents: AgentActivities = {
+    async runAgent(a) {
+      return { ok: true, summary: `Did ${a.taskId}.`, edited: [`src/${a.taskId}.ts`], turns: 3, usage, transcriptPath: '/dev/null' };
+    },
+  };
+  const tests: Partial<TestActivities> = {
+    async baselineTests(a) {
+      return { evidence: passed(a.testCommand), baseline: { failing: [], flaky: [] } };
+    },
+    async runTaskTests(a) {
+      return passed(a.command);
+    },
+    async runBranchTests(a) {
+      return passed(a.command);
+    },
+  };
+  return { main, agents, tests };
 }
 
 interface Footprint {
@@ -151,11 +156,11 @@ async function main(): Promise<void> {
   const taskQueue = `bench-${Date.now()}`;
   const activities = instantActivities();
   const native = await NativeConnection.connect({ address: server.address });
-  const common = { connection: native, activities, maxConcurrentActivityTaskExecutions: 64 };
+  const common = { connection: native, maxConcurrentActivityTaskExecutions: 64 };
   const workers = [
-    await Worker.create({ ...common, taskQueue, workflowsPath: require.resolve('../workflows'), maxCachedWorkflows: 2000 }),
-    await Worker.create({ ...common, taskQueue: agentQueue(taskQueue) }),
-    await Worker.create({ ...common, taskQueue: testQueue(taskQueue) }),
+    await Worker.create({ ...common, taskQueue, activities: activities.main, workflowsPath: require.resolve('../workflows'), maxCachedWorkflows: 2000 }),
+    await Worker.create({ ...common, taskQueue: agentQueue(taskQueue), activities: activities.agents }),
+    await Worker.create({ ...common, taskQueue: testQueue(taskQueue), activities: activities.tests }),
   ];
   const running = Promise.all(workers.map((w) => w.run()));
   try {

@@ -1,7 +1,7 @@
 import { Client, WorkflowFailedError } from '@temporalio/client';
 import * as path from 'node:path';
 import { runDir } from '../activities/run-paths';
-import type { BatchState, RunReport } from '../activities/types';
+import type { BatchState, RunReport } from '../core/types';
 import { statusQuery } from '../workflows/run-messages';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

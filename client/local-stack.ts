@@ -2,7 +2,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import * as path from 'node:path';
 import { projectRoot } from '../dev/temporal-cli';
 import { DevServer, startDevServer } from '../dev/temporal-server';
-import { resolveModelAccess } from '../worker/model-access';
+import { resolveModelAccess } from './model-access';
 import { createFlotillaWorkers, FlotillaWorkers } from '../worker/worker';
 import { runsThisCodeCannotContinue } from '../worker/replay-check';
 import { connectClient, temporalSettings } from './connection';

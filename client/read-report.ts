@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Client, WorkflowFailedError } from '@temporalio/client';
-import type { RunReport } from '../activities/types';
+import type { RunReport } from '../core/types';
 import { runDir } from '../activities/run-paths';
 import { statusQuery } from '../workflows/run-messages';
 import { connectClient } from './connection';

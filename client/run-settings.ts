@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { RunSettings } from '../activities/types';
+import type { RunSettings } from '../core/types';
 import { intFlag, ParsedArgs, stringFlag, UsageError } from './args';
 
 export const DEFAULT_MODEL = 'claude-haiku-4-5';

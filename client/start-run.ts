@@ -1,5 +1,5 @@
 import { Client } from '@temporalio/client';
-import type { RunSettings } from '../activities/types';
+import type { RunSettings } from '../core/types';
 import { DEFAULT_TASK_QUEUE } from '../worker/task-queue';
 import { flotillaRun } from '../workflows/run';
 

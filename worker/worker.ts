@@ -1,8 +1,7 @@
 import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import * as os from 'node:os';
-import { createActivities } from '../activities';
-import type { ModelAccess } from '../activities/task-steps';
-import { AGENT_ACTIVITIES, agentQueue, TEST_ACTIVITIES, testQueue } from '../workflows/task-queues';
+import { createAgentActivities, createMainActivities, createTestActivities, ModelAccess } from '../activities';
+import { agentQueue, testQueue } from '../core/task-queues';
 import { keepAlive } from './keep-alive';
 import { DEFAULT_TASK_QUEUE } from './task-queue';
 
@@ -31,13 +30,9 @@ export interface FlotillaWorkers {
   shutdown(): void;
 }
 
-function pick<T extends Record<string, unknown>>(all: T, names: readonly string[], keep: boolean): Partial<T> {
-  return Object.fromEntries(Object.entries(all).filter(([k]) => names.includes(k) === keep)) as Partial<T>;
-}
-
 export async function createFlotillaWorkers(o: FlotillaWorkerOptions): Promise<FlotillaWorkers> {
   const taskQueue = o.taskQueue ?? DEFAULT_TASK_QUEUE;
-  const activities = createActivities({ modelAccess: o.modelAccess, worktreeRoot: o.worktreeRoot });
+  const deps = { worktreeRoot: o.worktreeRoot };
   const common: Pick<WorkerOptions, 'connection' | 'namespace' | 'interceptors' | 'shutdownGraceTime'> = {
     connection: o.connection,
     namespace: o.namespace,
@@ -49,20 +44,20 @@ export async function createFlotillaWorkers(o: FlotillaWorkerOptions): Promise<F
       ...common,
       taskQueue,
       ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-      activities: pick(activities, [...AGENT_ACTIVITIES, ...TEST_ACTIVITIES], false),
+      activities: createMainActivities(deps),
       maxConcurrentActivityTaskExecutions: 8,
     }),
     await Worker.create({
       ...common,
       taskQueue: agentQueue(taskQueue),
-      activities: pick(activities, AGENT_ACTIVITIES, true),
+      activities: createAgentActivities({ ...deps, modelAccess: o.modelAccess }),
       maxConcurrentActivityTaskExecutions: o.maxParallel ?? 4,
       ...(o.agentRequestsPerMinute ? { maxTaskQueueActivitiesPerSecond: o.agentRequestsPerMinute / 60 } : {}),
     }),
     await Worker.create({
       ...common,
       taskQueue: testQueue(taskQueue),
-      activities: pick(activities, TEST_ACTIVITIES, true),
+      activities: createTestActivities(deps),
       maxConcurrentActivityTaskExecutions: o.maxTestRuns ?? Math.max(1, os.cpus().length),
     }),
   ];

@@ -1,12 +1,11 @@
 import { CancellationScope, condition, getExternalWorkflowHandle, isCancellation, patched, setHandler, startChild } from '@temporalio/workflow';
-import type { TaskState } from '../activities/types';
+import type { TaskState } from '../core/types';
 import type { PlannedTask } from '../planner/types';
-import { gitActivities, testActivities } from './activity-options';
-import { controlSignal } from './control';
+import { mainActivities, testActivities } from './activity-proxies';
 import { findCulprits } from './find-culprits';
-import { batchUpdateSignal, taskUpdateSignal, TaskUpdate } from './run-messages';
+import { batchUpdateSignal, controlSignal, taskUpdateSignal, TaskUpdate } from './run-messages';
 import { taskWorkflow } from './task';
-import { addUsage } from './usage';
+import { addUsage } from '../core/usage';
 import type { BatchInput, GroupResult, TaskOutcome } from './types';
 
 const RISK_RANK = { low: 0, medium: 1, high: 2 } as const;
@@ -21,7 +20,7 @@ const fromOutcome = (o: TaskOutcome) => ({ attempts: o.attempts, usage: o.usage,
  * and only those are dropped and recorded as skipped. Honours pause, skip, approve and abort.
  */
 export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, control: initial, priorUsage }: BatchInput): Promise<GroupResult> {
-  const git = gitActivities();
+  const git = mainActivities();
   const testing = testActivities();
   const root = getExternalWorkflowHandle(ctx.rootWorkflowId);
   const report = async (u: TaskUpdate) => root.signal(taskUpdateSignal, u);

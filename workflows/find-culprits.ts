@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { TestEvidence } from '../activities/types';
+import type { TestEvidence } from '../core/types';
 import type { PlannedTask } from '../planner/types';
-import { gitActivities, testActivities } from './activity-options';
+import { mainActivities, testActivities } from './activity-proxies';
 import type { RunContext, TaskOutcome } from './types';
 
 
@@ -24,7 +24,7 @@ export interface CulpritSearch {
  * per culprit. Leaves the run branch at the kept changes, with the suite green on them.
  */
 export async function findCulprits(ctx: RunContext, batchId: string, startTip: string, changes: Change[], failed: TestEvidence): Promise<CulpritSearch> {
-  const git = gitActivities();
+  const git = mainActivities();
   const testing = testActivities();
   let probes = 0;
   const apply = async (list: Change[]): Promise<{ tip: string; commits: string[] }> => {

@@ -1,6 +1,6 @@
 import { condition, executeChild, setHandler } from '@temporalio/workflow';
-import { controlSignal } from './control';
-import type { TaskState } from '../activities/types';
+import { controlSignal } from './run-messages';
+import type { TaskState } from '../core/types';
 import { batchWorkflow } from './batch';
 import type { GroupResult, PhaseInput } from './types';
 

@@ -1,4 +1,4 @@
-import type { RunReport } from '../activities/types';
+import type { RunReport } from '../core/types';
 
 /** Markdown for the Web UI's "current details" of the run: counts, batches, and who is waiting. Pure. */
 export function progressDetails(r: RunReport): string {

@@ -1,7 +1,7 @@
 // Signals and queries of the run workflow (flotillaRun). Batches report progress to the run through them.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { BatchState, RunReport, TaskState } from '../activities/types';
-import type { ControlAction } from './control';
+import type { BatchState, RunReport, TaskState } from '../core/types';
+import type { ControlAction, ControlState } from '../core/control';
 
 export type TaskUpdate = Partial<TaskState> & { id: string };
 export type BatchUpdate = Partial<BatchState> & { id: string };
@@ -13,3 +13,6 @@ export const batchUpdateSignal = defineSignal<[BatchUpdate]>('batchUpdate');
 
 /** Operator control (flotilla pause|resume|skip|retry|approve|abort): answers with what will happen, or rejects with why not. */
 export const controlUpdate = defineUpdate<string, [ControlAction]>('control');
+
+/** The run forwards its control state (pause, skip, approve, abort) to the running phase and batch. */
+export const controlSignal = defineSignal<[ControlState]>('control');

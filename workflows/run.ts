@@ -1,13 +1,13 @@
 import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, ContinueAsNew, continueAsNew, executeChild, getExternalWorkflowHandle, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { RunReport, RunSettings, TestEvidence } from '../activities/types';
-import { gitActivities, testActivities } from './activity-options';
+import type { RunReport, RunSettings, TestEvidence } from '../core/types';
+import { mainActivities, testActivities } from './activity-proxies';
 import { batchWorkflow } from './batch';
-import { applyControl, checkBudget, ControlAction, controlSignal, ControlState, initialControl, validateControl } from './control';
+import { applyControl, checkBudget, ControlAction, ControlState, initialControl, validateControl } from '../core/control';
 import { phaseWorkflow } from './phase';
 import { progressDetails } from './progress-details';
-import { batchUpdateSignal, controlUpdate, statusQuery, taskUpdateSignal } from './run-messages';
-import { RunState, segmentPieces, segmentTasks, tasksAfter } from './run-state';
-import { rolledBack } from './task-table';
+import { batchUpdateSignal, controlSignal, controlUpdate, statusQuery, taskUpdateSignal } from './run-messages';
+import { RunState, segmentPieces, segmentTasks, tasksAfter } from '../core/run-state';
+import { rolledBack } from '../core/task-table';
 import type { GroupResult, RunCarry, RunContext } from './types';
 
 export * from './run-messages';
@@ -27,7 +27,7 @@ function messageOf(err: unknown): string {
  * backlog size. Per-task details never travel through history: batches load them from plan.json.
  */
 export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Promise<RunReport> {
-  const git = gitActivities();
+  const git = mainActivities();
   const testing = testActivities();
   const rootWorkflowId = workflowInfo().workflowId;
   const state = new RunState(carry?.state);

@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, patched, workflowInfo } from '@temporalio/workflow';
-import { agentActivities, gitActivities, testActivities } from './activity-options';
+import { agentActivities, mainActivities, testActivities } from './activity-proxies';
 import type { TaskInput, TaskOutcome } from './types';
-import { addUsage, noUsage } from './usage';
+import { addUsage, noUsage } from '../core/usage';
 
 
 /**
@@ -10,7 +10,7 @@ import { addUsage, noUsage } from './usage';
  * rolled back (its worktree discarded) and skipped with the failing tests as the reason.
  */
 export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<TaskOutcome> {
-  const git = gitActivities();
+  const git = mainActivities();
   const testing = testActivities();
   const agents = agentActivities();
   const ref = { runId: ctx.runId, repoPath: ctx.repoPath, taskId: task.id };

@@ -1,8 +1,8 @@
 // Inputs and results of the child workflows.
-import type { Baseline, PlanOutline, RunReport, RunSettings, TaskState, TaskTestRun, TokenUsage } from '../activities/types';
+import type { Baseline, PlanOutline, RunReport, RunSettings, TaskState, TaskTestRun, TokenUsage } from '../core/types';
 import type { Batch, Phase, PlannedTask } from '../planner/types';
-import type { RunStateCarry } from './run-state';
-import type { ControlState } from './control';
+import type { RunStateCarry } from '../core/run-state';
+import type { ControlState } from '../core/control';
 
 /** What every child needs to know about the run. */
 export interface RunContext {

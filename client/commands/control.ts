@@ -1,5 +1,5 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { ControlAction } from '../../workflows/control';
+import type { ControlAction } from '../../core/control';
 import { controlUpdate } from '../../workflows/run-messages';
 import { ParsedArgs, stringFlag, UsageError } from '../args';
 import { connectClient } from '../connection';

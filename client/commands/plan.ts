@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
-import { detectTestCommand } from '../../activities/detect-test-command';
+import { detectTestCommand } from '../../activities/test-runs/detect-test-command';
 import { buildPlan, explainTask, parseTaskFiles, renderPlanMarkdown } from '../../planner';
 import { intFlag, ParsedArgs, stringFlag, UsageError } from '../args';
 import { runSettingsFrom } from '../run-settings';

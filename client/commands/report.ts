@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { writeReview } from '../../activities/review';
+import { writeReview } from '../../activities/records/review';
 import { ParsedArgs, stringFlag, UsageError } from '../args';
 import { fetchRunReport } from '../read-report';
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
-import type { RunReport } from '../../activities/types';
+import type { RunReport } from '../../core/types';
 import { freePort } from '../../dev/temporal-server';
 
 const CLI = path.resolve(__dirname, '../../bin/flotilla.js');

@@ -6,11 +6,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
-import { makeTaskStepActivities } from '../../activities/task-steps';
-import { AgentOutcome } from '../../activities/types';
+import { createAgentActivities } from '../../activities';
+import { AgentOutcome } from '../../core/types';
 import { Fault } from '../../dev/stand-in-faults';
 import { startStandInModel, StandInModel } from '../../dev/stand-in-model';
-import { resolveModelAccess } from '../../worker/model-access';
+import { resolveModelAccess } from '../../client/model-access';
 import { makeSampleRepo } from '../helpers/sample-repo';
 
 /** The runAgent activity, in a mock activity context, against the stand-in over HTTP through the real SDK. */
@@ -34,7 +34,7 @@ describe('runAgent against a hostile stand-in', () => {
   async function setup(faults: Fault[], latencyMs = 0) {
     model = await startStandInModel({ faults, latencyMs });
     const runId = `run${++n}`;
-    const acts = makeTaskStepActivities({ worktreeRoot, modelAccess: { apiKey: 'test-key', baseURL: model.url } });
+    const acts = createAgentActivities({ worktreeRoot, modelAccess: { apiKey: 'test-key', baseURL: model.url } });
     const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
     const input = { runId, repoPath: repo, taskId: 'TASK-0001', baseSha, sourcePath: 'tasks/TASK-0001.md', model: 'claude-haiku-4-5', maxTurns: 10, testCommand: 'node --test test/' };
     const attempt = (k: number, over: Partial<typeof input> = {}) => env.run(acts.runAgent, { ...input, ...over, attempt: k }) as Promise<AgentOutcome>;

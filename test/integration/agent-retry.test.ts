@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
-import { makeTaskStepActivities } from '../../activities/task-steps';
+import { createAgentActivities } from '../../activities';
 import { Fault } from '../../dev/stand-in-faults';
 import { startStandInModel, StandInModel } from '../../dev/stand-in-model';
 import { makeSampleRepo } from '../helpers/sample-repo';
@@ -42,7 +42,7 @@ describe('runAgent retries under Temporal', () => {
   async function runWith(faults: Fault[], runId: string): Promise<{ result: Promise<unknown>; model: StandInModel }> {
     const model = await startStandInModel({ faults });
     const taskQueue = `agent-retry-${runId}-${Date.now()}`;
-    const worker = await Worker.create({ connection: native, namespace: 'default', taskQueue, workflowBundle: bundle, activities: makeTaskStepActivities({ worktreeRoot, modelAccess: { apiKey: 'test-key', baseURL: model.url } }) });
+    const worker = await Worker.create({ connection: native, namespace: 'default', taskQueue, workflowBundle: bundle, activities: createAgentActivities({ worktreeRoot, modelAccess: { apiKey: 'test-key', baseURL: model.url } }) });
     const input = { runId, repoPath: repo, taskId: 'TASK-0001', baseSha, sourcePath: 'tasks/TASK-0001.md', model: 'claude-haiku-4-5', maxTurns: 10, testCommand: 'node --test test/', attempt: 1 };
     const result = worker.runUntil(client.workflow.execute(agentOnce, { taskQueue, workflowId: `agent-retry-${runId}-${Date.now()}`, args: [input] })).finally(() => model.close());
     return { result, model };

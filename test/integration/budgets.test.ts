@@ -1,5 +1,5 @@
 import { WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
-import type { RunReport, RunSettings } from '../../activities/types';
+import type { RunReport, RunSettings } from '../../core/types';
 import { startRun } from '../../client/start-run';
 import { controlUpdate, statusQuery } from '../../workflows/run-messages';
 import { makeSampleRepo } from '../helpers/sample-repo';

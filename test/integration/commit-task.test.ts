@@ -2,14 +2,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
-import { createActivities } from '../../activities';
+import { createMainActivities } from '../../activities';
 import { taskWorktree } from '../../activities/run-paths';
-import { freshWorktree } from '../../activities/worktrees';
+import { freshWorktree } from '../../activities/git/worktrees';
 import { makeSampleRepo } from '../helpers/sample-repo';
 
 describe('commitTask on a real worktree', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-commit-'));
-  const acts = createActivities({ modelAccess: { apiKey: 'unused' }, worktreeRoot: root });
+  const acts = createMainActivities({ worktreeRoot: root });
 
   async function setup(runId: string) {
     const repo = await makeSampleRepo();

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
-import type { RunReport } from '../../activities/types';
+import type { RunReport } from '../../core/types';
 import { startRun } from '../../client/start-run';
 import { statusQuery } from '../../workflows/run-messages';
 import { makeSampleRepo } from '../helpers/sample-repo';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
-import type { RunSettings } from '../../activities/types';
+import type { RunSettings } from '../../core/types';
 import { startRun } from '../../client/start-run';
 import { makeSampleRepo } from '../helpers/sample-repo';
 import { useTestWorker } from '../helpers/test-worker';

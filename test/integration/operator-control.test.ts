@@ -1,11 +1,11 @@
 import { WorkflowHandle } from '@temporalio/client';
 import { simpleGit } from 'simple-git';
-import type { RunReport, RunSettings } from '../../activities/types';
+import type { RunReport, RunSettings } from '../../core/types';
 import { parseArgs } from '../../client/args';
 import { statusCommand } from '../../client/commands/status';
 import { followRun } from '../../client/follow-run';
 import { startRun } from '../../client/start-run';
-import type { ControlAction } from '../../workflows/control';
+import type { ControlAction } from '../../core/control';
 import { controlUpdate, statusQuery } from '../../workflows/run-messages';
 import { makeSampleRepo } from '../helpers/sample-repo';
 import { startTestWorker, useTestWorker } from '../helpers/test-worker';

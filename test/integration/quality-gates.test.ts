@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
-import type { RunReport, RunSettings } from '../../activities/types';
+import type { RunReport, RunSettings } from '../../core/types';
 import { startRun } from '../../client/start-run';
 import { statusQuery } from '../../workflows/run-messages';
 import { makeSampleRepo, taskFile } from '../helpers/sample-repo';

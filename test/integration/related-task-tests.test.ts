@@ -2,15 +2,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
-import { createActivities } from '../../activities';
+import { createTestActivities } from '../../activities';
 import { taskWorktree } from '../../activities/run-paths';
-import { freshWorktree } from '../../activities/worktrees';
+import { freshWorktree } from '../../activities/git/worktrees';
 import { makeSampleRepo } from '../helpers/sample-repo';
 
 /** runTaskTests on a real worktree of the sample repository (`npm test` runs `node --test test/`), without Temporal. */
 describe('runTaskTests chooses the tests related to the change', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-related-'));
-  const acts = createActivities({ modelAccess: { apiKey: 'unused' }, worktreeRoot: root });
+  const acts = createTestActivities({ worktreeRoot: root });
   const baseline = { failing: [], flaky: [] };
 
   /** A task worktree of a fresh sample repository, with `edit` applied to it. */

@@ -1,5 +1,5 @@
 import { simpleGit } from 'simple-git';
-import type { RunSettings } from '../../activities/types';
+import type { RunSettings } from '../../core/types';
 import { startRun } from '../../client/start-run';
 import { makeSampleRepo, taskFile } from '../helpers/sample-repo';
 import { useTestWorker } from '../helpers/test-worker';

@@ -2,7 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
-import type { RunReport, RunSettings } from '../../activities/types';
+import type { RunReport, RunSettings } from '../../core/types';
 import { parseArgs } from '../../client/args';
 import { rollbackCommand } from '../../client/commands/rollback';
 import { readRunReport } from '../../client/read-report';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
-import type { RunReport, RunSettings } from '../../activities/types';
+import type { RunReport, RunSettings } from '../../core/types';
 import { parseArgs } from '../../client/args';
 import { runsCommand } from '../../client/commands/runs';
 import { readRunReport } from '../../client/read-report';

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
-import type { RunReport } from '../../activities/types';
+import type { RunReport } from '../../core/types';
 import { startRun } from '../../client/start-run';
 import { freePort, startDevServer } from '../../dev/temporal-server';
 import { statusQuery } from '../../workflows/run-messages';
@@ -41,7 +41,7 @@ describe('durability', () => {
       await sleep(2000);
       server = await startDevServer({ port, dbFile, headless: true });
       connection = await Connection.connect({ address: server.address });
-      const report = await new Client({ connection }).workflow.getHandle(`flotilla-${runId}`).result();
+      const report: RunReport = await new Client({ connection }).workflow.getHandle(`flotilla-${runId}`).result();
       expect(report.status).toBe('completed');
       expect(report.tasks.filter((t) => t.status === 'committed').map((t) => t.id).sort()).toEqual(['TASK-0001', 'TASK-0002', 'TASK-0003', 'TASK-0006']);
       const subjects = (await simpleGit(repo).raw(['log', '--format=%s', `${report.baseSha}..${report.branch}`])).trim().split('\n');

@@ -2,8 +2,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runAgentLoop } from '../../activities/agent-loop';
-import { WorktreeEditor } from '../../activities/editor-tool';
+import { runAgentLoop } from '../../activities/agent/agent-loop';
+import { WorktreeEditor } from '../../activities/agent/editor-tool';
 import { startStandInModel, StandInModel } from '../../dev/stand-in-model';
 import { TWO_CHANGE_TASK } from '../helpers/agent-fixtures';
 

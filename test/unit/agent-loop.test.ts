@@ -1,9 +1,10 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { addTurn, emptyUsage, pushUserText, turnTokens } from '../../activities/agent-loop';
+import { addTurn, pushUserText, turnTokens } from '../../activities/agent/agent-loop';
+import { noUsage } from '../../core/usage';
 
 describe('agent loop helpers', () => {
   it('adds turns, with a cost only while every turn had a price', () => {
-    const total = emptyUsage();
+    const total = noUsage();
     const t = turnTokens({ input_tokens: 10, output_tokens: 5, cache_creation_input_tokens: null, cache_read_input_tokens: 2 } as Anthropic.Usage);
     expect(t).toEqual({ inputTokens: 10, outputTokens: 5, cacheWriteTokens: 0, cacheReadTokens: 2 });
     expect(addTurn(total, t, 0.5, true)).toBe(true);

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { systemPrompt, taskPrompt } from '../../activities/agent-prompt';
-import { excerpt, guessLanguage, readConventions } from '../../activities/repo-conventions';
+import { systemPrompt, taskPrompt } from '../../activities/agent/agent-prompt';
+import { excerpt, guessLanguage, readConventions } from '../../activities/agent/repo-conventions';
 
 describe('agent prompt and repo conventions', () => {
   it('guesses the main language from file names, ignoring task files', () => {

@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { classifyApiError, retryAfterMs } from '../../activities/task-steps';
+import { classifyApiError, retryAfterMs } from '../../activities/agent/classify-api-error';
 
 const apiError = (status: number, type: string, headers: Record<string, string> = {}) =>
   Anthropic.APIError.generate(status, { type: 'error', error: { type, message: `${type} happened` } }, undefined, new Headers({ 'request-id': 'req_1', ...headers }));

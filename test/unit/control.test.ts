@@ -1,4 +1,4 @@
-import { checkBudget, initialControl, validateControl } from '../../workflows/control';
+import { checkBudget, initialControl, validateControl } from '../../core/control';
 
 const statuses: Record<string, { status: string; planned: boolean }> = {
   'TASK-1': { status: 'committed', planned: true },

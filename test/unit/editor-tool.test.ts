@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EDITOR_TOOL, WorktreeEditor } from '../../activities/editor-tool';
+import { EDITOR_TOOL, WorktreeEditor } from '../../activities/agent/editor-tool';
 
 describe('WorktreeEditor', () => {
   let root: string;

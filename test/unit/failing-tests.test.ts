@@ -1,4 +1,4 @@
-import { failingTests } from '../../activities/failing-tests';
+import { failingTests } from '../../activities/test-runs/failing-tests';
 
 describe('failingTests', () => {
   it('reads node test runner TAP output, preferring test names over file names', () => {

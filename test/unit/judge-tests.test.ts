@@ -1,5 +1,5 @@
-import { baselineFrom, judge } from '../../activities/judge-tests';
-import type { CommandResult } from '../../activities/run-command';
+import { baselineFrom, judge } from '../../activities/test-runs/judge-tests';
+import type { CommandResult } from '../../activities/test-runs/run-shell';
 
 const run = (failing: string[], exitCode = failing.length ? 1 : 0): CommandResult => ({
   command: 'npm test',

@@ -1,7 +1,7 @@
 import { globToRegExp } from '../../activities/glob';
-import { ChangeFacts, chooseTestCommand, inSuite } from '../../activities/narrow-tests';
-import { shellQuote, splitCommand } from '../../activities/shell-words';
-import { findRunner, splitRunnerArgs } from '../../activities/test-runner';
+import { ChangeFacts, chooseTestCommand, inSuite } from '../../activities/test-selection/narrow-command';
+import { shellQuote, splitCommand } from '../../activities/test-selection/shell-words';
+import { findRunner, splitRunnerArgs } from '../../activities/test-selection/test-runner';
 
 /** What the graph found, as fixed answers. */
 function facts(changed: string[], tests: string[], extra: Partial<ChangeFacts> = {}): ChangeFacts {

@@ -1,4 +1,4 @@
-import { ratesFor, turnCostUsd } from '../../activities/pricing';
+import { ratesFor, turnCostUsd } from '../../activities/agent/pricing';
 
 const turn = (inputTokens: number, outputTokens: number, cacheWriteTokens = 0, cacheReadTokens = 0) => ({ inputTokens, outputTokens, cacheWriteTokens, cacheReadTokens });
 

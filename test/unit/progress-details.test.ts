@@ -1,7 +1,7 @@
-import type { RunReport } from '../../activities/types';
+import type { RunReport } from '../../core/types';
 import { progressLine } from '../../client/follow-run';
 import { progressDetails } from '../../workflows/progress-details';
-import { countTasks } from '../../workflows/task-table';
+import { countTasks } from '../../core/task-table';
 
 it('summarises the run for the Web UI: counts, batches, who waits for approval', () => {
   const r = {

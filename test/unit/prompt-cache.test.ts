@@ -1,7 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { withCacheBreakpoints } from '../../activities/prompt-cache';
-import { EDITOR_TOOL } from '../../activities/editor-tool';
-import { SEARCH_TOOL } from '../../activities/search-tool';
+import { withCacheBreakpoints } from '../../activities/agent/prompt-cache';
+import { EDITOR_TOOL } from '../../activities/agent/editor-tool';
+import { SEARCH_TOOL } from '../../activities/agent/search-tool';
 
 const marked = (x: unknown) => JSON.stringify(x).split('"cache_control"').length - 1;
 

@@ -1,5 +1,5 @@
-import { isTestFile, relatedGoPackages, relatedTestFiles, RepoFiles, reverseImports } from '../../activities/related-tests';
-import { goImportPaths, jsSpecifiers, pythonImports, resolveJsImport, resolvePythonImport } from '../../activities/source-imports';
+import { isTestFile, relatedGoPackages, relatedTestFiles, RepoFiles, reverseImports } from '../../activities/test-selection/related-tests';
+import { goImportPaths, jsSpecifiers, pythonImports, resolveJsImport, resolvePythonImport } from '../../activities/test-selection/import-graph';
 
 /** A repository held in memory: path → content. */
 function repo(files: Record<string, string>): RepoFiles {

@@ -1,5 +1,5 @@
-import type { PlanOutline, TaskState } from '../../activities/types';
-import { RunState, segmentTasks, tasksAfter } from '../../workflows/run-state';
+import type { PlanOutline, TaskState } from '../../core/types';
+import { RunState, segmentTasks, tasksAfter } from '../../core/run-state';
 
 const usage = (costUsd: number) => ({ inputTokens: 100, outputTokens: 10, cacheWriteTokens: 0, cacheReadTokens: 0, costUsd });
 const task = (id: string, status: TaskState['status'], over: Partial<TaskState> = {}): TaskState => ({ id, title: id, status, phase: 1, batch: '1A', attempts: 1, ...over });

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { makeRunTestsTool, RUN_TESTS_TOOL } from '../../activities/run-tests-tool';
+import { makeRunTestsTool, RUN_TESTS_TOOL } from '../../activities/agent/run-tests-tool';
 
 describe('run_tests tool', () => {
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-rt-'));

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runSearch } from '../../activities/search-tool';
-import { listFiles, pathPattern } from '../../activities/worktree-files';
+import { runSearch } from '../../activities/agent/search-tool';
+import { listFiles, pathPattern } from '../../activities/git/worktree-files';
 
 describe('pathPattern', () => {
   it.each([

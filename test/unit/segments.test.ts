@@ -1,7 +1,7 @@
 import { randomBacklog } from '../../bench/random-backlog';
 import { buildPlan, PlanOptions, renderPlanMarkdown } from '../../planner';
 import { segmentsOf } from '../../planner/segments';
-import { segmentPieces } from '../../workflows/run-state';
+import { segmentPieces } from '../../core/run-state';
 
 const OPTIONS: PlanOptions = { repoName: 'r', testCommand: 'npm test', sequentialRisk: 'high', maxParallel: 4 };
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ledgerKey, SpentLedger, spentByTaskRun } from '../../activities/spent-ledger';
+import { ledgerKey, SpentLedger, spentByTaskRun } from '../../activities/agent/spent-ledger';
 
 const spent = (n: number) => ({ inputTokens: n, outputTokens: n / 10, cacheWriteTokens: 0, cacheReadTokens: 0, costUsd: n / 1000 });
 

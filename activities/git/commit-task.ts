@@ -1,0 +1,47 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { TaskRef } from '../../core/types';
+import { taskWorktree } from '../run-paths';
+import { gitAt, taskRef, trailers } from './git';
+import { removeWorktree } from './worktrees';
+
+/** Paths that hold tests: a task may change them but never delete them. */
+const TEST_FILE = /(^|\/)(test|tests|__tests__|spec)\/|\.(test|spec)\.[cm]?[jt]sx?$|(^|\/)test_[^/]+\.py$|_test\.(go|py)$/;
+
+/** The commit policy of a task's worktree: what is staged, what is refused, and the commit's shape. */
+export function makeCommitActivities(worktreeRoot: string) {
+  const worktreeOf = (t: TaskRef) => taskWorktree(worktreeRoot, t.runId, t.taskId);
+  return {
+    /**
+     * Commits the agent's edits plus the move of the task file to tasks/archive/, as
+     * "Complete TASK-x: <title>". Only the files the agent edited are staged. Idempotent.
+     */
+    async commitTask(a: TaskRef & { baseSha: string; title: string; summary: string; edited: string[]; sourcePath: string }): Promise<{ commit: string | null; reason?: string }> {
+      const wt = await gitAt(worktreeOf(a));
+      const head = (await wt.revparse(['HEAD'])).trim();
+      if (head !== a.baseSha) {
+        const body = await wt.raw(['log', '-1', '--format=%B', head]);
+        if (body.includes(trailers(a.runId, a.taskId))) return { commit: head };
+        await wt.raw(['reset', '--hard', a.baseSha]);
+      }
+      await wt.raw(['add', '-A', '--', ...a.edited]);
+      const changed = (await wt.raw(['diff', '--cached', '--name-only'])).trim();
+      if (!changed) return { commit: null, reason: 'the agent made no change to any file' };
+      const deletedTests = (await wt.raw(['diff', '--cached', '--name-only', '--diff-filter=D'])).split('\n').filter((f) => TEST_FILE.test(f));
+      if (deletedTests.length) return { commit: null, reason: `the change deletes test file${deletedTests.length > 1 ? 's' : ''} ${deletedTests.join(', ')}; tests may be changed, not removed` };
+      const archived = `tasks/archive/${path.posix.basename(a.sourcePath)}`;
+      await fs.mkdir(path.join(worktreeOf(a), 'tasks', 'archive'), { recursive: true });
+      await wt.raw(['mv', a.sourcePath, archived]);
+      const summary = a.summary.trim() || `Completed by Flotilla.`;
+      await wt.raw(['commit', '--no-verify', '-m', `Complete ${a.taskId}: ${a.title}`, '-m', summary, '-m', trailers(a.runId, a.taskId)]);
+      const commit = (await wt.revparse(['HEAD'])).trim();
+      await wt.raw(['update-ref', taskRef(a.runId, a.taskId), commit]);
+      return { commit };
+    },
+
+    /** Removes the task's worktree (rollback of anything uncommitted). The task's commit, if any, is kept by its ref. */
+    async removeTaskWorktree(a: TaskRef): Promise<void> {
+      await removeWorktree(a.repoPath, worktreeOf(a));
+    },
+  };
+}

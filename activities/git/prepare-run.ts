@@ -1,0 +1,67 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { buildPlan, parseTaskFiles, renderPlanMarkdown } from '../../planner';
+import { detectTestCommand } from '../test-runs/detect-test-command';
+import { repoError } from '../errors';
+import { backupRef, changedPaths, gitAt, runBranch } from './git';
+import { detectInstallCommand, prepareEnvironment } from '../test-runs/dependencies';
+import { runTwiceOnFailure } from '../test-runs/gated-run';
+import { baselineFrom } from '../test-runs/judge-tests';
+import { integrationWorktree, runDir } from '../run-paths';
+import { Baseline, PlannedRun, PreparedRun, RunSettings, TestEvidence } from '../../core/types';
+import { branchWorktree } from './worktrees';
+
+const TASK_FILE = /^tasks\/[^/]+\.md$/;
+
+async function excludeFlotillaFolder(repoPath: string): Promise<void> {
+  const git = await gitAt(repoPath);
+  const common = path.resolve(repoPath, (await git.raw(['rev-parse', '--git-common-dir'])).trim());
+  const exclude = path.join(common, 'info', 'exclude');
+  const current = await fs.readFile(exclude, 'utf8').catch(() => '');
+  if (!/^\/?\.flotilla\/?$/m.test(current)) {
+    await fs.mkdir(path.dirname(exclude), { recursive: true });
+    await fs.writeFile(exclude, `${current}${current && !current.endsWith('\n') ? '\n' : ''}/.flotilla/\n`);
+  }
+}
+
+export function makeRunSetupActivities() {
+  return {
+    /**
+     * Checks the repository (a git repo, clean, with commits and a test command), then creates the run
+     * branch and a backup ref at HEAD. Idempotent: a second call for the same run returns the same base.
+     */
+    async prepareRun(s: RunSettings & { allowDirty?: boolean }): Promise<PreparedRun> {
+      const stat = await fs.stat(s.repoPath).catch(() => null);
+      if (!stat?.isDirectory()) throw repoError(`${s.repoPath} does not exist or is not a folder. Pass --repo with the path of a git repository.`);
+      const git = await gitAt(s.repoPath);
+      const top = await git.raw(['rev-parse', '--show-toplevel']).catch(() => '');
+      if (!top.trim()) throw repoError(`${s.repoPath} is not a git repository. Run \`git init\` and commit your code first.`);
+      if (path.resolve(top.trim()) !== (await fs.realpath(s.repoPath))) {
+        throw repoError(`${s.repoPath} is inside the repository ${top.trim()}; pass --repo ${top.trim()}`);
+      }
+      const branch = runBranch(s.runId);
+      const dir = runDir(s.repoPath, s.runId);
+      await fs.mkdir(dir, { recursive: true });
+      await excludeFlotillaFolder(s.repoPath);
+      const existing = await git.raw(['rev-parse', '--verify', '--quiet', backupRef(s.runId)]).catch(() => '');
+      let baseSha = existing.trim();
+      if (!baseSha) {
+        const head = await git.raw(['rev-parse', '--verify', '--quiet', 'HEAD']).catch(() => '');
+        if (!head.trim()) throw repoError(`${s.repoPath} has no commits yet. Commit your code and tasks/ first.`);
+        if (!s.allowDirty) {
+          const dirty = await changedPaths(git);
+          if (dirty.length) {
+            const files = dirty.slice(0, 10).join(', ') + (dirty.length > 10 ? ` and ${dirty.length - 10} more` : '');
+            throw repoError(`the working tree of ${s.repoPath} has uncommitted changes (${files}). Commit or stash them, then start the run again.`);
+          }
+        }
+        baseSha = head.trim();
+        await git.raw(['update-ref', backupRef(s.runId), baseSha]);
+        await git.raw(['branch', branch, baseSha]);
+      }
+      const testCommand = s.testCommand ?? detectTestCommand(s.repoPath);
+      if (!testCommand) throw repoError(`no test command found in ${s.repoPath} (looked for package.json "test", Makefile test, pytest, go.mod, Cargo.toml). Pass --test-cmd.`);
+      return { baseSha, branch, runDir: dir, testCommand };
+    },
+  };
+}

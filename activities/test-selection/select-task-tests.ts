@@ -1,0 +1,53 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { simpleGit } from 'simple-git';
+import { chooseTestCommand, TestChoice } from './narrow-command';
+import { RepoFiles, relatedGoPackages, relatedTestFiles } from './related-tests';
+
+/** Files larger than this are not read for imports (generated bundles, data). */
+const MAX_SOURCE_BYTES = 1_000_000;
+
+/** The worktree's files as git sees them: tracked (deleted ones included) and new ones that are not ignored. */
+async function worktreeFiles(worktree: string): Promise<RepoFiles> {
+  const listed = await simpleGit({ baseDir: worktree }).raw(['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
+  const files = [...new Set(listed.split('\0').filter(Boolean))];
+  const read = (file: string) => {
+    try {
+      const full = path.join(worktree, file);
+      return fs.statSync(full).size > MAX_SOURCE_BYTES ? undefined : fs.readFileSync(full, 'utf8');
+    } catch {
+      return undefined; // deleted by the change, or unreadable: it imports nothing
+    }
+  };
+  return { files, read };
+}
+
+/** The worktree's package.json scripts, if it has any. */
+function packageScripts(worktree: string): Record<string, string> | undefined {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(worktree, 'package.json'), 'utf8'));
+    return pkg && typeof pkg.scripts === 'object' ? pkg.scripts : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The command that tests a change to `changed` in `worktree`: the suite command `full` narrowed to the
+ * related tests (see narrow-tests.ts), or the full suite with the reason.
+ */
+export async function selectTaskTests(worktree: string, full: string, changed: string[]): Promise<TestChoice> {
+  let repo: RepoFiles;
+  try {
+    repo = await worktreeFiles(worktree);
+  } catch (err) {
+    return { command: full, selection: `full suite: could not list the worktree's files (${(err as Error).message.trim()})` };
+  }
+  const deleted = changed.filter((f) => !fs.existsSync(path.join(worktree, f)));
+  return chooseTestCommand(full, packageScripts(worktree), {
+    changed,
+    deleted,
+    relatedTests: () => relatedTestFiles(repo, changed),
+    goPackages: () => relatedGoPackages(repo, changed),
+  });
+}

@@ -1,0 +1,179 @@
+// The data both layers share: activity inputs and results, task and run states. Types only, sandbox-safe.
+import type { Plan } from '../planner/types';
+/** Tokens a model call (or a task, or a run) used, and what they cost. */
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheWriteTokens: number;
+  cacheReadTokens: number;
+  /** US dollars, when the model has a known price (activities/agent/pricing.ts); undefined means tokens only. */
+  costUsd?: number;
+}
+
+export interface RunSettings {
+  runId: string;
+  /** Absolute path of the user's repository on the worker's machine. */
+  repoPath: string;
+  model: string;
+  maxParallel: number;
+  /** Agent attempts per task (the failing test output is fed back between attempts). */
+  attempts: number;
+  maxTurns: number;
+  /** Overrides the detected test command. */
+  testCommand?: string;
+  /** Run after the last phase on the final run branch. */
+  e2eCommand?: string;
+  sequentialRisk: 'low' | 'medium' | 'high' | 'none';
+  /** Tasks at or above this risk wait for `flotilla approve` before they start. */
+  approveRisk?: 'low' | 'medium' | 'high';
+  /** Start even if the working tree has uncommitted changes (only committed files are used). */
+  allowDirty?: boolean;
+  /** Go on when the suite already fails before any change; those tests count as already red. */
+  allowFailingBaseline?: boolean;
+  /** Also build flotilla/<runId>-review: one commit per category of change. */
+  reviewBranch?: boolean;
+  /** A task that uses more tokens than this (input, output and cache) stops and is skipped. */
+  maxTokensPerTask?: number;
+  /** The run pauses when its model cost reaches this many dollars; resume with a higher budget. */
+  budgetUsd?: number;
+  /** Installs dependencies once for the run when the repository has none installed (default: from the lockfile). */
+  installCommand?: string;
+  /** Runs in every fresh worktree before the agent starts (e.g. code generation). */
+  setupCommand?: string;
+  /** Tasks per segment (default 1000): the run workflow continues-as-new between segments. */
+  segmentTasks?: number;
+}
+
+export interface PreparedRun {
+  baseSha: string;
+  branch: string;
+  runDir: string;
+  testCommand: string;
+}
+
+export interface TestEvidence {
+  command: string;
+  /** The verdict against the baseline: no test that was green went red (flaky and already-red tests aside). */
+  passed: boolean;
+  exitCode: number;
+  /** Tests this change made fail (for a baseline: the tests that fail consistently). */
+  failingTests: string[];
+  tail: string;
+  logPath: string;
+  durationMs: number;
+  /** Tests that flipped between two runs: never blamed on a task. */
+  flaky?: string[];
+  /** Tests that already failed at the baseline (with --allow-failing-baseline). */
+  preExisting?: string[];
+  /** For a task's tests: which tests were chosen and why ("related to src/a.js: test/a.test.js", "full suite: …"). */
+  selection?: string;
+}
+
+/** What the suite looked like before any change. */
+export interface Baseline {
+  failing: string[];
+  flaky: string[];
+}
+
+/** The plan without its per-task details (those stay in plan.json): what travels through the run's history. */
+export type PlanOutline = Omit<Plan, 'tasks' | 'conflicts'> & { taskCount: number };
+
+export interface PlannedRun {
+  outline: PlanOutline;
+  planPath: string;
+  planJsonPath: string;
+}
+
+export interface TaskRef {
+  runId: string;
+  repoPath: string;
+  taskId: string;
+}
+
+export interface AgentOutcome {
+  ok: boolean;
+  summary: string;
+  edited: string[];
+  turns: number;
+  usage: TokenUsage;
+  transcriptPath: string;
+  /** Set when ok is false. */
+  reason?: string;
+}
+
+/** The task's own test run that decided it (the last attempt's): what ran, why those tests, and its log. */
+export interface TaskTestRun {
+  command: string;
+  /** Why these tests: "related to src/a.js: test/a.test.js", "full suite: …"; absent for the task's own `tests:`. */
+  selection?: string;
+  passed: boolean;
+  logPath: string;
+  durationMs: number;
+}
+
+export type TaskStatus = 'pending' | 'awaiting-approval' | 'running' | 'committed' | 'skipped' | 'failed';
+
+export interface TaskState {
+  id: string;
+  title: string;
+  status: TaskStatus;
+  phase: number | null;
+  batch: string | null;
+  attempts: number;
+  commit?: string;
+  reason?: string;
+  failingTests?: string[];
+  usage?: TokenUsage;
+  /** Things a reviewer should know, e.g. files changed that the task file did not name. */
+  warnings?: string[];
+  tests?: TaskTestRun;
+}
+
+/** How many tasks are in each status; `planned` counts the tasks in a batch (not those skipped at planning). */
+export type TaskCounts = Record<TaskStatus, number> & { planned: number };
+
+export interface BatchState {
+  id: string;
+  phase: number;
+  label: string;
+  mode: 'parallel' | 'sequential';
+  taskIds: string[];
+  state: 'pending' | 'running' | 'done';
+  suite?: TestEvidence;
+  /** How its tasks ended, once it is done. */
+  outcome?: { committed: number; skipped: number; failed: number };
+}
+
+export type RunStatusName = 'starting' | 'planning' | 'running' | 'paused' | 'completed' | 'aborted' | 'failed';
+
+export interface RunReport {
+  runId: string;
+  status: RunStatusName;
+  repoPath: string;
+  branch: string | null;
+  baseSha: string | null;
+  model: string;
+  planPath: string | null;
+  reason?: string;
+  startedAt: string;
+  finishedAt?: string;
+  baseline?: TestEvidence;
+  final?: TestEvidence;
+  e2e?: TestEvidence;
+  batches: BatchState[];
+  /**
+   * Tasks the run holds in memory: all of them for a run of one segment. A run of several segments keeps
+   * the current segment's tasks and every task that did not commit; the committed tasks of earlier
+   * segments are in report.json (and counted in `counts`), see `tasksElsewhere`.
+   */
+  tasks: TaskState[];
+  /** Tasks by status, over the whole run. */
+  counts: TaskCounts;
+  /** Committed tasks of earlier segments that `tasks` leaves out (they are in report.json). */
+  tasksElsewhere?: number;
+  /** Which segment of the run is executing, and of how many (see the plan). */
+  segment?: { number: number; of: number };
+  usage: TokenUsage;
+  /** With --review-branch: the branch built, or why not. */
+  reviewBranch?: { branch?: string; note: string };
+}

@@ -1,0 +1,34 @@
+import { ActivityOptions, proxyActivities, RetryPolicy, workflowInfo } from '@temporalio/workflow';
+import type { AgentActivities, MainActivities, TestActivities } from '../activities';
+import { agentQueue, testQueue } from '../core/task-queues';
+
+const retry: RetryPolicy = {
+  initialInterval: '2 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: 5,
+  nonRetryableErrorTypes: ['RepoError', 'AgentConfigError', 'TaskInputError'],
+};
+
+/** Git and file work: quick, and (like every activity, see worker/keep-alive.ts) heartbeating, so a dead worker is noticed within 30 seconds. */
+export const gitOptions: ActivityOptions = { startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry };
+
+/** Test suites and agents: long, heartbeating every few seconds so a dead worker is noticed within 30 seconds. */
+export const longOptions: ActivityOptions = { startToCloseTimeout: '60 minutes', heartbeatTimeout: '30 seconds', retry };
+
+/**
+ * The agent: like a test run, but rate limits and overload are routine with many agents at once, so it
+ * tries longer (each retry waits what the API's retry-after asked, else up to 2 minutes) before the task
+ * is recorded as failed. A rejected key or model is never retried (AgentConfigError).
+ */
+export const agentOptions: ActivityOptions = { ...longOptions, retry: { ...retry, maximumAttempts: 10, maximumInterval: '2 minutes' } };
+
+// One typed proxy per task queue: each sees only the activities its queue's workers register
+// (activities/index.ts), so calling one on the wrong queue does not compile. Call inside a workflow function.
+
+/** Git, worktrees, plans and records, on the run's own task queue. */
+export const mainActivities = () => proxyActivities<MainActivities>(gitOptions);
+/** The agent, on the agents task queue (its worker's slots are --max-parallel, its rate is --agent-rpm). */
+export const agentActivities = () => proxyActivities<AgentActivities>({ ...agentOptions, taskQueue: agentQueue(workflowInfo().taskQueue) });
+/** Test runs, on the tests task queue (its worker's slots follow the CPU count). */
+export const testActivities = () => proxyActivities<TestActivities>({ ...longOptions, taskQueue: testQueue(workflowInfo().taskQueue) });

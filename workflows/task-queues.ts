@@ -1,8 +1,0 @@
-// Task queues: workflows and git work on the run's queue; agents and test runs each on their own,
-// so Temporal's worker options cap them separately (agents wait on the network, tests use the cores).
-export const agentQueue = (taskQueue: string) => `${taskQueue}-agents`;
-export const testQueue = (taskQueue: string) => `${taskQueue}-tests`;
-
-/** Activities served on the agents queue and on the tests queue; everything else runs on the run's queue. */
-export const AGENT_ACTIVITIES = ['runAgent'] as const;
-export const TEST_ACTIVITIES = ['baselineTests', 'runTaskTests', 'runBranchTests'] as const;
