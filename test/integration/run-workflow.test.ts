@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
 import type { RunReport, RunSettings } from '../../activities/types';
-import { parseArgs } from '../../client/args';
+import { execute } from '../../client/args';
 import { rollbackCommand } from '../../client/commands/rollback';
 import { readRunReport } from '../../client/read-report';
 import { startRun } from '../../client/start-run';
@@ -110,7 +110,7 @@ describe('flotillaRun on a real git repository', () => {
 
     // flotilla rollback: the run branch goes back to its backup, and it says exactly what it removed.
     const lines: string[] = [];
-    await rollbackCommand(parseArgs([runId, '--repo', repo]), (l) => lines.push(l));
+    await execute(rollbackCommand, [runId, '--repo', repo], (l) => lines.push(l));
     expect((await git.revparse([report.branch!])).trim()).toBe(mainBefore);
     expect(lines[0]).toMatch(/Removed 4 commit\(s\):$/);
     expect(lines.filter((l) => /^  [0-9a-f]+ Complete TASK-\d+/.test(l))).toHaveLength(4);
