@@ -245,8 +245,8 @@ export function commandHelp(spec: CommandSpec): string {
   if (spec.positionals?.length) lines.push('', 'Arguments:', ...table(spec.positionals.map((p) => [p.name, p.description + (p.optional ? ' (optional)' : '')])));
   const flagRows: [string, string][] = Object.entries(allFlags(spec)).map(([name, f]) => {
     const d = defaultOf(f);
-    const choices = f.choices ? ` (${f.choices.join('|')})` : '';
-    return [`${f.short ? `-${f.short}, ` : ''}${flagName(f, name)}`, `${f.description}${choices}${d !== undefined ? ` (default: ${d})` : ''}`];
+    const choices = f.choices ? ` (one of ${f.choices.join(', ')})` : '';
+    return [`${f.short ? `-${f.short}, ` : ''}${flagName(f, name)}`, `${f.description}${choices}${d !== undefined ? ` [default: ${d}]` : ''}`];
   });
   lines.push('', 'Options:', ...table(flagRows));
   lines.push('', spec.examples.length > 1 ? 'Examples:' : 'Example:', ...spec.examples.map((e) => `  ${e}`));

@@ -91,7 +91,7 @@ describe('flotilla <command> --help', () => {
           const line = r.out.split('\n').find((l) => l.trimStart().startsWith(`--${name} `) || l.trim() === `--${name}`);
           expect(line).toBeDefined();
           const d = f.defaultText ?? (f.default !== undefined && f.default !== false ? String(f.default) : undefined);
-          if (d !== undefined) expect(r.out).toContain(`(default: ${d})`);
+          if (d !== undefined) expect(line).toContain(`[default: ${d}]`);
         }
         for (const p of command.positionals ?? []) expect(r.out).toContain(p.name);
         expectNoSideEffects();
@@ -103,7 +103,8 @@ describe('flotilla <command> --help', () => {
     const run = await cli('run', '--repo', '.', '--wait', '--help');
     expect(run.code).toBe(0);
     expect(run.out).toContain('Usage: flotilla run [options]');
-    expect(run.out).toMatch(/--max-parallel N +agents at once.*\(default: 4\)/);
+    expect(run.out).toMatch(/--max-parallel N +agents at once.*\[default: 4\]/);
+    expect(run.out).toMatch(/--sequential-risk LEVEL +.*\(one of low, medium, high, none\) \[default: high\]/);
     const status = await cli('status', '-h');
     expect(status.code).toBe(0);
     expect(status.out).toContain('Usage: flotilla status RUN_ID [options]');
