@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
 import type { RunReport, RunSettings } from '../../activities/types';
 import { execute } from '../../client/args';
+import { reportCommand } from '../../client/commands/report';
 import { rollbackCommand } from '../../client/commands/rollback';
 import { readRunReport } from '../../client/read-report';
 import { startRun } from '../../client/start-run';
@@ -107,6 +108,11 @@ describe('flotillaRun on a real git repository', () => {
     const docs = reviewLog.find((l) => l.startsWith('docs: 3 tasks ('))!;
     expect(docs.slice('docs: 3 tasks ('.length, -1).split(', ').sort()).toEqual(['TASK-0001', 'TASK-0002', 'TASK-0003']);
     expect((await git.raw(['rev-parse', `flotilla/${runId}-review^{tree}`])).trim()).toBe((await git.raw(['rev-parse', `${report.branch}^{tree}`])).trim());
+
+    // flotilla report --json: report.json as the run wrote it.
+    const json: string[] = [];
+    expect(await execute(reportCommand, [runId, '--json', '--address', process.env.FLOTILLA_TEST_TEMPORAL!], (l) => json.push(l))).toBe(0);
+    expect(JSON.parse(json.join('\n'))).toEqual(JSON.parse(fs.readFileSync(path.join(repo, '.flotilla/runs', runId, 'report.json'), 'utf8')));
 
     // flotilla rollback: the run branch goes back to its backup, and it says exactly what it removed.
     const lines: string[] = [];
