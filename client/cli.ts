@@ -1,4 +1,6 @@
-import { parseArgs, UsageError } from './args';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { closest, Command, commandHelp, execute, overviewLine, UsageError } from './args';
 import { controlCommand } from './commands/control';
 import { demoCommand } from './commands/demo';
 import { devCommand } from './commands/dev';
@@ -11,71 +13,133 @@ import { runsCommand } from './commands/runs';
 import { statusCommand } from './commands/status';
 import { workerCommand } from './commands/worker';
 
-const HELP = `flotilla: execute a repository's tasks/ backlog with parallel Haiku agents on Temporal, without breaking its tests.
+/** Every command, in the order the overview lists them. */
+export const COMMANDS: Command[] = [
+  demoCommand,
+  planCommand,
+  runCommand,
+  statusCommand,
+  runsCommand,
+  reportCommand,
+  controlCommand('pause'),
+  controlCommand('resume'),
+  controlCommand('skip'),
+  controlCommand('retry'),
+  controlCommand('approve'),
+  controlCommand('abort'),
+  rollbackCommand,
+  gcCommand,
+  workerCommand,
+  devCommand,
+];
 
-Usage:
-  flotilla demo [--dir DIR] [--port N] [--ui-port N]    the whole job on a demo repository, offline
-  flotilla plan --repo DIR [--out FILE] [--json]       write the execution plan (markdown or JSON)
-  flotilla plan --repo DIR --explain TASK-x            why a task sits where it does
-  flotilla run --repo DIR [--wait] [--max-parallel N]  start a run (needs a server and a worker)
-  flotilla status RUN_ID [--json]                      live state of a run
-  flotilla runs [--running] [--limit N]                recent runs, newest first (no worker needed)
-  flotilla report RUN_ID                               review.md: commits grouped, test evidence, rollback plan
-  flotilla pause|resume RUN_ID [--budget-usd X]        stop starting new tasks / go on (with a higher budget)
-  flotilla skip|retry|approve RUN_ID TASK-x            skip a task (cancelled if running), retry it at the end, approve a gated one
-  flotilla abort RUN_ID [--rollback]                   cancel running tasks and stop (--rollback resets the run branch)
-  flotilla rollback RUN_ID [--repo DIR]                reset a finished run's branch to its base, listing what it removed
-  flotilla gc                                          remove worktrees left by crashed runs
-  flotilla worker [--max-parallel N] [--agent-rpm N]   run a worker (agents at once; model requests per minute, all workers)
-  flotilla dev [--port N] [--ui-port N] [--no-worker]  local dev server + Web UI + worker, in the foreground
+export const EXIT_CODES = `Exit codes:
+  0  success; run --wait and demo: the run completed (skipped tasks are not a failure)
+  1  failure: the command could not do its job (no server, run not found, update refused…);
+     run --wait and demo: the run failed or was aborted
+  2  usage error: unknown command or option, missing or extra argument, bad option value`;
 
-Run options: --model M (default claude-haiku-4-5, or FLOTILLA_MODEL), --attempts N (2), --max-turns N (30),
-  --test-cmd CMD, --e2e-cmd CMD, --install-cmd CMD (once per run when deps are not installed; default from the
-  lockfile), --setup-cmd CMD (in every fresh worktree), --sequential-risk high|medium|low|none, --approve high|medium|low (gate tasks
-  at that risk on "flotilla approve"), --allow-dirty, --allow-failing-baseline,
-  --review-branch (also build flotilla/<runId>-review with one commit per category), --max-tokens-per-task N,
-  --budget-usd X (pause when the model cost reaches X dollars), --run-id ID, --segment-tasks N (1000: tasks per
-  execution of the run workflow, which continues-as-new between segments).
-Environment: ANTHROPIC_API_KEY (real model; without it the stand-in model is used), ANTHROPIC_BASE_URL,
-  TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_CLI_PATH.`;
-
-const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>, out: (s: string) => void) => Promise<number>> = {
-  demo: demoCommand,
-  plan: planCommand,
-  run: runCommand,
-  status: statusCommand,
-  runs: runsCommand,
-  report: reportCommand,
-  pause: controlCommand('pause'),
-  resume: controlCommand('resume'),
-  skip: controlCommand('skip'),
-  retry: controlCommand('retry'),
-  approve: controlCommand('approve'),
-  abort: controlCommand('abort'),
-  rollback: rollbackCommand,
-  gc: gcCommand,
-  worker: workerCommand,
-  dev: devCommand,
-};
-
-const BOOLEAN_FLAGS = ['json', 'wait', 'no-worker', 'help', 'rollback', 'allow-dirty', 'allow-failing-baseline', 'review-branch', 'running'];
-
-export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === 'help' || name === '--help' || name === '-h') {
-    console.log(HELP);
-    return name ? 0 : 2;
+/** flotilla's version, from its package.json (found from here, in the sources or in dist/). */
+export function version(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) {
+      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'flotilla' && pkg.version) return pkg.version;
+    }
+    if (path.dirname(dir) === dir) return 'unknown';
   }
-  const command = COMMANDS[name];
-  if (!command) {
-    console.error(`flotilla: unknown command "${name}".\n\n${HELP}`);
+}
+
+export function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => overviewLine(c).length));
+  return `flotilla ${version()}: execute a repository's tasks/ backlog with parallel Haiku agents on Temporal, without breaking its tests.
+
+Usage: flotilla <command> [arguments] [options]
+
+Commands:
+${COMMANDS.map((c) => `  ${overviewLine(c).padEnd(width)}  ${c.summary}`).join('\n')}
+  ${'flotilla help [COMMAND]'.padEnd(width)}  this overview, or a command's options, defaults and examples
+
+Options:
+  -h, --help      help (flotilla <command> --help: the command's options, defaults and examples)
+  -V, --version   print the version
+
+Commands that talk to Temporal take --address HOST:PORT, --namespace NS and --profile NAME (a profile of
+Temporal's client config file), over TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and TEMPORAL_PROFILE.
+status, runs, report and plan take --json.
+
+Environment: ANTHROPIC_API_KEY (real model; without it the stand-in model is used), ANTHROPIC_BASE_URL,
+  FLOTILLA_MODEL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_PROFILE, TEMPORAL_CLI_PATH, FLOTILLA_WORKTREES.
+
+${EXIT_CODES}`;
+}
+
+export interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const consoleIo: Io = { out: (s) => console.log(s), err: (s) => console.error(s) };
+
+function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
+
+function unknownCommand(name: string, io: Io): number {
+  const guess = closest(name, COMMANDS.map((c) => c.name));
+  io.err(`flotilla: unknown command "${name}"${guess ? ` (did you mean ${guess}?)` : ''}`);
+  io.err('see flotilla --help');
+  return 2;
+}
+
+/** The CLI: returns the exit code (0 ok, 1 failure, 2 usage error). */
+export async function main(argv: string[], io: Io = consoleIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    io.err(overview());
     return 2;
   }
+  if (name === '--help' || name === '-h') {
+    io.out(overview());
+    return 0;
+  }
+  if (name === '--version' || name === '-V') {
+    io.out(version());
+    return 0;
+  }
+  if (name === 'help') {
+    if (rest.length === 0) {
+      io.out(overview());
+      return 0;
+    }
+    const command = findCommand(rest[0]);
+    if (!command) return unknownCommand(rest[0], io);
+    if (rest.length > 1) {
+      io.err(`flotilla help: unexpected argument${rest.length > 2 ? 's' : ''} ${rest.slice(1).map((a) => `"${a}"`).join(' ')} (it takes one COMMAND)`);
+      io.err('see flotilla --help');
+      return 2;
+    }
+    io.out(commandHelp(command));
+    return 0;
+  }
+  if (name.startsWith('-')) {
+    const guess = closest(name.replace(/^-+/, ''), ['help', 'version']);
+    io.err(`flotilla: unknown option ${name}${guess ? ` (did you mean --${guess}?)` : ''}; the command comes first: flotilla <command> [options]`);
+    io.err('see flotilla --help');
+    return 2;
+  }
+  const command = findCommand(name);
+  if (!command) return unknownCommand(name, io);
   try {
-    return await command(parseArgs(rest, BOOLEAN_FLAGS), (s) => console.log(s));
+    return await execute(command, rest, io.out);
   } catch (err) {
-    console.error(`flotilla ${name}: ${(err as Error).message}`);
-    return err instanceof UsageError ? 2 : 1;
+    io.err(`flotilla ${name}: ${(err as Error).message}`);
+    if (err instanceof UsageError) {
+      if (err.hint) io.err(`see flotilla ${name} --help`);
+      return 2;
+    }
+    return 1;
   }
 }
 

@@ -6,23 +6,34 @@ export interface TemporalSettings {
   namespace: string;
 }
 
-/** Connection settings from @temporalio/envconfig (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, profiles), with an optional override. */
-export function temporalSettings(overrideAddress?: string): TemporalSettings & { connectionOptions: ReturnType<typeof loadClientConnectConfig>['connectionOptions'] } {
-  const config = loadClientConnectConfig();
-  const address = overrideAddress ?? config.connectionOptions.address ?? 'localhost:7233';
-  return { address, namespace: config.namespace ?? 'default', connectionOptions: { ...config.connectionOptions, address } };
+/** What a command line can say about the connection (--address, --namespace, --profile); each overrides envconfig. */
+export interface ConnectionOptions {
+  address?: string;
+  namespace?: string;
+  profile?: string;
+}
+
+/**
+ * Connection settings from @temporalio/envconfig (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_PROFILE,
+ * the profile's TLS and API key from temporal.toml), with the command line's options on top.
+ */
+export function temporalSettings(o: ConnectionOptions = {}): TemporalSettings & { connectionOptions: ReturnType<typeof loadClientConnectConfig>['connectionOptions'] } {
+  const config = loadClientConnectConfig({ profile: o.profile });
+  const address = o.address ?? config.connectionOptions.address ?? 'localhost:7233';
+  const namespace = o.namespace ?? config.namespace ?? 'default';
+  return { address, namespace, connectionOptions: { ...config.connectionOptions, address } };
 }
 
 /** A client, or an error that says how to start a server. */
-export async function connectClient(overrideAddress?: string): Promise<{ client: Client; connection: Connection; settings: TemporalSettings }> {
-  const s = temporalSettings(overrideAddress);
+export async function connectClient(o: ConnectionOptions = {}): Promise<{ client: Client; connection: Connection; settings: TemporalSettings }> {
+  const s = temporalSettings(o);
   let connection: Connection;
   try {
     connection = await Connection.connect({ ...s.connectionOptions, connectTimeout: '5 seconds' });
   } catch (err) {
     throw new Error(
       `Cannot reach the Temporal server at ${s.address} (${(err as Error).message.split('\n')[0]}).\n` +
-        `Start one with \`npx flotilla dev\` (local dev server, Web UI and worker), or point TEMPORAL_ADDRESS at your cluster.`,
+        `Start one with \`npx flotilla dev\` (local dev server, Web UI and worker), or point --address or TEMPORAL_ADDRESS at your cluster.`,
     );
   }
   return { client: new Client({ connection, namespace: s.namespace }), connection, settings: { address: s.address, namespace: s.namespace } };

@@ -5,7 +5,7 @@ import { DevServer, startDevServer } from '../dev/temporal-server';
 import { resolveModelAccess } from './model-access';
 import { createFlotillaWorkers, FlotillaWorkers } from '../worker/worker';
 import { runsThisCodeCannotContinue } from '../worker/replay-check';
-import { connectClient, temporalSettings } from './connection';
+import { connectClient, ConnectionOptions, temporalSettings } from './connection';
 
 export interface LocalStack {
   address: string;
@@ -20,9 +20,10 @@ export interface LocalStack {
 let runtimeInstalled = false;
 
 /** Says, at start, which runs in flight were started by a Flotilla version this one cannot continue, and what to do. */
-async function warnAboutRunsItCannotContinue(address: string, taskQueue: string, log: (s: string) => void): Promise<void> {
+async function warnAboutRunsItCannotContinue(conn: ConnectionOptions & { address: string }, taskQueue: string, log: (s: string) => void): Promise<void> {
+  const address = conn.address;
   try {
-    const { client, connection } = await connectClient(address);
+    const { client, connection } = await connectClient(conn);
     try {
       // One warning per run: its root workflow id is what comes before the first '/'.
       const byRun = new Map<string, string[]>();
@@ -44,10 +45,11 @@ async function warnAboutRunsItCannotContinue(address: string, taskQueue: string,
 }
 
 /**
- * The embedded default: a Temporal dev server (unless TEMPORAL_ADDRESS points elsewhere or a server
- * already listens on the port), the stand-in model when no API key is set, and a worker.
+ * The embedded default: a Temporal dev server (unless `temporal` or TEMPORAL_ADDRESS points elsewhere or a
+ * server already listens on the port), the stand-in model when no API key is set, and a worker.
+ * With `temporal` (a worker's --address/--namespace/--profile, possibly none), no server is started.
  */
-export async function startLocalStack(o: { port?: number; uiPort?: number; worker: boolean; maxParallel?: number; agentRequestsPerMinute?: number; log: (s: string) => void }): Promise<LocalStack> {
+export async function startLocalStack(o: { port?: number; uiPort?: number; worker: boolean; maxParallel?: number; agentRequestsPerMinute?: number; temporal?: ConnectionOptions; log: (s: string) => void }): Promise<LocalStack> {
   if (!runtimeInstalled) {
     // Activity-only workers (agents, tests) are expected to poll no workflows: drop the SDK's warning about it.
     const level = (process.env.FLOTILLA_LOG_LEVEL as 'WARN') ?? 'WARN';
@@ -59,13 +61,13 @@ export async function startLocalStack(o: { port?: number; uiPort?: number; worke
     });
     runtimeInstalled = true;
   }
-  const external = !!process.env.TEMPORAL_ADDRESS && o.port === undefined;
+  const external = o.temporal !== undefined || (!!process.env.TEMPORAL_ADDRESS && o.port === undefined);
   let server: DevServer | null = null;
   let address: string;
   let uiUrl: string | null = null;
   if (external) {
-    address = temporalSettings().address;
-    o.log(`Using the Temporal server at ${address} (TEMPORAL_ADDRESS)`);
+    address = temporalSettings(o.temporal).address;
+    o.log(`Using the Temporal server at ${address}${!o.temporal?.address && process.env.TEMPORAL_ADDRESS ? ' (TEMPORAL_ADDRESS)' : ''}`);
   } else {
     const port = o.port ?? 7233;
     server = await startDevServer({ port, uiPort: o.uiPort, dbFile: path.join(process.env.FLOTILLA_STATE_DIR ?? path.join(projectRoot(), '.flotilla'), 'temporal.db'), log: o.log });
@@ -73,7 +75,8 @@ export async function startLocalStack(o: { port?: number; uiPort?: number; worke
     address = server.address;
     uiUrl = server.uiUrl;
   }
-  const namespace = temporalSettings(address).namespace;
+  const conn = { ...(external ? o.temporal : {}), address };
+  const namespace = temporalSettings(conn).namespace;
   let worker: FlotillaWorkers | null = null;
   let workerDone: Promise<void> = Promise.resolve();
   let connection: NativeConnection | null = null;
@@ -86,7 +89,7 @@ export async function startLocalStack(o: { port?: number; uiPort?: number; worke
     worker = await createFlotillaWorkers({ connection, namespace, modelAccess: model.access, maxParallel: o.maxParallel, agentRequestsPerMinute: o.agentRequestsPerMinute });
     workerDone = worker.run();
     o.log(`Worker polling task queues "${worker.taskQueue}" (+ -agents, -tests) in namespace "${namespace}"`);
-    void warnAboutRunsItCannotContinue(address, worker.taskQueue, o.log);
+    void warnAboutRunsItCannotContinue(conn, worker.taskQueue, o.log);
   }
   return {
     address,

@@ -4,7 +4,7 @@ import { Client, WorkflowFailedError } from '@temporalio/client';
 import type { RunReport } from '../core/types';
 import { runDir } from '../activities/run-paths';
 import { statusQuery } from '../workflows/run-messages';
-import { connectClient } from './connection';
+import { connectClient, ConnectionOptions } from './connection';
 import { runWorkflowId } from './start-run';
 
 /**
@@ -45,9 +45,9 @@ async function withAllTasks(report: RunReport): Promise<RunReport> {
   return full?.runId === report.runId ? full : report;
 }
 
-/** Connects (TEMPORAL_ADDRESS, or --address), reads the run's report, and closes the connection. */
-export async function fetchRunReport(address: string | undefined, runId: string): Promise<RunReport> {
-  const { client, connection } = await connectClient(address);
+/** Connects (envconfig, or --address/--namespace/--profile), reads the run's report, and closes the connection. */
+export async function fetchRunReport(conn: ConnectionOptions, runId: string): Promise<RunReport> {
+  const { client, connection } = await connectClient(conn);
   try {
     return await readRunReport(client, runId);
   } finally {

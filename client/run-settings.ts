@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { RunSettings } from '../core/types';
-import { intFlag, ParsedArgs, stringFlag, UsageError } from './args';
+import { bool, FlagSpec, num, ParsedArgs, str, UsageError } from './args';
 
 export const DEFAULT_MODEL = 'claude-haiku-4-5';
 
@@ -13,39 +13,63 @@ export function newRunId(now = new Date()): string {
 
 const RISK_LEVELS = ['low', 'medium', 'high', 'none'] as const;
 
-/** Run settings from command-line flags. No secret goes in here: it becomes workflow input. */
+/** The run's flags (run, demo; plan takes those that shape the plan). */
+export const RUN_FLAGS = {
+  model: { type: 'string', value: 'MODEL', description: 'Anthropic model for the agents', defaultText: `FLOTILLA_MODEL, or ${DEFAULT_MODEL}` },
+  'max-parallel': { type: 'string', value: 'N', int: { min: 1 }, default: 4, description: 'agents at once (the widest batch)' },
+  attempts: { type: 'string', value: 'N', int: { min: 1 }, default: 2, description: 'tries per task (a failed try gets the test output back)' },
+  'max-turns': { type: 'string', value: 'N', int: { min: 1 }, default: 30, description: "model turns per try" },
+  'test-cmd': { type: 'string', value: 'CMD', description: 'the test suite command', defaultText: 'detected from package.json, a Makefile, pytest, go.mod or Cargo.toml' },
+  'e2e-cmd': { type: 'string', value: 'CMD', description: 'end-to-end command run once at the end, on the run branch' },
+  'install-cmd': { type: 'string', value: 'CMD', description: 'installs dependencies once per run when the repository has no node_modules', defaultText: 'from the lockfile: npm ci, yarn or pnpm' },
+  'setup-cmd': { type: 'string', value: 'CMD', description: 'runs in every fresh worktree' },
+  'sequential-risk': { type: 'string', value: 'LEVEL', choices: RISK_LEVELS, default: 'high', description: 'tasks of this risk or higher run one at a time' },
+  approve: { type: 'string', value: 'LEVEL', choices: ['low', 'medium', 'high'], description: 'tasks of this risk or higher wait for "flotilla approve"' },
+  'allow-dirty': { type: 'boolean', description: 'start even though the working tree has uncommitted changes' },
+  'allow-failing-baseline': { type: 'boolean', description: 'go on when tests already fail on the base commit (they count as red)' },
+  'review-branch': { type: 'boolean', description: 'also build flotilla/<runId>-review with one commit per category' },
+  'max-tokens-per-task': { type: 'string', value: 'N', int: { min: 1 }, description: 'skip a task once it has used more tokens than this' },
+  'budget-usd': { type: 'string', value: 'X', positive: true, unit: 'dollars', description: 'pause the run when the model cost reaches X dollars' },
+  'run-id': { type: 'string', value: 'ID', description: 'the run id (letters, digits, ".", "_", "-")', defaultText: 'generated, e.g. 20250101-120000-ab12' },
+  'segment-tasks': { type: 'string', value: 'N', int: { min: 1 }, description: `tasks per execution of the run workflow, at most 1200 (it continues-as-new between segments)`, defaultText: '1000' },
+} satisfies Record<string, FlagSpec>;
+
+/** The same flags, picked by name (for commands that take some of them). */
+export function runFlags(...names: (keyof typeof RUN_FLAGS)[]): Record<string, FlagSpec> {
+  return Object.fromEntries(names.map((n) => [n, RUN_FLAGS[n]]));
+}
+
+/** Run settings from command-line flags (already checked by the parser). No secret goes in here: it becomes workflow input. */
 export function runSettingsFrom(args: ParsedArgs, repo: string): RunSettings {
-  const seq = stringFlag(args, 'sequential-risk') ?? 'high';
-  if (!(RISK_LEVELS as readonly string[]).includes(seq)) throw new UsageError(`--sequential-risk must be one of ${RISK_LEVELS.join(', ')}`);
-  const runId = stringFlag(args, 'run-id') ?? newRunId();
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) throw new UsageError(`--run-id may only use letters, digits, ".", "_" and "-"`);
-  const approve = stringFlag(args, 'approve');
-  if (approve !== undefined && !['low', 'medium', 'high'].includes(approve)) throw new UsageError('--approve must be one of low, medium, high');
-  const budget = stringFlag(args, 'budget-usd');
-  if (budget !== undefined && !(Number(budget) > 0)) throw new UsageError(`--budget-usd must be a positive number of dollars (got "${budget}")`);
-  const testCommand = stringFlag(args, 'test-cmd');
-  const e2eCommand = stringFlag(args, 'e2e-cmd');
-  const installCommand = stringFlag(args, 'install-cmd');
-  const setupCommand = stringFlag(args, 'setup-cmd');
+  const runId = str(args, 'run-id') ?? newRunId();
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) throw new UsageError(`--run-id may only use letters, digits, ".", "_" and "-" (got "${runId}")`);
+  const approve = str(args, 'approve');
+  const budget = num(args, 'budget-usd');
+  const testCommand = str(args, 'test-cmd');
+  const e2eCommand = str(args, 'e2e-cmd');
+  const installCommand = str(args, 'install-cmd');
+  const setupCommand = str(args, 'setup-cmd');
+  const maxTokens = num(args, 'max-tokens-per-task');
+  const segments = num(args, 'segment-tasks');
   return {
     runId,
     repoPath: path.resolve(repo),
-    model: stringFlag(args, 'model') ?? process.env.FLOTILLA_MODEL ?? DEFAULT_MODEL,
-    maxParallel: intFlag(args, 'max-parallel', 4),
-    attempts: intFlag(args, 'attempts', 2),
-    maxTurns: intFlag(args, 'max-turns', 30),
-    sequentialRisk: seq as RunSettings['sequentialRisk'],
+    model: str(args, 'model') ?? process.env.FLOTILLA_MODEL ?? DEFAULT_MODEL,
+    maxParallel: num(args, 'max-parallel') ?? 4,
+    attempts: num(args, 'attempts') ?? 2,
+    maxTurns: num(args, 'max-turns') ?? 30,
+    sequentialRisk: (str(args, 'sequential-risk') ?? 'high') as RunSettings['sequentialRisk'],
     ...(testCommand ? { testCommand } : {}),
     ...(e2eCommand ? { e2eCommand } : {}),
     ...(installCommand ? { installCommand } : {}),
     ...(setupCommand ? { setupCommand } : {}),
     ...(approve ? { approveRisk: approve as RunSettings['approveRisk'] } : {}),
-    ...(args.flags['allow-dirty'] === true ? { allowDirty: true } : {}),
-    ...(args.flags['allow-failing-baseline'] === true ? { allowFailingBaseline: true } : {}),
-    ...(args.flags['review-branch'] === true ? { reviewBranch: true } : {}),
-    ...(args.flags['max-tokens-per-task'] !== undefined ? { maxTokensPerTask: intFlag(args, 'max-tokens-per-task', 0) } : {}),
-    ...(budget !== undefined ? { budgetUsd: Number(budget) } : {}),
-    ...(args.flags['segment-tasks'] !== undefined ? { segmentTasks: segmentTasks(args) } : {}),
+    ...(bool(args, 'allow-dirty') ? { allowDirty: true } : {}),
+    ...(bool(args, 'allow-failing-baseline') ? { allowFailingBaseline: true } : {}),
+    ...(bool(args, 'review-branch') ? { reviewBranch: true } : {}),
+    ...(maxTokens !== undefined ? { maxTokensPerTask: maxTokens } : {}),
+    ...(budget !== undefined ? { budgetUsd: budget } : {}),
+    ...(segments !== undefined ? { segmentTasks: checkSegmentTasks(segments) } : {}),
   };
 }
 
@@ -56,8 +80,7 @@ export function runSettingsFrom(args: ParsedArgs, repo: string): RunSettings {
  */
 export const MAX_SEGMENT_TASKS = 1200;
 
-function segmentTasks(args: ParsedArgs): number {
-  const n = intFlag(args, 'segment-tasks', 1);
+function checkSegmentTasks(n: number): number {
   if (n > MAX_SEGMENT_TASKS) throw new UsageError(`--segment-tasks must be at most ${MAX_SEGMENT_TASKS} (got ${n}): the run workflow gets up to six signals per task, and Temporal accepts 10,000 per execution`);
   return n;
 }

@@ -1,39 +1,51 @@
 import { Client, Connection } from '@temporalio/client';
 import * as path from 'node:path';
 import { createDemoRepo } from '../../dev/demo-repo';
-import { agentRpm, intFlag, ParsedArgs, stringFlag } from '../args';
+import { Command, num, str } from '../args';
 import { webUiUrl } from '../connection';
 import { followRun, summaryLines } from '../follow-run';
 import { startLocalStack } from '../local-stack';
-import { runSettingsFrom } from '../run-settings';
+import { RUN_FLAGS, runSettingsFrom } from '../run-settings';
 import { startRun } from '../start-run';
+import { AGENT_RPM_FLAG } from './worker';
 
 /**
  * `flotilla demo [--dir DIR]`: creates the demo repository, starts the embedded default (dev server,
  * stand-in model, worker), plans and executes the backlog, and prints progress and the outcome.
  */
-export async function demoCommand(args: ParsedArgs, out: (s: string) => void): Promise<number> {
-  const dir = path.resolve(stringFlag(args, 'dir') ?? 'demo-run');
-  out(`Creating the demo repository in ${dir}`);
-  await createDemoRepo(dir);
-  const port = args.flags.port !== undefined ? intFlag(args, 'port', 7233) : undefined;
-  const uiPort = args.flags['ui-port'] !== undefined ? intFlag(args, 'ui-port', 8233) : undefined;
-  const settings = runSettingsFrom(args, dir);
-  const stack = await startLocalStack({ port, uiPort, worker: true, maxParallel: settings.maxParallel, agentRequestsPerMinute: agentRpm(args), log: out });
-  let connection: Connection | null = null;
-  try {
-    connection = await Connection.connect({ address: stack.address });
-    const client = new Client({ connection, namespace: stack.namespace });
-    const handle = await startRun(client, settings);
-    out(`Started run ${settings.runId}`);
-    const ui = webUiUrl(stack.uiUrl, stack.namespace, handle.workflowId);
-    if (ui) out(`Web UI: ${ui}`);
-    const report = await followRun(client, handle.workflowId, out);
-    for (const line of summaryLines(report)) out(line);
-    if (report.branch) out(`Inspect it: git -C ${dir} log --oneline ${report.branch}`);
-    return report.status === 'completed' ? 0 : 1;
-  } finally {
-    await connection?.close();
-    await stack.stop();
-  }
-}
+export const demoCommand: Command = {
+  name: 'demo',
+  summary: 'the whole job on a demo repository, offline (dev server, Web UI, worker, stand-in model)',
+  details: 'Exits 0 when the run completed (skipped tasks are not a failure), 1 when it failed.',
+  flags: {
+    dir: { type: 'string', value: 'DIR', default: 'demo-run', description: 'where to create the demo repository' },
+    port: { type: 'string', value: 'N', int: { min: 1 }, description: "the dev server's gRPC port (a server already there is used)", defaultText: '7233, or the server at TEMPORAL_ADDRESS' },
+    'ui-port': { type: 'string', value: 'N', int: { min: 1 }, description: "the dev server's Web UI port", defaultText: 'the port + 1000' },
+    'agent-rpm': AGENT_RPM_FLAG,
+    ...RUN_FLAGS,
+  },
+  examples: ['flotilla demo', 'flotilla demo --dir /tmp/demo --port 7300'],
+  async run(args, out) {
+    const dir = path.resolve(str(args, 'dir') ?? 'demo-run');
+    out(`Creating the demo repository in ${dir}`);
+    await createDemoRepo(dir);
+    const settings = runSettingsFrom(args, dir);
+    const stack = await startLocalStack({ port: num(args, 'port'), uiPort: num(args, 'ui-port'), worker: true, maxParallel: settings.maxParallel, agentRequestsPerMinute: num(args, 'agent-rpm'), log: out });
+    let connection: Connection | null = null;
+    try {
+      connection = await Connection.connect({ address: stack.address });
+      const client = new Client({ connection, namespace: stack.namespace });
+      const handle = await startRun(client, settings);
+      out(`Started run ${settings.runId}`);
+      const ui = webUiUrl(stack.uiUrl, stack.namespace, handle.workflowId);
+      if (ui) out(`Web UI: ${ui}`);
+      const report = await followRun(client, handle.workflowId, out);
+      for (const line of summaryLines(report)) out(line);
+      if (report.branch) out(`Inspect it: git -C ${dir} log --oneline ${report.branch}`);
+      return report.status === 'completed' ? 0 : 1;
+    } finally {
+      await connection?.close();
+      await stack.stop();
+    }
+  },
+};

@@ -1,24 +1,38 @@
 import { startStandInModel } from '../../dev/stand-in-model';
-import { agentRpm, intFlag, ParsedArgs } from '../args';
+import { bool, Command, num } from '../args';
 import { startLocalStack } from '../local-stack';
+import { AGENT_RPM_FLAG } from './worker';
 
 /** `flotilla dev`: the local Temporal dev server (Web UI on 8233), the stand-in model and a worker, in the foreground. */
-export async function devCommand(args: ParsedArgs, out: (s: string) => void): Promise<number> {
-  const port = intFlag(args, 'port', 7233);
-  const withWorker = args.flags['no-worker'] !== true;
-  const stack = await startLocalStack({ port, uiPort: intFlag(args, 'ui-port', port + 1000), worker: withWorker, maxParallel: intFlag(args, 'max-parallel', 4), agentRequestsPerMinute: agentRpm(args), log: out });
-  // Without a worker here, still serve the stand-in model (when no key is set) for workers started elsewhere.
-  const standIn = !withWorker && !process.env.ANTHROPIC_API_KEY ? await startStandInModel() : null;
-  if (standIn) out(`Stand-in model at ${standIn.url}: start workers with ANTHROPIC_API_KEY=stand-in ANTHROPIC_BASE_URL=${standIn.url}`);
-  out(`Ready. Start a run in another terminal: npx flotilla run --repo <your repo> --wait${port !== 7233 ? ` (with TEMPORAL_ADDRESS=${stack.address})` : ''}`);
-  if (stack.uiUrl) out(`Web UI: ${stack.uiUrl}`);
-  out('Press Ctrl-C to stop.');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  out('Stopping…');
-  await standIn?.close();
-  await stack.stop();
-  return 0;
-}
+export const devCommand: Command = {
+  name: 'dev',
+  summary: 'local Temporal dev server + Web UI + stand-in model + worker, in the foreground until Ctrl-C',
+  details: "The server keeps its history in .flotilla/temporal.db: start it again after a crash and the runs go on.",
+  flags: {
+    port: { type: 'string', value: 'N', int: { min: 1 }, default: 7233, description: "the dev server's gRPC port (a server already there is used)" },
+    'ui-port': { type: 'string', value: 'N', int: { min: 1 }, description: "the dev server's Web UI port", defaultText: 'the port + 1000' },
+    'no-worker': { type: 'boolean', description: 'start no worker (the stand-in model still serves workers started elsewhere)' },
+    'max-parallel': { type: 'string', value: 'N', int: { min: 1 }, default: 4, description: 'agents at once on the worker' },
+    'agent-rpm': AGENT_RPM_FLAG,
+  },
+  examples: ['flotilla dev', 'flotilla dev --port 7300 --no-worker'],
+  async run(args, out) {
+    const port = num(args, 'port') ?? 7233;
+    const withWorker = !bool(args, 'no-worker');
+    const stack = await startLocalStack({ port, uiPort: num(args, 'ui-port') ?? port + 1000, worker: withWorker, maxParallel: num(args, 'max-parallel'), agentRequestsPerMinute: num(args, 'agent-rpm'), log: out });
+    // Without a worker here, still serve the stand-in model (when no key is set) for workers started elsewhere.
+    const standIn = !withWorker && !process.env.ANTHROPIC_API_KEY ? await startStandInModel() : null;
+    if (standIn) out(`Stand-in model at ${standIn.url}: start workers with ANTHROPIC_API_KEY=stand-in ANTHROPIC_BASE_URL=${standIn.url}`);
+    out(`Ready. Start a run in another terminal: npx flotilla run --repo <your repo> --wait${port !== 7233 ? ` --address ${stack.address}` : ''}`);
+    if (stack.uiUrl) out(`Web UI: ${stack.uiUrl}`);
+    out('Press Ctrl-C to stop.');
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    out('Stopping…');
+    await standIn?.close();
+    await stack.stop();
+    return 0;
+  },
+};

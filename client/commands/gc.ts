@@ -2,17 +2,29 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { defaultWorktreeRoot } from '../../activities/run-paths';
-import { ParsedArgs, stringFlag } from '../args';
+import { Command, CONNECTION_FLAGS, connectionFrom, str } from '../args';
 import { connectClient } from '../connection';
 import { runWorkflowId } from '../start-run';
 
 /** `flotilla gc`: removes worktrees that runs no longer running left behind (a crashed worker, a killed server). */
-export async function gcCommand(args: ParsedArgs, out: (s: string) => void): Promise<number> {
-  const root = stringFlag(args, 'worktrees') ?? defaultWorktreeRoot();
+export const gcCommand: Command = {
+  name: 'gc',
+  summary: 'remove worktrees left behind by runs that are no longer running',
+  details: 'Asks the Temporal server which runs are still going, and removes nothing when it cannot reach it (exit 1).',
+  flags: {
+    worktrees: { type: 'string', value: 'DIR', description: 'where the worktrees are', defaultText: 'FLOTILLA_WORKTREES, or $TMPDIR/flotilla-worktrees' },
+    ...CONNECTION_FLAGS,
+  },
+  examples: ['flotilla gc', 'flotilla gc --worktrees /var/tmp/flotilla-worktrees'],
+  run: gc,
+};
+
+async function gc(args: Parameters<Command['run']>[0], out: (s: string) => void): Promise<number> {
+  const root = str(args, 'worktrees') ?? defaultWorktreeRoot();
   const runs = fs.existsSync(root) ? fs.readdirSync(root) : [];
   let conn: Awaited<ReturnType<typeof connectClient>>;
   try {
-    conn = await connectClient(stringFlag(args, 'address'));
+    conn = await connectClient(connectionFrom(args));
   } catch {
     out('No Temporal server reachable, so nothing is removed: a run may still be using its worktrees. Start the server (npx flotilla dev) and run gc again.');
     return 1;

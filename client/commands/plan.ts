@@ -3,14 +3,29 @@ import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { detectTestCommand } from '../../activities/test-runs/detect-test-command';
 import { buildPlan, explainTask, parseTaskFiles, renderPlanMarkdown } from '../../planner';
-import { intFlag, ParsedArgs, stringFlag, UsageError } from '../args';
-import { runSettingsFrom } from '../run-settings';
+import { bool, Command, ParsedArgs, str, UsageError } from '../args';
+import { runFlags, runSettingsFrom } from '../run-settings';
 
 /** `flotilla plan --repo DIR [--out FILE] [--json] [--explain TASK-x]`: plans the task files in the repository's tasks/ folder. */
-export async function planCommand(args: ParsedArgs, out: (s: string) => void): Promise<number> {
-  const repo = path.resolve(stringFlag(args, 'repo') ?? '.');
+export const planCommand: Command = {
+  name: 'plan',
+  summary: "write the execution plan of a repository's tasks/ (markdown, or JSON), or explain where a task sits",
+  details: 'Needs no server. Task files that cannot be parsed are reported on stderr and skipped.',
+  flags: {
+    repo: { type: 'string', value: 'DIR', default: '.', description: 'the repository, with its task files in tasks/' },
+    out: { type: 'string', value: 'FILE', description: 'write the plan to FILE and print a one-line summary', defaultText: 'print it' },
+    json: { type: 'boolean', description: 'the plan as JSON (plan.json) instead of markdown' },
+    explain: { type: 'string', value: 'TASK-x', description: 'say why a task sits in its phase and batch, instead of the plan' },
+    ...runFlags('max-parallel', 'sequential-risk', 'segment-tasks', 'test-cmd', 'model'),
+  },
+  examples: ['flotilla plan --repo ../my-repo --out plan.md', 'flotilla plan --repo ../my-repo --json', 'flotilla plan --repo ../my-repo --explain TASK-0007'],
+  run: planRepository,
+};
+
+async function planRepository(args: ParsedArgs, out: (s: string) => void): Promise<number> {
+  const repo = path.resolve(str(args, 'repo') ?? '.');
   const tasksDir = path.join(repo, 'tasks');
-  if (!fs.existsSync(tasksDir)) throw new UsageError(`${tasksDir} does not exist: put the task files (TASK-0001.md …) in a tasks/ folder, or pass --repo.`);
+  if (!fs.existsSync(tasksDir)) throw new UsageError(`${tasksDir} does not exist: put the task files (TASK-0001.md …) in a tasks/ folder, or pass --repo.`, false);
   const files = fs
     .readdirSync(tasksDir)
     .filter((f) => f.endsWith('.md') && !/^readme/i.test(f))
@@ -26,18 +41,18 @@ export async function planCommand(args: ParsedArgs, out: (s: string) => void): P
     repoName: path.basename(repo),
     testCommand: settings.testCommand ?? detectTestCommand(repo) ?? 'npm test',
     sequentialRisk: settings.sequentialRisk,
-    maxParallel: intFlag(args, 'max-parallel', 4),
+    maxParallel: settings.maxParallel,
     segmentTasks: settings.segmentTasks,
   });
-  const explain = stringFlag(args, 'explain');
+  const explain = str(args, 'explain');
   if (explain) {
     for (const line of explainTask(plan, explain)) out(line);
     return 0;
   }
   for (const p of plan.skipped) process.stderr.write(`warning: ${p.file}: ${p.reason} (skipped)\n`);
-  const asJson = args.flags.json === true;
+  const asJson = bool(args, 'json');
   const text = asJson ? JSON.stringify(plan, null, 2) + '\n' : renderPlanMarkdown(plan, { model: settings.model });
-  const target = stringFlag(args, 'out');
+  const target = str(args, 'out');
   if (target) {
     fs.mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
     fs.writeFileSync(target, text);

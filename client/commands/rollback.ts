@@ -2,24 +2,36 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { runDir } from '../../activities/run-paths';
-import { ParsedArgs, stringFlag, UsageError } from '../args';
+import { Command, CONNECTION_FLAGS, connectionFrom, ParsedArgs, str, UsageError } from '../args';
 import { fetchRunReport } from '../read-report';
 
 /** The run's repository: --repo, else asked of the run itself (which also tells whether it is still going). */
 async function repoOf(args: ParsedArgs, runId: string): Promise<string> {
-  const given = stringFlag(args, 'repo');
+  const given = str(args, 'repo');
   if (given) return path.resolve(given);
-  const report = await fetchRunReport(stringFlag(args, 'address'), runId);
+  const report = await fetchRunReport(connectionFrom(args), runId);
   if (['starting', 'planning', 'running', 'paused'].includes(report.status)) {
-    throw new UsageError(`run ${runId} is still ${report.status}; stop it first with: flotilla abort ${runId} --rollback`);
+    throw new UsageError(`run ${runId} is still ${report.status}; stop it first with: flotilla abort ${runId} --rollback`, false);
   }
   return report.repoPath;
 }
 
 /** `flotilla rollback RUN_ID [--repo DIR]`: moves the run branch back to its backup ref and lists exactly what it removed. */
-export async function rollbackCommand(args: ParsedArgs, out: (s: string) => void): Promise<number> {
+export const rollbackCommand: Command = {
+  name: 'rollback',
+  summary: "reset a finished run's branch to its base (the backup ref), listing the commits it removed",
+  details: 'Without --repo it asks the Temporal server for the run (which also says whether it is still going).',
+  positionals: [{ name: 'RUN_ID', description: 'the run (flotilla runs lists them)' }],
+  flags: {
+    repo: { type: 'string', value: 'DIR', description: "the run's repository (then no server is needed)", defaultText: 'asked of the run' },
+    ...CONNECTION_FLAGS,
+  },
+  examples: ['flotilla rollback 20250101-120000-ab12', 'flotilla rollback 20250101-120000-ab12 --repo ../my-repo'],
+  run: rollback,
+};
+
+async function rollback(args: ParsedArgs, out: (s: string) => void): Promise<number> {
   const runId = args.positionals[0];
-  if (!runId) throw new UsageError('usage: flotilla rollback RUN_ID [--repo DIR]');
   const repo = await repoOf(args, runId);
   const git = simpleGit(repo);
   const branch = `flotilla/${runId}`;

@@ -1,26 +1,40 @@
-import { ParsedArgs, stringFlag } from '../args';
+import { bool, Command, CONNECTION_FLAGS, connectionFrom, str } from '../args';
 import { connectClient, uiBaseFor, webUiUrl } from '../connection';
 import { followRun, summaryLines } from '../follow-run';
-import { runSettingsFrom } from '../run-settings';
+import { RUN_FLAGS, runSettingsFrom } from '../run-settings';
 import { startRun } from '../start-run';
 
 /** `flotilla run --repo DIR [--wait] …`: starts a run on the server (a worker must be running). */
-export async function runCommand(args: ParsedArgs, out: (s: string) => void): Promise<number> {
-  const settings = runSettingsFrom(args, stringFlag(args, 'repo') ?? '.');
-  const { client, connection, settings: conn } = await connectClient(stringFlag(args, 'address'));
-  try {
-    const handle = await startRun(client, settings);
-    out(`Started run ${settings.runId} (workflow ${handle.workflowId}) on ${settings.repoPath}`);
-    const ui = webUiUrl(uiBaseFor(conn.address), conn.namespace, handle.workflowId);
-    if (ui) out(`Web UI: ${ui}`);
-    if (args.flags.wait !== true) {
-      out(`Follow it with: npx flotilla status ${settings.runId}`);
-      return 0;
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'start a run on the Temporal server (a worker must be running: flotilla dev or flotilla worker)',
+  details:
+    'Without --wait it prints the run id and returns; with --wait it follows the run (a line per batch, progress\n' +
+    'every 15 s) and exits 0 when the run completed (skipped tasks are not a failure), 1 when it failed or was aborted.',
+  flags: {
+    repo: { type: 'string', value: 'DIR', default: '.', description: 'the repository, with its task files in tasks/' },
+    wait: { type: 'boolean', description: 'follow the run until it ends, and exit with its outcome' },
+    ...RUN_FLAGS,
+    ...CONNECTION_FLAGS,
+  },
+  examples: ['flotilla run --repo ../my-repo --wait', 'flotilla run --repo ../my-repo --max-parallel 8 --approve high --budget-usd 5'],
+  async run(args, out) {
+    const settings = runSettingsFrom(args, str(args, 'repo') ?? '.');
+    const { client, connection, settings: conn } = await connectClient(connectionFrom(args));
+    try {
+      const handle = await startRun(client, settings);
+      out(`Started run ${settings.runId} (workflow ${handle.workflowId}) on ${settings.repoPath}`);
+      const ui = webUiUrl(uiBaseFor(conn.address), conn.namespace, handle.workflowId);
+      if (ui) out(`Web UI: ${ui}`);
+      if (!bool(args, 'wait')) {
+        out(`Follow it with: npx flotilla status ${settings.runId}`);
+        return 0;
+      }
+      const report = await followRun(client, handle.workflowId, out);
+      for (const line of summaryLines(report)) out(line);
+      return report.status === 'completed' ? 0 : 1;
+    } finally {
+      await connection.close();
     }
-    const report = await followRun(client, handle.workflowId, out);
-    for (const line of summaryLines(report)) out(line);
-    return report.status === 'completed' ? 0 : 1;
-  } finally {
-    await connection.close();
-  }
-}
+  },
+};

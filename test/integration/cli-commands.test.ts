@@ -2,7 +2,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
-import { parseArgs } from '../../client/args';
+import { spawnSync } from 'node:child_process';
+import { Client, Connection } from '@temporalio/client';
+import { execute } from '../../client/args';
+import { main } from '../../client/cli';
 import { gcCommand } from '../../client/commands/gc';
 import { planCommand } from '../../client/commands/plan';
 import { makeSampleRepo } from '../helpers/sample-repo';
@@ -17,24 +20,24 @@ describe('flotilla plan', () => {
     const repo = await makeSampleRepo();
     const md = path.join(repo, 'out', 'plan.md');
     const a = collect();
-    expect(await planCommand(parseArgs(['--repo', repo, '--out', md]), a.out)).toBe(0);
+    expect(await execute(planCommand, ['--repo', repo, '--out', md], a.out)).toBe(0);
     expect(a.lines[0]).toMatch(/^Planned 5 tasks in 3 phases and 4 batches \(1 skipped\): /);
     expect(fs.readFileSync(md, 'utf8')).toContain('<phase_1>');
 
     const json = path.join(repo, 'out', 'plan.json');
-    await planCommand(parseArgs(['--repo', repo, '--out', json, '--json'], ['json']), () => undefined);
+    await execute(planCommand, ['--repo', repo, '--out', json, '--json'], () => undefined);
     const plan = JSON.parse(fs.readFileSync(json, 'utf8'));
     expect(Object.keys(plan.tasks).sort()).toEqual(['TASK-0001', 'TASK-0002', 'TASK-0003', 'TASK-0004', 'TASK-0006']);
     expect(plan.conflicts).toEqual([{ file: 'src/math.js', tasks: ['TASK-0001', 'TASK-0003', 'TASK-0004'] }]);
 
     const e = collect();
-    await planCommand(parseArgs(['--repo', repo, '--explain', 'TASK-0003']), e.out);
+    await execute(planCommand, ['--repo', repo, '--explain', 'TASK-0003'], e.out);
     expect(e.lines.join('\n')).toContain('conflicts on src/math.js: TASK-0001 (1A), TASK-0004 (2A)');
   });
 
   it('says where the task files should be when there is no tasks/ folder', async () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-empty-'));
-    await expect(planCommand(parseArgs(['--repo', empty]), () => undefined)).rejects.toThrow(/tasks does not exist: put the task files/);
+    await expect(execute(planCommand, ['--repo', empty], () => undefined)).rejects.toThrow(/tasks does not exist: put the task files/);
   });
 });
 
@@ -49,7 +52,7 @@ describe('flotilla gc', () => {
     const prev = process.env.TEMPORAL_ADDRESS;
     process.env.TEMPORAL_ADDRESS = process.env.FLOTILLA_TEST_TEMPORAL;
     try {
-      await gcCommand(parseArgs(['--worktrees', root]), g.out);
+      await execute(gcCommand, ['--worktrees', root], g.out);
     } finally {
       if (prev === undefined) delete process.env.TEMPORAL_ADDRESS;
       else process.env.TEMPORAL_ADDRESS = prev;
@@ -57,5 +60,78 @@ describe('flotilla gc', () => {
     expect(g.lines).toContain(`removed ${leftover}`);
     expect(fs.existsSync(path.join(root, 'crashed-run'))).toBe(false);
     expect((await simpleGit(repo).raw(['worktree', 'list'])).trim().split('\n')).toHaveLength(1);
+  });
+});
+
+/** main() with its output captured: the exit code, stdout and stderr. */
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('--json', () => {
+  const address = () => process.env.FLOTILLA_TEST_TEMPORAL!;
+
+  it('plan --json prints the plan as JSON', async () => {
+    const repo = await makeSampleRepo();
+    const r = await cli('plan', '--repo', repo, '--json');
+    expect(r.code).toBe(0);
+    expect(Object.keys(JSON.parse(r.out).tasks)).toHaveLength(5);
+  });
+
+  it('runs --json prints an array of runs', async () => {
+    // A run nobody works on (its task queue has no worker): it stays running until terminated.
+    const connection = await Connection.connect({ address: address() });
+    const client = new Client({ connection });
+    const runId = `cli-json-${Date.now()}`;
+    const handle = await client.workflow.start('flotillaRun', { taskQueue: `nobody-${runId}`, workflowId: `flotilla-${runId}`, args: [], memo: { repoPath: '/tmp/cli-json-repo' } });
+    try {
+      type Row = { runId: string; workflowId: string; state: string; started: string; repo: string };
+      let runs: Row[] = [];
+      for (let i = 0; i < 50 && !runs.some((r) => r.runId === runId); i++) {
+        const r = await cli('runs', '--running', '--json', '--address', address());
+        expect(r.code).toBe(0);
+        runs = JSON.parse(r.out) as Row[];
+        expect(Array.isArray(runs)).toBe(true);
+        if (!runs.some((x) => x.runId === runId)) await new Promise((res) => setTimeout(res, 200));
+      }
+      expect(runs.find((r) => r.runId === runId)).toEqual({ runId, workflowId: `flotilla-${runId}`, state: 'running', started: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), repo: '/tmp/cli-json-repo' });
+      const limited = await cli('runs', '--json', '--limit', '1', '--address', address());
+      expect(JSON.parse(limited.out)).toHaveLength(1);
+    } finally {
+      await handle.terminate('test done');
+      await connection.close();
+    }
+  });
+
+  it('status and report of an unknown run exit 1 saying so, with --address and --namespace passed through', async () => {
+    for (const command of ['status', 'report']) {
+      const r = await cli(command, 'no-such-run', '--json', '--address', address(), '--namespace', 'default');
+      expect(r.code).toBe(1);
+      expect(r.out).toBe('');
+      expect(r.err).toMatch(new RegExp(`^flotilla ${command}: Could not find run no-such-run`));
+    }
+  });
+});
+
+describe('the flotilla process', () => {
+  // The CLI as a process (from the sources), pointed at a port nobody listens on: --help must not try it.
+  const run = (...argv: string[]) =>
+    spawnSync(process.execPath, ['-r', 'tsx/cjs', path.resolve(__dirname, '../../client/cli.ts'), ...argv], {
+      encoding: 'utf8',
+      env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1' },
+      timeout: 60_000,
+    });
+
+  it('run --help prints usage and exits 0 without starting a run; a typo exits 2 naming it', () => {
+    const help = run('run', '--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('Usage: flotilla run [options]');
+    expect(help.stderr).toBe('');
+    const typo = run('plan', '--max-paralel', '3');
+    expect(typo.status).toBe(2);
+    expect(typo.stderr).toBe('flotilla plan: unknown option --max-paralel (did you mean --max-parallel?)\nsee flotilla plan --help\n');
   });
 });

@@ -1,7 +1,7 @@
 import { WorkflowHandle } from '@temporalio/client';
 import { simpleGit } from 'simple-git';
 import type { RunReport, RunSettings } from '../../core/types';
-import { parseArgs } from '../../client/args';
+import { execute } from '../../client/args';
 import { statusCommand } from '../../client/commands/status';
 import { followRun } from '../../client/follow-run';
 import { startRun } from '../../client/start-run';
@@ -56,7 +56,7 @@ describe('operator control through the real server', () => {
     for (let i = 0; i < 100 && !lines.some((l) => l.includes('waits for approval')); i++) await sleep(100);
     // `flotilla status` says who waits, and how to let it go.
     const status: string[] = [];
-    await statusCommand(parseArgs([waiting.runId, '--address', process.env.FLOTILLA_TEST_TEMPORAL!]), (l) => status.push(l));
+    await execute(statusCommand, [waiting.runId, '--address', process.env.FLOTILLA_TEST_TEMPORAL!], (l) => status.push(l));
     expect(status[0]).toMatch(new RegExp(`^Run ${waiting.runId}: running — .*1 awaiting-approval`));
     expect(status).toContain(`  TASK-0006 (Add a shout helper) waits for approval: flotilla approve ${waiting.runId} TASK-0006`);
     await control(h, { action: 'approve', taskId: 'TASK-0006' });

@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
 import type { RunReport, RunSettings } from '../../core/types';
-import { parseArgs } from '../../client/args';
+import { execute } from '../../client/args';
+import { reportCommand } from '../../client/commands/report';
 import { rollbackCommand } from '../../client/commands/rollback';
 import { readRunReport } from '../../client/read-report';
 import { startRun } from '../../client/start-run';
@@ -108,9 +109,14 @@ describe('flotillaRun on a real git repository', () => {
     expect(docs.slice('docs: 3 tasks ('.length, -1).split(', ').sort()).toEqual(['TASK-0001', 'TASK-0002', 'TASK-0003']);
     expect((await git.raw(['rev-parse', `flotilla/${runId}-review^{tree}`])).trim()).toBe((await git.raw(['rev-parse', `${report.branch}^{tree}`])).trim());
 
+    // flotilla report --json: report.json as the run wrote it.
+    const json: string[] = [];
+    expect(await execute(reportCommand, [runId, '--json', '--address', process.env.FLOTILLA_TEST_TEMPORAL!], (l) => json.push(l))).toBe(0);
+    expect(JSON.parse(json.join('\n'))).toEqual(JSON.parse(fs.readFileSync(path.join(repo, '.flotilla/runs', runId, 'report.json'), 'utf8')));
+
     // flotilla rollback: the run branch goes back to its backup, and it says exactly what it removed.
     const lines: string[] = [];
-    await rollbackCommand(parseArgs([runId, '--repo', repo]), (l) => lines.push(l));
+    await execute(rollbackCommand, [runId, '--repo', repo], (l) => lines.push(l));
     expect((await git.revparse([report.branch!])).trim()).toBe(mainBefore);
     expect(lines[0]).toMatch(/Removed 4 commit\(s\):$/);
     expect(lines.filter((l) => /^  [0-9a-f]+ Complete TASK-\d+/.test(l))).toHaveLength(4);

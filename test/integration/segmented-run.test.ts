@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
 import type { RunReport, RunSettings } from '../../core/types';
-import { parseArgs } from '../../client/args';
+import { execute } from '../../client/args';
 import { runsCommand } from '../../client/commands/runs';
 import { readRunReport } from '../../client/read-report';
 import { runWorkflowId, startRun } from '../../client/start-run';
@@ -77,7 +77,7 @@ describe('a run cut into segments (continue-as-new between them)', () => {
 
     // `flotilla runs` lists it once (not once per execution), finished, with its repository.
     const lines: string[] = [];
-    await runsCommand(parseArgs(['--address', process.env.FLOTILLA_TEST_TEMPORAL!, '--limit', '200']), (l) => lines.push(l));
+    await execute(runsCommand, ['--address', process.env.FLOTILLA_TEST_TEMPORAL!, '--limit', '200'], (l) => lines.push(l));
     const mine = lines.filter((l) => l.startsWith(`${runId} `));
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatch(new RegExp(`^${runId} +completed +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +${repo}$`));
