@@ -2,6 +2,7 @@ import { parseArgs, UsageError } from './args';
 import { controlCommand } from './commands/control';
 import { demoCommand } from './commands/demo';
 import { devCommand } from './commands/dev';
+import { discoverCommand } from './commands/discover';
 import { gcCommand } from './commands/gc';
 import { planCommand } from './commands/plan';
 import { reportCommand } from './commands/report';
@@ -15,6 +16,7 @@ const HELP = `flotilla: execute a repository's tasks/ backlog with parallel Haik
 
 Usage:
   flotilla demo [--dir DIR] [--port N] [--ui-port N]    the whole job on a demo repository, offline
+  flotilla discover --repo DIR [--dry-run] [--max N]   write task files for the work analysers find (--category C; --instruction TEXT: the model splits it)
   flotilla plan --repo DIR [--out FILE] [--json]       write the execution plan (markdown or JSON)
   flotilla plan --repo DIR --explain TASK-x            why a task sits where it does
   flotilla run --repo DIR [--wait] [--max-parallel N]  start a run (needs a server and a worker)
@@ -41,6 +43,7 @@ Environment: ANTHROPIC_API_KEY (real model; without it the stand-in model is use
 
 const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>, out: (s: string) => void) => Promise<number>> = {
   demo: demoCommand,
+  discover: discoverCommand,
   plan: planCommand,
   run: runCommand,
   status: statusCommand,
