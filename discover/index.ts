@@ -17,6 +17,8 @@ export { parseEslintJson, parseRuffJson, runEslint, runRuff } from './linters';
 export { buildImportGraph, importersOf, relatedTests, testCommandFor } from './imports';
 export { listRepoFiles, isTestFile, isSourceFile } from './repo-files';
 
+const MAX_SOURCE_BYTES = 512 * 1024;
+
 /** Everything the analysers learned about a repository. */
 export interface Analysis {
   /** The repository's files (repo-relative, without dependencies, build output and tasks/). */
@@ -43,7 +45,8 @@ export function repoFacts(repo: string, files: string[]): RepoFacts {
 /** Runs every offline analyser over the repository (and its own linters, unless `linters` is false). */
 export function analyseRepository(repo: string, opts: { linters?: boolean } = {}): Analysis {
   const files = listRepoFiles(repo);
-  const sources = files.filter(isSourceFile);
+  // Generated bundles and minified files are not hand-written code: skip anything over 512 KB.
+  const sources = files.filter((f) => isSourceFile(f) && fs.statSync(path.join(repo, f)).size <= MAX_SOURCE_BYTES);
   const findings: Finding[] = [...analyseTypeScript(repo, sources), ...scanTodos(repo, sources)];
   const notes: string[] = [];
   if (opts.linters !== false) {
