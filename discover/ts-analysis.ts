@@ -184,9 +184,25 @@ export function analyseTypeScript(repo: string, files: string[]): Finding[] {
   return out;
 }
 
-/** TODO and FIXME comments in JS/TS (// and /* *\/) and Python (#) files. */
+/** Every comment of a JS/TS source, from the parser (so text inside strings and templates is not a comment). */
+export function commentsOf(file: string, text: string): { line: number; text: string }[] {
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, /\.[cm]?jsx?$/.test(file) ? ts.ScriptKind.JSX : /x$/.test(file) ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const seen = new Map<number, { pos: number; text: string }>();
+  const visit = (node: ts.Node) => {
+    for (const r of ts.getLeadingCommentRanges(text, node.pos) ?? []) if (!seen.has(r.pos)) seen.set(r.pos, { pos: r.pos, text: text.slice(r.pos, r.end) });
+    for (const child of node.getChildren(sf)) visit(child);
+  };
+  visit(sf);
+  return [...seen.values()].sort((a, b) => a.pos - b.pos).map((c) => ({ line: sf.getLineAndCharacterOfPosition(c.pos).line + 1, text: c.text }));
+}
+
+const MARKER = /^\s*@?(TODO|FIXME)\b(?:\([^)]*\))?([:\s-]*)(.*)$/;
+
+/** TODO and FIXME comments: in JS/TS comments (a doc comment needs "TODO:" or "TODO(…)"), and Python # comments. */
 export function scanTodos(repo: string, files: string[]): Finding[] {
   const out: Finding[] = [];
+  const push = (kind: string, file: string, line: number, note: string) =>
+    out.push({ kind: kind === 'TODO' ? 'todo' : 'fixme', file, line, message: note ? `${kind}: ${note}` : kind });
   for (const file of files) {
     const py = PYTHON.test(file);
     if (!py && !JS_TS.test(file)) continue;
@@ -196,14 +212,24 @@ export function scanTodos(repo: string, files: string[]): Finding[] {
     } catch {
       continue;
     }
-    const tail = String.raw`\s*@?(TODO|FIXME)\b(?:\([^)]*\))?[:\s-]*(.*)$`;
-    const re = new RegExp((py ? '#' : String.raw`(?:\/\/|\/\*+|^\s*\*)`) + tail);
-    text.split(/\r?\n/).forEach((l, i) => {
-      const m = re.exec(l);
-      if (!m) return;
-      const note = m[2].replace(/\*\/\s*$/, '').trim();
-      out.push({ kind: m[1] === 'TODO' ? 'todo' : 'fixme', file, line: i + 1, message: note ? `${m[1]}: ${note}` : m[1] });
-    });
+    if (py) {
+      text.split(/\r?\n/).forEach((l, i) => {
+        const m = /#(.*)$/.exec(l);
+        const t = m ? MARKER.exec(m[1]) : null;
+        if (t) push(t[1], file, i + 1, t[3].trim());
+      });
+      continue;
+    }
+    for (const c of commentsOf(file, text)) {
+      const doc = c.text.startsWith('/**');
+      c.text.split(/\r?\n/).forEach((l, i) => {
+        const body = l.replace(/^\s*(?:\/\/+|\/\*+|\*+(?!\/))?/, '').replace(/\*+\/\s*$/, '');
+        const t = MARKER.exec(body);
+        // In a doc comment, only a marker with ":" or "(…)" is a TODO ("TODO and FIXME comments" is prose).
+        if (!t || (doc && !/^\s*@?(?:TODO|FIXME)[:(]/.test(body))) return;
+        push(t[1], file, c.line + i, t[3].trim());
+      });
+    }
   }
   return out;
 }

@@ -108,6 +108,23 @@ describe('discover analysers', () => {
     expect(at(findings, 'todo')).toEqual(['15 TODO: make this faster']);
     expect(at(findings, 'fixme')).toEqual(['16 FIXME: wrong for negatives']);
     expect(at(findings, 'todo', 'test/lib.test.ts')).toEqual(['2 TODO: test more']);
+    const tricky = fixture({
+      'a.ts': [
+        "const s = '// TODO: not a comment';", // 1
+        'const t = `/* FIXME: nor this */ ${s}`;', // 2
+        '/** TODO and FIXME comments are prose here. */', // 3
+        '/**', // 4
+        ' * Reads.', // 5
+        ' * TODO(ann): cache it', // 6
+        ' */', // 7
+        'export function f(): string {', // 8
+        '  return s + t;', // 9
+        '  // FIXME - unreachable', // 10
+        '}', // 11
+        '',
+      ].join('\n'),
+    });
+    expect(scanTodos(tricky, ['a.ts']).map((f) => `${f.kind} ${f.line} ${f.message}`)).toEqual(['todo 6 TODO: cache it', 'fixme 10 FIXME: unreachable']);
     const py = fixture({ 'm.py': 'x = "TODO not a comment"\n# FIXME: off by one\n' });
     expect(scanTodos(py, ['m.py']).map((f) => `${f.kind} ${f.line} ${f.message}`)).toEqual(['fixme 2 FIXME: off by one']);
   });
