@@ -20,7 +20,7 @@ function hasDocComment(sf: ts.SourceFile, node: ts.Node): boolean {
 }
 
 /** Names and kinds of an exported top-level statement ("function `parse`"), empty when it is not a declaration. */
-function declared(node: ts.Statement): { name: string; kind: string }[] {
+function declared(sf: ts.SourceFile, node: ts.Statement): { name: string; kind: string }[] {
   const name = (n: ts.Node | undefined) => (n && (ts.isIdentifier(n) || ts.isStringLiteral(n)) ? n.text : 'default');
   if (ts.isFunctionDeclaration(node)) return [{ name: name(node.name), kind: 'function' }];
   if (ts.isClassDeclaration(node)) return [{ name: name(node.name), kind: 'class' }];
@@ -29,7 +29,7 @@ function declared(node: ts.Statement): { name: string; kind: string }[] {
   if (ts.isEnumDeclaration(node)) return [{ name: node.name.text, kind: 'enum' }];
   if (ts.isModuleDeclaration(node)) return [{ name: name(node.name), kind: 'namespace' }];
   if (ts.isVariableStatement(node)) {
-    return node.declarationList.declarations.map((d) => ({ name: ts.isIdentifier(d.name) ? d.name.text : d.name.getText(), kind: (node.declarationList.flags & ts.NodeFlags.Const) !== 0 ? 'const' : 'variable' }));
+    return node.declarationList.declarations.map((d) => ({ name: ts.isIdentifier(d.name) ? d.name.text : d.name.getText(sf), kind: (node.declarationList.flags & ts.NodeFlags.Const) !== 0 ? 'const' : 'variable' }));
   }
   return [];
 }
@@ -40,7 +40,7 @@ export function missingDocs(sf: ts.SourceFile, file: string): Finding[] {
   const seen = new Set<string>();
   for (const st of sf.statements) {
     if (!isExported(st)) continue;
-    for (const d of declared(st)) {
+    for (const d of declared(sf, st)) {
       const key = `${d.kind}:${d.name}`;
       if (seen.has(key)) continue;
       seen.add(key);
@@ -91,7 +91,7 @@ function inExportedSignature(node: ts.Node): boolean {
   return false;
 }
 
-/** Explicit `any` anywhere, and exported functions without a declared return type (TypeScript files only). */
+/** Explicit `any` anywhere, and exported functions without a declared return type (TypeScript files only; the source file needs parent pointers). */
 export function typeFindings(sf: ts.SourceFile, file: string): Finding[] {
   if (!TS_ONLY.test(file)) return [];
   const out: Finding[] = [];
