@@ -4,6 +4,7 @@ import { closest, Command, commandHelp, execute, overviewLine, UsageError } from
 import { controlCommand } from './commands/control';
 import { demoCommand } from './commands/demo';
 import { devCommand } from './commands/dev';
+import { discoverCommand } from './commands/discover';
 import { gcCommand } from './commands/gc';
 import { planCommand } from './commands/plan';
 import { reportCommand } from './commands/report';
@@ -16,6 +17,7 @@ import { workerCommand } from './commands/worker';
 /** Every command, in the order the overview lists them. */
 export const COMMANDS: Command[] = [
   demoCommand,
+  discoverCommand,
   planCommand,
   runCommand,
   statusCommand,

@@ -5,6 +5,7 @@ import { parseChangeBlocks } from '../planner/parse-task';
 import { PromptCache, tokensOf } from './stand-in-cache';
 import { redactedThinkingBlock, requestProblem, thinkingBlock } from './stand-in-checks';
 import { Fault, FaultPlan, HttpFaultKind, isHttpFault, ReplyFaultKind, validateFaults } from './stand-in-faults';
+import { proposeReply, proposeToolOf } from './stand-in-propose';
 
 /**
  * The stand-in model: a local HTTP server speaking the Anthropic Messages API (POST /v1/messages).
@@ -201,7 +202,9 @@ export async function startStandInModel(opts: StandInOptions = {}): Promise<Stan
         return send(f.status, errorBody(f.type, f.message, requestId), f.headers);
       }
       note(200);
-      const reply = nextReply(messages, fault ? (fault.kind as ReplyFaultKind) : undefined);
+      // A request offering propose_tasks (flotilla discover --instruction) gets a deterministic split of the instruction.
+      const propose = proposeToolOf(body.tools);
+      const reply: Reply = propose ? proposeReply(messages, propose) : nextReply(messages, fault ? (fault.kind as ReplyFaultKind) : undefined);
       const outputTokens = reply.stop_reason === 'max_tokens' ? (body.max_tokens as number) : tokensOf(JSON.stringify(reply.content));
       const message = {
         id: id('msg'),
