@@ -5,11 +5,13 @@ import { DevServer, startDevServer } from '../dev/temporal-server';
 import { resolveModelAccess } from './model-access';
 import { createFlotillaWorkers, FlotillaWorkers } from '../worker/worker';
 import { runsThisCodeCannotContinue } from '../worker/replay-check';
-import { connectClient, ConnectionOptions, temporalSettings } from './connection';
+import { connectClient, localServerSettings, TemporalConnectionSettings, TemporalOverrides, temporalSettings } from './connection';
 
 export interface LocalStack {
   address: string;
   namespace: string;
+  /** How to connect to the server in use (TLS, API key, headers for a configured cluster): `connectClient(stack.settings)`. */
+  settings: TemporalConnectionSettings;
   uiUrl: string | null;
   worker: FlotillaWorkers | null;
   /** Resolves when the worker stops. */
@@ -20,10 +22,11 @@ export interface LocalStack {
 let runtimeInstalled = false;
 
 /** Says, at start, which runs in flight were started by a Flotilla version this one cannot continue, and what to do. */
-async function warnAboutRunsItCannotContinue(conn: ConnectionOptions & { address: string }, taskQueue: string, log: (s: string) => void): Promise<void> {
-  const address = conn.address;
+async function warnAboutRunsItCannotContinue(settings: TemporalConnectionSettings, taskQueue: string, log: (s: string) => void): Promise<void> {
+  // The temporal CLI reads the same TEMPORAL_* variables and profile; a local dev server needs its address.
+  const where = settings.addressConfigured ? `--namespace ${settings.namespace}` : `--address ${settings.address}`;
   try {
-    const { client, connection } = await connectClient(conn);
+    const { client, connection } = await connectClient(settings);
     try {
       // One warning per run: its root workflow id is what comes before the first '/'.
       const byRun = new Map<string, string[]>();
@@ -33,7 +36,7 @@ async function warnAboutRunsItCannotContinue(conn: ConnectionOptions & { address
         const first = failures.find((f) => f.workflowId.startsWith(root))!;
         log(
           `Warning: run ${root.replace(/^flotilla-/, '')} was started by another version of Flotilla, which this one cannot continue (${ids.length} workflow(s), e.g. ${first.workflowId}: ${first.message}). ` +
-            `Finish it with the version that started it, or end it: temporal workflow terminate --workflow-id ${root} --address ${address}`,
+            `Finish it with the version that started it, or end it: temporal workflow terminate --workflow-id ${root} ${where}`,
         );
       }
     } finally {
@@ -45,11 +48,25 @@ async function warnAboutRunsItCannotContinue(conn: ConnectionOptions & { address
 }
 
 /**
- * The embedded default: a Temporal dev server (unless `temporal` or TEMPORAL_ADDRESS points elsewhere or a
- * server already listens on the port), the stand-in model when no API key is set, and a worker.
- * With `temporal` (a worker's --address/--namespace/--profile, possibly none), no server is started.
+ * The embedded default: the Temporal server that Temporal's environment configuration names
+ * (TEMPORAL_ADDRESS, or the address of the TOML profile: TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE), connected
+ * with its TLS, API key and headers; else a local dev server on `port` (reusing one already listening there).
+ * Then the stand-in model when no API key is set, and a worker.
  */
-export async function startLocalStack(o: { port?: number; uiPort?: number; worker: boolean; maxParallel?: number; agentRequestsPerMinute?: number; temporal?: ConnectionOptions; log: (s: string) => void }): Promise<LocalStack> {
+export async function startLocalStack(o: {
+  port?: number;
+  uiPort?: number;
+  worker: boolean;
+  maxParallel?: number;
+  agentRequestsPerMinute?: number;
+  /** Overrides on top of the environment configuration (an address here counts as an external server). */
+  temporal?: TemporalOverrides;
+  /** Never start a dev server (a plain `flotilla worker`): connect to the configured or default address. */
+  external?: boolean;
+  /** The workflows' task queue (default FLOTILLA_TASK_QUEUE, else "flotilla"). */
+  taskQueue?: string;
+  log: (s: string) => void;
+}): Promise<LocalStack> {
   if (!runtimeInstalled) {
     // Activity-only workers (agents, tests) are expected to poll no workflows: drop the SDK's warning about it.
     const level = (process.env.FLOTILLA_LOG_LEVEL as 'WARN') ?? 'WARN';
@@ -61,22 +78,22 @@ export async function startLocalStack(o: { port?: number; uiPort?: number; worke
     });
     runtimeInstalled = true;
   }
-  const external = o.temporal !== undefined || (!!process.env.TEMPORAL_ADDRESS && o.port === undefined);
+  const configured = temporalSettings(o.temporal);
   let server: DevServer | null = null;
-  let address: string;
+  let settings: TemporalConnectionSettings;
   let uiUrl: string | null = null;
-  if (external) {
-    address = temporalSettings(o.temporal).address;
-    o.log(`Using the Temporal server at ${address}${!o.temporal?.address && process.env.TEMPORAL_ADDRESS ? ' (TEMPORAL_ADDRESS)' : ''}`);
+  if (configured.addressConfigured || o.external) {
+    settings = configured;
+    const auth = [settings.connectionOptions.tls ? 'TLS' : '', settings.connectionOptions.apiKey ? 'API key' : ''].filter(Boolean).join(', ');
+    o.log(`Using the Temporal server at ${settings.address}, namespace "${settings.namespace}" (from ${settings.source}${auth ? `; ${auth}` : ''})`);
   } else {
     const port = o.port ?? 7233;
     server = await startDevServer({ port, uiPort: o.uiPort, dbFile: path.join(process.env.FLOTILLA_STATE_DIR ?? path.join(projectRoot(), '.flotilla'), 'temporal.db'), log: o.log });
     if (!server.process) o.log(`Using the Temporal server already running on ${server.address}`);
-    address = server.address;
+    settings = localServerSettings(server.address, configured.namespace);
     uiUrl = server.uiUrl;
   }
-  const conn = { ...(external ? o.temporal : {}), address };
-  const namespace = temporalSettings(conn).namespace;
+  const { address, namespace } = settings;
   let worker: FlotillaWorkers | null = null;
   let workerDone: Promise<void> = Promise.resolve();
   let connection: NativeConnection | null = null;
@@ -85,15 +102,16 @@ export async function startLocalStack(o: { port?: number; uiPort?: number; worke
   if (o.worker) {
     const model = await resolveModelAccess(o.log);
     if (model.standIn) closeModel = model.standIn.close;
-    connection = await NativeConnection.connect({ address });
-    worker = await createFlotillaWorkers({ connection, namespace, modelAccess: model.access, maxParallel: o.maxParallel, agentRequestsPerMinute: o.agentRequestsPerMinute });
+    connection = await NativeConnection.connect(settings.connectionOptions);
+    worker = await createFlotillaWorkers({ connection, namespace, taskQueue: o.taskQueue, modelAccess: model.access, maxParallel: o.maxParallel, agentRequestsPerMinute: o.agentRequestsPerMinute });
     workerDone = worker.run();
     o.log(`Worker polling task queues "${worker.taskQueue}" (+ -agents, -tests) in namespace "${namespace}"`);
-    void warnAboutRunsItCannotContinue(conn, worker.taskQueue, o.log);
+    void warnAboutRunsItCannotContinue(settings, worker.taskQueue, o.log);
   }
   return {
     address,
     namespace,
+    settings,
     uiUrl,
     worker,
     workerDone,

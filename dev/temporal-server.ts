@@ -39,7 +39,7 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts `temporal server start-dev` (SQLite at `dbFile` so runs survive a restart; Web UI unless headless)
+ * Starts `temporal server start-dev` bound to 127.0.0.1 (SQLite at `dbFile` so runs survive a restart; Web UI unless headless)
  * and waits until its gRPC port answers. Reuses a server already listening on the port.
  */
 export async function startDevServer(opts: { port: number; uiPort?: number; dbFile?: string; headless?: boolean; log?: (line: string) => void; }): Promise<DevServer> {
@@ -56,7 +56,8 @@ export async function startDevServer(opts: { port: number; uiPort?: number; dbFi
     args.push('--db-filename', opts.dbFile);
   }
   if (opts.headless) args.push('--headless');
-  else args.push('--ui-port', String(uiPort), '--ui-disable-news-fetch');
+  // Loopback only, for the Web UI too: the dev server has no TLS and no authorization.
+  else args.push('--ui-ip', host, '--ui-port', String(uiPort), '--ui-disable-news-fetch');
   const child = spawn(temporalCliPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));

@@ -1,8 +1,8 @@
-import { Client, Connection } from '@temporalio/client';
+import type { Connection } from '@temporalio/client';
 import * as path from 'node:path';
 import { createDemoRepo } from '../../dev/demo-repo';
 import { Command, num, str } from '../args';
-import { webUiUrl } from '../connection';
+import { connectClient, webUiUrl } from '../connection';
 import { followRun, summaryLines } from '../follow-run';
 import { startLocalStack } from '../local-stack';
 import { RUN_FLAGS, runSettingsFrom } from '../run-settings';
@@ -33,8 +33,10 @@ export const demoCommand: Command = {
     const stack = await startLocalStack({ port: num(args, 'port'), uiPort: num(args, 'ui-port'), worker: true, maxParallel: settings.maxParallel, agentRequestsPerMinute: num(args, 'agent-rpm'), log: out });
     let connection: Connection | null = null;
     try {
-      connection = await Connection.connect({ address: stack.address });
-      const client = new Client({ connection, namespace: stack.namespace });
+      // The stack's settings carry the cluster's TLS and API key when it is not the local dev server.
+      const connected = await connectClient(stack.settings);
+      connection = connected.connection;
+      const client = connected.client;
       const handle = await startRun(client, settings);
       out(`Started run ${settings.runId}`);
       const ui = webUiUrl(stack.uiUrl, stack.namespace, handle.workflowId);

@@ -16,7 +16,7 @@ export const workerCommand: Command = {
   },
   examples: ['flotilla worker', 'flotilla worker --address temporal.internal:7233 --namespace flotilla --max-parallel 8 --agent-rpm 50'],
   async run(args, out) {
-    const stack = await startLocalStack({ worker: true, temporal: connectionFrom(args), maxParallel: num(args, 'max-parallel'), agentRequestsPerMinute: num(args, 'agent-rpm'), log: out });
+    const stack = await startLocalStack({ worker: true, external: true, temporal: connectionFrom(args), maxParallel: num(args, 'max-parallel'), agentRequestsPerMinute: num(args, 'agent-rpm'), log: out });
     const stop = () => void stack.stop();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

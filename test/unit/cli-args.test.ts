@@ -229,7 +229,7 @@ describe('connection flags', () => {
   it('are handed to the connection: status --address --namespace connects there', async () => {
     const r = await cli('status', 'r1', '--address', '127.0.0.1:1', '--namespace', 'elsewhere');
     expect(r.code).toBe(1);
-    expect(r.err).toContain('flotilla status: Cannot reach the Temporal server at 127.0.0.1:1 (connect refused by the test)');
+    expect(r.err).toContain('flotilla status: Cannot reach the Temporal server at 127.0.0.1:1 (from the command line; connect refused by the test)');
     expect(connect).toHaveBeenCalledTimes(1);
     expect(connect.mock.calls[0][0]).toMatchObject({ address: '127.0.0.1:1' });
   });
@@ -258,7 +258,7 @@ describe('connection flags', () => {
     try {
       const r = await cli('runs', '--profile', 'nope');
       expect(r.code).toBe(1);
-      expect(r.err).toContain("flotilla runs: Profile 'nope' not found");
+      expect(r.err).toContain("Profile 'nope' not found in config data");
       expect(connect).not.toHaveBeenCalled();
     } finally {
       delete process.env.TEMPORAL_CONFIG_FILE;
