@@ -35,7 +35,7 @@ export interface ReporterOptions {
 /** The node:test reporter's path for a report file: in the same folder. */
 export const nodeReporterFor = (outFile: string) => path.join(path.dirname(outFile), 'flotilla-node-reporter.mjs');
 
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const anyOf = (names: string[]) => `^(?:${[...new Set(names)].map(escapeRegExp).join('|')})$`;
 
 /** The words that start the runner; a bare package binary reached through a script gets `npx`. */
