@@ -71,6 +71,11 @@ export function verdict(input: VerdictInput): Verdict {
   const flaky = new Set(input.flaky);
   const edited = new Set(input.edited.map((f) => f.replace(/\\/g, '/').replace(/^\.\//, '')));
   const exitOk = isTestFailureExit(input.runner, input.exitCode);
+  // Go's "file" is a package import path and cargo's a test target: an edit to a file of that package/crate counts.
+  const isEdited = (file: string): boolean =>
+    edited.has(file) ||
+    (input.runner === 'go' && [...edited].some((e) => e.includes('/') && (file === e.slice(0, e.lastIndexOf('/')) || file.endsWith(`/${e.slice(0, e.lastIndexOf('/'))}`)))) ||
+    (input.runner === 'cargo' && /^src\/(lib|main)\.rs$/.test(file) && [...edited].some((e) => /^src\/.*\.rs$/.test(e)));
 
   if (!input.run) return textVerdict(input, flaky, exitOk);
   const run = input.run;
@@ -108,7 +113,7 @@ export function verdict(input: VerdictInput): Verdict {
       const gone = !current || (current.status === 'skipped' && t.status === 'passed');
       if (!gone) continue;
       const what = current ? `${id} (now skipped)` : id;
-      if (edited.has(t.file)) removed.push(what);
+      if (isEdited(t.file)) removed.push(what);
       else failing.push(current ? what : `${id} (vanished)`);
     }
   }

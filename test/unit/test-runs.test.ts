@@ -130,6 +130,11 @@ describe('verdict', () => {
     const noLoadFile: TestResults = { ...base, tests: base.tests.filter((t) => t.file !== 'load.test.js') };
     expect(judge(base, noLoadFile, { runner: 'jest' }).failing).toEqual(['load.test.js::uses broken (vanished)']);
     expect(judge(base, noLoadFile, { runner: 'jest', fullSuite: false }).passed).toBe(true);
+    // Go: a test removed from a file of the package the task edited is allowed.
+    const goBase = parseGoJson(read('go-base.jsonl'));
+    const goRun: TestResults = { ...goBase, tests: goBase.tests.filter((t) => t.name !== 'TestGreen') };
+    expect(judge(goBase, goRun, { runner: 'go', edited: ['calc/calc_test.go'] })).toMatchObject({ passed: true, removed: ['example.com/lab/calc::TestGreen'] });
+    expect(judge(goBase, goRun, { runner: 'go', edited: ['other/x.go'] }).passed).toBe(false);
   });
 
   it('fails a non-zero exit that no failure explains, and an exit code that means the runner broke', () => {
