@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CommandResult, runCommand } from '../run-command';
+import { CommandResult, runShell } from './run-shell';
 import { ensureNodeReporter } from './node-reporter';
 import { goJsonText, parseCargoText, parseGoJson, parseJestJson, parseJunit, parseMochaJson, parseNodeEvents } from './parse-reports';
 import { TestRef, TestResults } from './results';
@@ -62,7 +62,7 @@ export async function runWithReport(command: string, cwd: string, logPath: strin
   if (plan.format === 'node-events') ensureNodeReporter(path.dirname(outFile));
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
   fs.rmSync(outFile, { force: true });
-  const result = await runCommand(plan.command, cwd, logPath, { timeoutMs: opts.timeoutMs, onTick: opts.onTick });
+  const result = await runShell(plan.command, cwd, logPath, { timeoutMs: opts.timeoutMs, onTick: opts.onTick });
   const textFallback = (note: string): ReportedRun => {
     fs.appendFileSync(logPath, `# results read from the output text: ${note}\n`);
     return { result, plan, exitCode: result.exitCode, results: null, textFailures: result.failingTests, source: 'text', note };
