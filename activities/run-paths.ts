@@ -11,3 +11,6 @@ export const taskWorktree = (root: string, runId: string, taskId: string) => pat
 export const integrationWorktree = (root: string, runId: string) => path.join(root, runId, '_integration');
 
 export const taskDir = (repoPath: string, runId: string, taskId: string) => path.join(runDir(repoPath, runId), 'tasks', taskId);
+
+/** The base's per-test results, saved by the baseline run for every later gate of the run. */
+export const baselineResultsFile = (repoPath: string, runId: string) => path.join(runDir(repoPath, runId), 'logs', 'baseline.results.json');

@@ -1,7 +1,7 @@
 import { Client, WorkflowFailedError } from '@temporalio/client';
 import * as path from 'node:path';
 import { runDir } from '../activities/run-paths';
-import type { BatchState, RunReport } from '../core/types';
+import type { BatchState, RunReport, TestEvidence } from '../core/types';
 import { statusQuery } from '../workflows/run-messages';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -66,7 +66,7 @@ export async function followRun(client: Client, workflowId: string, out: (line: 
         announced = true;
         const n = report.counts.planned;
         const segments = report.segment ? ` (${report.segment.of} segments: the run workflow continues-as-new between them)` : '';
-        out(`Baseline suite green. Executing ${n} tasks in ${report.batches.length} batches${segments}…`);
+        out(`${baselineLine(report.baseline)} Executing ${n} tasks in ${report.batches.length} batches${segments}…`);
       }
     }
     for (const b of report.batches) {
@@ -106,10 +106,22 @@ export function summaryLines(report: RunReport): string[] {
   lines.push(`  ${c.committed} task(s) committed on ${report.branch ?? '(no branch)'}, ${c.skipped + c.failed} skipped or failed`);
   for (const t of notDone.slice(0, 50)) lines.push(`  - ${t.id} ${t.status}: ${t.reason ?? 'no reason recorded'}`);
   if (notDone.length > 50) lines.push(`  … and ${notDone.length - 50} more (see review.md)`);
+  if (report.baseline) lines.push(`  ${baselineLine(report.baseline)}`);
   if (report.final) lines.push(`  Final suite on the run branch: ${report.final.passed ? 'passed' : 'FAILED'} (${report.final.command})`);
   const u = report.usage;
   const cost = u.costUsd !== undefined ? ` (about $${u.costUsd.toFixed(4)} at ${report.model} list prices)` : '';
   lines.push(`  Tokens: ${u.inputTokens} in, ${u.outputTokens} out, ${u.cacheReadTokens} cache read, ${u.cacheWriteTokens} cache write${cost}`);
   lines.push(`  Review: ${path.join(runDir(report.repoPath, report.runId), 'review.md')} (report.json beside it)`);
   return lines;
+}
+
+/** What the baseline suite said, honestly: green, green with flaky tests, or red tests that were allowed. */
+export function baselineLine(e: TestEvidence | undefined): string {
+  if (!e) return 'Baseline suite not run.';
+  const flaky = e.flaky?.length ? ` (${e.flaky.length} flaky test${e.flaky.length > 1 ? 's' : ''}, never blamed: ${e.flaky.slice(0, 3).join('; ')}${e.flaky.length > 3 ? '…' : ''})` : '';
+  if (e.failingTests.length) {
+    const n = e.failingTests.length;
+    return `Baseline suite red: ${n} test${n > 1 ? 's' : ''} already failing (${e.failingTests.slice(0, 3).join('; ')}${n > 3 ? '…' : ''}), allowed by --allow-failing-baseline and counted as already red${flaky}.`;
+  }
+  return e.passed ? `Baseline suite green${flaky}.` : `Baseline suite red (exit code ${e.exitCode}), allowed by --allow-failing-baseline.`;
 }

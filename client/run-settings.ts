@@ -31,6 +31,7 @@ export const RUN_FLAGS = {
   'max-tokens-per-task': { type: 'string', value: 'N', int: { min: 1 }, description: 'skip a task once it has used more tokens than this' },
   'budget-usd': { type: 'string', value: 'X', positive: true, unit: 'dollars', description: 'pause the run when the model cost reaches X dollars' },
   'run-id': { type: 'string', value: 'ID', description: 'the run id (letters, digits, ".", "_", "-")', defaultText: 'generated, e.g. 20250101-120000-ab12' },
+  'flaky-reruns': { type: 'string', value: 'N', int: { min: 0 }, default: 3, description: 'before any verdict, re-run only the failing tests up to N times: one that passes is flaky, never blamed' },
   'segment-tasks': { type: 'string', value: 'N', int: { min: 1 }, description: `tasks per execution of the run workflow, at most 1200 (it continues-as-new between segments)`, defaultText: '1000' },
 } satisfies Record<string, FlagSpec>;
 
@@ -58,6 +59,7 @@ export function runSettingsFrom(args: ParsedArgs, repo: string): RunSettings {
     maxParallel: num(args, 'max-parallel') ?? 4,
     attempts: num(args, 'attempts') ?? 2,
     maxTurns: num(args, 'max-turns') ?? 30,
+    flakyReruns: num(args, 'flaky-reruns') ?? 3,
     sequentialRisk: (str(args, 'sequential-risk') ?? 'high') as RunSettings['sequentialRisk'],
     ...(testCommand ? { testCommand } : {}),
     ...(e2eCommand ? { e2eCommand } : {}),

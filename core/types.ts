@@ -42,6 +42,8 @@ export interface RunSettings {
   setupCommand?: string;
   /** Tasks per segment (default 1000): the run workflow continues-as-new between segments. */
   segmentTasks?: number;
+  /** Re-runs of failing tests before any verdict, to tell flaky from broken (default 3). */
+  flakyReruns?: number;
 }
 
 export interface PreparedRun {
@@ -67,6 +69,10 @@ export interface TestEvidence {
   preExisting?: string[];
   /** For a task's tests: which tests were chosen and why ("related to src/a.js: test/a.test.js", "full suite: …"). */
   selection?: string;
+  /** The judge's reasoning in one line (what failed, or why it passed). */
+  verdict?: string;
+  /** Tests the change removed from files it edited (allowed, and listed for the reviewer). */
+  removedTests?: string[];
 }
 
 /** What the suite looked like before any change. */

@@ -133,7 +133,7 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
     for (const task of tasks) await runOne(task);
   }
 
-  let suite = ready.length ? await testing.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batch.id}` }) : undefined;
+  let suite = ready.length ? await testing.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batch.id}`, flakyReruns: ctx.settings.flakyReruns }) : undefined;
   if (suite && !suite.passed) {
     // Layer validation failed: find the changes that break the suite together and drop only those.
     const search = await findCulprits(ctx, batch.id, startTip, ready, suite);

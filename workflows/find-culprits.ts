@@ -41,7 +41,7 @@ export async function findCulprits(ctx: RunContext, batchId: string, startTip: s
   };
   const suiteOn = (list: Change[]) =>
     apply(list).then(() =>
-      testing.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batchId}-probe-${++probes}` }),
+      testing.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batchId}-probe-${++probes}`, flakyReruns: ctx.settings.flakyReruns }),
     );
 
   const kept: Change[] = [];
@@ -75,6 +75,6 @@ export async function findCulprits(ctx: RunContext, batchId: string, startTip: s
     red = null;
   }
   const { tip, commits } = await apply(kept);
-  const suite = green ?? (await testing.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batchId}-final` }));
+  const suite = green ?? (await testing.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batchId}-final`, flakyReruns: ctx.settings.flakyReruns }));
   return { kept: kept.map((c, i) => ({ ...c, commit: commits[i] })), dropped, tip, suite };
 }

@@ -131,7 +131,7 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
         if (!state.tasks.has(id)) state.set({ id, title: s.file, status: 'skipped', phase: null, batch: null, attempts: 0, reason: `${s.file}: ${s.reason}` });
       }
       unseen = { n: outline.taskCount, status: 'pending' };
-      const base = await testing.baselineTests({ runId: settings.runId, repoPath: settings.repoPath, testCommand: prep.testCommand, installCommand: settings.installCommand, setupCommand: settings.setupCommand });
+      const base = await testing.baselineTests({ runId: settings.runId, repoPath: settings.repoPath, testCommand: prep.testCommand, installCommand: settings.installCommand, setupCommand: settings.setupCommand, flakyReruns: settings.flakyReruns });
       report.baseline = base.evidence;
       if (!report.baseline.passed && !settings.allowFailingBaseline) {
         const names = report.baseline.failingTests.join('; ') || `exit code ${report.baseline.exitCode}`;
@@ -201,9 +201,9 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       report.reason = `aborted by the operator${rollBack ? `; ${report.branch} was reset to its base ${report.baseSha!.slice(0, 10)}` : ''}`;
     }
     if (report.status === 'running') {
-      report.final = await testing.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: ctx.testCommand, label: 'final', baseline: ctx.baseline });
+      report.final = await testing.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: ctx.testCommand, label: 'final', baseline: ctx.baseline, flakyReruns: settings.flakyReruns });
       if (settings.e2eCommand) {
-        report.e2e = await testing.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: settings.e2eCommand, label: 'e2e', baseline: { failing: [], flaky: ctx.baseline.flaky } });
+        report.e2e = await testing.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: settings.e2eCommand, label: 'e2e', baseline: { failing: [], flaky: ctx.baseline.flaky }, flakyReruns: settings.flakyReruns, comparedToBase: false });
       }
       const finalOk = report.final.passed && (!report.e2e || report.e2e.passed);
       if (finalOk) report.status = 'completed';

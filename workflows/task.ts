@@ -30,7 +30,7 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
         break;
       }
       // The task's own tests when it names them; else the activity narrows the suite to the tests related to the edited files.
-      const tests = await testing.runTaskTests({ ...ref, command, ...(task.tests ? {} : { relatedTo: agent.edited }), attempt, baseline: ctx.baseline });
+      const tests = await testing.runTaskTests({ ...ref, command, ...(task.tests ? {} : { relatedTo: agent.edited }), edited: agent.edited, attempt, baseline: ctx.baseline, flakyReruns: ctx.settings.flakyReruns });
       const testRun = { command: tests.command, ...(tests.selection ? { selection: tests.selection } : {}), passed: tests.passed, logPath: tests.logPath, durationMs: tests.durationMs };
       if (!tests.passed) {
         const names = tests.failingTests.length ? tests.failingTests.join('; ') : `exit code ${tests.exitCode}`;

@@ -11,7 +11,7 @@ export interface RunContext {
   rootWorkflowId: string;
   testCommand: string;
   baseline: Baseline;
-  settings: Pick<RunSettings, 'model' | 'maxParallel' | 'attempts' | 'maxTurns' | 'approveRisk' | 'maxTokensPerTask' | 'setupCommand'>;
+  settings: Pick<RunSettings, 'model' | 'maxParallel' | 'attempts' | 'maxTurns' | 'approveRisk' | 'maxTokensPerTask' | 'setupCommand' | 'flakyReruns'>;
 }
 
 export interface TaskInput {

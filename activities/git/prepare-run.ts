@@ -1,17 +1,10 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { buildPlan, parseTaskFiles, renderPlanMarkdown } from '../../planner';
-import { detectTestCommand } from '../test-runs/detect-test-command';
+import type { PreparedRun, RunSettings } from '../../core/types';
 import { repoError } from '../errors';
+import { runDir } from '../run-paths';
+import { detectTestCommand } from '../test-runs/detect-test-command';
 import { backupRef, changedPaths, gitAt, runBranch } from './git';
-import { detectInstallCommand, prepareEnvironment } from '../test-runs/dependencies';
-import { runTwiceOnFailure } from '../test-runs/gated-run';
-import { baselineFrom } from '../test-runs/judge-tests';
-import { integrationWorktree, runDir } from '../run-paths';
-import { Baseline, PlannedRun, PreparedRun, RunSettings, TestEvidence } from '../../core/types';
-import { branchWorktree } from './worktrees';
-
-const TASK_FILE = /^tasks\/[^/]+\.md$/;
 
 async function excludeFlotillaFolder(repoPath: string): Promise<void> {
   const git = await gitAt(repoPath);

@@ -1,13 +1,21 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Baseline, TaskRef, TestEvidence } from '../../core/types';
-import { runBranch } from '../git/git';
+import { backupRef, gitAt, runBranch } from '../git/git';
 import { branchWorktree } from '../git/worktrees';
-import { integrationWorktree, runDir, taskWorktree, taskDir } from '../run-paths';
+import { baselineResultsFile, integrationWorktree, runDir, taskDir, taskWorktree } from '../run-paths';
 import { selectTaskTests } from '../test-selection/select-task-tests';
 import { detectInstallCommand, prepareEnvironment } from './dependencies';
-import { gatedTestRun, runTwiceOnFailure } from './gated-run';
-import { baselineFrom } from './judge-tests';
+import { baselineTestRun, gatedTestRun } from './gated-run';
+
+/** The command the baseline ran (saved with its results), so a branch suite knows when it is the full suite. */
+async function baselineCommand(repoPath: string, runId: string): Promise<string | undefined> {
+  try {
+    return (JSON.parse(await fs.readFile(baselineResultsFile(repoPath, runId), 'utf8')) as { command?: string }).command;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The tests queue's activities: every suite Flotilla runs (its worker's slots follow the CPU count). */
 export function makeTestActivities(worktreeRoot: string) {
@@ -20,15 +28,14 @@ export function makeTestActivities(worktreeRoot: string) {
   };
   return {
     /**
-     * Runs the full suite on the base commit (in the run's own worktree), twice if it fails, and records
-     * the baseline: the tests that fail consistently, and the flaky ones that flip between runs.
+     * Runs the full suite on the base commit (in the run's own worktree), re-runs its failures, and records
+     * the baseline: the tests red on every run, and the flaky ones that passed on a re-run.
      */
-    async baselineTests(a: { runId: string; repoPath: string; testCommand: string; installCommand?: string; setupCommand?: string }): Promise<{ evidence: TestEvidence; baseline: Baseline }> {
+    async baselineTests(a: { runId: string; repoPath: string; testCommand: string; installCommand?: string; setupCommand?: string; flakyReruns?: number }): Promise<{ evidence: TestEvidence; baseline: Baseline }> {
       const wt = await runWorktree(a.repoPath, a.runId);
       const installCommand = a.installCommand ?? detectInstallCommand(a.repoPath);
       await prepareEnvironment({ cwd: wt, logDir: path.join(runDir(a.repoPath, a.runId), 'logs'), installCommand, setupCommand: a.setupCommand });
-      const [first, rerun] = await runTwiceOnFailure(a.testCommand, wt, path.join(runDir(a.repoPath, a.runId), 'logs', 'baseline.log'));
-      return baselineFrom(first, rerun);
+      return baselineTestRun(a.testCommand, wt, path.join(runDir(a.repoPath, a.runId), 'logs', 'baseline.log'), baselineResultsFile(a.repoPath, a.runId), a.flakyReruns);
     },
 
     /**
@@ -36,20 +43,35 @@ export function makeTestActivities(worktreeRoot: string) {
      * `relatedTo` (the files the agent edited), the suite `command` narrowed to the tests related to
      * those files, else the full suite (see test-selection/). The evidence names the command that ran.
      */
-    async runTaskTests(a: TaskRef & { command: string; relatedTo?: string[]; attempt: number; baseline: Baseline }): Promise<TestEvidence> {
+    async runTaskTests(a: TaskRef & { command: string; relatedTo?: string[]; edited?: string[]; attempt: number; baseline: Baseline; flakyReruns?: number }): Promise<TestEvidence> {
       const cwd = worktreeOf(a);
       const log = path.join(taskDir(a.repoPath, a.runId, a.taskId), `tests-${a.attempt}.log`);
       const choice = a.relatedTo ? await selectTaskTests(cwd, a.command, a.relatedTo) : undefined;
-      const evidence = await gatedTestRun(choice?.command ?? a.command, cwd, log, a.baseline);
+      const evidence = await gatedTestRun(choice?.command ?? a.command, cwd, log, {
+        baseline: a.baseline,
+        baselineFile: baselineResultsFile(a.repoPath, a.runId),
+        edited: a.edited ?? a.relatedTo ?? [],
+        // The task's own `tests:` or the related tests are a narrowed run: files they leave out are not missing.
+        fullSuite: !!choice && choice.command === a.command,
+        flakyReruns: a.flakyReruns,
+      });
       if (!choice) return evidence;
       await fs.appendFile(log, `# tests chosen: ${choice.selection}\n`);
       return { ...evidence, selection: choice.selection };
     },
 
     /** Runs a suite on the run branch tip, e.g. the full suite after a batch or the e2e command at the end. */
-    async runBranchTests(a: { runId: string; repoPath: string; command: string; label: string; baseline: Baseline }): Promise<TestEvidence> {
+    async runBranchTests(a: { runId: string; repoPath: string; command: string; label: string; baseline: Baseline; flakyReruns?: number; comparedToBase?: boolean }): Promise<TestEvidence> {
       const wt = await runWorktree(a.repoPath, a.runId);
-      return gatedTestRun(a.command, wt, path.join(runDir(a.repoPath, a.runId), 'logs', `${a.label}.log`), a.baseline);
+      // Tests the run's tasks removed from the files they edited are allowed; any other test that vanished is not.
+      const edited = (await (await gitAt(wt)).raw(['diff', '--name-only', `${backupRef(a.runId)}..HEAD`])).split('\n').filter(Boolean);
+      return gatedTestRun(a.command, wt, path.join(runDir(a.repoPath, a.runId), 'logs', `${a.label}.log`), {
+        baseline: a.baseline,
+        baselineFile: a.comparedToBase === false ? null : baselineResultsFile(a.repoPath, a.runId),
+        edited,
+        fullSuite: a.command === (await baselineCommand(a.repoPath, a.runId)),
+        flakyReruns: a.flakyReruns,
+      });
     },
   };
 }

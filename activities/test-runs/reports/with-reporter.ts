@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { shellJoin, splitCommand } from '../test-selection/shell-words';
-import { findRunner, RunnerCall, RunnerName, splitRunnerArgs } from '../test-selection/test-runner';
+import { shellJoin, splitCommand } from '../../test-selection/shell-words';
+import { findRunner, RunnerCall, RunnerName, splitRunnerArgs } from '../../test-selection/test-runner';
 import { TestRef } from './results';
 
 /**
