@@ -85,17 +85,24 @@ export function phaseMinutes(phase: Phase, plan: Pick<Plan, 'tasks' | 'maxParall
   return phase.batches.reduce((n, b) => n + batchMinutes(b, plan.tasks, plan.maxParallel), 0);
 }
 
-/** Pure: turns parsed tasks (and the files that could not be parsed) into phases of batches. */
-/** Tasks that declare a file the repository does not have (and that their Change blocks do not create). */
+/**
+ * Tasks whose Change blocks edit (SEARCH in) a file the repository does not have and that no block creates:
+ * that change cannot apply. A declared file that does not exist yet is not a problem: the task creates it.
+ */
 function missingFiles(tasks: Task[], existing: ReadonlySet<string> | undefined): TaskProblem[] {
   if (!existing) return [];
   const problems: TaskProblem[] = [];
   for (const t of tasks) {
     const created = new Set(t.changes.filter((c) => !c.search).map((c) => c.path));
-    const missing = [...t.files, ...t.changes.filter((c) => c.search).map((c) => c.path)].filter((f) => !existing.has(f) && !created.has(f));
-    if (missing.length) problems.push({ file: t.sourcePath, id: t.id, reason: `declares ${[...new Set(missing)].join(', ')}, which the repository does not have` });
+    const missing = t.changes.filter((c) => c.search).map((c) => c.path).filter((f) => !existing.has(f) && !created.has(f));
+    if (missing.length) problems.push({ file: t.sourcePath, id: t.id, reason: `changes ${[...new Set(missing)].join(', ')}, which the repository does not have (a Change block that creates a file has an empty SEARCH)` });
   }
   return problems;
+}
+
+/** The files a task names that the repository does not have yet: it creates them. */
+function newFiles(t: PlannedTask, existing: ReadonlySet<string> | undefined): string[] {
+  return existing ? t.touches.filter((f) => !existing.has(f)) : [];
 }
 
 /** Tasks per batch at most (independent tasks beyond it go to further batches). */
@@ -105,7 +112,10 @@ export function buildPlan(parsed: Task[], unparsable: TaskProblem[], options: Pl
   const missing = missingFiles(parsed, options.existingFiles);
   const usable = parsed.filter((t) => !missing.some((m) => m.id === t.id));
   const { ready, problems } = checkDependencies(usable, [...unparsable, ...missing]);
-  const planned = ready.map(plannedTask);
+  const planned = ready.map(plannedTask).map((t) => {
+    const creates = newFiles(t, options.existingFiles);
+    return creates.length ? { ...t, creates } : t;
+  });
   const depth = dependencyDepth(planned);
   const phaseOf = phaseIndex(planned, depth);
   const seqFrom = options.sequentialRisk === 'none' ? 99 : RISK_RANK[options.sequentialRisk];

@@ -21,7 +21,7 @@ function testsFor(t: PlannedTask, plan: Plan): string {
 
 function agentPrompt(t: PlannedTask, plan: Plan): string {
   const prompt =
-    `Execute ${t.id}: ${t.title}. Read ${t.sourcePath}, implement it touching only ${t.touches.join(', ') || 'the files it names'}, ` +
+    `Execute ${t.id}: ${t.title}. Read ${t.sourcePath}, implement it touching only ${t.touches.map((f) => (t.creates?.includes(f) ? `${f} (new)` : f)).join(', ') || 'the files it names'}, ` +
     `run \`${testsFor(t, plan)}\`, git mv ${t.sourcePath} tasks/archive/, commit "Complete ${t.id}: ${t.title}".`;
   return `  Task(subagent_type="general-purpose", model="haiku", prompt=${JSON.stringify(prompt)}),`;
 }

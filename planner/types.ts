@@ -47,6 +47,8 @@ export interface PlannedTask {
   risk: Risk;
   /** Every file the task is known to touch (declared plus Change block paths). */
   touches: string[];
+  /** Of those, the files the repository does not have yet: the task creates them (they count in conflicts like any other). */
+  creates?: string[];
   tests?: string;
   dependsOn: string[];
   sourcePath: string;

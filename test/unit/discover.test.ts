@@ -227,8 +227,10 @@ describe('task files: ids, keys, rendering and the planner', () => {
     const existing = readExistingTasks(fixture({ 'tasks/TASK-0001.md': renderTaskFile('TASK-0001', draft('docs:a.ts')) }));
     const { files } = assignIds([draft('docs:b.ts'), draft('docs:missing.ts')], existing);
     const { problems, plan } = checkWithPlanner('r', existing.files, files, new Set(['a.ts', 'b.ts']));
-    expect(problems).toEqual([{ file: 'tasks/TASK-0003.md', id: 'TASK-0003', reason: 'declares missing.ts, which the repository does not have' }]);
-    expect(Object.keys(plan.tasks).sort()).toEqual(['TASK-0001', 'TASK-0002']);
+    // A file that does not exist yet is one the task creates: the planner accepts it.
+    expect(problems).toEqual([]);
+    expect(Object.keys(plan.tasks).sort()).toEqual(['TASK-0001', 'TASK-0002', 'TASK-0003']);
+    expect(plan.tasks['TASK-0003'].creates).toEqual(['missing.ts']);
   });
 
   it('summarises by category and risk and names the next command', () => {

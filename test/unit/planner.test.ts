@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBacklog } from '../../bench/random-backlog';
-import { buildPlan, criticalPath, explainTask, parseTaskFiles, Plan, PlanOptions, Risk, Task } from '../../planner';
+import { buildPlan, criticalPath, explainTask, parseTaskFiles, Plan, PlanOptions, renderPlanMarkdown, Risk, Task } from '../../planner';
 
 const OPTIONS: PlanOptions = { repoName: 'r', testCommand: 'npm test', sequentialRisk: 'high', maxParallel: 4 };
 const RANK: Record<Risk, number> = { low: 0, medium: 1, high: 2 };
@@ -158,17 +158,29 @@ describe('criticalPath', () => {
 });
 
 describe('declared files', () => {
-  it('skips a task that declares a file the repository does not have, unless its Change block creates it', () => {
+  it('plans a task that declares a file the repository does not have as one that creates it, and conflicts on it', () => {
+    const existingFiles = new Set(['src/A.ts']);
+    const plan = buildPlan([mk('A'), mk('B'), mk('B2', { files: ['src/B.ts'] }), mk('D', { dependsOn: ['B'], files: ['src/A.ts'] })], [], { ...OPTIONS, existingFiles });
+    expect(Object.keys(plan.tasks).sort()).toEqual(['A', 'B', 'B2', 'D']);
+    expect(plan.tasks.B.creates).toEqual(['src/B.ts']);
+    expect(plan.tasks.A.creates).toBeUndefined();
+    // Two tasks creating the same file never share a batch.
+    const batchOf = (id: string) => plan.phases.flatMap((p) => p.batches).find((b) => b.taskIds.includes(id))!.id;
+    expect(batchOf('B')).not.toBe(batchOf('B2'));
+    expect(renderPlanMarkdown(plan, { runId: 'r', model: 'm' })).toContain('src/B.ts (new)');
+  });
+
+  it('skips a task whose Change block edits a file the repository does not have, unless a block creates it', () => {
     const existingFiles = new Set(['src/A.ts']);
     const plan = buildPlan(
-      [mk('A'), mk('B'), mk('C', { files: ['src/new.ts'], changes: [{ path: 'src/new.ts', search: '', replace: 'x\n' }] }), mk('D', { dependsOn: ['B'] , files: ['src/A.ts'] })],
+      [mk('A'), mk('B', { changes: [{ path: 'src/gone.ts', search: 'x', replace: 'y' }] }), mk('C', { files: ['src/new.ts'], changes: [{ path: 'src/new.ts', search: '', replace: 'x\n' }] }), mk('D', { dependsOn: ['B'], files: ['src/A.ts'] })],
       [],
       { ...OPTIONS, existingFiles },
     );
     expect(Object.keys(plan.tasks).sort()).toEqual(['A', 'C']);
     const reasons = Object.fromEntries(plan.skipped.map((s) => [s.id, s.reason]));
-    expect(reasons.B).toBe('declares src/B.ts, which the repository does not have');
-    expect(reasons.D).toContain('depends on B, which cannot run (declares src/B.ts');
+    expect(reasons.B).toContain('changes src/gone.ts, which the repository does not have');
+    expect(reasons.D).toContain('depends on B, which cannot run (changes src/gone.ts');
   });
 });
 
