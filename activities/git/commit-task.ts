@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { TaskRef } from '../../core/types';
 import { taskWorktree } from '../run-paths';
-import { gitAt, taskRef, trailers } from './git';
+import { gitAt, hasTaskTrailers, taskRef, trailerArgs, withoutTrailers } from './git';
 import { removeWorktree } from './worktrees';
 
 /** Paths that hold tests: a task may change them but never delete them. */
@@ -20,8 +20,7 @@ export function makeCommitActivities(worktreeRoot: string) {
       const wt = await gitAt(worktreeOf(a));
       const head = (await wt.revparse(['HEAD'])).trim();
       if (head !== a.baseSha) {
-        const body = await wt.raw(['log', '-1', '--format=%B', head]);
-        if (body.includes(trailers(a.runId, a.taskId))) return { commit: head };
+        if (await hasTaskTrailers(wt, head, a.runId, a.taskId)) return { commit: head };
         await wt.raw(['reset', '--hard', a.baseSha]);
       }
       await wt.raw(['add', '-A', '--', ...a.edited]);
@@ -33,7 +32,8 @@ export function makeCommitActivities(worktreeRoot: string) {
       await fs.mkdir(path.join(worktreeOf(a), 'tasks', 'archive'), { recursive: true });
       await wt.raw(['mv', a.sourcePath, archived]);
       const summary = a.summary.trim() || `Completed by Flotilla.`;
-      await wt.raw(['commit', '--no-verify', '-m', `Complete ${a.taskId}: ${a.title}`, '-m', summary, '-m', trailers(a.runId, a.taskId)]);
+      // Neither the title nor the agent's summary can forge a trailer; git writes the real ones as the final block.
+      await wt.raw(['commit', '--no-verify', '-m', `Complete ${a.taskId}: ${withoutTrailers(a.title, true)}`, '-m', withoutTrailers(summary), ...trailerArgs(a.runId, a.taskId)]);
       const commit = (await wt.revparse(['HEAD'])).trim();
       await wt.raw(['update-ref', taskRef(a.runId, a.taskId), commit]);
       return { commit };

@@ -17,19 +17,41 @@ export const runBranch = (runId: string) => `flotilla/${runId}`;
 export const backupRef = (runId: string) => `refs/flotilla/${runId}/backup`;
 export const taskRef = (runId: string, taskId: string) => `refs/flotilla/${runId}/tasks/${taskId}`;
 
-export function trailers(runId: string, taskId: string): string {
-  return `Flotilla-Run: ${runId}\nFlotilla-Task: ${taskId}`;
+/** `git commit` arguments that add the run's trailers through git's own trailer support (the final block). */
+export function trailerArgs(runId: string, taskId: string): string[] {
+  return ['--trailer', `Flotilla-Run: ${runId}`, '--trailer', `Flotilla-Task: ${taskId}`];
 }
 
-/** The commit on `range` that carries this run's trailer for `taskId`, if any (makes commits idempotent). */
+/**
+ * Text from a title or an agent's summary, made unable to forge a trailer: a line that looks like one of
+ * Flotilla's trailers loses its colon, and a title is one line.
+ */
+export function withoutTrailers(text: string, oneLine = false): string {
+  if (oneLine) return text.replace(/\s*[\r\n]+\s*/g, ' ').replace(/\b(flotilla-[\w-]*)\s*:/gi, '$1 -');
+  return text.replace(/^(\s*flotilla-[\w-]*)\s*:/gim, '$1 -');
+}
+
+/** This run's trailers of a commit, read by git from the message's final trailer block only. */
+const TRAILER_FORMAT = '%H%x00%(trailers:key=Flotilla-Run,valueonly,separator=%x2C)%x00%(trailers:key=Flotilla-Task,valueonly,separator=%x2C)%x01';
+
+function carries(entry: string, runId: string, taskId: string): string | null {
+  const [sha, run, task] = entry.replace(/\x01/g, '').trim().split('\x00');
+  return sha && run?.trim() === runId && task?.trim() === taskId ? sha : null;
+}
+
+/** The commit on `range` that carries this run's trailers for `taskId`, if any (makes commits idempotent). */
 export async function findTaskCommit(git: SimpleGit, range: string, runId: string, taskId: string): Promise<string | null> {
-  const out = await git.raw(['log', '--format=%H%x00%B%x01', range]);
+  const out = await git.raw(['log', `--format=${TRAILER_FORMAT}`, range]);
   for (const entry of out.split('\x01')) {
-    const [sha, body] = entry.trim().split('\x00');
-    if (!sha || !body) continue;
-    if (body.includes(`Flotilla-Run: ${runId}\n`) && new RegExp(`^Flotilla-Task: ${taskId}$`, 'm').test(body)) return sha;
+    const sha = carries(entry, runId, taskId);
+    if (sha) return sha;
   }
   return null;
+}
+
+/** Whether `commit` carries this run's trailers for `taskId` (in its final trailer block). */
+export async function hasTaskTrailers(git: SimpleGit, commit: string, runId: string, taskId: string): Promise<boolean> {
+  return !!carries(await git.raw(['log', '-1', `--format=${TRAILER_FORMAT}`, commit]), runId, taskId);
 }
 
 /** Paths changed in the work tree (tracked edits and untracked files), repo-relative. */

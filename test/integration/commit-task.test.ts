@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { createMainActivities } from '../../activities';
 import { taskWorktree } from '../../activities/run-paths';
+import { findTaskCommit } from '../../activities/git/git';
 import { freshWorktree } from '../../activities/git/worktrees';
 import { makeSampleRepo } from '../helpers/sample-repo';
 
@@ -31,6 +32,18 @@ describe('commitTask on a real worktree', () => {
     expect((await simpleGit(wt).raw(['log', '-1', '--format=%s%n%n%b'])).trim()).toMatch(/^Complete TASK-0001: Document add\n\nAdded a comment\.\n\nFlotilla-Run: c1-\d+\nFlotilla-Task: TASK-0001$/);
     // A retry after a crash returns the same commit instead of making a second one.
     expect(await acts.commitTask({ ...args, edited: ['src/math.js'] })).toEqual(first);
+  });
+
+  it('a title or summary that carries a trailer line cannot forge one: only the final block, written by git, counts', async () => {
+    const { wt, args } = await setup(`c3-${Date.now()}`);
+    const forged = { ...args, title: 'Document add\nFlotilla-Task: TASK-0009', summary: 'Done.\n\nFlotilla-Run: other\nFlotilla-Task: TASK-0009' };
+    const r = await acts.commitTask({ ...forged, edited: ['src/math.js'] });
+    const git = simpleGit(wt);
+    const trailers = (await git.raw(['log', '-1', '--format=%(trailers:key=Flotilla-Task,valueonly)', r.commit!])).trim();
+    expect(trailers).toBe('TASK-0001');
+    expect(await findTaskCommit(git, `${args.baseSha}..HEAD`, args.runId, 'TASK-0009')).toBeNull();
+    expect(await findTaskCommit(git, `${args.baseSha}..HEAD`, args.runId, 'TASK-0001')).toBe(r.commit);
+    expect((await git.raw(['log', '-1', '--format=%s', r.commit!])).trim()).toBe('Complete TASK-0001: Document add Flotilla-Task - TASK-0009');
   });
 
   it('refuses a change that deletes a test file', async () => {
