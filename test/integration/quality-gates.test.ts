@@ -93,10 +93,32 @@ describe('quality gates on real repositories', () => {
     expect(report.status).toBe('completed');
     const a = report.tasks.find((x) => x.id === 'TASK-0001')!;
     expect(a.status).toBe('skipped');
-    expect(a.reason).toBe('tests failed (node --test test/a.test.js test/format.test.js): the report shows level zero');
+    expect(a.reason).toBe('tests failed (node --test test/a.test.js test/format.test.js): test/format.test.js::the report shows level zero');
     expect(a.tests).toMatchObject({ passed: false, selection: 'related to src/a.js: test/a.test.js, test/format.test.js' });
     const b = report.tasks.find((x) => x.id === 'TASK-0002')!;
     expect(b).toMatchObject({ status: 'committed', tests: { passed: true, command: 'node --test test/b.test.js' } });
+  });
+
+  it('a change that makes another test file fail to load, behind an already-red test, is rolled back and the file is named', async () => {
+    const repo = await makeSampleRepo({
+      'package.json': pkg,
+      'src/a.js': level,
+      'src/b.js': level,
+      'test/a.test.js': `${req('a')}test('a level is small', () => assert.ok(a.level <= 1));\n`,
+      'test/b.test.js': `${req('b')}test('b level is small', () => assert.ok(b.level <= 1));\n`,
+      'test/broken.test.js': `${req('a')}test('always broken', () => assert.fail('was already red'));\n`,
+      // Its own tests pass; the syntax error it leaves in src/b.js only shows when test/b.test.js loads.
+      'tasks/TASK-0001.md': taskFile('TASK-0001', 'Tidy b', 'refactor', 'low', ['src/b.js'], 'src/b.js', 'module.exports = { level: 0 };', 'module.exports = { level: 0 ;', 'node --test test/a.test.js'),
+    });
+    const report = await run(repo, { allowFailingBaseline: true });
+    expect(report.status).toBe('completed');
+    const t = report.tasks.find((x) => x.id === 'TASK-0001')!;
+    expect(t.status).toBe('skipped');
+    expect(t.reason).toContain('rolled back: the full suite failed on the run branch with this change');
+    expect(t.reason).toContain('test/b.test.js');
+    expect(report.final?.passed).toBe(true);
+    const subjects = (await simpleGit(repo).raw(['log', '--format=%s', `${report.baseSha}..${report.branch}`])).trim();
+    expect(subjects).toBe('');
   });
 
   it('does not blame a flaky test on a task, and with --allow-failing-baseline treats already-red tests as red', async () => {
@@ -115,8 +137,8 @@ describe('quality gates on real repositories', () => {
 
     const report = await run(repo, { allowFailingBaseline: true });
     expect(report.status).toBe('completed');
-    expect(report.baseline?.failingTests).toEqual(['always broken']);
-    expect(report.baseline?.flaky).toContain('sometimes fails');
+    expect(report.baseline?.failingTests).toEqual(['test/broken.test.js::always broken']);
+    expect(report.baseline?.flaky).toContain('test/flaky.test.js::sometimes fails');
     expect(report.tasks.find((t) => t.id === 'TASK-0001')?.status).toBe('committed');
   });
 });
