@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { PreparedRun, RunSettings } from '../../core/types';
@@ -15,6 +16,29 @@ async function excludeFlotillaFolder(repoPath: string): Promise<void> {
     await fs.mkdir(path.dirname(exclude), { recursive: true });
     await fs.writeFile(exclude, `${current}${current && !current.endsWith('\n') ? '\n' : ''}/.flotilla/\n`);
   }
+}
+
+/** The workflow execution preparing the run (a retry of this activity is the same one); '' outside an activity. */
+function workflowRunId(): string {
+  try {
+    return Context.current().info.workflowExecution?.runId ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Records which workflow owns the run folder, and refuses a run id another workflow already used
+ * (its branch, backup ref and trailer commits would otherwise be taken for this run's work).
+ */
+async function claimRunId(dir: string, runId: string): Promise<void> {
+  const me = workflowRunId();
+  const file = path.join(dir, 'owner.json');
+  const owner = await fs.readFile(file, 'utf8').then((t) => (JSON.parse(t) as { workflowRunId?: string }).workflowRunId, () => undefined);
+  if (owner && me && owner !== me) {
+    throw repoError(`run id ${runId} was already used by another run in this repository (see ${dir}). Start the run with another --run-id.`);
+  }
+  if (!owner && me) await fs.writeFile(file, JSON.stringify({ workflowRunId: me }) + '\n');
 }
 
 export function makeRunSetupActivities() {
@@ -36,6 +60,7 @@ export function makeRunSetupActivities() {
       const dir = runDir(s.repoPath, s.runId);
       await fs.mkdir(dir, { recursive: true });
       await excludeFlotillaFolder(s.repoPath);
+      await claimRunId(dir, s.runId);
       const existing = await git.raw(['rev-parse', '--verify', '--quiet', backupRef(s.runId)]).catch(() => '');
       let baseSha = existing.trim();
       if (!baseSha) {
