@@ -40,7 +40,7 @@ describe('runTaskTests chooses the tests related to the change', () => {
       fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('return a + b;', 'return a - b;'));
     });
     const evidence = await acts.runTaskTests({ ...ref, relatedTo: ['src/math.js'] });
-    expect(evidence).toMatchObject({ command: 'node --test test/math.test.js', passed: false, failingTests: ['add adds two numbers'] });
+    expect(evidence).toMatchObject({ command: 'node --test test/math.test.js', passed: false, failingTests: ['test/math.test.js::add adds two numbers'] });
     expect(evidence.tail).toContain('add adds two numbers');
     expect(log(evidence.logPath)).not.toContain('upper makes capitals');
   });
