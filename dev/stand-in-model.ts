@@ -5,6 +5,7 @@ import { parseChangeBlocks } from '../planner/parse-task';
 import { PromptCache, tokensOf } from './stand-in-cache';
 import { redactedThinkingBlock, requestProblem, thinkingBlock } from './stand-in-checks';
 import { Fault, FaultPlan, HttpFaultKind, isHttpFault, ReplyFaultKind, validateFaults } from './stand-in-faults';
+import { isReviewRequest, reviewerReply } from './stand-in-reviewer';
 
 /**
  * The stand-in model: a local HTTP server speaking the Anthropic Messages API (POST /v1/messages).
@@ -201,7 +202,9 @@ export async function startStandInModel(opts: StandInOptions = {}): Promise<Stan
         return send(f.status, errorBody(f.type, f.message, requestId), f.headers);
       }
       note(200);
-      const reply = nextReply(messages, fault ? (fault.kind as ReplyFaultKind) : undefined);
+      const replyFault = fault ? (fault.kind as ReplyFaultKind) : undefined;
+      // A request that offers the verdict tool is a reviewer's (dev/stand-in-reviewer.ts).
+      const reply = isReviewRequest(body.tools) ? reviewerReply(messages, replyFault) : nextReply(messages, replyFault);
       const outputTokens = reply.stop_reason === 'max_tokens' ? (body.max_tokens as number) : tokensOf(JSON.stringify(reply.content));
       const message = {
         id: id('msg'),
