@@ -213,6 +213,7 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       }
       const finalOk = report.final.passed && (!report.e2e || report.e2e.passed);
       if (finalOk) report.status = 'completed';
+      else fail(`final validation failed on ${report.branch}: ${[report.final, report.e2e].filter((e): e is TestEvidence => !!e && !e.passed).map((e) => `${e.command} (${e.failingTests.join('; ') || `exit ${e.exitCode}`})`).join(', ')}`);
       // The run-level review (advisory): one pass per category over the run's combined diff, notes for review.md.
       if (finalOk && (settings.review ?? 'gate') !== 'off' && state.counts(unseen).committed > 0 && patched('run-review')) {
         const model = settings.reviewModel ?? settings.model;
@@ -222,7 +223,6 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
           report.runReview = { model, notes: [], usage: noUsage(), error: messageOf(err) };
         }
       }
-      else fail(`final validation failed on ${report.branch}: ${[report.final, report.e2e].filter((e): e is TestEvidence => !!e && !e.passed).map((e) => `${e.command} (${e.failingTests.join('; ') || `exit ${e.exitCode}`})`).join(', ')}`);
     }
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;

@@ -32,7 +32,7 @@ export const isTestFile = (p: string) => TEST_FILE.test(p);
 
 const ASSERTION = /\b(assert\w*|expect|should|assertThat|require\.\w+|t\.(Error|Errorf|Fatal|Fatalf))\b|\.to[A-Z]\w*\(|\bself\.assert\w+/;
 /** String, number, boolean and null-like literals. */
-const LITERAL = /(["'`])(?:\\.|(?!\1).)*\1|\b-?\d+(?:\.\d+)?(?:e[+-]?\d+)?n?\b|\b(?:true|false|null|undefined|None|True|False|nil|NaN|Infinity)\b/g;
+const LITERAL = /(["'`])(?:\\.|(?!\1).)*\1|(?<![\w.)\]])-?\d+(?:\.\d+)?(?:e[+-]?\d+)?n?\b|\b(?:true|false|null|undefined|None|True|False|nil|NaN|Infinity)\b/g;
 
 const isComment = (text: string) => /^\s*(\/\/|\/?\*|#)/.test(text);
 const literals = (text: string) => text.match(LITERAL) ?? [];
