@@ -111,6 +111,14 @@ describe('code review before each commit (--review)', () => {
     expect(clean.review!.usage.costUsd).toBeGreaterThan(0);
     expect(total(clean.usage)).toBe(total(off.byId['TASK-0001'].usage) + total(clean.review!.usage));
 
+    // The review is its own activity on the agents queue, with a summary for the Web UI.
+    const history = await worker().client.workflow.getHandle(`flotilla-${report.runId}/TASK-0001`).fetchHistory();
+    const scheduled = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'reviewTask');
+    expect(scheduled).toHaveLength(1);
+    expect(scheduled[0].activityTaskScheduledEventAttributes!.taskQueue!.name).toBe(`${worker().taskQueue}-agents`);
+    const summary = Buffer.from(scheduled[0].userMetadata!.summary!.data!).toString('utf8');
+    expect(summary).toContain('Review TASK-0001 attempt 1 (gate): deterministic checks, then claude-haiku-4-5');
+
     // The run-level review: one advisory pass per category of the committed changes, paid by the run.
     expect(report.runReview?.notes).toEqual([expect.objectContaining({ category: 'docs', tasks: ['TASK-0001'], verdict: 'approve' })]);
     expect(total(report.runReview!.usage)).toBeGreaterThan(0);
