@@ -18,7 +18,7 @@ import { findingsSummary, runChecks } from './checks';
 import { parseUnifiedDiff } from './diff';
 import { ReviewLoopResult, runReviewLoop } from './review-loop';
 import { runReviewPrompt, runReviewSystem, taskReviewPrompt, taskReviewSystem } from './review-prompt';
-import { VIEW_TOOL } from './review-tool';
+import { MAX_COMMENT_CHARS, MAX_COMMENTS, VIEW_TOOL } from './review-tool';
 import { commitDiff, worktreeDiff } from './task-diff';
 
 export interface ReviewTaskInput extends TaskRef {
@@ -94,8 +94,8 @@ export function makeReviewActivities(deps: { worktreeRoot: string; modelAccess: 
       const diff = await worktreeDiff(worktree, a.baseSha, a.edited.filter((f) => f !== a.sourcePath));
       const findings = runChecks({ category: a.category, taskText: taskFile, declared: a.declared, summary: a.summary, files: parseUnifiedDiff(diff) });
       if (findings.length) {
-        const comments: ReviewComment[] = findings.map((f) => ({ ...(f.file ? { file: f.file } : {}), ...(f.line ? { line: f.line } : {}), message: f.message, check: f.check }));
-        return { verdict: 'request_changes', summary: findingsSummary(findings), comments, by: 'checks', usage: noUsage() };
+        const comments: ReviewComment[] = findings.slice(0, MAX_COMMENTS).map((f) => ({ ...(f.file ? { file: f.file } : {}), ...(f.line ? { line: f.line } : {}), message: f.message.slice(0, MAX_COMMENT_CHARS), check: f.check }));
+        return { verdict: 'request_changes', summary: findingsSummary(findings).slice(0, MAX_COMMENT_CHARS), comments, by: 'checks', usage: noUsage() };
       }
       const dir = taskDir(a.repoPath, a.runId, a.taskId);
       const transcriptPath = path.join(dir, `review-${a.attempt}.json`);

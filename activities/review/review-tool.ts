@@ -3,6 +3,9 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { ReviewComment, TaskReview } from '../../core/types';
 
 export const REVIEW_TOOL_NAME = 'submit_review';
+/** A review travels through workflow history (the task's state): its comments are bounded. */
+export const MAX_COMMENTS = 20;
+export const MAX_COMMENT_CHARS = 500;
 export const VIEW_TOOL_NAME = 'view_file';
 
 /** The verdict, as a tool call: the reviewer's answer is structured, never parsed from prose. */
@@ -61,9 +64,9 @@ export function parseVerdict(input: unknown): Verdict | { error: string } {
     if (!c || typeof c !== 'object') continue;
     const { file, line, message } = c as Record<string, unknown>;
     if (typeof message !== 'string' || !message.trim()) continue;
-    parsed.push({ ...(typeof file === 'string' && file ? { file } : {}), ...(Number.isInteger(line) && (line as number) > 0 ? { line: line as number } : {}), message: message.trim().slice(0, 1000) });
+    parsed.push({ ...(typeof file === 'string' && file ? { file } : {}), ...(Number.isInteger(line) && (line as number) > 0 ? { line: line as number } : {}), message: message.trim().slice(0, MAX_COMMENT_CHARS) });
   }
   if (verdict === 'request_changes' && !parsed.length && !(typeof summary === 'string' && summary.trim())) return { error: 'request_changes needs a summary or at least one comment saying what to change' };
   const text = typeof summary === 'string' && summary.trim() ? summary.trim() : verdict === 'approve' ? 'approved' : parsed[0].message;
-  return { verdict, summary: text.slice(0, 500), comments: parsed.slice(0, 50) };
+  return { verdict, summary: text.slice(0, MAX_COMMENT_CHARS), comments: parsed.slice(0, MAX_COMMENTS) };
 }
