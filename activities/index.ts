@@ -10,6 +10,7 @@ import { makeRunSetupActivities } from './git/prepare-run';
 import { makeRunRecordActivities } from './records/finish-run';
 import { planRunActivities } from './records/plan-run';
 import { makePlanStoreActivities } from './records/plan-store';
+import { makeReviewActivities } from './review/review-activities';
 import { defaultWorktreeRoot } from './run-paths';
 import { makeTestActivities } from './test-runs/test-activities';
 
@@ -34,9 +35,10 @@ export function createMainActivities(deps: ActivityDeps = {}) {
   };
 }
 
-/** The agents queue (`<queue>-agents`): the coding agent, which waits on the model API. */
+/** The agents queue (`<queue>-agents`): the coding agent and the reviewer, which wait on the model API. */
 export function createAgentActivities(deps: ActivityDeps & { modelAccess: ModelAccess }) {
-  return makeAgentActivities({ worktreeRoot: deps.worktreeRoot ?? defaultWorktreeRoot(), modelAccess: deps.modelAccess });
+  const model = { worktreeRoot: deps.worktreeRoot ?? defaultWorktreeRoot(), modelAccess: deps.modelAccess };
+  return { ...makeAgentActivities(model), ...makeReviewActivities(model) };
 }
 
 /** The tests queue (`<queue>-tests`): every test suite, sized to the CPU count. */

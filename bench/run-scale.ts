@@ -83,6 +83,12 @@ function instantActivities(): { main: Partial<MainActivities>; agents: AgentActi
     async runAgent(a) {
       return { ok: true, summary: `Did ${a.taskId}.`, edited: [`src/${a.taskId}.ts`], turns: 3, usage, transcriptPath: '/dev/null' };
     },
+    async reviewTask(a) {
+      return { verdict: 'approve', summary: 'approved', comments: [], by: 'model', usage, model: a.model };
+    },
+    async reviewRun(a) {
+      return { model: a.model, notes: [], usage };
+    },
   };
   const tests: Partial<TestActivities> = {
     async baselineTests(a) {

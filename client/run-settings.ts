@@ -27,6 +27,8 @@ export const RUN_FLAGS = {
   approve: { type: 'string', value: 'LEVEL', choices: ['low', 'medium', 'high'], description: 'tasks of this risk or higher wait for "flotilla approve"' },
   'allow-dirty': { type: 'boolean', description: 'start even though the working tree has uncommitted changes' },
   'allow-failing-baseline': { type: 'boolean', description: 'go on when tests already fail on the base commit (they count as red)' },
+  review: { type: 'string', value: 'MODE', choices: ['gate', 'advisory', 'off'], default: 'gate', description: 'code review of each change before its commit: gate blocks on requested changes, advisory only records them, off skips the review' },
+  'review-model': { type: 'string', value: 'MODEL', description: 'Anthropic model for the reviewer', defaultText: 'the run\'s model' },
   'review-branch': { type: 'boolean', description: 'also build flotilla/<runId>-review with one commit per category' },
   'max-tokens-per-task': { type: 'string', value: 'N', int: { min: 1 }, description: 'skip a task once it has used more tokens than this' },
   'budget-usd': { type: 'string', value: 'X', positive: true, unit: 'dollars', description: 'pause the run when the model cost reaches X dollars' },
@@ -52,6 +54,8 @@ export function runSettingsFrom(args: ParsedArgs, repo: string): RunSettings {
   const setupCommand = str(args, 'setup-cmd');
   const maxTokens = num(args, 'max-tokens-per-task');
   const segments = num(args, 'segment-tasks');
+  const review = (str(args, 'review') ?? 'gate') as NonNullable<RunSettings['review']>;
+  const reviewModel = str(args, 'review-model');
   return {
     runId,
     repoPath: path.resolve(repo),
@@ -69,6 +73,8 @@ export function runSettingsFrom(args: ParsedArgs, repo: string): RunSettings {
     ...(bool(args, 'allow-dirty') ? { allowDirty: true } : {}),
     ...(bool(args, 'allow-failing-baseline') ? { allowFailingBaseline: true } : {}),
     ...(bool(args, 'review-branch') ? { reviewBranch: true } : {}),
+    ...(review !== 'gate' ? { review } : {}),
+    ...(reviewModel ? { reviewModel } : {}),
     ...(maxTokens !== undefined ? { maxTokensPerTask: maxTokens } : {}),
     ...(budget !== undefined ? { budgetUsd: budget } : {}),
     ...(segments !== undefined ? { segmentTasks: checkSegmentTasks(segments) } : {}),

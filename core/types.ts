@@ -44,6 +44,48 @@ export interface RunSettings {
   segmentTasks?: number;
   /** Re-runs of failing tests before any verdict, to tell flaky from broken (default 3). */
   flakyReruns?: number;
+  /** Code review of each task before its commit (default gate): gate blocks on a request for changes, advisory only records it, off skips it. */
+  review?: ReviewMode;
+  /** The reviewer's model (default: `model`). */
+  reviewModel?: string;
+}
+
+export type ReviewMode = 'gate' | 'advisory' | 'off';
+
+/** A reviewer's remark, tied to a file and line where it can be. */
+export interface ReviewComment {
+  file?: string;
+  line?: number;
+  message: string;
+  /** The deterministic check that made it, for findings of the checks. */
+  check?: string;
+}
+
+/** A task's code review: the last verdict, and what every review of the task cost. */
+export interface TaskReview {
+  verdict: 'approve' | 'request_changes';
+  /** One line: why (the first finding, or the reviewer's summary). */
+  summary: string;
+  comments: ReviewComment[];
+  /** checks: a deterministic check found something (no model call); model: the reviewer agent decided. */
+  by: 'checks' | 'model';
+  /** All of the task's reviews (every attempt), also counted in the task's usage. */
+  usage: TokenUsage;
+  model?: string;
+  /** How many reviews the task had (one per attempt whose tests passed). */
+  reviews?: number;
+  /** advisory: recorded, never blocking. */
+  mode?: Exclude<ReviewMode, 'off'>;
+  transcriptPath?: string;
+}
+
+/** The run-level review after the final suite: one pass per category over the run's combined diff. Advisory. */
+export interface RunReview {
+  model: string;
+  notes: Array<{ category: string; tasks: string[]; verdict: TaskReview['verdict']; summary: string; comments: ReviewComment[] }>;
+  usage: TokenUsage;
+  /** Set when the review could not be done (it never fails the run). */
+  error?: string;
 }
 
 export interface PreparedRun {
@@ -133,6 +175,8 @@ export interface TaskState {
   /** Things a reviewer should know, e.g. files changed that the task file did not name. */
   warnings?: string[];
   tests?: TaskTestRun;
+  /** Its code review (absent with --review off). */
+  review?: TaskReview;
 }
 
 /** How many tasks are in each status; `planned` counts the tasks in a batch (not those skipped at planning). */
@@ -182,4 +226,6 @@ export interface RunReport {
   usage: TokenUsage;
   /** With --review-branch: the branch built, or why not. */
   reviewBranch?: { branch?: string; note: string };
+  /** The run-level review (advisory), unless --review off; its cost is in `usage`. */
+  runReview?: RunReview;
 }

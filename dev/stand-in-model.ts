@@ -6,6 +6,7 @@ import { PromptCache, tokensOf } from './stand-in-cache';
 import { redactedThinkingBlock, requestProblem, thinkingBlock } from './stand-in-checks';
 import { Fault, FaultPlan, HttpFaultKind, isHttpFault, ReplyFaultKind, validateFaults } from './stand-in-faults';
 import { proposeReply, proposeToolOf } from './stand-in-propose';
+import { isReviewRequest, reviewerReply } from './stand-in-reviewer';
 
 /**
  * The stand-in model: a local HTTP server speaking the Anthropic Messages API (POST /v1/messages).
@@ -202,9 +203,11 @@ export async function startStandInModel(opts: StandInOptions = {}): Promise<Stan
         return send(f.status, errorBody(f.type, f.message, requestId), f.headers);
       }
       note(200);
-      // A request offering propose_tasks (flotilla discover --instruction) gets a deterministic split of the instruction.
+      const replyFault = fault ? (fault.kind as ReplyFaultKind) : undefined;
+      // A request offering propose_tasks (flotilla discover --instruction) gets a deterministic split of the instruction;
+      // one that offers the verdict tool is a reviewer's (dev/stand-in-reviewer.ts).
       const propose = proposeToolOf(body.tools);
-      const reply: Reply = propose ? proposeReply(messages, propose) : nextReply(messages, fault ? (fault.kind as ReplyFaultKind) : undefined);
+      const reply: Reply = propose ? proposeReply(messages, propose) : isReviewRequest(body.tools) ? reviewerReply(messages, replyFault) : nextReply(messages, replyFault);
       const outputTokens = reply.stop_reason === 'max_tokens' ? (body.max_tokens as number) : tokensOf(JSON.stringify(reply.content));
       const message = {
         id: id('msg'),

@@ -11,7 +11,7 @@ import type { BatchInput, GroupResult, TaskOutcome } from './types';
 const RISK_RANK = { low: 0, medium: 1, high: 2 } as const;
 
 /** What a task's outcome tells its final state, whatever that state is. */
-const fromOutcome = (o: TaskOutcome) => ({ attempts: o.attempts, usage: o.usage, ...(o.warnings ? { warnings: o.warnings } : {}), ...(o.tests ? { tests: o.tests } : {}) });
+const fromOutcome = (o: TaskOutcome) => ({ attempts: o.attempts, usage: o.usage, ...(o.warnings ? { warnings: o.warnings } : {}), ...(o.tests ? { tests: o.tests } : {}), ...(o.review ? { review: o.review } : {}) });
 
 /**
  * One batch: its tasks run as child workflows (all at once up to --max-parallel for a parallel batch,

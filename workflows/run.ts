@@ -1,6 +1,7 @@
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, ContinueAsNew, continueAsNew, executeChild, getExternalWorkflowHandle, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, ContinueAsNew, continueAsNew, executeChild, getExternalWorkflowHandle, patched, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { RunReport, RunSettings, TestEvidence } from '../core/types';
-import { mainActivities, testActivities } from './activity-proxies';
+import { agentActivities, mainActivities, testActivities } from './activity-proxies';
+import { addUsage, noUsage } from '../core/usage';
 import { batchWorkflow } from './batch';
 import { applyControl, checkBudget, ControlAction, ControlState, initialControl, validateControl } from '../core/control';
 import { phaseWorkflow } from './phase';
@@ -42,6 +43,11 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
   let runningBatch: string | null = null;
   let runningPhase: string | null = null;
 
+  /** The run-level review's cost counts in the run's usage. */
+  const withRunReview = (u: RunReport['usage']) => {
+    if (report.runReview) addUsage(u, report.runReview.usage);
+    return u;
+  };
   const snapshot = (): RunReport => {
     const paused = report.status === 'running' && control.paused;
     const elsewhere = state.savedCount();
@@ -54,7 +60,7 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       counts: state.counts(unseen),
       ...(elsewhere ? { tasksElsewhere: elsewhere } : {}),
       ...(outline && outline.segments.length > 1 ? { segment: { number: Math.min(segmentIndex + 1, outline.segments.length), of: outline.segments.length } } : {}),
-      usage: state.usage(),
+      usage: withRunReview(state.usage()),
     };
   };
   setHandler(statusQuery, snapshot);
@@ -208,6 +214,15 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       const finalOk = report.final.passed && (!report.e2e || report.e2e.passed);
       if (finalOk) report.status = 'completed';
       else fail(`final validation failed on ${report.branch}: ${[report.final, report.e2e].filter((e): e is TestEvidence => !!e && !e.passed).map((e) => `${e.command} (${e.failingTests.join('; ') || `exit ${e.exitCode}`})`).join(', ')}`);
+      // The run-level review (advisory): one pass per category over the run's combined diff, notes for review.md.
+      if (finalOk && (settings.review ?? 'gate') !== 'off' && state.counts(unseen).committed > 0 && patched('run-review')) {
+        const model = settings.reviewModel ?? settings.model;
+        try {
+          report.runReview = await agentActivities().reviewRun.executeWithOptions({ summary: `Run review (advisory): one pass per category over the run's diff, by ${model}` }, [{ runId: settings.runId, repoPath: settings.repoPath, baseSha: report.baseSha!, model }]);
+        } catch (err) {
+          report.runReview = { model, notes: [], usage: noUsage(), error: messageOf(err) };
+        }
+      }
     }
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;

@@ -1,5 +1,5 @@
 // Inputs and results of the child workflows.
-import type { Baseline, PlanOutline, RunReport, RunSettings, TaskState, TaskTestRun, TokenUsage } from '../core/types';
+import type { Baseline, PlanOutline, RunReport, RunSettings, TaskReview, TaskState, TaskTestRun, TokenUsage } from '../core/types';
 import type { Batch, Phase, PlannedTask } from '../planner/types';
 import type { RunStateCarry } from '../core/run-state';
 import type { ControlState } from '../core/control';
@@ -11,7 +11,7 @@ export interface RunContext {
   rootWorkflowId: string;
   testCommand: string;
   baseline: Baseline;
-  settings: Pick<RunSettings, 'model' | 'maxParallel' | 'attempts' | 'maxTurns' | 'approveRisk' | 'maxTokensPerTask' | 'setupCommand' | 'flakyReruns'>;
+  settings: Pick<RunSettings, 'model' | 'maxParallel' | 'attempts' | 'maxTurns' | 'approveRisk' | 'maxTokensPerTask' | 'setupCommand' | 'flakyReruns' | 'review' | 'reviewModel'>;
 }
 
 export interface TaskInput {
@@ -30,6 +30,8 @@ export interface TaskOutcome {
   failingTests?: string[];
   warnings?: string[];
   tests?: TaskTestRun;
+  /** Its code review, unless --review off. */
+  review?: TaskReview;
   attempts: number;
   usage: TokenUsage;
   /** Set when the failure means no other task can succeed either (e.g. the API key was rejected). */

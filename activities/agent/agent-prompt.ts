@@ -44,9 +44,11 @@ export function systemPrompt(testCommand: string, conventions: RepoConventions =
   ].join('\n');
 }
 
-export function taskPrompt(taskId: string, taskFile: string, feedback?: string): string {
+export function taskPrompt(taskId: string, taskFile: string, feedback?: string, feedbackFrom: 'tests' | 'review' = 'tests'): string {
   const parts = [`Complete ${taskId}. The task file follows.`, '', '<task_file>', taskFile.trim(), '</task_file>'];
-  if (feedback) {
+  if (feedback && feedbackFrom === 'review') {
+    parts.push('', 'A previous attempt passed the tests but the code review requested changes:', '<review>', feedback.trim(), '</review>', 'Make the change again so that it answers the review; keep the tests passing without weakening them.');
+  } else if (feedback) {
     parts.push('', 'A previous attempt at this task failed the tests. Their output:', '<test_output>', feedback.trim(), '</test_output>', 'Fix the change so the tests pass.');
   }
   return parts.join('\n');

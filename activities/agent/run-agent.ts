@@ -70,7 +70,7 @@ export function makeAgentActivities(deps: { worktreeRoot: string; modelAccess: M
      * Runs the agent on the task in a fresh worktree at `baseSha`. A retry (for example after a worker
      * crash) starts again from a clean worktree, so no edit is ever applied twice.
      */
-    async runAgent(a: TaskRef & { baseSha: string; sourcePath: string; model: string; maxTurns: number; testCommand: string; attempt: number; feedback?: string; tokenBudget?: number; setupCommand?: string }): Promise<AgentOutcome> {
+    async runAgent(a: TaskRef & { baseSha: string; sourcePath: string; model: string; maxTurns: number; testCommand: string; attempt: number; feedback?: string; feedbackFrom?: 'tests' | 'review'; tokenBudget?: number; setupCommand?: string }): Promise<AgentOutcome> {
       const worktree = worktreeOf(a);
       const wt = await freshWorktree(a.repoPath, worktree, a.baseSha, path.join(integrationWorktree(deps.worktreeRoot, a.runId), 'node_modules'));
       if (a.setupCommand) await prepareEnvironment({ cwd: worktree, logDir: taskDir(a.repoPath, a.runId, a.taskId), setupCommand: a.setupCommand });
@@ -93,7 +93,7 @@ export function makeAgentActivities(deps: { worktreeRoot: string; modelAccess: M
           client,
           model: a.model,
           system: systemPrompt(a.testCommand, readConventions(worktree), { search: true, runTests: true }),
-          prompt: taskPrompt(a.taskId, taskFile, a.feedback),
+          prompt: taskPrompt(a.taskId, taskFile, a.feedback, a.feedbackFrom),
           editor,
           tools,
           history,

@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { countTasks, rolledBack } from '../../core/task-table';
 import type { RunReport, TaskState } from '../../core/types';
+import { addUsage } from '../../core/usage';
 import { gitAt } from '../git/git';
 import { removeWorktree } from '../git/worktrees';
 import { integrationWorktree, runDir } from '../run-paths';
@@ -39,6 +40,8 @@ export function makeRunRecordActivities(worktreeRoot: string) {
       if (a.report.planPath) tasks = await withUnstarted(a.repoPath, a.runId, tasks, a.notStarted ?? 'not started');
       if (a.rolledBack) tasks = tasks.map(rolledBack);
       const { counts, usage } = countTasks(tasks);
+      // The run-level review is paid by the run, not by a task.
+      if (a.report.runReview) addUsage(usage, a.report.runReview.usage);
       const { tasksElsewhere: _, ...rest } = a.report;
       const report: RunReport = { ...rest, batches: all.batches, tasks, counts, usage };
       if (a.reviewBranch && report.status === 'completed') report.reviewBranch = await buildReviewBranch(report, worktreeRoot);

@@ -1,5 +1,5 @@
 import type { Plan } from '../../planner/types';
-import type { RunReport, TaskState, TestEvidence } from '../../core/types';
+import type { RunReport, TaskReview, TaskState, TestEvidence, TokenUsage } from '../../core/types';
 
 /** Per committed task: files changed with line counts, from git. */
 export interface CommitStat {
@@ -14,6 +14,35 @@ function evidenceLine(label: string, e: TestEvidence | undefined, missing = 'not
   const flaky = e.flaky?.length ? ` — flaky, not blamed: ${e.flaky.join('; ')}` : '';
   const red = e.preExisting?.length ? ` — already red at the baseline: ${e.preExisting.join('; ')}` : '';
   return `- ${label}: ${e.passed ? 'passed' : `FAILED (exit ${e.exitCode})`} in ${(e.durationMs / 1000).toFixed(1)} s, \`${e.command}\`${fails}${flaky}${red} ([log](${e.logPath}))`;
+}
+
+const costOf = (u: TokenUsage) => (u.costUsd !== undefined ? `$${u.costUsd.toFixed(4)}` : `${u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens} tokens`);
+
+/** A task's review, as lines under its entry: the verdict, who gave it, its cost, and the comments. */
+export function reviewLines(r: TaskReview, indent = '  '): string[] {
+  const verdict = r.verdict === 'approve' ? 'approved' : 'changes requested';
+  const who = r.by === 'checks' ? 'by the deterministic checks' : `by the reviewer (${r.model ?? 'model'})`;
+  const reviews = (r.reviews ?? 1) > 1 ? `, ${r.reviews} reviews` : '';
+  const lines = [`${indent}- review: **${verdict}** ${who}${r.mode === 'advisory' ? ' (advisory)' : ''}: ${r.summary} (cost ${costOf(r.usage)}${reviews})`];
+  for (const c of r.comments.slice(0, 20)) lines.push(`${indent}  - ${c.file ? `\`${c.file}${c.line ? `:${c.line}` : ''}\` ` : ''}${c.message}`);
+  if (r.comments.length > 20) lines.push(`${indent}  - … ${r.comments.length - 20} more in report.json`);
+  return lines;
+}
+
+/** The run-level review (advisory): reviewer notes per category. */
+function runReviewLines(report: RunReport): string[] {
+  const rr = report.runReview;
+  if (!rr) return [];
+  const out = ['## Run review (advisory)', ''];
+  if (rr.error) out.push(`The run-level review could not be done: ${rr.error}`, '');
+  out.push(`One pass per category over the run's combined diff, by \`${rr.model}\` (cost ${costOf(rr.usage)}); these notes never rolled anything back.`, '');
+  if (!rr.notes.length && !rr.error) out.push('No committed change to review.', '');
+  for (const n of rr.notes) {
+    out.push(`- **${n.category}** (${n.tasks.join(', ')}): ${n.verdict === 'approve' ? 'consistent' : 'worth a look'}: ${n.summary}`);
+    for (const c of n.comments.slice(0, 20)) out.push(`  - ${c.file ? `\`${c.file}${c.line ? `:${c.line}` : ''}\` ` : ''}${c.message}`);
+  }
+  out.push('');
+  return out;
 }
 
 /** Files a task changed that its task file did not name (the archive move aside). */
@@ -64,6 +93,7 @@ export function renderReview(report: RunReport, plan: Plan | null, stats: Commit
         const removed = files.reduce((n, f) => n + f.removed, 0);
         out.push(`- \`${t.commit?.slice(0, 10)}\` ${t.id}: ${t.title} (batch ${t.batch}; ${files.length} file${files.length === 1 ? '' : 's'}, +${added} −${removed}: ${files.map((f) => f.path).join(', ')})`);
         if (t.tests) out.push(`  - its tests: passed in ${(t.tests.durationMs / 1000).toFixed(1)} s, \`${t.tests.command}\`${t.tests.selection ? ` (${t.tests.selection})` : ''} ([log](${t.tests.logPath}))`);
+        if (t.review) out.push(...reviewLines(t.review));
       }
       out.push('');
     }
@@ -81,8 +111,11 @@ export function renderReview(report: RunReport, plan: Plan | null, stats: Commit
   for (const t of notDone) {
     const log = t.tests && !t.tests.passed ? ` ([test log](${t.tests.logPath}))` : '';
     out.push(`- ${t.id} (${t.status}${t.batch ? `, batch ${t.batch}` : ''}): ${t.reason ?? 'no reason recorded'}${log}`);
+    if (t.review) out.push(...reviewLines(t.review));
   }
   out.push('');
+
+  out.push(...runReviewLines(report));
 
   out.push('## Rollback plan', '');
   out.push('Nothing on your own branches changed; the run only added a branch and refs. To undo:', '');

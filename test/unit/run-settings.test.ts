@@ -10,3 +10,16 @@ describe('run settings from the command line', () => {
     expect(() => runSettingsFrom(parseCommandLine(runCommand, ['--segment-tasks', '0']), '/tmp/repo')).toThrow(/--segment-tasks must be a whole number of at least 1/);
   });
 });
+
+describe('--review and --review-model', () => {
+  const settings = (args: string[]) => runSettingsFrom(parseCommandLine(runCommand, args), '/tmp/repo');
+  it('default to gate with the run\'s model (left out of the settings), and take advisory, off and another model', () => {
+    expect(settings([])).not.toHaveProperty('review');
+    expect(settings([])).not.toHaveProperty('reviewModel');
+    expect(settings(['--review', 'advisory']).review).toBe('advisory');
+    expect(settings(['--review', 'off']).review).toBe('off');
+    expect(settings(['--review', 'gate'])).not.toHaveProperty('review');
+    expect(settings(['--review-model', 'claude-haiku-5-5']).reviewModel).toBe('claude-haiku-5-5');
+    expect(() => settings(['--review', 'maybe'])).toThrow(/--review must be one of gate, advisory, off \(got "maybe"\)/);
+  });
+});

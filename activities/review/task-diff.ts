@@ -1,0 +1,36 @@
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/**
+ * The diff of `files` in a worktree against `baseSha`, new and deleted files included, without touching
+ * the worktree's own index: the files are staged into a throwaway index.
+ */
+export async function worktreeDiff(worktree: string, baseSha: string, files: string[]): Promise<string> {
+  if (!files.length) return '';
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'flotilla-review-'));
+  const env = { ...process.env, GIT_INDEX_FILE: path.join(dir, 'index') };
+  const git = (args: string[]) => run('git', args, { cwd: worktree, env, maxBuffer: 64 * 1024 * 1024 }).then((r) => r.stdout);
+  try {
+    await git(['read-tree', baseSha]);
+    // Only paths that exist now or existed at the base (an edited file may have been created and removed again).
+    const tracked = new Set((await git(['ls-tree', '-r', '--name-only', baseSha, '--', ...files])).split('\n').filter(Boolean));
+    const present = await Promise.all(files.map((f) => fs.access(path.join(worktree, f)).then(() => true, () => false)));
+    const paths = files.filter((f, i) => present[i] || tracked.has(f));
+    if (!paths.length) return '';
+    await git(['add', '-A', '--', ...paths]);
+    return await git(['diff', '--cached', '--no-color', '--no-ext-diff', '-M', baseSha, '--', ...paths]);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A commit's diff (its parent to it), the tasks/ folder aside. */
+export async function commitDiff(repo: string, commit: string): Promise<string> {
+  const r = await run('git', ['show', '--no-color', '--no-ext-diff', '-M', '--format=', commit, '--', '.', ':(exclude)tasks/'], { cwd: repo, maxBuffer: 64 * 1024 * 1024 });
+  return r.stdout;
+}
