@@ -12,9 +12,15 @@ export function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** A command line from words, each quoted as needed. */
-export function shellJoin(words: string[]): string {
-  return words.map(shellQuote).join(' ');
+/** Characters of a word the shell was to glob (unquoted `*`, `?`, `[…]` in the command as written). */
+const GLOB_SAFE = /^[A-Za-z0-9_\-./=:@,+%^*?[\]]+$/;
+
+/**
+ * A command line from words, each quoted as needed. A word taken from a command (a ShellWord) whose glob
+ * characters were unquoted stays unquoted, so the shell still expands it (`test/*.test.ts`).
+ */
+export function shellJoin(words: Array<string | ShellWord>): string {
+  return words.map((w) => (typeof w === 'string' ? shellQuote(w) : w.glob && GLOB_SAFE.test(w.text) ? w.text : shellQuote(w.text))).join(' ');
 }
 
 /** One word of a command: its literal text, and whether an unquoted glob character in it would be expanded. */

@@ -23,7 +23,7 @@ describe('per-task tests without a tests: line', () => {
     const report = await (await startRun(worker().client, settings, worker().taskQueue)).result();
     expect(report.status).toBe('completed');
     const byId = Object.fromEntries(report.tasks.map((t) => [t.id, t]));
-    expect(byId['TASK-0001']).toMatchObject({ status: 'skipped', reason: 'tests failed (node --test test/a.test.js): a level is small' });
+    expect(byId['TASK-0001']).toMatchObject({ status: 'skipped', reason: 'tests failed (node --test test/a.test.js): test/a.test.js::a level is small' });
     expect(byId['TASK-0002'].status).toBe('committed');
     expect(await simpleGit(repo).show([`${report.branch}:src/b.js`])).toContain('level: 1');
   });

@@ -174,6 +174,9 @@ describe('withReporter and rerunCommand', () => {
   });
 
   it('node: rewrites to the runner with its flags before the files, keeping its own reporters on stdout', () => {
+    // A glob the script left to the shell stays unquoted, so the shell still expands it (node 20's --test does not).
+    expect(withReporter('npm test', { test: 'node --import tsx --test test/*.test.ts' }, '/r/t.report.jsonl').command).toMatch(/ --import tsx --test test\/\*\.test\.ts$/);
+    expect(withReporter('npm test', { test: "node --test 'test/*.test.js'" }, '/r/t.report.jsonl').command).toMatch(/ --test 'test\/\*\.test\.js'$/);
     expect(withReporter('npm test', { test: 'node --test test/' }, '/r/t.report.jsonl').command).toBe(
       'node --test-reporter=spec --test-reporter-destination=stdout --test-reporter=/r/flotilla-node-reporter.mjs --test-reporter-destination=/r/t.report.jsonl --test test/',
     );

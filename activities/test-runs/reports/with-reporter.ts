@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { shellJoin, splitCommand } from '../../test-selection/shell-words';
+import { shellJoin, ShellWord, splitCommand } from '../../test-selection/shell-words';
 import { findRunner, RunnerCall, RunnerName, splitRunnerArgs } from '../../test-selection/test-runner';
 import { TestRef } from './results';
 
@@ -51,11 +51,11 @@ function append(full: string, call: RunnerCall, extra: string[]): Built {
   if (!call.script) return { command: `${full} ${shellJoin(extra)}` };
   if (!call.script.nested) return { command: `${full}${call.script.manager === 'npm' ? ' --' : ''} ${shellJoin(extra)}` };
   if (call.script.hooks) return { reason: `the "${call.script.name}" script calls another script and has pre/post hooks` };
-  return { command: shellJoin([...runnerStart(call), ...call.args.map((w) => w.text), ...extra]) };
+  return { command: shellJoin([...runnerStart(call), ...call.args, ...extra]) };
 }
 
 /** The runner's own command, rebuilt from `words` (after `exe`); refused when a script's hooks would be lost. */
-function rewrite(call: RunnerCall, words: string[]): Built {
+function rewrite(call: RunnerCall, words: Array<string | ShellWord>): Built {
   if (call.script?.hooks) return { reason: `the "${call.script.name}" script has pre/post hooks that only \`${call.script.call.join(' ')}\` runs, and ${call.runner} needs its flags before its files` };
   return { command: shellJoin([...runnerStart(call), ...words]) };
 }
@@ -143,7 +143,7 @@ export function planRun(command: string, scripts: Record<string, string> | undef
       const { flags, patterns } = splitRunnerArgs('node', call.args);
       const extra = nodeReporterFlags(flags, reporter, outFile);
       if (!extra) return none('no machine-readable report: the node command gives some reporters a destination and not others');
-      if (!only?.length) return done(rewrite(call, [...extra, ...call.args.map((w) => w.text)]), 'node-events', outFile);
+      if (!only?.length) return done(rewrite(call, [...extra, ...call.args]), 'node-events', outFile);
       const kept = flags.filter((f, i) => !/^--test-name-pattern(=|$)/.test(f) && flags[i - 1] !== '--test-name-pattern');
       const names = wholeFile ? [] : titles.flatMap((t) => t.split(' › '));
       void patterns;
