@@ -107,7 +107,10 @@ export function summaryLines(report: RunReport): string[] {
   for (const t of notDone.slice(0, 50)) lines.push(`  - ${t.id} ${t.status}: ${t.reason ?? 'no reason recorded'}`);
   if (notDone.length > 50) lines.push(`  … and ${notDone.length - 50} more (see review.md)`);
   if (report.baseline) lines.push(`  ${baselineLine(report.baseline)}`);
-  if (report.final) lines.push(`  Final suite on the run branch: ${report.final.passed ? 'passed' : 'FAILED'} (${report.final.command})`);
+  if (report.final) {
+    const again = report.final.alreadyValidatedBy ? `; not run again: the same commit passed the full suite of ${report.final.alreadyValidatedBy}` : '';
+    lines.push(`  Final suite on the run branch: ${report.final.passed ? 'passed' : 'FAILED'} (${report.final.command}${again})`);
+  }
   const u = report.usage;
   const cost = u.costUsd !== undefined ? ` (about $${u.costUsd.toFixed(4)} at ${report.model} list prices)` : '';
   lines.push(`  Tokens: ${u.inputTokens} in, ${u.outputTokens} out, ${u.cacheReadTokens} cache read, ${u.cacheWriteTokens} cache write${cost}`);

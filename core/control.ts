@@ -65,7 +65,7 @@ export interface ControlCheck {
 
 /** Throws, with why and what to do, when the action cannot be taken now. Pure (the update's validator). */
 export function validateControl(action: ControlAction, { runId, runStatus, control, statusOf }: ControlCheck): void {
-  if (['completed', 'failed', 'aborted'].includes(runStatus)) throw new Error(`run ${runId} has already ${runStatus === 'completed' ? 'completed' : 'ended'}`);
+  if (['completed', 'failed', 'aborted', 'cancelled'].includes(runStatus)) throw new Error(`run ${runId} has already ${runStatus === 'completed' ? 'completed' : 'ended'}`);
   if (control.abort) throw new Error(`run ${runId} is being aborted`);
   if (action.action === 'resume' && control.budgetUsd !== null && action.budgetUsd === undefined && control.pauseReason?.startsWith('budget')) {
     throw new Error(`the run paused at its budget of $${control.budgetUsd}; resume with --budget-usd higher than that`);

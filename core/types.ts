@@ -113,6 +113,8 @@ export interface TestEvidence {
   selection?: string;
   /** The judge's reasoning in one line (what failed, or why it passed). */
   verdict?: string;
+  /** Set when this suite was not run again: the commit was already validated by this suite (e.g. "batch-2B"). */
+  alreadyValidatedBy?: string;
   /** Tests the change removed from files it edited (allowed, and listed for the reviewer). */
   removedTests?: string[];
 }
@@ -194,7 +196,8 @@ export interface BatchState {
   outcome?: { committed: number; skipped: number; failed: number };
 }
 
-export type RunStatusName = 'starting' | 'planning' | 'running' | 'paused' | 'completed' | 'aborted' | 'failed';
+/** aborted: by the operator (flotilla abort); cancelled: from Temporal itself (Web UI, temporal workflow cancel). */
+export type RunStatusName = 'starting' | 'planning' | 'running' | 'paused' | 'completed' | 'aborted' | 'cancelled' | 'failed';
 
 export interface RunReport {
   runId: string;

@@ -5,6 +5,7 @@ import { mainActivities, testActivities } from './activity-proxies';
 import { findCulprits } from './find-culprits';
 import { batchUpdateSignal, controlSignal, taskUpdateSignal, TaskUpdate } from './run-messages';
 import { taskWorkflow } from './task';
+import { slimEvidence } from '../core/run-state';
 import { addUsage } from '../core/usage';
 import type { BatchInput, GroupResult, TaskOutcome } from './types';
 
@@ -148,5 +149,6 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   const ended = (s: TaskState['status']) => [...results.values()].filter((t) => t.status === s).length;
   const outcome = { committed: ended('committed'), skipped: ended('skipped'), failed: ended('failed') };
   await root.signal(batchUpdateSignal, { id: batch.id, state: 'done', outcome, ...(suite ? { suite } : {}) });
-  return { tip, tasks: [...results.values()], ...(fatal ? { fatal } : {}) };
+  const validated = suite?.passed ? { sha: tip, label: `batch-${batch.id}`, suite: slimEvidence(suite) } : undefined;
+  return { tip, tasks: [...results.values()], ...(fatal ? { fatal } : {}), ...(validated ? { validated } : {}) };
 }

@@ -13,6 +13,7 @@ export async function phaseWorkflow({ ctx, phase, tip: startTip, blocked: blocke
   let tip = startTip;
   const blocked = { ...blockedBefore };
   const states: TaskState[] = [];
+  let validated: GroupResult['validated'];
   for (const batch of phase.batches) {
     await condition(() => !control.paused || !!control.abort);
     const r = await executeChild(batchWorkflow, {
@@ -21,11 +22,12 @@ export async function phaseWorkflow({ ctx, phase, tip: startTip, blocked: blocke
       staticSummary: `Batch ${batch.id} (${batch.mode}): ${batch.label}`.slice(0, 200),
     });
     tip = r.tip;
+    if (r.validated) validated = r.validated;
     for (const t of r.tasks) {
       states.push(t);
       if (t.status !== 'committed') blocked[t.id] = t.reason ?? t.status;
     }
-    if (r.fatal) return { tip, tasks: states, fatal: r.fatal };
+    if (r.fatal) return { tip, tasks: states, fatal: r.fatal, ...(validated ? { validated } : {}) };
   }
-  return { tip, tasks: states };
+  return { tip, tasks: states, ...(validated ? { validated } : {}) };
 }

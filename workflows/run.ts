@@ -1,4 +1,4 @@
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, ContinueAsNew, continueAsNew, executeChild, getExternalWorkflowHandle, patched, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, ContinueAsNew, continueAsNew, executeChild, getExternalWorkflowHandle, isCancellation, patched, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { RunReport, RunSettings, TestEvidence } from '../core/types';
 import { agentActivities, mainActivities, testActivities } from './activity-proxies';
 import { addUsage, noUsage } from '../core/usage';
@@ -114,6 +114,9 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
     report.reason = reason;
   };
   let rollBack = false;
+  // The last commit a batch's full suite passed on: the final validation does not run that suite again on it.
+  let validated: GroupResult['validated'];
+  let cancelled: unknown;
   const notStartedReason = () => (control.abort ? 'run aborted by the operator before it started' : `not started: ${report.reason ?? 'the run stopped'}`);
 
   try {
@@ -152,6 +155,7 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
 
     const absorb = (r: GroupResult) => {
       tip = r.tip;
+      if (r.validated) validated = r.validated;
       for (const t of r.tasks) state.set(t);
       if (r.fatal) fail(`stopped: ${r.fatal}`);
     };
@@ -207,7 +211,10 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       report.reason = `aborted by the operator${rollBack ? `; ${report.branch} was reset to its base ${report.baseSha!.slice(0, 10)}` : ''}`;
     }
     if (report.status === 'running') {
-      report.final = await testing.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: ctx.testCommand, label: 'final', baseline: ctx.baseline, flakyReruns: settings.flakyReruns });
+      const alreadyValidated = validated && validated.sha === tip && validated.suite.command === ctx.testCommand && patched('skip-validated-final');
+      report.final = alreadyValidated
+        ? { ...validated!.suite, alreadyValidatedBy: validated!.label, verdict: `not run again: ${tip.slice(0, 10)} is the commit the full suite of ${validated!.label} passed on` }
+        : await testing.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: ctx.testCommand, label: 'final', baseline: ctx.baseline, flakyReruns: settings.flakyReruns });
       if (settings.e2eCommand) {
         report.e2e = await testing.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: settings.e2eCommand, label: 'e2e', baseline: { failing: [], flaky: ctx.baseline.flaky }, flakyReruns: settings.flakyReruns, comparedToBase: false });
       }
@@ -226,17 +233,30 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
     }
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
-    fail(messageOf(err));
+    if (isCancellation(err) && patched('cancelled-run-cleanup')) {
+      // Cancelled from Temporal itself (the Web UI, `temporal workflow cancel`): its children were cancelled
+      // (each task discards its worktree); the run still writes report.json and removes its worktrees.
+      cancelled = err;
+      report.status = 'cancelled';
+      report.reason = 'cancelled from Temporal (the Web UI or `temporal workflow cancel`); running tasks were cancelled and their worktrees discarded';
+      for (const t of state.tasks.values()) {
+        if (['pending', 'awaiting-approval', 'running'].includes(t.status)) state.set({ ...t, status: 'skipped', reason: t.status === 'running' ? 'cancelled while running: the run was cancelled' : 'not started: the run was cancelled' });
+      }
+      unseen = { n: unseen.n, status: 'skipped' };
+    } else fail(messageOf(err));
   }
   report.finishedAt = new Date().toISOString();
   showProgress();
   const final = snapshot();
+  const finishing = () => git.finishRun({ runId: settings.runId, repoPath: settings.repoPath, report: final, reviewBranch: settings.reviewBranch, notStarted: cancelled ? 'not started: the run was cancelled' : notStartedReason(), ...(rollBack ? { rolledBack: true } : {}) });
   try {
-    const finished = await git.finishRun({ runId: settings.runId, repoPath: settings.repoPath, report: final, reviewBranch: settings.reviewBranch, notStarted: notStartedReason(), ...(rollBack ? { rolledBack: true } : {}) });
+    // After a cancellation the run's scope is cancelled: its last records are written in a scope that is not.
+    const finished = cancelled ? await CancellationScope.nonCancellable(finishing) : await finishing();
     if (finished.reviewBranch) final.reviewBranch = finished.reviewBranch;
   } catch (err) {
-    if (final.status !== 'failed') throw err;
+    if (final.status !== 'failed' && !cancelled) throw err;
   }
+  if (cancelled) throw cancelled;
   if (final.status === 'failed') throw ApplicationFailure.nonRetryable(final.reason ?? 'run failed', 'RunFailed', final);
   return final;
 }

@@ -1,5 +1,5 @@
 // Inputs and results of the child workflows.
-import type { Baseline, PlanOutline, RunReport, RunSettings, TaskReview, TaskState, TaskTestRun, TokenUsage } from '../core/types';
+import type { Baseline, PlanOutline, RunReport, RunSettings, TaskReview, TaskState, TaskTestRun, TestEvidence, TokenUsage } from '../core/types';
 import type { Batch, Phase, PlannedTask } from '../planner/types';
 import type { RunStateCarry } from '../core/run-state';
 import type { ControlState } from '../core/control';
@@ -54,6 +54,8 @@ export interface GroupResult {
   tip: string;
   tasks: TaskState[];
   fatal?: string;
+  /** The last full-suite run that passed on a commit of the run branch (the final validation need not repeat it). */
+  validated?: { sha: string; label: string; suite: TestEvidence };
 }
 
 export interface PhaseInput {

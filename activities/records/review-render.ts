@@ -13,7 +13,9 @@ function evidenceLine(label: string, e: TestEvidence | undefined, missing = 'not
   const fails = e.failingTests.length ? ` — failing: ${e.failingTests.join('; ')}` : '';
   const flaky = e.flaky?.length ? ` — flaky, not blamed: ${e.flaky.join('; ')}` : '';
   const red = e.preExisting?.length ? ` — already red at the baseline: ${e.preExisting.join('; ')}` : '';
-  return `- ${label}: ${e.passed ? 'passed' : `FAILED (exit ${e.exitCode})`} in ${(e.durationMs / 1000).toFixed(1)} s, \`${e.command}\`${fails}${flaky}${red} ([log](${e.logPath}))`;
+  const removed = e.removedTests?.length ? ` — tests removed from files the change edited: ${e.removedTests.join('; ')}` : '';
+  if (e.alreadyValidatedBy) return `- ${label}: passed, not run again: the same commit passed the full suite of ${e.alreadyValidatedBy}, \`${e.command}\`${flaky} ([log](${e.logPath}))`;
+  return `- ${label}: ${e.passed ? 'passed' : `FAILED (exit ${e.exitCode})`} in ${(e.durationMs / 1000).toFixed(1)} s, \`${e.command}\`${fails}${flaky}${red}${removed} ([log](${e.logPath}))`;
 }
 
 const costOf = (u: TokenUsage) => (u.costUsd !== undefined ? `$${u.costUsd.toFixed(4)}` : `${u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens} tokens`);

@@ -46,6 +46,10 @@ describe('flotillaRun on a real git repository', () => {
     expect(byId['TASK-0004'].attempts).toBe(2);
     expect(byId['TASK-0005'].status).toBe('skipped');
     expect(byId['TASK-0005'].reason).toContain('tasks/TASK-0005.md');
+    // The last batch's full suite passed on the final commit: the final validation says so instead of running it again.
+    const lastSuite = [...report.batches].reverse().find((b) => b.suite);
+    expect(report.final).toMatchObject({ passed: true, alreadyValidatedBy: `batch-${lastSuite!.id}` });
+    expect(fs.existsSync(path.join(repo, '.flotilla', 'runs', runId, 'logs', 'final.log'))).toBe(false);
 
     // git agrees with the report: one "Complete" commit per committed task, each archiving its task file.
     const log = await git.raw(['log', '--format=%H %s', `${report.baseSha}..${report.branch}`]);
