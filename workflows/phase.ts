@@ -1,26 +1,42 @@
-import { condition, executeChild, setHandler } from '@temporalio/workflow';
-import { controlSignal } from './run-messages';
+import { ChildWorkflowHandle, condition, executeChild, patched, setHandler, startChild } from '@temporalio/workflow';
 import type { TaskState } from '../core/types';
 import { batchWorkflow } from './batch';
-import type { GroupResult, PhaseInput } from './types';
+import { controlSignal } from './run-messages';
+import type { BatchInput, GroupResult, PhaseInput } from './types';
 
-/** One phase: its batches run one after another, each starting from the run branch the previous one left. */
+/**
+ * One phase: its batches run one after another, each starting from the run branch the previous one left.
+ * The phase hands every control state it gets (pause, skip, approve, abort) to the batch it is running:
+ * the run forwards commands to the batch it last heard from, which, between one batch ending and the next
+ * one reporting, is the finished one; through the phase, a command sent at that moment still arrives.
+ */
 export async function phaseWorkflow({ ctx, phase, tip: startTip, blocked: blockedBefore, control: initial }: PhaseInput): Promise<GroupResult> {
   let control = initial;
+  const forwards = patched('phase-forwards-control');
+  let running: ChildWorkflowHandle<typeof batchWorkflow> | null = null;
   setHandler(controlSignal, (c) => {
     control = c;
+    if (running) void running.signal(controlSignal, c).catch(() => undefined);
   });
   let tip = startTip;
   const blocked = { ...blockedBefore };
   const states: TaskState[] = [];
   let validated: GroupResult['validated'];
+  const runBatch = async (input: BatchInput, options: { workflowId: string; staticSummary: string }): Promise<GroupResult> => {
+    if (!forwards) return executeChild(batchWorkflow, { ...options, args: [input] });
+    const child = await startChild(batchWorkflow, { ...options, args: [input] });
+    running = child;
+    // A command that arrived while the batch was being started went to nobody yet: hand it over now.
+    if (control !== input.control) await child.signal(controlSignal, control).catch(() => undefined);
+    try {
+      return await child.result();
+    } finally {
+      running = null;
+    }
+  };
   for (const batch of phase.batches) {
     await condition(() => !control.paused || !!control.abort);
-    const r = await executeChild(batchWorkflow, {
-      workflowId: `${ctx.rootWorkflowId}/batch-${batch.id}`,
-      args: [{ ctx, batch, tip, blocked, control }],
-      staticSummary: `Batch ${batch.id} (${batch.mode}): ${batch.label}`.slice(0, 200),
-    });
+    const r = await runBatch({ ctx, batch, tip, blocked, control }, { workflowId: `${ctx.rootWorkflowId}/batch-${batch.id}`, staticSummary: `Batch ${batch.id} (${batch.mode}): ${batch.label}`.slice(0, 200) });
     tip = r.tip;
     if (r.validated) validated = r.validated;
     for (const t of r.tasks) {
