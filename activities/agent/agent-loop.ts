@@ -30,6 +30,10 @@ export interface AgentLoopOptions {
   signal?: AbortSignal;
   /** Called after every model turn (activities heartbeat here). */
   onTurn?: (turn: number, usage: TokenUsage) => void;
+  /** Called once a turn is complete (its tool calls run, their results in `history`), before the next request. */
+  onCheckpoint?: (turn: number, lastText: string) => Promise<void>;
+  /** Go on from a checkpoint: `history` already holds its messages; the next request is turn `turn + 1`. */
+  resume?: { turn: number; lastText: string };
 }
 
 export interface AgentLoopResult {
@@ -118,9 +122,9 @@ export async function runAgentLoop(o: AgentLoopOptions): Promise<AgentLoopResult
   const usage = noUsage();
   let priced = true;
   const messages = o.history ?? [];
-  messages.push({ role: 'user', content: o.prompt });
-  let lastText = '';
-  for (let turn = 1; turn <= o.maxTurns; turn++) {
+  if (!o.resume) messages.push({ role: 'user', content: o.prompt });
+  let lastText = o.resume?.lastText ?? '';
+  for (let turn = (o.resume?.turn ?? 0) + 1; turn <= o.maxTurns; turn++) {
     const request = { model: o.model, max_tokens: o.maxTokens, ...withCacheBreakpoints({ tools: definitions, system: o.system, messages }) };
     const response = await o.client.messages.create(request, { signal: o.signal });
     const t = turnTokens(response.usage);
@@ -163,6 +167,7 @@ export async function runAgentLoop(o: AgentLoopOptions): Promise<AgentLoopResult
         messages.push({ role: 'assistant', content: response.content });
         return { outcome: 'ok', summary: lastText, turns: turn, usage, messages };
     }
+    await o.onCheckpoint?.(turn, lastText);
   }
   return { outcome: 'max_turns', summary: lastText, turns: o.maxTurns, usage, messages };
 }

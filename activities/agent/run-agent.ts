@@ -10,6 +10,7 @@ import { integrationWorktree, taskDir, taskWorktree } from '../run-paths';
 import { prepareEnvironment } from '../test-runs/dependencies';
 import { AgentLoopResult, AgentTool, runAgentLoop, totalTokens } from './agent-loop';
 import { systemPrompt, taskPrompt } from './agent-prompt';
+import { checkpointFile, loadCheckpoint, restoreTree, saveCheckpoint, snapshotTree } from './checkpoint';
 import { classifyApiError } from './classify-api-error';
 import { WorktreeEditor } from './editor-tool';
 import { readConventions } from './repo-conventions';
@@ -67,8 +68,10 @@ export function makeAgentActivities(deps: { worktreeRoot: string; modelAccess: M
 
   return {
     /**
-     * Runs the agent on the task in a fresh worktree at `baseSha`. A retry (for example after a worker
-     * crash) starts again from a clean worktree, so no edit is ever applied twice.
+     * Runs the agent on the task in a fresh worktree at `baseSha`. After every complete turn the conversation
+     * and the worktree's files are checkpointed (checkpoint.ts): a retry of this activity (a worker crash, a
+     * dropped connection, a 5xx) restores both and goes on from the next turn, so no answered model request
+     * is sent again and no edit is applied twice. Without a usable checkpoint it starts from a clean worktree.
      */
     async runAgent(a: TaskRef & { baseSha: string; sourcePath: string; model: string; maxTurns: number; testCommand: string; attempt: number; feedback?: string; feedbackFrom?: 'tests' | 'review'; tokenBudget?: number; setupCommand?: string }): Promise<AgentOutcome> {
       const worktree = worktreeOf(a);
@@ -86,7 +89,12 @@ export function makeAgentActivities(deps: { worktreeRoot: string; modelAccess: M
       // What earlier tries of this activity already spent counts against the task's token budget too.
       const spentBefore = ledger.earlier();
       const tokenBudget = a.tokenBudget === undefined ? undefined : Math.max(0, a.tokenBudget - totalTokens(spentBefore));
-      const history: Anthropic.MessageParam[] = [];
+      // A retry of this activity for the same task attempt goes on from the last complete turn.
+      const cpFile = checkpointFile(dir, ledgerKey(tried.workflowRunId, a.attempt));
+      let resume = tried.attempt > 1 && tried.workflowRunId ? await loadCheckpoint(cpFile) : null;
+      if (resume) await restoreTree(worktree, resume.tree).catch(() => (resume = null));
+      if (resume) for (const f of resume.edited) editor.edited.add(f);
+      const history: Anthropic.MessageParam[] = resume ? [...resume.messages] : [];
       let result;
       try {
         result = await runAgentLoop({
@@ -104,6 +112,11 @@ export function makeAgentActivities(deps: { worktreeRoot: string; modelAccess: M
           onTurn: (turn, spent) => {
             ledger.record(spent);
             heartbeatSafe({ turn });
+          },
+          ...(resume ? { resume: { turn: resume.turn, lastText: resume.lastText } } : {}),
+          onCheckpoint: async (turn, lastText) => {
+            if (!tried.workflowRunId) return;
+            await saveCheckpoint(cpFile, { turn, messages: history, lastText, edited: [...editor.edited], tree: await snapshotTree(worktree) });
           },
         });
       } catch (err) {

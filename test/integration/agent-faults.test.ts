@@ -38,7 +38,7 @@ describe('runAgent against a hostile stand-in', () => {
     const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
     const input = { runId, repoPath: repo, taskId: 'TASK-0001', baseSha, sourcePath: 'tasks/TASK-0001.md', model: 'claude-haiku-4-5', maxTurns: 10, testCommand: 'node --test test/' };
     const attempt = (k: number, over: Partial<typeof input> = {}) => env.run(acts.runAgent, { ...input, ...over, attempt: k }) as Promise<AgentOutcome>;
-    return { attempt, env, worktree: path.join(worktreeRoot, runId, 'TASK-0001'), runDir: path.join(worktreeRoot, runId) };
+    return { attempt, env, acts, input, worktree: path.join(worktreeRoot, runId, 'TASK-0001'), runDir: path.join(worktreeRoot, runId) };
   }
 
   const expectDone = (r: AgentOutcome, worktree: string) => {
@@ -62,6 +62,19 @@ describe('runAgent against a hostile stand-in', () => {
     expect(err.nextRetryDelay).toBe(delay);
     expect(model!.fired).toHaveLength(1);
     expectDone(await attempt(1), worktree);
+  });
+
+  it('a retry after a mid-conversation failure resumes at the last complete turn: no answered request is sent again', async () => {
+    const { attempt, worktree, acts, input } = await setup([{ kind: 'server_error', taskId: 'TASK-0001', turn: 2 }]);
+    await expect(attempt(1)).rejects.toBeInstanceOf(ApplicationFailure);
+    // Temporal's retry of the same activity (its attempt 2, same workflow run): the worktree is rebuilt from the checkpoint.
+    fs.rmSync(worktree, { recursive: true, force: true });
+    const retry = new MockActivityEnvironment({ attempt: 2 }, { logger: new DefaultLogger('ERROR') });
+    const r = (await retry.run(acts.runAgent, { ...input, attempt: 1 })) as AgentOutcome;
+    expectDone(r, worktree);
+    const turns = model!.log.filter((e) => e.taskId === 'TASK-0001').map((e) => `${e.turn}:${e.status}`);
+    // Turn 1 was answered (and its edit made) once; turn 2 failed once and was asked again after the resume.
+    expect(turns).toEqual(['1:200', '2:500', '2:200']);
   });
 
   it('a rejected key is a final AgentConfigError that says what to do', async () => {

@@ -1,0 +1,62 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/**
+ * An agent conversation's progress after its last complete turn: the messages so far, and the worktree's
+ * files as a git tree object (in the repository's own object store). A retry of the agent activity (a
+ * worker crash, a dropped connection, a 5xx) resumes here instead of at turn 1, so no model request that
+ * was answered and acted on is sent again. One file per task workflow attempt, in the task's folder.
+ */
+export interface AgentCheckpoint {
+  turn: number;
+  messages: Anthropic.MessageParam[];
+  lastText: string;
+  edited: string[];
+  /** The worktree's content after the turn's tool calls (`git write-tree` of everything in it). */
+  tree: string;
+}
+
+export const checkpointFile = (taskDir: string, key: string) => path.join(taskDir, `checkpoint-${key}.json`);
+
+export async function loadCheckpoint(file: string): Promise<AgentCheckpoint | null> {
+  try {
+    const cp = JSON.parse(await fs.readFile(file, 'utf8')) as AgentCheckpoint;
+    return cp.turn > 0 && Array.isArray(cp.messages) && /^[0-9a-f]{40,64}$/.test(cp.tree) ? cp : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Written to a temporary file and renamed, so a crash mid-write never leaves half a checkpoint. */
+export async function saveCheckpoint(file: string, cp: AgentCheckpoint): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(tmp, JSON.stringify(cp));
+  await fs.rename(tmp, file);
+}
+
+/** The worktree's files (tracked and new, as git sees them) as a tree object; the worktree's own index is untouched. */
+export async function snapshotTree(worktree: string): Promise<string> {
+  const index = path.join(os.tmpdir(), `flotilla-index-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  const env = { ...process.env, GIT_INDEX_FILE: index };
+  try {
+    await run('git', ['read-tree', 'HEAD'], { cwd: worktree, env });
+    // Everything but the linked dependencies (worktrees.ts links node_modules in; it is not the agent's).
+    await run('git', ['add', '-A', '--', '.', ':(exclude)node_modules'], { cwd: worktree, env });
+    return (await run('git', ['write-tree'], { cwd: worktree, env })).stdout.trim();
+  } finally {
+    await fs.rm(index, { force: true });
+  }
+}
+
+/** Puts a fresh worktree (at its base commit) into the state of `tree`; its index stays at the base, as the agent left it. */
+export async function restoreTree(worktree: string, tree: string): Promise<void> {
+  await run('git', ['read-tree', '-u', '--reset', tree], { cwd: worktree });
+  await run('git', ['reset', '-q'], { cwd: worktree });
+}
