@@ -6,6 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { createAgentActivities } from '../../activities';
+import { totalTokens } from '../../activities/agent/agent-loop';
+import type { TokenUsage } from '../../core/types';
 import { Fault } from '../../dev/stand-in-faults';
 import { startStandInModel, StandInModel } from '../../dev/stand-in-model';
 import { makeSampleRepo } from '../helpers/sample-repo';
@@ -64,18 +66,18 @@ describe('runAgent retries under Temporal', () => {
     expect(model.log.map((e) => e.status)).toEqual(['dropped', 200, 200]);
   });
 
-  it('counts the tokens of a try that died mid-conversation: the retry adds them to its own', async () => {
+  it('a try that died mid-conversation: the retry goes on from its last complete turn, and the bill counts every answered turn once', async () => {
     const clean = await runWith([], 'clean');
-    const calm = (await clean.result) as { usage: { inputTokens: number; outputTokens: number } };
-    // Turn 1 is answered (and paid for), turn 2 fails with a 500: Temporal retries the whole conversation.
+    const calm = (await clean.result) as { usage: TokenUsage };
+    // Turn 1 is answered (paid for, its edit made and checkpointed), turn 2 fails with a 500: Temporal retries the
+    // activity, which restores the conversation and the worktree and asks turn 2 again, not turn 1.
     const broken = await runWith([{ kind: 'server_error', taskId: 'TASK-0001', turn: 2 }], 'lost');
-    const retried = (await broken.result) as { ok: boolean; usage: { inputTokens: number; outputTokens: number } };
+    const retried = (await broken.result) as { ok: boolean; usage: TokenUsage };
     expect(retried.ok).toBe(true);
-    expect(broken.model.log.map((e) => e.status)).toEqual([200, 500, 200, 200]);
-    // The stand-in is deterministic: the retry costs what the clean run cost, plus the lost first turn.
-    expect(retried.usage.inputTokens).toBeGreaterThan(calm.usage.inputTokens);
-    expect(retried.usage.inputTokens).toBeLessThan(2 * calm.usage.inputTokens);
-    expect(retried.usage.outputTokens).toBeGreaterThan(calm.usage.outputTokens);
+    expect(broken.model.log.map((e) => `${e.turn}:${e.status}`)).toEqual(['1:200', '2:500', '2:200']);
+    // The stand-in is deterministic: the same answered turns as the clean run, each paid once.
+    expect(retried.usage.outputTokens).toBe(calm.usage.outputTokens);
+    expect(totalTokens(retried.usage)).toBe(totalTokens(calm.usage));
   });
 
   it('never retries a rejected key: the workflow sees a non-retryable AgentConfigError', async () => {
