@@ -32,6 +32,8 @@ export const RUN_FLAGS = {
   'budget-usd': { type: 'string', value: 'X', positive: true, unit: 'dollars', description: 'pause the run when the model cost reaches X dollars' },
   'run-id': { type: 'string', value: 'ID', description: 'the run id (letters, digits, ".", "_", "-")', defaultText: 'generated, e.g. 20250101-120000-ab12' },
   'segment-tasks': { type: 'string', value: 'N', int: { min: 1 }, description: `tasks per execution of the run workflow, at most 1200 (it continues-as-new between segments)`, defaultText: '1000' },
+  sandbox: { type: 'string', value: 'MODE', choices: ['auto', 'required', 'off'], default: 'auto', description: 'contain every repository command (tests, setup, install) in bubblewrap: auto uses it when it works and says when it does not, required fails the run without it' },
+  'sandbox-network': { type: 'boolean', description: 'let sandboxed commands use the network (the install command always may)' },
 } satisfies Record<string, FlagSpec>;
 
 /** The same flags, picked by name (for commands that take some of them). */
@@ -51,6 +53,7 @@ export function runSettingsFrom(args: ParsedArgs, repo: string): RunSettings {
   const setupCommand = str(args, 'setup-cmd');
   const maxTokens = num(args, 'max-tokens-per-task');
   const segments = num(args, 'segment-tasks');
+  const sandbox = str(args, 'sandbox');
   return {
     runId,
     repoPath: path.resolve(repo),
@@ -70,6 +73,8 @@ export function runSettingsFrom(args: ParsedArgs, repo: string): RunSettings {
     ...(maxTokens !== undefined ? { maxTokensPerTask: maxTokens } : {}),
     ...(budget !== undefined ? { budgetUsd: budget } : {}),
     ...(segments !== undefined ? { segmentTasks: checkSegmentTasks(segments) } : {}),
+    ...(sandbox && sandbox !== 'auto' ? { sandbox: sandbox as RunSettings['sandbox'] } : {}),
+    ...(bool(args, 'sandbox-network') ? { sandboxNetwork: true } : {}),
   };
 }
 

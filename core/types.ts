@@ -10,6 +10,9 @@ export interface TokenUsage {
   costUsd?: number;
 }
 
+/** --sandbox: auto (sandbox when bubblewrap works, say so when not), required (fail without it), off. */
+export type SandboxMode = 'auto' | 'required' | 'off';
+
 export interface RunSettings {
   runId: string;
   /** Absolute path of the user's repository on the worker's machine. */
@@ -42,6 +45,10 @@ export interface RunSettings {
   setupCommand?: string;
   /** Tasks per segment (default 1000): the run workflow continues-as-new between segments. */
   segmentTasks?: number;
+  /** How repository commands (tests, --setup-cmd, --install-cmd, run_tests) are contained (default auto). */
+  sandbox?: SandboxMode;
+  /** Sandboxed commands may use the network (default: none; the install command always may). */
+  sandboxNetwork?: boolean;
 }
 
 export interface PreparedRun {

@@ -8,6 +8,7 @@ import { detectInstallCommand, prepareEnvironment } from '../test-runs/dependenc
 import { runTwiceOnFailure } from '../test-runs/gated-run';
 import { baselineFrom } from '../test-runs/judge-tests';
 import { integrationWorktree, runDir } from '../run-paths';
+import { describeSandbox, writeSandboxRecord } from '../sandbox';
 import { Baseline, PlannedRun, PreparedRun, RunSettings, TestEvidence } from '../../core/types';
 import { branchWorktree } from './worktrees';
 
@@ -59,6 +60,11 @@ export function makeRunSetupActivities() {
         await git.raw(['update-ref', backupRef(s.runId), baseSha]);
         await git.raw(['branch', branch, baseSha]);
       }
+      // The run's sandbox, recorded for the activities that run commands, the report and `run --wait`.
+      const sandbox = describeSandbox(s.sandbox, s.sandboxNetwork === true);
+      if (s.sandbox === 'required' && !sandbox.sandboxed) throw repoError(`--sandbox required, but ${sandbox.detail}. Install bubblewrap on the workers, or start the run with --sandbox auto.`);
+      writeSandboxRecord(s.repoPath, s.runId, sandbox);
+      if (!sandbox.sandboxed) console.warn(`flotilla: run ${s.runId} is NOT sandboxed: ${sandbox.detail}`);
       const testCommand = s.testCommand ?? detectTestCommand(s.repoPath);
       if (!testCommand) throw repoError(`no test command found in ${s.repoPath} (looked for package.json "test", Makefile test, pytest, go.mod, Cargo.toml). Pass --test-cmd.`);
       return { baseSha, branch, runDir: dir, testCommand };
