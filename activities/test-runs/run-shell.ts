@@ -129,7 +129,15 @@ export async function runShell(
     total += s.length;
     if (head.length < KEPT_HEAD_CHARS) head += s.slice(0, KEPT_HEAD_CHARS - head.length);
     tail.push(s);
-    log.write(d);
+    // Back-pressure: while the log file lags behind, stop reading the command's output (it blocks on its pipe).
+    if (!log.write(d)) {
+      child.stdout?.pause();
+      child.stderr?.pause();
+      log.once('drain', () => {
+        child.stdout?.resume();
+        child.stderr?.resume();
+      });
+    }
   };
   child.stdout!.on('data', collect);
   child.stderr!.on('data', collect);
