@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { Client, WorkflowFailedError } from '@temporalio/client';
 import * as path from 'node:path';
 import { runDir } from '../activities/run-paths';
@@ -32,6 +33,20 @@ function batchLine(b: BatchState, report: RunReport): string {
 }
 
 /**
+ * How the run's repository commands are contained, from the record its worker wrote when the run started
+ * (when the repository is on this machine): a loud line when they are NOT sandboxed.
+ */
+export function sandboxLine(repoPath: string, runId: string): string | undefined {
+  let record: { sandboxed?: boolean; detail?: string };
+  try {
+    record = JSON.parse(fs.readFileSync(path.join(runDir(repoPath, runId), 'sandbox.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  return record.sandboxed ? `Sandbox: ${record.detail}` : `WARNING: this run is NOT sandboxed: ${record.detail}. See SECURITY.md.`;
+}
+
+/**
  * Prints a line per batch as the run goes (polling the run's status query), then returns the final
  * report, whether the run completed or failed.
  */
@@ -42,6 +57,7 @@ export async function followRun(client: Client, workflowId: string, out: (line: 
   let lastProgress = { at: Date.now(), done: -1 };
   let lastStatus = '';
   let announced = false;
+  let sandboxTold = false;
   let finished = false;
   const result = handle.result().then(
     (r: RunReport) => r,
@@ -61,6 +77,13 @@ export async function followRun(client: Client, workflowId: string, out: (line: 
     if (report.status !== lastStatus) {
       lastStatus = report.status;
       if (report.planPath && report.status === 'running') out(`Plan: ${report.planPath}`);
+      if (!sandboxTold && report.status !== 'starting') {
+        const line = sandboxLine(report.repoPath, report.runId);
+        if (line) {
+          sandboxTold = true;
+          out(line);
+        }
+      }
       if (report.status === 'paused') out(`Paused: ${report.reason ?? 'by the operator'} (flotilla resume ${report.runId})`);
       if (report.status === 'running' && !announced) {
         announced = true;

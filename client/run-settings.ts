@@ -35,6 +35,8 @@ export const RUN_FLAGS = {
   'run-id': { type: 'string', value: 'ID', description: 'the run id (letters, digits, ".", "_", "-")', defaultText: 'generated, e.g. 20250101-120000-ab12' },
   'flaky-reruns': { type: 'string', value: 'N', int: { min: 0 }, default: 3, description: 'before any verdict, re-run only the failing tests up to N times: one that passes is flaky, never blamed' },
   'segment-tasks': { type: 'string', value: 'N', int: { min: 1 }, description: `tasks per execution of the run workflow, at most 1200 (it continues-as-new between segments)`, defaultText: '1000' },
+  sandbox: { type: 'string', value: 'MODE', choices: ['auto', 'required', 'off'], default: 'auto', description: 'contain every repository command (tests, setup, install) in bubblewrap: auto uses it when it works and says when it does not, required fails the run without it' },
+  'sandbox-network': { type: 'boolean', description: 'let sandboxed commands use the network (the install command always may)' },
 } satisfies Record<string, FlagSpec>;
 
 /** The same flags, picked by name (for commands that take some of them). */
@@ -56,6 +58,7 @@ export function runSettingsFrom(args: ParsedArgs, repo: string): RunSettings {
   const segments = num(args, 'segment-tasks');
   const review = (str(args, 'review') ?? 'gate') as NonNullable<RunSettings['review']>;
   const reviewModel = str(args, 'review-model');
+  const sandbox = str(args, 'sandbox');
   return {
     runId,
     repoPath: path.resolve(repo),
@@ -78,6 +81,8 @@ export function runSettingsFrom(args: ParsedArgs, repo: string): RunSettings {
     ...(maxTokens !== undefined ? { maxTokensPerTask: maxTokens } : {}),
     ...(budget !== undefined ? { budgetUsd: budget } : {}),
     ...(segments !== undefined ? { segmentTasks: checkSegmentTasks(segments) } : {}),
+    ...(sandbox && sandbox !== 'auto' ? { sandbox: sandbox as RunSettings['sandbox'] } : {}),
+    ...(bool(args, 'sandbox-network') ? { sandboxNetwork: true } : {}),
   };
 }
 

@@ -10,6 +10,9 @@ export interface TokenUsage {
   costUsd?: number;
 }
 
+/** --sandbox: auto (sandbox when bubblewrap works, say so when not), required (fail without it), off. */
+export type SandboxMode = 'auto' | 'required' | 'off';
+
 export interface RunSettings {
   runId: string;
   /** Absolute path of the user's repository on the worker's machine. */
@@ -48,6 +51,10 @@ export interface RunSettings {
   review?: ReviewMode;
   /** The reviewer's model (default: `model`). */
   reviewModel?: string;
+  /** How repository commands (tests, --setup-cmd, --install-cmd, run_tests) are contained (default auto). */
+  sandbox?: SandboxMode;
+  /** Sandboxed commands may use the network (default: none; the install command always may). */
+  sandboxNetwork?: boolean;
 }
 
 export type ReviewMode = 'gate' | 'advisory' | 'off';

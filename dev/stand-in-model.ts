@@ -26,6 +26,8 @@ const EDITOR = 'str_replace_based_edit_tool';
 const FAULT_ID = 'toolu_flt_';
 const id = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`;
 const faultId = () => `${FAULT_ID}${randomBytes(12).toString('hex')}`;
+/** A regular expression that backtracks exponentially on a line of a's that ends otherwise, as a hostile model would search. */
+export const CATASTROPHIC_REGEX = '^(a+)+$';
 /** A path outside any worktree, as a hostile model would try. */
 export const OUTSIDE_PATH = '../outside.txt';
 
@@ -76,6 +78,8 @@ function faultyReply(fault: ReplyFaultKind, normal: Reply, remaining: ChangeBloc
       return { content: [], stop_reason: 'refusal', stop_details: { type: 'refusal', category: null, explanation: `The stand-in declines ${taskId}, as its faults asked.` } };
     case 'outside_path':
       return { content: [{ type: 'text', text: 'Writing a note next to the repository.' }, toolUse({ command: 'create', path: OUTSIDE_PATH, file_text: 'written by the hostile stand-in\n' }, faultId())], stop_reason: 'tool_use' };
+    case 'catastrophic_regex':
+      return { content: [{ type: 'text', text: 'Searching first.' }, { type: 'tool_use', id: faultId(), name: 'search', input: { command: 'grep', pattern: CATASTROPHIC_REGEX } }], stop_reason: 'tool_use' };
   }
 }
 

@@ -36,15 +36,86 @@ export function section(body: string, name: string): string {
 }
 
 /**
+ * The contents of the fenced code blocks in `body`: a line that starts with ``` or ~~~ (three or more) opens a
+ * block, the next line that is exactly that fence (trailing blanks allowed) closes it; an opening fence that is
+ * never closed is not a block (its text is read on), and a longer opening fence whose own length is never
+ * closed is closed by a shorter one. The same blocks as the regular expression
+ * /^(```+|~~~+)[^\n]*\n([\s\S]*?)^\1[ \t]*$/gm (lines end at any JavaScript line terminator, the opening line at
+ * a "\n"), but in time linear in the text up to a log: each fence's closing lines are indexed once, where the
+ * regular expression scans for a closing fence from every unclosed opening one, which is quadratic.
+ */
+export function fencedBlocks(body: string): string[] {
+  // Line starts and ends as JavaScript's multiline ^ and $ see them.
+  const starts: number[] = [0];
+  for (let i = 0; i < body.length; i++) {
+    const c = body.charCodeAt(i);
+    if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) starts.push(i + 1);
+  }
+  const endOf = (k: number) => (k + 1 < starts.length ? starts[k + 1] - 1 : body.length);
+  const closers = new Map<string, number[]>(); // fence character + length -> the start offsets of the lines that close it, ascending
+  const closing = /^(`{3,}|~{3,})[ \t]*$/;
+  for (let k = 0; k < starts.length; k++) {
+    const c = body[starts[k]];
+    if (c !== '`' && c !== '~') continue;
+    const m = closing.exec(body.slice(starts[k], endOf(k)));
+    if (!m) continue;
+    const key = c + m[1].length;
+    const list = closers.get(key);
+    if (list) list.push(starts[k]);
+    else closers.set(key, [starts[k]]);
+  }
+  const lengths = new Map<string, number[]>(); // '`' or '~' -> the lengths of its closing fences, longest first
+  for (const key of closers.keys()) lengths.set(key[0], [...(lengths.get(key[0]) ?? []), Number(key.slice(1))]);
+  for (const list of lengths.values()) list.sort((x, y) => y - x);
+  /** The first line starting at or after `from` that closes `fence`, or -1. */
+  const nextCloser = (key: string, from: number): number => {
+    const list = closers.get(key);
+    if (!list) return -1;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid] >= from) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo < list.length ? list[lo] : -1;
+  };
+  const blocks: string[] = [];
+  let newline = -1; // the last "\n" found, reused while the openers tried lie before it
+  let after = 0; // the end of the last block: openers start after it
+  for (let k = 0; k < starts.length; k++) {
+    const s = starts[k];
+    if (s < after) continue;
+    const ch = body[s];
+    if (ch !== '`' && ch !== '~') continue;
+    let run = 0;
+    while (s + run < body.length && body[s + run] === ch) run++;
+    if (run < 3) continue;
+    if (newline < s + run) newline = body.indexOf('\n', s + run);
+    if (newline < 0) break; // no "\n" left: no line can open a block
+    // The longest fence length with a closing line after the opening one (at most `run` lengths to try).
+    let close = -1;
+    let len = 0;
+    for (const l of lengths.get(ch) ?? []) {
+      if (l > run) continue;
+      close = nextCloser(ch + l, newline + 1);
+      len = l;
+      if (close >= 0) break;
+    }
+    if (close < 0) continue;
+    blocks.push(body.slice(newline + 1, close));
+    after = close + len + 1;
+  }
+  return blocks;
+}
+
+/**
  * Reads SEARCH/REPLACE blocks from fenced code blocks. Each block is preceded by the file path
  * (on its own line, inside the fence); several blocks may share one fence and one path.
  */
 export function parseChangeBlocks(body: string): { blocks: ChangeBlock[]; error?: string } {
   const blocks: ChangeBlock[] = [];
-  const fence = /^(```+|~~~+)[^\n]*\n([\s\S]*?)^\1[ \t]*$/gm;
-  let m: RegExpExecArray | null;
-  while ((m = fence.exec(body))) {
-    const content = m[2];
+  for (const content of fencedBlocks(body)) {
     if (!content.includes('<<<<<<< SEARCH')) continue;
     const lines = content.split('\n');
     let currentPath: string | null = null;

@@ -2,7 +2,10 @@ import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import * as os from 'node:os';
 import { createAgentActivities, createMainActivities, createTestActivities, ModelAccess } from '../activities';
 import { agentQueue, testQueue } from '../core/task-queues';
+import { registerSecret } from '../activities/redact';
+import { describeSandbox } from '../activities/sandbox';
 import { keepAlive } from './keep-alive';
+import { redactResults } from './redact-results';
 import { DEFAULT_TASK_QUEUE } from './task-queue';
 
 export interface FlotillaWorkerOptions {
@@ -33,10 +36,13 @@ export interface FlotillaWorkers {
 export async function createFlotillaWorkers(o: FlotillaWorkerOptions): Promise<FlotillaWorkers> {
   const taskQueue = o.taskQueue ?? DEFAULT_TASK_QUEUE;
   const deps = { worktreeRoot: o.worktreeRoot };
+  registerSecret(o.modelAccess.apiKey);
+  const sandbox = describeSandbox();
+  if (!sandbox.sandboxed) console.warn(`flotilla worker: repository commands will NOT be sandboxed on this worker: ${sandbox.detail}. Runs with --sandbox required will fail; see SECURITY.md.`);
   const common: Pick<WorkerOptions, 'connection' | 'namespace' | 'interceptors' | 'shutdownGraceTime'> = {
     connection: o.connection,
     namespace: o.namespace,
-    interceptors: { activity: [keepAlive] },
+    interceptors: { activity: [keepAlive, redactResults] },
     shutdownGraceTime: '5 seconds',
   };
   const workers = [

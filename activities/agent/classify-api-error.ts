@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { stripUrlCredentials } from '../redact';
 
 /** How long the API asked us to wait (retry-after-ms, then retry-after in seconds or as an HTTP date), in ms. */
 export function retryAfterMs(headers: Headers | undefined): number | undefined {
@@ -19,7 +20,7 @@ export function retryAfterMs(headers: Headers | undefined): number | undefined {
  * the retry-after the API asked for. The SDK itself never retries (maxRetries 0): Temporal is in charge.
  */
 export function classifyApiError(err: unknown, model: string, baseURL?: string): unknown {
-  const where = baseURL ? ` at ${baseURL}` : '';
+  const where = baseURL ? ` at ${stripUrlCredentials(baseURL)}` : '';
   if (err instanceof Anthropic.APIUserAbortError) return new CancelledFailure('the model call was aborted because the activity was cancelled');
   if (err instanceof Anthropic.APIConnectionTimeoutError) {
     return ApplicationFailure.retryable(`the model API${where} did not answer in time (${err.message}); Temporal retries the task.`, 'ModelApiError');

@@ -20,6 +20,68 @@ export interface ToolOutcome {
 }
 
 const MAX_VIEW_CHARS = 40_000;
+const MAX_LINKS = 40;
+
+/** True when a repo-relative path has a `.git` component, in any letter case. */
+function touchesGit(rel: string): boolean {
+  return rel.split(/[\\/]+/).some((c) => c.toLowerCase() === '.git');
+}
+
+function isSymlink(abs: string): boolean {
+  try {
+    return fs.lstatSync(abs).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The real location of an absolute path: every symlink on it followed (lstat + readlink, so a dangling link
+ * counts as where it points), `..` applied to the real directory reached so far, and components that do not
+ * exist yet taken as they are. Unlike fs.realpath it works for paths that do not exist.
+ */
+export function realLocation(abs: string): string {
+  const pending = abs.split(path.sep).filter(Boolean).reverse();
+  let current = path.parse(abs).root;
+  let links = 0;
+  while (pending.length) {
+    const part = pending.pop()!;
+    if (part === '.') continue;
+    if (part === '..') {
+      current = path.dirname(current);
+      continue;
+    }
+    const next = path.join(current, part);
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(next);
+    } catch {
+      // Does not exist: the rest is taken literally (still applying any later "..").
+      current = next;
+      continue;
+    }
+    if (!st.isSymbolicLink()) {
+      current = next;
+      continue;
+    }
+    if (++links > MAX_LINKS) throw new Error('too many levels of symbolic links');
+    const target = fs.readlinkSync(next);
+    if (path.isAbsolute(target)) current = path.parse(target).root;
+    pending.push(...target.split(path.sep).filter(Boolean).reverse());
+  }
+  return current;
+}
+
+/** Writes a file without following a symlink at its final component (O_NOFOLLOW where the platform has it). */
+function writeNoFollow(abs: string, text: string): void {
+  const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | (fs.constants.O_NOFOLLOW ?? 0);
+  const fd = fs.openSync(abs, flags, 0o644);
+  try {
+    fs.writeFileSync(fd, text);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 /** Anthropic's text editor tool for Claude 4.x: built into the model, so it has no input schema. */
 export const EDITOR_TOOL: Anthropic.ToolTextEditor20250728 = { type: 'text_editor_20250728', name: 'str_replace_based_edit_tool' };
@@ -36,9 +98,15 @@ export class WorktreeEditor {
     this.realRoot = fs.realpathSync(root);
   }
 
-  /** Repo-relative path for a model-supplied path, or an error message. */
-  resolve(p: unknown): { rel: string; abs: string } | { error: string } {
+  /**
+   * Repo-relative path for a model-supplied path, or an error message. The path's real location (every
+   * symlink followed, a dangling one included, see realLocation) must lie inside the worktree and outside
+   * any `.git` (compared case-insensitively: `.GIT/config` is the same file on a case-insensitive disk).
+   * With `write`, no component of the path may be a symlink at all: writes go to the path as named.
+   */
+  resolve(p: unknown, opts: { write?: boolean } = {}): { rel: string; abs: string } | { error: string } {
     if (typeof p !== 'string' || !p.trim()) return { error: 'path is required' };
+    if (p.includes('\0')) return { error: 'path contains a NUL character' };
     let candidate = p.trim();
     if (path.isAbsolute(candidate)) {
       const inside = [this.root, this.realRoot].find((r) => candidate === r || candidate.startsWith(r + path.sep));
@@ -48,14 +116,18 @@ export class WorktreeEditor {
     const abs = path.resolve(this.realRoot, candidate);
     const rel = path.relative(this.realRoot, abs);
     if (rel.startsWith('..') || path.isAbsolute(rel)) return { error: `${p} is outside the repository` };
-    if (rel === '.git' || rel.startsWith('.git' + path.sep)) return { error: `${p} is inside .git, which is off limits` };
-    // Follow symlinks on the existing part of the path: they must not lead out.
-    let existing = abs;
-    while (!fs.existsSync(existing) && existing !== this.realRoot) existing = path.dirname(existing);
-    const real = fs.realpathSync(existing);
-    if (real !== this.realRoot && !real.startsWith(this.realRoot + path.sep)) {
-      return { error: `${p} leads outside the repository through a symlink` };
+    if (touchesGit(rel)) return { error: `${p} is inside .git, which is off limits` };
+    let real: string;
+    try {
+      real = realLocation(abs);
+    } catch (err) {
+      return { error: `${p} cannot be resolved: ${(err as Error).message}` };
     }
+    const realRel = path.relative(this.realRoot, real);
+    if (realRel.startsWith('..') || path.isAbsolute(realRel)) return { error: `${p} leads outside the repository through a symlink` };
+    if (touchesGit(realRel)) return { error: `${p} leads inside .git through a symlink, which is off limits` };
+    if (opts.write && real !== abs) return { error: `${p} goes through a symlink; edit the file it points to by its own path` };
+    if (opts.write && isSymlink(abs)) return { error: `${p} is a symlink; edit the file it points to by its own path` };
     return { rel: rel || '.', abs };
   }
 
@@ -68,7 +140,8 @@ export class WorktreeEditor {
   }
 
   private dispatch(input: EditorInput): ToolOutcome {
-    const where = this.resolve(input.path);
+    const write = input.command === 'create' || input.command === 'str_replace' || input.command === 'insert';
+    const where = this.resolve(input.path, { write });
     if ('error' in where) return { content: `Error: ${where.error}`, isError: true };
     const { rel, abs } = where;
     switch (input.command) {
@@ -77,7 +150,7 @@ export class WorktreeEditor {
       case 'create': {
         if (typeof input.file_text !== 'string') return { content: 'Error: create needs file_text', isError: true };
         fs.mkdirSync(path.dirname(abs), { recursive: true });
-        fs.writeFileSync(abs, input.file_text);
+        writeNoFollow(abs, input.file_text);
         this.edited.add(rel);
         return { content: `File created successfully at: ${rel}`, isError: false };
       }
@@ -88,7 +161,7 @@ export class WorktreeEditor {
         const count = text.split(input.old_str).length - 1;
         if (count === 0) return { content: `Error: No match found for replacement text in ${rel}. Check whitespace and indentation, or view the file first.`, isError: true };
         if (count > 1) return { content: `Error: Found ${count} matches for replacement text in ${rel}. Include more surrounding lines so the match is unique.`, isError: true };
-        fs.writeFileSync(abs, text.replace(input.old_str, () => input.new_str ?? ''));
+        writeNoFollow(abs, text.replace(input.old_str, () => input.new_str ?? ''));
         this.edited.add(rel);
         return { content: `Successfully replaced text at exactly one location in ${rel}.`, isError: false };
       }
@@ -102,7 +175,7 @@ export class WorktreeEditor {
           return { content: `Error: insert_line must be between 0 and ${lines.length}`, isError: true };
         }
         lines.splice(at, 0, ...insertText.replace(/\n$/, '').split('\n'));
-        fs.writeFileSync(abs, lines.join('\n'));
+        writeNoFollow(abs, lines.join('\n'));
         this.edited.add(rel);
         return { content: `Text inserted after line ${at} of ${rel}.`, isError: false };
       }

@@ -6,7 +6,9 @@ import type { AgentOutcome, TaskRef } from '../../core/types';
 import { addUsage } from '../../core/usage';
 import { freshWorktree } from '../git/worktrees';
 import { heartbeatSafe } from '../heartbeat';
+import { redact, registerSecret, stripUrlCredentials } from '../redact';
 import { integrationWorktree, taskDir, taskWorktree } from '../run-paths';
+import { inRunSandbox } from '../sandbox';
 import { prepareEnvironment } from '../test-runs/dependencies';
 import { AgentLoopResult, AgentTool, runAgentLoop, totalTokens } from './agent-loop';
 import { systemPrompt, taskPrompt } from './agent-prompt';
@@ -65,6 +67,11 @@ function activityTry(): { attempt: number; workflowRunId: string } {
 /** The agents queue's activity: the coding agent. Its worker's slots are --max-parallel, its rate --agent-rpm. */
 export function makeAgentActivities(deps: { worktreeRoot: string; modelAccess: ModelAccess }) {
   const worktreeOf = (t: TaskRef) => taskWorktree(deps.worktreeRoot, t.runId, t.taskId);
+  registerSecret(deps.modelAccess.apiKey);
+  // Messages name the API's address, never the credentials a proxy URL may carry.
+  const baseURLForMessages = deps.modelAccess.baseURL ? stripUrlCredentials(deps.modelAccess.baseURL) : undefined;
+
+  type RunAgentInput = TaskRef & { baseSha: string; sourcePath: string; model: string; maxTurns: number; testCommand: string; attempt: number; feedback?: string; feedbackFrom?: 'tests' | 'review'; tokenBudget?: number; setupCommand?: string };
 
   return {
     /**
@@ -73,7 +80,13 @@ export function makeAgentActivities(deps: { worktreeRoot: string; modelAccess: M
      * dropped connection, a 5xx) restores both and goes on from the next turn, so no answered model request
      * is sent again and no edit is applied twice. Without a usable checkpoint it starts from a clean worktree.
      */
-    async runAgent(a: TaskRef & { baseSha: string; sourcePath: string; model: string; maxTurns: number; testCommand: string; attempt: number; feedback?: string; feedbackFrom?: 'tests' | 'review'; tokenBudget?: number; setupCommand?: string }): Promise<AgentOutcome> {
+    async runAgent(a: RunAgentInput): Promise<AgentOutcome> {
+      // --setup-cmd and the run_tests tool run in the run's sandbox.
+      return inRunSandbox(a, [deps.worktreeRoot], () => runAgentInSandbox(a));
+    },
+  };
+
+  async function runAgentInSandbox(a: RunAgentInput): Promise<AgentOutcome> {
       const worktree = worktreeOf(a);
       const wt = await freshWorktree(a.repoPath, worktree, a.baseSha, path.join(integrationWorktree(deps.worktreeRoot, a.runId), 'node_modules'));
       if (a.setupCommand) await prepareEnvironment({ cwd: worktree, logDir: taskDir(a.repoPath, a.runId, a.taskId), setupCommand: a.setupCommand });
@@ -120,10 +133,10 @@ export function makeAgentActivities(deps: { worktreeRoot: string; modelAccess: M
           },
         });
       } catch (err) {
-        throw classifyApiError(err, a.model, deps.modelAccess.baseURL);
+        throw classifyApiError(err, a.model, baseURLForMessages);
       } finally {
         await fs.mkdir(dir, { recursive: true });
-        await fs.writeFile(transcriptPath, JSON.stringify(history, null, 2));
+        await fs.writeFile(transcriptPath, redact(JSON.stringify(history, null, 2)));
       }
       const edited = [...editor.edited].filter((f) => f !== a.sourcePath).sort();
       const reason = agentFailure(result.outcome, result.summary, a.maxTurns, edited, a.tokenBudget);
@@ -131,6 +144,5 @@ export function makeAgentActivities(deps: { worktreeRoot: string; modelAccess: M
       const usage = spentBefore;
       addUsage(usage, result.usage);
       return { ok: !reason, summary: result.summary, edited, turns: result.turns, usage, transcriptPath, ...(reason ? { reason } : {}) };
-    },
-  };
+  }
 }

@@ -8,6 +8,9 @@ import { removeWorktree } from './worktrees';
 /** Paths that hold tests: a task may change them but never delete them. */
 const TEST_FILE = /(^|\/)(test|tests|__tests__|spec)\/|\.(test|spec)\.[cm]?[jt]sx?$|(^|\/)test_[^/]+\.py$|_test\.(go|py)$/;
 
+/** A pathspec that matches exactly this path: no glob, no pathspec magic (see gitglossary, "literal"). */
+export const literalPathspec = (p: string) => `:(literal)${p}`;
+
 /** The commit policy of a task's worktree: what is staged, what is refused, and the commit's shape. */
 export function makeCommitActivities(worktreeRoot: string) {
   const worktreeOf = (t: TaskRef) => taskWorktree(worktreeRoot, t.runId, t.taskId);
@@ -23,14 +26,16 @@ export function makeCommitActivities(worktreeRoot: string) {
         if (await hasTaskTrailers(wt, head, a.runId, a.taskId)) return { commit: head };
         await wt.raw(['reset', '--hard', a.baseSha]);
       }
-      await wt.raw(['add', '-A', '--', ...a.edited]);
+      // Paths are the agent's: taken literally (a file named "*" or ":(glob)**" is just that file), and
+      // nothing is staged when it edited nothing (`git add -A` without a path would stage the whole tree).
+      if (a.edited.length) await wt.raw(['add', '-A', '--', ...a.edited.map(literalPathspec)]);
       const changed = (await wt.raw(['diff', '--cached', '--name-only'])).trim();
       if (!changed) return { commit: null, reason: 'the agent made no change to any file' };
       const deletedTests = (await wt.raw(['diff', '--cached', '--name-only', '--diff-filter=D'])).split('\n').filter((f) => TEST_FILE.test(f));
       if (deletedTests.length) return { commit: null, reason: `the change deletes test file${deletedTests.length > 1 ? 's' : ''} ${deletedTests.join(', ')}; tests may be changed, not removed` };
       const archived = `tasks/archive/${path.posix.basename(a.sourcePath)}`;
       await fs.mkdir(path.join(worktreeOf(a), 'tasks', 'archive'), { recursive: true });
-      await wt.raw(['mv', a.sourcePath, archived]);
+      await wt.raw(['mv', '--', a.sourcePath, archived]);
       const summary = a.summary.trim() || `Completed by Flotilla.`;
       // Neither the title nor the agent's summary can forge a trailer; git writes the real ones as the final block.
       await wt.raw(['commit', '--no-verify', '-m', `Complete ${a.taskId}: ${withoutTrailers(a.title, true)}`, '-m', withoutTrailers(summary), ...trailerArgs(a.runId, a.taskId)]);

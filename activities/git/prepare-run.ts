@@ -5,6 +5,7 @@ import type { PreparedRun, RunSettings } from '../../core/types';
 import { repoError } from '../errors';
 import { runDir } from '../run-paths';
 import { detectTestCommand } from '../test-runs/detect-test-command';
+import { describeSandbox, writeSandboxRecord } from '../sandbox';
 import { backupRef, changedPaths, gitAt, runBranch } from './git';
 
 async function excludeFlotillaFolder(repoPath: string): Promise<void> {
@@ -77,6 +78,11 @@ export function makeRunSetupActivities() {
         await git.raw(['update-ref', backupRef(s.runId), baseSha]);
         await git.raw(['branch', branch, baseSha]);
       }
+      // The run's sandbox, recorded for the activities that run commands, the report and `run --wait`.
+      const sandbox = describeSandbox(s.sandbox, s.sandboxNetwork === true);
+      if (s.sandbox === 'required' && !sandbox.sandboxed) throw repoError(`--sandbox required, but ${sandbox.detail}. Install bubblewrap on the workers, or start the run with --sandbox auto.`);
+      writeSandboxRecord(s.repoPath, s.runId, sandbox);
+      if (!sandbox.sandboxed) console.warn(`flotilla: run ${s.runId} is NOT sandboxed: ${sandbox.detail}`);
       const testCommand = s.testCommand ?? detectTestCommand(s.repoPath);
       if (!testCommand) throw repoError(`no test command found in ${s.repoPath} (looked for package.json "test", Makefile test, pytest, go.mod, Cargo.toml). Pass --test-cmd.`);
       return { baseSha, branch, runDir: dir, testCommand };

@@ -54,7 +54,7 @@ export function undeclaredFiles(stat: CommitStat, plan: Plan): string[] {
 }
 
 /** review.md: what a reviewer needs to accept or undo the run. Pure. */
-export function renderReview(report: RunReport, plan: Plan | null, stats: CommitStat[]): string {
+export function renderReview(report: RunReport, plan: Plan | null, stats: CommitStat[], sandbox?: { sandboxed: boolean; detail: string }): string {
   const out: string[] = [];
   const byTask = new Map(report.tasks.map((t) => [t.id, t]));
   const statOf = new Map(stats.map((s) => [s.taskId, s]));
@@ -69,6 +69,7 @@ export function renderReview(report: RunReport, plan: Plan | null, stats: Commit
   out.push(`- Tasks: ${committed.length} committed, ${notDone.length} skipped or failed, of ${report.tasks.length}`);
   out.push(`- Model: \`${report.model}\`; tokens ${report.usage.inputTokens} in / ${report.usage.outputTokens} out${report.usage.costUsd !== undefined ? `, about $${report.usage.costUsd.toFixed(4)}` : ''}`);
   if (report.planPath) out.push(`- Plan: ${report.planPath}`);
+  if (sandbox) out.push(sandbox.sandboxed ? `- Sandbox: ${sandbox.detail}` : `- **NOT sandboxed**: ${sandbox.detail}. The repository's tests and commands ran with the worker's own access (see SECURITY.md).`);
   if (report.reviewBranch) out.push(`- Review branch: ${report.reviewBranch.branch ? `\`${report.reviewBranch.branch}\` (${report.reviewBranch.note})` : report.reviewBranch.note}`);
   out.push('');
 

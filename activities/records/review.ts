@@ -4,6 +4,7 @@ import type { Plan } from '../../planner/types';
 import { gitAt } from '../git/git';
 import { CommitStat, renderReview } from './review-render';
 import { runDir } from '../run-paths';
+import { readSandboxRecord } from '../sandbox';
 import type { RunReport } from '../../core/types';
 
 /** Reads each committed task's diff stats from git and writes review.md next to report.json. */
@@ -30,6 +31,6 @@ export async function writeReview(report: RunReport): Promise<string> {
     stats.push({ taskId: t.id, commit: t.commit, files });
   }
   const file = path.join(dir, 'review.md');
-  await fs.writeFile(file, renderReview(report, plan, stats));
+  await fs.writeFile(file, renderReview(report, plan, stats, readSandboxRecord(report.repoPath, report.runId)));
   return file;
 }

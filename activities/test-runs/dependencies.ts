@@ -24,7 +24,8 @@ export async function prepareEnvironment(a: { cwd: string; logDir: string; insta
   if (a.installCommand) steps.push(['install', a.installCommand]);
   if (a.setupCommand) steps.push(['setup', a.setupCommand]);
   for (const [name, command] of steps) {
-    const r = await runShell(command, a.cwd, path.join(a.logDir, `${name}.log`), { onTick: heartbeatSafe });
+    // The install command has to reach the package registry: it gets the network, not the rest of the machine.
+    const r = await runShell(command, a.cwd, path.join(a.logDir, `${name}.log`), { onTick: heartbeatSafe, network: name === 'install' });
     if (!r.passed) {
       throw repoError(`the ${name} command failed (${command}, exit ${r.exitCode}); see ${r.logPath}. Fix it, or pass --${name}-cmd with one that works.\n${r.tail.slice(-1500)}`);
     }

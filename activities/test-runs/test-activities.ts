@@ -4,6 +4,7 @@ import type { Baseline, TaskRef, TestEvidence } from '../../core/types';
 import { backupRef, gitAt, runBranch } from '../git/git';
 import { branchWorktree } from '../git/worktrees';
 import { baselineResultsFile, integrationWorktree, runDir, taskDir, taskWorktree } from '../run-paths';
+import { inRunSandbox } from '../sandbox';
 import { selectTaskTests } from '../test-selection/select-task-tests';
 import { detectInstallCommand, prepareEnvironment } from './dependencies';
 import { baselineTestRun, gatedTestRun } from './gated-run';
@@ -26,52 +27,57 @@ export function makeTestActivities(worktreeRoot: string) {
     await branchWorktree(repoPath, wt, runBranch(runId));
     return wt;
   };
+  /** Every command an activity here runs goes through runShell in the run's sandbox; the worktrees of others stay hidden. */
+  const sandboxed = <T>(a: { repoPath: string; runId: string }, fn: () => Promise<T>) => inRunSandbox(a, [worktreeRoot], fn);
   return {
     /**
      * Runs the full suite on the base commit (in the run's own worktree), re-runs its failures, and records
      * the baseline: the tests red on every run, and the flaky ones that passed on a re-run.
      */
-    async baselineTests(a: { runId: string; repoPath: string; testCommand: string; installCommand?: string; setupCommand?: string; flakyReruns?: number }): Promise<{ evidence: TestEvidence; baseline: Baseline }> {
-      const wt = await runWorktree(a.repoPath, a.runId);
-      const installCommand = a.installCommand ?? detectInstallCommand(a.repoPath);
-      await prepareEnvironment({ cwd: wt, logDir: path.join(runDir(a.repoPath, a.runId), 'logs'), installCommand, setupCommand: a.setupCommand });
-      return baselineTestRun(a.testCommand, wt, path.join(runDir(a.repoPath, a.runId), 'logs', 'baseline.log'), baselineResultsFile(a.repoPath, a.runId), a.flakyReruns);
-    },
+    baselineTests: (a: { runId: string; repoPath: string; testCommand: string; installCommand?: string; setupCommand?: string; flakyReruns?: number }): Promise<{ evidence: TestEvidence; baseline: Baseline }> =>
+      sandboxed(a, async () => {
+        const wt = await runWorktree(a.repoPath, a.runId);
+        const installCommand = a.installCommand ?? detectInstallCommand(a.repoPath);
+        await prepareEnvironment({ cwd: wt, logDir: path.join(runDir(a.repoPath, a.runId), 'logs'), installCommand, setupCommand: a.setupCommand });
+        return baselineTestRun(a.testCommand, wt, path.join(runDir(a.repoPath, a.runId), 'logs', 'baseline.log'), baselineResultsFile(a.repoPath, a.runId), a.flakyReruns);
+      }),
 
     /**
      * Runs the task's tests in its worktree: `command` as given (the task's own tests), or, with
      * `relatedTo` (the files the agent edited), the suite `command` narrowed to the tests related to
      * those files, else the full suite (see test-selection/). The evidence names the command that ran.
      */
-    async runTaskTests(a: TaskRef & { command: string; relatedTo?: string[]; edited?: string[]; attempt: number; baseline: Baseline; flakyReruns?: number }): Promise<TestEvidence> {
-      const cwd = worktreeOf(a);
-      const log = path.join(taskDir(a.repoPath, a.runId, a.taskId), `tests-${a.attempt}.log`);
-      const choice = a.relatedTo ? await selectTaskTests(cwd, a.command, a.relatedTo) : undefined;
-      const evidence = await gatedTestRun(choice?.command ?? a.command, cwd, log, {
-        baseline: a.baseline,
-        baselineFile: baselineResultsFile(a.repoPath, a.runId),
-        edited: a.edited ?? a.relatedTo ?? [],
-        // The task's own `tests:` or the related tests are a narrowed run: files they leave out are not missing.
-        fullSuite: !!choice && choice.command === a.command,
-        flakyReruns: a.flakyReruns,
-      });
-      if (!choice) return evidence;
-      await fs.appendFile(log, `# tests chosen: ${choice.selection}\n`);
-      return { ...evidence, selection: choice.selection };
-    },
+    runTaskTests: (a: TaskRef & { command: string; relatedTo?: string[]; edited?: string[]; attempt: number; baseline: Baseline; flakyReruns?: number }): Promise<TestEvidence> =>
+      sandboxed(a, async () => {
+        const cwd = worktreeOf(a);
+        const log = path.join(taskDir(a.repoPath, a.runId, a.taskId), `tests-${a.attempt}.log`);
+        const choice = a.relatedTo ? await selectTaskTests(cwd, a.command, a.relatedTo) : undefined;
+        const evidence = await gatedTestRun(choice?.command ?? a.command, cwd, log, {
+          baseline: a.baseline,
+          baselineFile: baselineResultsFile(a.repoPath, a.runId),
+          edited: a.edited ?? a.relatedTo ?? [],
+          // The task's own `tests:` or the related tests are a narrowed run: files they leave out are not missing.
+          fullSuite: !!choice && choice.command === a.command,
+          flakyReruns: a.flakyReruns,
+        });
+        if (!choice) return evidence;
+        await fs.appendFile(log, `# tests chosen: ${choice.selection}\n`);
+        return { ...evidence, selection: choice.selection };
+      }),
 
     /** Runs a suite on the run branch tip, e.g. the full suite after a batch or the e2e command at the end. */
-    async runBranchTests(a: { runId: string; repoPath: string; command: string; label: string; baseline: Baseline; flakyReruns?: number; comparedToBase?: boolean }): Promise<TestEvidence> {
-      const wt = await runWorktree(a.repoPath, a.runId);
-      // Tests the run's tasks removed from the files they edited are allowed; any other test that vanished is not.
-      const edited = (await (await gitAt(wt)).raw(['diff', '--name-only', `${backupRef(a.runId)}..HEAD`])).split('\n').filter(Boolean);
-      return gatedTestRun(a.command, wt, path.join(runDir(a.repoPath, a.runId), 'logs', `${a.label}.log`), {
-        baseline: a.baseline,
-        baselineFile: a.comparedToBase === false ? null : baselineResultsFile(a.repoPath, a.runId),
-        edited,
-        fullSuite: a.command === (await baselineCommand(a.repoPath, a.runId)),
-        flakyReruns: a.flakyReruns,
-      });
-    },
+    runBranchTests: (a: { runId: string; repoPath: string; command: string; label: string; baseline: Baseline; flakyReruns?: number; comparedToBase?: boolean }): Promise<TestEvidence> =>
+      sandboxed(a, async () => {
+        const wt = await runWorktree(a.repoPath, a.runId);
+        // Tests the run's tasks removed from the files they edited are allowed; any other test that vanished is not.
+        const edited = (await (await gitAt(wt)).raw(['diff', '--name-only', `${backupRef(a.runId)}..HEAD`])).split('\n').filter(Boolean);
+        return gatedTestRun(a.command, wt, path.join(runDir(a.repoPath, a.runId), 'logs', `${a.label}.log`), {
+          baseline: a.baseline,
+          baselineFile: a.comparedToBase === false ? null : baselineResultsFile(a.repoPath, a.runId),
+          edited,
+          fullSuite: a.command === (await baselineCommand(a.repoPath, a.runId)),
+          flakyReruns: a.flakyReruns,
+        });
+      }),
   };
 }

@@ -18,7 +18,7 @@ export interface TestWorker {
 }
 
 /** A worker on its own task queue against the suite's Temporal dev server, with the stand-in model. */
-export async function startTestWorker(opts: { latencyMs?: number; faults?: Fault[]; recordRequests?: boolean } = {}): Promise<TestWorker> {
+export async function startTestWorker(opts: { latencyMs?: number; faults?: Fault[]; recordRequests?: boolean; apiKey?: string } = {}): Promise<TestWorker> {
   const address = process.env.FLOTILLA_TEST_TEMPORAL;
   if (!address) throw new Error('FLOTILLA_TEST_TEMPORAL is not set: run the tests through jest (test/global-setup.ts starts the server)');
   if (!runtimeReady) {
@@ -29,7 +29,7 @@ export async function startTestWorker(opts: { latencyMs?: number; faults?: Fault
   const taskQueue = `test-${Math.random().toString(36).slice(2)}`;
   const worktreeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-wt-'));
   const native = await NativeConnection.connect({ address });
-  const worker = await createFlotillaWorkers({ connection: native, namespace: 'default', taskQueue, modelAccess: { apiKey: 'test-key', baseURL: standIn.url }, worktreeRoot });
+  const worker = await createFlotillaWorkers({ connection: native, namespace: 'default', taskQueue, modelAccess: { apiKey: opts.apiKey ?? 'test-key', baseURL: standIn.url }, worktreeRoot });
   const running = worker.run();
   const connection = await Connection.connect({ address });
   return {
@@ -48,7 +48,7 @@ export async function startTestWorker(opts: { latencyMs?: number; faults?: Fault
 }
 
 /** Starts a test worker before the file's tests and stops it after; returns a getter for it. */
-export function useTestWorker(opts: { latencyMs?: number; faults?: Fault[]; recordRequests?: boolean } = {}): () => TestWorker {
+export function useTestWorker(opts: { latencyMs?: number; faults?: Fault[]; recordRequests?: boolean; apiKey?: string } = {}): () => TestWorker {
   let tw: TestWorker | undefined;
   beforeAll(async () => {
     tw = await startTestWorker(opts);

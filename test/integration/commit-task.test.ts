@@ -52,4 +52,20 @@ describe('commitTask on a real worktree', () => {
     const r = await acts.commitTask({ ...args, edited: ['src/math.js', 'test/math.test.js'] });
     expect(r).toEqual({ commit: null, reason: 'the change deletes test file test/math.test.js; tests may be changed, not removed' });
   });
+
+  it('takes the agent\'s paths literally: a file named "*" stages only itself (issue 11)', async () => {
+    const { wt, args } = await setup(`c3-${Date.now()}`);
+    fs.writeFileSync(path.join(wt, '*'), 'star\n');
+    fs.writeFileSync(path.join(wt, ':(glob)**'), 'magic\n');
+    const r = await acts.commitTask({ ...args, edited: ['*', ':(glob)**'] });
+    expect(r.commit).toMatch(/^[0-9a-f]{40}$/);
+    const files = (await simpleGit(wt).raw(['show', '--no-renames', '--name-status', '--format=', r.commit!])).trim().split('\n').sort();
+    // src/math.js and coverage.json changed in the worktree too, but the agent did not name them.
+    expect(files).toEqual(['A\t*', 'A\t:(glob)**', 'A\ttasks/archive/TASK-0001.md', 'D\ttasks/TASK-0001.md']);
+  });
+
+  it('stages nothing when the agent edited nothing', async () => {
+    const { args } = await setup(`c4-${Date.now()}`);
+    expect(await acts.commitTask({ ...args, edited: [] })).toEqual({ commit: null, reason: 'the agent made no change to any file' });
+  });
 });

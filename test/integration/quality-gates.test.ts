@@ -122,11 +122,13 @@ describe('quality gates on real repositories', () => {
   });
 
   it('does not blame a flaky test on a task, and with --allow-failing-baseline treats already-red tests as red', async () => {
-    const counter = path.join(os.tmpdir(), `flotilla-flaky-${Date.now()}`);
+    // The counter lives in the worktree: the sandbox gives each command a private /tmp, so a test keeps
+    // state between runs only where it may write, in its own worktree.
+    const counter = `require('node:path').join(process.cwd(), '.flaky-counter')`;
     const repo = await makeSampleRepo({
       'package.json': pkg,
       'src/a.js': level,
-      'test/flaky.test.js': `${req('a')}const fs = require('node:fs');\ntest('sometimes fails', () => {\n  const n = Number(fs.existsSync(${JSON.stringify(counter)}) ? fs.readFileSync(${JSON.stringify(counter)}, 'utf8') : 0) + 1;\n  fs.writeFileSync(${JSON.stringify(counter)}, String(n));\n  assert.ok(n % 2 === 0);\n});\n`,
+      'test/flaky.test.js': `${req('a')}const fs = require('node:fs');\ntest('sometimes fails', () => {\n  const counter = ${counter};\n  const n = Number(fs.existsSync(counter) ? fs.readFileSync(counter, 'utf8') : 0) + 1;\n  fs.writeFileSync(counter, String(n));\n  assert.ok(n % 2 === 0);\n});\n`,
       'test/broken.test.js': `${req('a')}test('always broken', () => assert.fail('was already red'));\n`,
       'tasks/TASK-0001.md': taskFile('TASK-0001', 'Raise a', 'refactor', 'low', ['src/a.js'], 'src/a.js', 'module.exports = { level: 0 };', 'module.exports = { level: 1 };'),
     });

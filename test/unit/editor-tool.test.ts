@@ -73,4 +73,72 @@ describe('WorktreeEditor', () => {
     expect(e.run({ command: 'view' })).toEqual({ content: 'Error: path is required', isError: true });
     expect(e.edited.size).toBe(0);
   });
+
+  describe('symlinks and .git (issue 11)', () => {
+    const target = () => path.join(outside, 'dangling-target.txt');
+
+    it('refuses to create through a committed dangling symlink that points out of the tree', () => {
+      fs.symlinkSync(target(), path.join(root, 'dangling'));
+      const e = new WorktreeEditor(root);
+      const r = e.run({ command: 'create', path: 'dangling', file_text: 'pwned' });
+      expect(r.isError).toBe(true);
+      expect(r.content).toContain('outside the repository');
+      expect(fs.existsSync(target())).toBe(false);
+      expect(e.edited.size).toBe(0);
+    });
+
+    it('refuses a chain of dangling links, relative ones and ".." included', () => {
+      fs.mkdirSync(path.join(root, 'deep'));
+      fs.symlinkSync('../hop2', path.join(root, 'deep', 'hop1'));
+      fs.symlinkSync(path.relative(root, target()), path.join(root, 'hop2'));
+      const r = new WorktreeEditor(root).run({ command: 'create', path: 'deep/hop1', file_text: 'pwned' });
+      expect(r.isError).toBe(true);
+      expect(fs.existsSync(target())).toBe(false);
+    });
+
+    it('refuses a symlink into .git, and .git in any letter case', () => {
+      fs.writeFileSync(path.join(root, '.git', 'config'), '[core]\n');
+      fs.symlinkSync('.git', path.join(root, 'gitdir'));
+      fs.symlinkSync('.git/config', path.join(root, 'gitconfig'));
+      const e = new WorktreeEditor(root);
+      for (const p of ['gitdir/config', 'gitconfig', '.GIT/config', 'src/../.Git/hooks/pre-commit', 'sub/.git/config']) {
+        const r = e.run({ command: 'create', path: p, file_text: '[core]\n\tfsmonitor = touch /tmp/pwned\n' });
+        expect(r.isError).toBe(true);
+        expect(r.content).toContain('.git');
+      }
+      expect(e.run({ command: 'view', path: 'gitconfig' }).isError).toBe(true);
+      expect(fs.readFileSync(path.join(root, '.git', 'config'), 'utf8')).toBe('[core]\n');
+    });
+
+    it('refuses a worktree whose .git is a pointer file, reached through a link', () => {
+      const wt = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-editor-wt-'));
+      fs.writeFileSync(path.join(wt, '.git'), 'gitdir: /somewhere\n');
+      fs.symlinkSync('.git', path.join(wt, 'pointer'));
+      const r = new WorktreeEditor(wt).run({ command: 'create', path: 'pointer', file_text: 'gitdir: /tmp/evil\n' });
+      expect(r.isError).toBe(true);
+      expect(fs.readFileSync(path.join(wt, '.git'), 'utf8')).toBe('gitdir: /somewhere\n');
+    });
+
+    it('refuses a link out of the tree for reads and writes, and writes through any link', () => {
+      fs.symlinkSync(path.join(outside, 'secret.txt'), path.join(root, 'secret-link'));
+      fs.symlinkSync('src/a.ts', path.join(root, 'inner-link'));
+      fs.symlinkSync('src', path.join(root, 'srclink'));
+      const e = new WorktreeEditor(root);
+      expect(e.run({ command: 'view', path: 'secret-link' }).content).toContain('outside the repository');
+      expect(e.run({ command: 'str_replace', path: 'secret-link', old_str: 'secret', new_str: 'x' }).isError).toBe(true);
+      // Inside the tree a link may be read, never written through.
+      expect(e.run({ command: 'view', path: 'inner-link' }).isError).toBe(false);
+      expect(e.run({ command: 'str_replace', path: 'inner-link', old_str: 'two', new_str: '2' }).content).toContain('symlink');
+      expect(e.run({ command: 'create', path: 'srclink/new.ts', file_text: 'x' }).content).toContain('symlink');
+      expect(fs.readFileSync(path.join(outside, 'secret.txt'), 'utf8')).toBe('secret');
+      expect(fs.readFileSync(path.join(root, 'src/a.ts'), 'utf8')).toBe('one\ntwo\nthree\n');
+      expect(e.edited.size).toBe(0);
+    });
+
+    it('refuses a symlink loop', () => {
+      fs.symlinkSync('loop2', path.join(root, 'loop1'));
+      fs.symlinkSync('loop1', path.join(root, 'loop2'));
+      expect(new WorktreeEditor(root).run({ command: 'create', path: 'loop1', file_text: 'x' }).isError).toBe(true);
+    });
+  });
 });

@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { parseChangeBlocks, parseTaskFile, parseTaskFiles } from '../../planner';
+import { fencedBlocks } from '../../planner/parse-task';
 
 const valid = `---
 id: TASK-0007
@@ -81,5 +83,37 @@ describe('parseChangeBlocks', () => {
 
   it('reports an unterminated block', () => {
     expect(parseChangeBlocks('```\na.ts\n<<<<<<< SEARCH\nx\n```').error).toContain('no =======');
+  });
+});
+
+describe('fence parsing in linear time (issue 11)', () => {
+  const head = '---\nid: TASK-9\ntitle: Hostile\n---\n## Change\n';
+  /** The regular expression the parser used to use: quadratic on unclosed fences. */
+  const byRegex = (body: string) => {
+    const out: string[] = [];
+    const fence = /^(```+|~~~+)[^\n]*\n([\s\S]*?)^\1[ \t]*$/gm;
+    let m: RegExpExecArray | null;
+    while ((m = fence.exec(body))) out.push(m[2]);
+    return out;
+  };
+
+  it('finds the same blocks as the regular expression did', () => {
+    const piece = fc.constantFrom('```', '````', '~~~', '~~~~', '```ts', '``` ', '````\t', '``', 'a', '', 'x\r', '```\r', '```\r```', 'a\u2028```', '~~~\r\n');
+    fc.assert(fc.property(fc.array(piece, { maxLength: 30 }), (parts) => {
+      const body = parts.join('\n');
+      expect(fencedBlocks(body)).toEqual(byRegex(body));
+    }), { numRuns: 3000 });
+  });
+
+  it.each([
+    ['unclosed fences of two kinds', '```a\n~~~b\n'.repeat(20_000)],
+    ['unclosed fences separated by carriage returns', '```\r'.repeat(50_000) + '\n'],
+    ['long fences with many closing lengths', Array.from({ length: 600 }, (_, i) => '`'.repeat(3 + i)).join('\n') + '\n' + ('`'.repeat(700) + 'x\n').repeat(200)],
+  ])('parses 200 KB of %s within 1 s', (_name, body) => {
+    expect(body.length).toBeGreaterThanOrEqual(200_000);
+    const started = Date.now();
+    const r = parseTaskFile({ path: 'tasks/TASK-9.md', text: head + body });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(r.ok).toBe(true);
   });
 });

@@ -162,3 +162,17 @@ describe('Go packages', () => {
     expect(relatedGoPackages(repo({ 'a.go': 'package a\n' }), ['a.go'])).toBeUndefined();
   });
 });
+
+describe('import parsing over hostile files (issue 11)', () => {
+  it.each([
+    ['JS: "import " 30,000 times', () => jsSpecifiers('import '.repeat(30_000))],
+    ['Python: a 200 KB run of blanks after import', () => pythonImports(`import a${' '.repeat(200_000)}!`)],
+    ['Python: a 200 KB line of blanks', () => pythonImports(' '.repeat(200_000) + 'x')],
+    ['Python: 200 KB of unclosed "("', () => pythonImports('('.repeat(200_000))],
+    ['Python: a 200 KB run of dots after from', () => pythonImports(`from ${'.'.repeat(200_000)} x`)],
+  ])('%s parses within 1 s', (_name, run) => {
+    const started = Date.now();
+    run();
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+});

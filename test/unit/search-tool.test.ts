@@ -69,4 +69,23 @@ describe('search tool', () => {
     expect(runSearch(root, { command: 'grep' })).toMatchObject({ isError: true, content: 'Error: pattern is required' });
     expect(runSearch(root, { command: 'rm', pattern: '*' })).toMatchObject({ isError: true, content: expect.stringContaining('use files or grep') });
   });
+
+  it('runs a catastrophic regex in linear time: ^(a+)+$ against a*40+b returns within 1 s (issue 11)', () => {
+    fs.writeFileSync(path.join(root, 'evil.txt'), `${'a'.repeat(40)}b\n`.repeat(50));
+    const started = Date.now();
+    const r = runSearch(root, { command: 'grep', pattern: '^(a+)+$' });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(r).toEqual({ content: 'No lines match /^(a+)+$/.', isError: false });
+    expect(runSearch(root, { command: 'grep', pattern: '^(a+)+b$' }).content).toContain('evil.txt:1:');
+  });
+
+  it('matches globs in linear time too, and refuses what RE2 cannot do in linear time', () => {
+    fs.writeFileSync(path.join(root, `${'a'.repeat(60)}.txt`), 'x\n');
+    const started = Date.now();
+    expect(runSearch(root, { command: 'files', pattern: `${'*a'.repeat(25)}*b` }).content).toMatch(/^No files match/);
+    expect(runSearch(root, { command: 'grep', pattern: 'x', include: `${'*a'.repeat(25)}*b` }).content).toMatch(/^No lines match/);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(runSearch(root, { command: 'grep', pattern: '(a)\\1' })).toMatchObject({ isError: true, content: expect.stringContaining('backreferences') });
+    expect(runSearch(root, { command: 'grep', pattern: 'a(?=b)' })).toMatchObject({ isError: true, content: expect.stringContaining('invalid regular expression') });
+  });
 });

@@ -1,0 +1,110 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** Is `p` the folder `dir` or inside it? */
+const within = (p: string, dir: string) => p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
+
+const real = (p: string): string | null => {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return null;
+  }
+};
+
+/** The repository's git folder that a worktree (or a plain checkout) at `cwd` uses: its common dir. */
+export function gitCommonDir(cwd: string): string | null {
+  const dotGit = path.join(cwd, '.git');
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(dotGit);
+  } catch {
+    return null;
+  }
+  if (st.isDirectory()) return real(dotGit);
+  if (!st.isFile()) return null;
+  const m = /^gitdir:\s*(.+?)\s*$/m.exec(fs.readFileSync(dotGit, 'utf8').slice(0, 4096));
+  if (!m) return null;
+  const gitdir = path.resolve(cwd, m[1]);
+  let common = gitdir;
+  try {
+    common = path.resolve(gitdir, fs.readFileSync(path.join(gitdir, 'commondir'), 'utf8').trim());
+  } catch {
+    /* not a linked worktree: the gitdir is the common dir */
+  }
+  return real(common);
+}
+
+/**
+ * The bubblewrap arguments that run `sh -c command` in `cwd`:
+ * - the whole filesystem read-only; /tmp, /var/tmp, /home, /root, $HOME and `hide` (the worktree folders)
+ *   replaced by empty private tmpfs, so other worktrees, home directories and their credentials are not there;
+ * - `cwd` (the task's worktree) writable, but its `.git` pointer and the repository's git folder read-only
+ *   (git works; no test can point the worktree at a crafted git folder or change the repository's config);
+ * - the node_modules the worktree links to (the run's shared dependencies) read-only, and node itself;
+ * - the run folders (`<repo>/.flotilla`: logs, transcripts, reports) hidden;
+ * - its own user, PID, IPC, UTS, cgroup and network namespaces (no network unless `network`), a fresh /proc
+ *   (no other process, the worker's environ included, is visible), a new session, killed with its parent.
+ */
+export function bwrapArgs(o: { command: string; cwd: string; network: boolean; hide?: string[] }): string[] {
+  const cwd = real(o.cwd) ?? path.resolve(o.cwd);
+  const hidden: string[] = [];
+  const candidates = ['/tmp', '/var/tmp', '/home', '/root', os.homedir(), process.env.HOME, os.tmpdir(), ...(o.hide ?? []), path.dirname(cwd)];
+  for (const c of candidates) {
+    if (!c) continue;
+    const r = real(c);
+    if (!r || r === '/' || !fs.statSync(r).isDirectory()) continue;
+    if (within(cwd, r) && r === cwd) continue;
+    if (!hidden.includes(r)) hidden.push(r);
+  }
+  // Parents first; a folder inside one already hidden needs no mount of its own.
+  hidden.sort((a, b) => a.length - b.length);
+  const roots = hidden.filter((h, i) => !hidden.slice(0, i).some((p) => within(h, p)));
+  const isHidden = (p: string) => roots.some((r) => within(p, r));
+
+  const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc'];
+  for (const r of roots) args.push('--tmpfs', r);
+  args.push('--bind', cwd, cwd);
+  const dotGit = path.join(cwd, '.git');
+  if (fs.existsSync(dotGit)) args.push('--ro-bind', dotGit, dotGit);
+  const common = gitCommonDir(cwd);
+  if (common && !within(common, dotGit)) args.push('--ro-bind', common, common);
+  // The dependencies the worktree links to: each hop of the link chain that lies in a hidden folder gets the
+  // real folder mounted read-only at that path, so the chain resolves inside as it does outside.
+  const nodeModules = path.join(cwd, 'node_modules');
+  const finalModules = real(nodeModules);
+  if (finalModules && !within(finalModules, cwd)) {
+    let hop = nodeModules;
+    for (let i = 0; i < 40; i++) {
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(hop);
+      } catch {
+        break;
+      }
+      if (!st.isSymbolicLink()) {
+        if (isHidden(hop)) args.push('--ro-bind', finalModules, hop);
+        break;
+      }
+      const target = path.resolve(path.dirname(hop), fs.readlinkSync(hop));
+      if (isHidden(target)) {
+        args.push('--ro-bind', finalModules, target);
+        break;
+      }
+      hop = target;
+    }
+  }
+  // node (and npx, npm) when installed in a hidden folder, e.g. ~/.nvm.
+  const nodePrefix = path.dirname(path.dirname(real(process.execPath) ?? process.execPath));
+  if (isHidden(nodePrefix)) args.push('--ro-bind', nodePrefix, nodePrefix);
+  // The run folders of the repository (logs, transcripts, reports) stay out of sight.
+  if (common && path.basename(common) === '.git') {
+    const state = path.join(path.dirname(common), '.flotilla');
+    if (fs.existsSync(state) && !isHidden(state)) args.push('--tmpfs', state);
+  }
+  args.push('--unshare-all');
+  if (o.network) args.push('--share-net');
+  args.push('--die-with-parent', '--new-session', '--chdir', cwd, '--', 'sh', '-c', o.command);
+  return args;
+}

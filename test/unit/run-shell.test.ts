@@ -1,0 +1,44 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runShell } from '../../activities/test-runs/run-shell';
+import { withSandboxPolicy } from '../../activities/sandbox';
+
+describe('runShell (issue 11)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-run-shell-'));
+  const wt = path.join(dir, 'wt');
+  fs.mkdirSync(wt);
+
+  it.each(['auto', 'off'] as const)('keeps a bounded part of a large output in memory, the whole of it in the log (sandbox %s)', async (mode) => {
+    const log = path.join(dir, `big-${mode}.log`);
+    const cmd = `node -e "const s='x'.repeat(1023)+'\\n'; for (let i = 0; i < 20 * 1024; i++) process.stdout.write(s); console.log('not ok 1 - the last test')"; exit 1`;
+    const r = await withSandboxPolicy({ mode, network: false }, () => runShell(cmd, wt, log));
+    expect(r.exitCode).toBe(1);
+    expect(fs.statSync(log).size).toBeGreaterThan(20 * 1024 * 1024);
+    expect(r.tail.length).toBeLessThanOrEqual(6000);
+    expect(r.failingTests).toEqual(['the last test']);
+  }, 30_000);
+
+  it('kills what the command leaves behind, and resolves only when it is gone', async () => {
+    const started = Date.now();
+    const r = await withSandboxPolicy({ mode: 'off', network: false }, () => runShell('sleep 30 & echo started', wt, path.join(dir, 'bg.log')));
+    expect(r.passed).toBe(true);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('kills the whole process group on cancellation and then rejects', async () => {
+    const ac = new AbortController();
+    const marker = path.join(wt, 'still-running');
+    setTimeout(() => ac.abort(new Error('cancelled by the test')), 500);
+    await expect(withSandboxPolicy({ mode: 'off', network: false }, () => runShell(`sh -c 'sleep 2; touch ${marker}' & sleep 30`, wt, path.join(dir, 'cancel.log'), { signal: ac.signal }))).rejects.toThrow('cancelled by the test');
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+
+  it('redacts the API key and key-shaped text from what it returns', async () => {
+    const key = 'sk-ant-api03-' + 'k'.repeat(40);
+    const r = await withSandboxPolicy({ mode: 'off', network: false }, () => runShell(`echo "token ${key} and https://user:pw@proxy.example/v1"; exit 3`, wt, path.join(dir, 'redact.log')));
+    expect(r.tail).not.toContain(key);
+    expect(r.tail).toContain('token [redacted] and https://proxy.example/v1');
+  });
+});
