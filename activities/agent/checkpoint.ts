@@ -47,8 +47,8 @@ export async function snapshotTree(worktree: string): Promise<string> {
   const env = { ...process.env, GIT_INDEX_FILE: index };
   try {
     await run('git', ['read-tree', 'HEAD'], { cwd: worktree, env });
-    // Everything but the linked dependencies (worktrees.ts links node_modules in; it is not the agent's).
-    await run('git', ['add', '-A', '--', '.', ':(exclude)node_modules'], { cwd: worktree, env });
+    // Everything git would see (a node_modules link worktrees.ts made, when not ignored, is kept as a link).
+    await run('git', ['add', '-A'], { cwd: worktree, env });
     return (await run('git', ['write-tree'], { cwd: worktree, env })).stdout.trim();
   } finally {
     await fs.rm(index, { force: true });

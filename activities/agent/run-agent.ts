@@ -129,7 +129,10 @@ export function makeAgentActivities(deps: { worktreeRoot: string; modelAccess: M
           ...(resume ? { resume: { turn: resume.turn, lastText: resume.lastText } } : {}),
           onCheckpoint: async (turn, lastText) => {
             if (!tried.workflowRunId) return;
-            await saveCheckpoint(cpFile, { turn, messages: history, lastText, edited: [...editor.edited], tree: await snapshotTree(worktree) });
+            // A checkpoint that cannot be taken costs a resume, never the conversation.
+            await snapshotTree(worktree)
+              .then((tree) => saveCheckpoint(cpFile, { turn, messages: history, lastText, edited: [...editor.edited], tree }))
+              .catch(() => undefined);
           },
         });
       } catch (err) {

@@ -47,7 +47,7 @@ export function gitCommonDir(cwd: string): string | null {
  * - its own user, PID, IPC, UTS, cgroup and network namespaces (no network unless `network`), a fresh /proc
  *   (no other process, the worker's environ included, is visible), a new session, killed with its parent.
  */
-export function bwrapArgs(o: { command: string; cwd: string; network: boolean; hide?: string[] }): string[] {
+export function bwrapArgs(o: { command: string; cwd: string; network: boolean; hide?: string[]; writable?: string[] }): string[] {
   const cwd = real(o.cwd) ?? path.resolve(o.cwd);
   const hidden: string[] = [];
   const candidates = ['/tmp', '/var/tmp', '/home', '/root', os.homedir(), process.env.HOME, os.tmpdir(), ...(o.hide ?? []), path.dirname(cwd)];
@@ -102,6 +102,11 @@ export function bwrapArgs(o: { command: string; cwd: string; network: boolean; h
   if (common && path.basename(common) === '.git') {
     const state = path.join(path.dirname(common), '.flotilla');
     if (fs.existsSync(state) && !isHidden(state)) args.push('--tmpfs', state);
+  }
+  // Folders this one command may write besides its worktree (its test report), mounted over anything hidden.
+  for (const w of o.writable ?? []) {
+    const r = real(w);
+    if (r) args.push('--bind', r, r);
   }
   args.push('--unshare-all');
   if (o.network) args.push('--share-net');

@@ -83,12 +83,12 @@ function activitySignal(): AbortSignal | undefined {
 }
 
 /** How a command is started: in the sandbox, or (auto without bubblewrap, off) as a plain shell. */
-function launch(command: string, cwd: string, policy: SandboxPolicy, network: boolean): { child: ChildProcess; sandboxed: boolean; note?: string } {
+function launch(command: string, cwd: string, policy: SandboxPolicy, network: boolean, writable?: string[]): { child: ChildProcess; sandboxed: boolean; note?: string } {
   const env = commandEnv();
   const options: SpawnOptions = { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] };
   if (policy.mode !== 'off') {
     const bwrap = bwrapAvailability();
-    if (bwrap.ok) return { child: spawn(bwrap.path, bwrapArgs({ command, cwd, network, hide: policy.hide }), options), sandboxed: true };
+    if (bwrap.ok) return { child: spawn(bwrap.path, bwrapArgs({ command, cwd, network, hide: policy.hide, writable }), options), sandboxed: true };
     if (policy.mode === 'required') {
       throw ApplicationFailure.nonRetryable(`--sandbox required, but the sandbox is not available on this worker: ${bwrap.reason}. Install bubblewrap, or start the run with --sandbox auto (or off).`, 'RepoError');
     }
@@ -104,19 +104,19 @@ function launch(command: string, cwd: string, policy: SandboxPolicy, network: bo
  * and when the worker exits; this resolves only after the process is gone. Never rejects on a non-zero exit;
  * rejects when the activity was cancelled (after the kill) or when --sandbox required cannot be met.
  * `onTick` is called every few seconds (activities heartbeat from it). `network` lets this command use the
- * network whatever the run's policy (the install command).
+ * network whatever the run's policy (the install command); `writable` are folders it may write besides `cwd`.
  */
 export async function runShell(
   command: string,
   cwd: string,
   logPath: string,
-  opts: { timeoutMs?: number; onTick?: () => void; network?: boolean; signal?: AbortSignal } = {},
+  opts: { timeoutMs?: number; onTick?: () => void; network?: boolean; signal?: AbortSignal; writable?: string[] } = {},
 ): Promise<CommandResult> {
   const policy = currentSandboxPolicy();
   const signal = opts.signal ?? activitySignal();
   if (signal?.aborted) throw signal.reason ?? new Error('cancelled');
   fs.mkdirSync(path.dirname(logPath), { recursive: true });
-  const { child, sandboxed, note } = launch(command, cwd, policy, opts.network === true || policy.network);
+  const { child, sandboxed, note } = launch(command, cwd, policy, opts.network === true || policy.network, opts.writable);
   const log = fs.createWriteStream(logPath);
   log.write(`$ ${command}\n# in ${cwd}\n${note ?? ''}`);
   const started = Date.now();

@@ -56,13 +56,16 @@ export interface ReportedRun extends RunOutcome {
 /** Runs `command` (or just `only` of it) in `cwd` with the runner's reporter; never rejects on a failing run. */
 export async function runWithReport(command: string, cwd: string, logPath: string, opts: { scripts?: Record<string, string>; only?: TestRef[]; timeoutMs?: number; onTick?: () => void } = {}): Promise<ReportedRun> {
   const scripts = opts.scripts ?? packageScripts(cwd);
-  const probe = planRun(command, scripts, `${logPath.replace(/\.log$/, '')}.report`, opts.only);
-  const outFile = `${logPath.replace(/\.log$/, '')}.report.${probe.format ? EXTENSION[probe.format] : 'out'}`;
+  // The report (and node's reporter) live in a folder of this run's own, the one place besides the worktree
+  // the sandboxed command may write: the run's other logs and records stay out of its reach.
+  const reportDir = `${logPath.replace(/\.log$/, '')}.report`;
+  const probe = planRun(command, scripts, path.join(reportDir, 'report'), opts.only);
+  const outFile = path.join(reportDir, `report.${probe.format ? EXTENSION[probe.format] : 'out'}`);
   const plan = planRun(command, scripts, outFile, opts.only);
-  if (plan.format === 'node-events') ensureNodeReporter(path.dirname(outFile));
-  fs.mkdirSync(path.dirname(outFile), { recursive: true });
-  fs.rmSync(outFile, { force: true });
-  const result = await runShell(plan.command, cwd, logPath, { timeoutMs: opts.timeoutMs, onTick: opts.onTick });
+  fs.rmSync(reportDir, { recursive: true, force: true });
+  fs.mkdirSync(reportDir, { recursive: true });
+  if (plan.format === 'node-events') ensureNodeReporter(reportDir);
+  const result = await runShell(plan.command, cwd, logPath, { timeoutMs: opts.timeoutMs, onTick: opts.onTick, writable: [reportDir] });
   const textFallback = (note: string): ReportedRun => {
     fs.appendFileSync(logPath, `# results read from the output text: ${note}\n`);
     return { result, plan, exitCode: result.exitCode, results: null, textFailures: result.failingTests, source: 'text', note };
