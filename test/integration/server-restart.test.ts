@@ -7,7 +7,7 @@ import { simpleGit } from 'simple-git';
 import type { RunReport } from '../../core/types';
 import { startRun } from '../../client/start-run';
 import { freePort, startDevServer } from '../../dev/temporal-server';
-import { statusQuery } from '../../workflows/run-messages';
+import { runSettings, waitForStatus } from '../helpers/run-helpers';
 import { makeSampleRepo } from '../helpers/sample-repo';
 
 const CLI = path.resolve(__dirname, '../../bin/flotilla.js');
@@ -27,17 +27,14 @@ describe('durability', () => {
     let connection = await Connection.connect({ address: server.address });
     try {
       const runId = `restart-${Date.now()}`;
-      const handle = await startRun(new Client({ connection }), { runId, repoPath: repo, model: 'claude-haiku-4-5', maxParallel: 4, attempts: 1, maxTurns: 10, sequentialRisk: 'high' }, taskQueue);
-      let before: RunReport | null = null;
-      for (let i = 0; i < 600 && !before?.tasks.some((t) => t.status === 'committed'); i++) {
-        before = await handle.query(statusQuery).catch(() => null);
-        await sleep(100);
-      }
-      expect(before?.status).toBe('running');
+      const handle = await startRun(new Client({ connection }), runSettings(repo, { runId }), taskQueue);
+      const before = await waitForStatus(handle, (r) => r.tasks.some((t) => t.status === 'committed'), { what: 'a committed task before the server is killed', timeoutMs: 120_000 });
+      expect(before.status).toBe('running');
       // Kill the server without warning; the worker keeps running and must reconnect.
       server.process!.kill('SIGKILL');
       await new Promise((r) => server.process!.once('exit', r));
       await connection.close();
+      // A real delay, not a synchronisation: the server stays down a while, so the worker's polls fail and it must reconnect.
       await sleep(2000);
       server = await startDevServer({ port, dbFile, headless: true });
       connection = await Connection.connect({ address: server.address });
