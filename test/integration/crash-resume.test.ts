@@ -14,7 +14,11 @@ const CLI = path.resolve(__dirname, '../../bin/flotilla.js');
 /** A real worker process (the CLI's `flotilla worker`), so it can be killed with SIGKILL mid-run. */
 function spawnWorker(env: NodeJS.ProcessEnv): ChildProcess {
   const log = fs.openSync(path.join(os.tmpdir(), `flotilla-crash-worker-${Date.now()}.log`), 'w');
-  return spawn(process.execPath, [CLI, 'worker'], { env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
+  try {
+    return spawn(process.execPath, [CLI, 'worker'], { env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
+  } finally {
+    fs.closeSync(log); // the child has its own copy
+  }
 }
 
 /**
@@ -47,7 +51,11 @@ async function crashAndResume(segmentTasks: number | undefined, killWhen: (r: Ru
     for await (const _ of client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) executions++;
     return { report, atKill, repo, executions };
   } finally {
-    worker.kill('SIGKILL');
+    if (worker.exitCode === null && worker.signalCode === null) {
+      const exited = new Promise((r) => worker.once('exit', r));
+      worker.kill('SIGKILL');
+      await exited;
+    }
     await connection.close();
   }
 }

@@ -24,6 +24,7 @@ describe('durability', () => {
     const log = fs.openSync(path.join(state, 'worker.log'), 'w');
     const env = { ...process.env, TEMPORAL_ADDRESS: server.address, FLOTILLA_TASK_QUEUE: taskQueue, FLOTILLA_WORKTREES: path.join(state, 'wt'), FLOTILLA_STAND_IN_LATENCY_MS: '700', ANTHROPIC_API_KEY: '' };
     const worker: ChildProcess = spawn(process.execPath, [CLI, 'worker'], { env, stdio: ['ignore', log, log] });
+    fs.closeSync(log); // the child has its own copy
     let connection = await Connection.connect({ address: server.address });
     try {
       const runId = `restart-${Date.now()}`;
@@ -44,7 +45,9 @@ describe('durability', () => {
       const subjects = (await simpleGit(repo).raw(['log', '--format=%s', `${report.baseSha}..${report.branch}`])).trim().split('\n');
       expect(subjects).toHaveLength(4);
     } finally {
+      const exited = new Promise((r) => (worker.exitCode === null && worker.signalCode === null ? worker.once('exit', r) : r(null)));
       worker.kill('SIGKILL');
+      await exited;
       await connection.close().catch(() => undefined);
       await server.stop();
     }
