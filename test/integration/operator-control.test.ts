@@ -1,4 +1,4 @@
-import { WorkflowHandle } from '@temporalio/client';
+import { WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { simpleGit } from 'simple-git';
 import type { RunReport, RunSettings } from '../../core/types';
 import { execute } from '../../client/args';
@@ -64,7 +64,10 @@ describe('operator control through the real server', () => {
     expect(task(report, 'TASK-0006').status).toBe('committed');
     expect(task(report, 'TASK-0004')).toMatchObject({ status: 'skipped', batch: 'R' });
     expect(task(report, 'TASK-0004').reason).toContain('add adds two numbers');
-    expect(await updateRejection(control(h, { action: 'pause' }))).toBe(`run ${report.runId} has already completed`);
+    // A finished run takes no update: the server refuses it before the run's validator could.
+    const late = control(h, { action: 'pause' });
+    await expect(late).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    await expect(late).rejects.toThrow('workflow execution already completed');
   });
 
   it('skips a running task: it is cancelled, and the turns its agent already paid for stay on the bill', async () => {
