@@ -10,5 +10,4 @@ module.exports = {
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   testTimeout: 300000,
   maxWorkers: 2,
-  forceExit: true,
 };

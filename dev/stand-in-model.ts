@@ -166,6 +166,8 @@ export async function startStandInModel(opts: StandInOptions = {}): Promise<Stan
   const cache = new PromptCache(opts.cacheMinTokens ?? 4096);
   const bodies: Record<string, unknown>[] = [];
   const log: RequestLogEntry[] = [];
+  // Answers held back by latencyMs: cleared on close, so a closed stand-in leaves no timer behind.
+  const delayed = new Set<NodeJS.Timeout>();
   const server = http.createServer((req, res) => {
     const requestId = id('req');
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -224,7 +226,11 @@ export async function startStandInModel(opts: StandInOptions = {}): Promise<Stan
         ...(reply.stop_details ? { stop_details: reply.stop_details } : {}),
         usage: { ...cache.use(body), output_tokens: outputTokens },
       };
-      setTimeout(() => send(200, message), opts.latencyMs ?? 0);
+      const timer = setTimeout(() => {
+        delayed.delete(timer);
+        send(200, message);
+      }, opts.latencyMs ?? 0);
+      delayed.add(timer);
     });
   });
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve));
@@ -239,6 +245,8 @@ export async function startStandInModel(opts: StandInOptions = {}): Promise<Stan
     log,
     close: () =>
       new Promise<void>((resolve) => {
+        for (const timer of delayed) clearTimeout(timer);
+        delayed.clear();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

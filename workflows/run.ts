@@ -1,4 +1,4 @@
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, ContinueAsNew, continueAsNew, executeChild, getExternalWorkflowHandle, isCancellation, patched, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, ContinueAsNew, continueAsNew, executeChild, getExternalWorkflowHandle, isCancellation, patched, setCurrentDetails, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import type { RunReport, RunSettings, TestEvidence } from '../core/types';
 import { agentActivities, mainActivities, testActivities } from './activity-proxies';
 import { addUsage, noUsage } from '../core/usage';
@@ -42,6 +42,10 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
   let unseen: { n: number; status: 'pending' | 'skipped' } = { n: carry ? tasksAfter(carry.outline, carry.segment - 1) : 0, status: 'pending' };
   let runningBatch: string | null = null;
   let runningPhase: string | null = null;
+  // The control state the running phase (or the retry batch) was started with. A control change made
+  // while a child is being started is otherwise lost: a signal to a child that has not started yet fails
+  // (not found) and forwardControl drops it, so e.g. a paused phase would wait forever for its resume or abort.
+  let sentControl: ControlState | null = null;
 
   /** The run-level review's cost counts in the run's usage. */
   const withRunReview = (u: RunReport['usage']) => {
@@ -79,7 +83,13 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
   });
   setHandler(batchUpdateSignal, (u) => {
     state.updateBatch(u);
-    if (u.state === 'running') runningBatch = u.id;
+    if (u.state === 'running') {
+      runningBatch = u.id;
+      // The batch has the control its phase had when it started it; send it any change made since.
+      if (sentControl && control !== sentControl && patched('forward-control-to-started-batch')) {
+        void getExternalWorkflowHandle(`${rootWorkflowId}/batch-${u.id}`).signal(controlSignal, control).catch(() => undefined);
+      }
+    }
     showProgress();
   });
   // Operator control: the new state goes to the running phase and batch, which act on it.
@@ -167,13 +177,15 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       for (const { phase, suffix } of segmentPieces(plan, segmentIndex)) {
         if (control.abort || report.status !== 'running') break;
         runningPhase = suffix;
-        absorb(
-          await executeChild(phaseWorkflow, {
-            workflowId: `${rootWorkflowId}/phase-${suffix}`,
-            args: [{ ctx, phase, tip, blocked: state.blocked(), control }],
-            staticSummary: `Phase ${suffix}: ${phase.name} (${phase.batches.reduce((n, b) => n + b.taskIds.length, 0)} tasks)`,
-          }),
-        );
+        sentControl = control;
+        const child = await startChild(phaseWorkflow, {
+          workflowId: `${rootWorkflowId}/phase-${suffix}`,
+          args: [{ ctx, phase, tip, blocked: state.blocked(), control }],
+          staticSummary: `Phase ${suffix}: ${phase.name} (${phase.batches.reduce((n, b) => n + b.taskIds.length, 0)} tasks)`,
+        });
+        // Started now: a change made while it was starting reaches it only if sent again.
+        if (control !== sentControl && patched('forward-control-after-phase-start')) await forwardControl();
+        absorb(await child.result());
         runningPhase = null;
       }
       if (segmentIndex + 1 < plan.segments.length && report.status === 'running' && !control.abort) {
@@ -195,6 +207,7 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       const blocked = state.blocked();
       for (const id of retry) delete blocked[id];
       const priorUsage = Object.fromEntries(retry.flatMap((id) => (state.tasks.get(id)?.usage ? [[id, state.tasks.get(id)!.usage!]] : [])));
+      sentControl = control;
       absorb(await executeChild(batchWorkflow, { workflowId: `${rootWorkflowId}/batch-R`, args: [{ ctx, batch, tip, blocked, control: { ...control, skip: [] }, priorUsage }] }));
     }
     for (const t of state.tasks.values()) {

@@ -11,6 +11,7 @@ import { AgentOutcome } from '../../core/types';
 import { Fault } from '../../dev/stand-in-faults';
 import { startStandInModel, StandInModel } from '../../dev/stand-in-model';
 import { resolveModelAccess } from '../../client/model-access';
+import { waitFor } from '../helpers/run-helpers';
 import { makeSampleRepo } from '../helpers/sample-repo';
 
 /** The runAgent activity, in a mock activity context, against the stand-in over HTTP through the real SDK. */
@@ -116,7 +117,9 @@ describe('runAgent against a hostile stand-in', () => {
     const { attempt, env } = await setup([], 5_000);
     const started = Date.now();
     const running = attempt(1);
-    setTimeout(() => env.cancel(), 300);
+    // Cancel once the model request is in flight (the stand-in answers it after 5 s).
+    await waitFor(() => model!.requests >= 1, { what: 'the model request to reach the stand-in', timeoutMs: 4_000, intervalMs: 20 });
+    env.cancel();
     await expect(running).rejects.toBeInstanceOf(CancelledFailure);
     expect(Date.now() - started).toBeLessThan(4_000);
   });

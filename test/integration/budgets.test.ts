@@ -2,15 +2,12 @@ import { WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
 import type { RunReport, RunSettings } from '../../core/types';
 import { startRun } from '../../client/start-run';
 import { controlUpdate, statusQuery } from '../../workflows/run-messages';
+import { runSettings, updateRejection, waitForStatus } from '../helpers/run-helpers';
 import { makeSampleRepo } from '../helpers/sample-repo';
 import { startTestWorker, TestWorker, useTestWorker } from '../helpers/test-worker';
 
 const worker = useTestWorker();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function settings(repo: string, extra: Partial<RunSettings>): RunSettings {
-  return { runId: `budget-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`, repoPath: repo, model: 'claude-haiku-4-5', maxParallel: 2, attempts: 1, maxTurns: 10, sequentialRisk: 'high', ...extra };
-}
+const settings = (repo: string, extra: Partial<RunSettings>): RunSettings => runSettings(repo, { maxParallel: 2, ...extra });
 
 async function outcome(h: WorkflowHandle): Promise<RunReport> {
   try {
@@ -24,15 +21,10 @@ async function outcome(h: WorkflowHandle): Promise<RunReport> {
 describe('budgets and a rejected key', () => {
   it('pauses the run when its cost reaches --budget-usd and goes on only with a higher budget', async () => {
     const h = await startRun(worker().client, settings(await makeSampleRepo(), { budgetUsd: 0.001 }), worker().taskQueue);
-    let paused: RunReport | null = null;
-    for (let i = 0; i < 300 && paused?.status !== 'paused'; i++) {
-      paused = await h.query(statusQuery).catch(() => null);
-      await sleep(100);
-    }
-    expect(paused?.status).toBe('paused');
-    expect(paused?.reason).toMatch(/^budget reached: \$0\.\d+ of \$0\.00; resume with a higher --budget-usd/);
-    expect(paused!.usage.costUsd).toBeGreaterThanOrEqual(0.001);
-    await expect(h.executeUpdate(controlUpdate, { args: [{ action: 'resume' }] })).rejects.toThrow();
+    const paused = await waitForStatus(h, (r) => r.status === 'paused', { what: 'the run to pause at its budget' });
+    expect(paused.reason).toMatch(/^budget reached: \$0\.\d+ of \$0\.00; resume with a higher --budget-usd/);
+    expect(paused.usage.costUsd).toBeGreaterThanOrEqual(0.001);
+    expect(await updateRejection(h.executeUpdate(controlUpdate, { args: [{ action: 'resume' }] }))).toBe('the run paused at its budget of $0.001; resume with --budget-usd higher than that');
     expect(await h.executeUpdate(controlUpdate, { args: [{ action: 'resume', budgetUsd: 10 }] })).toContain('budget of $10');
     const report = await h.result();
     expect(report.status).toBe('completed');

@@ -8,6 +8,7 @@ import { execute } from '../../client/args';
 import { main } from '../../client/cli';
 import { gcCommand } from '../../client/commands/gc';
 import { planCommand } from '../../client/commands/plan';
+import { waitFor } from '../helpers/run-helpers';
 import { makeSampleRepo } from '../helpers/sample-repo';
 
 const collect = () => {
@@ -89,15 +90,19 @@ describe('--json', () => {
     const handle = await client.workflow.start('flotillaRun', { taskQueue: `nobody-${runId}`, workflowId: `flotilla-${runId}`, args: [], memo: { repoPath: '/tmp/cli-json-repo' } });
     try {
       type Row = { runId: string; workflowId: string; state: string; started: string; repo: string };
+      // The server's visibility store lists a new workflow a moment after it starts.
       let runs: Row[] = [];
-      for (let i = 0; i < 50 && !runs.some((r) => r.runId === runId); i++) {
-        const r = await cli('runs', '--running', '--json', '--address', address());
-        expect(r.code).toBe(0);
-        runs = JSON.parse(r.out) as Row[];
-        expect(Array.isArray(runs)).toBe(true);
-        if (!runs.some((x) => x.runId === runId)) await new Promise((res) => setTimeout(res, 200));
-      }
-      expect(runs.find((r) => r.runId === runId)).toEqual({ runId, workflowId: `flotilla-${runId}`, state: 'running', started: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), repo: '/tmp/cli-json-repo' });
+      const mine = await waitFor(
+        async () => {
+          const r = await cli('runs', '--running', '--json', '--address', address());
+          expect(r.code).toBe(0);
+          runs = JSON.parse(r.out) as Row[];
+          expect(Array.isArray(runs)).toBe(true);
+          return runs.find((x) => x.runId === runId);
+        },
+        { what: `flotilla runs --running --json to list ${runId}`, timeoutMs: 30_000, intervalMs: 200, describe: () => `${runs.length} runs: ${runs.map((x) => x.runId).join(', ')}` },
+      );
+      expect(mine).toEqual({ runId, workflowId: `flotilla-${runId}`, state: 'running', started: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), repo: '/tmp/cli-json-repo' });
       const limited = await cli('runs', '--json', '--limit', '1', '--address', address());
       expect(JSON.parse(limited.out)).toHaveLength(1);
     } finally {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
 import type { RunReport } from '../../core/types';
 import { startRun } from '../../client/start-run';
-import { statusQuery } from '../../workflows/run-messages';
+import { runSettings, waitForStatus } from '../helpers/run-helpers';
 import { makeSampleRepo } from '../helpers/sample-repo';
 
 const CLI = path.resolve(__dirname, '../../bin/flotilla.js');
@@ -14,16 +14,18 @@ const CLI = path.resolve(__dirname, '../../bin/flotilla.js');
 /** A real worker process (the CLI's `flotilla worker`), so it can be killed with SIGKILL mid-run. */
 function spawnWorker(env: NodeJS.ProcessEnv): ChildProcess {
   const log = fs.openSync(path.join(os.tmpdir(), `flotilla-crash-worker-${Date.now()}.log`), 'w');
-  return spawn(process.execPath, [CLI, 'worker'], { env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
+  try {
+    return spawn(process.execPath, [CLI, 'worker'], { env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
+  } finally {
+    fs.closeSync(log); // the child has its own copy
+  }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Starts a run on a worker process, SIGKILLs the worker once `killWhen` holds (with an agent
  * mid-conversation), starts a new worker and returns the final report.
  */
-async function crashAndResume(segmentTasks: number | undefined, killWhen: (r: RunReport) => boolean): Promise<{ report: RunReport; atKill: RunReport | null; repo: string; executions: number }> {
+async function crashAndResume(segmentTasks: number | undefined, killWhen: (r: RunReport) => boolean, what: string): Promise<{ report: RunReport; atKill: RunReport; repo: string; executions: number }> {
   const address = process.env.FLOTILLA_TEST_TEMPORAL!;
   const repo = await makeSampleRepo();
   const env = {
@@ -38,14 +40,9 @@ async function crashAndResume(segmentTasks: number | undefined, killWhen: (r: Ru
   let worker = spawnWorker(env);
   try {
     const runId = `crash-${Date.now()}`;
-    const handle = await startRun(client, { runId, repoPath: repo, model: 'claude-haiku-4-5', maxParallel: 4, attempts: 1, maxTurns: 10, sequentialRisk: 'high', ...(segmentTasks ? { segmentTasks } : {}) }, env.FLOTILLA_TASK_QUEUE);
+    const handle = await startRun(client, runSettings(repo, { runId, ...(segmentTasks ? { segmentTasks } : {}) }), env.FLOTILLA_TASK_QUEUE);
     // Each model turn takes 1.5 s, so an agent is mid-conversation when the worker dies without warning.
-    let atKill: RunReport | null = null;
-    const ready = (r: RunReport | null) => !!r && r.tasks.some((t) => t.status === 'running') && killWhen(r);
-    for (let i = 0; i < 600 && !ready(atKill); i++) {
-      atKill = await handle.query(statusQuery).catch(() => null);
-      await sleep(100);
-    }
+    const atKill = await waitForStatus(handle, (r) => r.tasks.some((t) => t.status === 'running') && killWhen(r), { what: `a running task and ${what}`, timeoutMs: 120_000 });
     worker.kill('SIGKILL');
     await new Promise((r) => worker.once('exit', r));
     worker = spawnWorker(env);
@@ -54,7 +51,11 @@ async function crashAndResume(segmentTasks: number | undefined, killWhen: (r: Ru
     for await (const _ of client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) executions++;
     return { report, atKill, repo, executions };
   } finally {
-    worker.kill('SIGKILL');
+    if (worker.exitCode === null && worker.signalCode === null) {
+      const exited = new Promise((r) => worker.once('exit', r));
+      worker.kill('SIGKILL');
+      await exited;
+    }
     await connection.close();
   }
 }
@@ -74,9 +75,9 @@ async function expectNoDuplicates(repo: string, report: RunReport): Promise<void
 
 describe('durability', () => {
   it('resumes after the worker is killed mid-run, with no duplicate commits', async () => {
-    const { report, atKill, repo } = await crashAndResume(undefined, (r) => r.tasks.some((t) => t.status === 'committed'));
-    expect(atKill?.status).toBe('running');
-    expect(atKill?.tasks.filter((t) => t.status === 'committed').length).toBeLessThan(4);
+    const { report, atKill, repo } = await crashAndResume(undefined, (r) => r.tasks.some((t) => t.status === 'committed'), 'a committed task');
+    expect(atKill.status).toBe('running');
+    expect(atKill.tasks.filter((t) => t.status === 'committed').length).toBeLessThan(4);
     expect(report.status).toBe('completed');
     expect(report.tasks.filter((t) => t.status === 'committed').map((t) => t.id).sort()).toEqual(['TASK-0001', 'TASK-0002', 'TASK-0003', 'TASK-0006']);
     await expectNoDuplicates(repo, report);
@@ -84,8 +85,8 @@ describe('durability', () => {
 
   it('resumes a run cut into segments when the worker dies after it continued-as-new, with every task reported once', async () => {
     // Segments of one batch: the kill comes in segment 2 or later, after a continue-as-new.
-    const { report, atKill, repo, executions } = await crashAndResume(1, (r) => (r.segment?.number ?? 1) >= 2);
-    expect(atKill?.segment?.number).toBeGreaterThanOrEqual(2);
+    const { report, atKill, repo, executions } = await crashAndResume(1, (r) => (r.segment?.number ?? 1) >= 2, 'segment 2 or later');
+    expect(atKill.segment?.number).toBeGreaterThanOrEqual(2);
     expect(report.status).toBe('completed');
     expect(executions).toBe(4);
     expect(report.counts).toMatchObject({ committed: 4, skipped: 2, running: 0, pending: 0 });

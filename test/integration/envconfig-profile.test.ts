@@ -5,6 +5,7 @@ import { simpleGit } from 'simple-git';
 import { connectClient } from '../../client/connection';
 import { LocalStack, startLocalStack } from '../../client/local-stack';
 import { startRun } from '../../client/start-run';
+import { runSettings } from '../helpers/run-helpers';
 import { makeSampleRepo } from '../helpers/sample-repo';
 
 /**
@@ -60,7 +61,7 @@ describe('connections from a Temporal TOML profile', () => {
 
       const repo = await makeSampleRepo();
       const runId = `profile-${Date.now()}`;
-      const handle = await startRun(client, { runId, repoPath: repo, model: 'claude-haiku-4-5', maxParallel: 4, attempts: 1, maxTurns: 10, sequentialRisk: 'high' }, taskQueue);
+      const handle = await startRun(client, runSettings(repo, { runId }), taskQueue);
       const report = await handle.result();
       expect(report.status).toBe('completed');
       const committed = report.tasks.filter((t) => t.status === 'committed').map((t) => t.id);

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
-import type { RunSettings } from '../../core/types';
 import { startRun } from '../../client/start-run';
+import { runSettings } from '../helpers/run-helpers';
 import { makeSampleRepo } from '../helpers/sample-repo';
 import { useTestWorker } from '../helpers/test-worker';
 
@@ -24,8 +24,7 @@ describe('a whole run against a hostile stand-in model', () => {
   it('ends with the same commits as a calm run, nothing written outside the worktrees, nothing applied twice', async () => {
     const repo = await makeSampleRepo();
     const runId = `faulty-${Date.now()}`;
-    const settings: RunSettings = { runId, repoPath: repo, model: 'claude-haiku-4-5', maxParallel: 4, attempts: 2, maxTurns: 10, sequentialRisk: 'high' };
-    const report = await (await startRun(worker().client, settings, worker().taskQueue)).result();
+    const report = await (await startRun(worker().client, runSettings(repo, { runId, attempts: 2 }), worker().taskQueue)).result();
     expect(report.status).toBe('completed');
     expect(report.tasks.filter((t) => t.status === 'committed').map((t) => t.id).sort()).toEqual(['TASK-0001', 'TASK-0002', 'TASK-0003', 'TASK-0006']);
     expect(worker().standIn.fired.map((f) => f.kind).sort()).toEqual(['drop_connection', 'malformed_tool_input', 'outside_path', 'overloaded', 'rate_limit', 'server_error', 'thinking', 'truncated_tool_call']);

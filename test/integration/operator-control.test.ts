@@ -1,4 +1,4 @@
-import { WorkflowHandle } from '@temporalio/client';
+import { WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { simpleGit } from 'simple-git';
 import type { RunReport, RunSettings } from '../../core/types';
 import { execute } from '../../client/args';
@@ -7,28 +7,20 @@ import { followRun } from '../../client/follow-run';
 import { startRun } from '../../client/start-run';
 import type { ControlAction } from '../../core/control';
 import { controlUpdate, statusQuery } from '../../workflows/run-messages';
+import { runSettings, updateRejection, waitFor, waitForStatus } from '../helpers/run-helpers';
 import { makeSampleRepo } from '../helpers/sample-repo';
 import { startTestWorker, useTestWorker } from '../helpers/test-worker';
 
 const worker = useTestWorker({ latencyMs: 300 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(handle: WorkflowHandle, what: string, ok: (r: RunReport) => boolean): Promise<RunReport> {
-  for (let i = 0; i < 600; i++) {
-    const r = await handle.query(statusQuery).catch(() => null);
-    if (r && ok(r)) return r;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for: ${what}`);
-}
+const until = (handle: WorkflowHandle, what: string, ok: (r: RunReport) => boolean) => waitForStatus(handle, ok, { what });
 
 const control = (h: WorkflowHandle, action: ControlAction) => h.executeUpdate(controlUpdate, { args: [action] });
 const task = (r: RunReport, id: string) => r.tasks.find((t) => t.id === id)!;
 
 async function start(repo: string, runId: string, extra: Partial<RunSettings> = {}) {
-  const settings: RunSettings = { runId, repoPath: repo, model: 'claude-haiku-4-5', maxParallel: 2, attempts: 1, maxTurns: 10, sequentialRisk: 'high', ...extra };
-  return startRun(worker().client, settings, worker().taskQueue);
+  return startRun(worker().client, runSettings(repo, { runId, maxParallel: 2, ...extra }), worker().taskQueue);
 }
 
 describe('operator control through the real server', () => {
@@ -40,12 +32,13 @@ describe('operator control through the real server', () => {
     const following = followRun(worker().client, h.workflowId, (l) => lines.push(l), 200, 500);
     expect(await control(h, { action: 'pause' })).toContain('paused');
     const paused = await until(h, 'paused', (r) => r.status === 'paused');
+    // A real delay, not a synchronisation: nothing may start during a pause, so give it time to (wrongly) do so.
     await sleep(1500);
     expect((await h.query(statusQuery)).tasks.filter((t) => t.status === 'committed' || t.status === 'running')).toHaveLength(0);
     expect(paused.tasks.every((t) => t.status === 'pending' || t.status === 'skipped')).toBe(true);
 
     expect(await control(h, { action: 'skip', taskId: 'TASK-0003' })).toContain('TASK-0003 will be skipped');
-    await expect(control(h, { action: 'skip', taskId: 'TASK-9999' })).rejects.toThrow();
+    expect(await updateRejection(control(h, { action: 'skip', taskId: 'TASK-9999' }))).toMatch(/^TASK-9999 is not a task of run ctl-\d+$/);
     await control(h, { action: 'resume' });
 
     // TASK-0006 is high risk: it waits, and status says so; meanwhile the failed TASK-0004 is queued for a retry.
@@ -53,7 +46,7 @@ describe('operator control through the real server', () => {
     expect(task(waiting, 'TASK-0006').reason).toContain('flotilla approve');
     expect(task(waiting, 'TASK-0004').status).toBe('skipped');
     expect(await control(h, { action: 'retry', taskId: 'TASK-0004' })).toContain('tried again');
-    for (let i = 0; i < 100 && !lines.some((l) => l.includes('waits for approval')); i++) await sleep(100);
+    await waitFor(() => lines.some((l) => l.includes('waits for approval')), { what: '`flotilla run --wait` to print that TASK-0006 waits for approval', timeoutMs: 10_000, describe: () => lines.slice(-5).join(' | ') });
     // `flotilla status` says who waits, and how to let it go.
     const status: string[] = [];
     await execute(statusCommand, [waiting.runId, '--address', process.env.FLOTILLA_TEST_TEMPORAL!], (l) => status.push(l));
@@ -71,16 +64,22 @@ describe('operator control through the real server', () => {
     expect(task(report, 'TASK-0006').status).toBe('committed');
     expect(task(report, 'TASK-0004')).toMatchObject({ status: 'skipped', batch: 'R' });
     expect(task(report, 'TASK-0004').reason).toContain('add adds two numbers');
-    await expect(control(h, { action: 'pause' })).rejects.toThrow();
+    // A finished run takes no update: the server refuses it before the run's validator could.
+    const late = control(h, { action: 'pause' });
+    await expect(late).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    await expect(late).rejects.toThrow('workflow execution already completed');
   });
 
   it('skips a running task: it is cancelled, and the turns its agent already paid for stay on the bill', async () => {
     const slow = await startTestWorker({ latencyMs: 1000 });
     try {
-      const settings: RunSettings = { runId: `skip-run-${Date.now()}`, repoPath: await makeSampleRepo(), model: 'claude-haiku-4-5', maxParallel: 2, attempts: 1, maxTurns: 10, sequentialRisk: 'high' };
-      const h = await startRun(slow.client, settings, slow.taskQueue);
+      const h = await startRun(slow.client, runSettings(await makeSampleRepo(), { maxParallel: 2 }), slow.taskQueue);
       // Once its second model request arrives, the first was answered (and paid for); the answer takes 1 s: skip it then.
-      for (let i = 0; i < 600 && !slow.standIn.log.some((e) => e.taskId === 'TASK-0001' && e.turn === 2); i++) await sleep(50);
+      await waitFor(() => slow.standIn.log.some((e) => e.taskId === 'TASK-0001' && e.turn === 2), {
+        what: "TASK-0001's second model request",
+        intervalMs: 50,
+        describe: () => slow.standIn.log.map((e) => `${e.taskId}#${e.turn}`).join(', ') || 'no requests',
+      });
       expect(await control(h, { action: 'skip', taskId: 'TASK-0001' })).toContain('TASK-0001 will be skipped');
       const report = await h.result();
       const t = task(report, 'TASK-0001');

@@ -6,14 +6,14 @@ import { simpleGit } from 'simple-git';
 import type { RunReport, RunSettings } from '../../core/types';
 import { startRun } from '../../client/start-run';
 import { statusQuery } from '../../workflows/run-messages';
+import { runSettings } from '../helpers/run-helpers';
 import { makeSampleRepo, taskFile } from '../helpers/sample-repo';
 import { useTestWorker } from '../helpers/test-worker';
 
 const worker = useTestWorker();
 
 async function run(repo: string, extra: Partial<RunSettings> = {}): Promise<RunReport> {
-  const settings: RunSettings = { runId: `gate-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`, repoPath: repo, model: 'claude-haiku-4-5', maxParallel: 4, attempts: 1, maxTurns: 10, sequentialRisk: 'high', ...extra };
-  const handle = await startRun(worker().client, settings, worker().taskQueue);
+  const handle = await startRun(worker().client, runSettings(repo, extra), worker().taskQueue);
   try {
     return await handle.result();
   } catch (err) {

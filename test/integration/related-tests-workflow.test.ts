@@ -1,6 +1,6 @@
 import { simpleGit } from 'simple-git';
-import type { RunSettings } from '../../core/types';
 import { startRun } from '../../client/start-run';
+import { runSettings } from '../helpers/run-helpers';
 import { makeSampleRepo, taskFile } from '../helpers/sample-repo';
 import { useTestWorker } from '../helpers/test-worker';
 
@@ -19,7 +19,7 @@ describe('per-task tests without a tests: line', () => {
       'tasks/TASK-0001.md': taskFile('TASK-0001', 'Raise a far', 'refactor', 'low', ['src/a.js'], 'src/a.js', 'module.exports = { level: 0 };', 'module.exports = { level: 5 };'),
       'tasks/TASK-0002.md': taskFile('TASK-0002', 'Raise b', 'refactor', 'low', ['src/b.js'], 'src/b.js', 'module.exports = { level: 0 };', 'module.exports = { level: 1 };'),
     });
-    const settings: RunSettings = { runId: `related-${Date.now()}`, repoPath: repo, model: 'claude-haiku-4-5', maxParallel: 2, attempts: 1, maxTurns: 10, sequentialRisk: 'high' };
+    const settings = runSettings(repo, { maxParallel: 2 });
     const report = await (await startRun(worker().client, settings, worker().taskQueue)).result();
     expect(report.status).toBe('completed');
     const byId = Object.fromEntries(report.tasks.map((t) => [t.id, t]));

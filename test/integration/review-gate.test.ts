@@ -4,6 +4,7 @@ import { simpleGit } from 'simple-git';
 import type { ReviewMode, RunReport, TaskState, TokenUsage } from '../../core/types';
 import { startRun } from '../../client/start-run';
 import { REVIEW_TOOL_NAME } from '../../activities/review/review-tool';
+import { runSettings } from '../helpers/run-helpers';
 import { makeSampleRepo, SAMPLE_FILES, taskFile } from '../helpers/sample-repo';
 import { useTestWorker } from '../helpers/test-worker';
 
@@ -61,7 +62,7 @@ async function run(review: ReviewMode | undefined, tag: string): Promise<{ repor
   const repo = await makeSampleRepo(FILES);
   const runId = `review-${tag}-${Date.now()}`;
   const requestsFrom = worker().standIn.bodies.length;
-  const handle = await startRun(worker().client, { runId, repoPath: repo, model: 'claude-haiku-4-5', maxParallel: 2, attempts: 2, maxTurns: 10, sequentialRisk: 'high', ...(review ? { review } : {}) }, worker().taskQueue);
+  const handle = await startRun(worker().client, runSettings(repo, { runId, maxParallel: 2, attempts: 2, ...(review ? { review } : {}) }), worker().taskQueue);
   const report = await handle.result();
   const reviewMd = fs.readFileSync(path.join(repo, '.flotilla/runs', runId, 'review.md'), 'utf8');
   return { report, byId: Object.fromEntries(report.tasks.map((t) => [t.id, t])), repo, reviewMd, requestsFrom };

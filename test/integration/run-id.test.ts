@@ -3,11 +3,12 @@ import { DefaultLogger } from '@temporalio/worker';
 import { createMainActivities } from '../../activities';
 import type { RunReport, RunSettings } from '../../core/types';
 import { startRun } from '../../client/start-run';
+import { runSettings } from '../helpers/run-helpers';
 import { makeSampleRepo } from '../helpers/sample-repo';
 import { useTestWorker } from '../helpers/test-worker';
 
 const worker = useTestWorker();
-const settings = (repoPath: string, runId: string): RunSettings => ({ runId, repoPath, model: 'claude-haiku-4-5', maxParallel: 4, attempts: 1, maxTurns: 10, sequentialRisk: 'high' });
+const settings = (repoPath: string, runId: string): RunSettings => runSettings(repoPath, { runId });
 
 describe('a run id names one run', () => {
   it('starting a finished run id again is refused, naming the existing run', async () => {

@@ -9,14 +9,13 @@ import { rollbackCommand } from '../../client/commands/rollback';
 import { readRunReport } from '../../client/read-report';
 import { startRun } from '../../client/start-run';
 import { statusQuery } from '../../workflows/run-messages';
+import { runSettings } from '../helpers/run-helpers';
 import { makeSampleRepo, SAMPLE_FILES } from '../helpers/sample-repo';
 import { useTestWorker } from '../helpers/test-worker';
 
 const worker = useTestWorker();
 
-function settings(repoPath: string, runId: string): RunSettings {
-  return { runId, repoPath, model: 'claude-haiku-4-5', maxParallel: 4, attempts: 2, maxTurns: 10, sequentialRisk: 'high', reviewBranch: true };
-}
+const settings = (repoPath: string, runId: string): RunSettings => runSettings(repoPath, { runId, attempts: 2, reviewBranch: true });
 
 async function run(repoPath: string, runId: string): Promise<{ report: RunReport; failed: boolean }> {
   const handle = await startRun(worker().client, settings(repoPath, runId), worker().taskQueue);

@@ -6,18 +6,16 @@ import { execute } from '../../client/args';
 import { runsCommand } from '../../client/commands/runs';
 import { readRunReport } from '../../client/read-report';
 import { runWorkflowId, startRun } from '../../client/start-run';
-import { controlUpdate, statusQuery } from '../../workflows/run-messages';
+import { controlUpdate } from '../../workflows/run-messages';
 import { makeSampleRepo, SAMPLE_FILES } from '../helpers/sample-repo';
+import { resultWithin, runSettings, waitForStatus } from '../helpers/run-helpers';
 import { useTestWorker } from '../helpers/test-worker';
 
 const worker = useTestWorker();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // --segment-tasks 1 cuts the sample plan (batches 1A with two tasks, 1B, 2A, 3A) into four segments, so
 // the run workflow continues-as-new three times: the path a backlog of thousands of tasks takes.
-function settings(repoPath: string, runId: string): RunSettings {
-  return { runId, repoPath, model: 'claude-haiku-4-5', maxParallel: 4, attempts: 1, maxTurns: 10, sequentialRisk: 'high', segmentTasks: 1 };
-}
+const settings = (repoPath: string, runId: string): RunSettings => runSettings(repoPath, { runId, segmentTasks: 1 });
 
 async function executions(runId: string): Promise<string[]> {
   const statuses: string[] = [];
@@ -101,13 +99,10 @@ describe('a run cut into segments (continue-as-new between them)', () => {
     const runId = `seg-abort-${Date.now()}`;
     const handle = await startRun(worker().client, settings(repo, runId), worker().taskQueue);
     await handle.executeUpdate(controlUpdate, { args: [{ action: 'pause' }] });
-    for (let i = 0; i < 300; i++) {
-      const r = await handle.query(statusQuery).catch(() => null);
-      if (r?.status === 'paused') break; // planned and past the baseline; the first phase waits for resume
-      await sleep(100);
-    }
+    // Planned and past the baseline; the first phase waits for resume.
+    await waitForStatus(handle, (r) => r.status === 'paused', { what: 'the run to pause after its baseline', timeoutMs: 120_000 });
     await handle.executeUpdate(controlUpdate, { args: [{ action: 'abort' }] });
-    const report: RunReport = await handle.result();
+    const report = await resultWithin(handle, { what: 'the aborted run to end' });
     expect(report.status).toBe('aborted');
     expect(report.counts).toMatchObject({ committed: 0, pending: 0, skipped: 6 });
     const onDisk: RunReport = JSON.parse(fs.readFileSync(path.join(repo, '.flotilla/runs', runId, 'report.json'), 'utf8'));

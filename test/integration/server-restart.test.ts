@@ -7,7 +7,7 @@ import { simpleGit } from 'simple-git';
 import type { RunReport } from '../../core/types';
 import { startRun } from '../../client/start-run';
 import { freePort, startDevServer } from '../../dev/temporal-server';
-import { statusQuery } from '../../workflows/run-messages';
+import { runSettings, waitForStatus } from '../helpers/run-helpers';
 import { makeSampleRepo } from '../helpers/sample-repo';
 
 const CLI = path.resolve(__dirname, '../../bin/flotilla.js');
@@ -24,20 +24,18 @@ describe('durability', () => {
     const log = fs.openSync(path.join(state, 'worker.log'), 'w');
     const env = { ...process.env, TEMPORAL_ADDRESS: server.address, FLOTILLA_TASK_QUEUE: taskQueue, FLOTILLA_WORKTREES: path.join(state, 'wt'), FLOTILLA_STAND_IN_LATENCY_MS: '700', ANTHROPIC_API_KEY: '' };
     const worker: ChildProcess = spawn(process.execPath, [CLI, 'worker'], { env, stdio: ['ignore', log, log] });
+    fs.closeSync(log); // the child has its own copy
     let connection = await Connection.connect({ address: server.address });
     try {
       const runId = `restart-${Date.now()}`;
-      const handle = await startRun(new Client({ connection }), { runId, repoPath: repo, model: 'claude-haiku-4-5', maxParallel: 4, attempts: 1, maxTurns: 10, sequentialRisk: 'high' }, taskQueue);
-      let before: RunReport | null = null;
-      for (let i = 0; i < 600 && !before?.tasks.some((t) => t.status === 'committed'); i++) {
-        before = await handle.query(statusQuery).catch(() => null);
-        await sleep(100);
-      }
-      expect(before?.status).toBe('running');
+      const handle = await startRun(new Client({ connection }), runSettings(repo, { runId }), taskQueue);
+      const before = await waitForStatus(handle, (r) => r.tasks.some((t) => t.status === 'committed'), { what: 'a committed task before the server is killed', timeoutMs: 120_000 });
+      expect(before.status).toBe('running');
       // Kill the server without warning; the worker keeps running and must reconnect.
       server.process!.kill('SIGKILL');
       await new Promise((r) => server.process!.once('exit', r));
       await connection.close();
+      // A real delay, not a synchronisation: the server stays down a while, so the worker's polls fail and it must reconnect.
       await sleep(2000);
       server = await startDevServer({ port, dbFile, headless: true });
       connection = await Connection.connect({ address: server.address });
@@ -47,7 +45,9 @@ describe('durability', () => {
       const subjects = (await simpleGit(repo).raw(['log', '--format=%s', `${report.baseSha}..${report.branch}`])).trim().split('\n');
       expect(subjects).toHaveLength(4);
     } finally {
+      const exited = new Promise((r) => (worker.exitCode === null && worker.signalCode === null ? worker.once('exit', r) : r(null)));
       worker.kill('SIGKILL');
+      await exited;
       await connection.close().catch(() => undefined);
       await server.stop();
     }

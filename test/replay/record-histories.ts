@@ -7,26 +7,17 @@ import { Client, WorkflowHandle } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RunReport, RunSettings } from '../../core/types';
+import type { RunSettings } from '../../core/types';
 import { runWorkflowId, startRun } from '../../client/start-run';
 import { temporalCliPath } from '../../dev/temporal-cli';
 import { freePort, startDevServer } from '../../dev/temporal-server';
 import type { ControlAction } from '../../core/control';
-import { controlUpdate, statusQuery } from '../../workflows/run-messages';
+import { controlUpdate } from '../../workflows/run-messages';
+import { runSettings, waitForStatus } from '../helpers/run-helpers';
 import { makeSampleRepo } from '../helpers/sample-repo';
 import { startTestWorker } from '../helpers/test-worker';
 
 const OUT = path.join(__dirname, 'histories');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(handle: WorkflowHandle, ok: (r: RunReport) => boolean): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const r = await handle.query(statusQuery).catch(() => null);
-    if (r && ok(r)) return;
-    await sleep(100);
-  }
-  throw new Error('timed out');
-}
 
 /** The history in the JSON the temporal CLI writes (what historyFromJSON reads). */
 function historyJson(address: string, workflowId: string, runId: string): unknown {
@@ -53,12 +44,12 @@ async function main(): Promise<void> {
   process.env.FLOTILLA_TEST_TEMPORAL = server.address;
   const tw = await startTestWorker({ latencyMs: 150 });
   const control = (h: WorkflowHandle, a: ControlAction) => h.executeUpdate(controlUpdate, { args: [a] });
-  const base = (repoPath: string, runId: string): RunSettings => ({ runId, repoPath, model: 'claude-haiku-4-5', maxParallel: 2, attempts: 2, maxTurns: 10, sequentialRisk: 'high' });
+  const base = (repoPath: string, runId: string): RunSettings => runSettings(repoPath, { runId, maxParallel: 2, attempts: 2 });
   try {
     // 1. Segments of 2 tasks (continue-as-new twice, phase 1 split in two), a retry, and an approval.
     const r1 = `replay-full-${Date.now()}`;
     const h1 = await startRun(tw.client, { ...base(await makeSampleRepo(), r1), segmentTasks: 2, approveRisk: 'high' }, tw.taskQueue);
-    await until(h1, (r) => r.tasks.some((t) => t.id === 'TASK-0006' && t.status === 'awaiting-approval'));
+    await waitForStatus(h1, (r) => r.tasks.some((t) => t.id === 'TASK-0006' && t.status === 'awaiting-approval'), { what: 'TASK-0006 awaiting approval' });
     await control(h1, { action: 'retry', taskId: 'TASK-0004' });
     await control(h1, { action: 'approve', taskId: 'TASK-0006' });
     const done = await h1.result();
@@ -67,7 +58,7 @@ async function main(): Promise<void> {
     // 2. Paused, a task skipped, then aborted with rollback.
     const r2 = `replay-abort-${Date.now()}`;
     const h2 = await startRun(tw.client, base(await makeSampleRepo(), r2), tw.taskQueue);
-    await until(h2, (r) => r.tasks.some((t) => t.status === 'committed'));
+    await waitForStatus(h2, (r) => r.tasks.some((t) => t.status === 'committed'), { what: 'a committed task' });
     await control(h2, { action: 'pause' });
     await control(h2, { action: 'skip', taskId: 'TASK-0006' });
     await control(h2, { action: 'abort', rollback: true });

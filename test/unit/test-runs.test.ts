@@ -84,9 +84,9 @@ describe('parsers on real reports', () => {
   });
 
   it('refuse text that is not their format', () => {
-    expect(() => parseJestJson('{"x":1}')).toThrow();
-    expect(() => parseJunit('<html/>')).toThrow();
-    expect(() => parseNodeEvents('hello')).toThrow();
+    expect(() => parseJestJson('{"x":1}')).toThrow('not a jest/vitest JSON report (no testResults)');
+    expect(() => parseJunit('<html/>')).toThrow('not a JUnit XML report (no testsuites or testsuite)');
+    expect(() => parseNodeEvents('hello')).toThrow('not a Flotilla node:test report');
   });
 });
 
