@@ -49,6 +49,9 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
     return next;
   };
 
+  let lanesGoOn = false;
+  const pendingIntegrations: Promise<unknown>[] = [];
+
   const finish = async (task: PlannedTask, state: Omit<TaskState, 'id' | 'title' | 'phase' | 'batch'>) => {
     const full: TaskState = { id: task.id, title: task.title, phase: batch.phase, batch: batch.id, ...state };
     // A retried task's bill includes what its earlier tries cost.
@@ -109,7 +112,7 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
       await finish(task, { ...fromOutcome(outcome), status: outcome.status === 'failed' ? 'failed' : 'skipped', reason: outcome.reason, failingTests: outcome.failingTests });
       return;
     }
-    await oneAtATime(async () => {
+    const integrated = oneAtATime(async () => {
       const r = await git.integrateCommit({ runId: ctx.runId, repoPath: ctx.repoPath, taskId: task.id, commit: outcome.commit! });
       tip = r.tip;
       if (r.ok) {
@@ -119,9 +122,16 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
         await finish(task, { ...fromOutcome(outcome), status: 'skipped', reason: r.reason });
       }
     });
+    if (!lanesGoOn) return integrated;
+    // The lane takes its next task while this change waits for its turn onto the run branch (a parallel
+    // batch's tasks all start from the batch's start, so none needs the other's integration).
+    integrated.catch(() => undefined);
+    pendingIntegrations.push(integrated);
   };
 
   if (batch.mode === 'parallel') {
+    // Lanes that go on while their changes are integrated (runs recorded before replay with lanes that wait).
+    lanesGoOn = patched('lanes-go-on-during-integration');
     // --max-parallel lanes, each taking the next task when its previous one is done.
     let next = 0;
     const lanes = Math.max(1, Math.min(ctx.settings.maxParallel, tasks.length));
@@ -133,6 +143,7 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   } else {
     for (const task of tasks) await runOne(task);
   }
+  await Promise.all(pendingIntegrations);
 
   let suite = ready.length ? await testing.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batch.id}`, flakyReruns: ctx.settings.flakyReruns }) : undefined;
   if (suite && !suite.passed) {

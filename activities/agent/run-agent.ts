@@ -89,8 +89,9 @@ export function makeAgentActivities(deps: { worktreeRoot: string; modelAccess: M
   async function runAgentInSandbox(a: RunAgentInput): Promise<AgentOutcome> {
       const worktree = worktreeOf(a);
       const wt = await freshWorktree(a.repoPath, worktree, a.baseSha, path.join(integrationWorktree(deps.worktreeRoot, a.runId), 'node_modules'));
+      // The worktree was just reset to baseSha: its copy of the task file is the committed one (no `git show` needed).
+      const taskFile = await fs.readFile(path.join(worktree, a.sourcePath), 'utf8').catch(() => wt.raw(['show', `${a.baseSha}:${a.sourcePath}`]));
       if (a.setupCommand) await prepareEnvironment({ cwd: worktree, logDir: taskDir(a.repoPath, a.runId, a.taskId), setupCommand: a.setupCommand });
-      const taskFile = await wt.raw(['show', `${a.baseSha}:${a.sourcePath}`]);
       // maxRetries 0: a failed call fails the activity, and Temporal's retry policy (with retry-after) decides.
       const client = new Anthropic({ apiKey: deps.modelAccess.apiKey, baseURL: deps.modelAccess.baseURL, maxRetries: 0, timeout: 5 * 60_000 });
       const editor = new WorktreeEditor(worktree);

@@ -29,9 +29,10 @@ export function makeCommitActivities(worktreeRoot: string) {
       // Paths are the agent's: taken literally (a file named "*" or ":(glob)**" is just that file), and
       // nothing is staged when it edited nothing (`git add -A` without a path would stage the whole tree).
       if (a.edited.length) await wt.raw(['add', '-A', '--', ...a.edited.map(literalPathspec)]);
-      const changed = (await wt.raw(['diff', '--cached', '--name-only'])).trim();
-      if (!changed) return { commit: null, reason: 'the agent made no change to any file' };
-      const deletedTests = (await wt.raw(['diff', '--cached', '--name-only', '--diff-filter=D'])).split('\n').filter((f) => TEST_FILE.test(f));
+      // One diff for both questions: is there a change, and does it delete a test file ("D\tpath" lines, NUL-separated).
+      const staged = (await wt.raw(['diff', '--cached', '--name-status', '--no-renames', '-z'])).split('\0').filter(Boolean);
+      if (!staged.length) return { commit: null, reason: 'the agent made no change to any file' };
+      const deletedTests = staged.flatMap((w, i) => (w === 'D' && i + 1 < staged.length && TEST_FILE.test(staged[i + 1]) ? [staged[i + 1]] : []));
       if (deletedTests.length) return { commit: null, reason: `the change deletes test file${deletedTests.length > 1 ? 's' : ''} ${deletedTests.join(', ')}; tests may be changed, not removed` };
       const archived = `tasks/archive/${path.posix.basename(a.sourcePath)}`;
       await fs.mkdir(path.join(worktreeOf(a), 'tasks', 'archive'), { recursive: true });

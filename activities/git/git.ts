@@ -7,10 +7,21 @@ const FALLBACK_IDENTITY = ['user.name=Flotilla', 'user.email=flotilla@localhost'
  * (common on CI machines), Flotilla commits as "Flotilla <flotilla@localhost>".
  */
 export async function gitAt(dir: string): Promise<SimpleGit> {
-  const plain = simpleGit({ baseDir: dir });
-  const email = await plain.raw(['config', '--get', 'user.email']).catch(() => '');
-  if (email.trim()) return plain;
-  return simpleGit({ baseDir: dir, config: FALLBACK_IDENTITY });
+  return simpleGit({ baseDir: dir, ...((await hasIdentity(dir)) ? {} : { config: FALLBACK_IDENTITY }) });
+}
+
+/** Whether `dir`'s git config names a committer, remembered for IDENTITY_TTL_MS (one `git config` per folder, not per activity). */
+const IDENTITY_TTL_MS = 60_000;
+const identities = new Map<string, { at: number; has: Promise<boolean> }>();
+function hasIdentity(dir: string): Promise<boolean> {
+  const known = identities.get(dir);
+  if (known && Date.now() - known.at < IDENTITY_TTL_MS) return known.has;
+  const has = simpleGit({ baseDir: dir })
+    .raw(['config', '--get', 'user.email'])
+    .then((email) => !!email.trim(), () => false);
+  if (identities.size > 1000) identities.clear();
+  identities.set(dir, { at: Date.now(), has });
+  return has;
 }
 
 export const runBranch = (runId: string) => `flotilla/${runId}`;

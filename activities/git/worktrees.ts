@@ -1,6 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { SimpleGit } from 'simple-git';
+import { withWorktreeAdmin } from './admin-lock';
 import { gitAt } from './git';
 
 async function exists(p: string): Promise<boolean> {
@@ -25,13 +26,36 @@ async function linkDependencies(repoPath: string, worktree: string, shared?: str
   }
 }
 
+/** The worktree's own git dir (`<common>/worktrees/<name>`), from its `.git` file; null when it has none. */
+async function worktreeGitDir(worktree: string): Promise<string | null> {
+  const text = await fs.readFile(path.join(worktree, '.git'), 'utf8').catch(() => null);
+  const m = text && /^gitdir:\s*(.+)$/m.exec(text);
+  return m ? path.resolve(worktree, m[1].trim()) : null;
+}
+
 /**
  * Removes an index.lock left behind by a git process that was killed (a worker crash). Flotilla's
  * workflows give each worktree to one activity at a time, so a lock present at the start is stale.
  */
-async function clearStaleLock(wt: SimpleGit): Promise<void> {
-  const lock = (await wt.raw(['rev-parse', '--path-format=absolute', '--git-path', 'index.lock'])).trim();
-  await fs.rm(lock, { force: true });
+async function clearStaleLock(worktree: string): Promise<void> {
+  const gitDir = await worktreeGitDir(worktree);
+  if (gitDir) await fs.rm(path.join(gitDir, 'index.lock'), { force: true });
+}
+
+/**
+ * Creates a worktree (`add` is the arguments after `git worktree add`, the path last but one). Only the
+ * administration (`--no-checkout`) runs under the repository's worktree lock; the checkout of the files
+ * happens outside it, so parallel worktrees wait for each other only for a moment.
+ */
+async function addWorktree(repoPath: string, worktree: string, add: string[], checkout: string[]): Promise<void> {
+  const repo = await gitAt(repoPath);
+  await fs.rm(worktree, { recursive: true, force: true });
+  await fs.mkdir(path.dirname(worktree), { recursive: true });
+  await withWorktreeAdmin(repoPath, async () => {
+    // --force: a path still registered but missing (a crashed worker's, removed by hand) is taken over.
+    await repo.raw(['worktree', 'add', '--no-checkout', ...add]);
+  });
+  await (await gitAt(worktree)).raw(checkout);
 }
 
 /**
@@ -39,44 +63,56 @@ async function clearStaleLock(wt: SimpleGit): Promise<void> {
  * (from an earlier attempt or a crashed worker) is reset to `sha` and cleaned, so no edit is applied twice.
  */
 export async function freshWorktree(repoPath: string, worktree: string, sha: string, sharedDeps?: string): Promise<SimpleGit> {
-  const repo = await gitAt(repoPath);
   if (await exists(path.join(worktree, '.git'))) {
     const wt = await gitAt(worktree);
-    await clearStaleLock(wt);
+    await clearStaleLock(worktree);
     await wt.raw(['reset', '--hard', sha]);
     await wt.raw(['clean', '-fd', '-e', 'node_modules']);
     await linkDependencies(repoPath, worktree, sharedDeps);
     return wt;
   }
-  await fs.rm(worktree, { recursive: true, force: true });
-  await repo.raw(['worktree', 'prune']);
-  await fs.mkdir(path.dirname(worktree), { recursive: true });
-  await repo.raw(['worktree', 'add', '--detach', worktree, sha]);
+  await addWorktree(repoPath, worktree, ['--force', '--detach', worktree, sha], ['reset', '--hard', '--quiet', sha]);
   await linkDependencies(repoPath, worktree, sharedDeps);
   return gitAt(worktree);
 }
 
+/** Whether a worktree is exactly at HEAD: no git operation left half done, nothing changed (node_modules aside). */
+async function cleanAtHead(wt: SimpleGit, worktree: string): Promise<boolean> {
+  const gitDir = await worktreeGitDir(worktree);
+  if (!gitDir) return false;
+  for (const f of ['index.lock', 'CHERRY_PICK_HEAD', 'MERGE_HEAD', 'REVERT_HEAD']) if (await exists(path.join(gitDir, f))) return false;
+  const status = await wt.raw(['status', '--porcelain', '--untracked-files=all']);
+  return status.split('\n').every((l) => !l.trim() || /^\?\? node_modules\/?$/.test(l.trim()));
+}
+
 /** A worktree with `branch` checked out (the run branch), created if missing and reset to the branch tip. */
 export async function branchWorktree(repoPath: string, worktree: string, branch: string): Promise<SimpleGit> {
-  const repo = await gitAt(repoPath);
   if (!(await exists(path.join(worktree, '.git')))) {
+    // The run branch is checked out in one worktree only: a missing one's registration is pruned, never forced over.
     await fs.rm(worktree, { recursive: true, force: true });
-    await repo.raw(['worktree', 'prune']);
     await fs.mkdir(path.dirname(worktree), { recursive: true });
-    await repo.raw(['worktree', 'add', worktree, branch]);
+    const repo = await gitAt(repoPath);
+    await withWorktreeAdmin(repoPath, async () => {
+      await repo.raw(['worktree', 'prune']);
+      await repo.raw(['worktree', 'add', '--no-checkout', worktree, branch]);
+    });
+    await (await gitAt(worktree)).raw(['reset', '--hard', '--quiet', 'HEAD']);
   }
   const wt = await gitAt(worktree);
-  await clearStaleLock(wt);
-  await wt.raw(['cherry-pick', '--abort']).catch(() => undefined);
-  await wt.raw(['reset', '--hard', 'HEAD']);
-  await wt.raw(['clean', '-fd', '-e', 'node_modules']);
+  // The common case (the last activity left it clean) costs one `git status`; else what a crash left is undone.
+  if (!(await cleanAtHead(wt, worktree))) {
+    await clearStaleLock(worktree);
+    await wt.raw(['cherry-pick', '--abort']).catch(() => undefined);
+    await wt.raw(['reset', '--hard', 'HEAD']);
+    await wt.raw(['clean', '-fd', '-e', 'node_modules']);
+  }
   await linkDependencies(repoPath, worktree);
   return wt;
 }
 
+/** Removes a worktree: its files first (outside the lock), then its registration (under it). */
 export async function removeWorktree(repoPath: string, worktree: string): Promise<void> {
-  const repo = await gitAt(repoPath);
-  await repo.raw(['worktree', 'remove', '--force', worktree]).catch(() => undefined);
   await fs.rm(worktree, { recursive: true, force: true });
-  await repo.raw(['worktree', 'prune']);
+  const repo = await gitAt(repoPath);
+  await withWorktreeAdmin(repoPath, () => repo.raw(['worktree', 'prune']));
 }

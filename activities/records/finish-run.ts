@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { countTasks, rolledBack } from '../../core/task-table';
@@ -5,11 +6,20 @@ import type { RunReport, TaskState } from '../../core/types';
 import { addUsage } from '../../core/usage';
 import { gitAt } from '../git/git';
 import { removeWorktree } from '../git/worktrees';
-import { integrationWorktree, runDir } from '../run-paths';
+import { runDir } from '../run-paths';
 import { readPlan } from './plan-store';
 import { buildReviewBranch } from './review-branch';
 import { writeReview } from './review';
 import { allRunRecords, saveTaskStates } from './task-records';
+
+/** Deletes `refs` in one `git update-ref --stdin` transaction. */
+function deleteRefs(repoPath: string, refs: string[]): Promise<void> {
+  if (!refs.length) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const p = execFile('git', ['update-ref', '--stdin'], { cwd: repoPath }, (err) => (err ? reject(err) : resolve()));
+    p.stdin!.end(refs.map((r) => `delete ${r}\n`).join(''));
+  });
+}
 
 /** Adds the planned tasks the run never reached, as skipped with `reason`. */
 async function withUnstarted(repoPath: string, runId: string, tasks: TaskState[], reason: string): Promise<TaskState[]> {
@@ -49,11 +59,12 @@ export function makeRunRecordActivities(worktreeRoot: string) {
       await fs.mkdir(path.dirname(file), { recursive: true });
       await fs.writeFile(file, JSON.stringify(report, null, 2) + '\n');
       if (report.baseSha) await writeReview(report);
-      await removeWorktree(a.repoPath, integrationWorktree(worktreeRoot, a.runId));
       const git = await gitAt(a.repoPath);
       const refs = (await git.raw(['for-each-ref', '--format=%(refname)', `refs/flotilla/${a.runId}/tasks/`])).split('\n').filter(Boolean);
-      for (const ref of refs) await git.raw(['update-ref', '-d', ref]);
-      await fs.rm(path.join(worktreeRoot, a.runId), { recursive: true, force: true });
+      // One transaction for all of them (one git process, not one per task).
+      await deleteRefs(a.repoPath, refs);
+      // The run's folder of worktrees (its own and any a crashed task left there), and their registrations.
+      await removeWorktree(a.repoPath, path.join(worktreeRoot, a.runId));
       return { reportPath: file, ...(report.reviewBranch ? { reviewBranch: report.reviewBranch } : {}) };
     },
   };

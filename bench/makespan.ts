@@ -1,0 +1,332 @@
+// `npm run bench:makespan [-- --tasks N] [-- --review gate]`: the makespan of one wide backlog, three ways, in one invocation:
+//   (a) a plain sequential loop: for each task, the model calls (the real SDK against the stand-in), the edit,
+//       the task's test, the archive move and a commit, with the full suite before and after;
+//   (b) Flotilla on a real Temporal dev server and worker (--max-parallel 8, --review off unless asked);
+//   (c) the lower bound: baseline suite + ceil(N/8) waves x (2 model calls + the task's test) + one layer validation.
+// The case: N independent one-file tasks (default 40), each 2 model calls of 1 s (stand-in latencyMs 1000),
+// a ~0.2 s test of its own (`node --test checks/fI.test.js`) and a ~4.3 s full suite (`node --test test/`:
+// one file that sleeps 4 s, then checks every module). Prints the ratios and where Flotilla's time went
+// (from the stand-in's request log, the run's files and the workflows' histories).
+import Anthropic from '@anthropic-ai/sdk';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { execFileSync, execSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runAgentLoop } from '../activities/agent/agent-loop';
+import { systemPrompt, taskPrompt } from '../activities/agent/agent-prompt';
+import { WorktreeEditor } from '../activities/agent/editor-tool';
+import { runDir } from '../activities/run-paths';
+import { startRun } from '../client/start-run';
+import type { RunReport, RunSettings } from '../core/types';
+import { startStandInModel, StandInModel } from '../dev/stand-in-model';
+import { freePort, startDevServer } from '../dev/temporal-server';
+import { createFlotillaWorkers } from '../worker/worker';
+
+const LATENCY_MS = 1000;
+const MODEL_CALLS = 2;
+const SUITE_SLEEP_MS = 4000;
+const MAX_PARALLEL = 8;
+const SUITE = 'node --test test/';
+const taskId = (i: number) => `TASK-${String(i + 1).padStart(4, '0')}`;
+
+function args(): { tasks: number; review: 'off' | 'gate' | 'both'; skipLoop: boolean } {
+  const a = process.argv.slice(2);
+  const at = (name: string) => (a.includes(name) ? a[a.indexOf(name) + 1] : undefined);
+  return { tasks: Number(at('--tasks') ?? 40), review: (at('--review') as 'off' | 'gate' | 'both') ?? 'off', skipLoop: a.includes('--no-loop') };
+}
+
+const git = (cwd: string, ...a: string[]) => execFileSync('git', a, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+/** The case's repository: src/fI.js, its check checks/fI.test.js, the 4 s suite test/suite.test.js and N task files. */
+function buildRepo(n: number): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-makespan-'));
+  const w = (rel: string, text: string) => {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  };
+  w('package.json', JSON.stringify({ name: 'makespan', private: true, scripts: { test: SUITE } }, null, 2) + '\n');
+  w('.gitignore', 'node_modules\n');
+  for (let i = 0; i < n; i++) {
+    w(`src/f${i}.js`, `// module ${i}\nfunction value() {\n  return ${i};\n}\nmodule.exports = { value };\n`);
+    w(`checks/f${i}.test.js`, `const test = require('node:test');\nconst assert = require('node:assert');\nconst { value } = require('../src/f${i}.js');\ntest('f${i} value', () => assert.strictEqual(value(), ${i}));\n`);
+    const id = taskId(i);
+    w(
+      `tasks/${id}.md`,
+      [
+        '---',
+        `id: ${id}`,
+        `title: Document value() in src/f${i}.js`,
+        'category: docs',
+        'risk: low',
+        'files:',
+        `  - src/f${i}.js`,
+        `tests: node --test checks/f${i}.test.js`,
+        '---',
+        '## Description',
+        `Replace the bare comment of src/f${i}.js with a doc comment.`,
+        '',
+        '## Change',
+        '```js',
+        `src/f${i}.js`,
+        '<<<<<<< SEARCH',
+        `// module ${i}`,
+        '=======',
+        `/** Module ${i}: returns its number. */`,
+        '>>>>>>> REPLACE',
+        '```',
+        '',
+      ].join('\n'),
+    );
+  }
+  w(
+    'test/suite.test.js',
+    [
+      "const test = require('node:test');",
+      "const assert = require('node:assert');",
+      `test('the whole library', async () => {`,
+      `  await new Promise((r) => setTimeout(r, ${SUITE_SLEEP_MS}));`,
+      `  for (let i = 0; i < ${n}; i++) assert.strictEqual(require(\`../src/f\${i}.js\`).value(), i);`,
+      '});',
+      '',
+    ].join('\n'),
+  );
+  git(dir, 'init', '-q', '-b', 'main');
+  git(dir, 'config', 'user.email', 'bench@localhost');
+  git(dir, 'config', 'user.name', 'Bench');
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'The makespan case');
+  return dir;
+}
+
+const timed = <T>(f: () => T): [T, number] => {
+  const t = Date.now();
+  const r = f();
+  return [r, Date.now() - t];
+};
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+interface LoopResult {
+  totalMs: number;
+  suiteMs: number[];
+  taskTestMs: number[];
+  modelMs: number[];
+  commitMs: number[];
+}
+
+/** (a) The plain loop, in a clone of the case: no worktrees, no Temporal, one task after another. */
+async function plainLoop(source: string, n: number, model: StandInModel): Promise<LoopResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-makespan-loop-'));
+  git(os.tmpdir(), 'clone', '-q', source, dir);
+  git(dir, 'config', 'user.email', 'bench@localhost');
+  git(dir, 'config', 'user.name', 'Bench');
+  const client = new Anthropic({ apiKey: 'stand-in', baseURL: model.url, maxRetries: 0 });
+  const out: LoopResult = { totalMs: 0, suiteMs: [], taskTestMs: [], modelMs: [], commitMs: [] };
+  const started = Date.now();
+  out.suiteMs.push(timed(() => execSync(SUITE, { cwd: dir, stdio: 'pipe' }))[1]);
+  for (let i = 0; i < n; i++) {
+    const id = taskId(i);
+    const taskFile = fs.readFileSync(path.join(dir, 'tasks', `${id}.md`), 'utf8');
+    const t0 = Date.now();
+    const editor = new WorktreeEditor(dir);
+    await runAgentLoop({ client, model: 'claude-haiku-4-5', system: systemPrompt(`node --test checks/f${i}.test.js`), prompt: taskPrompt(id, taskFile), editor, maxTurns: 10, maxTokens: 8192 });
+    out.modelMs.push(Date.now() - t0);
+    out.taskTestMs.push(timed(() => execSync(`node --test checks/f${i}.test.js`, { cwd: dir, stdio: 'pipe' }))[1]);
+    out.commitMs.push(
+      timed(() => {
+        fs.mkdirSync(path.join(dir, 'tasks', 'archive'), { recursive: true });
+        git(dir, 'mv', `tasks/${id}.md`, `tasks/archive/${id}.md`);
+        git(dir, 'add', '-A', '--', `src/f${i}.js`);
+        git(dir, 'commit', '-q', '-m', `Complete ${id}`);
+      })[1],
+    );
+  }
+  out.suiteMs.push(timed(() => execSync(SUITE, { cwd: dir, stdio: 'pipe' }))[1]);
+  out.totalMs = Date.now() - started;
+  fs.rmSync(dir, { recursive: true, force: true });
+  return out;
+}
+
+type Event = { eventType?: unknown; eventTime?: { seconds?: unknown; nanos?: unknown } | null; eventId?: unknown; [k: string]: unknown };
+const ms = (e: Event) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor(Number(e.eventTime?.nanos ?? 0) / 1e6);
+
+interface ActivitySpan {
+  workflowId: string;
+  type: string;
+  scheduled: number;
+  started: number;
+  closed: number;
+}
+
+/** Every activity of the run's workflows, with its scheduled, started and closed times, and the workflows' task latencies. */
+async function runActivities(client: Client, runId: string): Promise<{ spans: ActivitySpan[]; workflowTaskWaitMs: number; workflowTasks: number; workflows: number; events: number }> {
+  const root = `flotilla-${runId}`;
+  const spans: ActivitySpan[] = [];
+  let workflowTaskWaitMs = 0;
+  let workflowTasks = 0;
+  let workflows = 0;
+  let events = 0;
+  for await (const w of client.workflow.list({ query: `WorkflowId STARTS_WITH '${root}'` })) {
+    workflows++;
+    const history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
+    const byId = new Map<string, ActivitySpan>();
+    let wtScheduled = 0;
+    for (const e of (history.events ?? []) as Event[]) {
+      events++;
+      const sched = e.activityTaskScheduledEventAttributes as { activityType?: { name?: string } } | undefined;
+      if (sched) byId.set(String(e.eventId), { workflowId: w.workflowId, type: sched.activityType?.name ?? '?', scheduled: ms(e), started: 0, closed: 0 });
+      const started = e.activityTaskStartedEventAttributes as { scheduledEventId?: unknown } | undefined;
+      if (started) byId.get(String(started.scheduledEventId))!.started = ms(e);
+      for (const k of ['activityTaskCompletedEventAttributes', 'activityTaskFailedEventAttributes', 'activityTaskTimedOutEventAttributes', 'activityTaskCanceledEventAttributes']) {
+        const closed = e[k] as { scheduledEventId?: unknown } | undefined;
+        if (closed) byId.get(String(closed.scheduledEventId))!.closed = ms(e);
+      }
+      if (e.workflowTaskScheduledEventAttributes) wtScheduled = ms(e);
+      if (e.workflowTaskStartedEventAttributes && wtScheduled) {
+        workflowTaskWaitMs += ms(e) - wtScheduled;
+        workflowTasks++;
+        wtScheduled = 0;
+      }
+    }
+    spans.push(...byId.values());
+  }
+  return { spans, workflowTaskWaitMs, workflowTasks, workflows, events };
+}
+
+interface FlotillaResult {
+  totalMs: number;
+  report: RunReport;
+  breakdown: string[];
+}
+
+/** (b) Flotilla: a dev server, a worker with --max-parallel 8, the run started as `flotilla run` does. */
+async function flotilla(repo: string, n: number, review: 'off' | 'gate', model: StandInModel, client: Client, native: NativeConnection): Promise<FlotillaResult> {
+  const taskQueue = `makespan-${Date.now()}`;
+  const worktreeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-makespan-wt-'));
+  const workers = await createFlotillaWorkers({ connection: native, namespace: 'default', taskQueue, modelAccess: { apiKey: 'stand-in', baseURL: model.url }, worktreeRoot, maxParallel: MAX_PARALLEL });
+  const running = workers.run();
+  const firstRequest = model.log.length;
+  try {
+    const runId = `makespan-${n}-${review}-${Date.now()}`;
+    const settings: RunSettings = { runId, repoPath: repo, model: 'claude-haiku-4-5', maxParallel: MAX_PARALLEL, attempts: 2, maxTurns: 10, sequentialRisk: 'high', testCommand: SUITE, review };
+    const started = Date.now();
+    const handle = await startRun(client, settings, taskQueue);
+    const report: RunReport = await handle.result();
+    const totalMs = Date.now() - started;
+    await new Promise((r) => setTimeout(r, 1500)); // visibility catches up
+    const h = await runActivities(client, runId);
+    const requests = model.log.slice(firstRequest);
+    return { totalMs, report, breakdown: breakdown(h, requests, started, totalMs, n) };
+  } finally {
+    workers.shutdown();
+    await running;
+    fs.rmSync(worktreeRoot, { recursive: true, force: true });
+  }
+}
+
+function breakdown(h: Awaited<ReturnType<typeof runActivities>>, requests: StandInModel['log'], started: number, totalMs: number, n: number): string[] {
+  const of = (...types: string[]) => h.spans.filter((x) => types.includes(x.type));
+  const run = (xs: ActivitySpan[]) => xs.reduce((t, x) => t + (x.closed - x.started), 0);
+  const wait = (xs: ActivitySpan[]) => xs.reduce((t, x) => t + (x.started - x.scheduled), 0);
+  // The agent's own time starts at its first model request; before it, runAgent prepares the worktree.
+  const firstCall = new Map<string, number>();
+  for (const r of requests) if (!firstCall.has(r.taskId) || r.at < firstCall.get(r.taskId)!) firstCall.set(r.taskId, r.at);
+  let prepare = 0;
+  let agent = 0;
+  for (const a of of('runAgent')) {
+    const t = firstCall.get(a.workflowId.split('/').pop()!);
+    const p = t ? Math.max(0, Math.min(t - a.started, a.closed - a.started)) : 0;
+    prepare += p;
+    agent += a.closed - a.started - p;
+  }
+  const remove = run(of('removeTaskWorktree'));
+  const rows: Array<[string, number, number]> = [
+    ['worktree preparation (in runAgent, before its first model call)', prepare, of('runAgent').length],
+    ['worktree removal (removeTaskWorktree)', remove, of('removeTaskWorktree').length],
+    ['agent (model calls and edits)', agent, of('runAgent').length],
+    ['review (reviewTask)', run(of('reviewTask')), of('reviewTask').length],
+    ['task tests (runTaskTests)', run(of('runTaskTests')), of('runTaskTests').length],
+    ['commit (commitTask)', run(of('commitTask')), of('commitTask').length],
+    ['integration onto the run branch (integrateCommit)', run(of('integrateCommit')), of('integrateCommit').length],
+    ['suites (baselineTests, runBranchTests)', run(of('baselineTests', 'runBranchTests')), of('baselineTests', 'runBranchTests').length],
+    ['other activities (prepare, plan, records)', run(h.spans.filter((x) => !['runAgent', 'removeTaskWorktree', 'reviewTask', 'runTaskTests', 'commitTask', 'integrateCommit', 'baselineTests', 'runBranchTests'].includes(x.type))), 0],
+  ];
+  const lines = rows.filter(([, t, c]) => t > 0 || c > 0).map(([name, t, c]) => `    ${name}: ${s(t)} in all${c ? `, ${(t / c / 1000).toFixed(2)} s each (${c})` : ''}`);
+  lines.push(`    Temporal round trips: activity scheduled→started ${s(wait(h.spans))} in all over ${h.spans.length} activities (${(wait(h.spans) / Math.max(1, h.spans.length)).toFixed(0)} ms each); workflow tasks scheduled→started ${s(h.workflowTaskWaitMs)} over ${h.workflowTasks} (${(h.workflowTaskWaitMs / Math.max(1, h.workflowTasks)).toFixed(0)} ms each); ${h.workflows} workflows, ${h.events} events`);
+  // The critical path, by phase of the run: up to the first agent, the tasks, then the suites after the last integration.
+  const first = (xs: ActivitySpan[]) => Math.min(...xs.map((x) => x.scheduled));
+  const last = (xs: ActivitySpan[]) => Math.max(...xs.map((x) => x.closed));
+  const base = of('baselineTests');
+  const agents = of('runAgent');
+  const branch = of('runBranchTests').sort((a, b) => a.started - b.started);
+  const ints = of('integrateCommit');
+  if (base.length && agents.length) {
+    const tasksEnd = Math.max(last(ints.length ? ints : agents), last(of('removeTaskWorktree')));
+    lines.push(
+      `    timeline: start → baseline done ${s(last(base) - started)} (suite ${s(base[0].closed - base[0].started)}); → first agent scheduled +${s(first(agents) - last(base))}; tasks ${s(tasksEnd - first(agents))} (${Math.ceil(n / MAX_PARALLEL)} waves, ${(
+        (tasksEnd - first(agents)) /
+        1000 /
+        Math.ceil(n / MAX_PARALLEL)
+      ).toFixed(2)} s each); ` +
+        branch.map((b, i) => `suite ${i + 1} ${s(b.closed - b.started)} (waited ${s(b.started - b.scheduled)}, ${s(b.scheduled - (i ? branch[i - 1].closed : tasksEnd))} after the previous step)`).join('; ') +
+        `; → end +${s(started + totalMs - (branch.length ? last(branch) : tasksEnd))}`,
+    );
+  }
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const o = args();
+  const n = o.tasks;
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  console.log(`makespan: ${n} independent one-file tasks, ${MODEL_CALLS} model calls of ${LATENCY_MS / 1000} s each, --max-parallel ${MAX_PARALLEL}; ${os.cpus().length} cores, load ${load()}`);
+  const model = await startStandInModel({ latencyMs: LATENCY_MS });
+  const repo = buildRepo(n);
+  const server = await startDevServer({ port: await freePort(), headless: true });
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection });
+  const native = await NativeConnection.connect({ address: server.address });
+  try {
+    let loop: LoopResult | undefined;
+    if (!o.skipLoop) {
+      loop = await plainLoop(repo, n, model);
+      console.log(`(a) plain loop: ${s(loop.totalMs)} (suite ${s(median(loop.suiteMs))}, model ${(median(loop.modelMs) / 1000).toFixed(2)} s, task test ${(median(loop.taskTestMs) / 1000).toFixed(2)} s, commit ${(median(loop.commitMs) / 1000).toFixed(2)} s per task; load ${load()})`);
+    }
+    const suiteMs = loop ? median(loop.suiteMs) : 4300;
+    const taskTestMs = loop ? median(loop.taskTestMs) : 220;
+    const waves = Math.ceil(n / MAX_PARALLEL);
+    const bound = 2 * suiteMs + waves * (MODEL_CALLS * LATENCY_MS + taskTestMs);
+    const nominal = 2 * 4300 + waves * (MODEL_CALLS * LATENCY_MS + 220);
+    console.log(`(c) lower bound: ${s(bound)} = suite ${s(suiteMs)} + ${waves} waves × (${MODEL_CALLS} × ${LATENCY_MS / 1000} s + ${(taskTestMs / 1000).toFixed(2)} s) + suite ${s(suiteMs)} (measured here; nominal with 4.3 s and 0.22 s: ${s(nominal)})`);
+    const modes: Array<'off' | 'gate'> = o.review === 'both' ? ['off', 'gate'] : [o.review];
+    const results: Record<string, FlotillaResult> = {};
+    for (const review of modes) {
+      const repoCopy = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-makespan-run-'));
+      git(os.tmpdir(), 'clone', '-q', repo, repoCopy);
+      git(repoCopy, 'config', 'user.email', 'bench@localhost');
+      git(repoCopy, 'config', 'user.name', 'Bench');
+      const f = await flotilla(repoCopy, n, review, model, client, native);
+      results[review] = f;
+      const committed = f.report.tasks.filter((t) => t.status === 'committed').length;
+      const commits = git(repoCopy, 'rev-list', '--count', `main..flotilla/${f.report.runId}`).trim();
+      console.log(`(b) Flotilla, review ${review}: ${s(f.totalMs)}, ${f.report.status}, ${committed}/${n} committed (${commits} commits on the run branch); load ${load()}`);
+      console.log(`    Flotilla/bound ${(f.totalMs / bound).toFixed(2)}×${loop ? `, loop/Flotilla ${(loop.totalMs / f.totalMs).toFixed(2)}×` : ''}`);
+      console.log(`  where the time went (activity time summed over all lanes; report ${path.join(runDir(repoCopy, f.report.runId), 'report.json')}):`);
+      for (const line of f.breakdown) console.log(line);
+      if (committed !== n) console.log(`  NOT all committed: ${f.report.tasks.filter((t) => t.status !== 'committed').map((t) => `${t.id} ${t.status} ${t.reason ?? ''}`).join('; ')}`);
+    }
+  } finally {
+    await connection.close();
+    await native.close();
+    await server.stop();
+    await model.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
