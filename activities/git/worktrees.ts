@@ -35,6 +35,15 @@ async function clearStaleLock(wt: SimpleGit): Promise<void> {
 }
 
 /**
+ * Worktrees of one repository may live on several hosts (each worker's own worktree folder, the repository
+ * on a shared path). Locked, so `git worktree prune` on one host never drops the worktrees of another that
+ * it cannot see; forced, so each host can check the run branch out in its own run worktree (every use resets
+ * it to the branch tip first, and the run's steps on the branch run one at a time), and a path whose folder
+ * is gone but whose record is locked can be added again.
+ */
+const ON_ANY_HOST = ['--force', '--force', '--lock'];
+
+/**
  * A detached worktree of `repoPath` at `sha`, outside the repository. Idempotent: an existing one
  * (from an earlier attempt or a crashed worker) is reset to `sha` and cleaned, so no edit is applied twice.
  */
@@ -51,7 +60,7 @@ export async function freshWorktree(repoPath: string, worktree: string, sha: str
   await fs.rm(worktree, { recursive: true, force: true });
   await repo.raw(['worktree', 'prune']);
   await fs.mkdir(path.dirname(worktree), { recursive: true });
-  await repo.raw(['worktree', 'add', '--detach', worktree, sha]);
+  await repo.raw(['worktree', 'add', ...ON_ANY_HOST, '--detach', worktree, sha]);
   await linkDependencies(repoPath, worktree, sharedDeps);
   return gitAt(worktree);
 }
@@ -63,7 +72,7 @@ export async function branchWorktree(repoPath: string, worktree: string, branch:
     await fs.rm(worktree, { recursive: true, force: true });
     await repo.raw(['worktree', 'prune']);
     await fs.mkdir(path.dirname(worktree), { recursive: true });
-    await repo.raw(['worktree', 'add', worktree, branch]);
+    await repo.raw(['worktree', 'add', ...ON_ANY_HOST, worktree, branch]);
   }
   const wt = await gitAt(worktree);
   await clearStaleLock(wt);
@@ -76,7 +85,7 @@ export async function branchWorktree(repoPath: string, worktree: string, branch:
 
 export async function removeWorktree(repoPath: string, worktree: string): Promise<void> {
   const repo = await gitAt(repoPath);
-  await repo.raw(['worktree', 'remove', '--force', worktree]).catch(() => undefined);
+  await repo.raw(['worktree', 'remove', '--force', '--force', worktree]).catch(() => undefined); // twice: it is locked
   await fs.rm(worktree, { recursive: true, force: true });
   await repo.raw(['worktree', 'prune']);
 }

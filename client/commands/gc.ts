@@ -46,7 +46,7 @@ async function gc(args: Parameters<Command['run']>[0], out: (s: string) => void)
           // .git of a worktree: "gitdir: <repo>/.git/worktrees/<name>"
           const gitdir = fs.readFileSync(gitFile, 'utf8').replace(/^gitdir:\s*/, '').trim();
           const repo = path.resolve(gitdir, '..', '..', '..');
-          await simpleGit(repo).raw(['worktree', 'remove', '--force', wt]).catch(() => undefined);
+          await simpleGit(repo).raw(['worktree', 'remove', '--force', '--force', wt]).catch(() => undefined);
           await simpleGit(repo).raw(['worktree', 'prune']).catch(() => undefined);
         }
         fs.rmSync(wt, { recursive: true, force: true });
