@@ -22,7 +22,7 @@ export interface FlotillaWorkerOptions {
   workflowBundle?: { code: string };
   /**
    * How long a task's step may wait on this process's own queue before the workflow asks the server whether
-   * this worker still polls it (default 60 s; a step is never given up while the host is alive).
+   * this worker still polls it (default FLOTILLA_HOST_TIMEOUT_MS, else 60 s; a step is never given up while the host is alive).
    */
   hostTimeoutMs?: number;
 }
@@ -49,7 +49,7 @@ export interface FlotillaWorkers {
 export async function createFlotillaWorkers(o: FlotillaWorkerOptions): Promise<FlotillaWorkers> {
   const taskQueue = o.taskQueue ?? DEFAULT_TASK_QUEUE;
   const hostId = newHostId();
-  const host: TaskHost = { queue: hostQueue(taskQueue, hostId), scheduleToStartMs: o.hostTimeoutMs ?? 60_000 };
+  const host: TaskHost = { queue: hostQueue(taskQueue, hostId), scheduleToStartMs: o.hostTimeoutMs ?? (Number(process.env.FLOTILLA_HOST_TIMEOUT_MS) || 60_000) };
   const identity = `${process.pid}@${os.hostname()}/${hostId}`;
   const deps = { worktreeRoot: o.worktreeRoot, host };
   const common: Pick<WorkerOptions, 'connection' | 'namespace' | 'interceptors' | 'shutdownGraceTime' | 'identity'> = {
