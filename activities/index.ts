@@ -11,7 +11,9 @@ import { makeRunRecordActivities } from './records/finish-run';
 import { planRunActivities } from './records/plan-run';
 import { makePlanStoreActivities } from './records/plan-store';
 import { makeReviewActivities } from './review/review-activities';
+import { hostActivities } from './hosts';
 import { defaultWorktreeRoot } from './run-paths';
+import type { TaskHost } from '../core/task-queues';
 import { makeTestActivities } from './test-runs/test-activities';
 
 export type { ModelAccess };
@@ -19,6 +21,8 @@ export type { ModelAccess };
 export interface ActivityDeps {
   /** Folder for worktrees, outside any repository. */
   worktreeRoot?: string;
+  /** This worker process's own queue, when it polls one: the agent reports it as the host of the worktree it made. */
+  host?: TaskHost;
 }
 
 /** The run's own queue: git, worktrees, plans and records (quick work, beside the workflows). */
@@ -32,13 +36,14 @@ export function createMainActivities(deps: ActivityDeps = {}) {
     ...makeIntegrateActivities(worktreeRoot),
     ...makeRunRecordActivities(worktreeRoot),
     ...lostUsageActivities,
+    ...hostActivities,
   };
 }
 
 /** The agents queue (`<queue>-agents`): the coding agent and the reviewer, which wait on the model API. */
 export function createAgentActivities(deps: ActivityDeps & { modelAccess: ModelAccess }) {
   const model = { worktreeRoot: deps.worktreeRoot ?? defaultWorktreeRoot(), modelAccess: deps.modelAccess };
-  return { ...makeAgentActivities(model), ...makeReviewActivities(model) };
+  return { ...makeAgentActivities({ ...model, host: deps.host }), ...makeReviewActivities(model) };
 }
 
 /** The tests queue (`<queue>-tests`): every test suite, sized to the CPU count. */
@@ -46,6 +51,19 @@ export function createTestActivities(deps: ActivityDeps = {}) {
   return makeTestActivities(deps.worktreeRoot ?? defaultWorktreeRoot());
 }
 
+/**
+ * A host's own queues (`<queue>-host-<id>`, `-agents`, `-tests`): the steps that need a task's worktree,
+ * on the worker process whose disk holds it (the one whose agent made it).
+ */
+export function createHostActivities(deps: ActivityDeps & { modelAccess: ModelAccess }) {
+  const worktreeRoot = deps.worktreeRoot ?? defaultWorktreeRoot();
+  const { commitTask, removeTaskWorktree } = makeCommitActivities(worktreeRoot);
+  const { reviewTask } = makeReviewActivities({ worktreeRoot, modelAccess: deps.modelAccess });
+  const { runTaskTests } = makeTestActivities(worktreeRoot);
+  return { git: { commitTask, removeTaskWorktree }, agents: { reviewTask }, tests: { runTaskTests } };
+}
+
 export type MainActivities = ReturnType<typeof createMainActivities>;
 export type AgentActivities = ReturnType<typeof createAgentActivities>;
 export type TestActivities = ReturnType<typeof createTestActivities>;
+export type HostActivities = ReturnType<typeof createHostActivities>;

@@ -4,7 +4,7 @@ import { projectRoot } from '../dev/temporal-cli';
 import { DevServer, startDevServer } from '../dev/temporal-server';
 import { resolveModelAccess } from './model-access';
 import { createFlotillaWorkers, FlotillaWorkers } from '../worker/worker';
-import { runsThisCodeCannotContinue } from '../worker/replay-check';
+import { bundleWorkflows, runsThisCodeCannotContinue } from '../worker/replay-check';
 import { connectClient, localServerSettings, TemporalConnectionSettings, TemporalOverrides, temporalSettings } from './connection';
 
 export interface LocalStack {
@@ -22,7 +22,7 @@ export interface LocalStack {
 let runtimeInstalled = false;
 
 /** Says, at start, which runs in flight were started by a Flotilla version this one cannot continue, and what to do. */
-async function warnAboutRunsItCannotContinue(settings: TemporalConnectionSettings, taskQueue: string, log: (s: string) => void): Promise<void> {
+async function warnAboutRunsItCannotContinue(settings: TemporalConnectionSettings, taskQueue: string, workflowBundle: { code: string }, log: (s: string) => void): Promise<void> {
   // The temporal CLI reads the same TEMPORAL_* variables and profile; a local dev server needs its address.
   const where = settings.addressConfigured ? `--namespace ${settings.namespace}` : `--address ${settings.address}`;
   try {
@@ -30,7 +30,7 @@ async function warnAboutRunsItCannotContinue(settings: TemporalConnectionSetting
     try {
       // One warning per run: its root workflow id is what comes before the first '/'.
       const byRun = new Map<string, string[]>();
-      const failures = await runsThisCodeCannotContinue(client, taskQueue);
+      const failures = await runsThisCodeCannotContinue(client, taskQueue, { workflowBundle });
       for (const f of failures) byRun.set(f.workflowId.split('/')[0], [...(byRun.get(f.workflowId.split('/')[0]) ?? []), f.workflowId]);
       for (const [root, ids] of byRun) {
         const first = failures.find((f) => f.workflowId.startsWith(root))!;
@@ -103,10 +103,12 @@ export async function startLocalStack(o: {
     const model = await resolveModelAccess(o.log);
     if (model.standIn) closeModel = model.standIn.close;
     connection = await NativeConnection.connect(settings.connectionOptions);
-    worker = await createFlotillaWorkers({ connection, namespace, taskQueue: o.taskQueue, modelAccess: model.access, maxParallel: o.maxParallel, agentRequestsPerMinute: o.agentRequestsPerMinute });
+    // One bundle per process: the worker runs it and the replay check below replays the runs in flight with it.
+    const workflowBundle = await bundleWorkflows();
+    worker = await createFlotillaWorkers({ connection, namespace, taskQueue: o.taskQueue, modelAccess: model.access, maxParallel: o.maxParallel, agentRequestsPerMinute: o.agentRequestsPerMinute, workflowBundle });
     workerDone = worker.run();
-    o.log(`Worker polling task queues "${worker.taskQueue}" (+ -agents, -tests) in namespace "${namespace}"`);
-    void warnAboutRunsItCannotContinue(settings, worker.taskQueue, o.log);
+    o.log(`Worker polling task queues "${worker.taskQueue}" (+ -agents, -tests) and its own "${worker.hostQueue}" (+ -agents, -tests) in namespace "${namespace}"`);
+    void warnAboutRunsItCannotContinue(settings, worker.taskQueue, workflowBundle, o.log);
   }
   return {
     address,

@@ -1,5 +1,6 @@
 // The data both layers share: activity inputs and results, task and run states. Types only, sandbox-safe.
 import type { Plan } from '../planner/types';
+import type { TaskHost } from './task-queues';
 /** Tokens a model call (or a task, or a run) used, and what they cost. */
 export interface TokenUsage {
   inputTokens: number;
@@ -156,6 +157,8 @@ export interface AgentOutcome {
   transcriptPath: string;
   /** Set when ok is false. */
   reason?: string;
+  /** The host whose disk holds the worktree (set by workers that poll a host queue of their own). */
+  host?: TaskHost;
 }
 
 /** The task's own test run that decided it (the last attempt's): what ran, why those tests, and its log. */

@@ -1,9 +1,10 @@
 import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import * as os from 'node:os';
-import { createAgentActivities, createMainActivities, createTestActivities, ModelAccess } from '../activities';
-import { agentQueue, testQueue } from '../core/task-queues';
+import * as crypto from 'node:crypto';
+import { createAgentActivities, createHostActivities, createMainActivities, createTestActivities, ModelAccess } from '../activities';
 import { registerSecret } from '../activities/redact';
 import { describeSandbox } from '../activities/sandbox';
+import { agentQueue, hostQueue, TaskHost, testQueue } from '../core/task-queues';
 import { keepAlive } from './keep-alive';
 import { redactResults } from './redact-results';
 import { DEFAULT_TASK_QUEUE } from './task-queue';
@@ -20,14 +21,29 @@ export interface FlotillaWorkerOptions {
   agentRequestsPerMinute?: number;
   /** Test runs at once (default: the CPU count). */
   maxTestRuns?: number;
-  /** A pre-built workflow bundle (tests build it once); otherwise the workflows are bundled here. */
+  /** A pre-built workflow bundle (built once per process, shared with the replay check); otherwise the workflows are bundled here. */
   workflowBundle?: { code: string };
+  /**
+   * How long a task's step may wait on this process's own queue before the workflow asks the server whether
+   * this worker still polls it (default FLOTILLA_HOST_TIMEOUT_MS, else 60 s; a step is never given up while the host is alive).
+   */
+  hostTimeoutMs?: number;
+}
+
+/** This process's host id: `<hostname>-<pid>-<random>` (unique even for two worker processes, or two workers in one process). */
+export function newHostId(): string {
+  const name = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 60) || 'host';
+  return `${name}-${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
 }
 
 /** Flotilla's workers in one process: workflows and git work, agents, and test runs, each on its own task queue. */
 export interface FlotillaWorkers {
   workers: Worker[];
   taskQueue: string;
+  /** This worker's own queue: the worktree steps of the tasks whose agent ran here (plus `-agents`, `-tests`). */
+  hostQueue: string;
+  /** The worker identity its Temporal workers report (in the history's ActivityTaskStarted events). */
+  identity: string;
   /** Resolves when all of them have stopped. */
   run(): Promise<void>;
   shutdown(): void;
@@ -35,16 +51,22 @@ export interface FlotillaWorkers {
 
 export async function createFlotillaWorkers(o: FlotillaWorkerOptions): Promise<FlotillaWorkers> {
   const taskQueue = o.taskQueue ?? DEFAULT_TASK_QUEUE;
-  const deps = { worktreeRoot: o.worktreeRoot };
+  const hostId = newHostId();
+  const host: TaskHost = { queue: hostQueue(taskQueue, hostId), scheduleToStartMs: o.hostTimeoutMs ?? (Number(process.env.FLOTILLA_HOST_TIMEOUT_MS) || 60_000) };
+  const identity = `${process.pid}@${os.hostname()}/${hostId}`;
+  const deps = { worktreeRoot: o.worktreeRoot, host };
   registerSecret(o.modelAccess.apiKey);
   const sandbox = describeSandbox();
   if (!sandbox.sandboxed) console.warn(`flotilla worker: repository commands will NOT be sandboxed on this worker: ${sandbox.detail}. Runs with --sandbox required will fail; see SECURITY.md.`);
-  const common: Pick<WorkerOptions, 'connection' | 'namespace' | 'interceptors' | 'shutdownGraceTime'> = {
+  const common: Pick<WorkerOptions, 'connection' | 'namespace' | 'interceptors' | 'shutdownGraceTime' | 'identity'> = {
     connection: o.connection,
     namespace: o.namespace,
+    identity,
     interceptors: { activity: [keepAlive, redactResults] },
     shutdownGraceTime: '5 seconds',
   };
+  const maxTestRuns = o.maxTestRuns ?? Math.max(1, os.cpus().length);
+  const onHost = createHostActivities({ ...deps, modelAccess: o.modelAccess });
   const workers = [
     await Worker.create({
       ...common,
@@ -64,12 +86,19 @@ export async function createFlotillaWorkers(o: FlotillaWorkerOptions): Promise<F
       ...common,
       taskQueue: testQueue(taskQueue),
       activities: createTestActivities(deps),
-      maxConcurrentActivityTaskExecutions: o.maxTestRuns ?? Math.max(1, os.cpus().length),
+      maxConcurrentActivityTaskExecutions: maxTestRuns,
     }),
+    // This process's own queues (Temporal's worker-specific task queues): the steps that need the
+    // worktrees on this host's disk. Same slots as the shared queues; no server-side rate limit (see README).
+    await Worker.create({ ...common, taskQueue: host.queue, activities: onHost.git, maxConcurrentActivityTaskExecutions: 8 }),
+    await Worker.create({ ...common, taskQueue: agentQueue(host.queue), activities: onHost.agents, maxConcurrentActivityTaskExecutions: o.maxParallel ?? 4 }),
+    await Worker.create({ ...common, taskQueue: testQueue(host.queue), activities: onHost.tests, maxConcurrentActivityTaskExecutions: maxTestRuns }),
   ];
   return {
     workers,
     taskQueue,
+    hostQueue: host.queue,
+    identity,
     run: () => Promise.all(workers.map((w) => w.run())).then(() => undefined),
     shutdown: () => {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();

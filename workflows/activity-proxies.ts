@@ -1,6 +1,6 @@
 import { ActivityOptions, proxyActivities, RetryPolicy, workflowInfo } from '@temporalio/workflow';
-import type { AgentActivities, MainActivities, TestActivities } from '../activities';
-import { agentQueue, testQueue } from '../core/task-queues';
+import type { AgentActivities, HostActivities, MainActivities, TestActivities } from '../activities';
+import { agentQueue, TaskHost, testQueue } from '../core/task-queues';
 
 const retry: RetryPolicy = {
   initialInterval: '2 seconds',
@@ -32,3 +32,17 @@ export const mainActivities = () => proxyActivities<MainActivities>(gitOptions);
 export const agentActivities = () => proxyActivities<AgentActivities>({ ...agentOptions, taskQueue: agentQueue(workflowInfo().taskQueue) });
 /** Test runs, on the tests task queue (its worker's slots follow the CPU count). */
 export const testActivities = () => proxyActivities<TestActivities>({ ...longOptions, taskQueue: testQueue(workflowInfo().taskQueue) });
+
+/**
+ * The steps that need a task's worktree, on the queues of the host that holds it (the worker process whose
+ * agent made it: Temporal's worker-specific task queues). A step that waits there longer than the host's
+ * schedule-to-start timeout fails with a timeout, and the task workflow asks whether the host is still alive.
+ */
+export const hostActivities = (host: TaskHost) => {
+  const wait = { scheduleToStartTimeout: host.scheduleToStartMs };
+  return {
+    git: proxyActivities<HostActivities['git']>({ ...gitOptions, ...wait, taskQueue: host.queue }),
+    agents: proxyActivities<HostActivities['agents']>({ ...agentOptions, ...wait, taskQueue: agentQueue(host.queue) }),
+    tests: proxyActivities<HostActivities['tests']>({ ...longOptions, ...wait, taskQueue: testQueue(host.queue) }),
+  };
+};

@@ -2,6 +2,8 @@
 import type { ReviewMode, TaskReview, TaskTestRun } from '../core/types';
 import { addUsage, noUsage } from '../core/usage';
 import type { PlannedTask } from '../planner/types';
+import type { ActivityInterfaceFor } from '@temporalio/workflow';
+import type { AgentActivities } from '../activities';
 import { agentActivities } from './activity-proxies';
 import type { RunContext } from './types';
 
@@ -23,10 +25,10 @@ export const reviewModeOf = (ctx: RunContext): ReviewMode => ctx.settings.review
  * with a summary the Web UI shows) and folds it into the task's review so far: the latest verdict, and
  * the cost of every review.
  */
-export async function reviewAttempt(i: ReviewStepInput, before: TaskReview | undefined): Promise<{ review: TaskReview; cost: TaskReview['usage'] }> {
+export async function reviewAttempt(i: ReviewStepInput, before: TaskReview | undefined, reviewer: ActivityInterfaceFor<Pick<AgentActivities, 'reviewTask'>> = agentActivities()): Promise<{ review: TaskReview; cost: TaskReview['usage'] }> {
   const model = i.ctx.settings.reviewModel ?? i.ctx.settings.model;
   const mode = reviewModeOf(i.ctx) === 'advisory' ? 'advisory' : 'gate';
-  const r = await agentActivities().reviewTask.executeWithOptions(
+  const r = await reviewer.reviewTask.executeWithOptions(
     { summary: `Review ${i.task.id} attempt ${i.attempt} (${mode}): deterministic checks, then ${model}` },
     [{ runId: i.ctx.runId, repoPath: i.ctx.repoPath, taskId: i.task.id, baseSha: i.baseSha, sourcePath: i.task.sourcePath, category: i.task.category, declared: i.task.touches, edited: i.edited, summary: i.summary, tests: i.tests, model, attempt: i.attempt }],
   );

@@ -1,10 +1,23 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, patched, workflowInfo } from '@temporalio/workflow';
-import { agentActivities, mainActivities, testActivities } from './activity-proxies';
+import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, patched, TimeoutFailure, workflowInfo } from '@temporalio/workflow';
+import { agentActivities, hostActivities, mainActivities, testActivities } from './activity-proxies';
+import type { TaskHost } from '../core/task-queues';
 import type { TaskInput, TaskOutcome } from './types';
 import { addUsage, noUsage } from '../core/usage';
 import type { TaskReview } from '../core/types';
 import { reviewAttempt, reviewFeedback, reviewModeOf } from './review-step';
 
+/** How many times a task starts again because the host holding its worktree stopped, before it fails. */
+const MAX_HOST_LOSSES = 3;
+
+/** The host that held a task's worktree stopped before a step could run there. */
+class HostLost extends Error {
+  constructor(readonly host: TaskHost) {
+    super(`the worker holding the worktree (${host.queue}) stopped`);
+  }
+}
+
+/** A step waited on its host's queue past the host's schedule-to-start timeout. */
+const waitedTooLong = (err: unknown) => err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === 'SCHEDULE_TO_START';
 
 /**
  * One task: the agent edits a fresh worktree, the task's tests judge it, and a passing change is
@@ -17,6 +30,29 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
   const git = mainActivities();
   const testing = testActivities();
   const agents = agentActivities();
+  // Host affinity (runs recorded before it replay without it): the worktree is on the disk of the worker
+  // whose agent made it, so the task's tests, review, commit and removal go to that worker's own queues.
+  // The agent itself stays on the shared agents queue (--max-parallel slots, --agent-rpm across all workers),
+  // and every attempt's agent starts from a fresh worktree, wherever it lands.
+  const hosted = patched('host-affinity');
+  let host: TaskHost | undefined;
+  const hostsUsed: TaskHost[] = [];
+  const hostsLost = new Set<string>();
+  let hostLosses = 0;
+  const here = () => (host ? hostActivities(host) : { git, tests: testing, agents });
+  /** A step on the host that holds the worktree: while it waits there too long and the host is gone, HostLost. */
+  const onHost = async <T>(step: () => Promise<T>): Promise<T> => {
+    for (;;) {
+      try {
+        return await step();
+      } catch (err) {
+        if (!host || !waitedTooLong(err)) throw err;
+        // Busy, or gone? A live host still polls its queue: then the step waits there again.
+        if (await git.hostAlive({ queue: host.queue })) continue;
+        throw new HostLost(host);
+      }
+    }
+  };
   const ref = { runId: ctx.runId, repoPath: ctx.repoPath, taskId: task.id };
   const usage = noUsage();
   const command = task.tests ?? ctx.testCommand;
@@ -27,46 +63,70 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
   const reviewed = () => (review ? { review } : {});
   let outcome: TaskOutcome = { id: task.id, status: 'skipped', reason: 'not attempted', attempts: 0, usage };
   let agentAttempt = 0; // the attempt whose agent is running, 0 when none is
+  /** Removes the worktree from every host that made one for this task (a host that stopped is left to `flotilla gc`). */
+  const removeEverywhere = async () => {
+    const live = hostsUsed.filter((h) => !hostsLost.has(h.queue));
+    if (!live.length) return git.removeTaskWorktree(ref);
+    await Promise.all(live.map((h) => hostActivities(h).git.removeTaskWorktree(ref).catch(() => undefined)));
+  };
+  /** One attempt: the agent, then (on the host that holds its worktree) the tests, the review and the commit. */
+  const oneAttempt = async (attempt: number): Promise<'again' | 'done'> => {
+    agentAttempt = attempt;
+    host = undefined;
+    const agent = await agents.runAgent({ ...ref, baseSha, sourcePath: task.sourcePath, model: ctx.settings.model, maxTurns: ctx.settings.maxTurns, testCommand: command, attempt, feedback, ...(feedbackFrom === 'review' ? { feedbackFrom } : {}), tokenBudget: ctx.settings.maxTokensPerTask, setupCommand: ctx.settings.setupCommand });
+    agentAttempt = 0;
+    addUsage(usage, agent.usage);
+    if (hosted && agent.host) {
+      host = agent.host;
+      if (!hostsUsed.some((h) => h.queue === agent.host!.queue)) hostsUsed.push(agent.host);
+    }
+    if (!agent.ok) {
+      outcome = { id: task.id, status: 'skipped', reason: agent.reason, attempts: attempt, usage, ...reviewed() };
+      return 'done';
+    }
+    // The task's own tests when it names them; else the activity narrows the suite to the tests related to the edited files.
+    const tests = await onHost(() => here().tests.runTaskTests({ ...ref, command, ...(task.tests ? {} : { relatedTo: agent.edited }), edited: agent.edited, attempt, baseline: ctx.baseline, flakyReruns: ctx.settings.flakyReruns }));
+    const testRun = { command: tests.command, ...(tests.selection ? { selection: tests.selection } : {}), passed: tests.passed, logPath: tests.logPath, durationMs: tests.durationMs };
+    if (!tests.passed) {
+      const names = tests.failingTests.length ? tests.failingTests.join('; ') : `exit code ${tests.exitCode}`;
+      outcome = { id: task.id, status: 'skipped', reason: `tests failed (${tests.command}): ${names}`, failingTests: tests.failingTests, tests: testRun, attempts: attempt, usage, ...reviewed() };
+      feedback = tests.tail;
+      feedbackFrom = 'tests';
+      return 'again';
+    }
+    // Code review before the commit (runs recorded before it replay without it).
+    if (reviewMode !== 'off' && patched('review-gate')) {
+      const r = await onHost(() => reviewAttempt({ ctx, task, baseSha, attempt, edited: agent.edited, summary: agent.summary, tests: testRun }, review, here().agents));
+      review = r.review;
+      addUsage(usage, r.cost);
+      if (reviewMode === 'gate' && review.verdict === 'request_changes') {
+        outcome = { id: task.id, status: 'skipped', reason: `review: ${review.summary}`, tests: testRun, attempts: attempt, usage, review };
+        feedback = reviewFeedback(review);
+        feedbackFrom = 'review';
+        return 'again';
+      }
+    }
+    const committed = await onHost(() => here().git.commitTask({ ...ref, baseSha, title: task.title, summary: agent.summary, edited: agent.edited, sourcePath: task.sourcePath }));
+    const undeclared = agent.edited.filter((f) => !task.touches.includes(f));
+    const warnings = undeclared.length ? [`changed files its task file did not name: ${undeclared.join(', ')}`] : [];
+    if (review?.verdict === 'request_changes') warnings.push(`the reviewer (advisory) requested changes: ${review.summary}`);
+    outcome = committed.commit
+      ? { id: task.id, status: 'ready', commit: committed.commit, summary: agent.summary, tests: testRun, attempts: attempt, usage, ...(warnings.length ? { warnings } : {}), ...reviewed() }
+      : { id: task.id, status: 'skipped', reason: committed.reason, tests: testRun, attempts: attempt, usage, ...reviewed() };
+    return 'done';
+  };
   try {
     for (let attempt = 1; attempt <= ctx.settings.attempts; attempt++) {
-      agentAttempt = attempt;
-      const agent = await agents.runAgent({ ...ref, baseSha, sourcePath: task.sourcePath, model: ctx.settings.model, maxTurns: ctx.settings.maxTurns, testCommand: command, attempt, feedback, ...(feedbackFrom === 'review' ? { feedbackFrom } : {}), tokenBudget: ctx.settings.maxTokensPerTask, setupCommand: ctx.settings.setupCommand });
-      agentAttempt = 0;
-      addUsage(usage, agent.usage);
-      if (!agent.ok) {
-        outcome = { id: task.id, status: 'skipped', reason: agent.reason, attempts: attempt, usage, ...reviewed() };
-        break;
+      try {
+        if ((await oneAttempt(attempt)) === 'done') break;
+      } catch (err) {
+        if (!(err instanceof HostLost)) throw err;
+        // The host died with the worktree: the same attempt starts again from a fresh worktree, on whichever
+        // host's agent takes it. Nothing reached the run branch (integration happens after the task returns).
+        hostsLost.add(err.host.queue);
+        if (++hostLosses > MAX_HOST_LOSSES) throw ApplicationFailure.nonRetryable(`${err.message}; the task was started again ${MAX_HOST_LOSSES} times, each time on a host that stopped`, 'HostLost');
+        attempt--;
       }
-      // The task's own tests when it names them; else the activity narrows the suite to the tests related to the edited files.
-      const tests = await testing.runTaskTests({ ...ref, command, ...(task.tests ? {} : { relatedTo: agent.edited }), edited: agent.edited, attempt, baseline: ctx.baseline, flakyReruns: ctx.settings.flakyReruns });
-      const testRun = { command: tests.command, ...(tests.selection ? { selection: tests.selection } : {}), passed: tests.passed, logPath: tests.logPath, durationMs: tests.durationMs };
-      if (!tests.passed) {
-        const names = tests.failingTests.length ? tests.failingTests.join('; ') : `exit code ${tests.exitCode}`;
-        outcome = { id: task.id, status: 'skipped', reason: `tests failed (${tests.command}): ${names}`, failingTests: tests.failingTests, tests: testRun, attempts: attempt, usage, ...reviewed() };
-        feedback = tests.tail;
-        feedbackFrom = 'tests';
-        continue;
-      }
-      // Code review before the commit (runs recorded before it replay without it).
-      if (reviewMode !== 'off' && patched('review-gate')) {
-        const r = await reviewAttempt({ ctx, task, baseSha, attempt, edited: agent.edited, summary: agent.summary, tests: testRun }, review);
-        review = r.review;
-        addUsage(usage, r.cost);
-        if (reviewMode === 'gate' && review.verdict === 'request_changes') {
-          outcome = { id: task.id, status: 'skipped', reason: `review: ${review.summary}`, tests: testRun, attempts: attempt, usage, review };
-          feedback = reviewFeedback(review);
-          feedbackFrom = 'review';
-          continue;
-        }
-      }
-      const committed = await git.commitTask({ ...ref, baseSha, title: task.title, summary: agent.summary, edited: agent.edited, sourcePath: task.sourcePath });
-      const undeclared = agent.edited.filter((f) => !task.touches.includes(f));
-      const warnings = undeclared.length ? [`changed files its task file did not name: ${undeclared.join(', ')}`] : [];
-      if (review?.verdict === 'request_changes') warnings.push(`the reviewer (advisory) requested changes: ${review.summary}`);
-      outcome = committed.commit
-        ? { id: task.id, status: 'ready', commit: committed.commit, summary: agent.summary, tests: testRun, attempts: attempt, usage, ...(warnings.length ? { warnings } : {}), ...reviewed() }
-        : { id: task.id, status: 'skipped', reason: committed.reason, tests: testRun, attempts: attempt, usage, ...reviewed() };
-      break;
     }
   } catch (err) {
     if (isCancellation(err)) throw err; // skipped or aborted by the operator: the batch records it
@@ -78,7 +138,8 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
     outcome = { id: task.id, status: 'failed', reason: message, attempts: outcome.attempts, usage, ...reviewed(), ...(type === 'AgentConfigError' ? { fatal: true } : {}) };
   } finally {
     // Runs even when the task was cancelled: the worktree is discarded, nothing it held reaches the run branch.
-    await CancellationScope.nonCancellable(() => git.removeTaskWorktree(ref));
+    if (!hosted) await CancellationScope.nonCancellable(() => git.removeTaskWorktree(ref));
+    else await CancellationScope.nonCancellable(() => removeEverywhere());
   }
   return outcome;
 }

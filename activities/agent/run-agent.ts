@@ -2,6 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { Context } from '@temporalio/activity';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import type { TaskHost } from '../../core/task-queues';
 import type { AgentOutcome, TaskRef } from '../../core/types';
 import { addUsage } from '../../core/usage';
 import { freshWorktree } from '../git/worktrees';
@@ -65,7 +66,7 @@ function activityTry(): { attempt: number; workflowRunId: string } {
 }
 
 /** The agents queue's activity: the coding agent. Its worker's slots are --max-parallel, its rate --agent-rpm. */
-export function makeAgentActivities(deps: { worktreeRoot: string; modelAccess: ModelAccess }) {
+export function makeAgentActivities(deps: { worktreeRoot: string; modelAccess: ModelAccess; host?: TaskHost }) {
   const worktreeOf = (t: TaskRef) => taskWorktree(deps.worktreeRoot, t.runId, t.taskId);
   registerSecret(deps.modelAccess.apiKey);
   // Messages name the API's address, never the credentials a proxy URL may carry.
@@ -147,6 +148,6 @@ export function makeAgentActivities(deps: { worktreeRoot: string; modelAccess: M
       // Turns paid for by earlier tries of this activity that died mid-conversation are on the bill too.
       const usage = spentBefore;
       addUsage(usage, result.usage);
-      return { ok: !reason, summary: result.summary, edited, turns: result.turns, usage, transcriptPath, ...(reason ? { reason } : {}) };
+      return { ok: !reason, summary: result.summary, edited, turns: result.turns, usage, transcriptPath, ...(reason ? { reason } : {}), ...(deps.host ? { host: deps.host } : {}) };
   }
 }

@@ -59,6 +59,15 @@ async function addWorktree(repoPath: string, worktree: string, add: string[], ch
 }
 
 /**
+ * Worktrees of one repository may live on several hosts (each worker's own worktree folder, the repository
+ * on a shared path). Locked, so `git worktree prune` on one host never drops the worktrees of another that
+ * it cannot see; forced, so each host can check the run branch out in its own run worktree (every use resets
+ * it to the branch tip first, and the run's steps on the branch run one at a time), and a path whose folder
+ * is gone but whose record is locked can be added again.
+ */
+const ON_ANY_HOST = ['--force', '--force', '--lock'];
+
+/**
  * A detached worktree of `repoPath` at `sha`, outside the repository. Idempotent: an existing one
  * (from an earlier attempt or a crashed worker) is reset to `sha` and cleaned, so no edit is applied twice.
  */
@@ -71,7 +80,7 @@ export async function freshWorktree(repoPath: string, worktree: string, sha: str
     await linkDependencies(repoPath, worktree, sharedDeps);
     return wt;
   }
-  await addWorktree(repoPath, worktree, ['--force', '--detach', worktree, sha], ['reset', '--hard', '--quiet', sha]);
+  await addWorktree(repoPath, worktree, [...ON_ANY_HOST, '--detach', worktree, sha], ['reset', '--hard', '--quiet', sha]);
   await linkDependencies(repoPath, worktree, sharedDeps);
   return gitAt(worktree);
 }
@@ -88,13 +97,13 @@ async function cleanAtHead(wt: SimpleGit, worktree: string): Promise<boolean> {
 /** A worktree with `branch` checked out (the run branch), created if missing and reset to the branch tip. */
 export async function branchWorktree(repoPath: string, worktree: string, branch: string): Promise<SimpleGit> {
   if (!(await exists(path.join(worktree, '.git')))) {
-    // The run branch is checked out in one worktree only: a missing one's registration is pruned, never forced over.
+    // Each host has its own run worktree on the run branch (ON_ANY_HOST); a missing one's registration is pruned first.
     await fs.rm(worktree, { recursive: true, force: true });
     await fs.mkdir(path.dirname(worktree), { recursive: true });
     const repo = await gitAt(repoPath);
     await withWorktreeAdmin(repoPath, async () => {
       await repo.raw(['worktree', 'prune']);
-      await repo.raw(['worktree', 'add', '--no-checkout', worktree, branch]);
+      await repo.raw(['worktree', 'add', '--no-checkout', ...ON_ANY_HOST, worktree, branch]);
     });
     await (await gitAt(worktree)).raw(['reset', '--hard', '--quiet', 'HEAD']);
   }
@@ -114,5 +123,9 @@ export async function branchWorktree(repoPath: string, worktree: string, branch:
 export async function removeWorktree(repoPath: string, worktree: string): Promise<void> {
   await fs.rm(worktree, { recursive: true, force: true });
   const repo = await gitAt(repoPath);
-  await withWorktreeAdmin(repoPath, () => repo.raw(['worktree', 'prune']));
+  await withWorktreeAdmin(repoPath, async () => {
+    // It was added locked (ON_ANY_HOST), and prune keeps locked records: unlock this one, then prune.
+    await repo.raw(['worktree', 'unlock', worktree]).catch(() => undefined);
+    await repo.raw(['worktree', 'prune']);
+  });
 }

@@ -7,7 +7,9 @@ import { fetchRunReport } from '../read-report';
 export const reportCommand: Command = {
   name: 'report',
   summary: 'review.md of a run: commits by phase and category, test evidence, rollback plan',
-  details: 'Writes review.md into the run folder (<repo>/.flotilla/runs/<runId>/) and prints it; the run may still be going.',
+  details:
+    'Writes review.md into the run folder (<repo>/.flotilla/runs/<runId>/) and prints it; the run may still be going. ' +
+    'Run it where the repository is at the path the run was given (--repo): any worker host, with the repository on a shared path.',
   positionals: [{ name: 'RUN_ID', description: 'the run (flotilla runs lists them)' }],
   flags: {
     json: { type: 'boolean', description: "print report.json instead of review.md (a run still going: its state now, same shape)" },

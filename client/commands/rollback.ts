@@ -20,7 +20,9 @@ async function repoOf(args: ParsedArgs, runId: string): Promise<string> {
 export const rollbackCommand: Command = {
   name: 'rollback',
   summary: "reset a finished run's branch to its base (the backup ref), listing the commits it removed",
-  details: 'Without --repo it asks the Temporal server for the run (which also says whether it is still going).',
+  details:
+    'Without --repo it asks the Temporal server for the run (which also says whether it is still going). ' +
+    'It moves the branch in the repository itself, not in a worktree: run it on any host that sees the repository at the path the run was given.',
   positionals: [{ name: 'RUN_ID', description: 'the run (flotilla runs lists them)' }],
   flags: {
     repo: { type: 'string', value: 'DIR', description: "the run's repository (then no server is needed)", defaultText: 'asked of the run' },

@@ -8,7 +8,10 @@ export const AGENT_RPM_FLAG: FlagSpec = { type: 'string', value: 'N', int: { min
 export const workerCommand: Command = {
   name: 'worker',
   summary: 'run a worker for an existing Temporal server, until Ctrl-C',
-  details: 'Starts the stand-in model too when ANTHROPIC_API_KEY is not set.',
+  details:
+    'Starts the stand-in model too when ANTHROPIC_API_KEY is not set. Besides the shared queues it polls a queue of its own: the steps of a ' +
+    'task whose agent ran here (tests, review, commit) need its worktree, which is on this host (FLOTILLA_WORKTREES). The repositories must be ' +
+    'at the same path on every worker host (see "Scaling out" in the README).',
   flags: {
     'max-parallel': { type: 'string', value: 'N', int: { min: 1 }, default: 4, description: 'agents at once on this worker' },
     'agent-rpm': AGENT_RPM_FLAG,

@@ -43,13 +43,9 @@ describe('flotilla plan', () => {
 });
 
 describe('flotilla gc', () => {
-  it('removes the worktrees a crashed run left behind and prunes them from the repository', async () => {
-    const repo = await makeSampleRepo();
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-gc-'));
-    const leftover = path.join(root, 'crashed-run', 'TASK-0001');
-    await simpleGit(repo).raw(['worktree', 'add', '--detach', leftover, 'HEAD']);
+  /** gc against the suite's server. */
+  async function gcAt(root: string) {
     const g = collect();
-    // gc asks the server whether each run is still going; this one is unknown there, so its worktrees go.
     const prev = process.env.TEMPORAL_ADDRESS;
     process.env.TEMPORAL_ADDRESS = process.env.FLOTILLA_TEST_TEMPORAL;
     try {
@@ -58,9 +54,39 @@ describe('flotilla gc', () => {
       if (prev === undefined) delete process.env.TEMPORAL_ADDRESS;
       else process.env.TEMPORAL_ADDRESS = prev;
     }
-    expect(g.lines).toContain(`removed ${leftover}`);
-    expect(fs.existsSync(path.join(root, 'crashed-run'))).toBe(false);
-    expect((await simpleGit(repo).raw(['worktree', 'list'])).trim().split('\n')).toHaveLength(1);
+    return g.lines;
+  }
+
+  it('removes only the worktrees of runs it can prove finished, and says why it keeps the others', async () => {
+    const repo = await makeSampleRepo();
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-gc-'));
+    const stamp = Date.now();
+    const [finished, unproven, live] = [`gc-finished-${stamp}`, `gc-unproven-${stamp}`, `gc-live-${stamp}`];
+    for (const run of [finished, unproven, live]) await simpleGit(repo).raw(['worktree', 'add', '--lock', '--detach', path.join(root, run, 'TASK-0001'), 'HEAD']);
+    // Unknown to the server, but its report.json says it finished: provably over.
+    fs.mkdirSync(path.join(repo, '.flotilla', 'runs', finished), { recursive: true });
+    fs.writeFileSync(path.join(repo, '.flotilla', 'runs', finished, 'report.json'), JSON.stringify({ runId: finished, status: 'completed' }));
+    // Running on the server (a queue no worker polls): its worktrees stay, whatever else is true.
+    const connection = await Connection.connect({ address: process.env.FLOTILLA_TEST_TEMPORAL! });
+    const client = new Client({ connection });
+    const handle = await client.workflow.start('flotillaRun', { taskQueue: `nobody-${stamp}`, workflowId: `flotilla-${live}`, args: [] });
+    try {
+      const lines = await gcAt(root);
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^removed ${path.join(root, finished, 'TASK-0001')} \\(unknown to the server, and .*report.json says it finished\\)`)));
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^kept ${path.join(root, unproven)} .*unknown to the server .*cannot be proven finished`)));
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^kept ${path.join(root, live)} .*the run is running on the server`)));
+      expect(fs.existsSync(path.join(root, finished))).toBe(false);
+      expect(fs.existsSync(path.join(root, unproven, 'TASK-0001'))).toBe(true);
+      expect(fs.existsSync(path.join(root, live, 'TASK-0001'))).toBe(true);
+      // The removed one is gone from the repository's worktrees too (it was locked, as Flotilla's are).
+      expect(await simpleGit(repo).raw(['worktree', 'list'])).not.toContain(finished);
+      // Once the live run is over (terminated), its worktrees go too.
+      await handle.terminate('test');
+      expect(await gcAt(root)).toContainEqual(expect.stringMatching(new RegExp(`^removed ${path.join(root, live, 'TASK-0001')} \\(the run is terminated\\)`)));
+    } finally {
+      await handle.terminate('test').catch(() => undefined);
+      await connection.close();
+    }
   });
 });
 
