@@ -121,11 +121,12 @@ export async function branchWorktree(repoPath: string, worktree: string, branch:
 
 /** Removes a worktree: its files first (outside the lock), then its registration (under it). */
 export async function removeWorktree(repoPath: string, worktree: string): Promise<void> {
-  await fs.rm(worktree, { recursive: true, force: true });
   const repo = await gitAt(repoPath);
-  await withWorktreeAdmin(repoPath, async () => {
-    // It was added locked (ON_ANY_HOST), and prune keeps locked records: unlock this one, then prune.
-    await repo.raw(['worktree', 'unlock', worktree]).catch(() => undefined);
-    await repo.raw(['worktree', 'prune']);
-  });
+  // Worktrees are added locked (ON_ANY_HOST), and prune keeps locked records: unlock this one (or, for a folder
+  // of worktrees, each one in it) while git can still find it.
+  const root = path.resolve(worktree);
+  const listed = (await repo.raw(['worktree', 'list', '--porcelain']).catch(() => '')).split('\n').filter((l) => l.startsWith('worktree ')).map((l) => path.resolve(l.slice(9)));
+  for (const w of listed) if (w === root || w.startsWith(root + path.sep)) await repo.raw(['worktree', 'unlock', w]).catch(() => undefined);
+  await fs.rm(worktree, { recursive: true, force: true });
+  await withWorktreeAdmin(repoPath, () => repo.raw(['worktree', 'prune']));
 }
