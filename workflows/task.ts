@@ -1,9 +1,16 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, patched, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, patched, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import { agentActivities, mainActivities, testActivities } from './activity-proxies';
 import type { TaskInput, TaskOutcome } from './types';
 import { addUsage, noUsage } from '../core/usage';
 import type { TaskReview } from '../core/types';
 import { reviewAttempt, reviewFeedback, reviewModeOf } from './review-step';
+import { cutBytes } from '../core/search-attributes';
+import { upsertFlotillaState } from './search-attributes';
+
+/** The Web UI's "current details" of a task (no history: read through a query), e.g. "**TASK-0007** attempt 2 of 2: testing". */
+function showStep(taskId: string, attempt: number, of: number, step: string): void {
+  setCurrentDetails(`**${taskId}** attempt ${attempt} of ${of}: ${step}`);
+}
 
 
 /**
@@ -30,7 +37,9 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
   try {
     for (let attempt = 1; attempt <= ctx.settings.attempts; attempt++) {
       agentAttempt = attempt;
-      const agent = await agents.runAgent({ ...ref, baseSha, sourcePath: task.sourcePath, model: ctx.settings.model, maxTurns: ctx.settings.maxTurns, testCommand: command, attempt, feedback, ...(feedbackFrom === 'review' ? { feedbackFrom } : {}), tokenBudget: ctx.settings.maxTokensPerTask, setupCommand: ctx.settings.setupCommand });
+      const step = (what: string) => showStep(task.id, attempt, ctx.settings.attempts, what);
+      step(`agent (${ctx.settings.model})${feedbackFrom ? `, with the ${feedbackFrom === 'review' ? "reviewer's comments" : 'failing tests'}` : ''}`);
+      const agent = await agents.runAgent.executeWithOptions({ summary: cutBytes(`agent ${task.id}, attempt ${attempt} (${ctx.settings.model})`) }, [{ ...ref, baseSha, sourcePath: task.sourcePath, model: ctx.settings.model, maxTurns: ctx.settings.maxTurns, testCommand: command, attempt, feedback, ...(feedbackFrom === 'review' ? { feedbackFrom } : {}), tokenBudget: ctx.settings.maxTokensPerTask, setupCommand: ctx.settings.setupCommand }]);
       agentAttempt = 0;
       addUsage(usage, agent.usage);
       if (!agent.ok) {
@@ -38,7 +47,8 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
         break;
       }
       // The task's own tests when it names them; else the activity narrows the suite to the tests related to the edited files.
-      const tests = await testing.runTaskTests({ ...ref, command, ...(task.tests ? {} : { relatedTo: agent.edited }), edited: agent.edited, attempt, baseline: ctx.baseline, flakyReruns: ctx.settings.flakyReruns });
+      step('testing');
+      const tests = await testing.runTaskTests.executeWithOptions({ summary: cutBytes(`tests ${task.id}: ${task.tests ? command : `related to ${agent.edited.join(', ') || 'no file'}, else ${command}`}`) }, [{ ...ref, command, ...(task.tests ? {} : { relatedTo: agent.edited }), edited: agent.edited, attempt, baseline: ctx.baseline, flakyReruns: ctx.settings.flakyReruns }]);
       const testRun = { command: tests.command, ...(tests.selection ? { selection: tests.selection } : {}), passed: tests.passed, logPath: tests.logPath, durationMs: tests.durationMs };
       if (!tests.passed) {
         const names = tests.failingTests.length ? tests.failingTests.join('; ') : `exit code ${tests.exitCode}`;
@@ -49,6 +59,7 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
       }
       // Code review before the commit (runs recorded before it replay without it).
       if (reviewMode !== 'off' && patched('review-gate')) {
+        step('reviewing');
         const r = await reviewAttempt({ ctx, task, baseSha, attempt, edited: agent.edited, summary: agent.summary, tests: testRun }, review);
         review = r.review;
         addUsage(usage, r.cost);
@@ -59,7 +70,8 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
           continue;
         }
       }
-      const committed = await git.commitTask({ ...ref, baseSha, title: task.title, summary: agent.summary, edited: agent.edited, sourcePath: task.sourcePath });
+      step('committing');
+      const committed = await git.commitTask.executeWithOptions({ summary: cutBytes(`commit ${task.id}: ${task.title}`) }, [{ ...ref, baseSha, title: task.title, summary: agent.summary, edited: agent.edited, sourcePath: task.sourcePath }]);
       const undeclared = agent.edited.filter((f) => !task.touches.includes(f));
       const warnings = undeclared.length ? [`changed files its task file did not name: ${undeclared.join(', ')}`] : [];
       if (review?.verdict === 'request_changes') warnings.push(`the reviewer (advisory) requested changes: ${review.summary}`);
@@ -69,7 +81,10 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
       break;
     }
   } catch (err) {
-    if (isCancellation(err)) throw err; // skipped or aborted by the operator: the batch records it
+    if (isCancellation(err)) {
+      upsertFlotillaState('cancelled');
+      throw err; // skipped or aborted by the operator: the batch records it
+    }
     const cause = err instanceof ActivityFailure ? err.cause : err;
     const type = cause instanceof ApplicationFailure ? cause.type : undefined;
     const message = cause instanceof Error ? cause.message : String(cause);
@@ -80,5 +95,7 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
     // Runs even when the task was cancelled: the worktree is discarded, nothing it held reaches the run branch.
     await CancellationScope.nonCancellable(() => git.removeTaskWorktree(ref));
   }
+  upsertFlotillaState(outcome.status === 'ready' ? 'completed' : outcome.status);
+  setCurrentDetails(`**${task.id}**: ${outcome.status === 'ready' ? 'committed in its worktree' : `${outcome.status}: ${outcome.reason ?? ''}`}`);
   return outcome;
 }

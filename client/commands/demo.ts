@@ -37,7 +37,7 @@ export const demoCommand: Command = {
       const connected = await connectClient(stack.settings);
       connection = connected.connection;
       const client = connected.client;
-      const handle = await startRun(client, settings);
+      const handle = await startRun(client, settings, undefined, out);
       out(`Started run ${settings.runId}`);
       const ui = webUiUrl(stack.uiUrl, stack.namespace, handle.workflowId);
       if (ui) out(`Web UI: ${ui}`);

@@ -22,7 +22,7 @@ export const runCommand: Command = {
     const settings = runSettingsFrom(args, str(args, 'repo') ?? '.');
     const { client, connection, settings: conn } = await connectClient(connectionFrom(args));
     try {
-      const handle = await startRun(client, settings);
+      const handle = await startRun(client, settings, undefined, out);
       out(`Started run ${settings.runId} (workflow ${handle.workflowId}) on ${settings.repoPath}`);
       const ui = webUiUrl(uiBaseFor(conn.address), conn.namespace, handle.workflowId);
       if (ui) out(`Web UI: ${ui}`);
