@@ -103,7 +103,8 @@ export function makeAgentActivities(deps: { worktreeRoot: string; modelAccess: M
           tokenBudget,
           onTurn: (turn, spent) => {
             ledger.record(spent);
-            heartbeatSafe({ turn });
+            // The cost so far is for `flotilla watch` (heartbeat details live on the pending activity, not in history).
+            heartbeatSafe({ turn, ...(spent.costUsd !== undefined ? { costUsd: spent.costUsd } : {}) });
           },
         });
       } catch (err) {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { createDemoRepo } from '../../dev/demo-repo';
 import { Command, num, str } from '../args';
 import { connectClient, webUiUrl } from '../connection';
-import { followRun, summaryLines } from '../follow-run';
+import { summaryLines, watchRun } from '../follow-run';
 import { startLocalStack } from '../local-stack';
 import { RUN_FLAGS, runSettingsFrom } from '../run-settings';
 import { startRun } from '../start-run';
@@ -41,7 +41,7 @@ export const demoCommand: Command = {
       out(`Started run ${settings.runId}`);
       const ui = webUiUrl(stack.uiUrl, stack.namespace, handle.workflowId);
       if (ui) out(`Web UI: ${ui}`);
-      const report = await followRun(client, handle.workflowId, out);
+      const report = await watchRun(client, handle.workflowId, out);
       for (const line of summaryLines(report)) out(line);
       if (report.branch) out(`Inspect it: git -C ${dir} log --oneline ${report.branch}`);
       return report.status === 'completed' ? 0 : 1;
