@@ -109,11 +109,12 @@ export function liveFrame(r: RunReport, steps: Map<string, TaskStep>, opts: { wi
   const max = opts.maxTasks ?? 20;
   if (running.length) lines.push('');
   const idWidth = Math.max(9, ...running.map((t) => t.id.length));
-  for (const t of running.slice(0, max)) lines.push(clip(taskLine(t, steps.get(t.id), idWidth)));
+  for (const t of running.slice(0, max)) lines.push(taskLine(t, steps.get(t.id), idWidth));
   if (running.length > max) lines.push(`  … and ${running.length - max} more running`);
-  for (const t of waiting.slice(0, max)) lines.push(clip(`  ${t.id.padEnd(idWidth)}  waiting for approval: flotilla approve ${r.runId} ${t.id}`));
+  for (const t of waiting.slice(0, max)) lines.push(`  ${t.id.padEnd(idWidth)}  waiting for approval: flotilla approve ${r.runId} ${t.id}`);
   lines.push('', 'Ctrl-C stops watching; the run goes on.');
-  return lines.join('\n');
+  // Clipped to the terminal's width: a wrapped line would break the redraw in place.
+  return lines.map(clip).join('\n');
 }
 
 function taskLine(t: TaskState, s: TaskStep | undefined, idWidth: number): string {
