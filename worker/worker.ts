@@ -33,11 +33,13 @@ export interface FlotillaWorkers {
 export async function createFlotillaWorkers(o: FlotillaWorkerOptions): Promise<FlotillaWorkers> {
   const taskQueue = o.taskQueue ?? DEFAULT_TASK_QUEUE;
   const deps = { worktreeRoot: o.worktreeRoot };
-  const common: Pick<WorkerOptions, 'connection' | 'namespace' | 'interceptors' | 'shutdownGraceTime'> = {
+  const common: Pick<WorkerOptions, 'connection' | 'namespace' | 'interceptors' | 'shutdownGraceTime' | 'maxHeartbeatThrottleInterval'> = {
     connection: o.connection,
     namespace: o.namespace,
     interceptors: { activity: [keepAlive] },
     shutdownGraceTime: '5 seconds',
+    // Heartbeat details (an agent's turn and cost) reach the server within 5 s, for `flotilla watch` (the default would be 24 s).
+    maxHeartbeatThrottleInterval: '5 seconds',
   };
   const workers = [
     await Worker.create({
