@@ -26,6 +26,7 @@ describe('the Web UI', () => {
   let server: DevServer;
   let browser: Browser | undefined;
   let stop: () => Promise<void> = async () => undefined;
+  let taskQueue = '';
 
   beforeAll(async () => {
     if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it), or set CHROMIUM_PATH`);
@@ -46,7 +47,7 @@ describe('the Web UI', () => {
       await native.close();
       await standIn.close();
     };
-    (globalThis as { __webuiQueue?: string }).__webuiQueue = workers.taskQueue;
+    taskQueue = workers.taskQueue;
   }, 120_000);
 
   afterAll(async () => {
@@ -60,7 +61,7 @@ describe('the Web UI', () => {
     const client = new Client({ connection, namespace: 'default' });
     const runId = `webui-${Date.now()}`;
     const workflowId = `flotilla-${runId}`;
-    const handle = await startRun(client, { runId, repoPath: await makeSampleRepo(), model: 'claude-haiku-4-5', maxParallel: 2, attempts: 1, maxTurns: 10, sequentialRisk: 'high', approveRisk: 'low' }, (globalThis as { __webuiQueue?: string }).__webuiQueue);
+    const handle = await startRun(client, { runId, repoPath: await makeSampleRepo(), model: 'claude-haiku-4-5', maxParallel: 2, attempts: 1, maxTurns: 10, sequentialRisk: 'high', approveRisk: 'low' }, taskQueue);
     try {
       // The run plans, runs its baseline, and then its first tasks wait for approval: FlotillaState says so.
       const deadline = Date.now() + 120_000;
@@ -91,10 +92,26 @@ describe('the Web UI', () => {
       await page.getByText(workflowId, { exact: true }).first().click();
       await page.waitForURL(/\/workflows\/flotilla-webui-/, { timeout: 30_000 });
       // The run's page: its summary, and its current details (progress, who waits for approval).
-      await page.getByText(`Flotilla run ${runId}`).first().waitFor({ timeout: 30_000 });
-      await page.getByText(/Waiting for approval/).first().waitFor({ timeout: 30_000 }).catch(() => undefined);
+      await page.waitForLoadState('networkidle');
+      // The timeline names the activities by their summaries (e.g. "baseline: npm test --silent").
+      await page.getByText(/baseline: npm test/).first().waitFor({ timeout: 30_000 });
       await page.screenshot({ path: path.join(OUTPUT, 'webui-run.png'), fullPage: true });
       expect(fs.statSync(path.join(OUTPUT, 'webui-run.png')).size).toBeGreaterThan(10_000);
+      // Its user metadata: the summary, the settings (static details) and the live progress (current details).
+      await page.getByText('User Metadata', { exact: true }).first().click();
+      // The UI renders the markdown in sandboxed frames: read every frame's text.
+      const shown = async (text: RegExp) => {
+        for (let i = 0; i < 60; i++) {
+          const texts = await Promise.all(page.frames().map((f) => f.locator('body').innerText().catch(() => '')));
+          if (text.test(texts.join('\n'))) return true;
+          await sleep(500);
+        }
+        return false;
+      };
+      expect(await shown(new RegExp(`Flotilla run ${runId} on /`))).toBe(true);
+      expect(await shown(/max parallel\s+2/)).toBe(true);
+      expect(await shown(/Waiting for approval: TASK-0001/)).toBe(true);
+      await page.screenshot({ path: path.join(OUTPUT, 'webui-run-metadata.png'), fullPage: true });
       expect(await page.content()).toContain(workflowId);
     } finally {
       await handle.terminate('test done').catch(() => undefined);
