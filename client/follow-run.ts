@@ -41,6 +41,8 @@ export interface FollowOptions {
   live?: LiveOutput;
   /** How long the run's task queue may have no poller before following gives up with a NoWorkerError. */
   noWorkerMs?: number;
+  /** watchRun: what Ctrl-C says (default: the run goes on on the server; re-attach with flotilla watch). */
+  interruptMessage?: string;
 }
 
 /** Where the live view draws: log-update on stdout, or a stand-in in tests. */
@@ -203,7 +205,7 @@ export async function watchRun(client: Client, workflowId: string, out: (line: s
   const live = opts.live !== undefined ? opts.live : terminalLiveOutput();
   const onInterrupt = () => {
     live?.clear();
-    out(`\nStopped watching. Run ${runId} goes on on the server; re-attach with: flotilla watch ${runId} (or flotilla status ${runId})`);
+    out(`\n${opts.interruptMessage ?? `Stopped watching. Run ${runId} goes on on the server; re-attach with: flotilla watch ${runId} (or flotilla status ${runId})`}`);
     process.exit(130);
   };
   process.once('SIGINT', onInterrupt);

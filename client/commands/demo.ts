@@ -41,7 +41,10 @@ export const demoCommand: Command = {
       out(`Started run ${settings.runId}`);
       const ui = webUiUrl(stack.uiUrl, stack.namespace, handle.workflowId);
       if (ui) out(`Web UI: ${ui}`);
-      const report = await watchRun(client, handle.workflowId, out);
+      const report = await watchRun(client, handle.workflowId, out, {
+        // The demo's worker stops with this process: the run waits on the dev server for the next one.
+        interruptMessage: `Stopped. Run ${settings.runId} is kept by the dev server: start \`npx flotilla dev\` and it goes on (watch it: npx flotilla watch ${settings.runId})`,
+      });
       for (const line of summaryLines(report)) out(line);
       if (report.branch) out(`Inspect it: git -C ${dir} log --oneline ${report.branch}`);
       return report.status === 'completed' ? 0 : 1;
