@@ -4,6 +4,10 @@ import { followRun, LiveOutput } from '../../client/follow-run';
 import { checkSearchAttributes } from '../../client/search-attributes';
 import { startRun } from '../../client/start-run';
 import { FLOTILLA_REPO, FLOTILLA_RUN_ID, FLOTILLA_STATE } from '../../core/search-attributes';
+import { Client, Connection } from '@temporalio/client';
+import { spawn } from 'node:child_process';
+import { temporalCliPath } from '../../dev/temporal-cli';
+import { freePort, portOpen } from '../../dev/temporal-server';
 import { makeSampleRepo } from '../helpers/sample-repo';
 import { useTestWorker } from '../helpers/test-worker';
 
@@ -119,6 +123,35 @@ describe('a run in the console', () => {
       expect(table.out).toMatch(new RegExp(`^${ids.done} +completed `, 'm'));
     } finally {
       await handle.terminate('test done');
+    }
+  });
+});
+
+describe('a cluster without the search attributes', () => {
+  it('runs go without them, saying how to register them; runs --state and --repo refuse with that command', async () => {
+    // A bare dev server, started without Flotilla's --search-attribute flags.
+    const port = await freePort();
+    const server = spawn(temporalCliPath(), ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 300 && !(await portOpen('127.0.0.1', port)); i++) await sleep(200);
+      const bare = `127.0.0.1:${port}`;
+      const connection = await Connection.connect({ address: bare });
+      try {
+        const client = new Client({ connection, namespace: 'default' });
+        const notes: string[] = [];
+        const runId = `bare-${Date.now()}`;
+        const handle = await startRun(client, settings(await makeSampleRepo(), runId), `nobody-${runId}`, (l) => notes.push(l));
+        expect(notes.join('\n')).toContain('temporal operator search-attribute create --namespace default --name FlotillaRunId --type Keyword --name FlotillaRepo --type Keyword --name FlotillaState --type Keyword');
+        expect((await handle.describe()).typedSearchAttributes.get(FLOTILLA_RUN_ID)).toBeUndefined();
+        await handle.terminate('test done');
+      } finally {
+        await connection.close();
+      }
+      const r = await cli('runs', '--state', 'running', '--address', bare);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/--state and --repo need Flotilla's search attributes, which namespace "default" lacks \(FlotillaRunId, FlotillaRepo, FlotillaState\)\. Register them with: temporal operator search-attribute create/);
+    } finally {
+      server.kill('SIGTERM');
     }
   });
 });
