@@ -12,6 +12,7 @@ import { rollbackCommand } from './commands/rollback';
 import { runCommand } from './commands/run';
 import { runsCommand } from './commands/runs';
 import { statusCommand } from './commands/status';
+import { watchCommand } from './commands/watch';
 import { workerCommand } from './commands/worker';
 
 /** Every command, in the order the overview lists them. */
@@ -21,6 +22,7 @@ export const COMMANDS: Command[] = [
   planCommand,
   runCommand,
   statusCommand,
+  watchCommand,
   runsCommand,
   reportCommand,
   controlCommand('pause'),
@@ -36,9 +38,10 @@ export const COMMANDS: Command[] = [
 ];
 
 export const EXIT_CODES = `Exit codes:
-  0  success; run --wait and demo: the run completed (skipped tasks are not a failure)
+  0  success; run --wait, watch and demo: the run completed (skipped tasks are not a failure)
   1  failure: the command could not do its job (no server, run not found, update refused…);
-     run --wait and demo: the run failed or was aborted
+     run --wait, watch and demo: the run failed or was aborted, or no worker polls its task queue
+  130  run --wait, watch, demo: Ctrl-C stopped watching (the run goes on: flotilla watch RUN_ID)
   2  usage error: unknown command or option, missing or extra argument, bad option value`;
 
 /** flotilla's version, from its package.json (found from here, in the sources or in dist/). */

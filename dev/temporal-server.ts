@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { temporalCliPath } from './temporal-cli';
+import { DEV_SERVER_ATTRIBUTE_FLAGS } from '../core/search-attributes';
 
 export interface DevServer {
   address: string;
@@ -39,7 +40,7 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts `temporal server start-dev` bound to 127.0.0.1 (SQLite at `dbFile` so runs survive a restart; Web UI unless headless)
+ * Starts `temporal server start-dev` bound to 127.0.0.1, with Flotilla's search attributes registered (SQLite at `dbFile` so runs survive a restart; Web UI unless headless)
  * and waits until its gRPC port answers. Reuses a server already listening on the port.
  */
 export async function startDevServer(opts: { port: number; uiPort?: number; dbFile?: string; headless?: boolean; log?: (line: string) => void; }): Promise<DevServer> {
@@ -50,7 +51,8 @@ export async function startDevServer(opts: { port: number; uiPort?: number; dbFi
   if (await portOpen(host, opts.port)) {
     return { address, uiUrl, process: null, stop: async () => undefined };
   }
-  const args = ['server', 'start-dev', '--ip', host, '--port', String(opts.port), '--log-level', 'error'];
+  // Flotilla's search attributes (FlotillaRunId, FlotillaRepo, FlotillaState) are registered at start, for the Web UI's filters.
+  const args = ['server', 'start-dev', '--ip', host, '--port', String(opts.port), '--log-level', 'error', ...DEV_SERVER_ATTRIBUTE_FLAGS];
   if (opts.dbFile) {
     fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);

@@ -58,12 +58,14 @@ export async function createFlotillaWorkers(o: FlotillaWorkerOptions): Promise<F
   registerSecret(o.modelAccess.apiKey);
   const sandbox = describeSandbox();
   if (!sandbox.sandboxed) console.warn(`flotilla worker: repository commands will NOT be sandboxed on this worker: ${sandbox.detail}. Runs with --sandbox required will fail; see SECURITY.md.`);
-  const common: Pick<WorkerOptions, 'connection' | 'namespace' | 'interceptors' | 'shutdownGraceTime' | 'identity'> = {
+  const common: Pick<WorkerOptions, 'connection' | 'namespace' | 'interceptors' | 'shutdownGraceTime' | 'identity' | 'maxHeartbeatThrottleInterval'> = {
     connection: o.connection,
     namespace: o.namespace,
     identity,
     interceptors: { activity: [keepAlive, redactResults] },
     shutdownGraceTime: '5 seconds',
+    // Heartbeat details (an agent's turn and cost) reach the server within 5 s, for `flotilla watch` (the default would be 24 s).
+    maxHeartbeatThrottleInterval: '5 seconds',
   };
   const maxTestRuns = o.maxTestRuns ?? Math.max(1, os.cpus().length);
   const onHost = createHostActivities({ ...deps, modelAccess: o.modelAccess });

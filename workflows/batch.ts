@@ -1,4 +1,4 @@
-import { CancellationScope, condition, getExternalWorkflowHandle, isCancellation, patched, setHandler, startChild } from '@temporalio/workflow';
+import { CancellationScope, condition, getExternalWorkflowHandle, isCancellation, patched, setCurrentDetails, setHandler, startChild } from '@temporalio/workflow';
 import type { TaskState } from '../core/types';
 import type { PlannedTask } from '../planner/types';
 import { mainActivities, testActivities } from './activity-proxies';
@@ -8,6 +8,8 @@ import { taskWorkflow } from './task';
 import { slimEvidence } from '../core/run-state';
 import { addUsage } from '../core/usage';
 import type { BatchInput, GroupResult, TaskOutcome } from './types';
+import { cutBytes } from '../core/search-attributes';
+import { childAttributes, upsertFlotillaState } from './search-attributes';
 
 const RISK_RANK = { low: 0, medium: 1, high: 2 } as const;
 
@@ -24,7 +26,21 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   const git = mainActivities();
   const testing = testActivities();
   const root = getExternalWorkflowHandle(ctx.rootWorkflowId);
-  const report = async (u: TaskUpdate) => root.signal(taskUpdateSignal, u);
+  const waiting = new Set<string>();
+  // The Web UI's "current details" of the batch (no history: it is read through a query).
+  const showDetails = () => {
+    const done = [...results.values()];
+    const lines = [`**Batch ${batch.id}** (${batch.mode}): ${done.length}/${batch.taskIds.length} tasks done — ${done.filter((t) => t.status === 'committed').length} committed, ${done.filter((t) => t.status !== 'committed').length} skipped or failed`];
+    if (running.size) lines.push('', `Running: ${[...running.keys()].join(', ')}`);
+    if (waiting.size) lines.push('', `Waiting for approval: ${[...waiting].join(', ')} (flotilla approve ${ctx.runId} TASK-x)`);
+    setCurrentDetails(lines.join('\n'));
+  };
+  const report = async (u: TaskUpdate) => {
+    if (u.status === 'awaiting-approval') waiting.add(u.id);
+    else waiting.delete(u.id);
+    showDetails();
+    return root.signal(taskUpdateSignal, u);
+  };
   let control = initial;
   const running = new Map<string, CancellationScope>();
   const cancelSkipped = () => {
@@ -86,6 +102,7 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
     const baseSha = batch.mode === 'parallel' ? startTip : tip;
     const scope = new CancellationScope();
     running.set(task.id, scope);
+    showDetails();
     let outcome: TaskOutcome;
     let childRunId: string | undefined;
     try {
@@ -93,7 +110,8 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
         const child = await startChild(taskWorkflow, {
           workflowId: `${ctx.rootWorkflowId}/${task.id}`,
           args: [{ ctx, task, baseSha }],
-          staticSummary: `${task.id}: ${task.title}`.slice(0, 200),
+          staticSummary: cutBytes(`${task.id}: ${task.title}`),
+          ...childAttributes(),
         });
         childRunId = child.firstExecutionRunId;
         return child.result();
@@ -145,7 +163,7 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   }
   await Promise.all(pendingIntegrations);
 
-  let suite = ready.length ? await testing.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batch.id}`, flakyReruns: ctx.settings.flakyReruns }) : undefined;
+  let suite = ready.length ? await testing.runBranchTests.executeWithOptions({ summary: cutBytes(`batch ${batch.id} suite: ${ctx.testCommand}`) }, [{ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batch.id}`, flakyReruns: ctx.settings.flakyReruns }]) : undefined;
   if (suite && !suite.passed) {
     // Layer validation failed: find the changes that break the suite together and drop only those.
     const search = await findCulprits(ctx, batch.id, startTip, ready, suite);
@@ -161,5 +179,6 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   const outcome = { committed: ended('committed'), skipped: ended('skipped'), failed: ended('failed') };
   await root.signal(batchUpdateSignal, { id: batch.id, state: 'done', outcome, ...(suite ? { suite } : {}) });
   const validated = suite?.passed ? { sha: tip, label: `batch-${batch.id}`, suite: slimEvidence(suite) } : undefined;
+  upsertFlotillaState(fatal ? 'failed' : 'completed');
   return { tip, tasks: [...results.values()], ...(fatal ? { fatal } : {}), ...(validated ? { validated } : {}) };
 }

@@ -3,6 +3,8 @@ import type { TaskState } from '../core/types';
 import { batchWorkflow } from './batch';
 import { controlSignal } from './run-messages';
 import type { BatchInput, GroupResult, PhaseInput } from './types';
+import { cutBytes } from '../core/search-attributes';
+import { childAttributes, upsertFlotillaState } from './search-attributes';
 
 /**
  * One phase: its batches run one after another, each starting from the run branch the previous one left.
@@ -22,7 +24,7 @@ export async function phaseWorkflow({ ctx, phase, tip: startTip, blocked: blocke
   const blocked = { ...blockedBefore };
   const states: TaskState[] = [];
   let validated: GroupResult['validated'];
-  const runBatch = async (input: BatchInput, options: { workflowId: string; staticSummary: string }): Promise<GroupResult> => {
+  const runBatch = async (input: BatchInput, options: { workflowId: string; staticSummary: string } & ReturnType<typeof childAttributes>): Promise<GroupResult> => {
     if (!forwards) return executeChild(batchWorkflow, { ...options, args: [input] });
     const child = await startChild(batchWorkflow, { ...options, args: [input] });
     running = child;
@@ -36,14 +38,18 @@ export async function phaseWorkflow({ ctx, phase, tip: startTip, blocked: blocke
   };
   for (const batch of phase.batches) {
     await condition(() => !control.paused || !!control.abort);
-    const r = await runBatch({ ctx, batch, tip, blocked, control }, { workflowId: `${ctx.rootWorkflowId}/batch-${batch.id}`, staticSummary: `Batch ${batch.id} (${batch.mode}): ${batch.label}`.slice(0, 200) });
+    const r = await runBatch({ ctx, batch, tip, blocked, control }, { workflowId: `${ctx.rootWorkflowId}/batch-${batch.id}`, staticSummary: cutBytes(`Batch ${batch.id} (${batch.mode}): ${batch.label}`), ...childAttributes() });
     tip = r.tip;
     if (r.validated) validated = r.validated;
     for (const t of r.tasks) {
       states.push(t);
       if (t.status !== 'committed') blocked[t.id] = t.reason ?? t.status;
     }
-    if (r.fatal) return { tip, tasks: states, fatal: r.fatal, ...(validated ? { validated } : {}) };
+    if (r.fatal) {
+      upsertFlotillaState('failed');
+      return { tip, tasks: states, fatal: r.fatal, ...(validated ? { validated } : {}) };
+    }
   }
+  upsertFlotillaState('completed');
   return { tip, tasks: states, ...(validated ? { validated } : {}) };
 }

@@ -9,6 +9,8 @@ import { progressDetails } from './progress-details';
 import { batchUpdateSignal, controlSignal, controlUpdate, statusQuery, taskUpdateSignal } from './run-messages';
 import { RunState, segmentPieces, segmentTasks, tasksAfter } from '../core/run-state';
 import { rolledBack } from '../core/task-table';
+import { cutBytes, runStateOf } from '../core/search-attributes';
+import { childAttributes, upsertFlotillaState } from './search-attributes';
 import type { GroupResult, RunCarry, RunContext } from './types';
 
 export * from './run-messages';
@@ -68,8 +70,12 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
     };
   };
   setHandler(statusQuery, snapshot);
-  // The Web UI shows this on the run's page; refreshed whenever a task or batch reports.
-  const showProgress = () => setCurrentDetails(progressDetails(snapshot()));
+  // The Web UI shows this on the run's page, and filters on FlotillaState; refreshed whenever a task or batch reports.
+  const showProgress = () => {
+    const now = snapshot();
+    setCurrentDetails(progressDetails(now));
+    upsertFlotillaState(runStateOf(now));
+  };
   setHandler(taskUpdateSignal, (u) => {
     state.update(u);
     if (u.usage) {
@@ -111,6 +117,7 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
     async (action: ControlAction) => {
       const { state: next, message } = applyControl(control, action);
       control = next;
+      showProgress();
       await forwardControl();
       return message;
     },
@@ -150,7 +157,7 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
         if (!state.tasks.has(id)) state.set({ id, title: s.file, status: 'skipped', phase: null, batch: null, attempts: 0, reason: `${s.file}: ${s.reason}` });
       }
       unseen = { n: outline.taskCount, status: 'pending' };
-      const base = await testing.baselineTests({ runId: settings.runId, repoPath: settings.repoPath, testCommand: prep.testCommand, installCommand: settings.installCommand, setupCommand: settings.setupCommand, flakyReruns: settings.flakyReruns });
+      const base = await testing.baselineTests.executeWithOptions({ summary: cutBytes(`baseline: ${prep.testCommand}`) }, [{ runId: settings.runId, repoPath: settings.repoPath, testCommand: prep.testCommand, installCommand: settings.installCommand, setupCommand: settings.setupCommand, flakyReruns: settings.flakyReruns }]);
       report.baseline = base.evidence;
       if (!report.baseline.passed && !settings.allowFailingBaseline) {
         const names = report.baseline.failingTests.join('; ') || `exit code ${report.baseline.exitCode}`;
@@ -181,7 +188,8 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
         const child = await startChild(phaseWorkflow, {
           workflowId: `${rootWorkflowId}/phase-${suffix}`,
           args: [{ ctx, phase, tip, blocked: state.blocked(), control }],
-          staticSummary: `Phase ${suffix}: ${phase.name} (${phase.batches.reduce((n, b) => n + b.taskIds.length, 0)} tasks)`,
+          staticSummary: cutBytes(`Phase ${suffix}: ${phase.name} (${phase.batches.reduce((n, b) => n + b.taskIds.length, 0)} tasks)`),
+          ...childAttributes(),
         });
         // Started now: a change made while it was starting reaches it only if sent again.
         if (control !== sentControl && patched('forward-control-after-phase-start')) await forwardControl();
@@ -208,7 +216,7 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       for (const id of retry) delete blocked[id];
       const priorUsage = Object.fromEntries(retry.flatMap((id) => (state.tasks.get(id)?.usage ? [[id, state.tasks.get(id)!.usage!]] : [])));
       sentControl = control;
-      absorb(await executeChild(batchWorkflow, { workflowId: `${rootWorkflowId}/batch-R`, args: [{ ctx, batch, tip, blocked, control: { ...control, skip: [] }, priorUsage }] }));
+      absorb(await executeChild(batchWorkflow, { workflowId: `${rootWorkflowId}/batch-R`, args: [{ ctx, batch, tip, blocked, control: { ...control, skip: [] }, priorUsage }], ...childAttributes() }));
     }
     for (const t of state.tasks.values()) {
       if (t.status === 'pending' || t.status === 'awaiting-approval') state.set({ ...t, status: 'skipped', reason: notStartedReason() });

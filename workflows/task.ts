@@ -1,10 +1,17 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, patched, TimeoutFailure, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, patched, setCurrentDetails, TimeoutFailure, workflowInfo } from '@temporalio/workflow';
 import { agentActivities, hostActivities, mainActivities, testActivities } from './activity-proxies';
 import type { TaskHost } from '../core/task-queues';
+import { cutBytes } from '../core/search-attributes';
+import { upsertFlotillaState } from './search-attributes';
 import type { TaskInput, TaskOutcome } from './types';
 import { addUsage, noUsage } from '../core/usage';
 import type { TaskReview } from '../core/types';
 import { reviewAttempt, reviewFeedback, reviewModeOf } from './review-step';
+
+/** The Web UI's "current details" of a task (no history: read through a query), e.g. "**TASK-0007** attempt 2 of 2: testing". */
+function showStep(taskId: string, attempt: number, of: number, step: string): void {
+  setCurrentDetails(`**${taskId}** attempt ${attempt} of ${of}: ${step}`);
+}
 
 /** How many times a task starts again because the host holding its worktree stopped, before it fails. */
 const MAX_HOST_LOSSES = 3;
@@ -73,7 +80,9 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
   const oneAttempt = async (attempt: number): Promise<'again' | 'done'> => {
     agentAttempt = attempt;
     host = undefined;
-    const agent = await agents.runAgent({ ...ref, baseSha, sourcePath: task.sourcePath, model: ctx.settings.model, maxTurns: ctx.settings.maxTurns, testCommand: command, attempt, feedback, ...(feedbackFrom === 'review' ? { feedbackFrom } : {}), tokenBudget: ctx.settings.maxTokensPerTask, setupCommand: ctx.settings.setupCommand });
+    const step = (what: string) => showStep(task.id, attempt, ctx.settings.attempts, what);
+    step(`agent (${ctx.settings.model})${feedbackFrom ? `, with the ${feedbackFrom === 'review' ? "reviewer's comments" : 'failing tests'}` : ''}`);
+    const agent = await agents.runAgent.executeWithOptions({ summary: cutBytes(`agent ${task.id}, attempt ${attempt} (${ctx.settings.model})`) }, [{ ...ref, baseSha, sourcePath: task.sourcePath, model: ctx.settings.model, maxTurns: ctx.settings.maxTurns, testCommand: command, attempt, feedback, ...(feedbackFrom === 'review' ? { feedbackFrom } : {}), tokenBudget: ctx.settings.maxTokensPerTask, setupCommand: ctx.settings.setupCommand }]);
     agentAttempt = 0;
     addUsage(usage, agent.usage);
     if (hosted && agent.host) {
@@ -85,7 +94,9 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
       return 'done';
     }
     // The task's own tests when it names them; else the activity narrows the suite to the tests related to the edited files.
-    const tests = await onHost(() => here().tests.runTaskTests({ ...ref, command, ...(task.tests ? {} : { relatedTo: agent.edited }), edited: agent.edited, attempt, baseline: ctx.baseline, flakyReruns: ctx.settings.flakyReruns }));
+    step('testing');
+    const testsSummary = cutBytes(`tests ${task.id}: ${task.tests ? command : `related to ${agent.edited.join(', ') || 'no file'}, else ${command}`}`);
+    const tests = await onHost(() => here().tests.runTaskTests.executeWithOptions({ summary: testsSummary }, [{ ...ref, command, ...(task.tests ? {} : { relatedTo: agent.edited }), edited: agent.edited, attempt, baseline: ctx.baseline, flakyReruns: ctx.settings.flakyReruns }]));
     const testRun = { command: tests.command, ...(tests.selection ? { selection: tests.selection } : {}), passed: tests.passed, logPath: tests.logPath, durationMs: tests.durationMs };
     if (!tests.passed) {
       const names = tests.failingTests.length ? tests.failingTests.join('; ') : `exit code ${tests.exitCode}`;
@@ -96,6 +107,7 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
     }
     // Code review before the commit (runs recorded before it replay without it).
     if (reviewMode !== 'off' && patched('review-gate')) {
+      step('reviewing');
       const r = await onHost(() => reviewAttempt({ ctx, task, baseSha, attempt, edited: agent.edited, summary: agent.summary, tests: testRun }, review, here().agents));
       review = r.review;
       addUsage(usage, r.cost);
@@ -106,7 +118,8 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
         return 'again';
       }
     }
-    const committed = await onHost(() => here().git.commitTask({ ...ref, baseSha, title: task.title, summary: agent.summary, edited: agent.edited, sourcePath: task.sourcePath }));
+    step('committing');
+    const committed = await onHost(() => here().git.commitTask.executeWithOptions({ summary: cutBytes(`commit ${task.id}: ${task.title}`) }, [{ ...ref, baseSha, title: task.title, summary: agent.summary, edited: agent.edited, sourcePath: task.sourcePath }]));
     const undeclared = agent.edited.filter((f) => !task.touches.includes(f));
     const warnings = undeclared.length ? [`changed files its task file did not name: ${undeclared.join(', ')}`] : [];
     if (review?.verdict === 'request_changes') warnings.push(`the reviewer (advisory) requested changes: ${review.summary}`);
@@ -129,7 +142,10 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
       }
     }
   } catch (err) {
-    if (isCancellation(err)) throw err; // skipped or aborted by the operator: the batch records it
+    if (isCancellation(err)) {
+      upsertFlotillaState('cancelled');
+      throw err; // skipped or aborted by the operator: the batch records it
+    }
     const cause = err instanceof ActivityFailure ? err.cause : err;
     const type = cause instanceof ApplicationFailure ? cause.type : undefined;
     const message = cause instanceof Error ? cause.message : String(cause);
@@ -141,5 +157,7 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
     if (!hosted) await CancellationScope.nonCancellable(() => git.removeTaskWorktree(ref));
     else await CancellationScope.nonCancellable(() => removeEverywhere());
   }
+  upsertFlotillaState(outcome.status === 'ready' ? 'completed' : outcome.status);
+  setCurrentDetails(`**${task.id}**: ${outcome.status === 'ready' ? 'committed in its worktree' : `${outcome.status}: ${outcome.reason ?? ''}`}`);
   return outcome;
 }

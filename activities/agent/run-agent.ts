@@ -126,7 +126,8 @@ export function makeAgentActivities(deps: { worktreeRoot: string; modelAccess: M
           tokenBudget,
           onTurn: (turn, spent) => {
             ledger.record(spent);
-            heartbeatSafe({ turn });
+            // The cost so far is for `flotilla watch` (heartbeat details live on the pending activity, not in history).
+            heartbeatSafe({ turn, ...(spent.costUsd !== undefined ? { costUsd: spent.costUsd } : {}) });
           },
           ...(resume ? { resume: { turn: resume.turn, lastText: resume.lastText } } : {}),
           onCheckpoint: async (turn, lastText) => {

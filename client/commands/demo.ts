@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { createDemoRepo } from '../../dev/demo-repo';
 import { Command, num, str } from '../args';
 import { connectClient, webUiUrl } from '../connection';
-import { followRun, summaryLines } from '../follow-run';
+import { summaryLines, watchRun } from '../follow-run';
 import { startLocalStack } from '../local-stack';
 import { RUN_FLAGS, runSettingsFrom } from '../run-settings';
 import { startRun } from '../start-run';
@@ -37,11 +37,14 @@ export const demoCommand: Command = {
       const connected = await connectClient(stack.settings);
       connection = connected.connection;
       const client = connected.client;
-      const handle = await startRun(client, settings);
+      const handle = await startRun(client, settings, undefined, out);
       out(`Started run ${settings.runId}`);
       const ui = webUiUrl(stack.uiUrl, stack.namespace, handle.workflowId);
       if (ui) out(`Web UI: ${ui}`);
-      const report = await followRun(client, handle.workflowId, out);
+      const report = await watchRun(client, handle.workflowId, out, {
+        // The demo's worker stops with this process: the run waits on the dev server for the next one.
+        interruptMessage: `Stopped. Run ${settings.runId} is kept by the dev server: start \`npx flotilla dev\` and it goes on (watch it: npx flotilla watch ${settings.runId})`,
+      });
       for (const line of summaryLines(report)) out(line);
       if (report.branch) out(`Inspect it: git -C ${dir} log --oneline ${report.branch}`);
       return report.status === 'completed' ? 0 : 1;

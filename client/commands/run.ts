@@ -1,6 +1,6 @@
 import { bool, Command, CONNECTION_FLAGS, connectionFrom, str } from '../args';
 import { connectClient, uiBaseFor, webUiUrl } from '../connection';
-import { followRun, summaryLines } from '../follow-run';
+import { summaryLines, watchRun } from '../follow-run';
 import { RUN_FLAGS, runSettingsFrom } from '../run-settings';
 import { startRun } from '../start-run';
 
@@ -9,8 +9,9 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'start a run on the Temporal server (a worker must be running: flotilla dev or flotilla worker)',
   details:
-    'Without --wait it prints the run id and returns; with --wait it follows the run (a line per batch, progress\n' +
-    'every 15 s) and exits 0 when the run completed (skipped tasks are not a failure), 1 when it failed or was aborted.',
+    'Without --wait it prints the run id and returns; with --wait it follows the run as flotilla watch does (live on a\n' +
+    'terminal; elsewhere a line per batch, progress every 15 s) and exits 0 when the run completed (skipped tasks are not\n' +
+    'a failure), 1 when it failed or was aborted, or when no worker polls its task queue for 10 s. Ctrl-C stops watching, not the run.',
   flags: {
     repo: { type: 'string', value: 'DIR', default: '.', description: 'the repository, with its task files in tasks/' },
     wait: { type: 'boolean', description: 'follow the run until it ends, and exit with its outcome' },
@@ -22,15 +23,15 @@ export const runCommand: Command = {
     const settings = runSettingsFrom(args, str(args, 'repo') ?? '.');
     const { client, connection, settings: conn } = await connectClient(connectionFrom(args));
     try {
-      const handle = await startRun(client, settings);
+      const handle = await startRun(client, settings, undefined, out);
       out(`Started run ${settings.runId} (workflow ${handle.workflowId}) on ${settings.repoPath}`);
       const ui = webUiUrl(uiBaseFor(conn.address), conn.namespace, handle.workflowId);
       if (ui) out(`Web UI: ${ui}`);
       if (!bool(args, 'wait')) {
-        out(`Follow it with: npx flotilla status ${settings.runId}`);
+        out(`Follow it with: npx flotilla watch ${settings.runId} (or npx flotilla status ${settings.runId})`);
         return 0;
       }
-      const report = await followRun(client, handle.workflowId, out);
+      const report = await watchRun(client, handle.workflowId, out);
       for (const line of summaryLines(report)) out(line);
       return report.status === 'completed' ? 0 : 1;
     } finally {

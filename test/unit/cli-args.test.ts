@@ -75,7 +75,7 @@ describe('flotilla <command> --help', () => {
   const names = COMMANDS.map((c) => c.name);
 
   it('covers every command', () => {
-    expect(names.sort()).toEqual(['abort', 'approve', 'demo', 'dev', 'discover', 'gc', 'pause', 'plan', 'report', 'resume', 'retry', 'rollback', 'run', 'runs', 'skip', 'status', 'worker']);
+    expect(names.sort()).toEqual(['abort', 'approve', 'demo', 'dev', 'discover', 'gc', 'pause', 'plan', 'report', 'resume', 'retry', 'rollback', 'run', 'runs', 'skip', 'status', 'watch', 'worker']);
   });
 
   for (const command of COMMANDS) {
@@ -222,7 +222,7 @@ describe('parsed values', () => {
 describe('connection flags', () => {
   it('every command that talks to Temporal takes --address, --namespace and --profile; the others do not', () => {
     const talking = COMMANDS.filter((c) => 'address' in c.flags).map((c) => c.name).sort();
-    expect(talking).toEqual(['abort', 'approve', 'gc', 'pause', 'report', 'resume', 'retry', 'rollback', 'run', 'runs', 'skip', 'status', 'worker']);
+    expect(talking).toEqual(['abort', 'approve', 'gc', 'pause', 'report', 'resume', 'retry', 'rollback', 'run', 'runs', 'skip', 'status', 'watch', 'worker']);
     for (const c of COMMANDS.filter((x) => talking.includes(x.name))) expect(Object.keys(c.flags)).toEqual(expect.arrayContaining(['address', 'namespace', 'profile']));
   });
 
