@@ -1,5 +1,4 @@
 import type { RunReport, RunSettings } from '../../core/types';
-import { main } from '../../client/cli';
 import { followRun, LiveOutput } from '../../client/follow-run';
 import { checkSearchAttributes } from '../../client/search-attributes';
 import { startRun } from '../../client/start-run';
@@ -10,6 +9,7 @@ import { temporalCliPath } from '../../dev/temporal-cli';
 import { freePort, portOpen } from '../../dev/temporal-server';
 import { makeSampleRepo } from '../helpers/sample-repo';
 import { useTestWorker } from '../helpers/test-worker';
+import { cli } from '../helpers/cli';
 
 const worker = useTestWorker({ latencyMs: 200 });
 const address = () => process.env.FLOTILLA_TEST_TEMPORAL!;
@@ -17,15 +17,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function settings(repoPath: string, runId: string): RunSettings {
   return { runId, repoPath, model: 'claude-haiku-4-5', maxParallel: 4, attempts: 2, maxTurns: 10, sequentialRisk: 'high' };
-}
-
-/** main() with its output captured: the exit code, stdout and stderr, and how long it took. */
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const started = Date.now();
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n'), ms: Date.now() - started };
 }
 
 /** Visibility is eventually consistent: asks again until `ok`. */

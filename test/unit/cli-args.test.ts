@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { cli } from '../helpers/cli';
 
 // Nothing in these tests may start a server, a worker or a demo repository: these fail loudly if called.
 jest.mock('../../client/local-stack', () => ({
@@ -20,21 +21,13 @@ jest.mock('../../dev/stand-in-model', () => ({
 }));
 
 import { Connection } from '@temporalio/client';
-import { COMMANDS, main } from '../../client/cli';
+import { COMMANDS } from '../../client/cli';
 import { commandHelp, parseCommandLine } from '../../client/args';
 import { temporalSettings } from '../../client/connection';
 import { startLocalStack } from '../../client/local-stack';
 import { createDemoRepo } from '../../dev/demo-repo';
 import { startStandInModel } from '../../dev/stand-in-model';
 import { freePort } from '../../dev/temporal-server';
-
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const started = Date.now();
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n'), ms: Date.now() - started };
-}
 
 const pkgVersion = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 
