@@ -116,7 +116,8 @@ describe('code review before each commit (--review)', () => {
     const history = await worker().client.workflow.getHandle(`flotilla-${report.runId}/TASK-0001`).fetchHistory();
     const scheduled = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'reviewTask');
     expect(scheduled).toHaveLength(1);
-    expect(scheduled[0].activityTaskScheduledEventAttributes!.taskQueue!.name).toBe(`${worker().taskQueue}-agents`);
+    // On the agents queue of the host that holds the task's worktree (host affinity: `<queue>-host-<id>-agents`).
+    expect(scheduled[0].activityTaskScheduledEventAttributes!.taskQueue!.name).toMatch(new RegExp(`^${worker().taskQueue}-host-.+-agents$`));
     const summary = Buffer.from(scheduled[0].userMetadata!.summary!.data!).toString('utf8');
     expect(summary).toContain('Review TASK-0001 attempt 1 (gate): deterministic checks, then claude-haiku-4-5');
 
