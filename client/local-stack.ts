@@ -100,12 +100,20 @@ export async function startLocalStack(o: {
   let closeModel = async () => undefined as void;
   let stopping: Promise<void> | undefined;
   if (o.worker) {
-    const model = await resolveModelAccess(o.log);
-    if (model.standIn) closeModel = model.standIn.close;
-    connection = await NativeConnection.connect(settings.connectionOptions);
-    // One bundle per process: the worker runs it and the replay check below replays the runs in flight with it.
-    const workflowBundle = await bundleWorkflows();
-    worker = await createFlotillaWorkers({ connection, namespace, taskQueue: o.taskQueue, modelAccess: model.access, maxParallel: o.maxParallel, agentRequestsPerMinute: o.agentRequestsPerMinute, workflowBundle });
+    try {
+      const model = await resolveModelAccess(o.log);
+      if (model.standIn) closeModel = model.standIn.close;
+      connection = await NativeConnection.connect(settings.connectionOptions);
+      // One bundle per process: the worker runs it and the replay check below replays the runs in flight with it.
+      const workflowBundle = await bundleWorkflows();
+      worker = await createFlotillaWorkers({ connection, namespace, taskQueue: o.taskQueue, modelAccess: model.access, maxParallel: o.maxParallel, agentRequestsPerMinute: o.agentRequestsPerMinute, workflowBundle });
+    } catch (err) {
+      // A worker that cannot start takes down what this call started (no orphaned dev server or stand-in model).
+      await connection?.close().catch(() => undefined);
+      await closeModel().catch(() => undefined);
+      await server?.stop().catch(() => undefined);
+      throw err;
+    }
     workerDone = worker.run();
     o.log(`Worker polling task queues "${worker.taskQueue}" (+ -agents, -tests) and its own "${worker.hostQueue}" (+ -agents, -tests) in namespace "${namespace}"`);
     void warnAboutRunsItCannotContinue(settings, worker.taskQueue, workflowBundle, o.log);
