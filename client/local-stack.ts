@@ -100,12 +100,13 @@ export async function startLocalStack(o: {
   let closeModel = async () => undefined as void;
   let stopping: Promise<void> | undefined;
   if (o.worker) {
+    let workflowBundle: Awaited<ReturnType<typeof bundleWorkflows>>;
     try {
       const model = await resolveModelAccess(o.log);
       if (model.standIn) closeModel = model.standIn.close;
       connection = await NativeConnection.connect(settings.connectionOptions);
       // One bundle per process: the worker runs it and the replay check below replays the runs in flight with it.
-      const workflowBundle = await bundleWorkflows();
+      workflowBundle = await bundleWorkflows();
       worker = await createFlotillaWorkers({ connection, namespace, taskQueue: o.taskQueue, modelAccess: model.access, maxParallel: o.maxParallel, agentRequestsPerMinute: o.agentRequestsPerMinute, workflowBundle });
     } catch (err) {
       // A worker that cannot start takes down what this call started (no orphaned dev server or stand-in model).
