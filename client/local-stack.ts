@@ -1,6 +1,7 @@
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, LogLevel, NativeConnection, Runtime } from '@temporalio/worker';
 import * as path from 'node:path';
-import { projectRoot } from '../dev/temporal-cli';
+import { stateDir } from '../dev/temporal-cli';
+import { sdkLogFunction } from './sdk-log';
 import { DevServer, startDevServer } from '../dev/temporal-server';
 import { resolveModelAccess } from './model-access';
 import { createFlotillaWorkers, FlotillaWorkers } from '../worker/worker';
@@ -68,14 +69,12 @@ export async function startLocalStack(o: {
   log: (s: string) => void;
 }): Promise<LocalStack> {
   if (!runtimeInstalled) {
-    // Activity-only workers (agents, tests) are expected to poll no workflows: drop the SDK's warning about it.
-    const level = (process.env.FLOTILLA_LOG_LEVEL as 'WARN') ?? 'WARN';
-    const plain = new DefaultLogger(level);
-    Runtime.install({
-      logger: new DefaultLogger(level, (entry) => {
-        if (!entry.message.startsWith('No workflows registered')) plain.log(entry.level, entry.message, entry.meta);
-      }),
-    });
+    // The SDK's log goes to a file; the terminal gets one readable line per warning (an activity that failed
+    // and will be retried: its type, workflow, attempt and error), never a stack trace among the progress lines.
+    const level = (process.env.FLOTILLA_LOG_LEVEL?.toUpperCase() as LogLevel | undefined) ?? 'INFO';
+    const logFile = path.join(stateDir(), 'logs', 'worker.log');
+    Runtime.install({ logger: new DefaultLogger(level, sdkLogFunction(logFile, o.log)) });
+    o.log(`Temporal SDK log: ${logFile}`);
     runtimeInstalled = true;
   }
   const configured = temporalSettings(o.temporal);
@@ -88,7 +87,7 @@ export async function startLocalStack(o: {
     o.log(`Using the Temporal server at ${settings.address}, namespace "${settings.namespace}" (from ${settings.source}${auth ? `; ${auth}` : ''})`);
   } else {
     const port = o.port ?? 7233;
-    server = await startDevServer({ port, uiPort: o.uiPort, dbFile: path.join(process.env.FLOTILLA_STATE_DIR ?? path.join(projectRoot(), '.flotilla'), 'temporal.db'), log: o.log });
+    server = await startDevServer({ port, uiPort: o.uiPort, dbFile: path.join(stateDir(), 'temporal.db'), log: o.log });
     if (!server.process) o.log(`Using the Temporal server already running on ${server.address}`);
     settings = localServerSettings(server.address, configured.namespace);
     uiUrl = server.uiUrl;
