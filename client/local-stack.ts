@@ -52,14 +52,17 @@ async function warnAboutRunsItCannotContinue(settings: TemporalConnectionSetting
  * The embedded default: the Temporal server that Temporal's environment configuration names
  * (TEMPORAL_ADDRESS, or the address of the TOML profile: TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE), connected
  * with its TLS, API key and headers; else a local dev server on `port` (reusing one already listening there).
- * Then the stand-in model when no API key is set, and a worker.
+ * Then the model (the stand-in when asked for or when ANTHROPIC_API_KEY is not set), and a worker.
  */
 export async function startLocalStack(o: {
   port?: number;
   uiPort?: number;
   worker: boolean;
   maxParallel?: number;
+  /** Agent activity starts per minute across all workers (the agents queue's server-side rate limit). */
   agentRequestsPerMinute?: number;
+  /** The stand-in model even when ANTHROPIC_API_KEY is set (--stand-in). */
+  standIn?: boolean;
   /** Overrides on top of the environment configuration (an address here counts as an external server). */
   temporal?: TemporalOverrides;
   /** Never start a dev server (a plain `flotilla worker`): connect to the configured or default address. */
@@ -99,7 +102,7 @@ export async function startLocalStack(o: {
   let closeModel = async () => undefined as void;
   let stopping: Promise<void> | undefined;
   if (o.worker) {
-    const model = await resolveModelAccess(o.log);
+    const model = await resolveModelAccess(o.log, { standIn: o.standIn });
     if (model.standIn) closeModel = model.standIn.close;
     connection = await NativeConnection.connect(settings.connectionOptions);
     // One bundle per process: the worker runs it and the replay check below replays the runs in flight with it.
