@@ -76,7 +76,11 @@ export async function startLocalStack(o: {
     // and will be retried: its type, workflow, attempt and error), never a stack trace among the progress lines.
     const level = (process.env.FLOTILLA_LOG_LEVEL?.toUpperCase() as LogLevel | undefined) ?? 'INFO';
     const logFile = path.join(stateDir(), 'logs', 'worker.log');
-    Runtime.install({ logger: new DefaultLogger(level, sdkLogFunction(logFile, o.log)) });
+    Runtime.install({
+      logger: new DefaultLogger(level, sdkLogFunction(logFile, o.log)),
+      // The SDK core's own messages (gRPC retries…) go the same way instead of straight to the console.
+      telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+    });
     o.log(`Temporal SDK log: ${logFile}`);
     runtimeInstalled = true;
   }

@@ -39,9 +39,11 @@ export function fileLine(entry: LogEntry): string {
  * A log function for the Temporal Runtime's DefaultLogger: every entry goes to `file` (appended), and
  * warnings and errors also to `terminal` as one readable line each (no stack traces among the progress lines).
  */
-export function sdkLogFunction(file: string, terminal: (line: string) => void): (entry: LogEntry) => void {
+export function sdkLogFunction(file: string, terminal: (line: string) => void, o: { coreQuietMs?: number; now?: () => number } = {}): (entry: LogEntry) => void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const fd = fs.openSync(file, 'a');
+  const now = o.now ?? Date.now;
+  let coreSaidAt = -Infinity;
   return (entry) => {
     try {
       fs.writeSync(fd, fileLine(entry));
@@ -49,6 +51,14 @@ export function sdkLogFunction(file: string, terminal: (line: string) => void): 
       /* the log file is a convenience: never fail the worker over it */
     }
     const line = terminalLine(entry);
-    if (line) terminal(line);
+    if (!line) return;
+    // The SDK's core repeats its warnings (a server that went away: every poll retried): one line a minute.
+    if ((entry.meta as { sdkComponent?: string } | undefined)?.sdkComponent === 'core') {
+      if (now() - coreSaidAt < (o.coreQuietMs ?? 60_000)) return;
+      coreSaidAt = now();
+      terminal(`${line} (more in ${file})`);
+      return;
+    }
+    terminal(line);
   };
 }

@@ -42,3 +42,23 @@ describe('the Temporal SDK log', () => {
     expect(fileLine(failed())).toMatch(/\n$/);
   });
 });
+
+describe('warnings of the SDK core', () => {
+  it('reach the terminal at most once a minute, each entry still in the file', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-sdk-log-')), 'worker.log');
+    const terminal: string[] = [];
+    let t = 0;
+    const log = sdkLogFunction(file, (l) => terminal.push(l), { now: () => t });
+    const retry = { level: 'WARN' as const, message: 'gRPC call poll_activity_task_queue retried 6 times', meta: { sdkComponent: 'core', target: 'temporalio_client::retry' }, timestampNanos: 0n };
+    log(retry);
+    t = 30_000;
+    log(retry);
+    t = 61_000;
+    log(retry);
+    expect(terminal).toEqual([
+      `Temporal SDK warn: gRPC call poll_activity_task_queue retried 6 times (more in ${file})`,
+      `Temporal SDK warn: gRPC call poll_activity_task_queue retried 6 times (more in ${file})`,
+    ]);
+    expect(fs.readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(3);
+  });
+});
