@@ -74,7 +74,8 @@ Commands that talk to Temporal take --address HOST:PORT, --namespace NS and --pr
 Temporal's client config file), over TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and TEMPORAL_PROFILE.
 status, runs, report and plan take --json.
 
-Environment: ANTHROPIC_API_KEY (real model; without it the stand-in model is used), ANTHROPIC_BASE_URL,
+Environment: ANTHROPIC_API_KEY (Claude; when it is not set, the stand-in model, which is not Claude, is used
+  and says so; set but empty is refused), FLOTILLA_STAND_IN=1 (the stand-in even with a key), ANTHROPIC_BASE_URL,
   FLOTILLA_MODEL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_PROFILE, TEMPORAL_CLI_PATH, FLOTILLA_WORKTREES.
 
 ${EXIT_CODES}`;

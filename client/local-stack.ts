@@ -1,6 +1,7 @@
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, LogLevel, NativeConnection, Runtime } from '@temporalio/worker';
 import * as path from 'node:path';
-import { projectRoot } from '../dev/temporal-cli';
+import { stateDir } from '../dev/temporal-cli';
+import { sdkLogFunction } from './sdk-log';
 import { DevServer, startDevServer } from '../dev/temporal-server';
 import { resolveModelAccess } from './model-access';
 import { createFlotillaWorkers, FlotillaWorkers } from '../worker/worker';
@@ -51,14 +52,17 @@ async function warnAboutRunsItCannotContinue(settings: TemporalConnectionSetting
  * The embedded default: the Temporal server that Temporal's environment configuration names
  * (TEMPORAL_ADDRESS, or the address of the TOML profile: TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE), connected
  * with its TLS, API key and headers; else a local dev server on `port` (reusing one already listening there).
- * Then the stand-in model when no API key is set, and a worker.
+ * Then the model (the stand-in when asked for or when ANTHROPIC_API_KEY is not set), and a worker.
  */
 export async function startLocalStack(o: {
   port?: number;
   uiPort?: number;
   worker: boolean;
   maxParallel?: number;
+  /** Agent activity starts per minute across all workers (the agents queue's server-side rate limit). */
   agentRequestsPerMinute?: number;
+  /** The stand-in model even when ANTHROPIC_API_KEY is set (--stand-in). */
+  standIn?: boolean;
   /** Overrides on top of the environment configuration (an address here counts as an external server). */
   temporal?: TemporalOverrides;
   /** Never start a dev server (a plain `flotilla worker`): connect to the configured or default address. */
@@ -68,14 +72,16 @@ export async function startLocalStack(o: {
   log: (s: string) => void;
 }): Promise<LocalStack> {
   if (!runtimeInstalled) {
-    // Activity-only workers (agents, tests) are expected to poll no workflows: drop the SDK's warning about it.
-    const level = (process.env.FLOTILLA_LOG_LEVEL as 'WARN') ?? 'WARN';
-    const plain = new DefaultLogger(level);
+    // The SDK's log goes to a file; the terminal gets one readable line per warning (an activity that failed
+    // and will be retried: its type, workflow, attempt and error), never a stack trace among the progress lines.
+    const level = (process.env.FLOTILLA_LOG_LEVEL?.toUpperCase() as LogLevel | undefined) ?? 'INFO';
+    const logFile = path.join(stateDir(), 'logs', 'worker.log');
     Runtime.install({
-      logger: new DefaultLogger(level, (entry) => {
-        if (!entry.message.startsWith('No workflows registered')) plain.log(entry.level, entry.message, entry.meta);
-      }),
+      logger: new DefaultLogger(level, sdkLogFunction(logFile, o.log)),
+      // The SDK core's own messages (gRPC retries…) go the same way instead of straight to the console.
+      telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
     });
+    o.log(`Temporal SDK log: ${logFile}`);
     runtimeInstalled = true;
   }
   const configured = temporalSettings(o.temporal);
@@ -88,7 +94,7 @@ export async function startLocalStack(o: {
     o.log(`Using the Temporal server at ${settings.address}, namespace "${settings.namespace}" (from ${settings.source}${auth ? `; ${auth}` : ''})`);
   } else {
     const port = o.port ?? 7233;
-    server = await startDevServer({ port, uiPort: o.uiPort, dbFile: path.join(process.env.FLOTILLA_STATE_DIR ?? path.join(projectRoot(), '.flotilla'), 'temporal.db'), log: o.log });
+    server = await startDevServer({ port, uiPort: o.uiPort, dbFile: path.join(stateDir(), 'temporal.db'), log: o.log });
     if (!server.process) o.log(`Using the Temporal server already running on ${server.address}`);
     settings = localServerSettings(server.address, configured.namespace);
     uiUrl = server.uiUrl;
@@ -102,7 +108,7 @@ export async function startLocalStack(o: {
   if (o.worker) {
     let workflowBundle: Awaited<ReturnType<typeof bundleWorkflows>>;
     try {
-      const model = await resolveModelAccess(o.log);
+      const model = await resolveModelAccess(o.log, { standIn: o.standIn });
       if (model.standIn) closeModel = model.standIn.close;
       connection = await NativeConnection.connect(settings.connectionOptions);
       // One bundle per process: the worker runs it and the replay check below replays the runs in flight with it.

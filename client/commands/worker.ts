@@ -1,25 +1,68 @@
-import { Command, CONNECTION_FLAGS, connectionFrom, FlagSpec, num } from '../args';
+import { bool, Command, CONNECTION_FLAGS, connectionFrom, FlagSpec, num, Out, ParsedArgs } from '../args';
 import { startLocalStack } from '../local-stack';
 
-/** --agent-rpm N: model requests per minute across all workers (the agents queue's rate limit). */
-export const AGENT_RPM_FLAG: FlagSpec = { type: 'string', value: 'N', int: { min: 1 }, description: "model requests per minute across all workers (the agents queue's server-side rate limit)", defaultText: 'no limit' };
+/**
+ * --agent-rpm N: what it limits today is agent activity STARTS per minute across all workers (the agents
+ * queue's server-side maxTaskQueueActivitiesPerSecond), not model requests: each start is a conversation
+ * of up to --max-turns requests.
+ */
+export const AGENT_RPM_FLAG: FlagSpec = {
+  type: 'string',
+  value: 'N',
+  int: { min: 1 },
+  description: "agent starts per minute across all workers (the agents queue's server-side rate limit); each start is a conversation of up to --max-turns model requests, so this is not a model request limit",
+  defaultText: 'no limit',
+};
+
+/** --agent-slots N: agents at once on this worker process (its agents queue's slots). */
+export const AGENT_SLOTS_FLAGS: Record<string, FlagSpec> = {
+  'agent-slots': { type: 'string', value: 'N', int: { min: 1 }, description: 'agents at once on this worker (its slots on the agents queue)', defaultText: '4' },
+  'max-parallel': { type: 'string', value: 'N', int: { min: 1 }, description: 'deprecated: the old name of --agent-slots' },
+};
+
+/** --stand-in: the stand-in model even when ANTHROPIC_API_KEY is set (as FLOTILLA_STAND_IN=1). */
+export const STAND_IN_FLAG: FlagSpec = { type: 'boolean', description: 'use the stand-in model (not Claude) even when ANTHROPIC_API_KEY is set; also FLOTILLA_STAND_IN=1' };
+
+/** The worker's agent slots from --agent-slots, or the deprecated --max-parallel (with a note). */
+export function agentSlotsFrom(args: ParsedArgs, command: string, out: Out): number | undefined {
+  const slots = num(args, 'agent-slots');
+  const old = num(args, 'max-parallel');
+  if (old !== undefined) {
+    out(
+      `Note: flotilla ${command} --max-parallel is deprecated: it is --agent-slots (agents at once on this worker)` +
+        (slots !== undefined ? `; --agent-slots ${slots} wins` : `; using --agent-slots ${old}`),
+    );
+  }
+  return slots ?? old;
+}
 
 /** `flotilla worker`: a worker for the server at --address / TEMPORAL_ADDRESS (default localhost:7233), until Ctrl-C. */
 export const workerCommand: Command = {
   name: 'worker',
   summary: 'run a worker for an existing Temporal server, until Ctrl-C',
   details:
-    'Starts the stand-in model too when ANTHROPIC_API_KEY is not set. Besides the shared queues it polls a queue of its own: the steps of a ' +
-    'task whose agent ran here (tests, review, commit) need its worktree, which is on this host (FLOTILLA_WORKTREES). The repositories must be ' +
-    'at the same path on every worker host (see "Scaling out" in the README).',
+    'Uses Claude through ANTHROPIC_API_KEY. Without the variable, or with --stand-in / FLOTILLA_STAND_IN=1, it starts the stand-in model\n' +
+    '(not Claude) and says so; a key that is set but empty is refused. Besides the shared queues it polls a queue of its own: the steps of a\n' +
+    'task whose agent ran here (tests, review, commit) need its worktree, which is on this host (FLOTILLA_WORKTREES). The repositories must be\n' +
+    'at the same path on every worker host (see "Scaling out" in the README). A run\'s tasks go as wide as the smaller of its lanes\n' +
+    "(run --max-parallel) and the agent slots of all workers (--agent-slots on each).",
   flags: {
-    'max-parallel': { type: 'string', value: 'N', int: { min: 1 }, default: 4, description: 'agents at once on this worker' },
+    ...AGENT_SLOTS_FLAGS,
     'agent-rpm': AGENT_RPM_FLAG,
+    'stand-in': STAND_IN_FLAG,
     ...CONNECTION_FLAGS,
   },
-  examples: ['flotilla worker', 'flotilla worker --address temporal.internal:7233 --namespace flotilla --max-parallel 8 --agent-rpm 50'],
+  examples: ['flotilla worker', 'flotilla worker --address temporal.internal:7233 --namespace flotilla --agent-slots 8 --agent-rpm 50'],
   async run(args, out) {
-    const stack = await startLocalStack({ worker: true, external: true, temporal: connectionFrom(args), maxParallel: num(args, 'max-parallel'), agentRequestsPerMinute: num(args, 'agent-rpm'), log: out });
+    const stack = await startLocalStack({
+      worker: true,
+      external: true,
+      temporal: connectionFrom(args),
+      maxParallel: agentSlotsFrom(args, 'worker', out),
+      agentRequestsPerMinute: num(args, 'agent-rpm'),
+      standIn: bool(args, 'stand-in'),
+      log: out,
+    });
     const stop = () => void stack.stop();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

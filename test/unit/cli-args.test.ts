@@ -96,7 +96,7 @@ describe('flotilla <command> --help', () => {
     const run = await cli('run', '--repo', '.', '--wait', '--help');
     expect(run.code).toBe(0);
     expect(run.out).toContain('Usage: flotilla run [options]');
-    expect(run.out).toMatch(/--max-parallel N +agents at once.*\[default: 4\]/);
+    expect(run.out).toMatch(/--max-parallel N +lanes: .*\[default: 4\]/);
     expect(run.out).toMatch(/--sequential-risk LEVEL +.*\(one of low, medium, high, none\) \[default: high\]/);
     const status = await cli('status', '-h');
     expect(status.code).toBe(0);
@@ -255,6 +255,61 @@ describe('connection flags', () => {
       expect(connect).not.toHaveBeenCalled();
     } finally {
       delete process.env.TEMPORAL_CONFIG_FILE;
+    }
+  });
+});
+
+describe('one name per meaning: worker slots, agent starts, the stand-in', () => {
+  const fakeStack = () =>
+    ({ address: 'x', namespace: 'default', settings: {}, uiUrl: null, worker: null, workerDone: Promise.resolve(), stop: async () => undefined }) as never;
+
+  it('worker --agent-slots N sets the agent slots; --max-parallel is a deprecated alias that says so', async () => {
+    jest.mocked(startLocalStack).mockImplementationOnce(async () => fakeStack());
+    let r = await cli('worker', '--agent-slots', '6', '--stand-in');
+    expect(r.code).toBe(0);
+    expect(jest.mocked(startLocalStack).mock.calls[0][0]).toMatchObject({ maxParallel: 6, standIn: true, external: true });
+    expect(r.out).not.toContain('deprecated');
+
+    jest.mocked(startLocalStack).mockClear().mockImplementationOnce(async () => fakeStack());
+    r = await cli('worker', '--max-parallel', '3');
+    expect(r.code).toBe(0);
+    expect(jest.mocked(startLocalStack).mock.calls[0][0]).toMatchObject({ maxParallel: 3, standIn: false });
+    expect(r.out).toContain('Note: flotilla worker --max-parallel is deprecated: it is --agent-slots (agents at once on this worker); using --agent-slots 3');
+
+    jest.mocked(startLocalStack).mockClear().mockImplementationOnce(async () => fakeStack());
+    r = await cli('worker', '--max-parallel', '3', '--agent-slots', '5');
+    expect(jest.mocked(startLocalStack).mock.calls[0][0]).toMatchObject({ maxParallel: 5 });
+    expect(r.out).toContain('--agent-slots 5 wins');
+  });
+
+  it('worker --agent-slots takes a whole number; --agent-rpm help says it limits agent starts, not model requests', async () => {
+    expect((await cli('worker', '--agent-slots', 'two')).err).toContain('--agent-slots must be a whole number of at least 1 (got "two")');
+    const help = (await cli('worker', '--help')).out;
+    expect(help).toMatch(/--agent-rpm N +agent starts per minute across all workers .*each start is a conversation of up to --max-turns model requests/);
+    expect(help).toMatch(/--max-parallel N +deprecated: the old name of --agent-slots/);
+    expect((await cli('dev', '--help')).out).toContain('--agent-slots N');
+  });
+
+  it('run --help says the effective parallelism is the smaller of the lanes and the workers\' agent slots', async () => {
+    const help = (await cli('run', '--help')).out;
+    expect(help).toContain('the effective parallelism is the smaller of the two');
+    expect(help).toMatch(/--max-parallel N +lanes: /);
+  });
+
+  it('a worker with an empty ANTHROPIC_API_KEY fails with a clear message (exit 1) instead of using the stand-in', async () => {
+    const saved = process.env.ANTHROPIC_API_KEY;
+    process.env.ANTHROPIC_API_KEY = '';
+    const real = jest.requireActual<typeof import('../../client/local-stack')>('../../client/local-stack');
+    // The real stack up to the model: with external and an address nobody serves, the model is resolved before any connection.
+    jest.mocked(startLocalStack).mockImplementationOnce((o) => real.startLocalStack(o));
+    try {
+      const r = await cli('worker');
+      expect(r.code).toBe(1);
+      expect(r.err).toContain('flotilla worker: ANTHROPIC_API_KEY is set but empty');
+      expect(startStandInModel).not.toHaveBeenCalled();
+    } finally {
+      if (saved === undefined) delete process.env.ANTHROPIC_API_KEY;
+      else process.env.ANTHROPIC_API_KEY = saved;
     }
   });
 });
