@@ -137,6 +137,7 @@ interface Slot {
 type Target = 'agent' | 'tests' | 'integration';
 
 interface KillRecord {
+  at: number;
   what: string;
   target: Target | 'server';
   /** Model requests answered but not yet delivered (still in the stand-in's latency) when the kill came. */
@@ -281,9 +282,9 @@ async function main(): Promise<number> {
       integration: (p) => p.activity === 'integrateCommit' || p.activity === 'commitTask',
     };
 
-    /** Waits (up to 20 s) for a worker to be at the target and returns its slot and what it was doing. */
+    /** Waits (up to 15 s) for a worker to be at the target and returns its slot and what it was doing. */
     const findMoment = async (target: Target): Promise<{ slot: Slot; what: string } | null> => {
-      const until = Date.now() + 20_000;
+      const until = Date.now() + 15_000;
       while (Date.now() < until && Date.now() < deadline) {
         const live = slots.filter((s) => s.child.exitCode === null && s.child.signalCode === null);
         const hits = (await activities()).filter((p) => matches[target](p) && live.some((s) => s.child.pid === p.pid));
@@ -327,20 +328,21 @@ async function main(): Promise<number> {
         connection = await Connection.connect({ address: server.address });
         client = new Client({ connection });
         handle = client.workflow.getHandle(rootId);
-        kills.push({ what: 'server', target: 'server', inFlight: flying, duringAgent: false });
+        kills.push({ at: Date.now(), what: 'server', target: 'server', inFlight: flying, duringAgent: false });
         say(`Temporal server started again on ${dbFile}`);
         continue;
       }
       const found = await findMoment(event);
       if (!found && (await finished())) break;
-      // No such moment within 20 s: kill the longest-running worker anyway, at a random moment.
+      // No such moment within 15 s: kill the longest-running worker anyway, at a random moment.
       const slot = found?.slot ?? [...slots].sort((a, b) => a.startedAt - b.startedAt)[0];
-      const what = found?.what ?? `a random moment (no ${event} seen within 20 s)`;
+      const what = found?.what ?? `a random moment (no ${event} seen within 15 s)`;
       const agentsThere = (await activities()).filter((p) => p.pid === slot.child.pid && matches.agent(p)).length;
       const flying = inFlight().length;
+      const at = Date.now();
       slot.child.kill('SIGKILL');
       await new Promise((r) => (slot.child.exitCode === null && slot.child.signalCode === null ? slot.child.once('exit', r) : r(null)));
-      kills.push({ what, target: event, inFlight: flying, duringAgent: agentsThere > 0 });
+      kills.push({ at, what, target: event, inFlight: flying, duringAgent: agentsThere > 0 });
       say(`kill ${kills.filter((k) => k.target !== 'server').length}: worker ${slot.index} (pid ${slot.child.pid}) at ${what}; ${agentsThere} agent(s) there, ${flying} model request(s) in flight`);
       await sleep(between(300, 1500));
       slots[slot.index] = spawnWorker(slot.index, slot.generation + 1);
@@ -399,13 +401,23 @@ async function main(): Promise<number> {
 
     // Repaid model turns: a (kind, task, turn) answered 200 more than once (each task has one attempt).
     const answered = model.log.filter((e) => e.status === 200 && e.kind !== 'propose');
-    const count = (key: (e: (typeof answered)[number]) => string) => {
-      const m = new Map<string, number>();
-      for (const e of answered) m.set(key(e), (m.get(key(e)) ?? 0) + 1);
-      return [...m.values()].reduce((s, n) => s + n - 1, 0);
-    };
-    const repaid = count((e) => `${e.kind} ${e.taskId} ${e.turn}`);
-    const sameRequest = count((e) => e.prefix);
+    const groups = new Map<string, typeof answered>();
+    for (const e of answered) groups.set(`${e.kind} ${e.taskId} ${e.turn}`, [...(groups.get(`${e.kind} ${e.taskId} ${e.turn}`) ?? []), e]);
+    // A repeat whose earlier answer was still in flight when a worker died was lost with it; any other
+    // repeat is a conversation started again (its host died with the worktree, so the task's attempt began anew).
+    const workerKillTimes = kills.filter((k) => k.target !== 'server').map((k) => k.at);
+    const wasInFlight = (e: (typeof answered)[number]) => workerKillTimes.some((t) => e.at <= t && e.at > t - o.latencyMs);
+    let repaidInFlight = 0;
+    let repaidRestarted = 0;
+    /** In-flight repeats sent again word for word: the conversation resumed from its checkpoint. */
+    let resumed = 0;
+    for (const g of groups.values()) {
+      for (let i = 1; i < g.length; i++) {
+        if (!wasInFlight(g[i - 1])) repaidRestarted++;
+        else (repaidInFlight++, g[i].prefix === g[i - 1].prefix && resumed++);
+      }
+    }
+    const repaid = repaidInFlight + repaidRestarted;
     const agentKills = kills.filter((k) => k.duringAgent).length;
     const flyingAtKills = kills.filter((k) => k.target !== 'server').reduce((s, k) => s + k.inFlight, 0);
     if (model.requests >= 1000) say('note: the stand-in keeps the last 1,000 requests only; the repaid count covers those');
@@ -413,7 +425,7 @@ async function main(): Promise<number> {
     for (const p of problems) say(`PROBLEM: ${p}`);
     say(`run ${state ?? '?'}: ${report ? `${report.counts.committed}/${planned.length} committed` : 'no report'}; ${model.requests} model requests`);
     say(`kills during agent conversations: ${agentKills}; model requests in flight at the worker kills: ${flyingAtKills} (the bound on turns repaid by resumed conversations)`);
-    say(`repaid model turns: ${repaid} (the same request sent again: ${sameRequest}; the rest are conversations started again from scratch, e.g. on another host)`);
+    say(`repaid model turns: ${repaid}: ${repaidInFlight} in flight at a kill (${resumed} sent again word for word, from the checkpoint), ${repaidRestarted} in conversations started again from turn 1 (their host died with the worktree)`);
     if (workerKills < o.workerKills || serverKills < o.serverKills) say(`note: the run finished after ${workerKills} worker kill(s) and ${serverKills} server kill(s) of the ${o.workerKills} + ${o.serverKills} planned`);
     console.log(`kills: ${workerKills}, server kills: ${serverKills}, lost: ${lostTasks.length}, duplicates: ${duplicates}, repaid model turns: ${repaid}`);
     failed = problems.length > 0;
