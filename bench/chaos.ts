@@ -296,6 +296,19 @@ async function main(): Promise<number> {
           const what = target === 'agent' ? `${task} mid-conversation (turn ${inFlight().find((e) => p.workflow.endsWith(`/${e.taskId}`))?.turn ?? '?'} in flight)` : `${task}: ${p.activity}`;
           return { slot: live.find((s) => s.child.pid === p.pid)!, what };
         }
+        if (target === 'integration') {
+          // A commit and its integration take well under a second: aim at them from the review just before.
+          // When a task's review answer is in flight, its commit follows on the same host a moment after it lands.
+          const reviews = (await activities()).filter((p) => p.activity === 'reviewTask' && live.some((s) => s.child.pid === p.pid));
+          for (const r of reviews) {
+            const e = inFlight().find((x) => x.kind === 'review' && r.workflow.endsWith(`/${x.taskId}`));
+            if (!e) continue;
+            await sleep(Math.max(0, e.at + o.latencyMs - Date.now()) + between(150, 600));
+            const slot = live.find((s) => s.child.pid === r.pid)!;
+            if (slot.child.exitCode !== null || slot.child.signalCode !== null) break;
+            return { slot, what: `${e.taskId} just after its review was answered (its commit, then the integration)` };
+          }
+        }
         if (await finished()) return null;
         await sleep(100);
       }
