@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { parseChangeBlocks } from '../planner/parse-task';
@@ -146,6 +146,10 @@ export interface RequestLogEntry {
   taskId: string;
   turn: number;
   status: number | 'dropped';
+  /** Who asked: a coding agent, a reviewer, or `discover --instruction` proposing tasks. */
+  kind: 'agent' | 'review' | 'propose';
+  /** A hash of the conversation so far (system and messages): the same request sent again has the same prefix. */
+  prefix: string;
 }
 
 export interface StandInModel {
@@ -196,7 +200,10 @@ export async function startStandInModel(opts: StandInOptions = {}): Promise<Stan
       const problem = requestProblem(body);
       if (problem) return send(400, errorBody('invalid_request_error', problem, requestId));
       const messages = body.messages as Message[];
-      const where = { at: Date.now(), taskId: taskIdOf(messages), turn: messages.filter((m) => m.role === 'assistant').length + 1 };
+      const propose = proposeToolOf(body.tools);
+      const kind: RequestLogEntry['kind'] = propose ? 'propose' : isReviewRequest(body.tools) ? 'review' : 'agent';
+      const prefix = createHash('sha256').update(JSON.stringify([body.system ?? null, messages])).digest('hex').slice(0, 16);
+      const where = { at: Date.now(), taskId: taskIdOf(messages), turn: messages.filter((m) => m.role === 'assistant').length + 1, kind, prefix };
       const note = (status: RequestLogEntry['status']) => log.push({ ...where, status }) > 1000 && log.shift();
       const fault = plan.take(where.taskId, where.turn);
       if (fault?.kind === 'drop_connection') {
@@ -212,8 +219,7 @@ export async function startStandInModel(opts: StandInOptions = {}): Promise<Stan
       const replyFault = fault ? (fault.kind as ReplyFaultKind) : undefined;
       // A request offering propose_tasks (flotilla discover --instruction) gets a deterministic split of the instruction;
       // one that offers the verdict tool is a reviewer's (dev/stand-in-reviewer.ts).
-      const propose = proposeToolOf(body.tools);
-      const reply: Reply = propose ? proposeReply(messages, propose) : isReviewRequest(body.tools) ? reviewerReply(messages, replyFault) : nextReply(messages, replyFault);
+      const reply: Reply = propose ? proposeReply(messages, propose) : kind === 'review' ? reviewerReply(messages, replyFault) : nextReply(messages, replyFault);
       const outputTokens = reply.stop_reason === 'max_tokens' ? (body.max_tokens as number) : tokensOf(JSON.stringify(reply.content));
       const message = {
         id: id('msg'),
