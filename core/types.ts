@@ -155,6 +155,8 @@ export interface AgentOutcome {
   turns: number;
   usage: TokenUsage;
   transcriptPath: string;
+  /** The conversation had already ended in an earlier run of this task attempt (its host died after it): replayed, no model call. */
+  replayed?: boolean;
   /** Set when ok is false. */
   reason?: string;
   /** The host whose disk holds the worktree (set by workers that poll a host queue of their own). */

@@ -11,7 +11,9 @@ const run = promisify(execFile);
  * An agent conversation's progress after its last complete turn: the messages so far, and the worktree's
  * files as a git tree object (in the repository's own object store). A retry of the agent activity (a
  * worker crash, a dropped connection, a 5xx) resumes here instead of at turn 1, so no model request that
- * was answered and acted on is sent again. One file per task workflow attempt, in the task's folder.
+ * was answered and acted on is sent again. One file per task workflow attempt, in the task's folder. The last
+ * one also holds how the conversation ended: a task attempt whose agent finished but whose host then died
+ * (its worktree with it) gets the same result on another host, from the tree, without a model call.
  */
 export interface AgentCheckpoint {
   turn: number;
@@ -20,6 +22,8 @@ export interface AgentCheckpoint {
   edited: string[];
   /** The worktree's content after the turn's tool calls (`git write-tree` of everything in it). */
   tree: string;
+  /** Set once the conversation is over: how it ended. A re-run of the same task attempt replays it, asking nothing. */
+  final?: { outcome: 'ok' | 'max_turns' | 'refusal' | 'context_window' | 'over_budget'; summary: string; turns: number };
 }
 
 export const checkpointFile = (taskDir: string, key: string) => path.join(taskDir, `checkpoint-${key}.json`);

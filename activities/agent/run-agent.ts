@@ -104,11 +104,17 @@ export function makeAgentActivities(deps: { worktreeRoot: string; modelAccess: M
       // What earlier tries of this activity already spent counts against the task's token budget too.
       const spentBefore = ledger.earlier();
       const tokenBudget = a.tokenBudget === undefined ? undefined : Math.max(0, a.tokenBudget - totalTokens(spentBefore));
-      // A retry of this activity for the same task attempt goes on from the last complete turn.
+      // A retry of this activity for the same task attempt goes on from the last complete turn; a re-run of a
+      // finished one (its host died after it) restores the worktree and answers as it did.
       const cpFile = checkpointFile(dir, ledgerKey(tried.workflowRunId, a.attempt));
-      let resume = tried.attempt > 1 && tried.workflowRunId ? await loadCheckpoint(cpFile) : null;
+      let resume = tried.workflowRunId ? await loadCheckpoint(cpFile) : null;
       if (resume) await restoreTree(worktree, resume.tree).catch(() => (resume = null));
       if (resume) for (const f of resume.edited) editor.edited.add(f);
+      if (resume?.final) {
+        const edited = [...editor.edited].filter((f) => f !== a.sourcePath).sort();
+        const reason = agentFailure(resume.final.outcome, resume.final.summary, a.maxTurns, edited, a.tokenBudget);
+        return { ok: !reason, summary: resume.final.summary, edited, turns: resume.final.turns, usage: spentBefore, transcriptPath, replayed: true, ...(reason ? { reason } : {}), ...(deps.host ? { host: deps.host } : {}) };
+      }
       const history: Anthropic.MessageParam[] = resume ? [...resume.messages] : [];
       let result;
       try {
@@ -143,6 +149,12 @@ export function makeAgentActivities(deps: { worktreeRoot: string; modelAccess: M
       } finally {
         await fs.mkdir(dir, { recursive: true });
         await fs.writeFile(transcriptPath, redact(JSON.stringify(history, null, 2)));
+      }
+      if (tried.workflowRunId) {
+        const final = { outcome: result.outcome, summary: result.summary, turns: result.turns };
+        await snapshotTree(worktree)
+          .then((tree) => saveCheckpoint(cpFile, { turn: result.turns, messages: history, lastText: result.summary, edited: [...editor.edited], tree, final }))
+          .catch(() => undefined);
       }
       const edited = [...editor.edited].filter((f) => f !== a.sourcePath).sort();
       const reason = agentFailure(result.outcome, result.summary, a.maxTurns, edited, a.tokenBudget);

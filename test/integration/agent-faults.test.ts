@@ -78,6 +78,20 @@ describe('runAgent against a hostile stand-in', () => {
     expect(turns).toEqual(['1:200', '2:500', '2:200']);
   });
 
+  it('a re-run of a finished task attempt (its host died after the agent) replays the result from the checkpoint: no model call', async () => {
+    const { attempt, worktree } = await setup([]);
+    const first = await attempt(1);
+    expectDone(first, worktree);
+    const asked = model!.log.length;
+    // The host that held the worktree is gone: the task's same attempt runs its agent again on another worker.
+    fs.rmSync(worktree, { recursive: true, force: true });
+    const again = await attempt(1);
+    expect(model!.log.length).toBe(asked);
+    expect(again).toMatchObject({ ok: true, replayed: true, edited: first.edited, turns: first.turns, summary: first.summary });
+    expect(again.usage.inputTokens).toBe(0);
+    expect(fs.readFileSync(path.join(worktree, 'src/math.js'), 'utf8')).toContain('/** Adds two numbers. */\nfunction add(a, b) {');
+  });
+
   it('a rejected key is a final AgentConfigError that says what to do', async () => {
     const { attempt } = await setup([{ kind: 'unauthorized', times: 5 }]);
     const err = await attempt(1).catch((e) => e);
