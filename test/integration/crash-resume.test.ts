@@ -33,7 +33,7 @@ async function crashAndResume(segmentTasks: number | undefined, killWhen: (r: Ru
     FLOTILLA_TASK_QUEUE: `crash-${Date.now()}`,
     FLOTILLA_WORKTREES: fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-wt-')),
     FLOTILLA_STAND_IN_LATENCY_MS: '1500',
-    ANTHROPIC_API_KEY: '',
+    FLOTILLA_STAND_IN: '1', // the stand-in model, whatever key the environment has
   };
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });

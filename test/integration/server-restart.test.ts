@@ -22,7 +22,7 @@ describe('durability', () => {
     const repo = await makeSampleRepo();
     const taskQueue = `restart-${Date.now()}`;
     const log = fs.openSync(path.join(state, 'worker.log'), 'w');
-    const env = { ...process.env, TEMPORAL_ADDRESS: server.address, FLOTILLA_TASK_QUEUE: taskQueue, FLOTILLA_WORKTREES: path.join(state, 'wt'), FLOTILLA_STAND_IN_LATENCY_MS: '700', ANTHROPIC_API_KEY: '' };
+    const env = { ...process.env, TEMPORAL_ADDRESS: server.address, FLOTILLA_TASK_QUEUE: taskQueue, FLOTILLA_WORKTREES: path.join(state, 'wt'), FLOTILLA_STAND_IN_LATENCY_MS: '700', FLOTILLA_STAND_IN: '1' };
     const worker: ChildProcess = spawn(process.execPath, [CLI, 'worker'], { env, stdio: ['ignore', log, log] });
     fs.closeSync(log); // the child has its own copy
     let connection = await Connection.connect({ address: server.address });
