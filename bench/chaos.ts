@@ -11,7 +11,7 @@
 // and exits 1 on any loss or duplicate (or a run that did not complete).
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,6 +19,8 @@ import { startRun } from '../client/start-run';
 import type { RunReport, RunSettings } from '../core/types';
 import { startStandInModel, StandInModel } from '../dev/stand-in-model';
 import { DevServer, freePort, startDevServer } from '../dev/temporal-server';
+import { commitAll, git } from './git-repo';
+import { rng } from './random-backlog';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'bin', 'flotilla.js');
@@ -59,19 +61,7 @@ function options(argv: string[]): Options {
   };
 }
 
-/** mulberry32: a small seeded generator, so a run's schedule can be replayed with --seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-const git = (cwd: string, ...a: string[]) => execFileSync('git', a, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 /** N independent tasks: task i makes three edits to src/fI.js; its own test (~1 s) is checks/fI.test.js, the suite `node --test checks/`. */
 function buildRepo(dir: string, n: number): void {
@@ -119,11 +109,7 @@ function buildRepo(dir: string, n: number): void {
       ].join('\n'),
     );
   }
-  git(dir, 'init', '-q', '-b', 'main');
-  git(dir, 'config', 'user.email', 'chaos@localhost');
-  git(dir, 'config', 'user.name', 'Chaos');
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-q', '-m', 'The chaos backlog');
+  commitAll(dir, 'Chaos', 'The chaos backlog');
 }
 
 /** One of the two worker slots: its process (restarted after each kill), its worktrees folder and logs. */

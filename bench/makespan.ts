@@ -10,7 +10,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { execFileSync, execSync } from 'node:child_process';
+import { execSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -23,6 +23,7 @@ import type { RunReport, RunSettings } from '../core/types';
 import { startStandInModel, StandInModel } from '../dev/stand-in-model';
 import { freePort, startDevServer } from '../dev/temporal-server';
 import { createFlotillaWorkers } from '../worker/worker';
+import { commitAll, git } from './git-repo';
 
 const LATENCY_MS = 1000;
 const MODEL_CALLS = 2;
@@ -37,7 +38,6 @@ function args(): { tasks: number; review: 'off' | 'gate' | 'both'; skipLoop: boo
   return { tasks: Number(at('--tasks') ?? 40), review: (at('--review') as 'off' | 'gate' | 'both') ?? 'off', skipLoop: a.includes('--no-loop') };
 }
 
-const git = (cwd: string, ...a: string[]) => execFileSync('git', a, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 /** The case's repository: src/fI.js, its check checks/fI.test.js, the 4 s suite test/suite.test.js and N task files. */
 function buildRepo(n: number): string {
@@ -92,11 +92,7 @@ function buildRepo(n: number): string {
       '',
     ].join('\n'),
   );
-  git(dir, 'init', '-q', '-b', 'main');
-  git(dir, 'config', 'user.email', 'bench@localhost');
-  git(dir, 'config', 'user.name', 'Bench');
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-q', '-m', 'The makespan case');
+  commitAll(dir, 'Bench', 'The makespan case');
   return dir;
 }
 
