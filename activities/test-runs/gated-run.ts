@@ -1,12 +1,12 @@
 import type { Baseline, TestEvidence } from '../../core/types';
 import { heartbeatSafe } from '../heartbeat';
-import { ReportedRun, baselineReportRun, gatedReportRun, readSavedBaseline } from './run-with-report';
+import { ReportedRun, SavedBaseline, baselineReportRun, gatedReportRun } from './run-with-report';
 
 /** What a gate needs besides the command: the baseline, what the change edited, and how wide the run is. */
 export interface Gate {
   baseline: Baseline;
-  /** The base's per-test results (baseline.results.json); null to judge without them (e.g. an e2e command never run at the base). */
-  baselineFile: string | null;
+  /** The base's per-test results (readSavedBaseline of baseline.results.json); null to judge without them (e.g. an e2e command never run at the base). */
+  saved: SavedBaseline | null;
   /** Files the change edited: tests removed from them are allowed; tests vanishing elsewhere are not. */
   edited: string[];
   /** False for a narrowed command (a task's own tests, related tests): files it did not run are not "missing". */
@@ -25,8 +25,7 @@ const totalMs = (runs: ReportedRun[]) => runs.reduce((ms, r) => ms + r.result.du
  * `flakyReruns` times: a test that passes on a re-run is flaky and never blamed.
  */
 export async function gatedTestRun(command: string, cwd: string, logPath: string, g: Gate): Promise<TestEvidence> {
-  const saved = g.baselineFile ? readSavedBaseline(g.baselineFile) : null;
-  const judged = await gatedReportRun(command, cwd, logPath, { baseline: saved, knownFlaky: g.baseline.flaky, edited: g.edited, fullSuite: g.fullSuite, maxReruns: g.flakyReruns, onTick: heartbeatSafe });
+  const judged = await gatedReportRun(command, cwd, logPath, { baseline: g.saved, knownFlaky: g.baseline.flaky, edited: g.edited, fullSuite: g.fullSuite, maxReruns: g.flakyReruns, onTick: heartbeatSafe });
   const first = judged.runs[0].result;
   const v = judged.verdict;
   const flaky = unique([...v.flaky, ...judged.newFlaky]);

@@ -8,15 +8,7 @@ import { inRunSandbox } from '../sandbox';
 import { selectTaskTests } from '../test-selection/select-task-tests';
 import { detectInstallCommand, prepareEnvironment } from './dependencies';
 import { baselineTestRun, gatedTestRun } from './gated-run';
-
-/** The command the baseline ran (saved with its results), so a branch suite knows when it is the full suite. */
-async function baselineCommand(repoPath: string, runId: string): Promise<string | undefined> {
-  try {
-    return (JSON.parse(await fs.readFile(baselineResultsFile(repoPath, runId), 'utf8')) as { command?: string }).command;
-  } catch {
-    return undefined;
-  }
-}
+import { readSavedBaseline } from './run-with-report';
 
 /** The tests queue's activities: every suite Flotilla runs (its worker's slots follow the CPU count). */
 export function makeTestActivities(worktreeRoot: string) {
@@ -54,7 +46,7 @@ export function makeTestActivities(worktreeRoot: string) {
         const choice = a.relatedTo ? await selectTaskTests(cwd, a.command, a.relatedTo) : undefined;
         const evidence = await gatedTestRun(choice?.command ?? a.command, cwd, log, {
           baseline: a.baseline,
-          baselineFile: baselineResultsFile(a.repoPath, a.runId),
+          saved: readSavedBaseline(baselineResultsFile(a.repoPath, a.runId)),
           edited: a.edited ?? a.relatedTo ?? [],
           // The task's own `tests:` or the related tests are a narrowed run: files they leave out are not missing.
           fullSuite: !!choice && choice.command === a.command,
@@ -71,11 +63,13 @@ export function makeTestActivities(worktreeRoot: string) {
         const wt = await runWorktree(a.repoPath, a.runId);
         // Tests the run's tasks removed from the files they edited are allowed; any other test that vanished is not.
         const edited = (await (await gitAt(wt)).raw(['diff', '--name-only', `${backupRef(a.runId)}..HEAD`])).split('\n').filter(Boolean);
+        // One read of the base's results: they judge this run, and their command says whether it is the full suite.
+        const base = readSavedBaseline(baselineResultsFile(a.repoPath, a.runId));
         return gatedTestRun(a.command, wt, path.join(runDir(a.repoPath, a.runId), 'logs', `${a.label}.log`), {
           baseline: a.baseline,
-          baselineFile: a.comparedToBase === false ? null : baselineResultsFile(a.repoPath, a.runId),
+          saved: a.comparedToBase === false ? null : base,
           edited,
-          fullSuite: a.command === (await baselineCommand(a.repoPath, a.runId)),
+          fullSuite: a.command === base?.command,
           flakyReruns: a.flakyReruns,
         });
       }),
