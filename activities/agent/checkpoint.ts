@@ -1,7 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -45,18 +44,19 @@ export async function saveCheckpoint(file: string, cp: AgentCheckpoint): Promise
   await fs.rename(tmp, file);
 }
 
-/** The worktree's files (tracked and new, as git sees them) as a tree object; the worktree's own index is untouched. */
+/**
+ * The worktree's files (tracked and new, as git sees them) as a tree object; the worktree's own index is
+ * untouched. The index it uses lives in the worktree's git folder and is kept between turns, so git's stat
+ * cache spares re-reading unchanged files (a fresh index would hash the whole checkout every turn); it goes
+ * with the worktree.
+ */
 export async function snapshotTree(worktree: string): Promise<string> {
-  const index = path.join(os.tmpdir(), `flotilla-index-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  const index = (await run('git', ['rev-parse', '--path-format=absolute', '--git-path', 'flotilla-checkpoint.index'], { cwd: worktree })).stdout.trim();
   const env = { ...process.env, GIT_INDEX_FILE: index };
-  try {
-    await run('git', ['read-tree', 'HEAD'], { cwd: worktree, env });
-    // Everything git would see (a node_modules link worktrees.ts made, when not ignored, is kept as a link).
-    await run('git', ['add', '-A'], { cwd: worktree, env });
-    return (await run('git', ['write-tree'], { cwd: worktree, env })).stdout.trim();
-  } finally {
-    await fs.rm(index, { force: true });
-  }
+  if (!(await fs.stat(index).then(() => true, () => false))) await run('git', ['read-tree', 'HEAD'], { cwd: worktree, env });
+  // Everything git would see (a node_modules link worktrees.ts made, when not ignored, is kept as a link).
+  await run('git', ['add', '-A'], { cwd: worktree, env });
+  return (await run('git', ['write-tree'], { cwd: worktree, env })).stdout.trim();
 }
 
 /** Puts a fresh worktree (at its base commit) into the state of `tree`; its index stays at the base, as the agent left it. */
