@@ -32,10 +32,10 @@ const MAX_PARALLEL = 8;
 const SUITE = 'node --test test/';
 const taskId = (i: number) => `TASK-${String(i + 1).padStart(4, '0')}`;
 
-function args(): { tasks: number; review: 'off' | 'gate' | 'both'; skipLoop: boolean } {
+function args(): { tasks: number; review: 'off' | 'gate' | 'both'; skipLoop: boolean; timeline: boolean } {
   const a = process.argv.slice(2);
   const at = (name: string) => (a.includes(name) ? a[a.indexOf(name) + 1] : undefined);
-  return { tasks: Number(at('--tasks') ?? 40), review: (at('--review') as 'off' | 'gate' | 'both') ?? 'off', skipLoop: a.includes('--no-loop') };
+  return { tasks: Number(at('--tasks') ?? 40), review: (at('--review') as 'off' | 'gate' | 'both') ?? 'off', skipLoop: a.includes('--no-loop'), timeline: a.includes('--timeline') };
 }
 
 
@@ -193,6 +193,8 @@ async function runActivities(client: Client, runId: string): Promise<{ spans: Ac
 
 interface FlotillaResult {
   totalMs: number;
+  spans: ActivitySpan[];
+  requests: StandInModel['log'];
   report: RunReport;
   breakdown: string[];
 }
@@ -214,7 +216,7 @@ async function flotilla(repo: string, n: number, review: 'off' | 'gate', model: 
     await new Promise((r) => setTimeout(r, 1500)); // visibility catches up
     const h = await runActivities(client, runId);
     const requests = model.log.slice(firstRequest);
-    return { totalMs, report, breakdown: breakdown(h, requests, started, totalMs, n) };
+    return { totalMs, report, spans: h.spans, requests, breakdown: breakdown(h, requests, started, totalMs, n) };
   } finally {
     workers.shutdown();
     await running;
@@ -273,6 +275,23 @@ function breakdown(h: Awaited<ReturnType<typeof runActivities>>, requests: Stand
   return lines;
 }
 
+/** `--timeline`: each task's steps, in seconds from the first agent's scheduling: `step scheduled/started–closed`. */
+function timeline(spans: ActivitySpan[], requests: StandInModel['log']): string[] {
+  const zero = Math.min(...spans.filter((x) => x.type === 'runAgent' || x.type === 'startAgent').map((x) => x.scheduled));
+  const t = (ms: number) => ((ms - zero) / 1000).toFixed(2);
+  const byTask = new Map<string, ActivitySpan[]>();
+  for (const x of spans) {
+    const id = x.workflowId.split('/').pop()!;
+    if (/^TASK-/.test(id)) byTask.set(id, [...(byTask.get(id) ?? []), x]);
+  }
+  return [...byTask.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([id, xs]) => {
+      const asked = requests.filter((r) => r.taskId === id && r.kind === 'agent').map((r) => `${r.turn}@${t(r.at)}`);
+      return `    ${id}: ${xs.sort((a, b) => a.scheduled - b.scheduled).map((x) => `${x.type} ${t(x.scheduled)}/${t(x.started)}–${t(x.closed)}`).join(', ')}; model requests ${asked.join(' ')}`;
+    });
+}
+
 async function main(): Promise<void> {
   const o = args();
   const n = o.tasks;
@@ -312,6 +331,7 @@ async function main(): Promise<void> {
       console.log(`    Flotilla/bound ${(f.totalMs / bound).toFixed(2)}×${loop ? `, loop/Flotilla ${(loop.totalMs / f.totalMs).toFixed(2)}×` : ''}`);
       console.log(`  where the time went (activity time summed over all lanes; report ${path.join(runDir(repoCopy, f.report.runId), 'report.json')}):`);
       for (const line of f.breakdown) console.log(line);
+      if (o.timeline) for (const line of timeline(f.spans, f.requests)) console.log(line);
       if (committed !== n) console.log(`  NOT all committed: ${f.report.tasks.filter((t) => t.status !== 'committed').map((t) => `${t.id} ${t.status} ${t.reason ?? ''}`).join('; ')}`);
     }
   } finally {

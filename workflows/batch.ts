@@ -1,13 +1,15 @@
 import { CancellationScope, condition, getExternalWorkflowHandle, isCancellation, patched, setCurrentDetails, setHandler, startChild } from '@temporalio/workflow';
 import type { TaskState } from '../core/types';
 import type { PlannedTask } from '../planner/types';
-import { mainActivities, testActivities } from './activity-proxies';
+import { hostActivities, mainActivities, testActivities } from './activity-proxies';
 import { findCulprits } from './find-culprits';
 import { batchUpdateSignal, controlSignal, taskUpdateSignal, TaskUpdate } from './run-messages';
+import { laneFreeSignal, laneGrantedSignal, laneWantedSignal } from './lane-messages';
 import { taskWorkflow } from './task';
 import { slimEvidence } from '../core/run-state';
 import { addUsage } from '../core/usage';
 import type { BatchInput, GroupResult, TaskOutcome } from './types';
+import type { TaskHost } from '../core/task-queues';
 import { cutBytes } from '../core/search-attributes';
 import { childAttributes, upsertFlotillaState } from './search-attributes';
 
@@ -82,6 +84,14 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   };
   const operatorStop = (id: string) => (control.abort ? 'run aborted by the operator' : control.skip.includes(id) ? 'skipped by the operator' : null);
 
+  let handOver = false;
+  // Ready tasks' worktrees, removed beside the integration and the suite (not cancellable: nothing is left behind).
+  const removals: Promise<unknown>[] = [];
+  const removeWorktrees = (taskId: string, hosts: TaskHost[]) => {
+    const ref = { runId: ctx.runId, repoPath: ctx.repoPath, taskId };
+    const removeOn = (h?: TaskHost) => (h ? hostActivities(h).git : git).removeTaskWorktree(ref).catch(() => undefined);
+    return CancellationScope.nonCancellable(() => Promise.all(hosts.length ? hosts.map(removeOn) : [removeOn()]));
+  };
   const runOne = async (task: PlannedTask) => {
     const blocker = task.dependsOn.find((d) => blocked[d] || (results.has(d) && results.get(d)!.status !== 'committed'));
     if (blocker) {
@@ -109,7 +119,7 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
       outcome = await scope.run(async () => {
         const child = await startChild(taskWorkflow, {
           workflowId: `${ctx.rootWorkflowId}/${task.id}`,
-          args: [{ ctx, task, baseSha }],
+          args: [{ ctx, task, baseSha, ...(handOver ? { lanes: 'agent-only' as const } : {}) }],
           staticSummary: cutBytes(`${task.id}: ${task.title}`),
           ...childAttributes(),
         });
@@ -125,6 +135,7 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
     } finally {
       running.delete(task.id);
     }
+    if (outcome.worktreesOn) removals.push(removeWorktrees(task.id, outcome.worktreesOn));
     if (outcome.fatal) fatal = outcome.reason;
     if (outcome.status !== 'ready') {
       await finish(task, { ...fromOutcome(outcome), status: outcome.status === 'failed' ? 'failed' : 'skipped', reason: outcome.reason, failingTests: outcome.failingTests });
@@ -150,14 +161,19 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   if (batch.mode === 'parallel') {
     // Lanes that go on while their changes are integrated (runs recorded before replay with lanes that wait).
     lanesGoOn = patched('lanes-go-on-during-integration');
-    // --max-parallel lanes, each taking the next task when its previous one is done.
-    let next = 0;
     const lanes = Math.max(1, Math.min(ctx.settings.maxParallel, tasks.length));
-    await Promise.all(
-      Array.from({ length: lanes }, async () => {
-        while (next < tasks.length) await runOne(tasks[next++]);
-      }),
-    );
+    // A lane is one running agent (runs recorded before replay with a lane held for the task's whole life).
+    handOver = lanesGoOn && patched('lanes-free-after-agent');
+    if (handOver) await agentLanes(lanes, tasks, runOne, (id) => getExternalWorkflowHandle(`${ctx.rootWorkflowId}/${id}`).signal(laneGrantedSignal));
+    else {
+      // --max-parallel lanes, each taking the next task when its previous one is done.
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: lanes }, async () => {
+          while (next < tasks.length) await runOne(tasks[next++]);
+        }),
+      );
+    }
   } else {
     for (const task of tasks) await runOne(task);
   }
@@ -175,10 +191,56 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
       await finish(task, { ...fromOutcome(outcome), status: 'skipped', reason: `rolled back: the full suite failed on the run branch with this change (${names})`, failingTests: evidence.failingTests });
     }
   }
+  await Promise.all(removals);
   const ended = (s: TaskState['status']) => [...results.values()].filter((t) => t.status === s).length;
   const outcome = { committed: ended('committed'), skipped: ended('skipped'), failed: ended('failed') };
   await root.signal(batchUpdateSignal, { id: batch.id, state: 'done', outcome, ...(suite ? { suite } : {}) });
   const validated = suite?.passed ? { sha: tip, label: `batch-${batch.id}`, suite: slimEvidence(suite) } : undefined;
   upsertFlotillaState(fatal ? 'failed' : 'completed');
   return { tip, tasks: [...results.values()], ...(fatal ? { fatal } : {}), ...(validated ? { validated } : {}) };
+}
+
+/**
+ * --max-parallel lanes, each one running agent: a task starts in a free lane and gives it back when its agent is
+ * done (laneFree), so the next task's agent starts while the finished one's tests and commit run beside it.
+ * A task whose agent must run again asks for a lane (laneWanted) and is served before tasks not yet started.
+ * A task that ends still holding its lane frees it. Resolves when every task has ended; rejects with the first error.
+ */
+async function agentLanes(lanes: number, tasks: PlannedTask[], runOne: (t: PlannedTask) => Promise<unknown>, grant: (id: string) => Promise<void>): Promise<void> {
+  let free = lanes;
+  let next = 0;
+  const active = new Set<string>();
+  let failure: { err: unknown } | undefined;
+  const holding = new Set<string>();
+  const wanted: string[] = [];
+  setHandler(laneFreeSignal, (id) => {
+    if (holding.delete(id)) free++;
+  });
+  setHandler(laneWantedSignal, (id) => void wanted.push(id));
+  const take = (id: string) => {
+    free--;
+    holding.add(id);
+  };
+  for (;;) {
+    await condition(() => !!failure || (free > 0 && (wanted.length > 0 || next < tasks.length)) || (active.size === 0 && next >= tasks.length));
+    if (failure) throw failure.err;
+    if (free > 0 && wanted.length) {
+      const id = wanted.shift()!;
+      if (!active.has(id)) continue; // it ended meanwhile
+      take(id);
+      grant(id).catch(() => {
+        if (holding.delete(id)) free++;
+      });
+    } else if (free > 0 && next < tasks.length) {
+      const task = tasks[next++];
+      take(task.id);
+      active.add(task.id);
+      runOne(task)
+        .catch((err) => void (failure ??= { err }))
+        .finally(() => {
+          active.delete(task.id);
+          if (holding.delete(task.id)) free++;
+        });
+    } else return;
+  }
 }

@@ -1,4 +1,5 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, patched, setCurrentDetails, TimeoutFailure, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, getExternalWorkflowHandle, isCancellation, patched, setCurrentDetails, setHandler, TimeoutFailure, workflowInfo } from '@temporalio/workflow';
+import { laneFreeSignal, laneGrantedSignal, laneWantedSignal } from './lane-messages';
 import { agentActivities, hostActivities, mainActivities, testActivities } from './activity-proxies';
 import type { TaskHost } from '../core/task-queues';
 import { cutBytes } from '../core/search-attributes';
@@ -27,14 +28,45 @@ class HostLost extends Error {
 const waitedTooLong = (err: unknown) => err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === 'SCHEDULE_TO_START';
 
 /**
+ * The task's lane in its batch, when it holds one only while its agent runs: it starts with the lane the batch
+ * started it in, gives it back when its agent is done, and asks for one again before its agent runs again.
+ * Otherwise (`handsBack` false) both are no-ops: the task holds its lane until it ends.
+ */
+function laneKeeper(taskId: string, handsBack: boolean) {
+  let holding = true;
+  let grants = 0;
+  let given: Promise<void> = Promise.resolve();
+  const batch = handsBack ? getExternalWorkflowHandle(workflowInfo().parent!.workflowId) : undefined;
+  if (batch) setHandler(laneGrantedSignal, () => void grants++);
+  return {
+    give(): void {
+      if (!batch || !holding) return;
+      holding = false;
+      // Not awaited here: the task's tests start at once. A batch that already ended ignores it.
+      given = batch.signal(laneFreeSignal, taskId).catch(() => undefined);
+    },
+    async take(): Promise<void> {
+      if (!batch || holding) return;
+      await given; // the batch sees "free" before "wanted"
+      await batch.signal(laneWantedSignal, taskId);
+      setCurrentDetails(`**${taskId}**: waiting for a free lane to run its agent again`);
+      await condition(() => grants > 0);
+      grants--;
+      holding = true;
+    },
+  };
+}
+
+/**
  * One task: the agent edits a fresh worktree, the task's tests judge it, and a passing change is
  * committed with the archive move. A failing one is retried with the test output as feedback, then
  * rolled back (its worktree discarded) and skipped with the failing tests as the reason. A change that
  * passes is reviewed before its commit (unless --review off): a request for changes goes back to the agent
  * like failing tests, and with --review gate the last one skips the task ("review: …").
  */
-export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<TaskOutcome> {
+export async function taskWorkflow({ ctx, task, baseSha, lanes }: TaskInput): Promise<TaskOutcome> {
   const git = mainActivities();
+  const lane = laneKeeper(task.id, lanes === 'agent-only');
   const testing = testActivities();
   const agents = agentActivities();
   // Host affinity (runs recorded before it replay without it): the worktree is on the disk of the worker
@@ -70,20 +102,22 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
   const reviewed = () => (review ? { review } : {});
   let outcome: TaskOutcome = { id: task.id, status: 'skipped', reason: 'not attempted', attempts: 0, usage };
   let agentAttempt = 0; // the attempt whose agent is running, 0 when none is
+  let cancelled = false;
   /** Removes the worktree from every host that made one for this task (a host that stopped is left to `flotilla gc`). */
-  const removeEverywhere = async () => {
-    const live = hostsUsed.filter((h) => !hostsLost.has(h.queue));
+  const removeEverywhere = async (live: TaskHost[]) => {
     if (!live.length) return git.removeTaskWorktree(ref);
     await Promise.all(live.map((h) => hostActivities(h).git.removeTaskWorktree(ref).catch(() => undefined)));
   };
   /** One attempt: the agent, then (on the host that holds its worktree) the tests, the review and the commit. */
   const oneAttempt = async (attempt: number): Promise<'again' | 'done'> => {
+    await lane.take();
     agentAttempt = attempt;
     host = undefined;
     const step = (what: string) => showStep(task.id, attempt, ctx.settings.attempts, what);
     step(`agent (${ctx.settings.model})${feedbackFrom ? `, with the ${feedbackFrom === 'review' ? "reviewer's comments" : 'failing tests'}` : ''}`);
     const agent = await agents.runAgent.executeWithOptions({ summary: cutBytes(`agent ${task.id}, attempt ${attempt} (${ctx.settings.model})`) }, [{ ...ref, baseSha, sourcePath: task.sourcePath, model: ctx.settings.model, maxTurns: ctx.settings.maxTurns, testCommand: command, attempt, feedback, ...(feedbackFrom === 'review' ? { feedbackFrom } : {}), tokenBudget: ctx.settings.maxTokensPerTask, setupCommand: ctx.settings.setupCommand }]);
     agentAttempt = 0;
+    lane.give();
     addUsage(usage, agent.usage);
     if (hosted && agent.host) {
       host = agent.host;
@@ -143,6 +177,7 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
     }
   } catch (err) {
     if (isCancellation(err)) {
+      cancelled = true;
       upsertFlotillaState('cancelled');
       throw err; // skipped or aborted by the operator: the batch records it
     }
@@ -153,9 +188,12 @@ export async function taskWorkflow({ ctx, task, baseSha }: TaskInput): Promise<T
     if (agentAttempt && patched('count-lost-agent-tokens')) addUsage(usage, await git.lostAgentUsage({ ...ref, workflowRunId: workflowInfo().runId, attempt: agentAttempt }));
     outcome = { id: task.id, status: 'failed', reason: message, attempts: outcome.attempts, usage, ...reviewed(), ...(type === 'AgentConfigError' ? { fatal: true } : {}) };
   } finally {
+    const live = hostsUsed.filter((h) => !hostsLost.has(h.queue));
+    // A ready task's worktree is removed by its batch, off the lane's path; the batch keeps only the commit.
+    if (lanes === 'agent-only' && outcome.status === 'ready' && !cancelled) outcome = { ...outcome, worktreesOn: live };
     // Runs even when the task was cancelled: the worktree is discarded, nothing it held reaches the run branch.
-    if (!hosted) await CancellationScope.nonCancellable(() => git.removeTaskWorktree(ref));
-    else await CancellationScope.nonCancellable(() => removeEverywhere());
+    else if (!hosted) await CancellationScope.nonCancellable(() => git.removeTaskWorktree(ref));
+    else await CancellationScope.nonCancellable(() => removeEverywhere(live));
   }
   upsertFlotillaState(outcome.status === 'ready' ? 'completed' : outcome.status);
   setCurrentDetails(`**${task.id}**: ${outcome.status === 'ready' ? 'committed in its worktree' : `${outcome.status}: ${outcome.reason ?? ''}`}`);

@@ -3,6 +3,7 @@ import type { Baseline, PlanOutline, RunReport, RunSettings, TaskReview, TaskSta
 import type { Batch, Phase, PlannedTask } from '../planner/types';
 import type { RunStateCarry } from '../core/run-state';
 import type { ControlState } from '../core/control';
+import type { TaskHost } from '../core/task-queues';
 
 /** What every child needs to know about the run. */
 export interface RunContext {
@@ -18,6 +19,12 @@ export interface TaskInput {
   ctx: RunContext;
   task: PlannedTask;
   baseSha: string;
+  /**
+   * 'agent-only': the task holds one of its batch's lanes only while its agent runs (workflows/lane-messages.ts),
+   * and a task that ends ready leaves its worktree for the batch to remove (TaskOutcome.worktreesOn).
+   * Unset: it holds its lane and removes its worktree itself, to its end.
+   */
+  lanes?: 'agent-only';
 }
 
 export interface TaskOutcome {
@@ -36,6 +43,8 @@ export interface TaskOutcome {
   usage: TokenUsage;
   /** Set when the failure means no other task can succeed either (e.g. the API key was rejected). */
   fatal?: boolean;
+  /** A ready task's worktree, left for its batch to remove, is on these hosts ([]: on the run's own queue). */
+  worktreesOn?: TaskHost[];
 }
 
 export interface BatchInput {

@@ -1,13 +1,15 @@
-import { simpleGit, SimpleGit } from 'simple-git';
+import { Git } from './git-process';
+
+export { Git, GitError } from './git-process';
 
 const FALLBACK_IDENTITY = ['user.name=Flotilla', 'user.email=flotilla@localhost'];
 
 /**
- * A simple-git instance for `dir`. When the repository has no committer identity configured
+ * git in `dir`. When the repository has no committer identity configured
  * (common on CI machines), Flotilla commits as "Flotilla <flotilla@localhost>".
  */
-export async function gitAt(dir: string): Promise<SimpleGit> {
-  return simpleGit({ baseDir: dir, ...((await hasIdentity(dir)) ? {} : { config: FALLBACK_IDENTITY }) });
+export async function gitAt(dir: string): Promise<Git> {
+  return new Git(dir, (await hasIdentity(dir)) ? [] : FALLBACK_IDENTITY);
 }
 
 /** Whether `dir`'s git config names a committer, remembered for IDENTITY_TTL_MS (one `git config` per folder, not per activity). */
@@ -16,8 +18,8 @@ const identities = new Map<string, { at: number; has: Promise<boolean> }>();
 function hasIdentity(dir: string): Promise<boolean> {
   const known = identities.get(dir);
   if (known && Date.now() - known.at < IDENTITY_TTL_MS) return known.has;
-  const has = simpleGit({ baseDir: dir })
-    .raw(['config', '--get', 'user.email'])
+  const has = Promise.resolve()
+    .then(() => new Git(dir).raw(['config', '--get', 'user.email']))
     .then((email) => !!email.trim(), () => false);
   if (identities.size > 1000) identities.clear();
   identities.set(dir, { at: Date.now(), has });
@@ -51,7 +53,7 @@ function carries(entry: string, runId: string, taskId: string): string | null {
 }
 
 /** The commit on `range` that carries this run's trailers for `taskId`, if any (makes commits idempotent). */
-export async function findTaskCommit(git: SimpleGit, range: string, runId: string, taskId: string): Promise<string | null> {
+export async function findTaskCommit(git: Git, range: string, runId: string, taskId: string): Promise<string | null> {
   const out = await git.raw(['log', `--format=${TRAILER_FORMAT}`, range]);
   for (const entry of out.split('\x01')) {
     const sha = carries(entry, runId, taskId);
@@ -61,12 +63,20 @@ export async function findTaskCommit(git: SimpleGit, range: string, runId: strin
 }
 
 /** Whether `commit` carries this run's trailers for `taskId` (in its final trailer block). */
-export async function hasTaskTrailers(git: SimpleGit, commit: string, runId: string, taskId: string): Promise<boolean> {
+export async function hasTaskTrailers(git: Git, commit: string, runId: string, taskId: string): Promise<boolean> {
   return !!carries(await git.raw(['log', '-1', `--format=${TRAILER_FORMAT}`, commit]), runId, taskId);
 }
 
 /** Paths changed in the work tree (tracked edits and untracked files), repo-relative. */
-export async function changedPaths(git: SimpleGit): Promise<string[]> {
-  const status = await git.status();
-  return [...new Set(status.files.map((f) => f.path))].sort();
+export async function changedPaths(git: Git): Promise<string[]> {
+  // -z entries are "XY path"; a rename or copy is followed by its source path, which is not a change of its own.
+  const entries = (await git.raw(['status', '--porcelain=v1', '-z', '--untracked-files=all'])).split('\0');
+  const paths: string[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    if (e.length < 4) continue;
+    paths.push(e.slice(3));
+    if (/[RC]/.test(e.slice(0, 2))) i++;
+  }
+  return [...new Set(paths)].sort();
 }

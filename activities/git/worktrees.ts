@@ -1,8 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { SimpleGit } from 'simple-git';
 import { withWorktreeAdmin } from './admin-lock';
-import { gitAt } from './git';
+import { Git, gitAt } from './git';
 
 async function exists(p: string): Promise<boolean> {
   return fs.stat(p).then(
@@ -31,6 +30,26 @@ async function worktreeGitDir(worktree: string): Promise<string | null> {
   const text = await fs.readFile(path.join(worktree, '.git'), 'utf8').catch(() => null);
   const m = text && /^gitdir:\s*(.+)$/m.exec(text);
   return m ? path.resolve(worktree, m[1].trim()) : null;
+}
+
+/** Whether the registration `adminDir` is this worktree's (its `gitdir` file names the worktree's `.git`), not another's. */
+async function pointsBack(adminDir: string, worktree: string): Promise<boolean> {
+  const named = (await fs.readFile(path.join(adminDir, 'gitdir'), 'utf8').catch(() => '')).trim();
+  if (!named) return false;
+  const [a, b] = await Promise.all([fs.realpath(path.dirname(named)).catch(() => null), fs.realpath(worktree).catch(() => null)]);
+  return !!a && a === b;
+}
+
+/** The repository's common git folder (`.git` of the main worktree), absolute; asked once per repository. */
+const commonDirs = new Map<string, Promise<string>>();
+function commonDir(repoPath: string): Promise<string> {
+  let dir = commonDirs.get(repoPath);
+  if (!dir) {
+    dir = gitAt(repoPath).then((g) => g.revparse(['--path-format=absolute', '--git-common-dir'])).then((d) => fs.realpath(d).catch(() => d));
+    dir.catch(() => commonDirs.delete(repoPath));
+    commonDirs.set(repoPath, dir);
+  }
+  return dir;
 }
 
 /**
@@ -71,7 +90,7 @@ const ON_ANY_HOST = ['--force', '--force', '--lock'];
  * A detached worktree of `repoPath` at `sha`, outside the repository. Idempotent: an existing one
  * (from an earlier attempt or a crashed worker) is reset to `sha` and cleaned, so no edit is applied twice.
  */
-export async function freshWorktree(repoPath: string, worktree: string, sha: string, sharedDeps?: string): Promise<SimpleGit> {
+export async function freshWorktree(repoPath: string, worktree: string, sha: string, sharedDeps?: string): Promise<Git> {
   if (await exists(path.join(worktree, '.git'))) {
     const wt = await gitAt(worktree);
     await clearStaleLock(worktree);
@@ -86,7 +105,7 @@ export async function freshWorktree(repoPath: string, worktree: string, sha: str
 }
 
 /** Whether a worktree is exactly at HEAD: no git operation left half done, nothing changed (node_modules aside). */
-async function cleanAtHead(wt: SimpleGit, worktree: string): Promise<boolean> {
+async function cleanAtHead(wt: Git, worktree: string): Promise<boolean> {
   const gitDir = await worktreeGitDir(worktree);
   if (!gitDir) return false;
   for (const f of ['index.lock', 'CHERRY_PICK_HEAD', 'MERGE_HEAD', 'REVERT_HEAD']) if (await exists(path.join(gitDir, f))) return false;
@@ -95,7 +114,7 @@ async function cleanAtHead(wt: SimpleGit, worktree: string): Promise<boolean> {
 }
 
 /** A worktree with `branch` checked out (the run branch), created if missing and reset to the branch tip. */
-export async function branchWorktree(repoPath: string, worktree: string, branch: string): Promise<SimpleGit> {
+export async function branchWorktree(repoPath: string, worktree: string, branch: string): Promise<Git> {
   if (!(await exists(path.join(worktree, '.git')))) {
     // Each host has its own run worktree on the run branch (ON_ANY_HOST); a missing one's registration is pruned first.
     await fs.rm(worktree, { recursive: true, force: true });
@@ -119,8 +138,22 @@ export async function branchWorktree(repoPath: string, worktree: string, branch:
   return wt;
 }
 
-/** Removes a worktree: its files first (outside the lock), then its registration (under it). */
+/**
+ * Removes a worktree: its files first (outside the lock), then its registration (under it). A single
+ * worktree's registration is its own folder in `<common>/worktrees/` (named by its `.git` file), deleted
+ * directly: no `git worktree prune`, which reads every registration of the repository while holding the lock
+ * that parallel agents wait on to add theirs. A folder of worktrees, or one whose `.git` file is gone, is
+ * unregistered by git (unlock, prune).
+ */
 export async function removeWorktree(repoPath: string, worktree: string): Promise<void> {
+  const own = await worktreeGitDir(worktree);
+  // Only a registration of this repository (the `.git` file is in the worktree, where the task's tests could rewrite it).
+  const ownDir = own && (await fs.realpath(own).catch(() => null));
+  if (ownDir && path.dirname(ownDir) === path.join(await commonDir(repoPath), 'worktrees') && (await pointsBack(ownDir, worktree))) {
+    await fs.rm(worktree, { recursive: true, force: true });
+    await withWorktreeAdmin(repoPath, () => fs.rm(ownDir, { recursive: true, force: true }));
+    return;
+  }
   const repo = await gitAt(repoPath);
   // Worktrees are added locked (ON_ANY_HOST), and prune keeps locked records: unlock this one (or, for a folder
   // of worktrees, each one in it) while git can still find it.

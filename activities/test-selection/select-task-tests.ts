@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { simpleGit } from 'simple-git';
+import { Git } from '../git/git-process';
 import { chooseTestCommand, TestChoice } from './narrow-command';
 import { RepoFiles, relatedGoPackages, relatedTestFiles } from './related-tests';
 
@@ -9,7 +9,7 @@ const MAX_SOURCE_BYTES = 1_000_000;
 
 /** The worktree's files as git sees them: tracked (deleted ones included) and new ones that are not ignored. */
 async function worktreeFiles(worktree: string): Promise<RepoFiles> {
-  const listed = await simpleGit({ baseDir: worktree }).raw(['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
+  const listed = await new Git(worktree).raw(['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
   const files = [...new Set(listed.split('\0').filter(Boolean))];
   const read = (file: string) => {
     try {

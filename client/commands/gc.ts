@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { simpleGit } from 'simple-git';
+import { Git } from '../../activities/git/git-process';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { defaultWorktreeRoot, runDir } from '../../activities/run-paths';
 import { Command, CONNECTION_FLAGS, connectionFrom, str } from '../args';
@@ -87,8 +87,8 @@ async function gc(args: Parameters<Command['run']>[0], out: (s: string) => void)
       for (const wt of worktrees) {
         const repo = repoOf(wt);
         if (repo) {
-          await simpleGit(repo).raw(['worktree', 'remove', '--force', '--force', wt]).catch(() => undefined);
-          await simpleGit(repo).raw(['worktree', 'prune']).catch(() => undefined);
+          await new Git(repo).raw(['worktree', 'remove', '--force', '--force', wt]).catch(() => undefined);
+          await new Git(repo).raw(['worktree', 'prune']).catch(() => undefined);
         }
         fs.rmSync(wt, { recursive: true, force: true });
         out(`removed ${wt} (${v.why})`);

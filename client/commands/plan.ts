@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { simpleGit } from 'simple-git';
+import { Git } from '../../activities/git/git-process';
 import { detectTestCommand } from '../../activities/test-runs/detect-test-command';
 import { buildPlan, explainTask, parseTaskFiles, renderPlanMarkdown } from '../../planner';
 import { bool, Command, ParsedArgs, str, UsageError } from '../args';
@@ -33,7 +33,7 @@ async function planRepository(args: ParsedArgs, out: (s: string) => void): Promi
   const settings = runSettingsFrom(args, repo);
   const { tasks, problems } = parseTaskFiles(files);
   // The files the working tree has (tracked or new), so tasks naming a missing file are flagged.
-  const listed = await simpleGit(repo)
+  const listed = await new Git(repo)
     .raw(['ls-files', '--cached', '--others', '--exclude-standard'])
     .catch(() => null);
   const plan = buildPlan(tasks, problems, {

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { simpleGit } from 'simple-git';
+import { Git } from '../../activities/git/git-process';
 import { runDir } from '../../activities/run-paths';
 import { Command, CONNECTION_FLAGS, connectionFrom, ParsedArgs, str, UsageError } from '../args';
 import { fetchRunReport } from '../read-report';
@@ -35,7 +35,7 @@ export const rollbackCommand: Command = {
 async function rollback(args: ParsedArgs, out: (s: string) => void): Promise<number> {
   const runId = args.positionals[0];
   const repo = await repoOf(args, runId);
-  const git = simpleGit(repo);
+  const git = new Git(repo);
   const branch = `flotilla/${runId}`;
   const backup = (await git.raw(['rev-parse', '--verify', '--quiet', `refs/flotilla/${runId}/backup`]).catch(() => '')).trim();
   if (!backup) throw new Error(`${repo} has no backup ref for run ${runId} (refs/flotilla/${runId}/backup); nothing to roll back.`);

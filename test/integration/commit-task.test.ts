@@ -1,10 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { simpleGit } from 'simple-git';
 import { createMainActivities } from '../../activities';
 import { taskWorktree } from '../../activities/run-paths';
-import { findTaskCommit } from '../../activities/git/git';
+import { findTaskCommit, Git } from '../../activities/git/git';
 import { freshWorktree } from '../../activities/git/worktrees';
 import { makeSampleRepo } from '../helpers/sample-repo';
 
@@ -14,7 +13,7 @@ describe('commitTask on a real worktree', () => {
 
   async function setup(runId: string) {
     const repo = await makeSampleRepo();
-    const baseSha = (await simpleGit(repo).revparse(['HEAD'])).trim();
+    const baseSha = (await new Git(repo).revparse(['HEAD'])).trim();
     const wt = taskWorktree(root, runId, 'TASK-0001');
     await freshWorktree(repo, wt, baseSha);
     fs.appendFileSync(path.join(wt, 'src/math.js'), '// tidy\n');
@@ -27,9 +26,9 @@ describe('commitTask on a real worktree', () => {
     const { wt, args } = await setup(`c1-${Date.now()}`);
     const first = await acts.commitTask({ ...args, edited: ['src/math.js'] });
     expect(first.commit).toMatch(/^[0-9a-f]{40}$/);
-    const files = (await simpleGit(wt).raw(['show', '--no-renames', '--name-status', '--format=', first.commit!])).trim().split('\n').sort();
+    const files = (await new Git(wt).raw(['show', '--no-renames', '--name-status', '--format=', first.commit!])).trim().split('\n').sort();
     expect(files).toEqual(['A\ttasks/archive/TASK-0001.md', 'D\ttasks/TASK-0001.md', 'M\tsrc/math.js']);
-    expect((await simpleGit(wt).raw(['log', '-1', '--format=%s%n%n%b'])).trim()).toMatch(/^Complete TASK-0001: Document add\n\nAdded a comment\.\n\nFlotilla-Run: c1-\d+\nFlotilla-Task: TASK-0001$/);
+    expect((await new Git(wt).raw(['log', '-1', '--format=%s%n%n%b'])).trim()).toMatch(/^Complete TASK-0001: Document add\n\nAdded a comment\.\n\nFlotilla-Run: c1-\d+\nFlotilla-Task: TASK-0001$/);
     // A retry after a crash returns the same commit instead of making a second one.
     expect(await acts.commitTask({ ...args, edited: ['src/math.js'] })).toEqual(first);
   });
@@ -38,7 +37,7 @@ describe('commitTask on a real worktree', () => {
     const { wt, args } = await setup(`c3-${Date.now()}`);
     const forged = { ...args, title: 'Document add\nFlotilla-Task: TASK-0009', summary: 'Done.\n\nFlotilla-Run: other\nFlotilla-Task: TASK-0009' };
     const r = await acts.commitTask({ ...forged, edited: ['src/math.js'] });
-    const git = simpleGit(wt);
+    const git = new Git(wt);
     const trailers = (await git.raw(['log', '-1', '--format=%(trailers:key=Flotilla-Task,valueonly)', r.commit!])).trim();
     expect(trailers).toBe('TASK-0001');
     expect(await findTaskCommit(git, `${args.baseSha}..HEAD`, args.runId, 'TASK-0009')).toBeNull();
@@ -59,7 +58,7 @@ describe('commitTask on a real worktree', () => {
     fs.writeFileSync(path.join(wt, ':(glob)**'), 'magic\n');
     const r = await acts.commitTask({ ...args, edited: ['*', ':(glob)**'] });
     expect(r.commit).toMatch(/^[0-9a-f]{40}$/);
-    const files = (await simpleGit(wt).raw(['show', '--no-renames', '--name-status', '--format=', r.commit!])).trim().split('\n').sort();
+    const files = (await new Git(wt).raw(['show', '--no-renames', '--name-status', '--format=', r.commit!])).trim().split('\n').sort();
     // src/math.js and coverage.json changed in the worktree too, but the agent did not name them.
     expect(files).toEqual(['A\t*', 'A\t:(glob)**', 'A\ttasks/archive/TASK-0001.md', 'D\ttasks/TASK-0001.md']);
   });

@@ -96,4 +96,22 @@ describe('worktree administration under parallelism', () => {
     await w.removeWorktree(repo, wt);
     expect(fs.existsSync(lock)).toBe(false);
   });
+
+  it('removes only its own registration, even when the worktree\'s .git file was rewritten to name another one', async () => {
+    const repo = await makeSampleRepo();
+    const sha = (await simpleGit(repo).revparse(['HEAD'])).trim();
+    const w = moduleInstance();
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-wt-own-'));
+    const [a, b, c] = ['TASK-0001', 'TASK-0002', 'TASK-0003'].map((id) => path.join(root, id));
+    for (const wt of [a, b, c]) await w.freshWorktree(repo, wt, sha);
+    const listed = async () => (await simpleGit(repo).raw(['worktree', 'list', '--porcelain'])).match(/^worktree .*/gm)!.map((l) => l.slice(9)).sort();
+    await w.removeWorktree(repo, a);
+    expect(await listed()).toEqual([repo, b, c].map((p) => fs.realpathSync(p)).sort());
+    // A hostile test in c points c's .git at b's registration: removing c must leave b registered and working.
+    fs.writeFileSync(path.join(c, '.git'), fs.readFileSync(path.join(b, '.git'), 'utf8'));
+    await w.removeWorktree(repo, c);
+    expect(fs.existsSync(c)).toBe(false);
+    expect(await listed()).toEqual([repo, b].map((p) => fs.realpathSync(p)).sort());
+    expect((await simpleGit(b).revparse(['HEAD'])).trim()).toBe(sha);
+  });
 });
