@@ -12,7 +12,8 @@ export const runCommand: Command = {
     'Without --wait it prints the run id and returns; with --wait it follows the run as flotilla watch does (live on a\n' +
     'terminal; elsewhere a line per batch, progress every 15 s) and exits 0 when the run completed (skipped tasks are not\n' +
     'a failure), 1 when it failed or was aborted, or when no worker polls its task queue for 10 s. Ctrl-C stops watching, not the run.\n' +
-    "Parallelism: the run's lanes (--max-parallel) bound how many of its tasks run at once, and so do the workers' agent slots\n" +
+    "Parallelism: the run's lanes (--max-parallel) bound how many of its agents run at once (a task's tests and commit run\n" +
+    'beside the next agent), and so do the workers\' agent slots\n' +
     '(the sum of --agent-slots over all workers, shared by all runs): the effective parallelism is the smaller of the two.',
   flags: {
     repo: { type: 'string', value: 'DIR', default: '.', description: 'the repository, with its task files in tasks/' },
