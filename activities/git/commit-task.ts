@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { TaskRef } from '../../core/types';
 import { taskWorktree } from '../run-paths';
 import { gitAt, hasTaskTrailers, taskRef, trailerArgs, withoutTrailers } from './git';
+import { parkWorktree } from './parked-worktrees';
 import { removeWorktree } from './worktrees';
 
 /** Paths that hold tests: a task may change them but never delete them. */
@@ -45,9 +46,12 @@ export function makeCommitActivities(worktreeRoot: string) {
       return { commit };
     },
 
-    /** Removes the task's worktree (rollback of anything uncommitted). The task's commit, if any, is kept by its ref. */
+    /**
+     * Takes the task's worktree away (rollback of anything uncommitted): parked for the run's next task on this
+     * host, which resets and cleans it (parked-worktrees.ts), or removed. The task's commit, if any, is kept by its ref.
+     */
     async removeTaskWorktree(a: TaskRef): Promise<void> {
-      await removeWorktree(a.repoPath, worktreeOf(a));
+      if (!(await parkWorktree(a.repoPath, worktreeOf(a)))) await removeWorktree(a.repoPath, worktreeOf(a));
     },
   };
 }

@@ -2,6 +2,8 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { withWorktreeAdmin } from './admin-lock';
 import { Git, gitAt } from './git';
+import { takeParkedWorktree } from './parked-worktrees';
+import { ownRegistration, worktreeGitDir } from './worktree-registration';
 
 async function exists(p: string): Promise<boolean> {
   return fs.stat(p).then(
@@ -23,33 +25,6 @@ async function linkDependencies(repoPath: string, worktree: string, shared?: str
       return;
     }
   }
-}
-
-/** The worktree's own git dir (`<common>/worktrees/<name>`), from its `.git` file; null when it has none. */
-async function worktreeGitDir(worktree: string): Promise<string | null> {
-  const text = await fs.readFile(path.join(worktree, '.git'), 'utf8').catch(() => null);
-  const m = text && /^gitdir:\s*(.+)$/m.exec(text);
-  return m ? path.resolve(worktree, m[1].trim()) : null;
-}
-
-/** Whether the registration `adminDir` is this worktree's (its `gitdir` file names the worktree's `.git`), not another's. */
-async function pointsBack(adminDir: string, worktree: string): Promise<boolean> {
-  const named = (await fs.readFile(path.join(adminDir, 'gitdir'), 'utf8').catch(() => '')).trim();
-  if (!named) return false;
-  const [a, b] = await Promise.all([fs.realpath(path.dirname(named)).catch(() => null), fs.realpath(worktree).catch(() => null)]);
-  return !!a && a === b;
-}
-
-/** The repository's common git folder (`.git` of the main worktree), absolute; asked once per repository. */
-const commonDirs = new Map<string, Promise<string>>();
-function commonDir(repoPath: string): Promise<string> {
-  let dir = commonDirs.get(repoPath);
-  if (!dir) {
-    dir = gitAt(repoPath).then((g) => g.revparse(['--path-format=absolute', '--git-common-dir'])).then((d) => fs.realpath(d).catch(() => d));
-    dir.catch(() => commonDirs.delete(repoPath));
-    commonDirs.set(repoPath, dir);
-  }
-  return dir;
 }
 
 /**
@@ -89,13 +64,17 @@ const ON_ANY_HOST = ['--force', '--force', '--lock'];
 /**
  * A detached worktree of `repoPath` at `sha`, outside the repository. Idempotent: an existing one
  * (from an earlier attempt or a crashed worker) is reset to `sha` and cleaned, so no edit is applied twice.
+ * Else a worktree another task of the run parked on this host is taken over (parked-worktrees.ts), reset and
+ * cleaned of everything git does not track, ignored files included; else a new one is added.
  */
 export async function freshWorktree(repoPath: string, worktree: string, sha: string, sharedDeps?: string): Promise<Git> {
-  if (await exists(path.join(worktree, '.git'))) {
+  const own = await exists(path.join(worktree, '.git'));
+  if (!own) await fs.rm(worktree, { recursive: true, force: true });
+  if (own || (await takeParkedWorktree(repoPath, worktree))) {
     const wt = await gitAt(worktree);
     await clearStaleLock(worktree);
-    await wt.raw(['reset', '--hard', sha]);
-    await wt.raw(['clean', '-fd', '-e', 'node_modules']);
+    await wt.raw(['reset', '--hard', '--quiet', sha]);
+    await wt.raw(['clean', '-ffd', ...(own ? [] : ['-x']), '-e', 'node_modules']);
     await linkDependencies(repoPath, worktree, sharedDeps);
     return wt;
   }
@@ -146,12 +125,10 @@ export async function branchWorktree(repoPath: string, worktree: string, branch:
  * unregistered by git (unlock, prune).
  */
 export async function removeWorktree(repoPath: string, worktree: string): Promise<void> {
-  const own = await worktreeGitDir(worktree);
-  // Only a registration of this repository (the `.git` file is in the worktree, where the task's tests could rewrite it).
-  const ownDir = own && (await fs.realpath(own).catch(() => null));
-  if (ownDir && path.dirname(ownDir) === path.join(await commonDir(repoPath), 'worktrees') && (await pointsBack(ownDir, worktree))) {
+  const own = await ownRegistration(repoPath, worktree);
+  if (own) {
     await fs.rm(worktree, { recursive: true, force: true });
-    await withWorktreeAdmin(repoPath, () => fs.rm(ownDir, { recursive: true, force: true }));
+    await withWorktreeAdmin(repoPath, () => fs.rm(own, { recursive: true, force: true }));
     return;
   }
   const repo = await gitAt(repoPath);
