@@ -35,3 +35,21 @@ export async function relink(admin: string, worktree: string): Promise<void> {
   await fs.writeFile(path.join(admin, 'gitdir'), `${path.join(worktree, '.git')}\n`);
   await fs.writeFile(path.join(worktree, '.git'), `gitdir: ${admin}\n`);
 }
+
+/**
+ * The registrations (`<common>/worktrees/<name>` folders) of every worktree at `target` or inside it, read from
+ * their `gitdir` files (git's documented layout, gitrepository-layout(5)): no git process, and the files read
+ * are in the repository's git folder, not in the worktrees.
+ */
+export async function registrationsUnder(repoPath: string, target: string): Promise<string[]> {
+  const common = await gitCommonDir(repoPath);
+  const dir = path.join(await fs.realpath(common).catch(() => common), 'worktrees');
+  const roots = [...new Set([path.resolve(target), await fs.realpath(target).catch(() => path.resolve(target))])];
+  const inside = (p: string) => roots.some((r) => p === r || p.startsWith(r + path.sep));
+  const out: string[] = [];
+  for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+    const back = (await fs.readFile(path.join(dir, name, 'gitdir'), 'utf8').catch(() => '')).trim();
+    if (back && inside(path.dirname(path.resolve(dir, name, back)))) out.push(path.join(dir, name));
+  }
+  return out;
+}

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { withWorktreeAdmin } from './admin-lock';
 import { Git, gitAt } from './git';
 import { takeParkedWorktree } from './parked-worktrees';
-import { ownRegistration, worktreeGitDir } from './worktree-registration';
+import { registrationsUnder, worktreeGitDir } from './worktree-registration';
 
 async function exists(p: string): Promise<boolean> {
   return fs.stat(p).then(
@@ -118,25 +118,17 @@ export async function branchWorktree(repoPath: string, worktree: string, branch:
 }
 
 /**
- * Removes a worktree: its files first (outside the lock), then its registration (under it). A single
- * worktree's registration is its own folder in `<common>/worktrees/` (named by its `.git` file), deleted
- * directly: no `git worktree prune`, which reads every registration of the repository while holding the lock
- * that parallel agents wait on to add theirs. A folder of worktrees, or one whose `.git` file is gone, is
- * unregistered by git (unlock, prune).
+ * Removes a worktree, or a folder of worktrees (a run's): the files first (outside the lock), then the
+ * registrations that name them (under it), deleted directly: no `git worktree prune`, which reads every
+ * registration of the repository while holding the lock that parallel agents wait on to add theirs. A folder
+ * of worktrees is rare (a run's end): git then also prunes what else went missing.
  */
 export async function removeWorktree(repoPath: string, worktree: string): Promise<void> {
-  const own = await ownRegistration(repoPath, worktree);
-  if (own) {
-    await fs.rm(worktree, { recursive: true, force: true });
-    await withWorktreeAdmin(repoPath, () => fs.rm(own, { recursive: true, force: true }));
-    return;
-  }
-  const repo = await gitAt(repoPath);
-  // Worktrees are added locked (ON_ANY_HOST), and prune keeps locked records: unlock this one (or, for a folder
-  // of worktrees, each one in it) while git can still find it.
-  const root = path.resolve(worktree);
-  const listed = (await repo.raw(['worktree', 'list', '--porcelain']).catch(() => '')).split('\n').filter((l) => l.startsWith('worktree ')).map((l) => path.resolve(l.slice(9)));
-  for (const w of listed) if (w === root || w.startsWith(root + path.sep)) await repo.raw(['worktree', 'unlock', w]).catch(() => undefined);
+  const registrations = await registrationsUnder(repoPath, worktree);
+  const folder = !(await exists(path.join(worktree, '.git')));
   await fs.rm(worktree, { recursive: true, force: true });
-  await withWorktreeAdmin(repoPath, () => repo.raw(['worktree', 'prune']));
+  await withWorktreeAdmin(repoPath, async () => {
+    for (const r of registrations) await fs.rm(r, { recursive: true, force: true });
+    if (folder) await (await gitAt(repoPath)).raw(['worktree', 'prune']).catch(() => undefined);
+  });
 }
