@@ -29,8 +29,20 @@ if ! temporal operator namespace describe --namespace "$NS" >/dev/null 2>&1; the
   temporal operator namespace create --namespace "$NS" --retention "$RETENTION"
 fi
 
+# A namespace just created reaches the frontend's namespace cache within seconds; until then the search
+# attribute calls answer "Namespace ... is not found".
+tries=0
+until existing=$(temporal operator search-attribute list --namespace "$NS" 2>&1); do
+  tries=$((tries + 1))
+  if [ "$tries" -ge 60 ]; then
+    echo "Namespace $NS did not become usable: $existing"
+    exit 1
+  fi
+  sleep 1
+done
+
 for name in FlotillaRunId FlotillaRepo FlotillaState; do
-  if temporal operator search-attribute list --namespace "$NS" | grep -q "^ *$name "; then
+  if printf '%s\n' "$existing" | grep -q "^ *$name "; then
     echo "Search attribute $name is registered"
   else
     temporal operator search-attribute create --namespace "$NS" --name "$name" --type Keyword
