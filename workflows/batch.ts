@@ -10,6 +10,7 @@ import { slimEvidence } from '../core/run-state';
 import { addUsage } from '../core/usage';
 import type { BatchInput, GroupResult, TaskOutcome } from './types';
 import type { TaskHost } from '../core/task-queues';
+import type { IntegrateResult } from '../activities/git/integrate';
 import { cutBytes } from '../core/search-attributes';
 import { childAttributes, upsertFlotillaState } from './search-attributes';
 
@@ -69,6 +70,37 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
 
   let lanesGoOn = false;
   const pendingIntegrations: Promise<unknown>[] = [];
+  /** What putting a change onto the run branch gave: committed, or skipped with why. */
+  const recorded = (task: PlannedTask, outcome: TaskOutcome, r: IntegrateResult) => {
+    tip = r.tip;
+    if (!r.ok) return finish(task, { ...fromOutcome(outcome), status: 'skipped', reason: r.reason });
+    ready.push({ task, outcome });
+    return finish(task, { ...fromOutcome(outcome), status: 'committed', commit: r.commit });
+  };
+  // Grouped integration: the changes that finished while a group was being applied go on in the next group,
+  // one activity for all of them, in the order they finished.
+  let grouped = false;
+  let integrating = false;
+  const toIntegrate: Array<{ task: PlannedTask; outcome: TaskOutcome; done: () => void; failed: (err: unknown) => void }> = [];
+  const integrateWaiting = async () => {
+    if (integrating) return;
+    integrating = true;
+    try {
+      while (toIntegrate.length) {
+        const group = toIntegrate.splice(0);
+        try {
+          const commits = group.map((g) => ({ taskId: g.task.id, commit: g.outcome.commit! }));
+          const results = await git.integrateCommits.executeWithOptions({ summary: cutBytes(`integrate ${commits.map((c) => c.taskId).join(', ')}`) }, [{ runId: ctx.runId, repoPath: ctx.repoPath, commits }]);
+          await Promise.all(results.map((r, i) => recorded(group[i].task, group[i].outcome, r)));
+          for (const g of group) g.done();
+        } catch (err) {
+          for (const g of group) g.failed(err);
+        }
+      }
+    } finally {
+      integrating = false;
+    }
+  };
 
   const finish = async (task: PlannedTask, state: Omit<TaskState, 'id' | 'title' | 'phase' | 'batch'>) => {
     const full: TaskState = { id: task.id, title: task.title, phase: batch.phase, batch: batch.id, ...state };
@@ -141,16 +173,12 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
       await finish(task, { ...fromOutcome(outcome), status: outcome.status === 'failed' ? 'failed' : 'skipped', reason: outcome.reason, failingTests: outcome.failingTests });
       return;
     }
-    const integrated = oneAtATime(async () => {
-      const r = await git.integrateCommit({ runId: ctx.runId, repoPath: ctx.repoPath, taskId: task.id, commit: outcome.commit! });
-      tip = r.tip;
-      if (r.ok) {
-        ready.push({ task, outcome });
-        await finish(task, { ...fromOutcome(outcome), status: 'committed', commit: r.commit });
-      } else {
-        await finish(task, { ...fromOutcome(outcome), status: 'skipped', reason: r.reason });
-      }
-    });
+    const integrated = grouped
+      ? new Promise<void>((done, failed) => {
+          toIntegrate.push({ task, outcome, done, failed });
+          void integrateWaiting();
+        })
+      : oneAtATime(async () => recorded(task, outcome, await git.integrateCommit({ runId: ctx.runId, repoPath: ctx.repoPath, taskId: task.id, commit: outcome.commit! })));
     if (!lanesGoOn) return integrated;
     // The lane takes its next task while this change waits for its turn onto the run branch (a parallel
     // batch's tasks all start from the batch's start, so none needs the other's integration).
@@ -164,6 +192,7 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
     const lanes = Math.max(1, Math.min(ctx.settings.maxParallel, tasks.length));
     // A lane is one running agent (runs recorded before replay with a lane held for the task's whole life).
     handOver = lanesGoOn && patched('lanes-free-after-agent');
+    grouped = handOver && patched('grouped-integration');
     if (handOver) await agentLanes(lanes, tasks, runOne, (id) => getExternalWorkflowHandle(`${ctx.rootWorkflowId}/${id}`).signal(laneGrantedSignal));
     else {
       // --max-parallel lanes, each taking the next task when its previous one is done.

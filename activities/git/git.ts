@@ -47,19 +47,31 @@ export function withoutTrailers(text: string, oneLine = false): string {
 /** This run's trailers of a commit, read by git from the message's final trailer block only. */
 const TRAILER_FORMAT = '%H%x00%(trailers:key=Flotilla-Run,valueonly,separator=%x2C)%x00%(trailers:key=Flotilla-Task,valueonly,separator=%x2C)%x01';
 
-function carries(entry: string, runId: string, taskId: string): string | null {
+/** One `git log --format=TRAILER_FORMAT` entry: the commit and its run and task trailers. */
+function trailersOf(entry: string): { sha: string; run?: string; task?: string } {
   const [sha, run, task] = entry.replace(/\x01/g, '').trim().split('\x00');
-  return sha && run?.trim() === runId && task?.trim() === taskId ? sha : null;
+  return { sha, run: run?.trim(), task: task?.trim() };
+}
+
+function carries(entry: string, runId: string, taskId: string): string | null {
+  const t = trailersOf(entry);
+  return t.sha && t.run === runId && t.task === taskId ? t.sha : null;
 }
 
 /** The commit on `range` that carries this run's trailers for `taskId`, if any (makes commits idempotent). */
 export async function findTaskCommit(git: Git, range: string, runId: string, taskId: string): Promise<string | null> {
+  return (await taskCommits(git, range, runId)).get(taskId) ?? null;
+}
+
+/** This run's task commits on `range`, by task id (the newest when a task has several), read by one `git log`. */
+export async function taskCommits(git: Git, range: string, runId: string): Promise<Map<string, string>> {
   const out = await git.raw(['log', `--format=${TRAILER_FORMAT}`, range]);
+  const found = new Map<string, string>();
   for (const entry of out.split('\x01')) {
-    const sha = carries(entry, runId, taskId);
-    if (sha) return sha;
+    const t = trailersOf(entry);
+    if (t.sha && t.run === runId && t.task && !found.has(t.task)) found.set(t.task, t.sha);
   }
-  return null;
+  return found;
 }
 
 /** Whether `commit` carries this run's trailers for `taskId` (in its final trailer block). */
