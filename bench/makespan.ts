@@ -247,9 +247,9 @@ function breakdown(h: Awaited<ReturnType<typeof runActivities>>, requests: Stand
     ['review (reviewTask)', run(of('reviewTask')), of('reviewTask').length],
     ['task tests (runTaskTests)', run(of('runTaskTests')), of('runTaskTests').length],
     ['commit (commitTask)', run(of('commitTask')), of('commitTask').length],
-    ['integration onto the run branch (integrateCommit)', run(of('integrateCommit')), of('integrateCommit').length],
+    ['integration onto the run branch (integrateCommit, or integrateCommits for a group)', run(of('integrateCommit', 'integrateCommits')), of('integrateCommit', 'integrateCommits').length],
     ['suites (baselineTests, runBranchTests)', run(of('baselineTests', 'runBranchTests')), of('baselineTests', 'runBranchTests').length],
-    ['other activities (prepare, plan, records)', run(h.spans.filter((x) => !['runAgent', 'removeTaskWorktree', 'reviewTask', 'runTaskTests', 'commitTask', 'integrateCommit', 'baselineTests', 'runBranchTests'].includes(x.type))), 0],
+    ['other activities (prepare, plan, records)', run(h.spans.filter((x) => !['runAgent', 'removeTaskWorktree', 'reviewTask', 'runTaskTests', 'commitTask', 'integrateCommit', 'integrateCommits', 'baselineTests', 'runBranchTests'].includes(x.type))), 0],
   ];
   const lines = rows.filter(([, t, c]) => t > 0 || c > 0).map(([name, t, c]) => `    ${name}: ${s(t)} in all${c ? `, ${(t / c / 1000).toFixed(2)} s each (${c})` : ''}`);
   lines.push(`    Temporal round trips: activity scheduled→started ${s(wait(h.spans))} in all over ${h.spans.length} activities (${(wait(h.spans) / Math.max(1, h.spans.length)).toFixed(0)} ms each); workflow tasks scheduled→started ${s(h.workflowTaskWaitMs)} over ${h.workflowTasks} (${(h.workflowTaskWaitMs / Math.max(1, h.workflowTasks)).toFixed(0)} ms each); ${h.workflows} workflows, ${h.events} events`);
@@ -259,7 +259,7 @@ function breakdown(h: Awaited<ReturnType<typeof runActivities>>, requests: Stand
   const base = of('baselineTests');
   const agents = of('runAgent');
   const branch = of('runBranchTests').sort((a, b) => a.started - b.started);
-  const ints = of('integrateCommit');
+  const ints = of('integrateCommit', 'integrateCommits');
   if (base.length && agents.length) {
     const tasksEnd = Math.max(last(ints.length ? ints : agents), last(of('removeTaskWorktree')));
     lines.push(
