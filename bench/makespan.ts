@@ -179,6 +179,13 @@ async function runActivities(client: Client, runId: string): Promise<{ spans: Ac
         const closed = e[k] as { scheduledEventId?: unknown } | undefined;
         if (closed) byId.get(String(closed.scheduledEventId))!.closed = ms(e);
       }
+      // For --timeline: when the batch heard a task give its lane back.
+      const signaled = e.workflowExecutionSignaledEventAttributes as { signalName?: string; input?: { payloads?: Array<{ data?: Uint8Array }> } } | undefined;
+      if (signaled?.signalName === 'laneFree') {
+        const data = signaled.input?.payloads?.[0]?.data;
+        const taskId = data ? (JSON.parse(Buffer.from(data).toString('utf8')) as string) : '?';
+        spans.push({ workflowId: `${w.workflowId.split('/')[0]}/${taskId}`, type: 'laneFree@batch', scheduled: ms(e), started: ms(e), closed: ms(e) });
+      }
       if (e.workflowTaskScheduledEventAttributes) wtScheduled = ms(e);
       if (e.workflowTaskStartedEventAttributes && wtScheduled) {
         workflowTaskWaitMs += ms(e) - wtScheduled;
@@ -187,6 +194,8 @@ async function runActivities(client: Client, runId: string): Promise<{ spans: Ac
       }
     }
     spans.push(...byId.values());
+    const all = (history.events ?? []) as Event[];
+    if (/\/TASK-/.test(w.workflowId) && all.length) spans.push({ workflowId: w.workflowId, type: 'workflow', scheduled: ms(all[0]), started: ms(all[0]), closed: ms(all[all.length - 1]) });
   }
   return { spans, workflowTaskWaitMs, workflowTasks, workflows, events };
 }
@@ -224,7 +233,11 @@ async function flotilla(repo: string, n: number, review: 'off' | 'gate', model: 
   }
 }
 
-function breakdown(h: Awaited<ReturnType<typeof runActivities>>, requests: StandInModel['log'], started: number, totalMs: number, n: number): string[] {
+/** Not activities: when a task workflow ran, and when its batch heard it give its lane back (for --timeline). */
+const MARKERS = ['workflow', 'laneFree@batch'];
+
+function breakdown(all: Awaited<ReturnType<typeof runActivities>>, requests: StandInModel['log'], started: number, totalMs: number, n: number): string[] {
+  const h = { ...all, spans: all.spans.filter((x) => !MARKERS.includes(x.type)) };
   const of = (...types: string[]) => h.spans.filter((x) => types.includes(x.type));
   const run = (xs: ActivitySpan[]) => xs.reduce((t, x) => t + (x.closed - x.started), 0);
   const wait = (xs: ActivitySpan[]) => xs.reduce((t, x) => t + (x.started - x.scheduled), 0);

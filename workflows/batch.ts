@@ -34,7 +34,9 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   const showDetails = () => {
     const done = [...results.values()];
     const lines = [`**Batch ${batch.id}** (${batch.mode}): ${done.length}/${batch.taskIds.length} tasks done — ${done.filter((t) => t.status === 'committed').length} committed, ${done.filter((t) => t.status !== 'committed').length} skipped or failed`];
-    if (running.size) lines.push('', `Running: ${[...running.keys()].join(', ')}`);
+    const started = [...running.keys()].filter((id) => !onDeck.has(id));
+    if (started.length) lines.push('', `Running: ${started.join(', ')}`);
+    if (onDeck.size) lines.push('', `Waiting for a lane: ${[...onDeck].join(', ')}`);
     if (waiting.size) lines.push('', `Waiting for approval: ${[...waiting].join(', ')} (flotilla approve ${ctx.runId} TASK-x)`);
     setCurrentDetails(lines.join('\n'));
   };
@@ -46,6 +48,9 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   };
   let control = initial;
   const running = new Map<string, CancellationScope>();
+  // Tasks on deck (started, waiting for a lane) and those that never got one because the run hit a fatal error.
+  const onDeck = new Set<string>();
+  const notStarted = new Map<string, string>();
   const cancelSkipped = () => {
     for (const [id, scope] of running) if (control.abort || control.skip.includes(id)) scope.cancel();
   };
@@ -124,7 +129,7 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
     const removeOn = (h?: TaskHost) => (h ? hostActivities(h).git : git).removeTaskWorktree(ref).catch(() => undefined);
     return CancellationScope.nonCancellable(() => Promise.all(hosts.length ? hosts.map(removeOn) : [removeOn()]));
   };
-  const runOne = async (task: PlannedTask) => {
+  const runOne = async (task: PlannedTask, deck?: { started: () => void }) => {
     const blocker = task.dependsOn.find((d) => blocked[d] || (results.has(d) && results.get(d)!.status !== 'committed'));
     if (blocker) {
       await finish(task, { status: 'skipped', attempts: 0, reason: `depends on ${blocker}, which did not commit (${blocked[blocker] ?? results.get(blocker)!.reason})` });
@@ -140,7 +145,9 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
       await finish(task, { status: 'skipped', attempts: 0, reason: stop });
       return;
     }
-    await report({ id: task.id, status: 'running', reason: undefined });
+    // A task on deck is running once it has a lane (agentLanes' grant).
+    if (deck) onDeck.add(task.id);
+    else await report({ id: task.id, status: 'running', reason: undefined });
     const baseSha = batch.mode === 'parallel' ? startTip : tip;
     const scope = new CancellationScope();
     running.set(task.id, scope);
@@ -151,21 +158,27 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
       outcome = await scope.run(async () => {
         const child = await startChild(taskWorkflow, {
           workflowId: `${ctx.rootWorkflowId}/${task.id}`,
-          args: [{ ctx, task, baseSha, ...(handOver ? { lanes: 'agent-only' as const } : {}) }],
+          args: [{ ctx, task, baseSha, ...(handOver ? { lanes: 'agent-only' as const } : {}), ...(deck ? { waitForLane: true } : {}) }],
           staticSummary: cutBytes(`${task.id}: ${task.title}`),
           ...childAttributes(),
         });
         childRunId = child.firstExecutionRunId;
+        deck?.started();
         return child.result();
       });
     } catch (err) {
       if (!isCancellation(err)) throw err;
+      if (onDeck.has(task.id)) {
+        await finish(task, { status: 'skipped', attempts: 0, reason: notStarted.get(task.id) ?? `${operatorStop(task.id) ?? 'cancelled'} before it started` });
+        return;
+      }
       // The turns its agent paid for before the cancellation are still on the bill (the per-turn ledger).
       const spent = childRunId && patched('count-cancelled-task-tokens') ? { usage: await git.lostAgentUsage({ runId: ctx.runId, repoPath: ctx.repoPath, taskId: task.id, workflowRunId: childRunId }) } : {};
       await finish(task, { status: 'skipped', attempts: 1, reason: `${operatorStop(task.id) ?? 'cancelled'} while running; its worktree was discarded`, ...spent });
       return;
     } finally {
       running.delete(task.id);
+      onDeck.delete(task.id);
     }
     if (outcome.worktreesOn) removals.push(removeWorktrees(task.id, outcome.worktreesOn));
     if (outcome.fatal) fatal = outcome.reason;
@@ -193,7 +206,28 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
     // A lane is one running agent (runs recorded before replay with a lane held for the task's whole life).
     handOver = lanesGoOn && patched('lanes-free-after-agent');
     grouped = handOver && patched('grouped-integration');
-    if (handOver) await agentLanes(lanes, tasks, runOne, (id) => getExternalWorkflowHandle(`${ctx.rootWorkflowId}/${id}`).signal(laneGrantedSignal));
+    // Tasks on deck (runs recorded before replay without them).
+    const deckSize = handOver && patched('agents-on-deck') ? lanes : 0;
+    if (handOver) {
+      await agentLanes(lanes, deckSize, tasks, {
+        start: runOne,
+        deckOpen: () => !control.paused || !!control.abort,
+        grant: async (id, fromDeck) => {
+          if (fromDeck && fatal) {
+            notStarted.set(id, `not started: ${fatal}`);
+            running.get(id)?.cancel();
+            return false;
+          }
+          const granted = getExternalWorkflowHandle(`${ctx.rootWorkflowId}/${id}`).signal(laneGrantedSignal);
+          if (fromDeck) {
+            onDeck.delete(id);
+            await report({ id, status: 'running', reason: undefined });
+          }
+          await granted;
+          return true;
+        },
+      });
+    }
     else {
       // --max-parallel lanes, each taking the next task when its previous one is done.
       let next = 0;
@@ -229,19 +263,33 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   return { tip, tasks: [...results.values()], ...(fatal ? { fatal } : {}), ...(validated ? { validated } : {}) };
 }
 
+/** What agentLanes asks of its batch. */
+interface LaneHooks {
+  /** Starts a task: holding a lane, or on deck (`deck`: its workflow starts and waits for a lane; `started` once it has). */
+  start(task: PlannedTask, deck?: { started: () => void }): Promise<unknown>;
+  /** Gives a lane to a task that waits for one (a retry, or a task on deck); false when it must not run any more. */
+  grant(id: string, fromDeck: boolean): Promise<boolean>;
+  /** Whether a task on deck may be given a lane now (not while the run is paused). */
+  deckOpen(): boolean;
+}
+
 /**
  * --max-parallel lanes, each one running agent: a task starts in a free lane and gives it back when its agent is
  * done (laneFree), so the next task's agent starts while the finished one's tests and commit run beside it.
- * A task whose agent must run again asks for a lane (laneWanted) and is served before tasks not yet started.
- * A task that ends still holding its lane frees it. Resolves when every task has ended; rejects with the first error.
+ * A task whose agent must run again asks for a lane (laneWanted) and is served first. Up to `deckSize` more
+ * tasks wait on deck, their workflows already started, so a lane that frees is taken by a signal instead of
+ * a child workflow's start. A task that ends still holding its lane frees it. Resolves when every task has
+ * ended; rejects with the first error.
  */
-async function agentLanes(lanes: number, tasks: PlannedTask[], runOne: (t: PlannedTask) => Promise<unknown>, grant: (id: string) => Promise<void>): Promise<void> {
+async function agentLanes(lanes: number, deckSize: number, tasks: PlannedTask[], hooks: LaneHooks): Promise<void> {
   let free = lanes;
   let next = 0;
-  const active = new Set<string>();
   let failure: { err: unknown } | undefined;
+  const active = new Set<string>();
   const holding = new Set<string>();
   const wanted: string[] = [];
+  const deck = new Set<string>(); // on deck, not yet given a lane
+  const ready: string[] = []; // on deck with its workflow started, in the order they started
   setHandler(laneFreeSignal, (id) => {
     if (holding.delete(id)) free++;
   });
@@ -250,26 +298,47 @@ async function agentLanes(lanes: number, tasks: PlannedTask[], runOne: (t: Plann
     free--;
     holding.add(id);
   };
+  const release = (id: string) => {
+    if (holding.delete(id)) free++;
+  };
+  const give = (id: string, fromDeck: boolean) => {
+    take(id);
+    hooks.grant(id, fromDeck).then(
+      (ok) => void (ok || release(id)),
+      () => release(id), // it ended meanwhile
+    );
+  };
+  const start = (task: PlannedTask, onDeck: boolean) => {
+    active.add(task.id);
+    if (onDeck) deck.add(task.id);
+    else take(task.id);
+    const started = () => void (deck.has(task.id) && ready.push(task.id));
+    hooks
+      .start(task, onDeck ? { started } : undefined)
+      .catch((err) => void (failure ??= { err }))
+      .finally(() => {
+        active.delete(task.id);
+        deck.delete(task.id);
+        if (ready.includes(task.id)) ready.splice(ready.indexOf(task.id), 1);
+        release(task.id);
+      });
+  };
+  const grantReady = () => free > 0 && ready.length > 0 && hooks.deckOpen();
+  const startHolding = () => free > 0 && ready.length === 0 && next < tasks.length;
+  const startOnDeck = () => deck.size < deckSize && next < tasks.length;
+  const allDone = () => active.size === 0 && next >= tasks.length;
   for (;;) {
-    await condition(() => !!failure || (free > 0 && (wanted.length > 0 || next < tasks.length)) || (active.size === 0 && next >= tasks.length));
+    await condition(() => !!failure || (free > 0 && wanted.length > 0) || grantReady() || startHolding() || startOnDeck() || allDone());
     if (failure) throw failure.err;
     if (free > 0 && wanted.length) {
       const id = wanted.shift()!;
-      if (!active.has(id)) continue; // it ended meanwhile
-      take(id);
-      grant(id).catch(() => {
-        if (holding.delete(id)) free++;
-      });
-    } else if (free > 0 && next < tasks.length) {
-      const task = tasks[next++];
-      take(task.id);
-      active.add(task.id);
-      runOne(task)
-        .catch((err) => void (failure ??= { err }))
-        .finally(() => {
-          active.delete(task.id);
-          if (holding.delete(task.id)) free++;
-        });
-    } else return;
+      if (active.has(id)) give(id, false);
+    } else if (grantReady()) {
+      const id = ready.shift()!;
+      deck.delete(id);
+      give(id, true);
+    } else if (startHolding()) start(tasks[next++], false);
+    else if (startOnDeck()) start(tasks[next++], true);
+    else return;
   }
 }

@@ -29,11 +29,14 @@ const waitedTooLong = (err: unknown) => err instanceof ActivityFailure && err.ca
 
 /**
  * The task's lane in its batch, when it holds one only while its agent runs: it starts with the lane the batch
- * started it in, gives it back when its agent is done, and asks for one again before its agent runs again.
+ * started it in (or, on deck, waits for the batch to give it one), gives it back when its agent is done, and
+ * asks for one again before its agent runs again.
  * Otherwise (`handsBack` false) both are no-ops: the task holds its lane until it ends.
  */
-function laneKeeper(taskId: string, handsBack: boolean) {
-  let holding = true;
+function laneKeeper(taskId: string, handsBack: boolean, onDeck: boolean) {
+  let holding = !onDeck;
+  // A task on deck is in its batch's queue already: its first lane comes without asking.
+  let asked = onDeck;
   let grants = 0;
   let given: Promise<void> = Promise.resolve();
   const batch = handsBack ? getExternalWorkflowHandle(workflowInfo().parent!.workflowId) : undefined;
@@ -47,8 +50,11 @@ function laneKeeper(taskId: string, handsBack: boolean) {
     },
     async take(): Promise<void> {
       if (!batch || holding) return;
-      await given; // the batch sees "free" before "wanted"
-      await batch.signal(laneWantedSignal, taskId);
+      if (!asked) {
+        await given; // the batch sees "free" before "wanted"
+        await batch.signal(laneWantedSignal, taskId);
+      }
+      asked = false;
       setCurrentDetails(`**${taskId}**: waiting for a free lane to run its agent again`);
       await condition(() => grants > 0);
       grants--;
@@ -64,9 +70,9 @@ function laneKeeper(taskId: string, handsBack: boolean) {
  * passes is reviewed before its commit (unless --review off): a request for changes goes back to the agent
  * like failing tests, and with --review gate the last one skips the task ("review: …").
  */
-export async function taskWorkflow({ ctx, task, baseSha, lanes }: TaskInput): Promise<TaskOutcome> {
+export async function taskWorkflow({ ctx, task, baseSha, lanes, waitForLane }: TaskInput): Promise<TaskOutcome> {
   const git = mainActivities();
-  const lane = laneKeeper(task.id, lanes === 'agent-only');
+  const lane = laneKeeper(task.id, lanes === 'agent-only', !!waitForLane);
   const testing = testActivities();
   const agents = agentActivities();
   // Host affinity (runs recorded before it replay without it): the worktree is on the disk of the worker

@@ -25,6 +25,8 @@ export interface TaskInput {
    * Unset: it holds its lane and removes its worktree itself, to its end.
    */
   lanes?: 'agent-only';
+  /** Started on deck: the task has no lane yet and waits for its batch to give it one before its agent runs. */
+  waitForLane?: boolean;
 }
 
 export interface TaskOutcome {
