@@ -157,7 +157,10 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
         if (!state.tasks.has(id)) state.set({ id, title: s.file, status: 'skipped', phase: null, batch: null, attempts: 0, reason: `${s.file}: ${s.reason}` });
       }
       unseen = { n: outline.taskCount, status: 'pending' };
+      // While the baseline runs, worktrees for the first agents are made on this host (runs recorded before replay without).
+      const warmed = patched('warm-worktrees') ? git.warmWorktrees({ runId: settings.runId, repoPath: settings.repoPath, sha: prep.baseSha, count: Math.min(2 * settings.maxParallel, outline.taskCount, 32) }).catch(() => 0) : Promise.resolve(0);
       const base = await testing.baselineTests.executeWithOptions({ summary: cutBytes(`baseline: ${prep.testCommand}`) }, [{ runId: settings.runId, repoPath: settings.repoPath, testCommand: prep.testCommand, installCommand: settings.installCommand, setupCommand: settings.setupCommand, flakyReruns: settings.flakyReruns }]);
+      await warmed;
       report.baseline = base.evidence;
       if (!report.baseline.passed && !settings.allowFailingBaseline) {
         const names = report.baseline.failingTests.join('; ') || `exit code ${report.baseline.exitCode}`;

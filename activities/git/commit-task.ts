@@ -4,7 +4,8 @@ import type { TaskRef } from '../../core/types';
 import { taskWorktree } from '../run-paths';
 import { gitAt, hasTaskTrailers, taskRef, trailerArgs, withoutTrailers } from './git';
 import { parkWorktree } from './parked-worktrees';
-import { removeWorktree } from './worktrees';
+import { addParkedWorktrees, removeWorktree } from './worktrees';
+import { heartbeatSafe } from '../heartbeat';
 
 /** Paths that hold tests: a task may change them but never delete them. */
 const TEST_FILE = /(^|\/)(test|tests|__tests__|spec)\/|\.(test|spec)\.[cm]?[jt]sx?$|(^|\/)test_[^/]+\.py$|_test\.(go|py)$/;
@@ -44,6 +45,14 @@ export function makeCommitActivities(worktreeRoot: string) {
       const commit = (await wt.revparse(['HEAD'])).trim();
       await wt.raw(['update-ref', taskRef(a.runId, a.taskId), commit]);
       return { commit };
+    },
+
+    /**
+     * Makes `count` worktrees at `sha` ready on this host for the run's tasks to take over (see addParkedWorktrees),
+     * while the baseline suite runs. Best effort: the tasks add their own if these are not there.
+     */
+    async warmWorktrees(a: { runId: string; repoPath: string; sha: string; count: number }): Promise<number> {
+      return addParkedWorktrees(a.repoPath, taskWorktree(worktreeRoot, a.runId, 'warm'), a.sha, a.count, () => heartbeatSafe({ warmed: true }));
     },
 
     /**

@@ -10,7 +10,7 @@ import { ownRegistration, relink } from './worktree-registration';
  * and go with the run's folder when it ends. Nothing of the earlier task survives the taking: the worktree is
  * reset to the new base and cleaned of every file git does not track, ignored ones included (freshWorktree).
  */
-const parkingOf = (worktree: string) => path.join(path.dirname(worktree), '_parked');
+export const parkingOf = (worktree: string) => path.join(path.dirname(worktree), '_parked');
 
 /** Parks a task's worktree; false (nothing moved) when it is not a sound registration of `repoPath`: remove it instead. */
 export async function parkWorktree(repoPath: string, worktree: string): Promise<boolean> {

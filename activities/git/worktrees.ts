@@ -2,7 +2,8 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { withWorktreeAdmin } from './admin-lock';
 import { Git, gitAt } from './git';
-import { takeParkedWorktree } from './parked-worktrees';
+import { parkingOf, takeParkedWorktree } from './parked-worktrees';
+import { randomBytes } from 'node:crypto';
 import { registrationsUnder, worktreeGitDir } from './worktree-registration';
 
 async function exists(p: string): Promise<boolean> {
@@ -81,6 +82,22 @@ export async function freshWorktree(repoPath: string, worktree: string, sha: str
   await addWorktree(repoPath, worktree, [...ON_ANY_HOST, '--detach', worktree, sha], ['reset', '--hard', '--quiet', sha]);
   await linkDependencies(repoPath, worktree, sharedDeps);
   return gitAt(worktree);
+}
+
+/**
+ * Adds `count` worktrees at `sha` straight into the parking of the task worktree `like` (whose folder need not
+ * exist), for the run's first tasks to take over: made while the baseline suite runs, so the first agents
+ * do not queue for the repository's worktree lock. `onEach` is called after each one (heartbeats).
+ */
+export async function addParkedWorktrees(repoPath: string, like: string, sha: string, count: number, onEach?: () => void): Promise<number> {
+  let made = 0;
+  for (let i = 0; i < count; i++) {
+    const parked = path.join(parkingOf(like), `warm-${randomBytes(4).toString('hex')}`);
+    await addWorktree(repoPath, parked, [...ON_ANY_HOST, '--detach', parked, sha], ['reset', '--hard', '--quiet', sha]);
+    made++;
+    onEach?.();
+  }
+  return made;
 }
 
 /** Whether a worktree is exactly at HEAD: no git operation left half done, nothing changed (node_modules aside). */

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parkWorktree } from '../../activities/git/parked-worktrees';
-import { freshWorktree, removeWorktree } from '../../activities/git/worktrees';
+import { addParkedWorktrees, freshWorktree, removeWorktree } from '../../activities/git/worktrees';
 import { makeSampleRepo } from '../helpers/sample-repo';
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd }).toString().trim();
@@ -62,5 +62,20 @@ describe('parked worktrees', () => {
     await removeWorktree(repo, b);
     expect(registered(repo)).toEqual([fs.realpathSync(repo), a].sort());
     expect(git(a, 'rev-parse', 'HEAD')).toBe(sha);
+  });
+
+  it('worktrees warmed ahead (while the baseline runs) are what the first tasks take', async () => {
+    const repo = await makeSampleRepo();
+    const sha = git(repo, 'rev-parse', 'HEAD');
+    const run = path.join(fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-parked-'))), 'run-3');
+    expect(await addParkedWorktrees(repo, path.join(run, 'warm'), sha, 3)).toBe(3);
+    const warm = fs.readdirSync(path.join(run, '_parked'));
+    expect(warm).toHaveLength(3);
+    for (const id of ['TASK-0001', 'TASK-0002', 'TASK-0003', 'TASK-0004']) await freshWorktree(repo, path.join(run, id), sha);
+    expect(fs.readdirSync(path.join(run, '_parked'))).toEqual([]);
+    // Three were taken over (their registrations now name the tasks' folders), the fourth was added.
+    expect(registered(repo)).toEqual([fs.realpathSync(repo), ...['TASK-0001', 'TASK-0002', 'TASK-0003', 'TASK-0004'].map((id) => path.join(run, id))].sort());
+    const names = fs.readdirSync(path.join(fs.realpathSync(repo), '.git', 'worktrees'));
+    expect(names.filter((n) => n.startsWith('warm-'))).toHaveLength(3);
   });
 });
