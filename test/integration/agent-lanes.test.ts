@@ -1,6 +1,7 @@
 import { startRun } from '../../client/start-run';
+import { controlUpdate } from '../../workflows/run-messages';
 import { activitySpans, mostAtOnce } from '../helpers/activity-spans';
-import { runSettings, uniqueRunId } from '../helpers/run-helpers';
+import { runSettings, uniqueRunId, waitForStatus } from '../helpers/run-helpers';
 import { makeSampleRepo, taskFile } from '../helpers/sample-repo';
 import { useTestWorker } from '../helpers/test-worker';
 
@@ -62,5 +63,21 @@ describe('lanes are agents (--max-parallel)', () => {
     // A task is busy from its first step to its last: with lanes held to the end, never more than 2 at once.
     const busy = perTask.filter((s) => s.length).map((s) => ({ from: Math.min(...s.map((x) => x.started)), to: Math.max(...s.map((x) => x.closed)) }));
     expect(mostAtOnce(busy)).toBeGreaterThan(2);
+  });
+
+  it('a task waiting on deck for a lane is not running; skipped there, it ends before it started, without a model request', async () => {
+    const runId = uniqueRunId('deck');
+    const asked = worker().standIn.log.length; // the stand-in's log holds the file's earlier run too
+    const repo = await makeSampleRepo(repoFiles());
+    const h = await startRun(worker().client, runSettings(repo, { runId, maxParallel: 1, attempts: 1 }), worker().taskQueue);
+    // One lane: TASK-0001 runs, TASK-0002 waits on deck (its workflow started), the others are pending.
+    const seen = await waitForStatus(h, (r) => r.tasks.some((t) => t.id === 'TASK-0001' && t.status === 'running'), { what: 'TASK-0001 to run' });
+    expect(seen.tasks.find((t) => t.id === 'TASK-0002')?.status).toBe('pending');
+    expect(await h.executeUpdate(controlUpdate, { args: [{ action: 'skip', taskId: 'TASK-0002' }] })).toContain('TASK-0002 will be skipped');
+    const report = await h.result();
+    const skipped = report.tasks.find((t) => t.id === 'TASK-0002')!;
+    expect(skipped).toMatchObject({ status: 'skipped', attempts: 0, reason: 'skipped by the operator before it started' });
+    expect(worker().standIn.log.slice(asked).filter((r) => r.taskId === 'TASK-0002')).toEqual([]);
+    expect(report.tasks.filter((t) => t.status === 'committed').map((t) => t.id)).toEqual(['TASK-0001', 'TASK-0003', 'TASK-0004', 'TASK-0005']);
   });
 });
