@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RepoConventions } from './agent-prompt';
 import { listFiles } from '../git/worktree-files';
+import { Git } from '../git/git-process';
 
 const DOCS = [
   ['README.md', 'README.rst', 'README.txt', 'README'],
@@ -59,4 +60,25 @@ export function readConventions(worktree: string, maxChars = 2_000): RepoConvent
     }
   }
   return { language: guessLanguage(listFiles(worktree, 5_000)), docs };
+}
+
+/**
+ * The same conventions read from the commit `sha` itself (its tree, no worktree needed), so the agent's first
+ * request can go out while its worktree is still being prepared. Symlinks (mode 120000) are never read.
+ */
+export async function readConventionsAt(repoPath: string, sha: string, maxChars = 2_000): Promise<RepoConventions> {
+  const git = new Git(repoPath);
+  const files = new Map<string, string>(); // path -> blob, regular files only
+  for (const entry of (await git.raw(['ls-tree', '-r', '-z', '--full-tree', sha])).split('\0')) {
+    const m = /^(100644|100755) blob ([0-9a-f]+)\t(.+)$/s.exec(entry);
+    if (m) files.set(m[3], m[2]);
+  }
+  const docs: { name: string; excerpt: string }[] = [];
+  for (const names of DOCS) {
+    const name = names.find((n) => files.has(n));
+    const text = name ? await git.raw(['cat-file', 'blob', files.get(name)!]).catch(() => '') : '';
+    if (name && text.trim()) docs.push({ name: path.basename(name), excerpt: excerpt(text, maxChars) });
+  }
+  const listed = [...files.keys()].filter((f) => !f.split('/').some((part) => part === 'node_modules')).slice(0, 5_000);
+  return { language: guessLanguage(listed), docs };
 }

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { systemPrompt, taskPrompt } from '../../activities/agent/agent-prompt';
-import { excerpt, guessLanguage, readConventions } from '../../activities/agent/repo-conventions';
+import { excerpt, guessLanguage, readConventions, readConventionsAt } from '../../activities/agent/repo-conventions';
+import { execFileSync } from 'node:child_process';
 
 describe('agent prompt and repo conventions', () => {
   it('guesses the main language from file names, ignoring task files', () => {
@@ -20,7 +21,7 @@ describe('agent prompt and repo conventions', () => {
     expect(excerpt('short\n')).toBe('short');
   });
 
-  it('reads README and CONTRIBUTING excerpts (never through a symlink out) and states them with the rules', () => {
+  it('reads README and CONTRIBUTING excerpts (never through a symlink out), from the worktree or the commit, and states them with the rules', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-conv-'));
     const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-conv-out-'));
     fs.mkdirSync(path.join(root, 'src'));
@@ -29,6 +30,12 @@ describe('agent prompt and repo conventions', () => {
     fs.writeFileSync(path.join(outside, 'CONTRIBUTING.md'), 'SECRET');
     fs.symlinkSync(path.join(outside, 'CONTRIBUTING.md'), path.join(root, 'CONTRIBUTING.md'));
     const c = readConventions(root);
+    // Read from the commit instead of the worktree: the same conventions (the symlink is in git as a link, never read).
+    const git = (...a: string[]) => execFileSync('git', a, { cwd: root }).toString().trim();
+    git('init', '-q');
+    git('add', '-A');
+    git('-c', 'user.name=T', '-c', 'user.email=t@x', 'commit', '-qm', 'c');
+    expect(await readConventionsAt(root, git('rev-parse', 'HEAD'))).toEqual(c);
     expect(c.language).toBe('Python');
     expect(c.docs?.map((d) => d.name)).toEqual(['README.md']);
     expect(c.docs![0].excerpt.length).toBeLessThanOrEqual(2_100);
