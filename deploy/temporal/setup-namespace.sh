@@ -13,16 +13,23 @@ ip=$(getent ahosts "$host" | awk '/STREAM/ && $1 ~ /^[0-9.]+$/ { print $1; exit 
 if [ -n "$ip" ]; then TEMPORAL_ADDRESS="$ip:$port"; fi
 export TEMPORAL_ADDRESS
 
+# wait_for TRIES PAUSE WHAT COMMAND...: runs COMMAND until it succeeds (its output left in $out), or exits naming WHAT.
+wait_for() {
+  tries=$1 pause=$2 what=$3
+  shift 3
+  i=0
+  until out=$("$@" 2>&1); do
+    i=$((i + 1))
+    if [ "$i" -ge "$tries" ]; then
+      echo "$what: $out"
+      exit 1
+    fi
+    sleep "$pause"
+  done
+}
+
 echo "Waiting for the Temporal server at ${TEMPORAL_ADDRESS}..."
-tries=0
-until temporal operator cluster health >/dev/null 2>&1; do
-  tries=$((tries + 1))
-  if [ "$tries" -ge 60 ]; then
-    echo "The Temporal server at ${TEMPORAL_ADDRESS} did not become healthy"
-    exit 1
-  fi
-  sleep 2
-done
+wait_for 60 2 "The Temporal server at ${TEMPORAL_ADDRESS} did not become healthy" temporal operator cluster health
 
 if ! temporal operator namespace describe --namespace "$NS" >/dev/null 2>&1; then
   echo "Creating namespace $NS (retention $RETENTION)"
@@ -31,15 +38,8 @@ fi
 
 # A namespace just created reaches the frontend's namespace cache within seconds; until then the search
 # attribute calls answer "Namespace ... is not found".
-tries=0
-until existing=$(temporal operator search-attribute list --namespace "$NS" 2>&1); do
-  tries=$((tries + 1))
-  if [ "$tries" -ge 60 ]; then
-    echo "Namespace $NS did not become usable: $existing"
-    exit 1
-  fi
-  sleep 1
-done
+wait_for 60 1 "Namespace $NS did not become usable" temporal operator search-attribute list --namespace "$NS"
+existing=$out
 
 for name in FlotillaRunId FlotillaRepo FlotillaState; do
   if printf '%s\n' "$existing" | grep -q "^ *$name "; then
