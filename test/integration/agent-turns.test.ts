@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { createAgentActivities } from '../../activities';
+import type { AgentTaskInput } from '../../activities/agent/agent-turns';
 import type { AgentStart, AgentTurn, TokenUsage } from '../../core/types';
 import { addUsage, noUsage } from '../../core/usage';
 import { Fault } from '../../dev/stand-in-faults';
@@ -45,7 +46,7 @@ describe('durable agent turns', () => {
     model = await startStandInModel({ faults, latencyMs });
     models.push(model);
     const runId = `turns${++n}`;
-    const input = { runId, repoPath: repo, taskId: 'TASK-0001', baseSha, sourcePath: 'tasks/TASK-0001.md', model: 'claude-haiku-4-5', maxTurns: 10, testCommand: 'node --test test/', attempt: 1 };
+    const input: AgentTaskInput = { runId, repoPath: repo, taskId: 'TASK-0001', baseSha, sourcePath: 'tasks/TASK-0001.md', model: 'claude-haiku-4-5', maxTurns: 10, testCommand: 'node --test test/', attempt: 1 };
     let scheduled = 0;
     /** A fresh mock context per scheduled activity (its own activityId), as Temporal gives each turn; `attempt` is Temporal's retry count. */
     const env = (attempt = 1, activityId = `${++scheduled}`) => new MockActivityEnvironment({ activityId, attempt, workflowExecution: { workflowId: `wf-${runId}`, runId: `run-${runId}` } }, { logger });
@@ -55,7 +56,7 @@ describe('durable agent turns', () => {
   }
 
   /** The workflow's loop: startAgent, then agentTurn until the conversation ends; the bill as the workflow keeps it. */
-  async function drive(s: Awaited<ReturnType<typeof setup>>, over: Partial<Awaited<ReturnType<typeof setup>>['input']> = {}) {
+  async function drive(s: Awaited<ReturnType<typeof setup>>, over: Partial<AgentTaskInput> = {}) {
     const spent = noUsage();
     const start = (await s.env().run(s.acts.startAgent, { ...s.input, ...over })) as AgentStart;
     const turns: AgentTurn[] = [start.turn];
