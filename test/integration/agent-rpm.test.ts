@@ -1,3 +1,4 @@
+import { defaultPayloadConverter } from '@temporalio/common';
 import type { RequestLogEntry } from '../../dev/stand-in-model';
 import { DevServer, freePort, startDevServer } from '../../dev/temporal-server';
 import { startRun } from '../../client/start-run';
@@ -44,8 +45,8 @@ function repoFiles(): Record<string, string> {
   return files;
 }
 
-/** The coding agents' requests of a run, in order, each as seconds since the first. */
-async function agentRequests(address: string, rpm: number | undefined): Promise<number[]> {
+/** The coding agents' requests of a run, in order, each as seconds since the first; and TASK-0001's activities with their Web UI summaries. */
+async function agentRequests(address: string, rpm: number | undefined): Promise<{ at: number[]; steps: string[] }> {
   const tw = await startTestWorker({ agentRequestsPerMinute: rpm, address });
   try {
     const repo = await makeSampleRepo(repoFiles());
@@ -54,7 +55,11 @@ async function agentRequests(address: string, rpm: number | undefined): Promise<
     expect(report.tasks.map((t) => t.status)).toEqual(Array(TASKS).fill('committed'));
     const log: RequestLogEntry[] = tw.standIn.log.filter((e) => e.kind === 'agent');
     expect(log.map((e) => e.status)).toEqual(Array(TASKS * 3).fill(200));
-    return log.map((e) => (e.at - log[0].at) / 1000);
+    const history = await tw.client.workflow.getHandle(`${handle.workflowId}/TASK-0001`).fetchHistory();
+    const steps = (history.events ?? [])
+      .filter((e) => e.activityTaskScheduledEventAttributes)
+      .map((e) => [e.activityTaskScheduledEventAttributes!.activityType!.name, ...(e.userMetadata?.summary ? [defaultPayloadConverter.fromPayload<string>(e.userMetadata.summary)] : [])].join(': '));
+    return { at: log.map((e) => (e.at - log[0].at) / 1000), steps };
   } finally {
     await tw.stop();
   }
@@ -70,8 +75,20 @@ describe('--agent-rpm', () => {
   });
 
   it('limits the model requests of all agents per minute (one dispatch on the shared agents queue each); without it they go at once', async () => {
-    const free = await agentRequests(server.address, undefined);
-    const limited = await agentRequests(server.address, RPM);
+    const { at: free, steps: freeSteps } = await agentRequests(server.address, undefined);
+    const { at: limited, steps } = await agentRequests(server.address, RPM);
+    // Each model turn is an activity of the task workflow, its summary in the Web UI naming the task, the attempt and the turn;
+    // with a rate, a permit on the shared agents queue comes before each later turn, and none without.
+    const turn = (n: number) => `TASK-0001 attempt 1, turn ${n} (claude-haiku-4-5)`;
+    expect(steps.slice(0, 5)).toEqual([
+      `startAgent: ${turn(1)}: fresh worktree, first model request`,
+      `modelPermit: model request permit (--agent-rpm): ${turn(2)}`,
+      `agentTurn: ${turn(2)}`,
+      `modelPermit: model request permit (--agent-rpm): ${turn(3)}`,
+      `agentTurn: ${turn(3)}`,
+    ]);
+    expect(freeSteps.slice(0, 3)).toEqual([`startAgent: ${turn(1)}: fresh worktree, first model request`, `agentTurn: ${turn(2)}`, `agentTurn: ${turn(3)}`]);
+    expect(freeSteps.slice(3).map((x) => x.split(':')[0])).toEqual(['runTaskTests', 'commitTask', 'removeTaskWorktree']);
     // Over every window between two requests, no more than the rate allows (with the partitions' burst).
     for (let i = 0; i < limited.length; i++) {
       for (let j = i + 1; j < limited.length; j++) {
