@@ -26,6 +26,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'bin', 'flotilla.js');
 const taskId = (i: number) => `TASK-${String(i + 1).padStart(4, '0')}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The activities of an agent mid-conversation: its first turn, a later one (durable turns), or the whole conversation (runAgent, before them). */
+const AGENT_STEPS = ['startAgent', 'agentTurn', 'runAgent'];
 /** The three edits each task makes (three agent turns with a tool call, then a summary turn). */
 const MARKS = ['Module', 'Returns', 'Checked'];
 /** pendingActivities[].state: STARTED (a worker holds it). */
@@ -263,8 +265,8 @@ async function main(): Promise<number> {
       return (await Promise.all([...ids, ...batches].map((id) => pendingOf(client, id)))).flat();
     };
     const matches: Record<Target, (p: Pending) => boolean> = {
-      agent: (p) => p.activity === 'runAgent' && !p.details?.tests,
-      tests: (p) => p.activity === 'runTaskTests' || (p.activity === 'runAgent' && !!p.details?.tests),
+      agent: (p) => AGENT_STEPS.includes(p.activity) && !p.details?.tests,
+      tests: (p) => p.activity === 'runTaskTests' || (AGENT_STEPS.includes(p.activity) && !!p.details?.tests),
       integration: (p) => p.activity === 'integrateCommit' || p.activity === 'commitTask',
     };
 
@@ -308,7 +310,7 @@ async function main(): Promise<number> {
     const kills: KillRecord[] = [];
 
     // Wait until the run has tasks at work before the first kill.
-    while (!(await activities()).some((p) => p.activity === 'runAgent')) {
+    while (!(await activities()).some((p) => AGENT_STEPS.includes(p.activity))) {
       if (Date.now() > deadline || (await finished())) throw new Error('the run never started an agent');
       await sleep(200);
     }
