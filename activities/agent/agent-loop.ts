@@ -120,8 +120,9 @@ export function toolNote(block: Anthropic.ToolUseBlock): string {
 }
 
 /** The editor and the other tools of a conversation, by name, and their definitions for the request. */
-export function toolbox(editor: WorktreeEditor, more: AgentTool[] = []): { tools: Map<string, AgentTool>; definitions: AgentTool['definition'][] } {
-  const editorTool: AgentTool = { definition: EDITOR_TOOL, run: (input) => editor.run(input as EditorInput) };
+export function toolbox(editor: WorktreeEditor | (() => WorktreeEditor), more: AgentTool[] = []): { tools: Map<string, AgentTool>; definitions: AgentTool['definition'][] } {
+  const editorOf = typeof editor === 'function' ? editor : () => editor;
+  const editorTool: AgentTool = { definition: EDITOR_TOOL, run: (input) => editorOf().run(input as EditorInput) };
   const tools = new Map([editorTool, ...more].map((t) => [t.definition.name, t] as const));
   return { tools, definitions: [...tools.values()].map((t) => t.definition) };
 }
@@ -139,6 +140,8 @@ export interface TurnOptions {
   tokensLeft?: number;
   /** Called as soon as the model has answered, before any tool runs (the spend ledger, heartbeats). */
   onAnswered?: (usage: TokenUsage) => void;
+  /** What the tools need before they run (the worktree, prepared while the first request is in flight). */
+  ready?: Promise<unknown>;
 }
 
 /** One turn: what came of it. The conversation (`messages`) has the turn appended. */
@@ -165,6 +168,7 @@ export async function runTurn(o: TurnOptions, messages: Anthropic.MessageParam[]
   const cost = turnCostUsd(o.model, t) ?? turnCostUsd(response.model, t);
   const usage: TokenUsage = { ...t, ...(cost !== undefined ? { costUsd: cost } : {}) };
   o.onAnswered?.(usage);
+  await o.ready;
   const text = textOf(response.content);
   const step = (outcome: TurnStep['outcome'], said: string, calls: string[] = []): TurnStep => ({ outcome, text: said, usage, calls });
   if (o.tokensLeft !== undefined && totalTokens(t) > o.tokensLeft && response.stop_reason !== 'end_turn') {

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { TaskHost } from '../../core/task-queues';
 import type { AgentStart, AgentTurn, AgentTurnOutcome, TaskRef, TokenUsage } from '../../core/types';
 import { addUsage, noUsage } from '../../core/usage';
+import { Git } from '../git/git-process';
 import { freshWorktree } from '../git/worktrees';
 import { heartbeatSafe } from '../heartbeat';
 import { redact, registerSecret, stripUrlCredentials } from '../redact';
@@ -16,7 +17,7 @@ import { systemPrompt, taskPrompt } from './agent-prompt';
 import { AgentCheckpoint, ConversationStart, conversationFile, latestTurnCheckpoint, loadCheckpoint, loadConversation, restoreTree, saveCheckpoint, snapshotTree, turnCheckpointFile } from './checkpoint';
 import { classifyApiError } from './classify-api-error';
 import { WorktreeEditor } from './editor-tool';
-import { readConventions } from './repo-conventions';
+import { readConventionsAt } from './repo-conventions';
 import { makeRunTestsTool, RUN_TESTS_TOOL } from './run-tests-tool';
 import { runSearch, SEARCH_TOOL } from './search-tool';
 import { activityLedgerKey, ledgerKey, SpentLedger } from './spent-ledger';
@@ -129,21 +130,38 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
     const transcriptPath = path.join(dir, `transcript-${a.attempt}.json`);
     const ledger = new SpentLedger(dir, activityLedgerKey(tried.workflowRunId, a.attempt, tried.activityId), tried.attempt);
     const earlier = ledger.earlier();
-    const wt = await freshWorktree(a.repoPath, worktree, a.baseSha, sharedDeps(a));
-    if (a.setupCommand) await prepareEnvironment({ cwd: worktree, logDir: dir, setupCommand: a.setupCommand });
-    const base = { ...(deps.host ? { host: deps.host } : {}), rateLimited: !!deps.rateLimited, transcriptPath };
-    // This task attempt's conversation got further already: go on from its last turn, on this host.
-    const last = await latestTurnCheckpoint(dir, key);
-    if (last?.result) {
-      if (await restoreTree(worktree, last.tree).then(() => true, () => false)) return { ...base, turn: { ...last.result, usage: earlier, replayed: true } };
-      // Its tree cannot be restored: the conversation starts again, and its old turns must not be taken for the new ones.
+    // The worktree (and --setup-cmd) is prepared while the first request is in flight: the request needs only the
+    // task file and the repository's conventions, both read from the base commit. The tools wait for it.
+    const prepared = (async () => {
       await freshWorktree(a.repoPath, worktree, a.baseSha, sharedDeps(a));
-      for (let n = last.turn; n > 0; n--) await fs.rm(turnCheckpointFile(dir, key, n), { force: true });
+      if (a.setupCommand) await prepareEnvironment({ cwd: worktree, logDir: dir, setupCommand: a.setupCommand });
+    })();
+    const settled = () => prepared.then(() => undefined, () => undefined);
+    void settled(); // awaited below; never an unhandled rejection
+    const base = { ...(deps.host ? { host: deps.host } : {}), rateLimited: !!deps.rateLimited, transcriptPath };
+    try {
+      // This task attempt's conversation got further already: go on from its last turn, on this host.
+      const last = await latestTurnCheckpoint(dir, key);
+      if (last?.result) {
+        await prepared;
+        if (await restoreTree(worktree, last.tree).then(() => true, () => false)) return { ...base, turn: { ...last.result, usage: earlier, replayed: true } };
+        // Its tree cannot be restored: the conversation starts again, and its old turns must not be taken for the new ones.
+        await freshWorktree(a.repoPath, worktree, a.baseSha, sharedDeps(a));
+        for (let n = last.turn; n > 0; n--) await fs.rm(turnCheckpointFile(dir, key, n), { force: true });
+      }
+      const turn = await firstTurn(a, { key, dir, worktree, transcriptPath, ledger, earlier, prepared });
+      return { ...base, turn };
+    } finally {
+      // A failed try leaves no git command of its own running under its retry.
+      await settled();
     }
-    // The worktree was just reset to baseSha: its copy of the task file is the committed one (no `git show` needed).
-    const taskFile = await fs.readFile(path.join(worktree, a.sourcePath), 'utf8').catch(() => wt.raw(['show', `${a.baseSha}:${a.sourcePath}`]));
+  }
+
+  /** Turn 1: the conversation's start, written to the task's folder, then the first request. */
+  async function firstTurn(a: AgentTaskInput, p: { key: string; dir: string; worktree: string; transcriptPath: string; ledger: SpentLedger; earlier: TokenUsage; prepared: Promise<void> }): Promise<AgentTurn> {
+    const [taskFile, conventions] = await Promise.all([new Git(a.repoPath).raw(['show', `${a.baseSha}:${a.sourcePath}`]), readConventionsAt(a.repoPath, a.baseSha)]);
     const conversation: ConversationStart = {
-      system: systemPrompt(a.testCommand, readConventions(worktree), { search: true, runTests: true }),
+      system: systemPrompt(a.testCommand, conventions, { search: true, runTests: true }),
       prompt: taskPrompt(a.taskId, taskFile, a.feedback, a.feedbackFrom),
       model: a.model,
       maxTurns: a.maxTurns,
@@ -153,9 +171,8 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
       ...(a.tokenBudget !== undefined ? { tokenBudget: a.tokenBudget } : {}),
       ...(a.setupCommand ? { setupCommand: a.setupCommand } : {}),
     };
-    await saveCheckpoint(conversationFile(dir, key), conversation);
-    const turn = await play({ ref: a, attempt: a.attempt, key, dir, worktree, conversation, turn: 1, messages: [{ role: 'user', content: conversation.prompt }], lastText: '', edited: [], spent: noUsage(), earlier, ledger, transcriptPath });
-    return { ...base, turn };
+    await saveCheckpoint(conversationFile(p.dir, p.key), conversation);
+    return play({ ...p, ref: a, attempt: a.attempt, conversation, turn: 1, messages: [{ role: 'user', content: conversation.prompt }], lastText: '', edited: [], spent: noUsage(), ready: p.prepared });
   }
 
   async function laterTurn(a: AgentTurnInput): Promise<AgentTurn> {
@@ -210,13 +227,21 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
     earlier: TokenUsage;
     ledger: SpentLedger;
     transcriptPath: string;
+    /** The worktree, when it is still being prepared (turn 1): the tools wait for it. */
+    ready?: Promise<void>;
   }): Promise<AgentTurn> {
     const c = p.conversation;
     // maxRetries 0: a failed call fails the activity, and Temporal's retry policy (with retry-after) decides.
     const client = new Anthropic({ apiKey: deps.modelAccess.apiKey, baseURL: deps.modelAccess.baseURL, maxRetries: 0, timeout: 5 * 60_000 });
-    const editor = new WorktreeEditor(p.worktree);
-    for (const f of p.edited) editor.edited.add(f);
-    const { tools, definitions } = toolbox(editor, agentTools(p.worktree, c.testCommand, (n) => path.join(p.dir, `agent-tests-${p.attempt}-t${p.turn}-${n}.log`)));
+    // Made once the worktree is there (the first tool call, or the end of the turn).
+    let made: WorktreeEditor | undefined;
+    const editorOf = () => {
+      if (made) return made;
+      made = new WorktreeEditor(p.worktree);
+      for (const f of p.edited) made.edited.add(f);
+      return made;
+    };
+    const { tools, definitions } = toolbox(editorOf, agentTools(p.worktree, c.testCommand, (n) => path.join(p.dir, `agent-tests-${p.attempt}-t${p.turn}-${n}.log`)));
     const costOf = (...us: TokenUsage[]) => us.reduce((sum, u) => sum + (u.costUsd ?? 0), 0);
     // The attempt's cost so far is for `flotilla watch` (heartbeat details live on the pending activity, not in history).
     heartbeatSafe({ turn: p.turn, ...(p.spent.costUsd !== undefined ? { costUsd: costOf(p.spent, p.earlier) } : {}) });
@@ -232,6 +257,7 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
           tools,
           definitions,
           signal: cancellationSignal(),
+          ...(p.ready ? { ready: p.ready } : {}),
           ...(c.tokenBudget !== undefined ? { tokensLeft: Math.max(0, c.tokenBudget - spentTokens) } : {}),
           onAnswered: (u) => {
             p.ledger.record(u);
@@ -247,6 +273,7 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
       await fs.mkdir(p.dir, { recursive: true });
       await fs.writeFile(p.transcriptPath, redact(JSON.stringify(p.messages, null, 2)));
     }
+    const editor = editorOf();
     const ended: AgentTurnOutcome | undefined = step.outcome !== 'continue' ? step.outcome : p.turn >= c.maxTurns ? 'max_turns' : undefined;
     const edited = [...editor.edited].filter((f) => f !== c.sourcePath).sort();
     const notes = step.calls.slice(0, MAX_NOTES).map((n) => n.slice(0, 100));
