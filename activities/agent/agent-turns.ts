@@ -16,7 +16,7 @@ import { AgentLoopResult, AgentTool, runTurn, toolbox, totalTokens } from './age
 import { systemPrompt, taskPrompt } from './agent-prompt';
 import { AgentCheckpoint, ConversationStart, conversationFile, latestTurnCheckpoint, loadCheckpoint, loadConversation, restoreTree, saveCheckpoint, snapshotTree, turnCheckpointFile } from './checkpoint';
 import { classifyApiError } from './classify-api-error';
-import { WorktreeEditor } from './editor-tool';
+import { EDITOR_TOOL, WorktreeEditor } from './editor-tool';
 import { readConventionsAt } from './repo-conventions';
 import { makeRunTestsTool, RUN_TESTS_TOOL } from './run-tests-tool';
 import { runSearch, SEARCH_TOOL } from './search-tool';
@@ -201,7 +201,7 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
     const before = await loadCheckpoint(turnCheckpointFile(dir, key, a.turn - 1));
     if (!before) throw lost(a, `the checkpoint of turn ${a.turn - 1}`);
     await restoreIfNeeded(before);
-    return play({ ref: a, attempt: a.attempt, key, dir, worktree, conversation, turn: a.turn, messages: before.messages, lastText: before.lastText, edited: before.edited, spent: a.spent, earlier, ledger, transcriptPath: path.join(dir, `transcript-${a.attempt}.json`) });
+    return play({ ref: a, attempt: a.attempt, key, dir, worktree, conversation, turn: a.turn, messages: before.messages, lastText: before.lastText, edited: before.edited, tree: before.tree, spent: a.spent, earlier, ledger, transcriptPath: path.join(dir, `transcript-${a.attempt}.json`) });
   }
 
   /** A conversation whose files are gone cannot go on: the task attempt fails (with what is missing). */
@@ -221,6 +221,8 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
     messages: Anthropic.MessageParam[];
     lastText: string;
     edited: string[];
+    /** The worktree as the previous turn left it (a git tree), if there was one: a turn whose tools write nothing keeps it. */
+    tree?: string;
     /** What the conversation's earlier turns cost, as the workflow counted them. */
     spent: TokenUsage;
     /** What earlier tries of this activity paid for. */
@@ -241,7 +243,17 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
       for (const f of p.edited) made.edited.add(f);
       return made;
     };
+    // Whether a tool may have changed the worktree: an edit (anything but a view), or the tests (they may write files).
+    let wrote = false;
     const { tools, definitions } = toolbox(editorOf, agentTools(p.worktree, c.testCommand, (n) => path.join(p.dir, `agent-tests-${p.attempt}-t${p.turn}-${n}.log`)));
+    for (const [name, tool] of [...tools]) {
+      if (name === SEARCH_TOOL.name) continue;
+      const run = (input: Record<string, unknown>) => {
+        if (name !== EDITOR_TOOL.name || input.command !== 'view') wrote = true;
+        return tool.run(input);
+      };
+      tools.set(name, { ...tool, run });
+    }
     const costOf = (...us: TokenUsage[]) => us.reduce((sum, u) => sum + (u.costUsd ?? 0), 0);
     // The attempt's cost so far is for `flotilla watch` (heartbeat details live on the pending activity, not in history).
     heartbeatSafe({ turn: p.turn, ...(p.spent.costUsd !== undefined ? { costUsd: costOf(p.spent, p.earlier) } : {}) });
@@ -284,7 +296,7 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
       result = { ...result, final: { ok: !reason, summary: step.text, ...(reason ? { reason } : {}) } };
     }
     // The next turn starts from this checkpoint, so it must be saved: if it cannot be, this try fails and its retry asks again.
-    const tree = await snapshotTree(p.worktree);
+    const tree = p.tree && !wrote ? p.tree : await snapshotTree(p.worktree);
     await saveCheckpoint(turnCheckpointFile(p.dir, p.key, p.turn), {
       turn: p.turn,
       messages: p.messages,

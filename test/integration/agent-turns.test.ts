@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { createAgentActivities } from '../../activities';
 import type { AgentTaskInput } from '../../activities/agent/agent-turns';
+import { snapshotTree } from '../../activities/agent/checkpoint';
 import type { AgentStart, AgentTurn, TokenUsage } from '../../core/types';
 import { addUsage, noUsage } from '../../core/usage';
 import { Fault } from '../../dev/stand-in-faults';
@@ -95,6 +96,10 @@ describe('durable agent turns', () => {
     // The ledger: one file per scheduled activity and try (activityId 1 and 2, try 1).
     expect(files.filter((f) => f.startsWith('spent-')).sort()).toEqual([`spent-run-${s.input.runId}-1-a1.1.json`, `spent-run-${s.input.runId}-1-a2.1.json`]);
     expect(spent.costUsd).toBeGreaterThan(0);
+    // Turn 2 ran no tool that writes: its checkpoint keeps turn 1's tree (no snapshot), which is the worktree as it is.
+    const treeOf = (n: number) => JSON.parse(fs.readFileSync(path.join(s.taskDir, files.find((f) => f.endsWith(`-turn-${n}.json`))!), 'utf8')).tree;
+    expect(treeOf(2)).toBe(treeOf(1));
+    expect(await snapshotTree(s.worktree)).toBe(treeOf(2));
   });
 
   it('a host that stopped mid-conversation: startAgent on another host goes on from the last checkpoint, asking nothing again', async () => {
