@@ -88,7 +88,8 @@ describe('--agent-rpm', () => {
       `agentTurn: ${turn(3)}`,
     ]);
     expect(freeSteps.slice(0, 3)).toEqual([`startAgent: ${turn(1)}: fresh worktree, first model request`, `agentTurn: ${turn(2)}`, `agentTurn: ${turn(3)}`]);
-    expect(freeSteps.slice(3).map((x) => x.split(':')[0])).toEqual(['runTaskTests', 'commitTask', 'removeTaskWorktree']);
+    expect(freeSteps[3]).toMatch(/^runTaskTests: /);
+    expect(freeSteps.filter((x) => /^(modelPermit|startAgent|agentTurn):/.test(x))).toHaveLength(3);
     // Over every window between two requests, no more than the rate allows (with the partitions' burst).
     for (let i = 0; i < limited.length; i++) {
       for (let j = i + 1; j < limited.length; j++) {
