@@ -2,8 +2,9 @@
 // dependencies). The queue an activity runs on follows from the factory that builds it: the workflows
 // proxy each queue with its own interface (workflows/activity-proxies.ts), so a call on the wrong queue
 // does not compile.
+import { makeAgentTurnActivities, ModelAccess } from './agent/agent-turns';
 import { lostUsageActivities } from './agent/lost-usage';
-import { makeAgentActivities, ModelAccess } from './agent/run-agent';
+import { makeAgentActivities } from './agent/run-agent';
 import { makeCommitActivities } from './git/commit-task';
 import { makeIntegrateActivities } from './git/integrate';
 import { makeRunSetupActivities } from './git/prepare-run';
@@ -23,6 +24,8 @@ export interface ActivityDeps {
   worktreeRoot?: string;
   /** This worker process's own queue, when it polls one: the agent reports it as the host of the worktree it made. */
   host?: TaskHost;
+  /** The worker has --agent-rpm (the shared agents queue's server-side rate): each later model turn takes a permit there first. */
+  rateLimited?: boolean;
 }
 
 /** The run's own queue: git, worktrees, plans and records (quick work, beside the workflows). */
@@ -40,10 +43,14 @@ export function createMainActivities(deps: ActivityDeps = {}) {
   };
 }
 
-/** The agents queue (`<queue>-agents`): the coding agent and the reviewer, which wait on the model API. */
+/**
+ * The agents queue (`<queue>-agents`): the coding agent's first turn (startAgent) and its model-request permits,
+ * the reviewers, and runAgent (the whole conversation in one activity, for runs recorded before durable turns).
+ * agentTurn is here too, for workers without a host queue; with one, later turns run on the host's agents queue.
+ */
 export function createAgentActivities(deps: ActivityDeps & { modelAccess: ModelAccess }) {
   const model = { worktreeRoot: deps.worktreeRoot ?? defaultWorktreeRoot(), modelAccess: deps.modelAccess };
-  return { ...makeAgentActivities({ ...model, host: deps.host }), ...makeReviewActivities(model) };
+  return { ...makeAgentActivities({ ...model, host: deps.host }), ...makeAgentTurnActivities({ ...model, host: deps.host, rateLimited: deps.rateLimited }), ...makeReviewActivities(model) };
 }
 
 /** The tests queue (`<queue>-tests`): every test suite, sized to the CPU count. */
@@ -53,14 +60,16 @@ export function createTestActivities(deps: ActivityDeps = {}) {
 
 /**
  * A host's own queues (`<queue>-host-<id>`, `-agents`, `-tests`): the steps that need a task's worktree,
- * on the worker process whose disk holds it (the one whose agent made it).
+ * on the worker process whose disk holds it (the one whose agent made it): the agent's later turns, its tests,
+ * review, commit and removal.
  */
 export function createHostActivities(deps: ActivityDeps & { modelAccess: ModelAccess }) {
   const worktreeRoot = deps.worktreeRoot ?? defaultWorktreeRoot();
   const { commitTask, removeTaskWorktree } = makeCommitActivities(worktreeRoot);
   const { reviewTask } = makeReviewActivities({ worktreeRoot, modelAccess: deps.modelAccess });
+  const { agentTurn } = makeAgentTurnActivities({ worktreeRoot, modelAccess: deps.modelAccess, host: deps.host });
   const { runTaskTests } = makeTestActivities(worktreeRoot);
-  return { git: { commitTask, removeTaskWorktree }, agents: { reviewTask }, tests: { runTaskTests } };
+  return { git: { commitTask, removeTaskWorktree }, agents: { reviewTask, agentTurn }, tests: { runTaskTests } };
 }
 
 export type MainActivities = ReturnType<typeof createMainActivities>;

@@ -26,6 +26,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'bin', 'flotilla.js');
 const taskId = (i: number) => `TASK-${String(i + 1).padStart(4, '0')}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The activities of an agent mid-conversation: its first turn, a later one (durable turns), or the whole conversation (runAgent, before them). */
+const AGENT_STEPS = ['startAgent', 'agentTurn', 'runAgent'];
 /** The three edits each task makes (three agent turns with a tool call, then a summary turn). */
 const MARKS = ['Module', 'Returns', 'Checked'];
 /** pendingActivities[].state: STARTED (a worker holds it). */
@@ -263,8 +265,8 @@ async function main(): Promise<number> {
       return (await Promise.all([...ids, ...batches].map((id) => pendingOf(client, id)))).flat();
     };
     const matches: Record<Target, (p: Pending) => boolean> = {
-      agent: (p) => p.activity === 'runAgent' && !p.details?.tests,
-      tests: (p) => p.activity === 'runTaskTests' || (p.activity === 'runAgent' && !!p.details?.tests),
+      agent: (p) => AGENT_STEPS.includes(p.activity) && !p.details?.tests,
+      tests: (p) => p.activity === 'runTaskTests' || (AGENT_STEPS.includes(p.activity) && !!p.details?.tests),
       integration: (p) => p.activity === 'integrateCommit' || p.activity === 'commitTask',
     };
 
@@ -308,7 +310,7 @@ async function main(): Promise<number> {
     const kills: KillRecord[] = [];
 
     // Wait until the run has tasks at work before the first kill.
-    while (!(await activities()).some((p) => p.activity === 'runAgent')) {
+    while (!(await activities()).some((p) => AGENT_STEPS.includes(p.activity))) {
       if (Date.now() > deadline || (await finished())) throw new Error('the run never started an agent');
       await sleep(200);
     }
@@ -408,11 +410,13 @@ async function main(): Promise<number> {
     const wasInFlight = (e: (typeof answered)[number]) => workerKillTimes.some((t) => e.at <= t && e.at > t - o.latencyMs);
     let repaidInFlight = 0;
     let repaidRestarted = 0;
+    /** Of the repeats that were not in flight: reviews (a review has no checkpoints: a task whose host died after it reviews again). */
+    let restartedReviews = 0;
     /** In-flight repeats sent again word for word: the conversation resumed from its checkpoint. */
     let resumed = 0;
     for (const g of groups.values()) {
       for (let i = 1; i < g.length; i++) {
-        if (!wasInFlight(g[i - 1])) repaidRestarted++;
+        if (!wasInFlight(g[i - 1])) (repaidRestarted++, g[i].kind === 'review' && restartedReviews++);
         else (repaidInFlight++, g[i].prefix === g[i - 1].prefix && resumed++);
       }
     }
@@ -424,7 +428,7 @@ async function main(): Promise<number> {
     for (const p of problems) say(`PROBLEM: ${p}`);
     say(`run ${state ?? '?'}: ${report ? `${report.counts.committed}/${planned.length} committed` : 'no report'}; ${model.requests} model requests`);
     say(`kills during agent conversations: ${agentKills}; model requests in flight at the worker kills: ${flyingAtKills} (the bound on turns repaid by resumed conversations)`);
-    say(`repaid model turns: ${repaid}: ${repaidInFlight} in flight at a kill (${resumed} sent again word for word, from the checkpoint), ${repaidRestarted} in conversations started again from turn 1 (their host died with the worktree)`);
+    say(`repaid model turns: ${repaid}: ${repaidInFlight} in flight at a kill (${resumed} sent again word for word, from the checkpoint), ${repaidRestarted} in conversations started again (their host died with the worktree): ${repaidRestarted - restartedReviews} agent turn(s), ${restartedReviews} review turn(s)`);
     if (workerKills < o.workerKills || serverKills < o.serverKills) say(`note: the run finished after ${workerKills} worker kill(s) and ${serverKills} server kill(s) of the ${o.workerKills} + ${o.serverKills} planned`);
     console.log(`kills: ${workerKills}, server kills: ${serverKills}, lost: ${lostTasks.length}, duplicates: ${duplicates}, repaid model turns: ${repaid}`);
     failed = problems.length > 0;

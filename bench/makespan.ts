@@ -241,12 +241,15 @@ function breakdown(all: Awaited<ReturnType<typeof runActivities>>, requests: Sta
   const of = (...types: string[]) => h.spans.filter((x) => types.includes(x.type));
   const run = (xs: ActivitySpan[]) => xs.reduce((t, x) => t + (x.closed - x.started), 0);
   const wait = (xs: ActivitySpan[]) => xs.reduce((t, x) => t + (x.started - x.scheduled), 0);
-  // The agent's own time starts at its first model request; before it, runAgent prepares the worktree.
+  // The agent: its first activity (startAgent, or runAgent before durable turns) prepares the worktree before its
+  // first model request; the agent's own time is the rest of it, and its later turns (agentTurn).
+  const STARTS = ['runAgent', 'startAgent'];
+  const AGENT = [...STARTS, 'agentTurn', 'modelPermit'];
   const firstCall = new Map<string, number>();
   for (const r of requests) if (!firstCall.has(r.taskId) || r.at < firstCall.get(r.taskId)!) firstCall.set(r.taskId, r.at);
   let prepare = 0;
-  let agent = 0;
-  for (const a of of('runAgent')) {
+  let agent = run(of('agentTurn', 'modelPermit'));
+  for (const a of of(...STARTS)) {
     const t = firstCall.get(a.workflowId.split('/').pop()!);
     const p = t ? Math.max(0, Math.min(t - a.started, a.closed - a.started)) : 0;
     prepare += p;
@@ -254,15 +257,15 @@ function breakdown(all: Awaited<ReturnType<typeof runActivities>>, requests: Sta
   }
   const remove = run(of('removeTaskWorktree'));
   const rows: Array<[string, number, number]> = [
-    ['worktree preparation (in runAgent, before its first model call)', prepare, of('runAgent').length],
+    ['worktree preparation (in startAgent, before its first model call)', prepare, of(...STARTS).length],
     ['worktree removal (removeTaskWorktree)', remove, of('removeTaskWorktree').length],
-    ['agent (model calls and edits)', agent, of('runAgent').length],
+    ['agent (model calls and edits, every turn)', agent, of(...STARTS).length],
     ['review (reviewTask)', run(of('reviewTask')), of('reviewTask').length],
     ['task tests (runTaskTests)', run(of('runTaskTests')), of('runTaskTests').length],
     ['commit (commitTask)', run(of('commitTask')), of('commitTask').length],
     ['integration onto the run branch (integrateCommit, or integrateCommits for a group)', run(of('integrateCommit', 'integrateCommits')), of('integrateCommit', 'integrateCommits').length],
     ['suites (baselineTests, runBranchTests)', run(of('baselineTests', 'runBranchTests')), of('baselineTests', 'runBranchTests').length],
-    ['other activities (prepare, plan, records)', run(h.spans.filter((x) => !['runAgent', 'removeTaskWorktree', 'reviewTask', 'runTaskTests', 'commitTask', 'integrateCommit', 'integrateCommits', 'baselineTests', 'runBranchTests'].includes(x.type))), 0],
+    ['other activities (prepare, plan, records)', run(h.spans.filter((x) => ![...AGENT, 'removeTaskWorktree', 'reviewTask', 'runTaskTests', 'commitTask', 'integrateCommit', 'integrateCommits', 'baselineTests', 'runBranchTests'].includes(x.type))), 0],
   ];
   const lines = rows.filter(([, t, c]) => t > 0 || c > 0).map(([name, t, c]) => `    ${name}: ${s(t)} in all${c ? `, ${(t / c / 1000).toFixed(2)} s each (${c})` : ''}`);
   lines.push(`    Temporal round trips: activity scheduled→started ${s(wait(h.spans))} in all over ${h.spans.length} activities (${(wait(h.spans) / Math.max(1, h.spans.length)).toFixed(0)} ms each); workflow tasks scheduled→started ${s(h.workflowTaskWaitMs)} over ${h.workflowTasks} (${(h.workflowTaskWaitMs / Math.max(1, h.workflowTasks)).toFixed(0)} ms each); ${h.workflows} workflows, ${h.events} events`);
@@ -270,7 +273,7 @@ function breakdown(all: Awaited<ReturnType<typeof runActivities>>, requests: Sta
   const first = (xs: ActivitySpan[]) => Math.min(...xs.map((x) => x.scheduled));
   const last = (xs: ActivitySpan[]) => Math.max(...xs.map((x) => x.closed));
   const base = of('baselineTests');
-  const agents = of('runAgent');
+  const agents = of(...AGENT);
   const branch = of('runBranchTests').sort((a, b) => a.started - b.started);
   const ints = of('integrateCommit', 'integrateCommits');
   if (base.length && agents.length) {

@@ -83,6 +83,15 @@ function instantActivities(): { main: Partial<MainActivities>; agents: AgentActi
     async runAgent(a) {
       return { ok: true, summary: `Did ${a.taskId}.`, edited: [`src/${a.taskId}.ts`], turns: 3, usage, transcriptPath: '/dev/null' };
     },
+    // Durable turns: three per task, as runAgent's conversation above.
+    async startAgent(a) {
+      return { rateLimited: false, transcriptPath: '/dev/null', turn: { turn: 1, outcome: 'continue', tools: [`str_replace src/${a.taskId}.ts`], edited: [`src/${a.taskId}.ts`], usage } };
+    },
+    async agentTurn(a) {
+      const final = a.turn >= 3 ? { final: { ok: true, summary: `Did ${a.taskId}.` } } : {};
+      return { turn: a.turn, outcome: a.turn >= 3 ? 'ok' : 'continue', tools: [], edited: [`src/${a.taskId}.ts`], usage, ...final };
+    },
+    async modelPermit() {},
     async reviewTask(a) {
       return { verdict: 'approve', summary: 'approved', comments: [], by: 'model', usage, model: a.model };
     },

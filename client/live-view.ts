@@ -20,7 +20,7 @@ export interface PendingStep {
   retry?: number;
 }
 
-/** The step a task is at, from its pending activities (agent heartbeats carry { turn, costUsd }, its test tool { tests: true }). Pure. */
+/** The step a task is at, from its pending activities (an agent turn's heartbeats carry { turn, costUsd }, its test tool { tests: true }). Pure. */
 export function stepOf(pending: PendingStep[]): TaskStep {
   const p = pending[0];
   if (!p) return { step: 'between steps' };
@@ -28,9 +28,13 @@ export function stepOf(pending: PendingStep[]): TaskStep {
   const retry = p.retry && p.retry > 1 ? ` (try ${p.retry})` : '';
   const cost = typeof d.costUsd === 'number' ? { costUsd: d.costUsd } : {};
   switch (p.activity) {
-    case 'runAgent':
+    case 'runAgent': // the whole conversation in one activity (runs recorded before durable turns)
+    case 'startAgent': // a fresh worktree, then turn 1
+    case 'agentTurn': // each later turn
       if (d.tests) return { step: `agent: running its tests${retry}`, ...cost };
       return { step: `${d.turn ? `agent turn ${d.turn}` : 'agent starting'}${retry}`, ...cost };
+    case 'modelPermit':
+      return { step: 'agent: waiting for --agent-rpm' };
     case 'runTaskTests':
       return { step: `testing${retry}` };
     case 'reviewTask':

@@ -94,7 +94,9 @@ export async function startLocalStack(o: {
     o.log(`Using the Temporal server at ${settings.address}, namespace "${settings.namespace}" (from ${settings.source}${auth ? `; ${auth}` : ''})`);
   } else {
     const port = o.port ?? 7233;
-    server = await startDevServer({ port, uiPort: o.uiPort, dbFile: path.join(stateDir(), 'temporal.db'), log: o.log });
+    // One partition per task queue: a single-process dev server gains nothing from more, and --agent-rpm (the
+    // shared agents queue's rate) is then exact instead of shared out among partitions.
+    server = await startDevServer({ port, uiPort: o.uiPort, dbFile: path.join(stateDir(), 'temporal.db'), log: o.log, taskQueuePartitions: 1 });
     if (!server.process) o.log(`Using the Temporal server already running on ${server.address}`);
     settings = localServerSettings(server.address, configured.namespace);
     uiUrl = server.uiUrl;

@@ -16,7 +16,7 @@ const RISK_LEVELS = ['low', 'medium', 'high', 'none'] as const;
 /** The run's flags (run, demo; plan takes those that shape the plan). */
 export const RUN_FLAGS = {
   model: { type: 'string', value: 'MODEL', description: 'Anthropic model for the agents', defaultText: `FLOTILLA_MODEL, or ${DEFAULT_MODEL}` },
-  'max-parallel': { type: 'string', value: 'N', int: { min: 1 }, default: 4, description: "lanes: this run's tasks at once in a batch (the widest batch); what runs at once is the smaller of this and the workers' total agent slots (flotilla worker --agent-slots)" },
+  'max-parallel': { type: 'string', value: 'N', int: { min: 1 }, default: 4, description: "lanes: this run's tasks at once in a batch (the widest batch); what runs at once is the smaller of this and the workers' agent slots (flotilla worker --agent-slots: model turns at once)" },
   attempts: { type: 'string', value: 'N', int: { min: 1 }, default: 2, description: 'tries per task (a failed try gets the test output back)' },
   'max-turns': { type: 'string', value: 'N', int: { min: 1 }, default: 30, description: "model turns per try" },
   'test-cmd': { type: 'string', value: 'CMD', description: 'the test suite command', defaultText: 'detected from package.json, a Makefile, pytest, go.mod or Cargo.toml' },

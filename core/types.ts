@@ -163,6 +163,39 @@ export interface AgentOutcome {
   host?: TaskHost;
 }
 
+/** How an agent's turn left its conversation: `continue` (another turn follows), else how the conversation ended. */
+export type AgentTurnOutcome = 'continue' | 'ok' | 'max_turns' | 'refusal' | 'context_window' | 'over_budget';
+
+/**
+ * One model turn of a task's agent (startAgent's first, agentTurn's later ones), as the task workflow sees it:
+ * small, since it goes into history. The conversation, tool results and files stay on disk (the turn's checkpoint).
+ */
+export interface AgentTurn {
+  turn: number;
+  outcome: AgentTurnOutcome;
+  /** The tool calls the turn ran, as short notes (`str_replace src/a.ts`, `search grep`, `run_tests`). */
+  tools: string[];
+  /** The files the agent has edited so far, repository-relative, sorted (its task file left out). */
+  edited: string[];
+  /** What this activity paid for: the turn's tokens, plus those of earlier tries of it that died unreported. */
+  usage: TokenUsage;
+  /** Set when the conversation is over: the agent's summary, and whether it is a change to test (else why not). */
+  final?: { ok: boolean; summary: string; reason?: string };
+  /** Answered from the turn's checkpoint (an earlier try, or an earlier host, had answered it): no model request was sent. */
+  replayed?: boolean;
+}
+
+/** What startAgent returns: where the worktree is, whether model requests are rate-limited, and the first turn. */
+export interface AgentStart {
+  /** The host whose disk holds the worktree (set by workers that poll a host queue of their own). */
+  host?: TaskHost;
+  /** The worker has --agent-rpm: each later turn first takes a permit from the shared agents queue (its server-side rate). */
+  rateLimited: boolean;
+  transcriptPath: string;
+  /** Turn 1; or, when this task attempt's conversation had got further on a host that stopped, its last turn (replayed). */
+  turn: AgentTurn;
+}
+
 /** The task's own test run that decided it (the last attempt's): what ran, why those tests, and its log. */
 export interface TaskTestRun {
   command: string;

@@ -42,8 +42,13 @@ export async function freePort(): Promise<number> {
 /**
  * Starts `temporal server start-dev` bound to 127.0.0.1, with Flotilla's search attributes registered (SQLite at `dbFile` so runs survive a restart; Web UI unless headless)
  * and waits until its gRPC port answers. Reuses a server already listening on the port.
+ *
+ * `taskQueuePartitions`: how many partitions each task queue has (the server's default is 4). A queue's
+ * server-side rate limit (--agent-rpm) is shared out among its partitions, each a token bucket of its own:
+ * with one partition the rate is exact; with four, a lone agent's requests get a quarter of it and up to four
+ * may go at once.
  */
-export async function startDevServer(opts: { port: number; uiPort?: number; dbFile?: string; headless?: boolean; log?: (line: string) => void; }): Promise<DevServer> {
+export async function startDevServer(opts: { port: number; uiPort?: number; dbFile?: string; headless?: boolean; log?: (line: string) => void; taskQueuePartitions?: number }): Promise<DevServer> {
   const host = '127.0.0.1';
   const address = `${host}:${opts.port}`;
   const uiPort = opts.uiPort ?? opts.port + 1000;
@@ -56,6 +61,9 @@ export async function startDevServer(opts: { port: number; uiPort?: number; dbFi
   if (opts.dbFile) {
     fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);
+  }
+  if (opts.taskQueuePartitions) {
+    for (const key of ['matching.numTaskqueueReadPartitions', 'matching.numTaskqueueWritePartitions']) args.push('--dynamic-config-value', `${key}=${opts.taskQueuePartitions}`);
   }
   if (opts.headless) args.push('--headless');
   // Loopback only, for the Web UI too: the dev server has no TLS and no authorization.

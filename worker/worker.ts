@@ -18,8 +18,9 @@ export interface FlotillaWorkerOptions {
   /** Agents at once on this worker (the agents queue's slots). */
   maxParallel?: number;
   /**
-   * Agent activity STARTS per minute across ALL workers (the agents queue's server-side rate limit,
-   * maxTaskQueueActivitiesPerSecond). Not model requests: each start is a conversation of up to maxTurns requests.
+   * Model requests per minute across ALL workers: the shared agents queue's server-side rate limit
+   * (maxTaskQueueActivitiesPerSecond). That queue dispatches one activity per model request of the coding agents
+   * (startAgent for turn 1, a modelPermit before each later turn); give every worker the same value.
    */
   agentRequestsPerMinute?: number;
   /** Test runs at once (default: the CPU count). */
@@ -83,7 +84,7 @@ export async function createFlotillaWorkers(o: FlotillaWorkerOptions): Promise<F
     await Worker.create({
       ...common,
       taskQueue: agentQueue(taskQueue),
-      activities: createAgentActivities({ ...deps, modelAccess: o.modelAccess }),
+      activities: createAgentActivities({ ...deps, modelAccess: o.modelAccess, rateLimited: !!o.agentRequestsPerMinute }),
       maxConcurrentActivityTaskExecutions: o.maxParallel ?? 4,
       ...(o.agentRequestsPerMinute ? { maxTaskQueueActivitiesPerSecond: o.agentRequestsPerMinute / 60 } : {}),
     }),

@@ -6,8 +6,9 @@ import { cutBytes } from '../core/search-attributes';
 import { upsertFlotillaState } from './search-attributes';
 import type { TaskInput, TaskOutcome } from './types';
 import { addUsage, noUsage } from '../core/usage';
-import type { TaskReview } from '../core/types';
+import type { AgentOutcome, TaskReview, TokenUsage } from '../core/types';
 import { reviewAttempt, reviewFeedback, reviewModeOf } from './review-step';
+import { agentTurns } from './agent-turns';
 
 /** The Web UI's "current details" of a task (no history: read through a query), e.g. "**TASK-0007** attempt 2 of 2: testing". */
 function showStep(taskId: string, attempt: number, of: number, step: string): void {
@@ -76,9 +77,10 @@ export async function taskWorkflow({ ctx, task, baseSha, lanes, waitForLane }: T
   const testing = testActivities();
   const agents = agentActivities();
   // Host affinity (runs recorded before it replay without it): the worktree is on the disk of the worker
-  // whose agent made it, so the task's tests, review, commit and removal go to that worker's own queues.
-  // The agent itself stays on the shared agents queue (--max-parallel slots, --agent-rpm across all workers),
-  // and every attempt's agent starts from a fresh worktree, wherever it lands.
+  // whose agent made it, so the agent's later turns and the task's tests, review, commit and removal go to that
+  // worker's own queues. Each attempt's agent starts on the shared agents queue (its first model turn counts
+  // against --agent-rpm across all workers, as does the permit of each later turn), from a fresh worktree,
+  // wherever it lands.
   const hosted = patched('host-affinity');
   let host: TaskHost | undefined;
   const hostsUsed: TaskHost[] = [];
@@ -107,8 +109,10 @@ export async function taskWorkflow({ ctx, task, baseSha, lanes, waitForLane }: T
   let review: TaskReview | undefined;
   const reviewed = () => (review ? { review } : {});
   let outcome: TaskOutcome = { id: task.id, status: 'skipped', reason: 'not attempted', attempts: 0, usage };
-  let agentAttempt = 0; // the attempt whose agent is running, 0 when none is
+  let agentAttempt = 0; // the attempt whose agent (runAgent) is running, 0 when none is
   let cancelled = false;
+  /** What each attempt's conversation has cost so far (durable turns), kept when a host loss starts the attempt again. */
+  const conversationSpent = new Map<number, TokenUsage>();
   /** Removes the worktree from every host that made one for this task (a host that stopped is left to `flotilla gc`). */
   const removeEverywhere = async (live: TaskHost[]) => {
     if (!live.length) return git.removeTaskWorktree(ref);
@@ -121,14 +125,35 @@ export async function taskWorkflow({ ctx, task, baseSha, lanes, waitForLane }: T
     host = undefined;
     const step = (what: string) => showStep(task.id, attempt, ctx.settings.attempts, what);
     step(`agent (${ctx.settings.model})${feedbackFrom ? `, with the ${feedbackFrom === 'review' ? "reviewer's comments" : 'failing tests'}` : ''}`);
-    const agent = await agents.runAgent.executeWithOptions({ summary: cutBytes(`agent ${task.id}, attempt ${attempt} (${ctx.settings.model})`) }, [{ ...ref, baseSha, sourcePath: task.sourcePath, model: ctx.settings.model, maxTurns: ctx.settings.maxTurns, testCommand: command, attempt, feedback, ...(feedbackFrom === 'review' ? { feedbackFrom } : {}), tokenBudget: ctx.settings.maxTokensPerTask, setupCommand: ctx.settings.setupCommand }]);
-    agentAttempt = 0;
-    lane.give();
-    addUsage(usage, agent.usage);
-    if (hosted && agent.host) {
-      host = agent.host;
-      if (!hostsUsed.some((h) => h.queue === agent.host!.queue)) hostsUsed.push(agent.host);
+    const agentInput = { ...ref, baseSha, sourcePath: task.sourcePath, model: ctx.settings.model, maxTurns: ctx.settings.maxTurns, testCommand: command, attempt, feedback, ...(feedbackFrom === 'review' ? { feedbackFrom } : {}), tokenBudget: ctx.settings.maxTokensPerTask, setupCommand: ctx.settings.setupCommand };
+    const useHost = (h: TaskHost | undefined) => {
+      if (!hosted || !h) return;
+      host = h;
+      if (!hostsUsed.some((x) => x.queue === h.queue)) hostsUsed.push(h);
+    };
+    let agent: AgentOutcome;
+    // Durable turns (runs recorded before them replay with runAgent, the whole conversation in one activity):
+    // the loop runs here, each model turn an activity; later turns on the host that holds the worktree.
+    if (hosted && patched('agent-turns')) {
+      agentAttempt = 0; // agentTurns puts what its failed turns paid for on the bill itself
+      if (!conversationSpent.has(attempt)) conversationSpent.set(attempt, noUsage());
+      agent = await agentTurns(agentInput, {
+        shared: agents,
+        turns: (h) => (h ? hostActivities(h).agents : agents),
+        ledger: git,
+        onHost,
+        useHost,
+        spent: conversationSpent.get(attempt)!,
+        bill: usage,
+        show: step,
+      });
+    } else {
+      agent = await agents.runAgent.executeWithOptions({ summary: cutBytes(`agent ${task.id}, attempt ${attempt} (${ctx.settings.model})`) }, [agentInput]);
+      agentAttempt = 0;
+      addUsage(usage, agent.usage);
+      useHost(agent.host);
     }
+    lane.give();
     if (!agent.ok) {
       outcome = { id: task.id, status: 'skipped', reason: agent.reason, attempts: attempt, usage, ...reviewed() };
       return 'done';

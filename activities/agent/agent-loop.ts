@@ -110,63 +110,142 @@ async function runTool(tools: Map<string, AgentTool>, block: Anthropic.ToolUseBl
   return { type: 'tool_result', tool_use_id: block.id, content: outcome.content, ...(outcome.isError ? { is_error: true } : {}) };
 }
 
+/** A short note of one tool call for the Web UI: `str_replace src/a.ts`, `search grep`, `run_tests`. */
+export function toolNote(block: Anthropic.ToolUseBlock): string {
+  const input = (block.input && typeof block.input === 'object' ? block.input : {}) as Record<string, unknown>;
+  const word = (v: unknown) => (typeof v === 'string' ? v.replace(/\s+/g, ' ').slice(0, 80) : '');
+  if (block.name === EDITOR_TOOL.name) return [word(input.command) || 'edit', word(input.path)].filter(Boolean).join(' ');
+  if (block.name === 'search') return ['search', word(input.command)].filter(Boolean).join(' ');
+  return block.name.slice(0, 40);
+}
+
+/** The editor and the other tools of a conversation, by name, and their definitions for the request. */
+export function toolbox(editor: WorktreeEditor | (() => WorktreeEditor), more: AgentTool[] = []): { tools: Map<string, AgentTool>; definitions: AgentTool['definition'][] } {
+  const editorOf = typeof editor === 'function' ? editor : () => editor;
+  const editorTool: AgentTool = { definition: EDITOR_TOOL, run: (input) => editorOf().run(input as EditorInput) };
+  const tools = new Map([editorTool, ...more].map((t) => [t.definition.name, t] as const));
+  return { tools, definitions: [...tools.values()].map((t) => t.definition) };
+}
+
+export interface TurnOptions {
+  client: Anthropic;
+  model: string;
+  system: string;
+  maxTokens: number;
+  tools: Map<string, AgentTool>;
+  definitions: AgentTool['definition'][];
+  /** Aborts the model call in flight (the activity's cancellation signal). */
+  signal?: AbortSignal;
+  /** Tokens the conversation may still use (its budget minus what earlier turns used), if it has a budget. */
+  tokensLeft?: number;
+  /** Called as soon as the model has answered, before any tool runs (the spend ledger, heartbeats). */
+  onAnswered?: (usage: TokenUsage) => void;
+  /** What the tools need before they run (the worktree, prepared while the first request is in flight). */
+  ready?: Promise<unknown>;
+}
+
+/** One turn: what came of it. The conversation (`messages`) has the turn appended. */
+export interface TurnStep {
+  /** continue: the model asked for tools (run, their results appended) or was cut off; the next request goes on. */
+  outcome: 'continue' | 'ok' | 'refusal' | 'context_window' | 'over_budget';
+  /** The agent's last words so far (its summary when it ended), or why it refused. */
+  text: string;
+  /** This turn's tokens, with its cost when the model has a price. */
+  usage: TokenUsage;
+  /** The tool calls it ran, as short notes (toolNote). */
+  calls: string[];
+}
+
 /**
- * The tool loop: ask the model, run the tool calls it makes (in order, all results in one user message),
- * until it ends its turn. The assistant's content goes back verbatim, so thinking blocks round-trip
- * unchanged. A tool call cut off by max_tokens is never executed.
+ * One model turn: ask the model once, run the tool calls it makes (in order, all results in one user message).
+ * The assistant's content goes back verbatim, so thinking blocks round-trip unchanged. A tool call cut off by
+ * max_tokens is never executed. `lastText` is the agent's last words before this turn.
+ */
+export async function runTurn(o: TurnOptions, messages: Anthropic.MessageParam[], lastText: string): Promise<TurnStep> {
+  const request = { model: o.model, max_tokens: o.maxTokens, ...withCacheBreakpoints({ tools: o.definitions, system: o.system, messages }) };
+  const response = await o.client.messages.create(request, { signal: o.signal });
+  const t = turnTokens(response.usage);
+  const cost = turnCostUsd(o.model, t) ?? turnCostUsd(response.model, t);
+  const usage: TokenUsage = { ...t, ...(cost !== undefined ? { costUsd: cost } : {}) };
+  o.onAnswered?.(usage);
+  await o.ready;
+  const text = textOf(response.content);
+  const step = (outcome: TurnStep['outcome'], said: string, calls: string[] = []): TurnStep => ({ outcome, text: said, usage, calls });
+  if (o.tokensLeft !== undefined && totalTokens(t) > o.tokensLeft && response.stop_reason !== 'end_turn') {
+    // Tool calls of this turn are not run: the task is over its budget.
+    messages.push({ role: 'assistant', content: response.content });
+    return step('over_budget', text || lastText);
+  }
+  if (text) lastText = text;
+  switch (response.stop_reason) {
+    case 'tool_use': {
+      messages.push({ role: 'assistant', content: response.content });
+      const results: Anthropic.ToolResultBlockParam[] = [];
+      const calls: string[] = [];
+      for (const block of response.content) {
+        if (block.type !== 'tool_use') continue;
+        calls.push(toolNote(block));
+        results.push(await runTool(o.tools, block));
+      }
+      messages.push({ role: 'user', content: results });
+      return step('continue', lastText, calls);
+    }
+    case 'max_tokens': {
+      // Drop a tool call that was cut off (never run a partial input); keep complete text, ask for smaller steps.
+      const cut = response.content.some((b) => b.type === 'tool_use');
+      const kept = response.content.filter((b) => b.type !== 'tool_use' && !(b.type === 'text' && !b.text));
+      if (kept.some((b) => b.type === 'text' && b.text.trim())) messages.push({ role: 'assistant', content: kept });
+      pushUserText(messages, cut ? CUT_OFF_TOOL_CALL : CUT_OFF_TEXT);
+      return step('continue', lastText, cut ? ['(cut off)'] : []);
+    }
+    case 'pause_turn':
+      messages.push({ role: 'assistant', content: response.content });
+      return step('continue', lastText);
+    case 'refusal': {
+      const why = response.stop_details?.explanation ?? text;
+      return step('refusal', why || 'the model declined the task');
+    }
+    case 'model_context_window_exceeded':
+      return step('context_window', lastText);
+    default:
+      // end_turn, stop_sequence, or anything newer: the model is done.
+      messages.push({ role: 'assistant', content: response.content });
+      return step('ok', lastText);
+  }
+}
+
+/**
+ * The tool loop: turns (runTurn) until the model ends its turn, refuses, outgrows its context, goes over the
+ * budget or reaches maxTurns. The durable shape (workflows/agent-turns.ts) runs the same turns one activity each.
  */
 export async function runAgentLoop(o: AgentLoopOptions): Promise<AgentLoopResult> {
-  const editorTool: AgentTool = { definition: EDITOR_TOOL, run: (input) => o.editor.run(input as EditorInput) };
-  const tools = new Map([editorTool, ...(o.tools ?? [])].map((t) => [t.definition.name, t] as const));
-  const definitions = [...tools.values()].map((t) => t.definition);
+  const { tools, definitions } = toolbox(o.editor, o.tools);
   const usage = noUsage();
   let priced = true;
   const messages = o.history ?? [];
   if (!o.resume) messages.push({ role: 'user', content: o.prompt });
   let lastText = o.resume?.lastText ?? '';
   for (let turn = (o.resume?.turn ?? 0) + 1; turn <= o.maxTurns; turn++) {
-    const request = { model: o.model, max_tokens: o.maxTokens, ...withCacheBreakpoints({ tools: definitions, system: o.system, messages }) };
-    const response = await o.client.messages.create(request, { signal: o.signal });
-    const t = turnTokens(response.usage);
-    priced = addTurn(usage, t, turnCostUsd(o.model, t) ?? turnCostUsd(response.model, t), priced);
-    o.onTurn?.(turn, usage);
-    const text = textOf(response.content);
-    if (o.tokenBudget !== undefined && totalTokens(usage) > o.tokenBudget && response.stop_reason !== 'end_turn') {
-      // Tool calls of this turn are not run: the task is over its budget.
-      messages.push({ role: 'assistant', content: response.content });
-      return { outcome: 'over_budget', summary: text || lastText, turns: turn, usage, messages };
-    }
-    if (text) lastText = text;
-    switch (response.stop_reason) {
-      case 'tool_use': {
-        messages.push({ role: 'assistant', content: response.content });
-        const results: Anthropic.ToolResultBlockParam[] = [];
-        for (const block of response.content) if (block.type === 'tool_use') results.push(await runTool(tools, block));
-        messages.push({ role: 'user', content: results });
-        break;
-      }
-      case 'max_tokens': {
-        // Drop a tool call that was cut off (never run a partial input); keep complete text, ask for smaller steps.
-        const cut = response.content.some((b) => b.type === 'tool_use');
-        const kept = response.content.filter((b) => b.type !== 'tool_use' && !(b.type === 'text' && !b.text));
-        if (kept.some((b) => b.type === 'text' && b.text.trim())) messages.push({ role: 'assistant', content: kept });
-        pushUserText(messages, cut ? CUT_OFF_TOOL_CALL : CUT_OFF_TEXT);
-        break;
-      }
-      case 'pause_turn':
-        messages.push({ role: 'assistant', content: response.content });
-        break;
-      case 'refusal': {
-        const why = response.stop_details?.explanation ?? text;
-        return { outcome: 'refusal', summary: why || 'the model declined the task', turns: turn, usage, messages };
-      }
-      case 'model_context_window_exceeded':
-        return { outcome: 'context_window', summary: lastText, turns: turn, usage, messages };
-      default:
-        // end_turn, stop_sequence, or anything newer: the model is done.
-        messages.push({ role: 'assistant', content: response.content });
-        return { outcome: 'ok', summary: lastText, turns: turn, usage, messages };
-    }
+    const step = await runTurn(
+      {
+        client: o.client,
+        model: o.model,
+        system: o.system,
+        maxTokens: o.maxTokens,
+        tools,
+        definitions,
+        signal: o.signal,
+        ...(o.tokenBudget !== undefined ? { tokensLeft: o.tokenBudget - totalTokens(usage) } : {}),
+        onAnswered: (u) => {
+          priced = addTurn(usage, u, u.costUsd, priced);
+          o.onTurn?.(turn, usage);
+        },
+      },
+      messages,
+      lastText,
+    );
+    lastText = step.text;
+    if (step.outcome !== 'continue') return { outcome: step.outcome, summary: step.text, turns: turn, usage, messages };
     await o.onCheckpoint?.(turn, lastText);
   }
   return { outcome: 'max_turns', summary: lastText, turns: o.maxTurns, usage, messages };

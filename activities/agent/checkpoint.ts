@@ -1,4 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
+import type { AgentTurn } from '../../core/types';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -10,9 +11,10 @@ const run = promisify(execFile);
  * An agent conversation's progress after its last complete turn: the messages so far, and the worktree's
  * files as a git tree object (in the repository's own object store). A retry of the agent activity (a
  * worker crash, a dropped connection, a 5xx) resumes here instead of at turn 1, so no model request that
- * was answered and acted on is sent again. One file per task workflow attempt, in the task's folder. The last
- * one also holds how the conversation ended: a task attempt whose agent finished but whose host then died
- * (its worktree with it) gets the same result on another host, from the tree, without a model call.
+ * was answered and acted on is sent again. The runAgent activity (runs recorded before durable turns) keeps one
+ * file per task workflow attempt; the durable turns (agent-turns.ts) one per turn, each with the turn's result.
+ * The last one also holds how the conversation ended: a task attempt whose agent finished but whose host then
+ * died (its worktree with it) gets the same result on another host, from the tree, without a model call.
  */
 export interface AgentCheckpoint {
   turn: number;
@@ -23,6 +25,53 @@ export interface AgentCheckpoint {
   tree: string;
   /** Set once the conversation is over: how it ended. A re-run of the same task attempt replays it, asking nothing. */
   final?: { outcome: 'ok' | 'max_turns' | 'refusal' | 'context_window' | 'over_budget'; summary: string; turns: number };
+  /** A durable turn's checkpoint (one file per turn): what the turn returned, so a try that finds it answers the same, asking nothing. */
+  result?: AgentTurn;
+}
+
+/**
+ * Where a durable conversation starts (workflows/agent-turns.ts): written by startAgent, read by every later
+ * turn on the host, so activity inputs stay small (the prompt, the feedback and the system prompt stay on disk).
+ */
+export interface ConversationStart {
+  system: string;
+  prompt: string;
+  model: string;
+  maxTurns: number;
+  testCommand: string;
+  tokenBudget?: number;
+  baseSha: string;
+  sourcePath: string;
+  setupCommand?: string;
+}
+
+export const conversationFile = (taskDir: string, key: string) => path.join(taskDir, `agent-${key}.json`);
+
+/** The checkpoint of one turn of a durable conversation (its key: the task workflow's run and attempt). */
+export const turnCheckpointFile = (taskDir: string, key: string, turn: number) => path.join(taskDir, `checkpoint-${key}-turn-${turn}.json`);
+
+/** The checkpoint of the furthest turn of a durable conversation, or null when none was saved. */
+export async function latestTurnCheckpoint(taskDir: string, key: string): Promise<AgentCheckpoint | null> {
+  const prefix = `checkpoint-${key}-turn-`;
+  const turns = (await fs.readdir(taskDir).catch(() => [] as string[]))
+    .filter((f) => f.startsWith(prefix) && f.endsWith('.json'))
+    .map((f) => Number(f.slice(prefix.length, -'.json'.length)))
+    .filter((n) => Number.isInteger(n) && n > 0)
+    .sort((a, b) => b - a);
+  for (const n of turns) {
+    const cp = await loadCheckpoint(turnCheckpointFile(taskDir, key, n));
+    if (cp?.result) return cp;
+  }
+  return null;
+}
+
+export async function loadConversation(file: string): Promise<ConversationStart | null> {
+  try {
+    const c = JSON.parse(await fs.readFile(file, 'utf8')) as ConversationStart;
+    return typeof c.system === 'string' && typeof c.prompt === 'string' && typeof c.baseSha === 'string' ? c : null;
+  } catch {
+    return null;
+  }
 }
 
 export const checkpointFile = (taskDir: string, key: string) => path.join(taskDir, `checkpoint-${key}.json`);
@@ -37,7 +86,7 @@ export async function loadCheckpoint(file: string): Promise<AgentCheckpoint | nu
 }
 
 /** Written to a temporary file and renamed, so a crash mid-write never leaves half a checkpoint. */
-export async function saveCheckpoint(file: string, cp: AgentCheckpoint): Promise<void> {
+export async function saveCheckpoint(file: string, cp: AgentCheckpoint | ConversationStart): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   await fs.writeFile(tmp, JSON.stringify(cp));

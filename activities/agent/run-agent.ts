@@ -1,5 +1,4 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { Context } from '@temporalio/activity';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { TaskHost } from '../../core/task-queues';
@@ -11,68 +10,28 @@ import { redact, registerSecret, stripUrlCredentials } from '../redact';
 import { integrationWorktree, taskDir, taskWorktree } from '../run-paths';
 import { inRunSandbox } from '../sandbox';
 import { prepareEnvironment } from '../test-runs/dependencies';
-import { AgentLoopResult, AgentTool, runAgentLoop, totalTokens } from './agent-loop';
+import { runAgentLoop, totalTokens } from './agent-loop';
+import { activityTry, agentFailure, AgentTaskInput, agentTools, cancellationSignal, ModelAccess } from './agent-turns';
 import { systemPrompt, taskPrompt } from './agent-prompt';
 import { checkpointFile, loadCheckpoint, restoreTree, saveCheckpoint, snapshotTree } from './checkpoint';
 import { classifyApiError } from './classify-api-error';
 import { WorktreeEditor } from './editor-tool';
 import { readConventions } from './repo-conventions';
-import { makeRunTestsTool, RUN_TESTS_TOOL } from './run-tests-tool';
-import { runSearch, SEARCH_TOOL } from './search-tool';
-import { ledgerKey, SpentLedger } from './spent-ledger';
+import { activityLedgerKey, ledgerKey, SpentLedger } from './spent-ledger';
 
-export interface ModelAccess {
-  /** The key stays in the worker's memory: it never enters workflow inputs, history, logs or reports. */
-  apiKey: string;
-  baseURL?: string;
-}
+export type { ModelAccess };
 
-/** Why an agent run is not a change to test, or undefined when it is. */
-function agentFailure(outcome: AgentLoopResult['outcome'], summary: string, maxTurns: number, edited: string[], tokenBudget?: number): string | undefined {
-  if (outcome === 'over_budget') return `budget exceeded: the task used more than --max-tokens-per-task ${tokenBudget} tokens; its edits were discarded`;
-  if (outcome === 'max_turns') return `the agent did not finish within its limit of ${maxTurns} turn${maxTurns === 1 ? '' : 's'}; raise --max-turns or split the task`;
-  if (outcome === 'refusal') return `the model refused: ${summary}`;
-  if (outcome === 'context_window') return `the conversation outgrew the model's context window; split the task`;
-  if (edited.length === 0) return `the agent made no change${summary ? `: ${summary.slice(0, 300)}` : ''}`;
-  return undefined;
-}
-
-/** The agent's tools besides the editor: read-only search and the task's own tests, both confined to the worktree. */
-function agentTools(worktree: string, testCommand: string, logPath: (n: number) => string): AgentTool[] {
-  const runTests = makeRunTestsTool({ command: testCommand, cwd: worktree, logPath, onTick: () => heartbeatSafe({ tests: true }) });
-  return [
-    { definition: SEARCH_TOOL, run: (input) => runSearch(worktree, input) },
-    { definition: RUN_TESTS_TOOL, run: () => runTests() },
-  ];
-}
-
-/** The activity's cancellation signal, so a cancelled task stops its model call; undefined outside an activity. */
-function cancellationSignal(): AbortSignal | undefined {
-  try {
-    return Context.current().cancellationSignal;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Which try of this activity this is (Temporal's retries count from 1), and the run id of the workflow that asked; 1 and '' outside an activity. */
-function activityTry(): { attempt: number; workflowRunId: string } {
-  try {
-    const info = Context.current().info;
-    return { attempt: info.attempt, workflowRunId: info.workflowExecution?.runId ?? '' };
-  } catch {
-    return { attempt: 1, workflowRunId: '' };
-  }
-}
-
-/** The agents queue's activity: the coding agent. Its worker's slots are --max-parallel, its rate --agent-rpm. */
+/**
+ * The agents queue's activity of runs recorded before durable turns (workflows/agent-turns.ts): the whole
+ * conversation in one activity. Kept registered so those runs can finish.
+ */
 export function makeAgentActivities(deps: { worktreeRoot: string; modelAccess: ModelAccess; host?: TaskHost }) {
   const worktreeOf = (t: TaskRef) => taskWorktree(deps.worktreeRoot, t.runId, t.taskId);
   registerSecret(deps.modelAccess.apiKey);
   // Messages name the API's address, never the credentials a proxy URL may carry.
   const baseURLForMessages = deps.modelAccess.baseURL ? stripUrlCredentials(deps.modelAccess.baseURL) : undefined;
 
-  type RunAgentInput = TaskRef & { baseSha: string; sourcePath: string; model: string; maxTurns: number; testCommand: string; attempt: number; feedback?: string; feedbackFrom?: 'tests' | 'review'; tokenBudget?: number; setupCommand?: string };
+  type RunAgentInput = AgentTaskInput;
 
   return {
     /**
@@ -100,7 +59,7 @@ export function makeAgentActivities(deps: { worktreeRoot: string; modelAccess: M
       const transcriptPath = path.join(dir, `transcript-${a.attempt}.json`);
       const tools = agentTools(worktree, a.testCommand, (n) => path.join(dir, `agent-tests-${a.attempt}-${n}.log`));
       const tried = activityTry();
-      const ledger = new SpentLedger(dir, ledgerKey(tried.workflowRunId, a.attempt), tried.attempt);
+      const ledger = new SpentLedger(dir, activityLedgerKey(tried.workflowRunId, a.attempt, tried.activityId), tried.attempt);
       // What earlier tries of this activity already spent counts against the task's token budget too.
       const spentBefore = ledger.earlier();
       const tokenBudget = a.tokenBudget === undefined ? undefined : Math.max(0, a.tokenBudget - totalTokens(spentBefore));

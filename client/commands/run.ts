@@ -13,8 +13,9 @@ export const runCommand: Command = {
     'terminal; elsewhere a line per batch, progress every 15 s) and exits 0 when the run completed (skipped tasks are not\n' +
     'a failure), 1 when it failed or was aborted, or when no worker polls its task queue for 10 s. Ctrl-C stops watching, not the run.\n' +
     "Parallelism: the run's lanes (--max-parallel) bound how many of its agents run at once (a task's tests and commit run\n" +
-    'beside the next agent), and so do the workers\' agent slots\n' +
-    '(the sum of --agent-slots over all workers, shared by all runs): the effective parallelism is the smaller of the two.',
+    "beside the next agent), and the workers' agent slots how many model turns (--agent-slots per worker on the shared agents\n" +
+    'queue, where agents start, and as many on its own queue, for their later turns; shared by all runs):\n' +
+    'the effective parallelism is the smaller of the two.',
   flags: {
     repo: { type: 'string', value: 'DIR', default: '.', description: 'the repository, with its task files in tasks/' },
     wait: { type: 'boolean', description: 'follow the run until it ends, and exit with its outcome' },

@@ -2,21 +2,22 @@ import { bool, Command, CONNECTION_FLAGS, connectionFrom, FlagSpec, num, Out, Pa
 import { startLocalStack } from '../local-stack';
 
 /**
- * --agent-rpm N: what it limits today is agent activity STARTS per minute across all workers (the agents
- * queue's server-side maxTaskQueueActivitiesPerSecond), not model requests: each start is a conversation
- * of up to --max-turns requests.
+ * --agent-rpm N: model requests per minute across all workers. The shared agents queue dispatches one activity
+ * per model request of the coding agents (startAgent for turn 1, a modelPermit before each later turn), and N/60
+ * per second is that queue's server-side rate (maxTaskQueueActivitiesPerSecond), taken from its pollers.
  */
 export const AGENT_RPM_FLAG: FlagSpec = {
   type: 'string',
   value: 'N',
   int: { min: 1 },
-  description: "agent starts per minute across all workers (the agents queue's server-side rate limit); each start is a conversation of up to --max-turns model requests, so this is not a model request limit",
+  description:
+    "model requests per minute of the coding agents, across all workers: the server-side rate limit of the shared agents queue, which dispatches one activity per model request (give every worker the same N; retries of a failed request and the reviewers' requests are not counted)",
   defaultText: 'no limit',
 };
 
-/** --agent-slots N: agents at once on this worker process (its agents queue's slots). */
+/** --agent-slots N: model turns at once on this worker process, on each of its agents queues (the shared one and its own). */
 export const AGENT_SLOTS_FLAGS: Record<string, FlagSpec> = {
-  'agent-slots': { type: 'string', value: 'N', int: { min: 1 }, description: 'agents at once on this worker (its slots on the agents queue)', defaultText: '4' },
+  'agent-slots': { type: 'string', value: 'N', int: { min: 1 }, description: "model turns at once on this worker, on each of its agents queues (the shared one: agents' first turns; its own: their later turns and the reviews)", defaultText: '4' },
   'max-parallel': { type: 'string', value: 'N', int: { min: 1 }, description: 'deprecated: the old name of --agent-slots' },
 };
 
@@ -29,7 +30,7 @@ export function agentSlotsFrom(args: ParsedArgs, command: string, out: Out): num
   const old = num(args, 'max-parallel');
   if (old !== undefined) {
     out(
-      `Note: flotilla ${command} --max-parallel is deprecated: it is --agent-slots (agents at once on this worker)` +
+      `Note: flotilla ${command} --max-parallel is deprecated: it is --agent-slots (model turns at once on this worker)` +
         (slots !== undefined ? `; --agent-slots ${slots} wins` : `; using --agent-slots ${old}`),
     );
   }
@@ -43,9 +44,10 @@ export const workerCommand: Command = {
   details:
     'Uses Claude through ANTHROPIC_API_KEY. Without the variable, or with --stand-in / FLOTILLA_STAND_IN=1, it starts the stand-in model\n' +
     '(not Claude) and says so; a key that is set but empty is refused. Besides the shared queues it polls a queue of its own: the steps of a\n' +
-    'task whose agent ran here (tests, review, commit) need its worktree, which is on this host (FLOTILLA_WORKTREES). The repositories must be\n' +
+    'task whose agent started here (its later turns, tests, review, commit) need its worktree, which is on this host (FLOTILLA_WORKTREES). The repositories must be\n' +
     'at the same path on every worker host (see "Scaling out" in the README). A run\'s tasks go as wide as the smaller of its lanes\n' +
-    "(run --max-parallel) and the agent slots of all workers (--agent-slots on each).",
+    "(run --max-parallel) and the agent slots of all workers (--agent-slots on each). An agent's first model turn runs on the shared agents\n" +
+    'queue, its later turns on this host\'s own (the worktree is here); --agent-rpm limits the model requests of all of them.',
   flags: {
     ...AGENT_SLOTS_FLAGS,
     'agent-rpm': AGENT_RPM_FLAG,

@@ -18,8 +18,19 @@ export interface TestWorker {
 }
 
 /** A worker on its own task queue against the suite's Temporal dev server, with the stand-in model. */
-export async function startTestWorker(opts: { latencyMs?: number; faults?: Fault[]; recordRequests?: boolean; apiKey?: string } = {}): Promise<TestWorker> {
-  const address = process.env.FLOTILLA_TEST_TEMPORAL;
+export interface TestWorkerOptions {
+  latencyMs?: number;
+  faults?: Fault[];
+  recordRequests?: boolean;
+  apiKey?: string;
+  /** --agent-rpm: the shared agents queue's server-side rate, in model requests per minute. */
+  agentRequestsPerMinute?: number;
+  /** A Temporal server of the test's own (default: the suite's, FLOTILLA_TEST_TEMPORAL). */
+  address?: string;
+}
+
+export async function startTestWorker(opts: TestWorkerOptions = {}): Promise<TestWorker> {
+  const address = opts.address ?? process.env.FLOTILLA_TEST_TEMPORAL;
   if (!address) throw new Error('FLOTILLA_TEST_TEMPORAL is not set: run the tests through jest (test/global-setup.ts starts the server)');
   if (!runtimeReady) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -29,7 +40,7 @@ export async function startTestWorker(opts: { latencyMs?: number; faults?: Fault
   const taskQueue = `test-${Math.random().toString(36).slice(2)}`;
   const worktreeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-wt-'));
   const native = await NativeConnection.connect({ address });
-  const worker = await createFlotillaWorkers({ connection: native, namespace: 'default', taskQueue, modelAccess: { apiKey: opts.apiKey ?? 'test-key', baseURL: standIn.url }, worktreeRoot });
+  const worker = await createFlotillaWorkers({ connection: native, namespace: 'default', taskQueue, modelAccess: { apiKey: opts.apiKey ?? 'test-key', baseURL: standIn.url }, worktreeRoot, agentRequestsPerMinute: opts.agentRequestsPerMinute });
   const running = worker.run();
   const connection = await Connection.connect({ address });
   return {
@@ -48,7 +59,7 @@ export async function startTestWorker(opts: { latencyMs?: number; faults?: Fault
 }
 
 /** Starts a test worker before the file's tests and stops it after; returns a getter for it. */
-export function useTestWorker(opts: { latencyMs?: number; faults?: Fault[]; recordRequests?: boolean; apiKey?: string } = {}): () => TestWorker {
+export function useTestWorker(opts: TestWorkerOptions = {}): () => TestWorker {
   let tw: TestWorker | undefined;
   beforeAll(async () => {
     tw = await startTestWorker(opts);

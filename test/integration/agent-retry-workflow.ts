@@ -1,11 +1,29 @@
-// A one-activity workflow for test/integration/agent-retry.test.ts: runAgent under Flotilla's real retry policy.
-import { proxyActivities } from '@temporalio/workflow';
-import type { AgentActivities } from '../../activities';
+// Workflows for test/integration/agent-retry.test.ts: the agent under Flotilla's real retry policy, as runAgent
+// (one activity, runs recorded before durable turns) and as durable turns (workflows/agent-turns.ts, the loop
+// in the workflow, each model turn an activity), all on the test's one queue.
+import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { AgentActivities, MainActivities } from '../../activities';
 import type { AgentOutcome } from '../../core/types';
-import { agentOptions } from '../../workflows/activity-proxies';
+import { noUsage } from '../../core/usage';
+import { agentOptions, gitOptions } from '../../workflows/activity-proxies';
+import { agentTurns, AgentTaskInput } from '../../workflows/agent-turns';
 
-const { runAgent } = proxyActivities<AgentActivities>(agentOptions);
+const agents = proxyActivities<AgentActivities>(agentOptions);
+const ledger = proxyActivities<Pick<MainActivities, 'lostAgentUsage'>>(gitOptions);
 
 export async function agentOnce(input: Parameters<AgentActivities['runAgent']>[0]): Promise<AgentOutcome> {
-  return runAgent(input);
+  return agents.runAgent(input);
+}
+
+/** The durable turns, with their bill: what the conversation reported, plus what failed turns paid for. */
+export async function agentTurnsOnce(input: AgentTaskInput): Promise<AgentOutcome> {
+  const bill = noUsage();
+  try {
+    const outcome = await agentTurns(input, { shared: agents, turns: () => agents, ledger, onHost: (step) => step(), useHost: () => undefined, spent: noUsage(), bill, show: () => undefined });
+    return { ...outcome, usage: bill };
+  } catch (err) {
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    const type = cause instanceof ApplicationFailure ? `${cause.type}${cause.nonRetryable ? ' (non-retryable)' : ''}` : 'error';
+    return { ok: false, summary: '', edited: [], turns: 0, usage: bill, transcriptPath: '', reason: `${type}: ${(cause as Error).message}` };
+  }
 }

@@ -14,7 +14,7 @@ import { makeSampleRepo, SAMPLE_FILES, taskFile } from '../helpers/sample-repo';
 // needs a task's worktree must run on the host whose agent made it.
 
 const TASKS = 8;
-const WORKTREE_STEPS = new Set(['runTaskTests', 'reviewTask', 'commitTask', 'removeTaskWorktree']);
+const WORKTREE_STEPS = new Set(['agentTurn', 'runTaskTests', 'reviewTask', 'commitTask', 'removeTaskWorktree']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** 8 independent tasks, each adding its own file; `tests` is each task's own test command. */
@@ -97,7 +97,7 @@ async function taskSteps(runId: string): Promise<Step[]> {
   return steps;
 }
 
-/** Each worktree step ran on the worker whose agent (the task's latest runAgent) made the worktree, on that worker's own queue. */
+/** Each worktree step (the agent's later turns among them) ran on the worker whose agent (the task's latest startAgent) made the worktree, on that worker's own queue. */
 function expectAffinity(steps: Step[], hosts: Host[]): void {
   const byIdentity = new Map(hosts.map((h) => [h.workers.identity, h]));
   let holder: Host | undefined;
@@ -107,7 +107,7 @@ function expectAffinity(steps: Step[], hosts: Host[]): void {
       task = s.task;
       holder = undefined;
     }
-    if (s.type === 'runAgent') holder = byIdentity.get(s.identity);
+    if (s.type === 'startAgent') holder = byIdentity.get(s.identity);
     if (!WORKTREE_STEPS.has(s.type)) continue;
     expect({ task: s.task, type: s.type, ranOn: s.identity }).toEqual({ task: s.task, type: s.type, ranOn: holder?.workers.identity });
     expect(s.queue.startsWith(holder!.workers.hostQueue)).toBe(true);
@@ -132,7 +132,9 @@ describe('a run on two hosts with their own worktree folders', () => {
       await committedOnce(repo, report);
       const steps = await taskSteps(runId);
       expectAffinity(steps, hosts);
-      const agentsOn = new Set(steps.filter((s) => s.type === 'runAgent').map((s) => s.identity));
+      const agentsOn = new Set(steps.filter((s) => s.type === 'startAgent').map((s) => s.identity));
+      // Every task's later turns ran on its host's own agents queue.
+      expect(steps.filter((s) => s.type === 'agentTurn').length).toBeGreaterThanOrEqual(TASKS);
       expect(agentsOn).toEqual(new Set(hosts.map((h) => h.workers.identity)));
       // Both hosts committed in their own worktrees, and removed them.
       const commitsOn = new Set(steps.filter((s) => s.type === 'commitTask').map((s) => s.identity));

@@ -1,8 +1,11 @@
-// `npm run record-histories`: runs two scenarios on the sample repository against a fresh dev server and
-// saves the history of every workflow execution they made (run, its continued-as-new executions, phases,
-// batches, tasks) under test/replay/histories/. test/replay/replay.test.ts replays them with the current
-// workflow code: a change that would break a run in flight (a new activity call, a reordered step) fails
-// there, and needs patched() from @temporalio/workflow, not a re-recording. Re-record only on purpose.
+// `npm run record-histories [-- SCENARIO...]`: runs scenarios on the sample repository against a fresh dev
+// server and saves the history of every workflow execution they made (run, its continued-as-new executions,
+// phases, batches, tasks) under test/replay/histories/<scenario>/. test/replay/replay.test.ts replays them with
+// the current workflow code: a change that would break a run in flight (a new activity call, a reordered step)
+// fails there, and needs patched() from @temporalio/workflow, not a re-recording. Record the scenario a change
+// adds (by name, so the older recordings stay as they are); re-record the others only on purpose.
+//   full, abort: recorded before durable agent turns (runAgent: the whole conversation in one activity).
+//   turns: durable agent turns (patched('agent-turns')), with --agent-rpm (a permit before each later turn).
 import { Client, WorkflowHandle } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -39,13 +42,29 @@ async function save(client: Client, address: string, scenario: string, runId: st
   return n;
 }
 
+const SCENARIOS = ['full', 'abort', 'turns'];
+
 async function main(): Promise<void> {
+  const asked = process.argv.slice(2);
+  const unknown = asked.filter((a) => !SCENARIOS.includes(a));
+  if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; the scenarios are ${SCENARIOS.join(', ')}`);
+  const wanted = (name: string) => !asked.length || asked.includes(name);
   const server = await startDevServer({ port: await freePort(), headless: true });
   process.env.FLOTILLA_TEST_TEMPORAL = server.address;
-  const tw = await startTestWorker({ latencyMs: 150 });
+  const tw = await startTestWorker({ latencyMs: 150, ...(wanted('turns') ? { agentRequestsPerMinute: 600 } : {}) });
   const control = (h: WorkflowHandle, a: ControlAction) => h.executeUpdate(controlUpdate, { args: [a] });
   const base = (repoPath: string, runId: string): RunSettings => runSettings(repoPath, { runId, maxParallel: 2, attempts: 2 });
   try {
+    if (wanted('turns')) {
+      // 3. Durable agent turns on a worker with --agent-rpm: a task that fails its tests and is tried again, reviews, an approval.
+      const r3 = `replay-turns-${Date.now()}`;
+      const h3 = await startRun(tw.client, { ...base(await makeSampleRepo(), r3), approveRisk: 'high' }, tw.taskQueue);
+      await waitForStatus(h3, (r) => r.tasks.some((t) => t.id === 'TASK-0006' && t.status === 'awaiting-approval'), { what: 'TASK-0006 awaiting approval' });
+      await control(h3, { action: 'approve', taskId: 'TASK-0006' });
+      const turned = await h3.result();
+      console.log(`turns: ${turned.status}, ${await save(tw.client, server.address, 'turns', r3)} histories`);
+    }
+    if (!wanted('full') && !wanted('abort')) return;
     // 1. Segments of 2 tasks (continue-as-new twice, phase 1 split in two), a retry, and an approval.
     const r1 = `replay-full-${Date.now()}`;
     const h1 = await startRun(tw.client, { ...base(await makeSampleRepo(), r1), segmentTasks: 2, approveRisk: 'high' }, tw.taskQueue);

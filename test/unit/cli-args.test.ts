@@ -274,7 +274,7 @@ describe('one name per meaning: worker slots, agent starts, the stand-in', () =>
     r = await cli('worker', '--max-parallel', '3');
     expect(r.code).toBe(0);
     expect(jest.mocked(startLocalStack).mock.calls[0][0]).toMatchObject({ maxParallel: 3, standIn: false });
-    expect(r.out).toContain('Note: flotilla worker --max-parallel is deprecated: it is --agent-slots (agents at once on this worker); using --agent-slots 3');
+    expect(r.out).toContain('Note: flotilla worker --max-parallel is deprecated: it is --agent-slots (model turns at once on this worker); using --agent-slots 3');
 
     jest.mocked(startLocalStack).mockClear().mockImplementationOnce(async () => fakeStack());
     r = await cli('worker', '--max-parallel', '3', '--agent-slots', '5');
@@ -282,10 +282,12 @@ describe('one name per meaning: worker slots, agent starts, the stand-in', () =>
     expect(r.out).toContain('--agent-slots 5 wins');
   });
 
-  it('worker --agent-slots takes a whole number; --agent-rpm help says it limits agent starts, not model requests', async () => {
+  it('worker --agent-slots takes a whole number; --agent-rpm help says it limits model requests across all workers', async () => {
     expect((await cli('worker', '--agent-slots', 'two')).err).toContain('--agent-slots must be a whole number of at least 1 (got "two")');
     const help = (await cli('worker', '--help')).out;
-    expect(help).toMatch(/--agent-rpm N +agent starts per minute across all workers .*each start is a conversation of up to --max-turns model requests/);
+    expect(help).toMatch(/--agent-rpm N +model requests per minute of the coding agents, across all workers: the server-side rate limit of the shared agents queue, which dispatches one activity per model request \(give every worker the same N/);
+    expect(help).toMatch(/--agent-slots N +model turns at once on this worker/);
+    for (const command of ['dev', 'demo']) expect((await cli(command, '--help')).out).toMatch(/--agent-rpm N +model requests per minute of the coding agents/);
     expect(help).toMatch(/--max-parallel N +deprecated: the old name of --agent-slots/);
     expect((await cli('dev', '--help')).out).toContain('--agent-slots N');
   });

@@ -1,0 +1,315 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { TaskHost } from '../../core/task-queues';
+import type { AgentStart, AgentTurn, AgentTurnOutcome, TaskRef, TokenUsage } from '../../core/types';
+import { addUsage, noUsage } from '../../core/usage';
+import { Git } from '../git/git-process';
+import { freshWorktree } from '../git/worktrees';
+import { heartbeatSafe } from '../heartbeat';
+import { redact, registerSecret, stripUrlCredentials } from '../redact';
+import { integrationWorktree, taskDir, taskWorktree } from '../run-paths';
+import { inRunSandbox } from '../sandbox';
+import { prepareEnvironment } from '../test-runs/dependencies';
+import { AgentLoopResult, AgentTool, runTurn, toolbox, totalTokens } from './agent-loop';
+import { systemPrompt, taskPrompt } from './agent-prompt';
+import { AgentCheckpoint, ConversationStart, conversationFile, latestTurnCheckpoint, loadCheckpoint, loadConversation, restoreTree, saveCheckpoint, snapshotTree, turnCheckpointFile } from './checkpoint';
+import { classifyApiError } from './classify-api-error';
+import { EDITOR_TOOL, WorktreeEditor } from './editor-tool';
+import { readConventionsAt } from './repo-conventions';
+import { makeRunTestsTool, RUN_TESTS_TOOL } from './run-tests-tool';
+import { runSearch, SEARCH_TOOL } from './search-tool';
+import { activityLedgerKey, ledgerKey, SpentLedger } from './spent-ledger';
+
+export interface ModelAccess {
+  /** The key stays in the worker's memory: it never enters workflow inputs, history, logs or reports. */
+  apiKey: string;
+  baseURL?: string;
+}
+
+/** What the agent activities need: where worktrees go, the model, this worker's host queue, and whether its agents queue has --agent-rpm. */
+export interface AgentDeps {
+  worktreeRoot: string;
+  modelAccess: ModelAccess;
+  host?: TaskHost;
+  /** The worker was given --agent-rpm: later turns take a permit from the shared agents queue first. */
+  rateLimited?: boolean;
+}
+
+/** What the coding agent is asked to do: one task attempt's conversation (startAgent's and runAgent's input). */
+export type AgentTaskInput = TaskRef & { baseSha: string; sourcePath: string; model: string; maxTurns: number; testCommand: string; attempt: number; feedback?: string; feedbackFrom?: 'tests' | 'review'; tokenBudget?: number; setupCommand?: string };
+
+/** A later turn: which task attempt's conversation, which turn, and what the conversation has cost so far (for the token budget and `flotilla watch`). */
+export type AgentTurnInput = TaskRef & { attempt: number; turn: number; spent: TokenUsage };
+
+/** Why an agent run is not a change to test, or undefined when it is. */
+export function agentFailure(outcome: AgentLoopResult['outcome'], summary: string, maxTurns: number, edited: string[], tokenBudget?: number): string | undefined {
+  if (outcome === 'over_budget') return `budget exceeded: the task used more than --max-tokens-per-task ${tokenBudget} tokens; its edits were discarded`;
+  if (outcome === 'max_turns') return `the agent did not finish within its limit of ${maxTurns} turn${maxTurns === 1 ? '' : 's'}; raise --max-turns or split the task`;
+  if (outcome === 'refusal') return `the model refused: ${summary}`;
+  if (outcome === 'context_window') return `the conversation outgrew the model's context window; split the task`;
+  if (edited.length === 0) return `the agent made no change${summary ? `: ${summary.slice(0, 300)}` : ''}`;
+  return undefined;
+}
+
+/** The agent's tools besides the editor: read-only search and the task's own tests, both confined to the worktree. */
+export function agentTools(worktree: string, testCommand: string, logPath: (n: number) => string): AgentTool[] {
+  const runTests = makeRunTestsTool({ command: testCommand, cwd: worktree, logPath, onTick: () => heartbeatSafe({ tests: true }) });
+  return [
+    { definition: SEARCH_TOOL, run: (input) => runSearch(worktree, input) },
+    { definition: RUN_TESTS_TOOL, run: () => runTests() },
+  ];
+}
+
+/** The activity's cancellation signal, so a cancelled task stops its model call; undefined outside an activity. */
+export function cancellationSignal(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Which try of which scheduled activity this is (Temporal's retries count from 1), and the run id of the workflow that asked; 1, '' and '' outside an activity. */
+export function activityTry(): { attempt: number; workflowRunId: string; activityId: string } {
+  try {
+    const info = Context.current().info;
+    return { attempt: info.attempt, workflowRunId: info.workflowExecution?.runId ?? '', activityId: info.activityId };
+  } catch {
+    return { attempt: 1, workflowRunId: '', activityId: '' };
+  }
+}
+
+const exists = (p: string) => fs.stat(p).then(() => true, () => false);
+
+/** The most tool notes a turn reports, and how long each may be: the turn's result goes into history. */
+const MAX_NOTES = 12;
+
+/**
+ * The durable agent (workflows/agent-turns.ts runs the loop): startAgent makes the worktree and runs turn 1 on
+ * the shared agents queue; agentTurn runs each later turn on the host that holds the worktree; modelPermit is
+ * the shared queue's token for a later turn when the workers have --agent-rpm. Each turn is one model request
+ * and its tool calls, checkpointed on disk (the conversation, and the worktree as a git tree): activity inputs
+ * and results stay small, and a turn answered once is never asked again.
+ */
+export function makeAgentTurnActivities(deps: AgentDeps) {
+  registerSecret(deps.modelAccess.apiKey);
+  // Messages name the API's address, never the credentials a proxy URL may carry.
+  const baseURLForMessages = deps.modelAccess.baseURL ? stripUrlCredentials(deps.modelAccess.baseURL) : undefined;
+  const worktreeOf = (t: TaskRef) => taskWorktree(deps.worktreeRoot, t.runId, t.taskId);
+  const sharedDeps = (t: TaskRef) => path.join(integrationWorktree(deps.worktreeRoot, t.runId), 'node_modules');
+
+  return {
+    /**
+     * A task attempt's agent: a fresh worktree at `baseSha` (and --setup-cmd), the conversation's start written
+     * to the task's folder, then turn 1. Reports the host that holds the worktree (its later turns and steps go
+     * there) and whether this worker rate-limits model requests. When this task attempt's conversation already
+     * got further (its host stopped, or this activity's last try died after its turn), the worktree is restored
+     * from the last checkpoint and that turn is returned again, asking nothing.
+     */
+    async startAgent(a: AgentTaskInput): Promise<AgentStart> {
+      return inRunSandbox(a, [deps.worktreeRoot], () => start(a));
+    },
+    /** A later turn of the conversation, on the host that holds the worktree: one model request and its tool calls. */
+    async agentTurn(a: AgentTurnInput): Promise<AgentTurn> {
+      return inRunSandbox(a, [deps.worktreeRoot], () => laterTurn(a));
+    },
+    /**
+     * Nothing: its dispatch is the point. On the shared agents queue, whose server-side rate is --agent-rpm / 60 per
+     * second, each later turn takes one, so that queue dispatches one activity per model request (startAgent is turn 1).
+     */
+    async modelPermit(): Promise<void> {},
+  };
+
+  async function start(a: AgentTaskInput): Promise<AgentStart> {
+    const tried = activityTry();
+    const key = ledgerKey(tried.workflowRunId, a.attempt);
+    const dir = taskDir(a.repoPath, a.runId, a.taskId);
+    const worktree = worktreeOf(a);
+    const transcriptPath = path.join(dir, `transcript-${a.attempt}.json`);
+    const ledger = new SpentLedger(dir, activityLedgerKey(tried.workflowRunId, a.attempt, tried.activityId), tried.attempt);
+    const earlier = ledger.earlier();
+    // The worktree (and --setup-cmd) is prepared while the first request is in flight: the request needs only the
+    // task file and the repository's conventions, both read from the base commit. The tools wait for it.
+    const prepared = (async () => {
+      await freshWorktree(a.repoPath, worktree, a.baseSha, sharedDeps(a));
+      if (a.setupCommand) await prepareEnvironment({ cwd: worktree, logDir: dir, setupCommand: a.setupCommand });
+    })();
+    const settled = () => prepared.then(() => undefined, () => undefined);
+    void settled(); // awaited below; never an unhandled rejection
+    const base = { ...(deps.host ? { host: deps.host } : {}), rateLimited: !!deps.rateLimited, transcriptPath };
+    try {
+      // This task attempt's conversation got further already: go on from its last turn, on this host.
+      const last = await latestTurnCheckpoint(dir, key);
+      if (last?.result) {
+        await prepared;
+        if (await restoreTree(worktree, last.tree).then(() => true, () => false)) return { ...base, turn: { ...last.result, usage: earlier, replayed: true } };
+        // Its tree cannot be restored: the conversation starts again, and its old turns must not be taken for the new ones.
+        await freshWorktree(a.repoPath, worktree, a.baseSha, sharedDeps(a));
+        for (let n = last.turn; n > 0; n--) await fs.rm(turnCheckpointFile(dir, key, n), { force: true });
+      }
+      const turn = await firstTurn(a, { key, dir, worktree, transcriptPath, ledger, earlier, prepared });
+      return { ...base, turn };
+    } finally {
+      // A failed try leaves no git command of its own running under its retry.
+      await settled();
+    }
+  }
+
+  /** Turn 1: the conversation's start, written to the task's folder, then the first request. */
+  async function firstTurn(a: AgentTaskInput, p: { key: string; dir: string; worktree: string; transcriptPath: string; ledger: SpentLedger; earlier: TokenUsage; prepared: Promise<void> }): Promise<AgentTurn> {
+    const [taskFile, conventions] = await Promise.all([new Git(a.repoPath).raw(['show', `${a.baseSha}:${a.sourcePath}`]), readConventionsAt(a.repoPath, a.baseSha)]);
+    const conversation: ConversationStart = {
+      system: systemPrompt(a.testCommand, conventions, { search: true, runTests: true }),
+      prompt: taskPrompt(a.taskId, taskFile, a.feedback, a.feedbackFrom),
+      model: a.model,
+      maxTurns: a.maxTurns,
+      testCommand: a.testCommand,
+      baseSha: a.baseSha,
+      sourcePath: a.sourcePath,
+      ...(a.tokenBudget !== undefined ? { tokenBudget: a.tokenBudget } : {}),
+      ...(a.setupCommand ? { setupCommand: a.setupCommand } : {}),
+    };
+    await saveCheckpoint(conversationFile(p.dir, p.key), conversation);
+    return play({ ...p, ref: a, attempt: a.attempt, conversation, turn: 1, messages: [{ role: 'user', content: conversation.prompt }], lastText: '', edited: [], spent: noUsage(), ready: p.prepared });
+  }
+
+  async function laterTurn(a: AgentTurnInput): Promise<AgentTurn> {
+    const tried = activityTry();
+    const key = ledgerKey(tried.workflowRunId, a.attempt);
+    const dir = taskDir(a.repoPath, a.runId, a.taskId);
+    const worktree = worktreeOf(a);
+    const ledger = new SpentLedger(dir, activityLedgerKey(tried.workflowRunId, a.attempt, tried.activityId), tried.attempt);
+    const earlier = ledger.earlier();
+    const conversation = await loadConversation(conversationFile(dir, key));
+    if (!conversation) throw lost(a, `its start (${conversationFile(dir, key)})`);
+    /** The worktree as a checkpoint left it: on a retry (an earlier try may have applied part of the turn) or when it is gone. */
+    const restoreIfNeeded = async (cp: AgentCheckpoint) => {
+      const missing = !(await exists(path.join(worktree, '.git')));
+      if (tried.attempt === 1 && !missing) return;
+      await freshWorktree(a.repoPath, worktree, conversation.baseSha, sharedDeps(a));
+      if (missing && conversation.setupCommand) await prepareEnvironment({ cwd: worktree, logDir: dir, setupCommand: conversation.setupCommand });
+      await restoreTree(worktree, cp.tree);
+    };
+    // Answered already: an earlier try ran this turn and saved it, but its completion never reached the server.
+    const done = await loadCheckpoint(turnCheckpointFile(dir, key, a.turn));
+    if (done?.result) {
+      await restoreIfNeeded(done);
+      return { ...done.result, usage: earlier, replayed: true };
+    }
+    const before = await loadCheckpoint(turnCheckpointFile(dir, key, a.turn - 1));
+    if (!before) throw lost(a, `the checkpoint of turn ${a.turn - 1}`);
+    await restoreIfNeeded(before);
+    return play({ ref: a, attempt: a.attempt, key, dir, worktree, conversation, turn: a.turn, messages: before.messages, lastText: before.lastText, edited: before.edited, tree: before.tree, spent: a.spent, earlier, ledger, transcriptPath: path.join(dir, `transcript-${a.attempt}.json`) });
+  }
+
+  /** A conversation whose files are gone cannot go on: the task attempt fails (with what is missing). */
+  function lost(a: AgentTurnInput, what: string): ApplicationFailure {
+    return ApplicationFailure.nonRetryable(`the agent of ${a.taskId} (attempt ${a.attempt}) cannot go on to turn ${a.turn}: ${what} is not in ${taskDir(a.repoPath, a.runId, a.taskId)}`, 'AgentStateLost');
+  }
+
+  /** One turn: the model request, its tool calls, the transcript and the turn's checkpoint. */
+  async function play(p: {
+    ref: TaskRef;
+    attempt: number;
+    key: string;
+    dir: string;
+    worktree: string;
+    conversation: ConversationStart;
+    turn: number;
+    messages: Anthropic.MessageParam[];
+    lastText: string;
+    edited: string[];
+    /** The worktree as the previous turn left it (a git tree), if there was one: a turn whose tools write nothing keeps it. */
+    tree?: string;
+    /** What the conversation's earlier turns cost, as the workflow counted them. */
+    spent: TokenUsage;
+    /** What earlier tries of this activity paid for. */
+    earlier: TokenUsage;
+    ledger: SpentLedger;
+    transcriptPath: string;
+    /** The worktree, when it is still being prepared (turn 1): the tools wait for it. */
+    ready?: Promise<void>;
+  }): Promise<AgentTurn> {
+    const c = p.conversation;
+    // maxRetries 0: a failed call fails the activity, and Temporal's retry policy (with retry-after) decides.
+    const client = new Anthropic({ apiKey: deps.modelAccess.apiKey, baseURL: deps.modelAccess.baseURL, maxRetries: 0, timeout: 5 * 60_000 });
+    // Made once the worktree is there (the first tool call, or the end of the turn).
+    let made: WorktreeEditor | undefined;
+    const editorOf = () => {
+      if (made) return made;
+      made = new WorktreeEditor(p.worktree);
+      for (const f of p.edited) made.edited.add(f);
+      return made;
+    };
+    // Whether a tool may have changed the worktree: an edit (anything but a view), or the tests (they may write files).
+    let wrote = false;
+    const { tools, definitions } = toolbox(editorOf, agentTools(p.worktree, c.testCommand, (n) => path.join(p.dir, `agent-tests-${p.attempt}-t${p.turn}-${n}.log`)));
+    for (const [name, tool] of [...tools]) {
+      if (name === SEARCH_TOOL.name) continue;
+      const run = (input: Record<string, unknown>) => {
+        if (name !== EDITOR_TOOL.name || input.command !== 'view') wrote = true;
+        return tool.run(input);
+      };
+      tools.set(name, { ...tool, run });
+    }
+    const costOf = (...us: TokenUsage[]) => us.reduce((sum, u) => sum + (u.costUsd ?? 0), 0);
+    // The attempt's cost so far is for `flotilla watch` (heartbeat details live on the pending activity, not in history).
+    heartbeatSafe({ turn: p.turn, ...(p.spent.costUsd !== undefined ? { costUsd: costOf(p.spent, p.earlier) } : {}) });
+    const spentTokens = totalTokens(p.spent) + totalTokens(p.earlier);
+    let step;
+    try {
+      step = await runTurn(
+        {
+          client,
+          model: c.model,
+          system: c.system,
+          maxTokens: 8192,
+          tools,
+          definitions,
+          signal: cancellationSignal(),
+          ...(p.ready ? { ready: p.ready } : {}),
+          ...(c.tokenBudget !== undefined ? { tokensLeft: Math.max(0, c.tokenBudget - spentTokens) } : {}),
+          onAnswered: (u) => {
+            p.ledger.record(u);
+            heartbeatSafe({ turn: p.turn, ...(u.costUsd !== undefined ? { costUsd: costOf(p.spent, p.earlier, u) } : {}) });
+          },
+        },
+        p.messages,
+        p.lastText,
+      );
+    } catch (err) {
+      throw classifyApiError(err, c.model, baseURLForMessages);
+    } finally {
+      await fs.mkdir(p.dir, { recursive: true });
+      await fs.writeFile(p.transcriptPath, redact(JSON.stringify(p.messages, null, 2)));
+    }
+    const editor = editorOf();
+    const ended: AgentTurnOutcome | undefined = step.outcome !== 'continue' ? step.outcome : p.turn >= c.maxTurns ? 'max_turns' : undefined;
+    const edited = [...editor.edited].filter((f) => f !== c.sourcePath).sort();
+    const notes = step.calls.slice(0, MAX_NOTES).map((n) => n.slice(0, 100));
+    if (step.calls.length > MAX_NOTES) notes.push(`… ${step.calls.length - MAX_NOTES} more`);
+    let result: AgentTurn = { turn: p.turn, outcome: ended ?? 'continue', tools: notes, edited, usage: step.usage };
+    if (ended) {
+      const reason = agentFailure(ended, step.text, c.maxTurns, edited, c.tokenBudget);
+      result = { ...result, final: { ok: !reason, summary: step.text, ...(reason ? { reason } : {}) } };
+    }
+    // The next turn starts from this checkpoint, so it must be saved: if it cannot be, this try fails and its retry asks again.
+    const tree = p.tree && !wrote ? p.tree : await snapshotTree(p.worktree);
+    await saveCheckpoint(turnCheckpointFile(p.dir, p.key, p.turn), {
+      turn: p.turn,
+      messages: p.messages,
+      lastText: step.text,
+      edited: [...editor.edited],
+      tree,
+      result,
+      ...(ended ? { final: { outcome: ended, summary: step.text, turns: p.turn } } : {}),
+    });
+    // Only the last two turns' checkpoints are kept (each holds the whole conversation).
+    if (p.turn > 2) await fs.rm(turnCheckpointFile(p.dir, p.key, p.turn - 2), { force: true });
+    const usage = { ...p.earlier };
+    addUsage(usage, step.usage);
+    return { ...result, usage };
+  }
+}
