@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { worktreeGitDir } from '../git/worktree-registration';
 
 const run = promisify(execFile);
 
@@ -96,13 +97,17 @@ export async function saveCheckpoint(file: string, cp: AgentCheckpoint | Convers
 /**
  * The worktree's files (tracked and new, as git sees them) as a tree object; the worktree's own index is
  * untouched. The index it uses lives in the worktree's git folder and is kept between turns, so git's stat
- * cache spares re-reading unchanged files (a fresh index would hash the whole checkout every turn); it goes
- * with the worktree.
+ * cache spares re-reading unchanged files; the first one is a copy of the worktree's own index (at HEAD, with
+ * the stat cache of its checkout), not `read-tree HEAD`, whose index has none and made git hash the whole
+ * checkout. It goes with the worktree.
  */
 export async function snapshotTree(worktree: string): Promise<string> {
-  const index = (await run('git', ['rev-parse', '--path-format=absolute', '--git-path', 'flotilla-checkpoint.index'], { cwd: worktree })).stdout.trim();
+  const gitDir = (await worktreeGitDir(worktree)) ?? (await run('git', ['rev-parse', '--path-format=absolute', '--git-dir'], { cwd: worktree })).stdout.trim();
+  const index = path.join(gitDir, 'flotilla-checkpoint.index');
   const env = { ...process.env, GIT_INDEX_FILE: index };
-  if (!(await fs.stat(index).then(() => true, () => false))) await run('git', ['read-tree', 'HEAD'], { cwd: worktree, env });
+  if (!(await fs.stat(index).then(() => true, () => false))) {
+    await fs.copyFile(path.join(gitDir, 'index'), index).catch(() => run('git', ['read-tree', 'HEAD'], { cwd: worktree, env }));
+  }
   // Everything git would see (a node_modules link worktrees.ts made, when not ignored, is kept as a link).
   await run('git', ['add', '-A'], { cwd: worktree, env });
   return (await run('git', ['write-tree'], { cwd: worktree, env })).stdout.trim();
