@@ -2,6 +2,7 @@ import { spawn, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { Connection } from '@temporalio/client';
 import { temporalCliPath } from './temporal-cli';
 import { DEV_SERVER_ATTRIBUTE_FLAGS } from '../core/search-attributes';
 
@@ -37,6 +38,17 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** Whether the server at `address` answers a client (the SDK's connect asks GetSystemInfo). */
+async function frontendServes(address: string): Promise<boolean> {
+  try {
+    const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+    await connection.close();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -75,7 +87,9 @@ export async function startDevServer(opts: { port: number; uiPort?: number; dbFi
   let exited: number | null = null;
   child.on('exit', (code) => (exited = code ?? -1));
   const deadline = Date.now() + 60_000;
-  while (!(await portOpen(host, opts.port))) {
+  // The port opens before the frontend serves: wait for both (a client that connects in between is told
+  // "Frontend is not healthy yet").
+  while (!(await portOpen(host, opts.port)) || !(await frontendServes(address))) {
     if (exited !== null) throw new Error(`temporal server start-dev exited with code ${exited}:\n${output.slice(-2000)}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
