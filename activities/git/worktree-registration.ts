@@ -32,8 +32,15 @@ export async function ownRegistration(repoPath: string, worktree: string, regist
 
 /** Points a registration and its worktree at each other after the worktree's folder moved to `worktree` (what `git worktree move` writes). */
 export async function relink(admin: string, worktree: string): Promise<void> {
-  await fs.writeFile(path.join(admin, 'gitdir'), `${path.join(worktree, '.git')}\n`);
-  await fs.writeFile(path.join(worktree, '.git'), `gitdir: ${admin}\n`);
+  await writeAtomically(path.join(admin, 'gitdir'), `${path.join(worktree, '.git')}\n`);
+  await writeAtomically(path.join(worktree, '.git'), `gitdir: ${admin}\n`);
+}
+
+/** Written beside and renamed over: a worker killed mid-write leaves the old file or the new one, never half of one. */
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(tmp, text);
+  await fs.rename(tmp, file);
 }
 
 /**

@@ -72,12 +72,17 @@ export async function freshWorktree(repoPath: string, worktree: string, sha: str
   const own = await exists(path.join(worktree, '.git'));
   if (!own) await fs.rm(worktree, { recursive: true, force: true });
   if (own || (await takeParkedWorktree(repoPath, worktree))) {
-    const wt = await gitAt(worktree);
-    await clearStaleLock(worktree);
-    await wt.raw(['reset', '--hard', '--quiet', sha]);
-    await wt.raw(['clean', '-ffd', ...(own ? [] : ['-x']), '-e', 'node_modules']);
-    await linkDependencies(repoPath, worktree, sharedDeps);
-    return wt;
+    try {
+      const wt = await gitAt(worktree);
+      await clearStaleLock(worktree);
+      await wt.raw(['reset', '--hard', '--quiet', sha]);
+      await wt.raw(['clean', '-ffd', ...(own ? [] : ['-x']), '-e', 'node_modules']);
+      await linkDependencies(repoPath, worktree, sharedDeps);
+      return wt;
+    } catch {
+      // A worktree a killed worker left broken (e.g. a half-written .git file): removed, and a new one added.
+      await removeWorktree(repoPath, worktree);
+    }
   }
   await addWorktree(repoPath, worktree, [...ON_ANY_HOST, '--detach', worktree, sha], ['reset', '--hard', '--quiet', sha]);
   await linkDependencies(repoPath, worktree, sharedDeps);

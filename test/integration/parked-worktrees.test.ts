@@ -78,4 +78,16 @@ describe('parked worktrees', () => {
     const names = fs.readdirSync(path.join(fs.realpathSync(repo), '.git', 'worktrees'));
     expect(names.filter((n) => n.startsWith('warm-'))).toHaveLength(3);
   });
+
+  it('a worktree a killed worker left with a broken .git file is replaced by a new one, not retried forever', async () => {
+    const repo = await makeSampleRepo();
+    const sha = git(repo, 'rev-parse', 'HEAD');
+    const run = path.join(fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-parked-'))), 'run-4');
+    const wt = path.join(run, 'TASK-0001');
+    await freshWorktree(repo, wt, sha);
+    fs.writeFileSync(path.join(wt, '.git'), ''); // killed mid-write
+    const again = await freshWorktree(repo, wt, sha);
+    expect((await again.revparse(['HEAD'])).trim()).toBe(sha);
+    expect(registered(repo)).toEqual([fs.realpathSync(repo), wt].sort());
+  });
 });
