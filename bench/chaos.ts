@@ -267,7 +267,7 @@ async function main(): Promise<number> {
     const matches: Record<Target, (p: Pending) => boolean> = {
       agent: (p) => AGENT_STEPS.includes(p.activity) && !p.details?.tests,
       tests: (p) => p.activity === 'runTaskTests' || (AGENT_STEPS.includes(p.activity) && !!p.details?.tests),
-      integration: (p) => p.activity === 'integrateCommit' || p.activity === 'commitTask',
+      integration: (p) => p.activity === 'integrateCommit' || p.activity === 'integrateCommits' || p.activity === 'commitTask',
     };
 
     /** Waits (up to 15 s) for a worker to be at the target and returns its slot and what it was doing. */

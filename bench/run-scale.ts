@@ -4,8 +4,15 @@
 // batches, against Temporal's limits. Runs the backlog twice: as one segment (no continue-as-new) and cut
 // into segments of SEGMENT tasks (default: half of N, at most 1,000); then N/10 high-risk tasks, each its own
 // sequential batch (the most signals per task), in segments of N/20. Prints numbers and ratios; asserts nothing.
+// Per configuration: tasks per minute and orchestration ms per task (every activity is instant, so the whole
+// wall time is orchestration), the largest history of any workflow of the run, the load average and the CPU
+// seconds of the worker process and of the dev server.
+// Flags: `--only one,segments,high` runs only those configurations; `--profile` reads every history of each run
+// afterwards and prints, per kind of workflow, events, workflow tasks and their latencies (bench/history-profile.ts);
+// `--server HOST:PORT` uses a Temporal server already running (its histories stay for a look afterwards);
+// `--worker-options JSON` adds options to the workflow worker's (for trying worker tuning).
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, WorkerOptions } from '@temporalio/worker';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,6 +26,7 @@ import { buildPlan, Task } from '../planner';
 import { SEGMENT_TASKS } from '../planner/segments';
 import { flotillaRun } from '../workflows';
 import { agentQueue, testQueue } from '../core/task-queues';
+import { profileLines, profileRun } from './history-profile';
 
 /**
  * n tasks of one risk, one file each. Low risk is the widest backlog: batches as full as the planner
@@ -67,7 +75,16 @@ function instantActivities(): { main: Partial<MainActivities>; agents: AgentActi
     async commitTask() {
       return { commit: nextSha() };
     },
+    async integrateCommits(a) {
+      return a.commits.map(() => {
+        const tip = nextSha();
+        return { ok: true as const, commit: tip, tip };
+      });
+    },
     async removeTaskWorktree() {},
+    async warmWorktrees() {
+      return 0;
+    },
     async integrateCommit() {
       const tip = nextSha();
       return { ok: true as const, commit: tip, tip };
@@ -137,35 +154,65 @@ async function footprint(client: Client, runId: string): Promise<Footprint> {
   return out;
 }
 
-async function runOnce(client: Client, taskQueue: string, n: number, risk: Task['risk'], segmentTasks: number): Promise<void> {
+/** CPU seconds (user + system) of a process, from /proc (0 where there is none). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+interface Options {
+  profile: boolean;
+  serverPid?: number;
+}
+
+async function runOnce(client: Client, taskQueue: string, n: number, risk: Task['risk'], segmentTasks: number, options: Options): Promise<void> {
   const repoPath = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-bench-'));
   const runId = `bench-${n}-${risk}-${segmentTasks}-${Date.now()}`;
   backlogs.set(runId, backlog(n, risk));
   const settings: RunSettings = { runId, repoPath, model: 'claude-haiku-4-5', maxParallel: 50, attempts: 1, maxTurns: 10, sequentialRisk: 'high', segmentTasks };
+  const load = os.loadavg()[0];
+  const cpuBefore = { worker: process.cpuUsage(), server: cpuSeconds(options.serverPid) };
   const started = Date.now();
   const handle = await client.workflow.start(flotillaRun, { taskQueue, workflowId: `flotilla-${runId}`, args: [settings] });
   const result: RunReport = await handle.result();
   const seconds = (Date.now() - started) / 1000;
+  const workerCpu = process.cpuUsage(cpuBefore.worker);
+  const cpu = { worker: (workerCpu.user + workerCpu.system) / 1e6, server: cpuSeconds(options.serverPid) - cpuBefore.server };
   const onDisk = JSON.parse(fs.readFileSync(path.join(runDir(repoPath, runId), 'report.json'), 'utf8')) as RunReport;
   const resultBytes = Buffer.byteLength(JSON.stringify(result));
   await new Promise((r) => setTimeout(r, 2000)); // visibility catches up
   const f = await footprint(client, runId);
   const pct = (x: number, limit: number) => `${((100 * x) / limit).toFixed(1)}%`;
+  const largest = Math.max(f.root.events, f.child.events);
   console.log(
     [
-      `${n} ${risk}-risk tasks (${risk === 'high' ? 'one sequential batch each' : 'parallel batches of up to 500'}), segments of ${segmentTasks}: ${result.status} in ${seconds.toFixed(0)} s, ${onDisk.tasks.filter((t) => t.status === 'committed').length} committed (report.json), ${f.workflows} workflow executions`,
+      `${n} ${risk}-risk tasks (${risk === 'high' ? 'one sequential batch each' : 'parallel batches of up to 500'}), segments of ${segmentTasks}: ${result.status} in ${seconds.toFixed(1)} s, ${onDisk.tasks.filter((t) => t.status === 'committed').length} committed (report.json), ${f.workflows} workflow executions`,
+      `  throughput: ${((60 * n) / seconds).toFixed(0)} tasks/min, ${((1000 * seconds) / n).toFixed(0)} ms of orchestration per task; largest history ${largest} events (${f.root.events >= f.child.events ? 'the run' : f.child.id}); load average ${load.toFixed(2)} at the start, ${os.loadavg()[0].toFixed(2)} at the end, ${os.cpus().length} cores; CPU: worker ${cpu.worker.toFixed(0)} s, dev server ${cpu.server.toFixed(0)} s`,
       `  run workflow: ${f.rootExecutions} execution(s); the largest has ${f.root.events} events (${pct(f.root.events, HISTORY_EVENTS_LIMIT)} of the limit), ${(f.root.bytes / 1024).toFixed(0)} KiB (${pct(f.root.bytes, HISTORY_BYTES_LIMIT)}) and ${f.root.signals} signals (${pct(f.root.signals, SIGNALS_LIMIT)})`,
       `  largest child: ${f.child.id}, ${f.child.events} events (${pct(f.child.events, HISTORY_EVENTS_LIMIT)}), ${(f.child.bytes / 1024).toFixed(0)} KiB (${pct(f.child.bytes, HISTORY_BYTES_LIMIT)})`,
       `  the run's result: ${(resultBytes / 1024).toFixed(0)} KiB (${pct(resultBytes, PAYLOAD_BYTES_LIMIT)} of the payload limit), ${result.tasks.length} tasks held, ${result.tasksElsewhere ?? 0} in report.json only`,
     ].join('\n'),
   );
+  if (options.profile) console.log(profileLines(await profileRun(client, `flotilla-${runId}`), n).join('\n'));
 }
 
 async function main(): Promise<void> {
-  const n = Number(process.argv[2] || 1000);
-  const segmentTasks = Number(process.argv[3] || Math.min(SEGMENT_TASKS, Math.ceil(n / 2)));
+  const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
+  const valued = ['--only', '--server', '--worker-options'];
+  const positional = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !valued.includes(all[i - 1]));
+  const serverAt = process.argv.indexOf('--server');
+  const tuningAt = process.argv.indexOf('--worker-options');
+  const tuning = tuningAt > 0 ? (JSON.parse(process.argv[tuningAt + 1]) as Partial<WorkerOptions>) : {};
+  const onlyAt = process.argv.indexOf('--only');
+  const only = new Set(onlyAt > 0 ? process.argv[onlyAt + 1].split(',') : ['one', 'segments', 'high']);
+  const n = Number(positional[0] || 1000);
+  const segmentTasks = Number(positional[1] || Math.min(SEGMENT_TASKS, Math.ceil(n / 2)));
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const server = await startDevServer({ port: await freePort(), headless: true });
+  const server = serverAt > 0 ? { address: process.argv[serverAt + 1], process: null, stop: async () => undefined } : await startDevServer({ port: await freePort(), headless: true });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
   const taskQueue = `bench-${Date.now()}`;
@@ -173,16 +220,17 @@ async function main(): Promise<void> {
   const native = await NativeConnection.connect({ address: server.address });
   const common = { connection: native, maxConcurrentActivityTaskExecutions: 64 };
   const workers = [
-    await Worker.create({ ...common, taskQueue, activities: activities.main, workflowsPath: require.resolve('../workflows'), maxCachedWorkflows: 2000 }),
+    await Worker.create({ ...common, taskQueue, activities: activities.main, workflowsPath: require.resolve('../workflows'), maxCachedWorkflows: 2000, ...tuning }),
     await Worker.create({ ...common, taskQueue: agentQueue(taskQueue), activities: activities.agents }),
     await Worker.create({ ...common, taskQueue: testQueue(taskQueue), activities: activities.tests }),
   ];
   const running = Promise.all(workers.map((w) => w.run()));
   try {
     console.log(`Temporal's limits: ${HISTORY_EVENTS_LIMIT} events, ${HISTORY_BYTES_LIMIT / 1024 / 1024} MiB and ${SIGNALS_LIMIT} signals per workflow execution, ${PAYLOAD_BYTES_LIMIT / 1024 / 1024} MiB per payload.`);
-    await runOnce(client, taskQueue, n, 'low', n);
-    await runOnce(client, taskQueue, n, 'low', segmentTasks);
-    await runOnce(client, taskQueue, Math.ceil(n / 10), 'high', Math.ceil(n / 20));
+    const options: Options = { profile: flags.includes('--profile'), serverPid: server.process?.pid };
+    if (only.has('one')) await runOnce(client, taskQueue, n, 'low', n, options);
+    if (only.has('segments')) await runOnce(client, taskQueue, n, 'low', segmentTasks, options);
+    if (only.has('high')) await runOnce(client, taskQueue, Math.ceil(n / 10), 'high', Math.ceil(n / 20), options);
   } finally {
     for (const w of workers) w.shutdown();
     await running;
