@@ -3,7 +3,7 @@ import type { TaskState } from '../core/types';
 import type { PlannedTask } from '../planner/types';
 import { hostActivities, mainActivities, testActivities } from './activity-proxies';
 import { findCulprits } from './find-culprits';
-import { batchUpdateSignal, controlSignal, taskUpdateSignal, TaskUpdate } from './run-messages';
+import { batchUpdateSignal, controlSignal, taskUpdateSignal, taskUpdatesSignal, TaskUpdate } from './run-messages';
 import { laneFreeSignal, laneGrantedSignal, laneWantedSignal } from './lane-messages';
 import { taskWorkflow } from './task';
 import { slimEvidence } from '../core/run-state';
@@ -15,6 +15,46 @@ import { cutBytes } from '../core/search-attributes';
 import { childAttributes, upsertFlotillaState } from './search-attributes';
 
 const RISK_RANK = { low: 0, medium: 1, high: 2 } as const;
+
+/** Updates one signal carries at most (a few hundred bytes each). */
+const UPDATES_PER_SIGNAL = 200;
+
+/**
+ * A batch's reports to its run, coalesced: one signal on its way at a time, carrying every update made while
+ * the previous one travelled, in order. Alone, an update leaves at once; under load, one signal carries many
+ * tasks' updates (fewer events in both histories, fewer workflow tasks of the run). `send` resolves once its
+ * update reached the run; `flush` once every update did, and rejects with the first signal that failed.
+ */
+function progressReporter(signal: (updates: TaskUpdate[]) => Promise<void>) {
+  let queued: TaskUpdate[] = [];
+  let pumping: Promise<void> | null = null;
+  let failure: { err: unknown } | undefined;
+  const pump = async () => {
+    try {
+      while (queued.length) {
+        const next = queued.slice(0, UPDATES_PER_SIGNAL);
+        queued = queued.slice(UPDATES_PER_SIGNAL);
+        await signal(next);
+      }
+    } catch (err) {
+      failure ??= { err };
+      throw err;
+    } finally {
+      pumping = null;
+    }
+  };
+  return {
+    send(u: TaskUpdate): Promise<void> {
+      queued.push(u);
+      pumping ??= pump();
+      return pumping;
+    },
+    async flush(): Promise<void> {
+      while (pumping) await pumping.catch(() => undefined);
+      if (failure) throw failure.err;
+    },
+  };
+}
 
 /** What a task's outcome tells its final state, whatever that state is. */
 const fromOutcome = (o: TaskOutcome) => ({ attempts: o.attempts, usage: o.usage, ...(o.warnings ? { warnings: o.warnings } : {}), ...(o.tests ? { tests: o.tests } : {}), ...(o.review ? { review: o.review } : {}) });
@@ -40,11 +80,22 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
     if (waiting.size) lines.push('', `Waiting for approval: ${[...waiting].join(', ')} (flotilla approve ${ctx.runId} TASK-x)`);
     setCurrentDetails(lines.join('\n'));
   };
+  // Reports coalesced into taskUpdates signals, none of them awaited on a lane's or the integration's path (runs
+  // recorded before replay with one taskUpdate signal per update, each awaited).
+  const coalesced = patched('coalesced-task-updates');
+  const reporter = progressReporter((us) => root.signal(taskUpdatesSignal, us));
   const report = async (u: TaskUpdate) => {
     if (u.status === 'awaiting-approval') waiting.add(u.id);
     else waiting.delete(u.id);
     showDetails();
-    return root.signal(taskUpdateSignal, u);
+    return coalesced ? reporter.send(u) : root.signal(taskUpdateSignal, u);
+  };
+  /** A report that the caller does not wait for when coalesced (a failure surfaces at the batch's end, through flush). */
+  const post = (u: TaskUpdate): Promise<void> => {
+    const sent = report(u);
+    if (!coalesced) return sent;
+    sent.catch(() => undefined);
+    return Promise.resolve();
   };
   let control = initial;
   const running = new Map<string, CancellationScope>();
@@ -58,8 +109,10 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
     control = c;
     cancelSkipped();
   });
-  await root.signal(batchUpdateSignal, { id: batch.id, state: 'running' });
-  const tasks = await git.loadPlannedTasks({ runId: ctx.runId, repoPath: ctx.repoPath, ids: batch.taskIds });
+  const announced = root.signal(batchUpdateSignal, { id: batch.id, state: 'running' });
+  // The batch's tasks are loaded while the run hears it started (before: one after the other).
+  if (!coalesced) await announced;
+  const [tasks] = await Promise.all([git.loadPlannedTasks({ runId: ctx.runId, repoPath: ctx.repoPath, ids: batch.taskIds }), announced]);
 
   const results = new Map<string, TaskState>();
   const ready: Array<{ task: PlannedTask; outcome: TaskOutcome }> = [];
@@ -117,7 +170,7 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
       full.usage = usage;
     }
     results.set(task.id, full);
-    await report(full);
+    await post(full);
   };
   const operatorStop = (id: string) => (control.abort ? 'run aborted by the operator' : control.skip.includes(id) ? 'skipped by the operator' : null);
 
@@ -147,7 +200,7 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
     }
     // A task on deck is running once it has a lane (agentLanes' grant).
     if (deck) onDeck.add(task.id);
-    else await report({ id: task.id, status: 'running', reason: undefined });
+    else await post({ id: task.id, status: 'running', reason: undefined });
     const baseSha = batch.mode === 'parallel' ? startTip : tip;
     const scope = new CancellationScope();
     running.set(task.id, scope);
@@ -221,7 +274,7 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
           const granted = getExternalWorkflowHandle(`${ctx.rootWorkflowId}/${id}`).signal(laneGrantedSignal);
           if (fromDeck) {
             onDeck.delete(id);
-            await report({ id, status: 'running', reason: undefined });
+            await post({ id, status: 'running', reason: undefined });
           }
           await granted;
           return true;
@@ -255,6 +308,7 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
     }
   }
   await Promise.all(removals);
+  await reporter.flush();
   const ended = (s: TaskState['status']) => [...results.values()].filter((t) => t.status === s).length;
   const outcome = { committed: ended('committed'), skipped: ended('skipped'), failed: ended('failed') };
   await root.signal(batchUpdateSignal, { id: batch.id, state: 'done', outcome, ...(suite ? { suite } : {}) });

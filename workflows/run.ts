@@ -6,7 +6,7 @@ import { batchWorkflow } from './batch';
 import { applyControl, checkBudget, ControlAction, ControlState, initialControl, validateControl } from '../core/control';
 import { phaseWorkflow } from './phase';
 import { progressDetails } from './progress-details';
-import { batchUpdateSignal, controlSignal, controlUpdate, statusQuery, taskUpdateSignal } from './run-messages';
+import { batchUpdateSignal, controlSignal, controlUpdate, statusQuery, taskUpdateSignal, taskUpdatesSignal, TaskUpdate } from './run-messages';
 import { RunState, segmentPieces, segmentTasks, tasksAfter } from '../core/run-state';
 import { rolledBack } from '../core/task-table';
 import { cutBytes, runStateOf } from '../core/search-attributes';
@@ -76,9 +76,9 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
     setCurrentDetails(progressDetails(now));
     upsertFlotillaState(runStateOf(now));
   };
-  setHandler(taskUpdateSignal, (u) => {
-    state.update(u);
-    if (u.usage) {
+  const taskUpdates = (updates: TaskUpdate[]) => {
+    for (const u of updates) state.update(u);
+    if (updates.some((u) => u.usage)) {
       const checked = checkBudget(control, state.usage().costUsd);
       if (checked !== control) {
         control = checked;
@@ -86,7 +86,9 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       }
     }
     showProgress();
-  });
+  };
+  setHandler(taskUpdateSignal, (u) => taskUpdates([u]));
+  setHandler(taskUpdatesSignal, taskUpdates);
   setHandler(batchUpdateSignal, (u) => {
     state.updateBatch(u);
     if (u.state === 'running') {
