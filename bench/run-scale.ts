@@ -225,6 +225,8 @@ async function main(): Promise<void> {
     await Worker.create({ ...common, taskQueue: testQueue(taskQueue), activities: activities.tests }),
   ];
   const running = Promise.all(workers.map((w) => w.run()));
+  // Stopped from outside: the dev server goes too (else it outlives the bench, busy with the runs left behind).
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void server.stop().finally(() => process.exit(1)));
   try {
     console.log(`Temporal's limits: ${HISTORY_EVENTS_LIMIT} events, ${HISTORY_BYTES_LIMIT / 1024 / 1024} MiB and ${SIGNALS_LIMIT} signals per workflow execution, ${PAYLOAD_BYTES_LIMIT / 1024 / 1024} MiB per payload.`);
     const options: Options = { profile: flags.includes('--profile'), serverPid: server.process?.pid };

@@ -6,6 +6,8 @@
 // adds (by name, so the older recordings stay as they are); re-record the others only on purpose.
 //   full, abort: recorded before durable agent turns (runAgent: the whole conversation in one activity).
 //   turns: durable agent turns (patched('agent-turns')), with --agent-rpm (a permit before each later turn).
+//   updates: batches' task reports coalesced into taskUpdates signals (patched('coalesced-task-updates')), on
+//   the sample backlog (parallel and sequential batches, a task that fails its tests twice, an approval).
 import { Client, WorkflowHandle } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -42,7 +44,7 @@ async function save(client: Client, address: string, scenario: string, runId: st
   return n;
 }
 
-const SCENARIOS = ['full', 'abort', 'turns'];
+const SCENARIOS = ['full', 'abort', 'turns', 'updates'];
 
 async function main(): Promise<void> {
   const asked = process.argv.slice(2);
@@ -63,6 +65,15 @@ async function main(): Promise<void> {
       await control(h3, { action: 'approve', taskId: 'TASK-0006' });
       const turned = await h3.result();
       console.log(`turns: ${turned.status}, ${await save(tw.client, server.address, 'turns', r3)} histories`);
+    }
+    if (wanted('updates')) {
+      // 4. Coalesced task updates: the sample backlog on two lanes, and an approval.
+      const r4 = `replay-updates-${Date.now()}`;
+      const h4 = await startRun(tw.client, { ...base(await makeSampleRepo(), r4), approveRisk: 'high' }, tw.taskQueue);
+      await waitForStatus(h4, (r) => r.tasks.some((t) => t.id === 'TASK-0006' && t.status === 'awaiting-approval'), { what: 'TASK-0006 awaiting approval' });
+      await control(h4, { action: 'approve', taskId: 'TASK-0006' });
+      const updated = await h4.result();
+      console.log(`updates: ${updated.status}, ${await save(tw.client, server.address, 'updates', r4)} histories`);
     }
     if (!wanted('full') && !wanted('abort')) return;
     // 1. Segments of 2 tasks (continue-as-new twice, phase 1 split in two), a retry, and an approval.
