@@ -20,9 +20,12 @@ import { WorktreeEditor } from '../activities/agent/editor-tool';
 import { runDir } from '../activities/run-paths';
 import { startRun } from '../client/start-run';
 import type { RunReport, RunSettings } from '../core/types';
-import { startStandInModel, StandInModel } from '../dev/stand-in-model';
+import { RequestLogEntry, startStandInModel } from '../dev/stand-in-model';
+import { startStandInProcess } from '../dev/stand-in-process';
 import { freePort, startDevServer } from '../dev/temporal-server';
 import { createFlotillaWorkers } from '../worker/worker';
+import { launcherPid } from '../activities/process-launcher';
+import { cpuSeconds } from './cpu';
 import { commitAll, git } from './git-repo';
 
 const LATENCY_MS = 1000;
@@ -32,12 +35,30 @@ const MAX_PARALLEL = 8;
 const SUITE = 'node --test test/';
 const taskId = (i: number) => `TASK-${String(i + 1).padStart(4, '0')}`;
 
-function args(): { tasks: number; review: 'off' | 'gate' | 'both'; skipLoop: boolean; timeline: boolean } {
+function args(): { tasks: number; review: 'off' | 'gate' | 'both'; skipLoop: boolean; timeline: boolean; modelInProcess: boolean } {
   const a = process.argv.slice(2);
   const at = (name: string) => (a.includes(name) ? a[a.indexOf(name) + 1] : undefined);
-  return { tasks: Number(at('--tasks') ?? 40), review: (at('--review') as 'off' | 'gate' | 'both') ?? 'off', skipLoop: a.includes('--no-loop'), timeline: a.includes('--timeline') };
+  return { tasks: Number(at('--tasks') ?? 40), review: (at('--review') as 'off' | 'gate' | 'both') ?? 'off', skipLoop: a.includes('--no-loop'), timeline: a.includes('--timeline'), modelInProcess: a.includes('--model-in-process') };
 }
 
+/** The stand-in model as the bench uses it: its URL and its request log. */
+interface Model {
+  url: string;
+  /** Its process when it has one of its own (for its CPU time). */
+  pid?: number;
+  log(): Promise<RequestLogEntry[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * The stand-in in a process of its own, as a real model is remote (by default); `--model-in-process` runs it in
+ * the bench's process, beside the worker (as `flotilla dev` does), where its work shares the worker's event loop.
+ */
+async function startModel(inProcess: boolean): Promise<Model> {
+  if (!inProcess) return startStandInProcess({ latencyMs: LATENCY_MS });
+  const m = await startStandInModel({ latencyMs: LATENCY_MS });
+  return { url: m.url, log: async () => [...m.log], close: m.close };
+}
 
 /** The case's repository: src/fI.js, its check checks/fI.test.js, the 4 s suite test/suite.test.js and N task files. */
 function buildRepo(n: number): string {
@@ -113,7 +134,7 @@ interface LoopResult {
 }
 
 /** (a) The plain loop, in a clone of the case: no worktrees, no Temporal, one task after another. */
-async function plainLoop(source: string, n: number, model: StandInModel): Promise<LoopResult> {
+async function plainLoop(source: string, n: number, model: Model): Promise<LoopResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-makespan-loop-'));
   git(os.tmpdir(), 'clone', '-q', source, dir);
   git(dir, 'config', 'user.email', 'bench@localhost');
@@ -203,29 +224,39 @@ async function runActivities(client: Client, runId: string): Promise<{ spans: Ac
 interface FlotillaResult {
   totalMs: number;
   spans: ActivitySpan[];
-  requests: StandInModel['log'];
+  requests: RequestLogEntry[];
   report: RunReport;
   breakdown: string[];
+  /** CPU seconds during the run, by process. */
+  cpu: string;
 }
 
 /** (b) Flotilla: a dev server, a worker with --max-parallel 8, the run started as `flotilla run` does. */
-async function flotilla(repo: string, n: number, review: 'off' | 'gate', model: StandInModel, client: Client, native: NativeConnection): Promise<FlotillaResult> {
+async function flotilla(repo: string, n: number, review: 'off' | 'gate', model: Model, client: Client, native: NativeConnection, serverPid: number | undefined): Promise<FlotillaResult> {
   const taskQueue = `makespan-${Date.now()}`;
   const worktreeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-makespan-wt-'));
   const workers = await createFlotillaWorkers({ connection: native, namespace: 'default', taskQueue, modelAccess: { apiKey: 'stand-in', baseURL: model.url }, worktreeRoot, maxParallel: MAX_PARALLEL });
   const running = workers.run();
-  const firstRequest = model.log.length;
+  const firstRequest = (await model.log()).length;
   try {
     const runId = `makespan-${n}-${review}-${Date.now()}`;
     const settings: RunSettings = { runId, repoPath: repo, model: 'claude-haiku-4-5', maxParallel: MAX_PARALLEL, attempts: 2, maxTurns: 10, sequentialRisk: 'high', testCommand: SUITE, review };
+    // Every process's CPU seconds: the worker's (this process, which also waits on the run), the test processes
+    // it ran, the git processes its launcher ran, the dev server's and the stand-in's.
+    const cpuNow = () => ({ worker: cpuSeconds('self'), all: cpuSeconds('self', true), git: cpuSeconds(launcherPid(), true), server: cpuSeconds(serverPid), model: model.pid ? cpuSeconds(model.pid) : 0 });
+    const before = cpuNow();
     const started = Date.now();
     const handle = await startRun(client, settings, taskQueue);
     const report: RunReport = await handle.result();
     const totalMs = Date.now() - started;
+    const after = cpuNow();
+    const used = (k: keyof typeof before) => (after[k] - before[k]).toFixed(1);
+    const children = (after.all - after.worker - (before.all - before.worker)).toFixed(1);
+    const cpu = `CPU during the run (${((os.cpus().length * totalMs) / 1000).toFixed(0)} core-seconds on ${os.cpus().length} cores): worker ${used('worker')} s, its test processes ${children} s, git (and its process launcher) ${used('git')} s, dev server ${used('server')} s${model.pid ? `, stand-in model ${used('model')} s` : ' (stand-in model in the worker)'}`;
     await new Promise((r) => setTimeout(r, 1500)); // visibility catches up
     const h = await runActivities(client, runId);
-    const requests = model.log.slice(firstRequest);
-    return { totalMs, report, spans: h.spans, requests, breakdown: breakdown(h, requests, started, totalMs, n) };
+    const requests = (await model.log()).slice(firstRequest);
+    return { totalMs, report, spans: h.spans, requests, breakdown: breakdown(h, requests, started, totalMs, n), cpu };
   } finally {
     workers.shutdown();
     await running;
@@ -236,7 +267,7 @@ async function flotilla(repo: string, n: number, review: 'off' | 'gate', model: 
 /** Not activities: when a task workflow ran, and when its batch heard it give its lane back (for --timeline). */
 const MARKERS = ['workflow', 'laneFree@batch'];
 
-function breakdown(all: Awaited<ReturnType<typeof runActivities>>, requests: StandInModel['log'], started: number, totalMs: number, n: number): string[] {
+function breakdown(all: Awaited<ReturnType<typeof runActivities>>, requests: RequestLogEntry[], started: number, totalMs: number, n: number): string[] {
   const h = { ...all, spans: all.spans.filter((x) => !MARKERS.includes(x.type)) };
   const of = (...types: string[]) => h.spans.filter((x) => types.includes(x.type));
   const run = (xs: ActivitySpan[]) => xs.reduce((t, x) => t + (x.closed - x.started), 0);
@@ -292,7 +323,7 @@ function breakdown(all: Awaited<ReturnType<typeof runActivities>>, requests: Sta
 }
 
 /** `--timeline`: each task's steps, in seconds from the first agent's scheduling: `step scheduled/started–closed`. */
-function timeline(spans: ActivitySpan[], requests: StandInModel['log']): string[] {
+function timeline(spans: ActivitySpan[], requests: RequestLogEntry[]): string[] {
   const zero = Math.min(...spans.filter((x) => x.type === 'runAgent' || x.type === 'startAgent').map((x) => x.scheduled));
   const t = (ms: number) => ((ms - zero) / 1000).toFixed(2);
   const byTask = new Map<string, ActivitySpan[]>();
@@ -314,7 +345,7 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
   console.log(`makespan: ${n} independent one-file tasks, ${MODEL_CALLS} model calls of ${LATENCY_MS / 1000} s each, --max-parallel ${MAX_PARALLEL}; ${os.cpus().length} cores, load ${load()}`);
-  const model = await startStandInModel({ latencyMs: LATENCY_MS });
+  const model = await startModel(o.modelInProcess);
   const repo = buildRepo(n);
   const server = await startDevServer({ port: await freePort(), headless: true });
   const connection = await Connection.connect({ address: server.address });
@@ -339,7 +370,7 @@ async function main(): Promise<void> {
       git(os.tmpdir(), 'clone', '-q', repo, repoCopy);
       git(repoCopy, 'config', 'user.email', 'bench@localhost');
       git(repoCopy, 'config', 'user.name', 'Bench');
-      const f = await flotilla(repoCopy, n, review, model, client, native);
+      const f = await flotilla(repoCopy, n, review, model, client, native, server.process?.pid);
       results[review] = f;
       const committed = f.report.tasks.filter((t) => t.status === 'committed').length;
       const commits = git(repoCopy, 'rev-list', '--count', `main..flotilla/${f.report.runId}`).trim();
@@ -347,6 +378,7 @@ async function main(): Promise<void> {
       console.log(`    Flotilla/bound ${(f.totalMs / bound).toFixed(2)}×${loop ? `, loop/Flotilla ${(loop.totalMs / f.totalMs).toFixed(2)}×` : ''}`);
       console.log(`  where the time went (activity time summed over all lanes; report ${path.join(runDir(repoCopy, f.report.runId), 'report.json')}):`);
       for (const line of f.breakdown) console.log(line);
+      console.log(`    ${f.cpu}`);
       if (o.timeline) for (const line of timeline(f.spans, f.requests)) console.log(line);
       if (committed !== n) console.log(`  NOT all committed: ${f.report.tasks.filter((t) => t.status !== 'committed').map((t) => `${t.id} ${t.status} ${t.reason ?? ''}`).join('; ')}`);
     }

@@ -26,6 +26,7 @@ import { buildPlan, Task } from '../planner';
 import { SEGMENT_TASKS } from '../planner/segments';
 import { flotillaRun } from '../workflows';
 import { agentQueue, testQueue } from '../core/task-queues';
+import { cpuSeconds } from './cpu';
 import { profileLines, profileRun } from './history-profile';
 
 /**
@@ -152,16 +153,6 @@ async function footprint(client: Client, runId: string): Promise<Footprint> {
     } else if (events > out.child.events) out.child = { events, bytes, id: w.workflowId.slice(root.length + 1) };
   }
   return out;
-}
-
-/** CPU seconds (user + system) of a process, from /proc (0 where there is none). */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 interface Options {

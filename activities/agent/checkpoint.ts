@@ -1,12 +1,9 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { AgentTurn } from '../../core/types';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
+import { runGit } from '../git/git-process';
 import { worktreeGitDir } from '../git/worktree-registration';
-
-const run = promisify(execFile);
 
 /**
  * An agent conversation's progress after its last complete turn: the messages so far, and the worktree's
@@ -102,19 +99,19 @@ export async function saveCheckpoint(file: string, cp: AgentCheckpoint | Convers
  * checkout. It goes with the worktree.
  */
 export async function snapshotTree(worktree: string): Promise<string> {
-  const gitDir = (await worktreeGitDir(worktree)) ?? (await run('git', ['rev-parse', '--path-format=absolute', '--git-dir'], { cwd: worktree })).stdout.trim();
+  const gitDir = (await worktreeGitDir(worktree)) ?? (await runGit(worktree, ['rev-parse', '--path-format=absolute', '--git-dir'])).trim();
   const index = path.join(gitDir, 'flotilla-checkpoint.index');
-  const env = { ...process.env, GIT_INDEX_FILE: index };
+  const env = { GIT_INDEX_FILE: index };
   if (!(await fs.stat(index).then(() => true, () => false))) {
-    await fs.copyFile(path.join(gitDir, 'index'), index).catch(() => run('git', ['read-tree', 'HEAD'], { cwd: worktree, env }));
+    await fs.copyFile(path.join(gitDir, 'index'), index).catch(() => runGit(worktree, ['read-tree', 'HEAD'], { env }));
   }
   // Everything git would see (a node_modules link worktrees.ts made, when not ignored, is kept as a link).
-  await run('git', ['add', '-A'], { cwd: worktree, env });
-  return (await run('git', ['write-tree'], { cwd: worktree, env })).stdout.trim();
+  await runGit(worktree, ['add', '-A'], { env });
+  return (await runGit(worktree, ['write-tree'], { env })).trim();
 }
 
 /** Puts a fresh worktree (at its base commit) into the state of `tree`; its index stays at the base, as the agent left it. */
 export async function restoreTree(worktree: string, tree: string): Promise<void> {
-  await run('git', ['read-tree', '-u', '--reset', tree], { cwd: worktree });
-  await run('git', ['reset', '-q'], { cwd: worktree });
+  await runGit(worktree, ['read-tree', '-u', '--reset', tree]);
+  await runGit(worktree, ['reset', '-q']);
 }

@@ -1,8 +1,7 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
+import { runGit } from './git-process';
 
 /**
  * Serialises the administration of a repository's worktrees (`git worktree add/remove/prune/move`): git
@@ -22,7 +21,6 @@ const REFRESH_MS = 5_000;
 /** Give up after this long (a live holder keeps a lock for a few git commands, not minutes). */
 const WAIT_MS = 10 * 60_000;
 
-const run = promisify(execFile);
 const commonDirs = new Map<string, Promise<string>>();
 const chains = new Map<string, Promise<unknown>>();
 
@@ -30,7 +28,7 @@ const chains = new Map<string, Promise<unknown>>();
 export function gitCommonDir(repoPath: string): Promise<string> {
   let dir = commonDirs.get(repoPath);
   if (!dir) {
-    dir = run('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: repoPath }).then((r) => r.stdout.trim());
+    dir = runGit(repoPath, ['rev-parse', '--path-format=absolute', '--git-common-dir']).then((r) => r.trim());
     dir.catch(() => commonDirs.delete(repoPath));
     commonDirs.set(repoPath, dir);
   }

@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { countTasks, rolledBack } from '../../core/task-table';
 import type { RunReport, TaskState } from '../../core/types';
 import { addUsage } from '../../core/usage';
 import { gitAt } from '../git/git';
+import { runGit } from '../git/git-process';
 import { removeWorktree } from '../git/worktrees';
 import { runDir } from '../run-paths';
 import { readPlan } from './plan-store';
@@ -15,10 +15,7 @@ import { allRunRecords, saveTaskStates } from './task-records';
 /** Deletes `refs` in one `git update-ref --stdin` transaction. */
 function deleteRefs(repoPath: string, refs: string[]): Promise<void> {
   if (!refs.length) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const p = execFile('git', ['update-ref', '--stdin'], { cwd: repoPath }, (err) => (err ? reject(err) : resolve()));
-    p.stdin!.end(refs.map((r) => `delete ${r}\n`).join(''));
-  });
+  return runGit(repoPath, ['update-ref', '--stdin'], { input: refs.map((r) => `delete ${r}\n`).join('') }).then(() => undefined);
 }
 
 /** Adds the planned tasks the run never reached, as skipped with `reason`. */

@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { runGit } from '../git/git-process';
 
 /**
  * The diff of `files` in a worktree against `baseSha`, new and deleted files included, without touching
@@ -13,8 +10,8 @@ const run = promisify(execFile);
 export async function worktreeDiff(worktree: string, baseSha: string, files: string[]): Promise<string> {
   if (!files.length) return '';
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'flotilla-review-'));
-  const env = { ...process.env, GIT_INDEX_FILE: path.join(dir, 'index') };
-  const git = (args: string[]) => run('git', args, { cwd: worktree, env, maxBuffer: 64 * 1024 * 1024 }).then((r) => r.stdout);
+  const env = { GIT_INDEX_FILE: path.join(dir, 'index') };
+  const git = (args: string[]) => runGit(worktree, args, { env });
   try {
     await git(['read-tree', baseSha]);
     // Only paths that exist now or existed at the base (an edited file may have been created and removed again).
@@ -31,6 +28,5 @@ export async function worktreeDiff(worktree: string, baseSha: string, files: str
 
 /** A commit's diff (its parent to it), the tasks/ folder aside. */
 export async function commitDiff(repo: string, commit: string): Promise<string> {
-  const r = await run('git', ['show', '--no-color', '--no-ext-diff', '-M', '--format=', commit, '--', '.', ':(exclude)tasks/'], { cwd: repo, maxBuffer: 64 * 1024 * 1024 });
-  return r.stdout;
+  return runGit(repo, ['show', '--no-color', '--no-ext-diff', '-M', '--format=', commit, '--', '.', ':(exclude)tasks/']);
 }

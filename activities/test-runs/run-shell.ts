@@ -1,4 +1,5 @@
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
+import { withoutSecrets } from '../secret-env';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Context } from '@temporalio/activity';
@@ -28,14 +29,9 @@ const MAX_SCAN_LINE = 4096;
 /** After the command exits, how long its output pipes may stay open (a background process holding them). */
 const DRAIN_MS = 2000;
 
-const SECRET_NAME = /^(ANTHROPIC_|TEMPORAL_)|(^|_)(API_?KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIALS?)(_|$)/i;
-
 /** Environment for commands Flotilla runs in a worktree: no API keys or other credentials, non-interactive. */
 export function commandEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
-  const key = process.env.ANTHROPIC_API_KEY;
-  for (const [name, value] of Object.entries(env)) if (SECRET_NAME.test(name) || (key && value?.includes(key))) delete env[name];
-  return env;
+  return withoutSecrets({ ...process.env, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' });
 }
 
 /** The last `max` characters of a stream of text, in bounded memory. */

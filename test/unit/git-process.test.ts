@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { changedPaths, Git, GitError } from '../../activities/git/git';
+import { runGit } from '../../activities/git/git-process';
+import { launch } from '../../activities/process-launcher';
 
 function repo(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-git-process-'));
@@ -71,5 +73,72 @@ describe('Git (one process per command)', () => {
     fs.writeFileSync(path.join(dir, 'new dir', 'c d.txt'), 'c\n');
     await git.raw(['mv', 'b.txt', 'renamed.txt']);
     expect(await changedPaths(git)).toEqual(['a.txt', 'new dir/c d.txt', 'renamed.txt']);
+  });
+
+  it("never runs the repository's hooks (husky's core.hooksPath points into the work tree an agent edits)", async () => {
+    const dir = repo();
+    const ran = path.join(os.tmpdir(), `flotilla-hook-ran-${Date.now()}`);
+    fs.mkdirSync(path.join(dir, '.husky'));
+    for (const hook of ['post-checkout', 'post-commit', 'reference-transaction', 'post-index-change']) {
+      fs.writeFileSync(path.join(dir, '.husky', hook), `#!/bin/sh\necho ${hook} >> ${ran}\n`, { mode: 0o755 });
+    }
+    execFileSync('git', ['config', 'core.hooksPath', '.husky'], { cwd: dir });
+    // The hooks work when git runs them: the test would see them.
+    execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@x', 'commit', '-q', '--allow-empty', '-m', 'hooked'], { cwd: dir });
+    expect(fs.readFileSync(ran, 'utf8')).toContain('post-commit');
+    fs.rmSync(ran);
+    const git = new Git(dir, ['user.name=T', 'user.email=t@x']);
+    await git.raw(['commit', '-q', '--allow-empty', '-m', 'through Flotilla']);
+    await git.raw(['checkout', '-q', '-b', 'other']);
+    await git.raw(['worktree', 'add', '-q', path.join(dir, '..', `${path.basename(dir)}-wt`), 'HEAD']);
+    expect(fs.existsSync(ran)).toBe(false);
+  });
+
+  it('gives git no credentials: no secret-named variable, none holding the API key', async () => {
+    const dir = repo();
+    const saved = { key: process.env.ANTHROPIC_API_KEY, token: process.env.NPM_TOKEN, other: process.env.MY_SETTING };
+    process.env.ANTHROPIC_API_KEY = 'sk-ant-test-secret-value';
+    process.env.NPM_TOKEN = 'npm-secret';
+    process.env.MY_SETTING = 'prefix sk-ant-test-secret-value';
+    try {
+      // git's own view of its environment: an alias that runs a shell command prints what the shell sees.
+      const env = await new Git(dir, ['alias.env=!env']).raw(['env']);
+      expect(env).toContain('GIT_TERMINAL_PROMPT=0');
+      expect(env).not.toContain('sk-ant-test-secret-value');
+      expect(env).not.toContain('NPM_TOKEN');
+      expect(env).not.toContain('MY_SETTING');
+    } finally {
+      for (const [name, value] of [['ANTHROPIC_API_KEY', saved.key], ['NPM_TOKEN', saved.token], ['MY_SETTING', saved.other]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
+  it('feeds stdin when given input, and passes extra variables (a private index)', async () => {
+    const dir = repo();
+    const blob = (await runGit(dir, ['hash-object', '-w', '--stdin'], { input: 'from stdin\n' })).trim();
+    expect(await runGit(dir, ['cat-file', '-p', blob])).toBe('from stdin\n');
+    const index = path.join(dir, '.git', 'other-index');
+    await runGit(dir, ['read-tree', 'HEAD'], { env: { GIT_INDEX_FILE: index } });
+    expect(fs.existsSync(index)).toBe(true);
+  });
+
+  it('runs commands from the process launcher, which starts again after it dies (the command in flight is rejected)', async () => {
+    const dir = repo();
+    const pid = async () => Number((await launch({ file: 'sh', args: ['-c', 'echo $PPID'], cwd: dir, env: { PATH: process.env.PATH } })).stdout.toString().trim());
+    const first = await pid();
+    expect(first).not.toBe(process.pid);
+    expect(await pid()).toBe(first);
+    const inFlight = launch({ file: 'sleep', args: ['5'], cwd: dir, env: { PATH: process.env.PATH } });
+    await new Promise((r) => setTimeout(r, 200));
+    process.kill(first, 'SIGKILL');
+    await expect(inFlight).rejects.toThrow(/the process launcher stopped \(SIGKILL\)/);
+    const second = await pid();
+    expect(second).not.toBe(first);
+    expect(await new Git(dir).revparse(['HEAD'])).toMatch(/^[0-9a-f]{40}$/);
+    const missing = await launch({ file: 'no-such-program-flotilla', args: [], cwd: dir, env: { PATH: process.env.PATH } });
+    expect(missing.code).toBeNull();
+    expect(missing.error).toMatch(/ENOENT/);
   });
 });
