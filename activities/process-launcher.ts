@@ -8,15 +8,20 @@ export interface Command {
   env: NodeJS.ProcessEnv;
   /** Written to its stdin (else stdin is closed). */
   input?: string;
+  /** Its output (stdout and stderr together) may not exceed this many bytes: over it, it is killed (default 256 MiB). */
+  maxBuffer?: number;
 }
 
-/** How it ended: `error` when it could not start (then `code` is null). */
+/** How it ended: `error` when it could not start or printed too much; `signal` when a signal ended it (then `code` is null). */
 export interface Finished {
   code: number | null;
+  signal?: string;
   stdout: Buffer;
   stderr: Buffer;
   error?: string;
 }
+
+const DEFAULT_MAX_BUFFER = 256 * 1024 * 1024;
 
 /**
  * The launcher's own code, run with `node -e` (the same from TypeScript sources under jest and from dist): it
@@ -24,29 +29,41 @@ export interface Finished {
  */
 const LAUNCHER = `
 const { spawn } = require('node:child_process');
-process.on('message', ({ id, file, args, cwd, env, input }) => {
+process.on('message', ({ id, file, args, cwd, env, input, maxBuffer }) => {
+  // Said before it starts: a command the parent never heard of as started is one it may send again.
+  process.send({ id, started: true });
   const out = [];
   const err = [];
+  let size = 0;
   let done = false;
-  const finish = (code, error) => {
+  const finish = (code, signal, error) => {
     if (done) return;
     done = true;
-    process.send({ id, code, stdout: Buffer.concat(out), stderr: Buffer.concat(err), error });
+    process.send({ id, code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err), error });
   };
-  let child;
   try {
-    child = spawn(file, args, { cwd, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { cwd, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    child.on('error', (e) => finish(null, null, e.message));
+    // A spawn that failed at once (out of file descriptors) has no pipes; its 'error' event finishes it.
+    if (!child.stdout || !child.stderr) return;
+    const keep = (into) => (b) => {
+      size += b.length;
+      if (size > maxBuffer) {
+        child.kill('SIGKILL');
+        return finish(null, null, 'it printed more than ' + maxBuffer + ' bytes and was stopped');
+      }
+      into.push(b);
+    };
+    child.stdout.on('data', keep(out));
+    child.stderr.on('data', keep(err));
+    if (input !== undefined && child.stdin) {
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(input);
+    }
+    child.on('close', (code, signal) => finish(code, signal));
   } catch (e) {
-    return finish(null, e.message);
+    finish(null, null, e.message);
   }
-  child.on('error', (e) => finish(null, e.message));
-  child.stdout.on('data', (b) => out.push(b));
-  child.stderr.on('data', (b) => err.push(b));
-  if (input !== undefined) {
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input);
-  }
-  child.on('close', (code) => finish(code));
 });
 process.on('disconnect', () => process.exit(0));
 `;
@@ -61,9 +78,22 @@ const asBuffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLe
  * and they block its loop, not the worker's. It starts on first use, is not kept alive when idle (a command in
  * flight keeps the parent alive), and starts again if it dies (the commands it had are rejected).
  */
+interface InFlight {
+  message: Command & { id: number; maxBuffer: number };
+  resolve: (f: Finished) => void;
+  reject: (e: Error) => void;
+  /** The launcher it was handed to, whether that launcher said it started it, and how many launchers it was handed to. */
+  to?: ChildProcess;
+  started: boolean;
+  handed: number;
+}
+
+/** How many launchers a command is handed to at most when they die before starting it. */
+const MAX_HANDOVERS = 3;
+
 class Launcher {
   private child: ChildProcess | undefined;
-  private readonly pending = new Map<number, { resolve: (f: Finished) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, InFlight>();
   private next = 0;
 
   /** Its process id while it runs (benchmarks count its CPU time). */
@@ -72,35 +102,60 @@ class Launcher {
   }
 
   run(command: Command): Promise<Finished> {
-    const child = this.child ?? this.start();
     const id = ++this.next;
     return new Promise<Finished>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.holdParent();
-      child.send({ id, ...command }, (err) => err && this.settle(id, () => reject(new Error(`could not hand \`${command.file} ${command.args[0] ?? ''}\` to the process launcher: ${err.message}`))));
+      const entry: InFlight = { message: { ...command, id, maxBuffer: command.maxBuffer ?? DEFAULT_MAX_BUFFER }, resolve, reject, started: false, handed: 0 };
+      this.pending.set(id, entry);
+      this.hand(entry);
     });
+  }
+
+  /** Hands a command to the running launcher (started if there is none). One that cannot take it is stopped: its end hands the command on. */
+  private hand(entry: InFlight): void {
+    const child = this.child ?? this.start();
+    entry.to = child;
+    entry.started = false;
+    entry.handed++;
+    this.holdParent();
+    child.send(entry.message, (err) => err && this.forget(child));
   }
 
   private start(): ChildProcess {
     // Its own environment carries nothing of the worker's (every command gets the environment it is sent).
     const child = spawn(process.execPath, ['-e', LAUNCHER], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', env: { PATH: process.env.PATH ?? '' } });
-    child.on('message', (m: { id: number; code: number | null; stdout: Uint8Array; stderr: Uint8Array; error?: string }) =>
-      this.settle(m.id, (p) => p.resolve({ code: m.code, stdout: asBuffer(m.stdout), stderr: asBuffer(m.stderr), ...(m.error !== undefined ? { error: m.error } : {}) })),
-    );
-    const lost = (why: string) => {
-      if (this.child !== child) return;
-      this.child = undefined;
-      const waiting = [...this.pending.values()];
-      this.pending.clear();
-      for (const p of waiting) p.reject(new Error(`the process launcher stopped (${why}) while a command was running; try again`));
+    child.on('message', (m: { id: number; started?: true; code: number | null; signal: string | null; stdout: Uint8Array; stderr: Uint8Array; error?: string }) => {
+      const entry = this.pending.get(m.id);
+      if (!entry || entry.to !== child) return;
+      if (m.started) entry.started = true;
+      else this.settle(m.id, (p) => p.resolve({ code: m.code, ...(m.signal ? { signal: m.signal } : {}), stdout: asBuffer(m.stdout), stderr: asBuffer(m.stderr), ...(m.error ? { error: m.error } : {}) }));
+    });
+    // Once it has ended and every message it sent was read ('close'): a command it had started is rejected (its
+    // process may still finish); one it had not is handed to a new launcher.
+    let ended = false;
+    const end = (why: string) => {
+      if (ended) return;
+      ended = true;
+      if (this.child === child) this.child = undefined;
+      for (const [id, entry] of [...this.pending]) {
+        if (entry.to !== child) continue;
+        if (!entry.started && entry.handed < MAX_HANDOVERS) this.hand(entry);
+        else this.settle(id, (p) => p.reject(new Error(`the process launcher stopped (${why}) while \`${entry.message.file} ${entry.message.args.join(' ').slice(0, 80)}\` ran; try again`)));
+      }
     };
-    child.on('exit', (code, signal) => lost(signal ?? `exit code ${code}`));
-    child.on('error', (e) => lost(e.message));
+    child.on('close', (code, signal) => end(signal ?? `exit code ${code}`));
+    // A launcher that could not start has no 'close' to wait for.
+    child.on('error', (e) => child.pid === undefined && end(e.message));
     this.child = child;
     return child;
   }
 
-  private settle(id: number, how: (p: { resolve: (f: Finished) => void; reject: (e: Error) => void }) => void): void {
+  /** A launcher that cannot take messages is not used again; its end hands on what it had not started. */
+  private forget(child: ChildProcess): void {
+    if (this.child === child) this.child = undefined;
+    child.kill('SIGKILL');
+  }
+
+  private settle(id: number, how: (p: InFlight) => void): void {
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);

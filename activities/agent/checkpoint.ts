@@ -99,19 +99,20 @@ export async function saveCheckpoint(file: string, cp: AgentCheckpoint | Convers
  * checkout. It goes with the worktree.
  */
 export async function snapshotTree(worktree: string): Promise<string> {
-  const gitDir = (await worktreeGitDir(worktree)) ?? (await runGit(worktree, ['rev-parse', '--path-format=absolute', '--git-dir'])).trim();
+  const gitDir = (await worktreeGitDir(worktree)) ?? (await runGit(worktree, ['rev-parse', '--path-format=absolute', '--git-dir'], { strict: true })).trim();
   const index = path.join(gitDir, 'flotilla-checkpoint.index');
-  const env = { GIT_INDEX_FILE: index };
+  // strict: a snapshot from a git that failed silently would restore a worktree without some of its edits.
+  const git = (args: string[]) => runGit(worktree, args, { env: { GIT_INDEX_FILE: index }, strict: true });
   if (!(await fs.stat(index).then(() => true, () => false))) {
-    await fs.copyFile(path.join(gitDir, 'index'), index).catch(() => runGit(worktree, ['read-tree', 'HEAD'], { env }));
+    await fs.copyFile(path.join(gitDir, 'index'), index).catch(() => git(['read-tree', 'HEAD']));
   }
   // Everything git would see (a node_modules link worktrees.ts made, when not ignored, is kept as a link).
-  await runGit(worktree, ['add', '-A'], { env });
-  return (await runGit(worktree, ['write-tree'], { env })).trim();
+  await git(['add', '-A']);
+  return (await git(['write-tree'])).trim();
 }
 
 /** Puts a fresh worktree (at its base commit) into the state of `tree`; its index stays at the base, as the agent left it. */
 export async function restoreTree(worktree: string, tree: string): Promise<void> {
-  await runGit(worktree, ['read-tree', '-u', '--reset', tree]);
-  await runGit(worktree, ['reset', '-q']);
+  await runGit(worktree, ['read-tree', '-u', '--reset', tree], { strict: true });
+  await runGit(worktree, ['reset', '-q'], { strict: true });
 }

@@ -28,7 +28,7 @@ const chains = new Map<string, Promise<unknown>>();
 export function gitCommonDir(repoPath: string): Promise<string> {
   let dir = commonDirs.get(repoPath);
   if (!dir) {
-    dir = runGit(repoPath, ['rev-parse', '--path-format=absolute', '--git-common-dir']).then((r) => r.trim());
+    dir = runGit(repoPath, ['rev-parse', '--path-format=absolute', '--git-common-dir'], { strict: true }).then((r) => r.trim());
     dir.catch(() => commonDirs.delete(repoPath));
     commonDirs.set(repoPath, dir);
   }

@@ -31,12 +31,32 @@ export function gitEnvironment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv
  */
 export const NO_HOOKS = ['-c', 'core.hooksPath=/dev/null'];
 
-/** One git command's output (stdout, untrimmed); rejects when git exits non-zero and printed to stderr. */
-export async function runGit(cwd: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<string> {
-  const r = await launch({ file: 'git', args: [...NO_HOOKS, ...args], cwd, env: gitEnvironment(options.env), ...(options.input !== undefined ? { input: options.input } : {}) });
-  if (r.error !== undefined) throw new GitError(`git ${args[0] ?? ''} could not start: ${r.error}`, null);
+export interface GitOptions {
+  /** `-c name=value` settings for this command. */
+  config?: string[];
+  /** Variables added to git's environment (a private GIT_INDEX_FILE). */
+  env?: NodeJS.ProcessEnv;
+  /** Written to git's stdin. */
+  input?: string;
+  /** Reject on any non-zero exit, even a silent one (by default a silent one, like `diff --quiet`'s, resolves). */
+  strict?: boolean;
+  /** The most output kept, in bytes: over it git is stopped and the call rejects (default 256 MiB). */
+  maxBuffer?: number;
+}
+
+/**
+ * One git command's output (stdout, untrimmed). It rejects when git could not start, printed too much, was
+ * ended by a signal (its output is partial), or exited non-zero and printed to stderr (with `strict`: exited
+ * non-zero at all).
+ */
+export async function runGit(cwd: string, args: string[], options: GitOptions = {}): Promise<string> {
+  const config = (options.config ?? []).flatMap((c) => ['-c', c]);
+  const r = await launch({ file: 'git', args: [...NO_HOOKS, ...config, ...args], cwd, env: gitEnvironment(options.env), ...(options.input !== undefined ? { input: options.input } : {}), ...(options.maxBuffer ? { maxBuffer: options.maxBuffer } : {}) });
+  const what = `git ${args.slice(0, 2).join(' ')}`;
+  if (r.error !== undefined) throw new GitError(`${what} could not ${r.code === null && !r.stdout.length && !r.stderr.length ? 'start' : 'finish'}: ${r.error}`, null);
+  if (r.signal) throw new GitError(`${what} was ended by ${r.signal}: ${r.stderr.toString('utf8').slice(-2000)}`, null);
   const stdout = r.stdout.toString('utf8');
-  if (r.code !== 0 && r.stderr.length) throw new GitError(stdout + r.stderr.toString('utf8'), r.code);
+  if (r.code !== 0 && (r.stderr.length || options.strict)) throw new GitError(stdout + r.stderr.toString('utf8') || `${what} exited with code ${r.code}`, r.code);
   return stdout;
 }
 
@@ -48,18 +68,15 @@ export async function runGit(cwd: string, args: string[], options: { env?: NodeJ
  * `diff --quiet`, resolves with its output).
  */
 export class Git {
-  private readonly prefix: string[];
-
   constructor(
     readonly dir: string,
-    config: string[] = [],
+    private readonly config: string[] = [],
   ) {
     if (!existsSync(dir)) throw new GitError(`Cannot run git in ${dir}: the folder does not exist`, null);
-    this.prefix = config.flatMap((c) => ['-c', c]);
   }
 
   raw(args: string[]): Promise<string> {
-    return runGit(this.dir, [...this.prefix, ...args]);
+    return runGit(this.dir, args, { config: this.config });
   }
 
   /** `git rev-parse …`, trimmed. */

@@ -15,7 +15,7 @@ import { allRunRecords, saveTaskStates } from './task-records';
 /** Deletes `refs` in one `git update-ref --stdin` transaction. */
 function deleteRefs(repoPath: string, refs: string[]): Promise<void> {
   if (!refs.length) return Promise.resolve();
-  return runGit(repoPath, ['update-ref', '--stdin'], { input: refs.map((r) => `delete ${r}\n`).join('') }).then(() => undefined);
+  return runGit(repoPath, ['update-ref', '--stdin'], { input: refs.map((r) => `delete ${r}\n`).join(''), strict: true }).then(() => undefined);
 }
 
 /** Adds the planned tasks the run never reached, as skipped with `reason`. */

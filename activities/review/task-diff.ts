@@ -3,6 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runGit } from '../git/git-process';
 
+/** A diff larger than this is not read (the reviewer could not take it anyway). */
+const MAX_DIFF_BYTES = 64 * 1024 * 1024;
+
 /**
  * The diff of `files` in a worktree against `baseSha`, new and deleted files included, without touching
  * the worktree's own index: the files are staged into a throwaway index.
@@ -11,7 +14,7 @@ export async function worktreeDiff(worktree: string, baseSha: string, files: str
   if (!files.length) return '';
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'flotilla-review-'));
   const env = { GIT_INDEX_FILE: path.join(dir, 'index') };
-  const git = (args: string[]) => runGit(worktree, args, { env });
+  const git = (args: string[]) => runGit(worktree, args, { env, strict: true, maxBuffer: MAX_DIFF_BYTES });
   try {
     await git(['read-tree', baseSha]);
     // Only paths that exist now or existed at the base (an edited file may have been created and removed again).
@@ -28,5 +31,5 @@ export async function worktreeDiff(worktree: string, baseSha: string, files: str
 
 /** A commit's diff (its parent to it), the tasks/ folder aside. */
 export async function commitDiff(repo: string, commit: string): Promise<string> {
-  return runGit(repo, ['show', '--no-color', '--no-ext-diff', '-M', '--format=', commit, '--', '.', ':(exclude)tasks/']);
+  return runGit(repo, ['show', '--no-color', '--no-ext-diff', '-M', '--format=', commit, '--', '.', ':(exclude)tasks/'], { strict: true, maxBuffer: MAX_DIFF_BYTES });
 }

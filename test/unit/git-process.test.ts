@@ -141,4 +141,41 @@ describe('Git (one process per command)', () => {
     expect(missing.code).toBeNull();
     expect(missing.error).toMatch(/ENOENT/);
   });
+
+  it('a command handed to a launcher that just died goes to a new one (it never ran), and others are unaffected', async () => {
+    const dir = repo();
+    const sh = (script: string) => launch({ file: 'sh', args: ['-c', script], cwd: dir, env: { PATH: process.env.PATH } });
+    const first = Number((await sh('echo $PPID')).stdout.toString());
+    process.kill(first, 'SIGKILL');
+    // Sent before the parent saw the exit: EPIPE, then sent again to a new launcher.
+    const answers = await Promise.all([1, 2, 3].map((i) => sh(`echo ${i}`)));
+    expect(answers.map((a) => a.stdout.toString().trim())).toEqual(['1', '2', '3']);
+  });
+
+  it('rejects a git ended by a signal (its output is partial), a silent failure when strict, and output over maxBuffer', async () => {
+    const dir = repo();
+    // A git that prints half of its answer and is killed: it printed nothing to stderr.
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-fake-git-'));
+    fs.writeFileSync(path.join(bin, 'git'), '#!/bin/sh\nprintf partial\nkill -9 $$\n', { mode: 0o755 });
+    const saved = process.env.PATH;
+    process.env.PATH = `${bin}:${saved}`;
+    try {
+      await expect(runGit(dir, ['write-tree'])).rejects.toThrow(/git write-tree was ended by SIGKILL/);
+    } finally {
+      process.env.PATH = saved;
+    }
+    fs.appendFileSync(path.join(dir, 'a.txt'), 'more\n');
+    expect(await runGit(dir, ['diff', '--quiet'])).toBe('');
+    await expect(runGit(dir, ['diff', '--quiet'], { strict: true })).rejects.toThrow('git diff --quiet exited with code 1');
+    fs.writeFileSync(path.join(dir, 'big.txt'), 'x'.repeat(300_000));
+    await expect(runGit(dir, ['hash-object', '--stdin'], { input: 'y', maxBuffer: 1000 })).resolves.toMatch(/^[0-9a-f]{40}\n$/);
+    await expect(runGit(dir, ['diff', '--no-index', '--', '/dev/null', 'big.txt'], { maxBuffer: 100_000 })).rejects.toThrow(/could not finish: it printed more than 100000 bytes/);
+  });
+
+  it('commands that cannot start do not take the others down', async () => {
+    const dir = repo();
+    const runs = await Promise.all(Array.from({ length: 30 }, (_, i) => launch({ file: i % 3 ? 'sh' : 'no-such-program-flotilla', args: ['-c', 'sleep 0.2; echo ok'], cwd: dir, env: { PATH: process.env.PATH } })));
+    expect(runs.filter((r) => r.stdout.toString().trim() === 'ok')).toHaveLength(20);
+    expect(runs.filter((r) => /ENOENT/.test(r.error ?? ''))).toHaveLength(10);
+  });
 });
