@@ -21,6 +21,7 @@ jest.mock('../../dev/stand-in-model', () => ({
 }));
 
 import { Connection } from '@temporalio/client';
+import { Runtime } from '@temporalio/worker';
 import { COMMANDS } from '../../client/cli';
 import { commandHelp, parseCommandLine } from '../../client/args';
 import { temporalSettings } from '../../client/connection';
@@ -312,6 +313,8 @@ describe('one name per meaning: worker slots, agent starts, the stand-in', () =>
     } finally {
       if (saved === undefined) delete process.env.ANTHROPIC_API_KEY;
       else process.env.ANTHROPIC_API_KEY = saved;
+      // The real stack installed the SDK's runtime (its log forwarding keeps the process alive): shut it down.
+      await Runtime.instance().shutdown();
     }
   });
 });
