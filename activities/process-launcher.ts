@@ -70,14 +70,6 @@ process.on('disconnect', () => process.exit(0));
 
 const asBuffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
-/**
- * Runs short commands from a small process of its own. Starting a process from the worker blocks its event loop
- * for as long as the kernel takes to copy the worker's memory map (fork), which grows with the worker's size:
- * ~10 ms a git command in a worker running 8 agents, and a task runs ~25 of them (bench:makespan: 10.7 s of
- * the worker's 13.8 s of CPU in a 40-task run were spent in spawn). The launcher is ~40 MB: its forks are ~1 ms,
- * and they block its loop, not the worker's. It starts on first use, is not kept alive when idle (a command in
- * flight keeps the parent alive), and starts again if it dies (the commands it had are rejected).
- */
 interface InFlight {
   message: Command & { id: number; maxBuffer: number };
   resolve: (f: Finished) => void;
@@ -91,6 +83,14 @@ interface InFlight {
 /** How many launchers a command is handed to at most when they die before starting it. */
 const MAX_HANDOVERS = 3;
 
+/**
+ * Runs short commands from a small process of its own. Starting a process from the worker blocks its event loop
+ * for as long as the kernel takes to copy the worker's memory map (fork), which grows with the worker's size:
+ * ~10 ms a git command in a worker running 8 agents, and a task runs ~25 of them (bench:makespan: 10.7 s of
+ * the worker's 13.8 s of CPU in a 40-task run were spent in spawn). The launcher is ~40 MB: its forks are ~1 ms,
+ * and they block its loop, not the worker's. It starts on first use, is not kept alive when idle (a command in
+ * flight keeps the parent alive), and starts again if it dies (the commands it had are rejected).
+ */
 class Launcher {
   private child: ChildProcess | undefined;
   private readonly pending = new Map<number, InFlight>();

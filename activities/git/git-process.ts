@@ -18,7 +18,7 @@ export class GitError extends Error {
  * started from a git hook or an IDE must not point its git commands at another repository or index. Without
  * credentials either: git runs programs the repository configures (credential helpers, fsmonitor, filters).
  */
-export function gitEnvironment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+function gitEnvironment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.toUpperCase().startsWith('GIT_')) env[k] = v;
   return { ...withoutSecrets(env), GIT_TERMINAL_PROMPT: '0', ...extra };

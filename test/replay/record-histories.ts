@@ -57,24 +57,19 @@ async function main(): Promise<void> {
   const control = (h: WorkflowHandle, a: ControlAction) => h.executeUpdate(controlUpdate, { args: [a] });
   const base = (repoPath: string, runId: string): RunSettings => runSettings(repoPath, { runId, maxParallel: 2, attempts: 2 });
   try {
-    if (wanted('turns')) {
-      // 3. Durable agent turns on a worker with --agent-rpm: a task that fails its tests and is tried again, reviews, an approval.
-      const r3 = `replay-turns-${Date.now()}`;
-      const h3 = await startRun(tw.client, { ...base(await makeSampleRepo(), r3), approveRisk: 'high' }, tw.taskQueue);
-      await waitForStatus(h3, (r) => r.tasks.some((t) => t.id === 'TASK-0006' && t.status === 'awaiting-approval'), { what: 'TASK-0006 awaiting approval' });
-      await control(h3, { action: 'approve', taskId: 'TASK-0006' });
-      const turned = await h3.result();
-      console.log(`turns: ${turned.status}, ${await save(tw.client, server.address, 'turns', r3)} histories`);
-    }
-    if (wanted('updates')) {
-      // 4. Coalesced task updates: the sample backlog on two lanes, and an approval.
-      const r4 = `replay-updates-${Date.now()}`;
-      const h4 = await startRun(tw.client, { ...base(await makeSampleRepo(), r4), approveRisk: 'high' }, tw.taskQueue);
-      await waitForStatus(h4, (r) => r.tasks.some((t) => t.id === 'TASK-0006' && t.status === 'awaiting-approval'), { what: 'TASK-0006 awaiting approval' });
-      await control(h4, { action: 'approve', taskId: 'TASK-0006' });
-      const updated = await h4.result();
-      console.log(`updates: ${updated.status}, ${await save(tw.client, server.address, 'updates', r4)} histories`);
-    }
+    /** The sample backlog on two lanes, with TASK-0006 approved when it asks, recorded as `scenario`. */
+    const approvedSampleRun = async (scenario: string) => {
+      const runId = `replay-${scenario}-${Date.now()}`;
+      const h = await startRun(tw.client, { ...base(await makeSampleRepo(), runId), approveRisk: 'high' }, tw.taskQueue);
+      await waitForStatus(h, (r) => r.tasks.some((t) => t.id === 'TASK-0006' && t.status === 'awaiting-approval'), { what: 'TASK-0006 awaiting approval' });
+      await control(h, { action: 'approve', taskId: 'TASK-0006' });
+      const done = await h.result();
+      console.log(`${scenario}: ${done.status}, ${await save(tw.client, server.address, scenario, runId)} histories`);
+    };
+    // 3. Durable agent turns on a worker with --agent-rpm: a task that fails its tests and is tried again, reviews, an approval.
+    if (wanted('turns')) await approvedSampleRun('turns');
+    // 4. Coalesced task updates: the sample backlog on two lanes, and an approval.
+    if (wanted('updates')) await approvedSampleRun('updates');
     if (!wanted('full') && !wanted('abort')) return;
     // 1. Segments of 2 tasks (continue-as-new twice, phase 1 split in two), a retry, and an approval.
     const r1 = `replay-full-${Date.now()}`;
