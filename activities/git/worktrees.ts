@@ -38,22 +38,6 @@ async function clearStaleLock(worktree: string): Promise<void> {
 }
 
 /**
- * Creates a worktree (`add` is the arguments after `git worktree add`, the path last but one). Only the
- * administration (`--no-checkout`) runs under the repository's worktree lock; the checkout of the files
- * happens outside it, so parallel worktrees wait for each other only for a moment.
- */
-async function addWorktree(repoPath: string, worktree: string, add: string[], checkout: string[]): Promise<void> {
-  const repo = await gitAt(repoPath);
-  await fs.rm(worktree, { recursive: true, force: true });
-  await fs.mkdir(path.dirname(worktree), { recursive: true });
-  await withWorktreeAdmin(repoPath, async () => {
-    // --force: a path still registered but missing (a crashed worker's, removed by hand) is taken over.
-    await repo.raw(['worktree', 'add', '--no-checkout', ...add]);
-  });
-  await (await gitAt(worktree)).raw(checkout);
-}
-
-/**
  * Worktrees of one repository may live on several hosts (each worker's own worktree folder, the repository
  * on a shared path). Locked, so `git worktree prune` on one host never drops the worktrees of another that
  * it cannot see; forced, so each host can check the run branch out in its own run worktree (every use resets
@@ -61,6 +45,22 @@ async function addWorktree(repoPath: string, worktree: string, add: string[], ch
  * is gone but whose record is locked can be added again.
  */
 const ON_ANY_HOST = ['--force', '--force', '--lock'];
+
+/**
+ * Adds a detached worktree of `repoPath` at `sha`. Only the administration (`--no-checkout`) runs under the
+ * repository's worktree lock; the checkout of the files happens outside it, so parallel worktrees wait for
+ * each other only for a moment.
+ */
+async function addDetachedWorktree(repoPath: string, worktree: string, sha: string): Promise<void> {
+  const repo = await gitAt(repoPath);
+  await fs.rm(worktree, { recursive: true, force: true });
+  await fs.mkdir(path.dirname(worktree), { recursive: true });
+  await withWorktreeAdmin(repoPath, async () => {
+    // --force: a path still registered but missing (a crashed worker's, removed by hand) is taken over.
+    await repo.raw(['worktree', 'add', '--no-checkout', ...ON_ANY_HOST, '--detach', worktree, sha]);
+  });
+  await (await gitAt(worktree)).raw(['reset', '--hard', '--quiet', sha]);
+}
 
 /**
  * A detached worktree of `repoPath` at `sha`, outside the repository. Idempotent: an existing one
@@ -84,7 +84,7 @@ export async function freshWorktree(repoPath: string, worktree: string, sha: str
       await removeWorktree(repoPath, worktree);
     }
   }
-  await addWorktree(repoPath, worktree, [...ON_ANY_HOST, '--detach', worktree, sha], ['reset', '--hard', '--quiet', sha]);
+  await addDetachedWorktree(repoPath, worktree, sha);
   await linkDependencies(repoPath, worktree, sharedDeps);
   return gitAt(worktree);
 }
@@ -98,7 +98,7 @@ export async function addParkedWorktrees(repoPath: string, like: string, sha: st
   let made = 0;
   for (let i = 0; i < count; i++) {
     const parked = path.join(parkingOf(like), `warm-${randomBytes(4).toString('hex')}`);
-    await addWorktree(repoPath, parked, [...ON_ANY_HOST, '--detach', parked, sha], ['reset', '--hard', '--quiet', sha]);
+    await addDetachedWorktree(repoPath, parked, sha);
     made++;
     onEach?.();
   }
