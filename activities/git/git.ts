@@ -58,11 +58,6 @@ function carries(entry: string, runId: string, taskId: string): string | null {
   return t.sha && t.run === runId && t.task === taskId ? t.sha : null;
 }
 
-/** The commit on `range` that carries this run's trailers for `taskId`, if any (makes commits idempotent). */
-export async function findTaskCommit(git: Git, range: string, runId: string, taskId: string): Promise<string | null> {
-  return (await taskCommits(git, range, runId)).get(taskId) ?? null;
-}
-
 /** This run's task commits on `range`, by task id (the newest when a task has several), read by one `git log`. */
 export async function taskCommits(git: Git, range: string, runId: string): Promise<Map<string, string>> {
   const out = await git.raw(['log', `--format=${TRAILER_FORMAT}`, range]);

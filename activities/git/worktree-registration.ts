@@ -9,6 +9,12 @@ export async function worktreeGitDir(worktree: string): Promise<string | null> {
   return m ? path.resolve(worktree, m[1].trim()) : null;
 }
 
+/** The repository's `worktrees/` folder (in its common git dir, real path), where each worktree's registration lives. */
+async function registrationsDir(repoPath: string): Promise<string> {
+  const common = await gitCommonDir(repoPath);
+  return path.join(await fs.realpath(common).catch(() => common), 'worktrees');
+}
+
 /**
  * The worktree's registration in `repoPath` (its folder `<common>/worktrees/<name>`, real path), only when it
  * is really this worktree's: the `.git` file lives in the worktree, where a task's tests could rewrite it to
@@ -20,8 +26,7 @@ export async function ownRegistration(repoPath: string, worktree: string, regist
   const named = await worktreeGitDir(worktree);
   const admin = named && (await fs.realpath(named).catch(() => null));
   if (!admin) return null;
-  const common = await gitCommonDir(repoPath);
-  if (path.dirname(admin) !== path.join(await fs.realpath(common).catch(() => common), 'worktrees')) return null;
+  if (path.dirname(admin) !== (await registrationsDir(repoPath))) return null;
   const back = (await fs.readFile(path.join(admin, 'gitdir'), 'utf8').catch(() => '')).trim();
   if (!back) return null;
   // A folder that just moved (registeredAt, gone) compares by path; one in place, by real path.
@@ -49,8 +54,7 @@ async function writeAtomically(file: string, text: string): Promise<void> {
  * are in the repository's git folder, not in the worktrees.
  */
 export async function registrationsUnder(repoPath: string, target: string): Promise<string[]> {
-  const common = await gitCommonDir(repoPath);
-  const dir = path.join(await fs.realpath(common).catch(() => common), 'worktrees');
+  const dir = await registrationsDir(repoPath);
   const roots = [...new Set([path.resolve(target), await fs.realpath(target).catch(() => path.resolve(target))])];
   const inside = (p: string) => roots.some((r) => p === r || p.startsWith(r + path.sep));
   const out: string[] = [];

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createMainActivities } from '../../activities';
 import { taskWorktree } from '../../activities/run-paths';
-import { findTaskCommit, Git } from '../../activities/git/git';
+import { Git, taskCommits } from '../../activities/git/git';
 import { freshWorktree } from '../../activities/git/worktrees';
 import { makeSampleRepo } from '../helpers/sample-repo';
 
@@ -40,8 +40,9 @@ describe('commitTask on a real worktree', () => {
     const git = new Git(wt);
     const trailers = (await git.raw(['log', '-1', '--format=%(trailers:key=Flotilla-Task,valueonly)', r.commit!])).trim();
     expect(trailers).toBe('TASK-0001');
-    expect(await findTaskCommit(git, `${args.baseSha}..HEAD`, args.runId, 'TASK-0009')).toBeNull();
-    expect(await findTaskCommit(git, `${args.baseSha}..HEAD`, args.runId, 'TASK-0001')).toBe(r.commit);
+    const found = await taskCommits(git, `${args.baseSha}..HEAD`, args.runId);
+    expect(found.get('TASK-0009') ?? null).toBeNull();
+    expect(found.get('TASK-0001')).toBe(r.commit);
     expect((await git.raw(['log', '-1', '--format=%s', r.commit!])).trim()).toBe('Complete TASK-0001: Document add Flotilla-Task - TASK-0009');
   });
 
