@@ -122,14 +122,19 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
     async modelPermit(): Promise<void> {},
   };
 
-  async function start(a: AgentTaskInput): Promise<AgentStart> {
+  /**
+   * Where a task attempt's conversation lives (its checkpoints are keyed by the workflow run and the attempt),
+   * its worktree and transcript, and this activity's spend ledger with what its earlier tries paid for.
+   */
+  function conversationOf(a: TaskRef & { attempt: number }) {
     const tried = activityTry();
-    const key = ledgerKey(tried.workflowRunId, a.attempt);
     const dir = taskDir(a.repoPath, a.runId, a.taskId);
-    const worktree = worktreeOf(a);
-    const transcriptPath = path.join(dir, `transcript-${a.attempt}.json`);
     const ledger = new SpentLedger(dir, activityLedgerKey(tried.workflowRunId, a.attempt, tried.activityId), tried.attempt);
-    const earlier = ledger.earlier();
+    return { tried, key: ledgerKey(tried.workflowRunId, a.attempt), dir, worktree: worktreeOf(a), transcriptPath: path.join(dir, `transcript-${a.attempt}.json`), ledger, earlier: ledger.earlier() };
+  }
+
+  async function start(a: AgentTaskInput): Promise<AgentStart> {
+    const { key, dir, worktree, transcriptPath, ledger, earlier } = conversationOf(a);
     // The worktree (and --setup-cmd) is prepared while the first request is in flight: the request needs only the
     // task file and the repository's conventions, both read from the base commit. The tools wait for it.
     const prepared = (async () => {
@@ -176,12 +181,7 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
   }
 
   async function laterTurn(a: AgentTurnInput): Promise<AgentTurn> {
-    const tried = activityTry();
-    const key = ledgerKey(tried.workflowRunId, a.attempt);
-    const dir = taskDir(a.repoPath, a.runId, a.taskId);
-    const worktree = worktreeOf(a);
-    const ledger = new SpentLedger(dir, activityLedgerKey(tried.workflowRunId, a.attempt, tried.activityId), tried.attempt);
-    const earlier = ledger.earlier();
+    const { tried, key, dir, worktree, transcriptPath, ledger, earlier } = conversationOf(a);
     const conversation = await loadConversation(conversationFile(dir, key));
     if (!conversation) throw lost(a, `its start (${conversationFile(dir, key)})`);
     /** The worktree as a checkpoint left it: on a retry (an earlier try may have applied part of the turn) or when it is gone. */
@@ -201,7 +201,7 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
     const before = await loadCheckpoint(turnCheckpointFile(dir, key, a.turn - 1));
     if (!before) throw lost(a, `the checkpoint of turn ${a.turn - 1}`);
     await restoreIfNeeded(before);
-    return play({ ref: a, attempt: a.attempt, key, dir, worktree, conversation, turn: a.turn, messages: before.messages, lastText: before.lastText, edited: before.edited, tree: before.tree, spent: a.spent, earlier, ledger, transcriptPath: path.join(dir, `transcript-${a.attempt}.json`) });
+    return play({ ref: a, attempt: a.attempt, key, dir, worktree, conversation, turn: a.turn, messages: before.messages, lastText: before.lastText, edited: before.edited, tree: before.tree, spent: a.spent, earlier, ledger, transcriptPath });
   }
 
   /** A conversation whose files are gone cannot go on: the task attempt fails (with what is missing). */
