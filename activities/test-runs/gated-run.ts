@@ -13,6 +13,8 @@ export interface Gate {
   fullSuite: boolean;
   /** Re-runs of the failures before a verdict (--flaky-reruns, default 3). */
   flakyReruns?: number;
+  /** Files the run branch changed between the base and the commit this run started from (earlier tasks' commits). */
+  changedSinceBase?: string[];
 }
 
 const unique = (xs: string[]) => [...new Set(xs)];
@@ -25,7 +27,7 @@ const totalMs = (runs: ReportedRun[]) => runs.reduce((ms, r) => ms + r.result.du
  * `flakyReruns` times: a test that passes on a re-run is flaky and never blamed.
  */
 export async function gatedTestRun(command: string, cwd: string, logPath: string, g: Gate): Promise<TestEvidence> {
-  const judged = await gatedReportRun(command, cwd, logPath, { baseline: g.saved, knownFlaky: g.baseline.flaky, edited: g.edited, fullSuite: g.fullSuite, maxReruns: g.flakyReruns, onTick: heartbeatSafe });
+  const judged = await gatedReportRun(command, cwd, logPath, { baseline: g.saved, knownFlaky: g.baseline.flaky, edited: g.edited, fullSuite: g.fullSuite, maxReruns: g.flakyReruns, onTick: heartbeatSafe, changedSinceBase: g.changedSinceBase });
   const first = judged.runs[0].result;
   const v = judged.verdict;
   const flaky = unique([...v.flaky, ...judged.newFlaky]);

@@ -1,4 +1,4 @@
-import { isTestFailureExit, verdict, Verdict } from './verdict';
+import { isTestFailureExit, verdict, Verdict, VerdictInput } from './verdict';
 import { refId, TestRef, TestResults, testId } from './reports/results';
 
 /**
@@ -71,6 +71,8 @@ export interface JudgeOptions {
   maxReruns?: number;
   /** Failing names of a baseline that had only text. */
   baselineTextFailures?: string[];
+  /** What decides which baseline tests this command was expected to run (see verdict.ts). */
+  expected?: Pick<VerdictInput, 'selects' | 'changedSinceBase' | 'goModule' | 'expectResults'>;
 }
 
 export interface JudgedRun {
@@ -91,7 +93,7 @@ export async function judgeWithReruns(runOnce: RunOnce, opts: JudgeOptions): Pro
   const known = new Set(opts.knownFlaky);
   const first = await runOnce(null);
   const judge = (flaky: Set<string>) =>
-    verdict({ baseline: opts.baseline, run: first.results, exitCode: first.exitCode, edited: opts.edited, flaky, fullSuite: opts.fullSuite, runner: opts.runner, textFailures: first.textFailures, baselineTextFailures: opts.baselineTextFailures });
+    verdict({ baseline: opts.baseline, run: first.results, exitCode: first.exitCode, edited: opts.edited, flaky, fullSuite: opts.fullSuite, runner: opts.runner, textFailures: first.textFailures, baselineTextFailures: opts.baselineTextFailures, ...opts.expected });
   const before = judge(known);
   if (before.passed) return { verdict: before, first, reruns: 0, newFlaky: [] };
 

@@ -4,6 +4,7 @@ import { CommandResult, runShell } from './run-shell';
 import { ensureNodeReporter } from './reports/node-reporter';
 import { goJsonText, parseCargoText, parseGoJson, parseJestJson, parseJunit, parseMochaJson, parseNodeEvents } from './reports/parse-reports';
 import { TestRef, TestResults } from './reports/results';
+import { nameFilterOf } from './name-filter';
 import { baselineWithReruns, BaselineOutcome, judgeWithReruns, JudgedRun, RunOnce, RunOutcome } from './reruns';
 import { planRun, ReportFormat, ReporterPlan } from './reports/with-reporter';
 
@@ -122,6 +123,15 @@ export async function baselineReportRun(command: string, cwd: string, logPath: s
   return { saved, runs };
 }
 
+/** The module path in `cwd`'s go.mod, if any. */
+export function goModuleOf(cwd: string): string | undefined {
+  try {
+    return /^\s*module\s+("?)([^\s"]+)\1/m.exec(fs.readFileSync(path.join(cwd, 'go.mod'), 'utf8'))?.[2];
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads a baseline saved by baselineReportRun; null when there is none. */
 export function readSavedBaseline(savePath: string): SavedBaseline | null {
   try {
@@ -139,10 +149,13 @@ export async function gatedReportRun(
   command: string,
   cwd: string,
   logPath: string,
-  a: { baseline: SavedBaseline | null; knownFlaky: string[]; edited: string[]; fullSuite: boolean; maxReruns?: number; onTick?: () => void },
+  a: { baseline: SavedBaseline | null; knownFlaky: string[]; edited: string[]; fullSuite: boolean; maxReruns?: number; onTick?: () => void; changedSinceBase?: string[] },
 ): Promise<JudgedRun & { runs: ReportedRun[] }> {
   const { runOnce, runs } = reportingRunner(command, cwd, logPath, { onTick: a.onTick });
-  const runner = planRun(command, packageScripts(cwd), '/dev/null').runner;
+  const scripts = packageScripts(cwd);
+  const runner = planRun(command, scripts, '/dev/null').runner;
+  const filter = nameFilterOf(command, scripts);
+  if (filter) fs.appendFileSync(logPath, `# name filter: ${filter.describe}: baseline tests it does not select are not expected\n`);
   const judged = await judgeWithReruns(runOnce, {
     baseline: a.baseline?.results ?? null,
     knownFlaky: [...a.knownFlaky, ...(a.baseline?.flaky ?? [])],
@@ -151,6 +164,12 @@ export async function gatedReportRun(
     runner,
     maxReruns: a.maxReruns,
     baselineTextFailures: a.baseline?.results ? undefined : a.baseline?.failing,
+    expected: {
+      ...(filter ? { selects: (t) => filter.selects(t) } : {}),
+      ...(a.changedSinceBase?.length ? { changedSinceBase: a.changedSinceBase } : {}),
+      ...(runner === 'go' ? { goModule: goModuleOf(cwd) } : {}),
+      expectResults: !!a.baseline?.results && a.baseline.command === command,
+    },
   });
   fs.appendFileSync(logPath, `# verdict: ${judged.verdict.passed ? 'passed' : 'failed'}: ${judged.verdict.reason}\n`);
   return { ...judged, runs };

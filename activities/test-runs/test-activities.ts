@@ -10,6 +10,15 @@ import { detectInstallCommand, prepareEnvironment } from './dependencies';
 import { baselineTestRun, gatedTestRun } from './gated-run';
 import { readSavedBaseline } from './run-with-report';
 
+/** Files changed between two commits, seen from `cwd`; none when either is unknown. */
+async function changedBetween(cwd: string, from: string, to: string): Promise<string[]> {
+  try {
+    return (await (await gitAt(cwd)).raw(['diff', '--name-only', '--no-renames', from, to])).split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
 /** The tests queue's activities: every suite Flotilla runs (its worker's slots follow the CPU count). */
 export function makeTestActivities(worktreeRoot: string) {
   const worktreeOf = (t: TaskRef) => taskWorktree(worktreeRoot, t.runId, t.taskId);
@@ -44,7 +53,10 @@ export function makeTestActivities(worktreeRoot: string) {
         const cwd = worktreeOf(a);
         const log = path.join(taskDir(a.repoPath, a.runId, a.taskId), `tests-${a.attempt}.log`);
         const choice = a.relatedTo ? await selectTaskTests(cwd, a.command, a.relatedTo) : undefined;
+        // The task started from the run branch as earlier tasks left it: what they changed, the baseline cannot vouch for.
+        const changedSinceBase = await changedBetween(cwd, backupRef(a.runId), 'HEAD');
         const evidence = await gatedTestRun(choice?.command ?? a.command, cwd, log, {
+          changedSinceBase,
           baseline: a.baseline,
           saved: readSavedBaseline(baselineResultsFile(a.repoPath, a.runId)),
           edited: a.edited ?? a.relatedTo ?? [],
@@ -62,7 +74,7 @@ export function makeTestActivities(worktreeRoot: string) {
       sandboxed(a, async () => {
         const wt = await runWorktree(a.repoPath, a.runId);
         // Tests the run's tasks removed from the files they edited are allowed; any other test that vanished is not.
-        const edited = (await (await gitAt(wt)).raw(['diff', '--name-only', `${backupRef(a.runId)}..HEAD`])).split('\n').filter(Boolean);
+        const edited = (await (await gitAt(wt)).raw(['diff', '--name-only', '--no-renames', `${backupRef(a.runId)}..HEAD`])).split('\n').filter(Boolean);
         // One read of the base's results: they judge this run, and their command says whether it is the full suite.
         const base = readSavedBaseline(baselineResultsFile(a.repoPath, a.runId));
         return gatedTestRun(a.command, wt, path.join(runDir(a.repoPath, a.runId), 'logs', `${a.label}.log`), {

@@ -7,6 +7,12 @@ import { TestResult, TestResults, testId } from './reports/results';
  *   or known flaky (a crash, a runner error, a file that failed to load without a test name, a timeout);
  * - tests vanished from (or became skipped in) a file the task did not edit. Tests gone from files the
  *   task edited are allowed, and listed.
+ * A test "vanished" only when this command was expected to run it: it was in the baseline, the command selects it
+ * (a narrowed run's files are those it ran; its runner's name filter, `go test -run`, `jest -t`, `pytest -k`…, is
+ * `selects`), and its file is not one the branch changed since the baseline (`changedSinceBase`: an earlier
+ * task's commit may have removed or renamed it; the baseline does not know what those files hold now).
+ * A run of the baseline's own command that reports no per-test results where the baseline did fails
+ * (`expectResults`): "passed by exit code" would pass a change that emptied the test script.
  */
 
 export interface VerdictInput {
@@ -27,6 +33,14 @@ export interface VerdictInput {
   textFailures?: string[];
   /** Baseline failing names when the baseline, too, had only text (with `run` null). */
   baselineTextFailures?: string[];
+  /** The command's own name filter: a baseline test it does not select is not expected (see name-filter.ts). */
+  selects?: (t: TestResult) => boolean;
+  /** Files committed changes edited between the baseline's commit and the one this run started from. */
+  changedSinceBase?: string[];
+  /** Go's module path (go.mod), so a file at the module's root maps to its package. */
+  goModule?: string;
+  /** The baseline ran this same command and reported per-test results: a run without them fails. */
+  expectResults?: boolean;
 }
 
 export interface Verdict {
@@ -67,16 +81,36 @@ export function isTestFailureExit(runner: string | undefined, code: number): boo
 
 const list = (xs: string[], max = 5) => (xs.length <= max ? xs.join('; ') : `${xs.slice(0, max).join('; ')} and ${xs.length - max} more`);
 
+const cleanPath = (f: string) => f.replace(/\\/g, '/').replace(/^\.\//, '');
+
+/**
+ * Whether a result's `file` is among `files` (edited ones, or ones changed on the branch). Go's "file" is a
+ * package import path and cargo's a test target: an edit to a file of that package/crate counts.
+ */
+export function inFiles(file: string, files: Set<string>, runner?: string, goModule?: string): boolean {
+  if (files.has(file)) return true;
+  if (runner === 'go') {
+    return [...files].some((e) => {
+      const dir = e.includes('/') ? e.slice(0, e.lastIndexOf('/')) : '.';
+      if (goModule) return file === (dir === '.' ? goModule : `${goModule}/${dir}`);
+      return dir !== '.' && (file === dir || file.endsWith(`/${dir}`));
+    });
+  }
+  return runner === 'cargo' && /^src\/(lib|main)\.rs$/.test(file) && [...files].some((e) => /^src\/.*\.rs$/.test(e));
+}
+
 export function verdict(input: VerdictInput): Verdict {
   const flaky = new Set(input.flaky);
-  const edited = new Set(input.edited.map((f) => f.replace(/\\/g, '/').replace(/^\.\//, '')));
+  const edited = new Set(input.edited.map(cleanPath));
+  const changed = new Set((input.changedSinceBase ?? []).map(cleanPath));
   const exitOk = isTestFailureExit(input.runner, input.exitCode);
-  // Go's "file" is a package import path and cargo's a test target: an edit to a file of that package/crate counts.
-  const isEdited = (file: string): boolean =>
-    edited.has(file) ||
-    (input.runner === 'go' && [...edited].some((e) => e.includes('/') && (file === e.slice(0, e.lastIndexOf('/')) || file.endsWith(`/${e.slice(0, e.lastIndexOf('/'))}`)))) ||
-    (input.runner === 'cargo' && /^src\/(lib|main)\.rs$/.test(file) && [...edited].some((e) => /^src\/.*\.rs$/.test(e)));
+  const isEdited = (file: string): boolean => inFiles(file, edited, input.runner, input.goModule);
+  const changedOnBranch = (file: string): boolean => changed.size > 0 && inFiles(file, changed, input.runner, input.goModule);
 
+  if (!input.run && input.expectResults && input.baseline && input.baseline.tests.length + input.baseline.fileErrors.length > 0) {
+    const failing = [`no per-test results (the baseline reported ${input.baseline.tests.length} tests)`];
+    return { passed: false, failing, removed: [], preExisting: [], flaky: [], reason: `the test command reported per-test results at the base (${input.baseline.tests.length} tests) and none now (exit code ${input.exitCode}): the change stopped the runner from reporting (e.g. emptied the test script), so a pass by exit code proves nothing` };
+  }
   if (!input.run) return textVerdict(input, flaky, exitOk);
   const run = input.run;
   const base = input.baseline;
@@ -109,11 +143,13 @@ export function verdict(input: VerdictInput): Verdict {
     for (const [id, t] of baseTests) {
       if (t.status === 'skipped' || brokenFiles.has(t.file)) continue; // a file that failed to load is already blamed
       if (!input.fullSuite && !ranFiles.has(t.file)) continue; // a narrowed run did not run this file
+      if (input.selects && !input.selects(t)) continue; // the command's name filter leaves it out
       const current = now.get(id);
       const gone = !current || (current.status === 'skipped' && t.status === 'passed');
       if (!gone) continue;
       const what = current ? `${id} (now skipped)` : id;
       if (isEdited(t.file)) removed.push(what);
+      else if (changedOnBranch(t.file)) continue; // an earlier commit changed that file: the baseline's tests there are not this run's
       else failing.push(current ? what : `${id} (vanished)`);
     }
   }

@@ -106,7 +106,7 @@ export function chooseTestCommand(full: string, scripts: Record<string, string> 
       // Appended to the suite command as written (through npm after `--`, so npm hands them to the script),
       // which keeps the script's hooks; a script that calls another script is rewritten instead.
       if (!call.script) return { command: `${full} ${shellJoin(extra)}`, selection: note };
-      if (!call.script.nested) return { command: `${full}${call.script.manager === 'npm' ? ' --' : ''} ${shellJoin(extra)}`, selection: note };
+      if (!call.script.nested) return { command: `${full}${call.script.manager === 'npm' && !call.script.passesArgs ? ' --' : ''} ${shellJoin(extra)}`, selection: note };
       if (hazard) return fullSuite(hazard);
       return { command: shellJoin([...runnerStart(call), ...call.args.map((w) => w.text), ...extra]), selection: note };
     }

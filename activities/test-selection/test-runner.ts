@@ -20,6 +20,8 @@ export interface ScriptHop {
   env: string[];
   /** The script runs the runner through another script. */
   nested: boolean;
+  /** The command already hands the script arguments after npm's `--` (they are in the call's args): more go straight after them. */
+  passesArgs?: boolean;
 }
 
 export interface RunnerCall {
@@ -90,8 +92,14 @@ export function findRunner(command: string, scripts: Record<string, string> | un
   let n = 0;
   while (n < words.length && ENV_ASSIGNMENT.test(words[n].text)) n++;
   const env = words.slice(0, n).map((w) => w.text);
-  const rest = words.slice(n);
+  let rest = words.slice(n);
+  // `npm test -- -t x`: the words after npm's `--` go to the script, i.e. to the runner after the script's own arguments.
+  const dash = rest.findIndex((w) => w.text === '--');
+  const handsArgs = rest[0]?.text === 'npm' && dash > 0;
+  const passed = handsArgs ? rest.slice(dash + 1) : [];
+  if (handsArgs) rest = rest.slice(0, dash);
   const script = scriptName(rest.map((w) => w.text));
+  if (!script && handsArgs) return { reason: `"${command}" hands arguments to something that is not a package.json script` };
   if (script) {
     const body = scripts?.[script.name];
     if (typeof body !== 'string') return { reason: `package.json has no "${script.name}" script to read the runner from` };
@@ -100,8 +108,10 @@ export function findRunner(command: string, scripts: Record<string, string> | un
     if ('reason' in inner) return inner;
     const hooks = [`pre${script.name}`, `post${script.name}`].some((h) => typeof scripts?.[h] === 'string');
     const { call } = inner;
+    if (handsArgs && call.script) return { reason: `"${command}" hands arguments to a script that calls another script` };
+    if (passed.length) call.args = [...call.args, ...passed];
     // The outermost hop is the one a narrowed command can append to; the env of hops between stays with the runner.
-    return { call: { ...call, env: [...(call.script?.env ?? []), ...call.env], script: { call: rest.map((w) => w.text), ...script, hooks: hooks || !!call.script?.hooks, env, nested: !!call.script } } };
+    return { call: { ...call, env: [...(call.script?.env ?? []), ...call.env], script: { call: rest.map((w) => w.text), ...script, hooks: hooks || !!call.script?.hooks, env, nested: !!call.script, ...(handsArgs ? { passesArgs: true } : {}) } } };
   }
   const direct = directRunner(rest);
   if (!direct) return { reason: `no known test runner (jest, vitest, node --test, mocha, pytest, go test) in "${command}"` };

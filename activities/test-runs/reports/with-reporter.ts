@@ -49,7 +49,7 @@ type Built = { command: string } | { reason: string };
 /** `extra` after the suite command as written (after `--` through npm), else the runner's own command with `extra` last. */
 function append(full: string, call: RunnerCall, extra: string[]): Built {
   if (!call.script) return { command: `${full} ${shellJoin(extra)}` };
-  if (!call.script.nested) return { command: `${full}${call.script.manager === 'npm' ? ' --' : ''} ${shellJoin(extra)}` };
+  if (!call.script.nested) return { command: `${full}${call.script.manager === 'npm' && !call.script.passesArgs ? ' --' : ''} ${shellJoin(extra)}` };
   if (call.script.hooks) return { reason: `the "${call.script.name}" script calls another script and has pre/post hooks` };
   return { command: shellJoin([...runnerStart(call), ...call.args, ...extra]) };
 }
