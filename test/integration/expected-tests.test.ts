@@ -63,4 +63,34 @@ describe('a test removed or renamed by a committed task', () => {
     expect(await git.show([`${report.branch}:src/math.js`])).toContain('/** Adds two numbers. */');
     expect(report.final?.passed).toBe(true);
   }, 240_000);
+
+  it('a Go module whose tasks narrow their tests with go test -run: every good task commits', async () => {
+    const dceTests = [
+      'package dce',
+      '',
+      'import "testing"',
+      '',
+      'func TestDCE(t *testing.T) { if Keep(2) != 2 { t.Fatal("Keep") } }',
+      'func TestDCEDropsUnused(t *testing.T) { if Drop(2) != 0 { t.Fatal("Drop") } }',
+      'func TestOther(t *testing.T) {}',
+      'func TestTable(t *testing.T) { t.Run("one", func(t *testing.T) {}); t.Run("two", func(t *testing.T) {}) }',
+      '',
+    ].join('\n');
+    const go = (id: string, title: string, search: string, replace: string, deps?: string[]) => taskFile(id, title, 'docs', 'low', ['dce.go'], 'dce.go', search, replace, 'go test -run TestDCE .', deps);
+    const files: Record<string, string> = {
+      'go.mod': 'module example.com/dce\n\ngo 1.21\n',
+      'dce.go': 'package dce\n\nfunc Keep(x int) int { return x }\n\nfunc Drop(x int) int { return 0 }\n',
+      'dce_test.go': dceTests,
+      'tasks/TASK-0001.md': go('TASK-0001', 'Document Keep', 'func Keep(x int) int { return x }', '// Keep returns x.\nfunc Keep(x int) int { return x }'),
+      'tasks/TASK-0002.md': go('TASK-0002', 'Document Drop', 'func Drop(x int) int { return 0 }', '// Drop returns nothing of x.\nfunc Drop(x int) int { return 0 }', ['TASK-0001']),
+    };
+    const repo = await makeSampleRepo(files);
+    const handle = await startRun(worker().client, runSettings(repo, { attempts: 1 }), worker().taskQueue);
+    const report = await handle.result();
+    const summary = report.tasks.map((t) => `${t.id} ${t.status}${t.reason ? `: ${t.reason}` : ''}`).sort();
+    expect(summary).toEqual(['TASK-0001 committed', 'TASK-0002 committed']);
+    expect(report.tasks.find((t) => t.id === 'TASK-0001')!.tests?.command).toBe('go test -run TestDCE .');
+    expect(report.baseline?.command).toBe('go test ./...');
+    expect(report.status).toBe('completed');
+  }, 240_000);
 });
