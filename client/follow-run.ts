@@ -9,15 +9,18 @@ import { readRunReport } from './read-report';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Planned tasks that have ended (committed, skipped or failed). */
+/** Planned tasks that have ended (on the run branch, skipped or failed). */
 const doneCount = ({ counts: c }: RunReport) => c.planned - c.pending - c.running - c['awaiting-approval'];
+
+/** ", 3 integrated (their batch's suite has not passed yet)" when some are. */
+const integratedNote = (n: number | undefined) => (n ? `, ${n} integrated (their batch's suite has not passed on them)` : '');
 
 /** "  … 120/500 tasks done (118 committed, 2 skipped), 4 running in batch 1A" */
 export function progressLine(r: RunReport): string {
   const c = r.counts;
   // Task files skipped at planning are not among the planned tasks (the run always holds them in memory).
   const skipped = c.skipped - r.tasks.filter((t) => !t.batch && t.status === 'skipped').length;
-  const parts = [`${c.committed} committed`, ...(skipped ? [`${skipped} skipped`] : []), ...(c.failed ? [`${c.failed} failed`] : [])];
+  const parts = [`${c.committed} committed${c.integrated ? `, ${c.integrated} integrated` : ''}`, ...(skipped ? [`${skipped} skipped`] : []), ...(c.failed ? [`${c.failed} failed`] : [])];
   const batch = r.batches.find((b) => b.state === 'running');
   const cost = r.usage.costUsd !== undefined ? `, $${r.usage.costUsd.toFixed(2)} so far` : '';
   return `  … ${doneCount(r)}/${c.planned} tasks done (${parts.join(', ')}), ${c.running} running${batch && c.running ? ` in batch ${batch.id}` : ''}${cost}`;
@@ -26,8 +29,10 @@ export function progressLine(r: RunReport): string {
 function batchLine(b: BatchState, report: RunReport): string {
   const mine = report.tasks.filter((t) => t.batch === b.id);
   const count = (s: 'committed' | 'skipped' | 'failed') => b.outcome?.[s] ?? mine.filter((t) => t.status === s).length;
+  const integrated = mine.filter((t) => t.status === 'integrated').length;
   // A batch of an earlier segment may have left memory before this poll: its counts are in report.json.
   const parts = b.outcome || mine.length ? [`${count('committed')} committed`] : ['done'];
+  if (integrated) parts.push(`${integrated} integrated`);
   if (count('skipped')) parts.push(`${count('skipped')} skipped`);
   if (count('failed')) parts.push(`${count('failed')} failed`);
   const suite = b.suite ? `, suite ${b.suite.passed ? 'green' : 'red'}` : '';
@@ -244,7 +249,8 @@ export function summaryLines(report: RunReport): string[] {
   const c = report.counts;
   const notDone = report.tasks.filter((t) => t.status === 'skipped' || t.status === 'failed');
   lines.push(`Run ${report.runId}: ${report.status}${report.reason ? ` (${report.reason})` : ''}`);
-  lines.push(`  ${c.committed} task(s) committed on ${report.branch ?? '(no branch)'}, ${c.skipped + c.failed} skipped or failed`);
+  lines.push(`  ${c.committed} task(s) committed on ${report.branch ?? '(no branch)'}${integratedNote(c.integrated)}, ${c.skipped + c.failed} skipped or failed`);
+  for (const t of report.tasks.filter((x) => x.status === 'integrated').slice(0, 50)) lines.push(`  - ${t.id} integrated: ${t.reason ?? "its batch's suite has not passed on it"}`);
   for (const t of notDone.slice(0, 50)) lines.push(`  - ${t.id} ${t.status}: ${t.reason ?? 'no reason recorded'}`);
   if (notDone.length > 50) lines.push(`  … and ${notDone.length - 50} more (see review.md)`);
   if (report.baseline) lines.push(`  ${baselineLine(report.baseline)}`);

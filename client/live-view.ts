@@ -106,7 +106,7 @@ export function liveFrame(r: RunReport, steps: Map<string, TaskStep>, opts: { wi
     const n = done(r);
     const batch = r.batches.find((b) => b.state === 'running');
     lines.push(`  ${bar(c.planned ? n / c.planned : 0)} ${n}/${c.planned} tasks done${batch ? `, batch ${batch.id} (${batch.mode})` : ''}`);
-    lines.push(`  ${c.committed} committed, ${c.skipped} skipped, ${c.failed} failed, ${c.running} running${c['awaiting-approval'] ? `, ${c['awaiting-approval']} waiting for approval` : ''}${r.usage.costUsd !== undefined ? ` · $${r.usage.costUsd.toFixed(2)} so far` : ''}`);
+    lines.push(`  ${c.committed} committed${c.integrated ? `, ${c.integrated} integrated` : ''}, ${c.skipped} skipped, ${c.failed} failed, ${c.running} running${c['awaiting-approval'] ? `, ${c['awaiting-approval']} waiting for approval` : ''}${r.usage.costUsd !== undefined ? ` · $${r.usage.costUsd.toFixed(2)} so far` : ''}`);
   }
   const running = r.tasks.filter((t) => t.status === 'running');
   const waiting = r.tasks.filter((t) => t.status === 'awaiting-approval');

@@ -75,6 +75,8 @@ export function validateControl(action: ControlAction, { runId, runStatus, contr
   const known = statusOf(action.taskId);
   if (!known) throw new Error(`${action.taskId} is not a task of run ${runId}`);
   const { status, planned } = known;
+  if (action.action === 'skip' && status === 'integrated') throw new Error(`${action.taskId} is already on the run branch (integrated; its batch's suite decides whether it stays)`);
+  if (action.action === 'retry' && status === 'integrated') throw new Error(`${action.taskId} cannot be retried (it is integrated on the run branch)`);
   if (action.action === 'skip' && ['committed', 'skipped', 'failed'].includes(status)) throw new Error(`${action.taskId} has already ${status === 'committed' ? 'been committed' : status === 'failed' ? 'failed' : 'been skipped'}`);
   if (action.action === 'retry' && (status === 'committed' || !planned)) throw new Error(`${action.taskId} cannot be retried (${status === 'committed' ? 'it is committed' : 'its task file could not be planned'})`);
 }

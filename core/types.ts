@@ -206,7 +206,11 @@ export interface TaskTestRun {
   durationMs: number;
 }
 
-export type TaskStatus = 'pending' | 'awaiting-approval' | 'running' | 'committed' | 'skipped' | 'failed';
+/**
+ * `integrated`: its change is on the run branch, but its batch's full suite has not passed on it yet (it becomes
+ * `committed` when it does; a batch that ends without a green suite leaves it `integrated`, never `committed`).
+ */
+export type TaskStatus = 'pending' | 'awaiting-approval' | 'running' | 'integrated' | 'committed' | 'skipped' | 'failed';
 
 export interface TaskState {
   id: string;

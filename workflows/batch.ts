@@ -1,5 +1,5 @@
 import { CancellationScope, condition, getExternalWorkflowHandle, isCancellation, patched, setCurrentDetails, setHandler, startChild } from '@temporalio/workflow';
-import type { TaskState } from '../core/types';
+import type { TaskState, TestEvidence } from '../core/types';
 import type { PlannedTask } from '../planner/types';
 import { hostActivities, mainActivities, testActivities } from './activity-proxies';
 import { findCulprits } from './find-culprits';
@@ -56,6 +56,9 @@ function progressReporter(signal: (updates: TaskUpdate[]) => Promise<void>) {
   };
 }
 
+/** On the run branch: integrated (its batch's suite not yet passed on it) or committed (passed). */
+const landed = (t: TaskState) => t.status === 'integrated' || t.status === 'committed';
+
 /** What a task's outcome tells its final state, whatever that state is. */
 const fromOutcome = (o: TaskOutcome) => ({ attempts: o.attempts, usage: o.usage, ...(o.warnings ? { warnings: o.warnings } : {}), ...(o.tests ? { tests: o.tests } : {}), ...(o.review ? { review: o.review } : {}) });
 
@@ -73,7 +76,7 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   // The Web UI's "current details" of the batch (no history: it is read through a query).
   const showDetails = () => {
     const done = [...results.values()];
-    const lines = [`**Batch ${batch.id}** (${batch.mode}): ${done.length}/${batch.taskIds.length} tasks done — ${done.filter((t) => t.status === 'committed').length} committed, ${done.filter((t) => t.status !== 'committed').length} skipped or failed`];
+    const lines = [`**Batch ${batch.id}** (${batch.mode}): ${done.length}/${batch.taskIds.length} tasks done — ${done.filter(landed).length} on the run branch, ${done.filter((t) => !landed(t)).length} skipped or failed`];
     const started = [...running.keys()].filter((id) => !onDeck.has(id));
     if (started.length) lines.push('', `Running: ${started.join(', ')}`);
     if (onDeck.size) lines.push('', `Waiting for a lane: ${[...onDeck].join(', ')}`);
@@ -115,7 +118,7 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   const [tasks] = await Promise.all([git.loadPlannedTasks({ runId: ctx.runId, repoPath: ctx.repoPath, ids: batch.taskIds }), announced]);
 
   const results = new Map<string, TaskState>();
-  const ready: Array<{ task: PlannedTask; outcome: TaskOutcome }> = [];
+  const ready: Array<{ task: PlannedTask; outcome: TaskOutcome; commit: string }> = [];
   let tip = startTip;
   let fatal: string | undefined;
   // Changes go onto the run branch one at a time, in the order their tasks finish.
@@ -132,8 +135,8 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   const recorded = (task: PlannedTask, outcome: TaskOutcome, r: IntegrateResult) => {
     tip = r.tip;
     if (!r.ok) return finish(task, { ...fromOutcome(outcome), status: 'skipped', reason: r.reason });
-    ready.push({ task, outcome });
-    return finish(task, { ...fromOutcome(outcome), status: 'committed', commit: r.commit });
+    ready.push({ task, outcome, commit: r.commit });
+    return finish(task, { ...fromOutcome(outcome), status: 'integrated', commit: r.commit });
   };
   // Grouped integration: the changes that finished while a group was being applied go on in the next group,
   // one activity for all of them, in the order they finished.
@@ -160,6 +163,16 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
     }
   };
 
+  /**
+   * The batch's suite ran on the changes on the branch: green, they are committed; red (the culprit search found
+   * no green tip), they stay integrated, with why.
+   */
+  const settle = async (onBranch: Array<{ task: PlannedTask; outcome: TaskOutcome; commit: string }>, evidence: TestEvidence) => {
+    for (const { task, outcome, commit } of onBranch) {
+      if (evidence.passed) await finish(task, { ...fromOutcome(outcome), status: 'committed', commit });
+      else await finish(task, { ...fromOutcome(outcome), status: 'integrated', commit, reason: `on the run branch, but the batch's full suite did not pass on it (${evidence.failingTests.slice(0, 5).join('; ') || `exit code ${evidence.exitCode}`})` });
+    }
+  };
   const finish = async (task: PlannedTask, state: Omit<TaskState, 'id' | 'title' | 'phase' | 'batch'>) => {
     const full: TaskState = { id: task.id, title: task.title, phase: batch.phase, batch: batch.id, ...state };
     // A retried task's bill includes what its earlier tries cost.
@@ -183,7 +196,7 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
     return CancellationScope.nonCancellable(() => Promise.all(hosts.length ? hosts.map(removeOn) : [removeOn()]));
   };
   const runOne = async (task: PlannedTask, deck?: { started: () => void }) => {
-    const blocker = task.dependsOn.find((d) => blocked[d] || (results.has(d) && results.get(d)!.status !== 'committed'));
+    const blocker = task.dependsOn.find((d) => blocked[d] || (results.has(d) && !landed(results.get(d)!)));
     if (blocker) {
       await finish(task, { status: 'skipped', attempts: 0, reason: `depends on ${blocker}, which did not commit (${blocked[blocker] ?? results.get(blocker)!.reason})` });
       return;
@@ -295,18 +308,18 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   }
   await Promise.all(pendingIntegrations);
 
-  let suite = ready.length ? await testing.runBranchTests.executeWithOptions({ summary: cutBytes(`batch ${batch.id} suite: ${ctx.testCommand}`) }, [{ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batch.id}`, flakyReruns: ctx.settings.flakyReruns }]) : undefined;
+  let suite: TestEvidence | undefined = ready.length ? await testing.runBranchTests.executeWithOptions({ summary: cutBytes(`batch ${batch.id} suite: ${ctx.testCommand}`) }, [{ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batch.id}`, flakyReruns: ctx.settings.flakyReruns }]) : undefined;
   if (suite && !suite.passed) {
     // Layer validation failed: find the changes that break the suite together and drop only those.
     const search = await findCulprits(ctx, batch.id, startTip, ready, suite);
     tip = search.tip;
     suite = search.suite;
-    for (const { task, outcome, commit } of search.kept) await finish(task, { ...fromOutcome(outcome), status: 'committed', commit });
+    await settle(search.kept, search.suite);
     for (const { task, outcome, evidence } of search.dropped) {
       const names = evidence.failingTests.join('; ') || `exit code ${evidence.exitCode}`;
       await finish(task, { ...fromOutcome(outcome), status: 'skipped', reason: `rolled back: the full suite failed on the run branch with this change (${names})`, failingTests: evidence.failingTests });
     }
-  }
+  } else if (suite) await settle(ready, suite);
   await Promise.all(removals);
   await reporter.flush();
   const ended = (s: TaskState['status']) => [...results.values()].filter((t) => t.status === s).length;

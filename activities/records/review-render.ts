@@ -59,6 +59,8 @@ export function renderReview(report: RunReport, plan: Plan | null, stats: Commit
   const byTask = new Map(report.tasks.map((t) => [t.id, t]));
   const statOf = new Map(stats.map((s) => [s.taskId, s]));
   const committed = report.tasks.filter((t) => t.status === 'committed');
+  // On the run branch, but their batch's suite never passed on them: listed apart, never as committed.
+  const integrated = report.tasks.filter((t) => t.status === 'integrated');
   const notDone = report.tasks.filter((t) => t.status === 'skipped' || t.status === 'failed');
   const branch = report.branch ?? `flotilla/${report.runId}`;
   const backup = `refs/flotilla/${report.runId}/backup`;
@@ -66,7 +68,7 @@ export function renderReview(report: RunReport, plan: Plan | null, stats: Commit
   out.push(`# Review: Flotilla run ${report.runId}`, '');
   out.push(`- Status: **${report.status}**${report.reason ? ` (${report.reason})` : ''}`);
   out.push(`- Branch: \`${branch}\` from \`${report.baseSha ?? '?'}\` (backup ref \`${backup}\`)`);
-  out.push(`- Tasks: ${committed.length} committed, ${notDone.length} skipped or failed, of ${report.tasks.length}`);
+  out.push(`- Tasks: ${committed.length} committed, ${integrated.length ? `${integrated.length} integrated but not verified by their batch's suite, ` : ''}${notDone.length} skipped or failed, of ${report.tasks.length}`);
   out.push(`- Model: \`${report.model}\`; tokens ${report.usage.inputTokens} in / ${report.usage.outputTokens} out${report.usage.costUsd !== undefined ? `, about $${report.usage.costUsd.toFixed(4)}` : ''}`);
   if (report.planPath) out.push(`- Plan: ${report.planPath}`);
   if (sandbox) out.push(sandbox.sandboxed ? `- Sandbox: ${sandbox.detail}` : `- **NOT sandboxed**: ${sandbox.detail}. The repository's tests and commands ran with the worker's own access (see SECURITY.md).`);
@@ -102,6 +104,12 @@ export function renderReview(report: RunReport, plan: Plan | null, stats: Commit
     }
   }
 
+  if (integrated.length) {
+    out.push('## Integrated, not verified', '', "On the run branch, but their batch's full suite never passed on them:", '');
+    for (const t of integrated) out.push(`- \`${t.commit?.slice(0, 10)}\` ${t.id}: ${t.title} (batch ${t.batch}): ${t.reason ?? "its batch's suite did not pass"}`);
+    out.push('');
+  }
+
   out.push('## Test evidence', '');
   out.push(evidenceLine('Baseline (before any change)', report.baseline));
   for (const b of report.batches) out.push(evidenceLine(`After batch ${b.id} (${b.label})`, b.suite, b.state === 'done' ? 'not needed, no change was committed' : 'not run'));
@@ -125,9 +133,9 @@ export function renderReview(report: RunReport, plan: Plan | null, stats: Commit
   out.push('```sh');
   const extra = report.reviewBranch?.branch ? ` ${report.reviewBranch.branch}` : '';
   out.push(`# the whole run`, `git branch -D ${branch}${extra} && git update-ref -d ${backup}`);
-  if (committed.length) {
+  if (committed.length + integrated.length) {
     out.push(`# one task, keeping the others (on ${branch})`);
-    for (const t of committed) out.push(`git revert --no-edit ${t.commit}   # ${t.id}`);
+    for (const t of [...committed, ...integrated]) out.push(`git revert --no-edit ${t.commit}   # ${t.id}`);
   }
   out.push('```', '');
 

@@ -17,7 +17,7 @@ export async function writeReview(report: RunReport): Promise<string> {
   const git = await gitAt(report.repoPath);
   const stats: CommitStat[] = [];
   for (const t of report.tasks) {
-    if (t.status !== 'committed' || !t.commit) continue;
+    if ((t.status !== 'committed' && t.status !== 'integrated') || !t.commit) continue;
     const numstat = await git.raw(['show', '--numstat', '--format=', '-M', t.commit]).catch(() => '');
     const files = numstat
       .trim()
