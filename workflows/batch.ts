@@ -1,8 +1,8 @@
-import { CancellationScope, condition, getExternalWorkflowHandle, isCancellation, patched, setCurrentDetails, setHandler, startChild } from '@temporalio/workflow';
+import { CancellationScope, condition, executeChild, getExternalWorkflowHandle, isCancellation, patched, setCurrentDetails, setHandler, startChild } from '@temporalio/workflow';
 import type { TaskState, TestEvidence } from '../core/types';
 import type { PlannedTask } from '../planner/types';
 import { hostActivities, mainActivities, testActivities } from './activity-proxies';
-import { findCulprits } from './find-culprits';
+import { culpritSearchWorkflow } from './find-culprits';
 import { batchUpdateSignal, controlSignal, taskUpdateSignal, taskUpdatesSignal, TaskUpdate } from './run-messages';
 import { laneFreeSignal, laneGrantedSignal, laneWantedSignal } from './lane-messages';
 import { taskWorkflow } from './task';
@@ -167,10 +167,10 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
    * The batch's suite ran on the changes on the branch: green, they are committed; red (the culprit search found
    * no green tip), they stay integrated, with why.
    */
-  const settle = async (onBranch: Array<{ task: PlannedTask; outcome: TaskOutcome; commit: string }>, evidence: TestEvidence) => {
+  const settle = async (onBranch: Array<{ task: PlannedTask; outcome: TaskOutcome; commit: string }>, evidence: TestEvidence, why?: string) => {
     for (const { task, outcome, commit } of onBranch) {
       if (evidence.passed) await finish(task, { ...fromOutcome(outcome), status: 'committed', commit });
-      else await finish(task, { ...fromOutcome(outcome), status: 'integrated', commit, reason: `on the run branch, but the batch's full suite did not pass on it (${evidence.failingTests.slice(0, 5).join('; ') || `exit code ${evidence.exitCode}`})` });
+      else await finish(task, { ...fromOutcome(outcome), status: 'integrated', commit, reason: `on the run branch, but the batch's full suite did not pass on it (${why ?? (evidence.failingTests.slice(0, 5).join('; ') || `exit code ${evidence.exitCode}`)})` });
     }
   };
   const finish = async (task: PlannedTask, state: Omit<TaskState, 'id' | 'title' | 'phase' | 'batch'>) => {
@@ -310,12 +310,21 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
 
   let suite: TestEvidence | undefined = ready.length ? await testing.runBranchTests.executeWithOptions({ summary: cutBytes(`batch ${batch.id} suite: ${ctx.testCommand}`) }, [{ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batch.id}`, flakyReruns: ctx.settings.flakyReruns }]) : undefined;
   if (suite && !suite.passed) {
-    // Layer validation failed: find the changes that break the suite together and drop only those.
-    const search = await findCulprits(ctx, batch.id, startTip, ready, suite);
+    // Layer validation failed: a child workflow finds the changes that break the suite together (find-culprits.ts).
+    const byId = new Map(ready.map((r) => [r.task.id, r]));
+    const search = await executeChild(culpritSearchWorkflow, {
+      workflowId: `${ctx.rootWorkflowId}/batch-${batch.id}-culprits`,
+      args: [{ ctx, batchId: batch.id, startTip, changes: ready.map((r) => ({ taskId: r.task.id, commit: r.outcome.commit! })), failed: slimEvidence(suite) }],
+      staticSummary: cutBytes(`Batch ${batch.id}: culprit search over ${ready.length} changes`),
+      ...childAttributes(),
+    });
     tip = search.tip;
     suite = search.suite;
-    await settle(search.kept, search.suite);
-    for (const { task, outcome, evidence } of search.dropped) {
+    const redStart = search.redStart ? `the full suite was already red at the batch's start, before any of its changes (${search.redStart.failingTests.slice(0, 5).join('; ') || `exit code ${search.redStart.exitCode}`}): no change was blamed` : undefined;
+    await settle(search.kept.map((k) => ({ ...byId.get(k.taskId)!, commit: k.commit })), search.suite, redStart);
+    for (const { taskId, reason } of search.notApplied) await finish(byId.get(taskId)!.task, { ...fromOutcome(byId.get(taskId)!.outcome), status: 'skipped', reason });
+    for (const { taskId, evidence } of search.dropped) {
+      const { task, outcome } = byId.get(taskId)!;
       const names = evidence.failingTests.join('; ') || `exit code ${evidence.exitCode}`;
       await finish(task, { ...fromOutcome(outcome), status: 'skipped', reason: `rolled back: the full suite failed on the run branch with this change (${names})`, failingTests: evidence.failingTests });
     }

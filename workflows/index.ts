@@ -3,3 +3,4 @@ export { flotillaRun } from './run';
 export { phaseWorkflow } from './phase';
 export { batchWorkflow } from './batch';
 export { taskWorkflow } from './task';
+export { culpritSearchWorkflow } from './find-culprits';

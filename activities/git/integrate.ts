@@ -1,6 +1,21 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import { backupRef, runBranch, taskCommits } from './git';
-import { integrationWorktree } from '../run-paths';
+import { integrationWorktree, runDir } from '../run-paths';
 import { branchWorktree } from './worktrees';
+
+/** A change the culprit search puts on the run branch: the task's own commit (kept by its task ref). */
+export interface ProbeChange {
+  taskId: string;
+  commit: string;
+}
+
+/** What one probe of the culprit search put on the branch: its tip, what did not apply (and why), and, when asked, each applied change's commit. */
+export interface ProbeResult {
+  tip: string;
+  notApplied: Array<{ taskId: string; reason: string }>;
+  commits?: ProbeChange[];
+}
 
 export type IntegrateResult = { ok: true; commit: string; tip: string } | { ok: false; reason: string; tip: string };
 
@@ -56,6 +71,32 @@ export function makeIntegrateActivities(worktreeRoot: string) {
      */
     async integrateCommits(a: { runId: string; repoPath: string; commits: Array<{ taskId: string; commit: string }> }): Promise<IntegrateResult[]> {
       return integrate(a.repoPath, a.runId, a.commits);
+    },
+
+    /**
+     * The culprit search's list of a batch's changes, in the order they reached the branch, saved once so each
+     * probe names its changes by position (`upTo`, `excluding`) instead of carrying the list in its input.
+     */
+    async saveProbeList(a: { runId: string; repoPath: string; batchId: string; changes: ProbeChange[] }): Promise<string> {
+      const file = path.join(runDir(a.repoPath, a.runId), 'logs', `culprits-${a.batchId}.json`);
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await fs.writeFile(file, JSON.stringify(a.changes));
+      return file;
+    },
+
+    /**
+     * One probe of the culprit search, in one activity: the run branch reset to `sha`, then the first `upTo`
+     * changes of the saved list but those in `excluding`, applied in order. A change that no longer applies
+     * (it needed a change now left out) is skipped and reported, never a failure. Idempotent: it starts with the reset.
+     */
+    async applyProbe(a: { runId: string; repoPath: string; sha: string; listFile: string; upTo: number; excluding: string[]; withCommits?: boolean }): Promise<ProbeResult> {
+      const changes = (JSON.parse(await fs.readFile(a.listFile, 'utf8')) as ProbeChange[]).slice(0, a.upTo).filter((c) => !a.excluding.includes(c.taskId));
+      const wt = await open(a.repoPath, a.runId);
+      await wt.raw(['reset', '--hard', a.sha]);
+      const results = await integrate(a.repoPath, a.runId, changes);
+      const notApplied = results.flatMap((r, i) => (r.ok ? [] : [{ taskId: changes[i].taskId, reason: r.reason }]));
+      const tip = results.length ? results[results.length - 1].tip : a.sha;
+      return { tip, notApplied, ...(a.withCommits ? { commits: results.flatMap((r, i) => (r.ok ? [{ taskId: changes[i].taskId, commit: r.commit }] : [])) } : {}) };
     },
 
     /** Moves the run branch back to `sha` (used to drop commits that broke the suite). */

@@ -38,19 +38,20 @@ describe('honest statuses', () => {
     const repo = await makeSampleRepo(files);
     const settings = runSettings(repo, { attempts: 1 });
     const handle = await startRun(worker().client, settings, worker().taskQueue);
-    const during = await waitFor(
+    // Opened however the test ends, so a failure never leaves the suite (and the worker's shutdown) waiting.
+    const waitingFor = waitFor(
       async () => {
         const r = await handle.query(statusQuery);
         return r.tasks.find((t) => t.id === 'TASK-0001')?.status === 'integrated' ? r : undefined;
       },
       { what: 'TASK-0001 integrated while its batch suite runs', timeoutMs: 120_000, intervalMs: 200 },
     );
+    const during = await waitingFor.finally(() => setTimeout(() => fs.writeFileSync(gate, ''), 3000));
     expect(during.counts).toMatchObject({ integrated: 1, committed: 0 });
     expect(during.tasks.find((t) => t.id === 'TASK-0001')!.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(summaryLines(during).join('\n')).toContain('0 task(s) committed');
     // Its change is on the branch: the operator cannot skip it any more, and is told why.
     expect(await updateRejection(handle.executeUpdate(controlUpdate, { args: [{ action: 'skip', taskId: 'TASK-0001' }] }))).toMatch(/already on the run branch \(integrated/);
-    fs.writeFileSync(gate, '');
     const report = await handle.result();
     expect(report.status).toBe('completed');
     expect(report.tasks.find((t) => t.id === 'TASK-0001')!.status).toBe('committed');
