@@ -50,9 +50,10 @@ export interface CulpritSearch {
  * Cost, for a batch of n changes with k culprits (L = ⌈log₂ n⌉):
  * - suite runs ≤ 1 (start) + k·L (bisection) + k (one full verdict after each drop; the last is the green final);
  * - activities = suite runs + 1 per probe's apply + 2 (the saved list, the final apply with commits);
- * - history events ≈ 6 per activity + ~10 ≈ 12·(1 + k·(L + 1)) + 25: for n = 500, k = 2 that is 21 suite runs and
- *   about 290 events (`npm run bench:culprits -- --tasks 500 --culprits 2` measures it); its inputs name changes by
- *   position in a list saved once on disk, so no input grows with n except the search's own (one commit per change).
+ * - history events ≈ 6 per activity + ~10 ≈ 12·(1 + k·(L + 1)) + 25. Measured (`npm run bench:culprits -- --tasks
+ *   500 --culprits 2`): 20 suite runs, 251 events, 228 KB; at 200 changes 18 runs, 227 events, 114 KB. Probe inputs
+ *   name changes by position in a list saved once on disk; only the search's own input and the applies that return
+ *   the kept changes' commits (one after each drop) grow with n, ~75 bytes per change.
  * A change is never applied one activity each, and a deterministic failure is never re-run as a flaky check per probe.
  */
 export async function culpritSearchWorkflow({ ctx, batchId, startTip, changes, failed }: CulpritSearchInput): Promise<CulpritSearch> {
