@@ -117,19 +117,8 @@ export async function measureSearch(env: TestWorkflowEnvironment, s: SearchScena
   };
   const started = Date.now();
   const workflowId = `${taskQueue}-search`;
-  const result = await Promise.race([
-    Promise.all([mainWorker.run(), testsWorker.run()]).then(() => {
-      throw new Error('the workers stopped before the search ended');
-    }),
-    (async () => {
-      try {
-        return await env.client.workflow.execute('culpritSearchWorkflow', { taskQueue, workflowId, args: [input] });
-      } finally {
-        mainWorker.shutdown();
-        testsWorker.shutdown();
-      }
-    })(),
-  ]);
+  // Each worker stops (and is awaited) once the search has ended.
+  const result = await mainWorker.runUntil(testsWorker.runUntil(env.client.workflow.execute('culpritSearchWorkflow', { taskQueue, workflowId, args: [input] })));
   const ms = Date.now() - started;
   const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
   const events = history.events ?? [];
