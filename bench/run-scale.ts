@@ -11,6 +11,8 @@
 // afterwards and prints, per kind of workflow, events, workflow tasks and their latencies (bench/history-profile.ts);
 // `--server HOST:PORT` uses a Temporal server already running (its histories stay for a look afterwards);
 // `--worker-options JSON` adds options to the workflow worker's (for trying worker tuning).
+// `--culprits K`: K tasks (spread over the backlog) break a test only the batch's full suite runs, so each batch
+// with one runs the culprit search (workflows/find-culprits.ts) on a branch the stand-ins keep track of.
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, WorkerOptions } from '@temporalio/worker';
 import * as fs from 'node:fs';
@@ -54,10 +56,22 @@ const SIGNALS_LIMIT = 10_000;
 const passed = (command: string): TestEvidence => ({ command, passed: true, exitCode: 0, failingTests: [], tail: '', logPath: '/dev/null', durationMs: 1 });
 const usage = { inputTokens: 1200, outputTokens: 300, cacheWriteTokens: 0, cacheReadTokens: 0, costUsd: 0.0027 };
 
-/** Instant stand-ins for the activities that touch git, the model and the test runner; plan.json and task states are real. */
-function instantActivities(): { main: Partial<MainActivities>; agents: AgentActivities; tests: Partial<TestActivities> } {
+/**
+ * Instant stand-ins for the activities that touch git, the model and the test runner; plan.json and task states are
+ * real. The run branch is tracked as the task ids on it (per tip), so a suite is red while a culprit is on it.
+ */
+function instantActivities(culprits: Set<string> = new Set()): { main: Partial<MainActivities>; agents: AgentActivities; tests: Partial<TestActivities> } {
   let sha = 0;
+  let branch: string[] = [];
+  const onTip = new Map<string, string[]>();
+  let probeList: Array<{ taskId: string; commit: string }> = [];
   const nextSha = () => (++sha).toString(16).padStart(40, '0');
+  const land = (taskId: string) => {
+    branch = [...branch, taskId];
+    const tip = nextSha();
+    if (culprits.size) onTip.set(tip, branch);
+    return tip;
+  };
   const main: Partial<MainActivities> = {
     ...makePlanStoreActivities(),
     saveTaskStates,
@@ -77,17 +91,26 @@ function instantActivities(): { main: Partial<MainActivities>; agents: AgentActi
       return { commit: nextSha() };
     },
     async integrateCommits(a) {
-      return a.commits.map(() => {
-        const tip = nextSha();
+      return a.commits.map((c) => {
+        const tip = land(c.taskId);
         return { ok: true as const, commit: tip, tip };
       });
+    },
+    async saveProbeList(a) {
+      probeList = a.changes;
+      return '/dev/null';
+    },
+    async applyProbe(a) {
+      branch = onTip.get(a.sha) ?? [];
+      const commits = probeList.slice(0, a.upTo).filter((c) => !a.excluding.includes(c.taskId)).map((c) => ({ taskId: c.taskId, commit: land(c.taskId) }));
+      return { tip: commits.length ? commits[commits.length - 1].commit : a.sha, notApplied: [], ...(a.withCommits ? { commits } : {}) };
     },
     async removeTaskWorktree() {},
     async warmWorktrees() {
       return 0;
     },
-    async integrateCommit() {
-      const tip = nextSha();
+    async integrateCommit(a) {
+      const tip = land(a.taskId);
       return { ok: true as const, commit: tip, tip };
     },
     async resetRunBranch() {},
@@ -125,7 +148,8 @@ function instantActivities(): { main: Partial<MainActivities>; agents: AgentActi
       return passed(a.command);
     },
     async runBranchTests(a) {
-      return passed(a.command);
+      const broken = branch.filter((id) => culprits.has(id)).map((id) => `test/suite-only.test.js::broken by ${id}`);
+      return broken.length ? { ...passed(a.command), passed: false, exitCode: 1, failingTests: broken } : passed(a.command);
     },
   };
   return { main, agents, tests };
@@ -181,7 +205,7 @@ async function runOnce(client: Client, taskQueue: string, n: number, risk: Task[
   const largest = Math.max(f.root.events, f.child.events);
   console.log(
     [
-      `${n} ${risk}-risk tasks (${risk === 'high' ? 'one sequential batch each' : 'parallel batches of up to 500'}), segments of ${segmentTasks}: ${result.status} in ${seconds.toFixed(1)} s, ${onDisk.tasks.filter((t) => t.status === 'committed').length} committed (report.json), ${f.workflows} workflow executions`,
+      `${n} ${risk}-risk tasks (${risk === 'high' ? 'one sequential batch each' : 'parallel batches of up to 500'}), segments of ${segmentTasks}: ${result.status} in ${seconds.toFixed(1)} s, ${onDisk.tasks.filter((t) => t.status === 'committed').length} committed (report.json)${onDisk.tasks.some((t) => t.reason?.startsWith('rolled back')) ? `, rolled back: ${onDisk.tasks.filter((t) => t.reason?.startsWith('rolled back')).map((t) => t.id).join(', ')}` : ''}, ${f.workflows} workflow executions`,
       `  throughput: ${((60 * n) / seconds).toFixed(0)} tasks/min, ${((1000 * seconds) / n).toFixed(0)} ms of orchestration per task; largest history ${largest} events (${f.root.events >= f.child.events ? 'the run' : f.child.id}); load average ${load.toFixed(2)} at the start, ${os.loadavg()[0].toFixed(2)} at the end, ${os.cpus().length} cores; CPU: worker ${cpu.worker.toFixed(0)} s, dev server ${cpu.server.toFixed(0)} s`,
       `  run workflow: ${f.rootExecutions} execution(s); the largest has ${f.root.events} events (${pct(f.root.events, HISTORY_EVENTS_LIMIT)} of the limit), ${(f.root.bytes / 1024).toFixed(0)} KiB (${pct(f.root.bytes, HISTORY_BYTES_LIMIT)}) and ${f.root.signals} signals (${pct(f.root.signals, SIGNALS_LIMIT)})`,
       `  largest child: ${f.child.id}, ${f.child.events} events (${pct(f.child.events, HISTORY_EVENTS_LIMIT)}), ${(f.child.bytes / 1024).toFixed(0)} KiB (${pct(f.child.bytes, HISTORY_BYTES_LIMIT)})`,
@@ -193,7 +217,7 @@ async function runOnce(client: Client, taskQueue: string, n: number, risk: Task[
 
 async function main(): Promise<void> {
   const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
-  const valued = ['--only', '--server', '--worker-options'];
+  const valued = ['--only', '--server', '--worker-options', '--culprits'];
   const positional = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !valued.includes(all[i - 1]));
   const serverAt = process.argv.indexOf('--server');
   const tuningAt = process.argv.indexOf('--worker-options');
@@ -207,7 +231,10 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
   const taskQueue = `bench-${Date.now()}`;
-  const activities = instantActivities();
+  const culpritsAt = process.argv.indexOf('--culprits');
+  const k = culpritsAt > 0 ? Number(process.argv[culpritsAt + 1]) : 0;
+  const culprits = new Set(Array.from({ length: k }, (_, i) => `TASK-${String(Math.floor(((i + 1) * n) / (k + 1))).padStart(5, '0')}`));
+  const activities = instantActivities(culprits);
   const native = await NativeConnection.connect({ address: server.address });
   const common = { connection: native, maxConcurrentActivityTaskExecutions: 64 };
   const workers = [
