@@ -7,7 +7,7 @@ export function progressDetails(r: RunReport): string {
   const done = planned - c.pending - c.running - c['awaiting-approval'];
   const segment = r.segment ? ` (segment ${r.segment.number} of ${r.segment.of})` : '';
   const lines = [
-    `**${r.status}** on \`${r.branch ?? '…'}\`${segment}: ${done}/${planned} tasks done — ${c.committed} committed, ${c.skipped} skipped, ${c.failed} failed, ${c.running} running`,
+    `**${r.status}** on \`${r.branch ?? '…'}\`${segment}: ${done}/${planned} tasks done — ${c.committed} committed${c.integrated ? `, ${c.integrated} integrated` : ''}, ${c.skipped} skipped, ${c.failed} failed, ${c.running} running`,
   ];
   const waiting = r.tasks.filter((t) => t.status === 'awaiting-approval').map((t) => t.id);
   if (waiting.length) lines.push('', `Waiting for approval: ${waiting.join(', ')} (flotilla approve ${r.runId} TASK-x)`);
