@@ -1,5 +1,4 @@
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
-import { withoutSecrets } from '../secret-env';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Context } from '@temporalio/activity';
@@ -7,6 +6,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { failingTests } from './failing-tests';
 import { redact } from '../redact';
 import { bwrapArgs, bwrapAvailability, currentSandboxPolicy, SandboxPolicy } from '../sandbox';
+import { commandEnvFrom } from '../sandbox/child-env';
+import { chooseDependencies, resetDependencyLink } from '../sandbox/dependencies-link';
 
 export interface CommandResult {
   command: string;
@@ -29,9 +30,9 @@ const MAX_SCAN_LINE = 4096;
 /** After the command exits, how long its output pipes may stay open (a background process holding them). */
 const DRAIN_MS = 2000;
 
-/** Environment for commands Flotilla runs in a worktree: no API keys or other credentials, non-interactive. */
+/** Environment for commands Flotilla runs in a worktree: an allow-list (sandbox/child-env.ts), non-interactive. */
 export function commandEnv(): NodeJS.ProcessEnv {
-  return withoutSecrets({ ...process.env, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' });
+  return commandEnvFrom(process.env, process.env.ANTHROPIC_API_KEY);
 }
 
 /** The last `max` characters of a stream of text, in bounded memory. */
@@ -82,9 +83,12 @@ function activitySignal(): AbortSignal | undefined {
 function launch(command: string, cwd: string, policy: SandboxPolicy, network: boolean, writable?: string[]): { child: ChildProcess; sandboxed: boolean; note?: string } {
   const env = commandEnv();
   const options: SpawnOptions = { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] };
+  // The dependencies Flotilla chose, resolved now; the worktree's link to them made again (a command may have moved it).
+  const dependencies = chooseDependencies(policy.dependencies ?? []);
+  if (policy.dependencies) resetDependencyLink(cwd, dependencies);
   if (policy.mode !== 'off') {
     const bwrap = bwrapAvailability();
-    if (bwrap.ok) return { child: spawn(bwrap.path, bwrapArgs({ command, cwd, network, hide: policy.hide, writable }), options), sandboxed: true };
+    if (bwrap.ok) return { child: spawn(bwrap.path, bwrapArgs({ command, cwd, network, hide: policy.hide, writable, dependencies }), options), sandboxed: true };
     if (policy.mode === 'required') {
       throw ApplicationFailure.nonRetryable(`--sandbox required, but the sandbox is not available on this worker: ${bwrap.reason}. Install bubblewrap, or start the run with --sandbox auto (or off).`, 'RepoError');
     }
