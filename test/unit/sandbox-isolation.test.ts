@@ -1,0 +1,140 @@
+// Issue 22: what a repository command can do inside the real sandbox (the bwrap `npm install` shipped, or the
+// system's): no power as root, no secret from the worker's environment, no socket, no hidden folder through a
+// node_modules link. Each case fails without its defence (see SECURITY.md).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { bwrapAvailability, inRunSandbox, withSandboxPolicy } from '../../activities/sandbox';
+import { setPassedEnv } from '../../activities/sandbox/child-env';
+import { runShell } from '../../activities/test-runs/run-shell';
+
+const bwrap = bwrapAvailability();
+if (!bwrap.ok) console.warn(`sandbox-isolation.test.ts: bubblewrap is not available (${bwrap.reason}); run npm install`);
+// Not skipped without bubblewrap: `npm install` ships it, so its absence is a failure here.
+
+const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-isolation-')));
+const sh = async (command: string, cwd: string) => {
+  const log = path.join(root, 'logs', `${Math.random().toString(36).slice(2)}.log`);
+  const r = await withSandboxPolicy({ mode: 'required', network: false, hide: [path.join(root, 'worktrees')] }, () => runShell(command, cwd, log));
+  return { ...r, out: fs.readFileSync(log, 'utf8') };
+};
+
+describe('the sandbox, for real (issue 22)', () => {
+  const wt = path.join(root, 'worktrees', 'run-1', 'TASK-1');
+  beforeAll(() => fs.mkdirSync(wt, { recursive: true }));
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('is there: npm install shipped a working bwrap', () => {
+    expect(bwrap).toMatchObject({ ok: true });
+  });
+
+  it('gives a root worker no power inside: nobody, no capability, mount and umount refused, no nested user namespace', async () => {
+    const r = await sh(
+      'id -u; grep CapEff /proc/self/status; cat /proc/self/uid_map; ' +
+        'mount -t tmpfs none /mnt && echo MOUNTED; umount -l /tmp && echo UNMOUNTED; mount -o remount,rw,bind / && echo REMOUNTED; ' +
+        '(unshare -U -r true 2>/dev/null || unshare --user --map-root-user true 2>/dev/null) && echo NESTED; true',
+      wt,
+    );
+    if (process.getuid?.() !== 0) console.warn('the worker is not root here: the test still checks that the sandbox has no capability');
+    expect(r.out).toMatch(/^65534$/m);
+    expect(r.out).toMatch(/^CapEff:\s+0+$/m);
+    expect(r.out).not.toMatch(/^(MOUNTED|UNMOUNTED|REMOUNTED|NESTED)$/m);
+  });
+
+  it('hands down no secret and no socket from the worker environment; --pass-env names what it should', async () => {
+    const secrets: Record<string, string> = {
+      DATABASE_URL: 'postgres://app:hunter2-db@db.internal:5432/app',
+      AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE22ISSUE',
+      AWS_SECRET_ACCESS_KEY: 'aws-secret-issue-22',
+      DEPLOY_KEY: 'deploy-key-issue-22',
+      SSH_PRIVATE_KEY: '-----BEGIN OPENSSH PRIVATE KEY-----issue22',
+      MYSQL_PWD: 'mysql-pwd-issue-22',
+      SENTRY_DSN: 'https://public-issue22@sentry.example/1',
+      SSH_AUTH_SOCK: '/run/user/0/ssh-agent.sock',
+      DBUS_SESSION_BUS_ADDRESS: 'unix:path=/run/user/0/bus',
+      ANTHROPIC_API_KEY: 'sk-ant-api03-issue22issue22issue22issue22',
+      NPM_CONFIG_REGISTRY: 'https://registry.example/',
+      LC_ALL: 'C.UTF-8',
+    };
+    const before = { ...process.env };
+    Object.assign(process.env, secrets);
+    setPassedEnv(['NPM_CONFIG_REGISTRY', 'ANTHROPIC_API_KEY']);
+    try {
+      const r = await sh('env; echo "RUN:"; ls -A /run | wc -l', wt);
+      for (const [name, value] of Object.entries(secrets).filter(([n]) => !['NPM_CONFIG_REGISTRY', 'LC_ALL'].includes(n))) {
+        expect({ name, handedDown: r.out.includes(value) || new RegExp(`^${name}=`, 'm').test(r.out) }).toEqual({ name, handedDown: false });
+      }
+      // Named with --pass-env (the model key never, even when named); the allow-list's locale and CI variables.
+      expect(r.out).toContain('NPM_CONFIG_REGISTRY=https://registry.example/');
+      expect(r.out).toMatch(/^LC_ALL=C\.UTF-8$/m);
+      expect(r.out).toMatch(/^PATH=/m);
+      expect(r.out).toMatch(/^CI=true$/m);
+      // /run (the agents' sockets) is an empty folder inside.
+      expect(r.out).toMatch(/RUN:\n0\n/);
+    } finally {
+      setPassedEnv([]);
+      for (const k of Object.keys(secrets)) if (before[k] === undefined) delete process.env[k];
+      else process.env[k] = before[k];
+    }
+  });
+});
+
+describe('node_modules links cannot add a mount (issue 22)', () => {
+  const worktreeRoot = path.join(root, 'wts');
+  const repo = path.join(root, 'repo');
+  const runId = 'run-links';
+  const integration = path.join(worktreeRoot, runId, '_integration');
+  const task = path.join(worktreeRoot, runId, 'TASK-1');
+  const otherRun = path.join(worktreeRoot, 'other-run', 'TASK-9');
+  const home = fs.mkdtempSync(path.join(os.homedir(), '.flotilla-isolation-home-'));
+  const run = (command: string, cwd = task) =>
+    inRunSandbox({ repoPath: repo, runId }, worktreeRoot, () => runShell(command, cwd, path.join(root, 'logs', `${Math.random().toString(36).slice(2)}.log`))).then((r) => ({
+      ...r,
+      out: fs.readFileSync(r.logPath, 'utf8'),
+    }));
+  beforeAll(() => {
+    for (const d of [repo, path.join(integration, 'node_modules', 'dep'), task, otherRun]) fs.mkdirSync(d, { recursive: true });
+    fs.writeFileSync(path.join(integration, 'node_modules', 'dep', 'index.js'), 'SHARED-DEPENDENCY\n');
+    fs.writeFileSync(path.join(otherRun, 'secret.txt'), 'OTHER-RUN-SECRET\n');
+    fs.writeFileSync(path.join(home, 'secret.txt'), 'HOME-SECRET\n');
+    // A record asking for required: the sandbox must be there.
+    fs.mkdirSync(path.join(repo, '.flotilla', 'runs', runId), { recursive: true });
+    fs.writeFileSync(path.join(repo, '.flotilla', 'runs', runId, 'sandbox.json'), JSON.stringify({ mode: 'required', network: false, sandboxed: true, detail: '' }));
+  });
+  afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
+
+  it('mounts the dependencies Flotilla chose; a command that repoints the link reads nothing through it next time', async () => {
+    expect((await run('cat node_modules/dep/index.js')).out).toContain('SHARED-DEPENDENCY');
+    for (const target of [home, otherRun]) {
+      await run(`rm -rf node_modules; ln -s ${target} node_modules; ls node_modules`);
+      const r = await run('cat node_modules/secret.txt; cat node_modules/dep/index.js');
+      expect(r.out).not.toMatch(/HOME-SECRET|OTHER-RUN-SECRET/);
+      expect(r.out).toContain('SHARED-DEPENDENCY');
+      expect(fs.readlinkSync(path.join(task, 'node_modules'))).toBe(fs.realpathSync(path.join(integration, 'node_modules')));
+    }
+  });
+
+  it('a committed node_modules link (to another run, to $HOME) is replaced before the first command', async () => {
+    for (const target of [otherRun, home]) {
+      fs.rmSync(path.join(task, 'node_modules'), { recursive: true, force: true });
+      fs.symlinkSync(target, path.join(task, 'node_modules'));
+      const r = await run('cat node_modules/secret.txt; cat node_modules/dep/index.js');
+      expect(r.out).not.toMatch(/HOME-SECRET|OTHER-RUN-SECRET/);
+      expect(r.out).toContain('SHARED-DEPENDENCY');
+    }
+  });
+
+  it('the run worktree whose install made node_modules a link to a hidden folder gives no task that folder', async () => {
+    const real = path.join(integration, 'node_modules');
+    const kept = path.join(integration, 'kept');
+    fs.renameSync(real, kept);
+    fs.symlinkSync(home, real);
+    try {
+      const r = await run('cat node_modules/secret.txt; echo done');
+      expect(r.out).not.toContain('HOME-SECRET');
+    } finally {
+      fs.rmSync(real);
+      fs.renameSync(kept, real);
+    }
+  });
+});
