@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { failingTests } from './failing-tests';
+import { cappedLogEnding, logCapBytes } from './log-cap';
 import { redact } from '../redact';
 import { bwrapArgs, bwrapAvailability, currentSandboxPolicy, SandboxPolicy } from '../sandbox';
 import { commandEnvFrom } from '../sandbox/child-env';
@@ -99,7 +100,7 @@ function launch(command: string, cwd: string, policy: SandboxPolicy, network: bo
 
 /**
  * Runs a shell command in `cwd` (in the sandbox, see activities/sandbox), streaming its output to `logPath`
- * and keeping only a bounded head and tail of it in memory. The command runs in its own process group, killed
+ * (up to the log cap, then its tail: log-cap.ts) and keeping only a bounded head and tail of it in memory. The command runs in its own process group, killed
  * (all of it) on timeout, on the activity's cancellation, when the command exits leaving processes behind,
  * and when the worker exits; this resolves only after the process is gone. Never rejects on a non-zero exit;
  * rejects when the activity was cancelled (after the kill) or when --sandbox required cannot be met.
@@ -124,13 +125,25 @@ export async function runShell(
   let head = '';
   const tail = new TailBuffer(KEPT_TAIL_CHARS);
   let total = 0;
+  const cap = logCapBytes();
+  let logged = 0;
+  let skipped = 0;
   const collect = (d: Buffer) => {
     const s = d.toString();
     total += s.length;
     if (head.length < KEPT_HEAD_CHARS) head += s.slice(0, KEPT_HEAD_CHARS - head.length);
     tail.push(s);
+    // Past the log cap, only the in-memory tail keeps the output (it ends the log).
+    const room = cap - logged;
+    if (room <= 0) {
+      skipped += d.length;
+      return;
+    }
+    const piece = d.length <= room ? d : d.subarray(0, room);
+    skipped += d.length - piece.length;
+    logged += piece.length;
     // Back-pressure: while the log file lags behind, stop reading the command's output (it blocks on its pipe).
-    if (!log.write(d)) {
+    if (!log.write(piece)) {
       child.stdout?.pause();
       child.stderr?.pause();
       log.once('drain', () => {
@@ -180,6 +193,7 @@ export async function runShell(
   clearInterval(tick);
   clearTimeout(timer);
   signal?.removeEventListener('abort', onAbort);
+  if (skipped > 0) log.write(cappedLogEnding(cap, skipped, tail.text()));
   const footer = cancelled ? `\n# cancelled\n` : timedOut ? `\n# timed out after ${timeoutMs} ms\n` : `\n# exit code ${exitCode}\n`;
   await new Promise<void>((resolve) => log.end(footer, () => resolve()));
   if (cancelled) throw signal?.reason ?? new Error('cancelled');

@@ -9,12 +9,18 @@ describe('runShell (issue 11)', () => {
   const wt = path.join(dir, 'wt');
   fs.mkdirSync(wt);
 
-  it.each(['auto', 'off'] as const)('keeps a bounded part of a large output in memory, the whole of it in the log (sandbox %s)', async (mode) => {
+  it.each(['auto', 'off'] as const)('keeps a bounded part of a large output in memory, and in the log its start up to the cap and its tail (sandbox %s)', async (mode) => {
     const log = path.join(dir, `big-${mode}.log`);
     const cmd = `node -e "const s='x'.repeat(1023)+'\\n'; for (let i = 0; i < 20 * 1024; i++) process.stdout.write(s); console.log('not ok 1 - the last test')"; exit 1`;
-    const r = await withSandboxPolicy({ mode, network: false }, () => runShell(cmd, wt, log));
+    process.env.FLOTILLA_LOG_CAP_BYTES = String(1024 * 1024);
+    const r = await withSandboxPolicy({ mode, network: false }, () => runShell(cmd, wt, log)).finally(() => delete process.env.FLOTILLA_LOG_CAP_BYTES);
     expect(r.exitCode).toBe(1);
-    expect(fs.statSync(log).size).toBeGreaterThan(20 * 1024 * 1024);
+    // 20 MB of output: the log holds the first 1 MB, a note, and the last 256 KB (issue 22: bounded disk).
+    expect(fs.statSync(log).size).toBeGreaterThan(1024 * 1024);
+    expect(fs.statSync(log).size).toBeLessThan(1024 * 1024 + 256 * 1024 + 4096);
+    const text = fs.readFileSync(log, 'utf8');
+    expect(text).toMatch(/# … log cap \(1048576 bytes\) reached: \d+ bytes of output not logged/);
+    expect(text).toMatch(/not ok 1 - the last test\n\n# exit code 1\n$/);
     expect(r.tail.length).toBeLessThanOrEqual(6000);
     expect(r.failingTests).toEqual(['the last test']);
   }, 30_000);
