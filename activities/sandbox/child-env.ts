@@ -23,14 +23,14 @@ function passedNames(env: NodeJS.ProcessEnv): string[] {
   return [...passed, ...(env.FLOTILLA_PASS_ENV ?? '').split(/[\s,]+/)].filter(Boolean);
 }
 
-/** The environment a repository command gets from the worker's `env`; no value holding `secret` (the model key). */
-export function commandEnvFrom(env: NodeJS.ProcessEnv, secret?: string): NodeJS.ProcessEnv {
+/** The environment a repository command gets from the worker's `env`; no value for which `holdsKey` (the model key). */
+export function commandEnvFrom(env: NodeJS.ProcessEnv, holdsKey: (value: string) => boolean = () => false): NodeJS.ProcessEnv {
   const names = new Set(passedNames(env));
   const out: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || NEVER.test(name)) continue;
     if (!ALLOWED.has(name) && !ALLOWED_PREFIX.test(name) && !names.has(name)) continue;
-    if (secret && value.includes(secret)) continue;
+    if (holdsKey(value)) continue;
     out[name] = value;
   }
   return { ...out, ...FIXED };

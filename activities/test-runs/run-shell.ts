@@ -5,7 +5,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { failingTests } from './failing-tests';
 import { cappedLogEnding, logCapBytes } from './log-cap';
-import { redact } from '../redact';
+import { redact, stripUrlCredentials } from '../redact';
 import { bwrapArgs, bwrapAvailability, currentSandboxPolicy, SandboxPolicy } from '../sandbox';
 import { commandEnvFrom } from '../sandbox/child-env';
 import { chooseDependencies, resetDependencyLink } from '../sandbox/dependencies-link';
@@ -33,7 +33,8 @@ const DRAIN_MS = 2000;
 
 /** Environment for commands Flotilla runs in a worktree: an allow-list (sandbox/child-env.ts), non-interactive. */
 export function commandEnv(): NodeJS.ProcessEnv {
-  return commandEnvFrom(process.env, process.env.ANTHROPIC_API_KEY);
+  // No value that holds the worker's key (registered, or in ANTHROPIC_API_KEY) or anything shaped like one.
+  return commandEnvFrom(process.env, (v) => redact(v) !== stripUrlCredentials(v));
 }
 
 /** The last `max` characters of a stream of text, in bounded memory. */

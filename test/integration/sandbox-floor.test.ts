@@ -19,7 +19,7 @@ describe("the worker's sandbox floor (issue 22)", () => {
   it("fails a run that asks for sandbox 'off' on a worker with --sandbox required, naming the floor; nothing of the repository runs", async () => {
     const repo = await makeSampleRepo();
     const runId = `floor-${Date.now()}`;
-    const settings: RunSettings = { runId, repoPath: repo, model: 'claude-haiku-4-5', maxParallel: 2, attempts: 1, maxTurns: 4, sandbox: 'off', setupCommand: `touch ${marker}` };
+    const settings: RunSettings = { runId, repoPath: repo, model: 'claude-haiku-4-5', maxParallel: 2, attempts: 1, maxTurns: 4, sequentialRisk: 'high', sandbox: 'off', setupCommand: `touch ${marker}` };
     // Straight through the Temporal client, as a script that reached the server would: not the CLI.
     const handle = await worker().client.workflow.start(flotillaRun, { taskQueue: worker().taskQueue, workflowId: `flotilla-floor-${runId}`, args: [settings] });
     let message = '';

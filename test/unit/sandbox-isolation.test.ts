@@ -54,11 +54,13 @@ describe('the sandbox, for real (issue 22)', () => {
       DBUS_SESSION_BUS_ADDRESS: 'unix:path=/run/user/0/bus',
       ANTHROPIC_API_KEY: 'sk-ant-api03-issue22issue22issue22issue22',
       NPM_CONFIG_REGISTRY: 'https://registry.example/',
+      // Named with --pass-env, but its value holds a key: still not handed down.
+      MY_TOOL_CONFIG: 'key=sk-ant-api03-namedbutkeyshapedissue22xx',
       LC_ALL: 'C.UTF-8',
     };
     const before = { ...process.env };
     Object.assign(process.env, secrets);
-    setPassedEnv(['NPM_CONFIG_REGISTRY', 'ANTHROPIC_API_KEY']);
+    setPassedEnv(['NPM_CONFIG_REGISTRY', 'ANTHROPIC_API_KEY', 'MY_TOOL_CONFIG']);
     try {
       const r = await sh('env; echo "RUN:"; ls -A /run | wc -l', wt);
       for (const [name, value] of Object.entries(secrets).filter(([n]) => !['NPM_CONFIG_REGISTRY', 'LC_ALL'].includes(n))) {
