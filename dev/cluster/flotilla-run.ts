@@ -21,6 +21,8 @@ export function flotillaEnv(composeEnv: Record<string, string>, address: string,
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...composeEnv, TEMPORAL_ADDRESS: address, FLOTILLA_STATE_DIR: stateDir };
   if (worktrees) env.FLOTILLA_WORKTREES = worktrees;
   else delete env.FLOTILLA_WORKTREES;
+  // Compose mounts the key's secret file there; the smoke has no secrets: no file, the stand-in model.
+  if (env.ANTHROPIC_API_KEY_FILE?.startsWith('/run/secrets/')) delete env.ANTHROPIC_API_KEY_FILE;
   return env;
 }
 
