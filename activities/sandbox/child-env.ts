@@ -5,7 +5,11 @@
  * (DATABASE_URL with a password, AWS_ACCESS_KEY_ID, DEPLOY_KEY, MYSQL_PWD, SENTRY_DSN…), and socket paths
  * (SSH_AUTH_SOCK, DBUS_SESSION_BUS_ADDRESS) hand a command the worker's agents.
  */
-const ALLOWED = new Set(['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'LANG', 'LANGUAGE', 'TZ', 'TERM', 'COLORTERM']);
+const ALLOWED = new Set([
+  ...['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'LANG', 'LANGUAGE', 'TZ', 'TERM', 'COLORTERM'],
+  // Which certificate authorities to trust (paths to public certificates: an install behind a TLS-inspecting proxy needs them).
+  ...['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'PIP_CERT'],
+]);
 const ALLOWED_PREFIX = /^LC_[A-Z]+$/;
 /** Set for every command: CI-style, non-interactive, no colour codes in the logs. */
 const FIXED: NodeJS.ProcessEnv = { CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };

@@ -51,7 +51,7 @@ export function gitCommonDir(cwd: string): string | null {
  *   no capability and no further user namespace (ISOLATION_ARGS: root outside is powerless inside), a fresh /proc
  *   (no other process, the worker's environ included, is visible), a new session, killed with its parent.
  */
-export function bwrapArgs(o: { command: string; cwd: string; network: boolean; hide?: string[]; writable?: string[]; dependencies?: string }): string[] {
+export function bwrapArgs(o: { command: string; cwd: string; network: boolean; hide?: string[]; writable?: string[]; dependencies?: string; sockets?: string[] }): string[] {
   const cwd = real(o.cwd) ?? path.resolve(o.cwd);
   const hidden: string[] = [];
   const candidates = ['/tmp', '/var/tmp', '/home', '/root', '/run', os.homedir(), process.env.HOME, os.tmpdir(), ...(o.hide ?? []), path.dirname(cwd)];
@@ -93,6 +93,8 @@ export function bwrapArgs(o: { command: string; cwd: string; network: boolean; h
     const r = real(w);
     if (r) args.push('--bind', r, r);
   }
+  // Unix sockets this command may dial (an install's proxy), at their own path.
+  for (const sock of o.sockets ?? []) args.push('--bind', sock, sock);
   args.push(...ISOLATION_ARGS);
   if (o.network) args.push('--share-net');
   args.push('--die-with-parent', '--new-session', '--chdir', cwd, '--', 'sh', '-c', o.command);
