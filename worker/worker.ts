@@ -4,6 +4,7 @@ import * as crypto from 'node:crypto';
 import { createAgentActivities, createHostActivities, createMainActivities, createTestActivities, ModelAccess } from '../activities';
 import { registerSecret } from '../activities/redact';
 import { describeSandbox } from '../activities/sandbox';
+import { denyHost } from '../activities/sandbox/address-policy';
 import { setPassedEnv } from '../activities/sandbox/child-env';
 import { sandboxFloor, setSandboxFloor } from '../activities/sandbox/floor';
 import type { SandboxMode } from '../core/types';
@@ -39,6 +40,8 @@ export interface FlotillaWorkerOptions {
   sandboxFloor?: SandboxMode;
   /** Variables of this process's environment that repository commands get besides the allow-list (--pass-env). */
   passEnv?: string[];
+  /** The Temporal frontend (host:port), which install commands may never reach (default TEMPORAL_ADDRESS). */
+  temporalAddress?: string;
 }
 
 /** This process's host id: `<hostname>-<pid>-<random>` (unique even for two worker processes, or two workers in one process). */
@@ -69,6 +72,8 @@ export async function createFlotillaWorkers(o: FlotillaWorkerOptions): Promise<F
   registerSecret(o.modelAccess.apiKey);
   if (o.sandboxFloor) setSandboxFloor(o.sandboxFloor);
   if (o.passEnv) setPassedEnv(o.passEnv);
+  const frontend = o.temporalAddress ?? process.env.TEMPORAL_ADDRESS;
+  if (frontend) denyHost(frontend.replace(/:\d+$/, ''));
   const sandbox = describeSandbox();
   const floor = sandboxFloor();
   if (floor === 'required' && !sandbox.sandboxed) throw new Error(`flotilla worker --sandbox required (or FLOTILLA_SANDBOX=required), but ${sandbox.detail}. Run \`npm install\` again (it installs bubblewrap), or install bubblewrap.`);

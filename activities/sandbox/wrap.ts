@@ -14,6 +14,23 @@ const real = (p: string): string | null => {
   }
 };
 
+/** Password hashes and the host's SSH private keys (files, not links), where they exist. */
+function machineSecretFiles(): string[] {
+  const candidates = ['/etc/shadow', '/etc/shadow-', '/etc/gshadow', '/etc/gshadow-'];
+  try {
+    for (const f of fs.readdirSync('/etc/ssh')) if (/^ssh_host_.*_key$/.test(f)) candidates.push(path.join('/etc/ssh', f));
+  } catch {
+    /* no /etc/ssh */
+  }
+  return candidates.filter((f) => {
+    try {
+      return fs.lstatSync(f).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** The repository's git folder that a worktree (or a plain checkout) at `cwd` uses: its common dir. */
 export function gitCommonDir(cwd: string): string | null {
   const dotGit = path.join(cwd, '.git');
@@ -93,6 +110,9 @@ export function bwrapArgs(o: { command: string; cwd: string; network: boolean; h
     const r = real(w);
     if (r) args.push('--bind', r, r);
   }
+  // The machine's own secrets that are readable by their owner only: a root worker's commands are uid 0 outside
+  // their user namespace (owner of root's files, though with no capability), so these are replaced by empty files.
+  for (const f of machineSecretFiles()) args.push('--ro-bind', '/dev/null', f);
   // Unix sockets this command may dial (an install's proxy), at their own path.
   for (const sock of o.sockets ?? []) args.push('--bind', sock, sock);
   args.push(...ISOLATION_ARGS);

@@ -35,6 +35,8 @@ describe('the sandbox, for real (issue 22)', () => {
         '(unshare -U -r true 2>/dev/null || unshare --user --map-root-user true 2>/dev/null) && echo NESTED; true',
       wt,
     );
+    const shadow = await sh('cat /etc/shadow /etc/gshadow 2>&1 | head -c 200; echo; echo END', wt);
+    expect(shadow.out).not.toMatch(/^root:/m);
     if (process.getuid?.() !== 0) console.warn('the worker is not root here: the test still checks that the sandbox has no capability');
     expect(r.out).toMatch(/^65534$/m);
     expect(r.out).toMatch(/^CapEff:\s+0+$/m);
