@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { bwrapAvailability, inRunSandbox, withSandboxPolicy } from '../../activities/sandbox';
 import { setPassedEnv } from '../../activities/sandbox/child-env';
 import { runShell } from '../../activities/test-runs/run-shell';
+import { bwrapArgs } from '../../activities/sandbox/wrap';
+import { spawnSync } from 'node:child_process';
 
 const bwrap = bwrapAvailability();
 if (!bwrap.ok) console.warn(`sandbox-isolation.test.ts: bubblewrap is not available (${bwrap.reason}); run npm install`);
@@ -41,6 +43,20 @@ describe('the sandbox, for real (issue 22)', () => {
     expect(r.out).toMatch(/^65534$/m);
     expect(r.out).toMatch(/^CapEff:\s+0+$/m);
     expect(r.out).not.toMatch(/^(MOUNTED|UNMOUNTED|REMOUNTED|NESTED)$/m);
+  });
+
+  it('works the same for an unprivileged worker: read-only root, its own PID namespace, every namespace unshared', () => {
+    if (process.getuid?.() !== 0) return; // already unprivileged: the tests above are that case
+    const cwd = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-nobody-')));
+    fs.chmodSync(cwd, 0o777);
+    try {
+      const args = bwrapArgs({ command: 'id -u; echo PID $$; grep CapEff /proc/self/status; touch /usr/x 2>/dev/null || echo RO-ROOT; touch ok && echo WT-WRITABLE; ls /proc | grep -c "^[0-9]"', cwd, network: false });
+      const r = spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', '--', (bwrap as { path: string }).path, ...args], { encoding: 'utf8', cwd: '/' });
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toMatch(/^65534\nPID [12]\nCapEff:\s+0+\nRO-ROOT\nWT-WRITABLE\n[1-3]\n$/);
+    } finally {
+      fs.rmSync(cwd, { recursive: true, force: true });
+    }
   });
 
   it('hands down no secret and no socket from the worker environment; --pass-env names what it should', async () => {
