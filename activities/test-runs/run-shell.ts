@@ -87,7 +87,7 @@ function launch(command: string, cwd: string, policy: SandboxPolicy, network: bo
   const env = commandEnv();
   const options: SpawnOptions = { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] };
   // The dependencies Flotilla chose, resolved now; the worktree's link to them made again (a command may have moved it).
-  const dependencies = chooseDependencies(policy.dependencies ?? []);
+  const dependencies = chooseDependencies(policy.dependencies ?? [], policy.hide);
   if (policy.dependencies) resetDependencyLink(cwd, dependencies);
   if (policy.mode !== 'off') {
     const bwrap = bwrapAvailability();

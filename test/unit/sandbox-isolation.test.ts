@@ -161,4 +161,22 @@ describe('node_modules links cannot add a mount (issue 22)', () => {
       fs.renameSync(kept, real);
     }
   });
+
+  it("the repository's own node_modules link (the demo's, to Flotilla's) is used, mounted even from a hidden folder; one to anything else is not", async () => {
+    const tool = path.join(home, 'flotilla', 'node_modules', 'tsx');
+    fs.mkdirSync(tool, { recursive: true });
+    fs.writeFileSync(path.join(tool, 'index.js'), 'FLOTILLA-OWN-DEPENDENCY\n');
+    fs.symlinkSync(path.dirname(tool), path.join(repo, 'node_modules'));
+    try {
+      const r = await run('cat node_modules/tsx/index.js; cat node_modules/secret.txt; echo done');
+      expect(r.out).toContain('FLOTILLA-OWN-DEPENDENCY');
+      fs.rmSync(path.join(repo, 'node_modules'));
+      fs.symlinkSync(home, path.join(repo, 'node_modules'));
+      const r2 = await run('cat node_modules/secret.txt; cat node_modules/dep/index.js; echo done');
+      expect(r2.out).not.toContain('HOME-SECRET');
+      expect(r2.out).toContain('SHARED-DEPENDENCY');
+    } finally {
+      fs.rmSync(path.join(repo, 'node_modules'), { force: true });
+    }
+  });
 });
