@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { failingTests } from './failing-tests';
-import { cappedLogEnding, logCapBytes } from './log-cap';
+import { capFor, cappedLogEnding } from './log-cap';
 import { redact, stripUrlCredentials } from '../redact';
 import { bwrapArgs, bwrapAvailability, currentSandboxPolicy, SandboxPolicy } from '../sandbox';
 import { commandEnvFrom } from '../sandbox/child-env';
@@ -142,7 +142,7 @@ export async function runShell(
   let head = '';
   const tail = new TailBuffer(KEPT_TAIL_CHARS);
   let total = 0;
-  const cap = logCapBytes();
+  const cap = capFor(logPath);
   let logged = 0;
   let skipped = 0;
   const collect = (d: Buffer) => {

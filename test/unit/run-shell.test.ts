@@ -48,3 +48,34 @@ describe('runShell (issue 11)', () => {
     expect(r.tail).toContain('token [redacted] and https://proxy.example/v1');
   });
 });
+
+describe('the logs of one run share a budget (issue 22)', () => {
+  const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-log-budget-'));
+  const logs = path.join(repo, '.flotilla', 'runs', 'r1', 'logs');
+  afterEach(() => {
+    delete process.env.FLOTILLA_LOG_CAP_BYTES;
+    delete process.env.FLOTILLA_RUN_LOG_BUDGET_BYTES;
+  });
+
+  it('caps each command at what the earlier logs of its run left, keeping every tail', async () => {
+    process.env.FLOTILLA_LOG_CAP_BYTES = String(1024 * 1024);
+    process.env.FLOTILLA_RUN_LOG_BUDGET_BYTES = String(2 * 1024 * 1024);
+    const cmd = (n: number) => `node -e "const s='y'.repeat(1023)+'\\n'; for (let i = 0; i < 1536; i++) process.stdout.write(s); console.log('END OF ${n}')"`;
+    const sizes: number[] = [];
+    for (let n = 1; n <= 4; n++) {
+      const log = path.join(logs, n % 2 ? 'tasks' : '', `c${n}.log`);
+      await withSandboxPolicy({ mode: 'off', network: false }, () => runShell(cmd(n), repo, log));
+      sizes.push(fs.statSync(log).size);
+      expect(fs.readFileSync(log, 'utf8')).toContain(`END OF ${n}\n`);
+    }
+    // 1.5 MB each: the first up to the per-command cap (1 MB) and a 256 KB tail, the second up to what is left; then the run's 2 MB is spent.
+    expect(sizes[0]).toBeGreaterThan(1024 * 1024);
+    expect(sizes[0]).toBeLessThan(1024 * 1024 + 300 * 1024);
+    expect(sizes[2]).toBeLessThan(64 * 1024 + 300 * 1024);
+    expect(sizes[3]).toBeLessThan(64 * 1024 + 300 * 1024);
+    expect(sizes[1]).toBeLessThan(sizes[0]);
+    // The budget, plus each command's kept tail (and the least every log gets).
+    const total = sizes.reduce((a, b) => a + b, 0);
+    expect(total).toBeLessThan(2 * 1024 * 1024 + 4 * 300 * 1024 + 2 * 64 * 1024);
+  }, 60_000);
+});
