@@ -13,8 +13,8 @@ const CLI = () => path.join(projectRoot(), 'bin', 'flotilla.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * What a Flotilla process on the cluster gets: the `worker` service's environment from docker-compose.yml (so no
- * ANTHROPIC_API_KEY unless the smoke's variables have one: the stand-in model), with this server's address, its
+ * What a Flotilla process on the cluster gets: the `worker` service's environment from docker-compose.yml (no
+ * ANTHROPIC_API_KEY, and no key file: the stand-in model; FLOTILLA_SANDBOX=required), with this server's address, its
  * own worktrees folder (compose: the `worktrees` volume) and state folder, a PATH and a HOME. Nothing else of this shell's.
  */
 export function flotillaEnv(composeEnv: Record<string, string>, address: string, stateDir: string, worktrees?: string): NodeJS.ProcessEnv {
