@@ -108,8 +108,8 @@ function launch(command: string, cwd: string, policy: SandboxPolicy, network: bo
 
 /**
  * Runs a shell command in `cwd` (in the sandbox, see activities/sandbox), streaming its output to `logPath`
- * (up to the log cap, then its tail: log-cap.ts) and keeping only a bounded head and tail of it in memory. The command runs in its own process group, killed
- * (all of it) on timeout, on the activity's cancellation, when the command exits leaving processes behind,
+ * (up to the log cap, then its tail: log-cap.ts) and keeping only a bounded head and tail of it in memory.
+ * The command runs in its own process group, killed (all of it) on timeout, on the activity's cancellation, when the command exits leaving processes behind,
  * and when the worker exits; this resolves only after the process is gone. Never rejects on a non-zero exit;
  * rejects when the activity was cancelled (after the kill) or when --sandbox required cannot be met.
  * `onTick` is called every few seconds (activities heartbeat from it). `network` lets this command use the
