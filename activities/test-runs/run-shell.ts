@@ -109,11 +109,13 @@ function launch(command: string, cwd: string, policy: SandboxPolicy, network: bo
 /**
  * Runs a shell command in `cwd` (in the sandbox, see activities/sandbox), streaming its output to `logPath`
  * (up to the log cap, then its tail: log-cap.ts) and keeping only a bounded head and tail of it in memory.
- * The command runs in its own process group, killed (all of it) on timeout, on the activity's cancellation, when the command exits leaving processes behind,
- * and when the worker exits; this resolves only after the process is gone. Never rejects on a non-zero exit;
- * rejects when the activity was cancelled (after the kill) or when --sandbox required cannot be met.
- * `onTick` is called every few seconds (activities heartbeat from it). `network` lets this command use the
- * network whatever the run's policy (the install command); `writable` are folders it may write besides `cwd`.
+ * The command runs in its own process group, killed (all of it) on timeout, on the activity's cancellation,
+ * when the command exits leaving processes behind, and when the worker exits; this resolves only after the
+ * process is gone. Never rejects on a non-zero exit; rejects when the activity was cancelled (after the kill)
+ * or when --sandbox required cannot be met. `onTick` is called every few seconds (activities heartbeat from
+ * it). `network` lets this command reach package registries whatever the run's policy (the install command:
+ * through the proxy of install-proxy.ts, or the whole network with --sandbox-network); `writable` are folders
+ * it may write besides `cwd`.
  */
 export async function runShell(
   command: string,
