@@ -9,7 +9,7 @@ import { atLeastFloor } from './floor';
 /** How the commands of one run are sandboxed (from --sandbox and --sandbox-network). */
 export interface SandboxPolicy {
   mode: SandboxMode;
-  /** Commands may use the network (the install command always may: it has to reach the registry). */
+  /** Commands may use the whole network (without it, the install command still reaches registries through the worker's proxy). */
   network: boolean;
   /** Folders holding every worktree of this worker: hidden from a command, except its own worktree. */
   hide?: string[];
