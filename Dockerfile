@@ -21,10 +21,11 @@ COPY dev dev
 COPY bench bench
 RUN npx tsc -p tsconfig.json
 
-# Run: production dependencies, the compiled code, git; a non-root user.
+# Run: production dependencies, the compiled code, git, bubblewrap (the sandbox of every repository command,
+# SECURITY.md); a non-root user.
 FROM ${NODE_IMAGE} AS run
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends git ca-certificates \
+  && apt-get install -y --no-install-recommends git ca-certificates bubblewrap \
   && rm -rf /var/lib/apt/lists/*
 # Repositories are bind-mounted and owned by a host user: let git work in them (git 2.39 has no path
 # prefix match for safe.directory, so this is '*'; only mounted repositories and worktrees are here).

@@ -7,6 +7,7 @@ import { resolveModelAccess } from './model-access';
 import { createFlotillaWorkers, FlotillaWorkers } from '../worker/worker';
 import { bundleWorkflows, runsThisCodeCannotContinue } from '../worker/replay-check';
 import { connectClient, localServerSettings, TemporalConnectionSettings, TemporalOverrides, temporalSettings } from './connection';
+import type { SandboxMode } from '../core/types';
 
 export interface LocalStack {
   address: string;
@@ -69,6 +70,9 @@ export async function startLocalStack(o: {
   external?: boolean;
   /** The workflows' task queue (default FLOTILLA_TASK_QUEUE, else "flotilla"). */
   taskQueue?: string;
+  /** The worker's sandbox floor (`flotilla worker --sandbox`) and the variables its commands get (--pass-env). */
+  sandboxFloor?: SandboxMode;
+  passEnv?: string[];
   log: (s: string) => void;
 }): Promise<LocalStack> {
   if (!runtimeInstalled) {
@@ -115,7 +119,7 @@ export async function startLocalStack(o: {
       connection = await NativeConnection.connect(settings.connectionOptions);
       // One bundle per process: the worker runs it and the replay check below replays the runs in flight with it.
       workflowBundle = await bundleWorkflows();
-      worker = await createFlotillaWorkers({ connection, namespace, taskQueue: o.taskQueue, modelAccess: model.access, maxParallel: o.maxParallel, agentRequestsPerMinute: o.agentRequestsPerMinute, workflowBundle });
+      worker = await createFlotillaWorkers({ connection, namespace, taskQueue: o.taskQueue, modelAccess: model.access, maxParallel: o.maxParallel, agentRequestsPerMinute: o.agentRequestsPerMinute, workflowBundle, sandboxFloor: o.sandboxFloor, passEnv: o.passEnv, temporalAddress: address });
     } catch (err) {
       // A worker that cannot start takes down what this call started (no orphaned dev server or stand-in model).
       await connection?.close().catch(() => undefined);

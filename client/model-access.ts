@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import type { ModelAccess } from '../activities/agent/run-agent';
 import { faultsFromEnv } from '../dev/stand-in-faults';
 import { startStandInModel, StandInModel } from '../dev/stand-in-model';
@@ -21,6 +22,7 @@ export function chooseModel(o: { standIn?: boolean; env?: NodeJS.ProcessEnv } = 
   const env = o.env ?? process.env;
   if (o.standIn) return { kind: 'stand-in', reason: '--stand-in' };
   if (standInFromEnv(env)) return { kind: 'stand-in', reason: 'FLOTILLA_STAND_IN is set' };
+  if (env.ANTHROPIC_API_KEY === undefined && env.ANTHROPIC_API_KEY_FILE) return keyFromFile(env.ANTHROPIC_API_KEY_FILE, env);
   if (env.ANTHROPIC_API_KEY === undefined) return { kind: 'stand-in', reason: 'ANTHROPIC_API_KEY is not set' };
   const apiKey = env.ANTHROPIC_API_KEY.trim();
   if (!apiKey) {
@@ -28,6 +30,24 @@ export function chooseModel(o: { standIn?: boolean; env?: NodeJS.ProcessEnv } = 
       'ANTHROPIC_API_KEY is set but empty. Set it to your Anthropic API key, or unset it (or pass --stand-in, or FLOTILLA_STAND_IN=1) to use the stand-in model, which is not Claude.',
     );
   }
+  const baseURL = env.ANTHROPIC_BASE_URL?.trim() || undefined;
+  return { kind: 'anthropic', apiKey, ...(baseURL ? { baseURL } : {}) };
+}
+
+/**
+ * ANTHROPIC_API_KEY_FILE: the key from a file (a Docker or Kubernetes secret), so that it is never in the
+ * worker's environment, where any process of the worker's user could read /proc/<pid>/environ. A file that
+ * cannot be read is an error; an empty one means no key (the stand-in, said loudly), as an unset variable does.
+ */
+function keyFromFile(file: string, env: NodeJS.ProcessEnv): ModelChoice {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`ANTHROPIC_API_KEY_FILE=${file} cannot be read (${(err as Error).message}). Point it at a file holding your Anthropic API key, or unset it.`);
+  }
+  const apiKey = text.trim();
+  if (!apiKey) return { kind: 'stand-in', reason: `ANTHROPIC_API_KEY_FILE (${file}) is empty` };
   const baseURL = env.ANTHROPIC_BASE_URL?.trim() || undefined;
   return { kind: 'anthropic', apiKey, ...(baseURL ? { baseURL } : {}) };
 }

@@ -4,6 +4,10 @@ import * as crypto from 'node:crypto';
 import { createAgentActivities, createHostActivities, createMainActivities, createTestActivities, ModelAccess } from '../activities';
 import { registerSecret } from '../activities/redact';
 import { describeSandbox } from '../activities/sandbox';
+import { denyHost } from '../activities/sandbox/address-policy';
+import { setPassedEnv } from '../activities/sandbox/child-env';
+import { sandboxFloor, setSandboxFloor } from '../activities/sandbox/floor';
+import type { SandboxMode } from '../core/types';
 import { agentQueue, hostQueue, TaskHost, testQueue } from '../core/task-queues';
 import { keepAlive } from './keep-alive';
 import { redactResults } from './redact-results';
@@ -32,6 +36,12 @@ export interface FlotillaWorkerOptions {
    * this worker still polls it (default FLOTILLA_HOST_TIMEOUT_MS, else 60 s; a step is never given up while the host is alive).
    */
   hostTimeoutMs?: number;
+  /** The least sandbox any run may have here (--sandbox; also FLOTILLA_SANDBOX): see activities/sandbox/floor.ts. */
+  sandboxFloor?: SandboxMode;
+  /** Variables of this process's environment that repository commands get besides the allow-list (--pass-env). */
+  passEnv?: string[];
+  /** The Temporal frontend (host:port), which install commands may never reach (default TEMPORAL_ADDRESS). */
+  temporalAddress?: string;
 }
 
 /** This process's host id: `<hostname>-<pid>-<random>` (unique even for two worker processes, or two workers in one process). */
@@ -60,7 +70,13 @@ export async function createFlotillaWorkers(o: FlotillaWorkerOptions): Promise<F
   const identity = `${process.pid}@${os.hostname()}/${hostId}`;
   const deps = { worktreeRoot: o.worktreeRoot, host };
   registerSecret(o.modelAccess.apiKey);
+  if (o.sandboxFloor) setSandboxFloor(o.sandboxFloor);
+  if (o.passEnv) setPassedEnv(o.passEnv);
+  const frontend = o.temporalAddress ?? process.env.TEMPORAL_ADDRESS;
+  if (frontend) denyHost(frontend.replace(/:\d+$/, ''));
   const sandbox = describeSandbox();
+  const floor = sandboxFloor();
+  if (floor === 'required' && !sandbox.sandboxed) throw new Error(`flotilla worker --sandbox required (or FLOTILLA_SANDBOX=required), but ${sandbox.detail}. Run \`npm install\` again (it installs bubblewrap), or install bubblewrap.`);
   if (!sandbox.sandboxed) console.warn(`flotilla worker: repository commands will NOT be sandboxed on this worker: ${sandbox.detail}. Runs with --sandbox required will fail; see SECURITY.md.`);
   const common: Pick<WorkerOptions, 'connection' | 'namespace' | 'interceptors' | 'shutdownGraceTime' | 'identity' | 'maxHeartbeatThrottleInterval'> = {
     connection: o.connection,

@@ -109,11 +109,11 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
      * from the last checkpoint and that turn is returned again, asking nothing.
      */
     async startAgent(a: AgentTaskInput): Promise<AgentStart> {
-      return inRunSandbox(a, [deps.worktreeRoot], () => start(a));
+      return inRunSandbox(a, deps.worktreeRoot, () => start(a));
     },
     /** A later turn of the conversation, on the host that holds the worktree: one model request and its tool calls. */
     async agentTurn(a: AgentTurnInput): Promise<AgentTurn> {
-      return inRunSandbox(a, [deps.worktreeRoot], () => laterTurn(a));
+      return inRunSandbox(a, deps.worktreeRoot, () => laterTurn(a));
     },
     /**
      * Nothing: its dispatch is the point. On the shared agents queue, whose server-side rate is --agent-rpm / 60 per

@@ -42,7 +42,7 @@ export function makeAgentActivities(deps: { worktreeRoot: string; modelAccess: M
      */
     async runAgent(a: RunAgentInput): Promise<AgentOutcome> {
       // --setup-cmd and the run_tests tool run in the run's sandbox.
-      return inRunSandbox(a, [deps.worktreeRoot], () => runAgentInSandbox(a));
+      return inRunSandbox(a, deps.worktreeRoot, () => runAgentInSandbox(a));
     },
   };
 

@@ -6,6 +6,7 @@ import { repoError } from '../errors';
 import { runDir } from '../run-paths';
 import { detectTestCommand } from '../test-runs/detect-test-command';
 import { describeSandbox, writeSandboxRecord } from '../sandbox';
+import { atLeastFloor } from '../sandbox/floor';
 import { backupRef, changedPaths, gitAt, runBranch } from './git';
 
 async function excludeFlotillaFolder(repoPath: string): Promise<void> {
@@ -79,8 +80,10 @@ export function makeRunSetupActivities() {
         await git.raw(['branch', branch, baseSha]);
       }
       // The run's sandbox, recorded for the activities that run commands, the report and `run --wait`.
-      const sandbox = describeSandbox(s.sandbox, s.sandboxNetwork === true);
-      if (s.sandbox === 'required' && !sandbox.sandboxed) throw repoError(`--sandbox required, but ${sandbox.detail}. Install bubblewrap on the workers, or start the run with --sandbox auto.`);
+      // Never below this worker's floor (flotilla worker --sandbox): a run asking for off on such a worker fails here.
+      const mode = atLeastFloor(s.sandbox ?? 'auto');
+      const sandbox = describeSandbox(mode, s.sandboxNetwork === true);
+      if (mode === 'required' && !sandbox.sandboxed) throw repoError(`--sandbox required, but ${sandbox.detail}. Install bubblewrap on the workers, or start the run with --sandbox auto.`);
       writeSandboxRecord(s.repoPath, s.runId, sandbox);
       if (!sandbox.sandboxed) console.warn(`flotilla: run ${s.runId} is NOT sandboxed: ${sandbox.detail}`);
       const testCommand = s.testCommand ?? detectTestCommand(s.repoPath);

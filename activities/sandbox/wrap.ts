@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ISOLATION_ARGS } from './bwrap-path';
 
 /** Is `p` the folder `dir` or inside it? */
 const within = (p: string, dir: string) => p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
@@ -12,6 +13,23 @@ const real = (p: string): string | null => {
     return null;
   }
 };
+
+/** Password hashes and the host's SSH private keys (files, not links), where they exist. */
+function machineSecretFiles(): string[] {
+  const candidates = ['/etc/shadow', '/etc/shadow-', '/etc/gshadow', '/etc/gshadow-'];
+  try {
+    for (const f of fs.readdirSync('/etc/ssh')) if (/^ssh_host_.*_key$/.test(f)) candidates.push(path.join('/etc/ssh', f));
+  } catch {
+    /* no /etc/ssh */
+  }
+  return candidates.filter((f) => {
+    try {
+      return fs.lstatSync(f).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
 
 /** The repository's git folder that a worktree (or a plain checkout) at `cwd` uses: its common dir. */
 export function gitCommonDir(cwd: string): string | null {
@@ -38,19 +56,22 @@ export function gitCommonDir(cwd: string): string | null {
 
 /**
  * The bubblewrap arguments that run `sh -c command` in `cwd`:
- * - the whole filesystem read-only; /tmp, /var/tmp, /home, /root, $HOME and `hide` (the worktree folders)
- *   replaced by empty private tmpfs, so other worktrees, home directories and their credentials are not there;
+ * - the whole filesystem read-only; /tmp, /var/tmp, /home, /root, /run (sockets: ssh-agent, D-Bus, docker),
+ *   $HOME and `hide` (the worktree folders) replaced by empty private tmpfs, so other worktrees, home
+ *   directories and their credentials are not there;
  * - `cwd` (the task's worktree) writable, but its `.git` pointer and the repository's git folder read-only
  *   (git works; no test can point the worktree at a crafted git folder or change the repository's config);
- * - the node_modules the worktree links to (the run's shared dependencies) read-only, and node itself;
+ * - `dependencies` (the run's shared node_modules, resolved by Flotilla: see dependencies-link.ts) read-only,
+ *   and node itself;
  * - the run folders (`<repo>/.flotilla`: logs, transcripts, reports) hidden;
- * - its own user, PID, IPC, UTS, cgroup and network namespaces (no network unless `network`), a fresh /proc
+ * - its own user, PID, IPC, UTS, cgroup and network namespaces (no network unless `network`), as nobody with
+ *   no capability and no further user namespace (ISOLATION_ARGS: root outside is powerless inside), a fresh /proc
  *   (no other process, the worker's environ included, is visible), a new session, killed with its parent.
  */
-export function bwrapArgs(o: { command: string; cwd: string; network: boolean; hide?: string[]; writable?: string[] }): string[] {
+export function bwrapArgs(o: { command: string; cwd: string; network: boolean; hide?: string[]; writable?: string[]; dependencies?: string; sockets?: string[] }): string[] {
   const cwd = real(o.cwd) ?? path.resolve(o.cwd);
   const hidden: string[] = [];
-  const candidates = ['/tmp', '/var/tmp', '/home', '/root', os.homedir(), process.env.HOME, os.tmpdir(), ...(o.hide ?? []), path.dirname(cwd)];
+  const candidates = ['/tmp', '/var/tmp', '/home', '/root', '/run', os.homedir(), process.env.HOME, os.tmpdir(), ...(o.hide ?? []), path.dirname(cwd)];
   for (const c of candidates) {
     if (!c) continue;
     const r = real(c);
@@ -70,31 +91,12 @@ export function bwrapArgs(o: { command: string; cwd: string; network: boolean; h
   if (fs.existsSync(dotGit)) args.push('--ro-bind', dotGit, dotGit);
   const common = gitCommonDir(cwd);
   if (common && !within(common, dotGit)) args.push('--ro-bind', common, common);
-  // The dependencies the worktree links to: each hop of the link chain that lies in a hidden folder gets the
-  // real folder mounted read-only at that path, so the chain resolves inside as it does outside.
-  const nodeModules = path.join(cwd, 'node_modules');
-  const finalModules = real(nodeModules);
-  if (finalModules && !within(finalModules, cwd)) {
-    let hop = nodeModules;
-    for (let i = 0; i < 40; i++) {
-      let st: fs.Stats;
-      try {
-        st = fs.lstatSync(hop);
-      } catch {
-        break;
-      }
-      if (!st.isSymbolicLink()) {
-        if (isHidden(hop)) args.push('--ro-bind', finalModules, hop);
-        break;
-      }
-      const target = path.resolve(path.dirname(hop), fs.readlinkSync(hop));
-      if (isHidden(target)) {
-        args.push('--ro-bind', finalModules, target);
-        break;
-      }
-      hop = target;
-    }
-  }
+  // The run's dependencies (the folder Flotilla chose and resolved, never what a link in the worktree says now),
+  // read-only, where the worktree's node_modules link (reset before each command) points.
+  if (o.dependencies && isHidden(o.dependencies)) args.push('--ro-bind', o.dependencies, o.dependencies);
+  // A resolv.conf that lives in the hidden /run (systemd-resolved's) comes back, for commands with the network.
+  const resolv = real('/etc/resolv.conf');
+  if (resolv && isHidden(resolv)) args.push('--ro-bind', resolv, resolv);
   // node (and npx, npm) when installed in a hidden folder, e.g. ~/.nvm.
   const nodePrefix = path.dirname(path.dirname(real(process.execPath) ?? process.execPath));
   if (isHidden(nodePrefix)) args.push('--ro-bind', nodePrefix, nodePrefix);
@@ -108,7 +110,12 @@ export function bwrapArgs(o: { command: string; cwd: string; network: boolean; h
     const r = real(w);
     if (r) args.push('--bind', r, r);
   }
-  args.push('--unshare-all');
+  // The machine's own secrets that are readable by their owner only: a root worker's commands are uid 0 outside
+  // their user namespace (owner of root's files, though with no capability), so these are replaced by empty files.
+  for (const f of machineSecretFiles()) args.push('--ro-bind', '/dev/null', f);
+  // Unix sockets this command may dial (an install's proxy), at their own path.
+  for (const sock of o.sockets ?? []) args.push('--bind', sock, sock);
+  args.push(...ISOLATION_ARGS);
   if (o.network) args.push('--share-net');
   args.push('--die-with-parent', '--new-session', '--chdir', cwd, '--', 'sh', '-c', o.command);
   return args;

@@ -1,12 +1,15 @@
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
-import { withoutSecrets } from '../secret-env';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { failingTests } from './failing-tests';
-import { redact } from '../redact';
+import { capFor, cappedLogEnding } from './log-cap';
+import { redact, stripUrlCredentials } from '../redact';
 import { bwrapArgs, bwrapAvailability, currentSandboxPolicy, SandboxPolicy } from '../sandbox';
+import { commandEnvFrom } from '../sandbox/child-env';
+import { InstallProxy, startInstallProxy, throughProxy } from '../sandbox/install-proxy';
+import { chooseDependencies, resetDependencyLink } from '../sandbox/dependencies-link';
 
 export interface CommandResult {
   command: string;
@@ -29,9 +32,10 @@ const MAX_SCAN_LINE = 4096;
 /** After the command exits, how long its output pipes may stay open (a background process holding them). */
 const DRAIN_MS = 2000;
 
-/** Environment for commands Flotilla runs in a worktree: no API keys or other credentials, non-interactive. */
+/** Environment for commands Flotilla runs in a worktree: an allow-list (sandbox/child-env.ts), non-interactive. */
 export function commandEnv(): NodeJS.ProcessEnv {
-  return withoutSecrets({ ...process.env, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' });
+  // No value that holds the worker's key (registered, or in ANTHROPIC_API_KEY) or anything shaped like one.
+  return commandEnvFrom(process.env, (v) => redact(v) !== stripUrlCredentials(v));
 }
 
 /** The last `max` characters of a stream of text, in bounded memory. */
@@ -79,12 +83,21 @@ function activitySignal(): AbortSignal | undefined {
 }
 
 /** How a command is started: in the sandbox, or (auto without bubblewrap, off) as a plain shell. */
-function launch(command: string, cwd: string, policy: SandboxPolicy, network: boolean, writable?: string[]): { child: ChildProcess; sandboxed: boolean; note?: string } {
+function launch(command: string, cwd: string, policy: SandboxPolicy, network: boolean, writable?: string[], proxy?: InstallProxy): { child: ChildProcess; sandboxed: boolean; note?: string } {
   const env = commandEnv();
   const options: SpawnOptions = { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] };
+  // The dependencies Flotilla chose, resolved now; the worktree's link to them made again (a command may have moved it).
+  const dependencies = chooseDependencies(policy.dependencies ?? [], policy.hide);
+  if (policy.dependencies) resetDependencyLink(cwd, dependencies);
   if (policy.mode !== 'off') {
     const bwrap = bwrapAvailability();
-    if (bwrap.ok) return { child: spawn(bwrap.path, bwrapArgs({ command, cwd, network, hide: policy.hide, writable }), options), sandboxed: true };
+    if (bwrap.ok) {
+      // An install's network is the worker's proxy (install-proxy.ts), not the host's network.
+      const args = proxy
+        ? bwrapArgs({ command: throughProxy(command, proxy.socket), cwd, network: false, hide: policy.hide, writable, dependencies, sockets: [proxy.socket] })
+        : bwrapArgs({ command, cwd, network, hide: policy.hide, writable, dependencies });
+      return { child: spawn(bwrap.path, args, options), sandboxed: true };
+    }
     if (policy.mode === 'required') {
       throw ApplicationFailure.nonRetryable(`--sandbox required, but the sandbox is not available on this worker: ${bwrap.reason}. Install bubblewrap, or start the run with --sandbox auto (or off).`, 'RepoError');
     }
@@ -95,12 +108,14 @@ function launch(command: string, cwd: string, policy: SandboxPolicy, network: bo
 
 /**
  * Runs a shell command in `cwd` (in the sandbox, see activities/sandbox), streaming its output to `logPath`
- * and keeping only a bounded head and tail of it in memory. The command runs in its own process group, killed
- * (all of it) on timeout, on the activity's cancellation, when the command exits leaving processes behind,
- * and when the worker exits; this resolves only after the process is gone. Never rejects on a non-zero exit;
- * rejects when the activity was cancelled (after the kill) or when --sandbox required cannot be met.
- * `onTick` is called every few seconds (activities heartbeat from it). `network` lets this command use the
- * network whatever the run's policy (the install command); `writable` are folders it may write besides `cwd`.
+ * (up to the log cap, then its tail: log-cap.ts) and keeping only a bounded head and tail of it in memory.
+ * The command runs in its own process group, killed (all of it) on timeout, on the activity's cancellation,
+ * when the command exits leaving processes behind, and when the worker exits; this resolves only after the
+ * process is gone. Never rejects on a non-zero exit; rejects when the activity was cancelled (after the kill)
+ * or when --sandbox required cannot be met. `onTick` is called every few seconds (activities heartbeat from
+ * it). `network` lets this command reach package registries whatever the run's policy (the install command:
+ * through the proxy of install-proxy.ts, or the whole network with --sandbox-network); `writable` are folders
+ * it may write besides `cwd`.
  */
 export async function runShell(
   command: string,
@@ -112,7 +127,16 @@ export async function runShell(
   const signal = opts.signal ?? activitySignal();
   if (signal?.aborted) throw signal.reason ?? new Error('cancelled');
   fs.mkdirSync(path.dirname(logPath), { recursive: true });
-  const { child, sandboxed, note } = launch(command, cwd, policy, opts.network === true || policy.network, opts.writable);
+  // A command that needs the registry (the install) in a run without --sandbox-network gets it through the proxy.
+  const proxy = opts.network === true && !policy.network && policy.mode !== 'off' && bwrapAvailability().ok ? await startInstallProxy() : undefined;
+  let launched: ReturnType<typeof launch>;
+  try {
+    launched = launch(command, cwd, policy, opts.network === true || policy.network, opts.writable, proxy);
+  } catch (err) {
+    await proxy?.close();
+    throw err;
+  }
+  const { child, sandboxed, note } = launched;
   const log = fs.createWriteStream(logPath);
   log.write(`$ ${command}\n# in ${cwd}\n${note ?? ''}`);
   const started = Date.now();
@@ -120,13 +144,25 @@ export async function runShell(
   let head = '';
   const tail = new TailBuffer(KEPT_TAIL_CHARS);
   let total = 0;
+  const cap = capFor(logPath);
+  let logged = 0;
+  let skipped = 0;
   const collect = (d: Buffer) => {
     const s = d.toString();
     total += s.length;
     if (head.length < KEPT_HEAD_CHARS) head += s.slice(0, KEPT_HEAD_CHARS - head.length);
     tail.push(s);
+    // Past the log cap, only the in-memory tail keeps the output (it ends the log).
+    const room = cap - logged;
+    if (room <= 0) {
+      skipped += d.length;
+      return;
+    }
+    const piece = d.length <= room ? d : d.subarray(0, room);
+    skipped += d.length - piece.length;
+    logged += piece.length;
     // Back-pressure: while the log file lags behind, stop reading the command's output (it blocks on its pipe).
-    if (!log.write(d)) {
+    if (!log.write(piece)) {
       child.stdout?.pause();
       child.stderr?.pause();
       log.once('drain', () => {
@@ -176,8 +212,11 @@ export async function runShell(
   clearInterval(tick);
   clearTimeout(timer);
   signal?.removeEventListener('abort', onAbort);
+  if (skipped > 0) log.write(cappedLogEnding(cap, skipped, tail.text()));
   const footer = cancelled ? `\n# cancelled\n` : timedOut ? `\n# timed out after ${timeoutMs} ms\n` : `\n# exit code ${exitCode}\n`;
-  await new Promise<void>((resolve) => log.end(footer, () => resolve()));
+  await proxy?.close();
+  const refusedNote = proxy?.refused.length ? `# the install's network refused: ${proxy.refused.slice(0, 20).join(', ')}\n` : '';
+  await new Promise<void>((resolve) => log.end(refusedNote + footer, () => resolve()));
   if (cancelled) throw signal?.reason ?? new Error('cancelled');
   const kept = total <= KEPT_HEAD_CHARS ? head : `${head}\n… (${total - KEPT_HEAD_CHARS - Math.min(KEPT_TAIL_CHARS, total - KEPT_HEAD_CHARS)} characters not kept in memory; see ${logPath})\n${tail.text().slice(-Math.min(KEPT_TAIL_CHARS, total - KEPT_HEAD_CHARS))}`;
   const lastLines = (total <= KEPT_HEAD_CHARS ? head : tail.text()).split('\n');

@@ -29,7 +29,7 @@ export function makeTestActivities(worktreeRoot: string) {
     return wt;
   };
   /** Every command an activity here runs goes through runShell in the run's sandbox; the worktrees of others stay hidden. */
-  const sandboxed = <T>(a: { repoPath: string; runId: string }, fn: () => Promise<T>) => inRunSandbox(a, [worktreeRoot], fn);
+  const sandboxed = <T>(a: { repoPath: string; runId: string }, fn: () => Promise<T>) => inRunSandbox(a, worktreeRoot, fn);
   return {
     /**
      * Runs the full suite on the base commit (in the run's own worktree), re-runs its failures, and records

@@ -1,4 +1,5 @@
-import { bool, Command, CONNECTION_FLAGS, connectionFrom, FlagSpec, num, Out, ParsedArgs } from '../args';
+import { bool, Command, CONNECTION_FLAGS, connectionFrom, FlagSpec, num, Out, ParsedArgs, str } from '../args';
+import type { SandboxMode } from '../../core/types';
 import { startLocalStack } from '../local-stack';
 
 /**
@@ -52,9 +53,17 @@ export const workerCommand: Command = {
     ...AGENT_SLOTS_FLAGS,
     'agent-rpm': AGENT_RPM_FLAG,
     'stand-in': STAND_IN_FLAG,
+    sandbox: {
+      type: 'string',
+      value: 'MODE',
+      choices: ['auto', 'required', 'off'],
+      description: "the least sandbox a run may have on this worker, whatever the run asks for: required refuses to start without bubblewrap, and a run with --sandbox off fails on a worker with auto or required (SECURITY.md)",
+      defaultText: 'FLOTILLA_SANDBOX, else no floor',
+    },
+    'pass-env': { type: 'string', value: 'NAMES', description: "variables of the worker's environment that repository commands get besides PATH, HOME, locale, TERM and CI (comma-separated; also FLOTILLA_PASS_ENV)", defaultText: 'none' },
     ...CONNECTION_FLAGS,
   },
-  examples: ['flotilla worker', 'flotilla worker --address temporal.internal:7233 --namespace flotilla --agent-slots 8 --agent-rpm 50'],
+  examples: ['flotilla worker', 'flotilla worker --sandbox required --pass-env NPM_CONFIG_REGISTRY', 'flotilla worker --address temporal.internal:7233 --namespace flotilla --agent-slots 8 --agent-rpm 50'],
   async run(args, out) {
     const stack = await startLocalStack({
       worker: true,
@@ -63,6 +72,8 @@ export const workerCommand: Command = {
       maxParallel: agentSlotsFrom(args, 'worker', out),
       agentRequestsPerMinute: num(args, 'agent-rpm'),
       standIn: bool(args, 'stand-in'),
+      sandboxFloor: str(args, 'sandbox') as SandboxMode | undefined,
+      passEnv: str(args, 'pass-env')?.split(',').map((n) => n.trim()).filter(Boolean),
       log: out,
     });
     const stop = () => void stack.stop();

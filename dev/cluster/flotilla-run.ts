@@ -13,14 +13,16 @@ const CLI = () => path.join(projectRoot(), 'bin', 'flotilla.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * What a Flotilla process on the cluster gets: the `worker` service's environment from docker-compose.yml (so no
- * ANTHROPIC_API_KEY unless the smoke's variables have one: the stand-in model), with this server's address, its
+ * What a Flotilla process on the cluster gets: the `worker` service's environment from docker-compose.yml (no
+ * ANTHROPIC_API_KEY, and no key file: the stand-in model; FLOTILLA_SANDBOX=required), with this server's address, its
  * own worktrees folder (compose: the `worktrees` volume) and state folder, a PATH and a HOME. Nothing else of this shell's.
  */
 export function flotillaEnv(composeEnv: Record<string, string>, address: string, stateDir: string, worktrees?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...composeEnv, TEMPORAL_ADDRESS: address, FLOTILLA_STATE_DIR: stateDir };
   if (worktrees) env.FLOTILLA_WORKTREES = worktrees;
   else delete env.FLOTILLA_WORKTREES;
+  // Compose mounts the key's secret file there; the smoke has no secrets: no file, the stand-in model.
+  if (env.ANTHROPIC_API_KEY_FILE?.startsWith('/run/secrets/')) delete env.ANTHROPIC_API_KEY_FILE;
   return env;
 }
 

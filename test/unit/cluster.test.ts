@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { composeEnvironment, interpolate } from '../../dev/cluster/compose-env';
 import { freeLowPort } from '../../dev/cluster/server';
 import { composeImageTag, composeServerVersion } from '../../dev/cluster/temporal-build';
+import { flotillaEnv } from '../../dev/cluster/flotilla-run';
 
 /**
  * The pieces of `npm run cluster:smoke` (the compose topology without Docker) that need no Go build, no
@@ -51,10 +52,11 @@ describe('cluster smoke: the services\' environments, read from docker-compose.y
     expect(() => composeEnvironment(compose, 'temporal', {})).toThrow(/POSTGRES_PASSWORD/);
   });
 
-  it('leaves ANTHROPIC_API_KEY out of the workers when it is not set (a blank key is refused: they would not start)', () => {
+  it('never puts ANTHROPIC_API_KEY in the workers: the key is a secret file (issue 22), which the smoke has not (the stand-in)', () => {
     const worker = composeEnvironment(compose, 'worker', vars);
-    expect(worker).toEqual({ TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_NAMESPACE: 'ns', FLOTILLA_WORKTREES: '/worktrees' });
-    expect(composeEnvironment(compose, 'worker', { ...vars, ANTHROPIC_API_KEY: 'sk-x' }).ANTHROPIC_API_KEY).toBe('sk-x');
+    expect(worker).toEqual({ TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_NAMESPACE: 'ns', ANTHROPIC_API_KEY_FILE: '/run/secrets/anthropic_api_key', FLOTILLA_SANDBOX: 'required', FLOTILLA_WORKTREES: '/worktrees' });
+    expect(composeEnvironment(compose, 'worker', { ...vars, ANTHROPIC_API_KEY: 'sk-x' }).ANTHROPIC_API_KEY).toBeUndefined();
+    expect(flotillaEnv(worker, '127.0.0.1:7233', '/state').ANTHROPIC_API_KEY_FILE).toBeUndefined();
   });
 });
 

@@ -97,6 +97,20 @@ describe('docker-compose.yml', () => {
     expect(worker.volumes).toContain('worktrees:/worktrees');
   });
 
+  it('gives workers the model key as a secret file, never in their environment, and a sandbox floor (issue 22)', () => {
+    const worker = compose.services.worker as Service & { secrets?: string[]; security_opt?: string[] };
+    const env = worker.environment as Record<string, string>;
+    for (const [name, s] of services) for (const key of Object.keys((s.environment as Record<string, string>) ?? {})) expect({ name, key }).not.toEqual({ name, key: 'ANTHROPIC_API_KEY' });
+    expect(env.ANTHROPIC_API_KEY_FILE).toBe('/run/secrets/anthropic_api_key');
+    expect(worker.secrets).toEqual(['anthropic_api_key']);
+    expect((compose as unknown as { secrets: Record<string, { file: string }> }).secrets.anthropic_api_key.file).toMatch(/anthropic-api-key\.txt\}?$/);
+    expect(env.FLOTILLA_SANDBOX).toBe('required');
+    // Docker's default seccomp profile refuses the user namespaces bubblewrap needs.
+    expect(worker.security_opt).toContain('seccomp=unconfined');
+    expect(read('.gitignore').split('\n')).toContain('anthropic-api-key.txt');
+    expect(read('.dockerignore').split('\n')).toContain('anthropic-api-key.txt');
+  });
+
   it('orders start-up with conditions that can be met', () => {
     for (const [name, s] of services) {
       const deps = s.depends_on;
@@ -173,6 +187,11 @@ describe('Dockerfile and .dockerignore', () => {
     expect(users[users.length - 1]).not.toMatch(/^USER (root|0)\b/);
     expect(dockerfile).toMatch(/apt-get install[^\n]*\bgit\b/);
     expect(dockerfile).toContain("git config --system --add safe.directory '*'");
+  });
+
+  it('carries bubblewrap, the sandbox of every repository command (issue 22)', () => {
+    const runStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    expect(runStage).toMatch(/apt-get install[^\n]*\bbubblewrap\b/);
   });
 
   it('.dockerignore keeps git, dependencies, build output and local state out of the context', () => {

@@ -77,3 +77,18 @@ describe('resolveModelAccess', () => {
     );
   });
 });
+
+describe('ANTHROPIC_API_KEY_FILE: the key from a file (a Docker secret), never in the environment (issue 22)', () => {
+  const fs = require('node:fs') as typeof import('node:fs');
+  const os = require('node:os') as typeof import('node:os');
+  const path = require('node:path') as typeof import('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-keyfile-'));
+
+  it('reads the key from the file; an empty file means the stand-in; an unreadable one is an error', () => {
+    fs.writeFileSync(path.join(dir, 'key'), 'sk-ant-from-file\n');
+    fs.writeFileSync(path.join(dir, 'empty'), '\n');
+    expect(chooseModel({ env: { ANTHROPIC_API_KEY_FILE: path.join(dir, 'key') } })).toEqual({ kind: 'anthropic', apiKey: 'sk-ant-from-file' });
+    expect(chooseModel({ env: { ANTHROPIC_API_KEY_FILE: path.join(dir, 'empty') } })).toMatchObject({ kind: 'stand-in', reason: expect.stringContaining('is empty') });
+    expect(() => chooseModel({ env: { ANTHROPIC_API_KEY_FILE: path.join(dir, 'missing') } })).toThrow(/ANTHROPIC_API_KEY_FILE=.*cannot be read/);
+  });
+});
