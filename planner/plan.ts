@@ -137,6 +137,7 @@ export function buildPlan(parsed: Task[], unparsable: TaskProblem[], options: Pl
       name: phaseName(risk, !seenRisk.has(risk)),
       risk,
       lowerBound: phaseLowerBound(members, sequential, options.maxBatchTasks ?? MAX_BATCH_TASKS),
+      ...(sequential ? { sequentialByRisk: true } : {}),
       batches: groups.map((g, i) => ({
         id: `${number}${batchLetter(i)}`,
         phase: number,
