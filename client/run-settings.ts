@@ -29,6 +29,7 @@ export const RUN_FLAGS = {
   'allow-failing-baseline': { type: 'boolean', description: 'go on when tests already fail on the base commit (they count as red)' },
   review: { type: 'string', value: 'MODE', choices: ['gate', 'advisory', 'off'], default: 'gate', description: 'code review of each change before its commit: gate blocks on requested changes, advisory only records them, off skips the review' },
   'review-model': { type: 'string', value: 'MODEL', description: 'Anthropic model for the reviewer', defaultText: 'the run\'s model' },
+  research: { type: 'string', value: 'FILE', description: "the research document the tasks came from: named in the plan, and its notes on each task (by id) given to that task's agent", defaultText: '.prompts/<folder>/*research*.md when there is one' },
   'review-branch': { type: 'boolean', description: 'also build flotilla/<runId>-review with one commit per category' },
   'max-tokens-per-task': { type: 'string', value: 'N', int: { min: 1 }, description: 'skip a task once it has used more tokens than this' },
   'budget-usd': { type: 'string', value: 'X', positive: true, unit: 'dollars', description: 'pause the run when the model cost reaches X dollars' },
@@ -58,6 +59,7 @@ export function runSettingsFrom(args: ParsedArgs, repo: string): RunSettings {
   const segments = num(args, 'segment-tasks');
   const review = (str(args, 'review') ?? 'gate') as NonNullable<RunSettings['review']>;
   const reviewModel = str(args, 'review-model');
+  const research = str(args, 'research');
   const sandbox = str(args, 'sandbox');
   return {
     runId,
@@ -78,6 +80,7 @@ export function runSettingsFrom(args: ParsedArgs, repo: string): RunSettings {
     ...(bool(args, 'review-branch') ? { reviewBranch: true } : {}),
     ...(review !== 'gate' ? { review } : {}),
     ...(reviewModel ? { reviewModel } : {}),
+    ...(research ? { research: path.resolve(research) } : {}),
     ...(maxTokens !== undefined ? { maxTokensPerTask: maxTokens } : {}),
     ...(budget !== undefined ? { budgetUsd: budget } : {}),
     ...(segments !== undefined ? { segmentTasks: checkSegmentTasks(segments) } : {}),

@@ -52,6 +52,8 @@ export interface RunSettings {
   review?: ReviewMode;
   /** The reviewer's model (default: `model`). */
   reviewModel?: string;
+  /** The research document the tasks came from (absolute, or relative to repoPath); default: .prompts/<folder>/*research*.md when there is one. */
+  research?: string;
   /** How repository commands (tests, --setup-cmd, --install-cmd, run_tests) are contained (default auto). */
   sandbox?: SandboxMode;
   /** Sandboxed commands may use the network (default: none; the install command always may). */
@@ -140,6 +142,8 @@ export interface PlannedRun {
   outline: PlanOutline;
   planPath: string;
   planJsonPath: string;
+  /** Why the stand-in model (not Claude) answers for this worker's agents, when it does. */
+  standIn?: string;
 }
 
 export interface TaskRef {
@@ -250,7 +254,10 @@ export interface RunReport {
   repoPath: string;
   branch: string | null;
   baseSha: string | null;
+  /** The configured model (--model). */
   model: string;
+  /** Set when the stand-in model (not Claude) did the work instead, with why. */
+  standIn?: string;
   planPath: string | null;
   reason?: string;
   startedAt: string;

@@ -33,6 +33,11 @@ export function agentLabel(m: ModelInfo): string {
   return m.standIn ? `stand-in (not Claude; configured ${m.model})` : m.model;
 }
 
+/** The model that ran, for a record's "Model:" line: "`claude-sonnet-4-5`", or the stand-in with why and what was configured. */
+export function describeModel(model: string, standIn?: string): string {
+  return standIn ? `the stand-in (not Claude, because ${standIn}; configured \`${model}\`)` : `\`${model}\``;
+}
+
 /** How a record names the model that ran: the id, or "stand-in (configured <id>)". */
 export function recordedModel(model: string, standIn: boolean): string {
   return standIn ? `stand-in (configured ${model})` : model;

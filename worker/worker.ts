@@ -14,6 +14,8 @@ export interface FlotillaWorkerOptions {
   namespace: string;
   taskQueue?: string;
   modelAccess: ModelAccess;
+  /** Why modelAccess is the stand-in model (not Claude), when it is: the run's records name it. */
+  standIn?: string;
   worktreeRoot?: string;
   /** Agents at once on this worker (the agents queue's slots). */
   maxParallel?: number;
@@ -58,7 +60,7 @@ export async function createFlotillaWorkers(o: FlotillaWorkerOptions): Promise<F
   const hostId = newHostId();
   const host: TaskHost = { queue: hostQueue(taskQueue, hostId), scheduleToStartMs: o.hostTimeoutMs ?? (Number(process.env.FLOTILLA_HOST_TIMEOUT_MS) || 60_000) };
   const identity = `${process.pid}@${os.hostname()}/${hostId}`;
-  const deps = { worktreeRoot: o.worktreeRoot, host };
+  const deps = { worktreeRoot: o.worktreeRoot, host, ...(o.standIn ? { standIn: o.standIn } : {}) };
   registerSecret(o.modelAccess.apiKey);
   const sandbox = describeSandbox();
   if (!sandbox.sandboxed) console.warn(`flotilla worker: repository commands will NOT be sandboxed on this worker: ${sandbox.detail}. Runs with --sandbox required will fail; see SECURITY.md.`);

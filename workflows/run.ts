@@ -148,9 +148,10 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       report.branch = prep.branch;
       report.baseSha = prep.baseSha;
       report.status = 'planning';
-      const planned = await git.planRun({ runId: settings.runId, repoPath: settings.repoPath, baseSha: prep.baseSha, testCommand: prep.testCommand, maxParallel: settings.maxParallel, model: settings.model, sequentialRisk: settings.sequentialRisk, segmentTasks: settings.segmentTasks });
+      const planned = await git.planRun({ runId: settings.runId, repoPath: settings.repoPath, baseSha: prep.baseSha, testCommand: prep.testCommand, maxParallel: settings.maxParallel, model: settings.model, sequentialRisk: settings.sequentialRisk, segmentTasks: settings.segmentTasks, research: settings.research, reviewModel: settings.reviewModel, e2eCommand: settings.e2eCommand });
       outline = planned.outline;
       report.planPath = planned.planPath;
+      if (planned.standIn) report.standIn = planned.standIn;
       // A file skipped at planning is listed under its id, else its file name; under its path when that is a planned task's id (a duplicate).
       const plannedIds = new Set(outline.phases.flatMap((p) => p.batches.flatMap((b) => b.taskIds)));
       for (const s of outline.skipped) {
