@@ -41,6 +41,7 @@ export function parseResearch(file: string, text: string): Research {
     if (body) notes.set(id, [...(notes.get(id) ?? []), body]);
   };
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  let section: { ids: string[]; end: number } | undefined;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     const tag = TAG_OPEN.exec(line);
@@ -58,11 +59,13 @@ export function parseResearch(file: string, text: string): Research {
       let end = i + 1;
       while (end < lines.length && !(HEADING.exec(lines[end]) && HEADING.exec(lines[end])![1].length <= heading[1].length)) end++;
       for (const id of ids) add(id, [line, ...lines.slice(i + 1, end)]);
-      i = end - 1;
+      // Items inside the section that name another task are notes on that task too.
+      section = { ids, end };
       continue;
     }
+    if (section && i >= section.end) section = undefined;
     const item = ITEM.exec(line);
-    if (item) {
+    if (item && !section?.ids.includes(item[1])) {
       let end = i + 1;
       while (end < lines.length && /^\s+\S/.test(lines[end]) && !ITEM.exec(lines[end])) end++;
       add(item[1], lines.slice(i, end));
