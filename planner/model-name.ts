@@ -40,5 +40,5 @@ export function describeModel(model: string, standIn?: string): string {
 
 /** How a record names the model that ran: the id, or "stand-in (configured <id>)". */
 export function recordedModel(model: string, standIn: boolean): string {
-  return standIn ? `stand-in (configured ${model})` : model;
+  return standIn ? `stand-in, not Claude; configured ${model}` : model;
 }
