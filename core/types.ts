@@ -25,8 +25,10 @@ export interface RunSettings {
   maxTurns: number;
   /** Overrides the detected test command. */
   testCommand?: string;
-  /** Run after the last phase on the final run branch. */
+  /** The end-to-end command (default: detected, see activities/test-runs/detect-e2e-command.ts). */
   e2eCommand?: string;
+  /** When the e2e suite runs (default phase): after every phase on its last commit, once on the final branch, or never. */
+  e2eAfter?: 'phase' | 'run' | 'never';
   sequentialRisk: 'low' | 'medium' | 'high' | 'none';
   /** Tasks at or above this risk wait for `flotilla approve` before they start. */
   approveRisk?: 'low' | 'medium' | 'high';
@@ -103,6 +105,21 @@ export interface PreparedRun {
   branch: string;
   runDir: string;
   testCommand: string;
+  /** The e2e command, given or detected; absent with --e2e-after never or when the repository has none. */
+  e2eCommand?: string;
+}
+
+/** What the checks after a phase found (review.md has a section per phase). */
+export interface PhaseCheck {
+  /** The phase, or its part in this segment ("2", "2.1"). */
+  phase: string;
+  /** The full suite on the phase's last commit: run, or the label of the step whose run on that same commit is reused. */
+  suite?: TestEvidence;
+  suiteReusedFrom?: string;
+  /** The e2e suite on the phase's last commit (after any rollback, the run that found it red). */
+  e2e?: TestEvidence;
+  /** Tasks rolled back because the e2e suite failed with them. */
+  rolledBack?: string[];
 }
 
 export interface TestEvidence {
@@ -265,6 +282,8 @@ export interface RunReport {
   baseline?: TestEvidence;
   final?: TestEvidence;
   e2e?: TestEvidence;
+  /** The checks after each phase. */
+  phaseChecks?: PhaseCheck[];
   batches: BatchState[];
   /**
    * Tasks the run holds in memory: all of them for a run of one segment. A run of several segments keeps

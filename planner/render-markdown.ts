@@ -14,8 +14,10 @@ export interface RenderContext {
   standIn?: string;
   /** The reviewer's model, when not the agents'. */
   reviewModel?: string;
-  /** The end-to-end command, when one is configured. */
+  /** The end-to-end command, given or detected. */
   e2eCommand?: string;
+  /** When it runs (default phase): after every phase, once at the end, or never. */
+  e2eAfter?: 'phase' | 'run' | 'never';
   /** The research document the tasks came from, and the tasks it has notes on. */
   research?: { path: string; taskIds: string[] };
 }
@@ -57,6 +59,15 @@ function segmentNote(plan: Plan): string {
   if (segs.length <= 1) return '- The run fits one execution of the run workflow (one segment); it does not need to continue-as-new';
   const spans = segs.map((s) => `${s.number}: batches ${segmentSpan(s)} (${s.tasks} tasks)`).join('; ');
   return `- The run is split into ${segs.length} segments of at most ${Math.max(...segs.map((s) => s.tasks))} tasks, and the run workflow continues-as-new between them so its history stays small: ${spans}`;
+}
+
+/** The phase validation's e2e line: the exact command and when it runs. */
+function e2eLine(ctx: RenderContext): string {
+  const after = ctx.e2eAfter ?? 'phase';
+  if (after === 'never') return '- [ ] Check e2e tests (not run: --e2e-after never)';
+  if (!ctx.e2eCommand) return '- [ ] Check e2e tests (none found: no test:e2e or e2e script, Playwright or Cypress config, or e2e folder; pass --e2e-cmd CMD)';
+  if (after === 'run') return `- [ ] Check e2e tests (\`${ctx.e2eCommand}\`, once, on the final run branch: --e2e-after run)`;
+  return `- [ ] Check e2e tests (\`${ctx.e2eCommand}\` on the phase's last commit; when it fails, the phase's changes that break it are found, rolled back and recorded as skipped)`;
 }
 
 /** The plan as markdown, in the structure of the seed's Output Specification. */
@@ -102,12 +113,10 @@ export function renderPlanMarkdown(plan: Plan, ctx: RenderContext = {}): string 
   );
   out.push('</per_task_validation>', '', '### Phase Validation', '<phase_validation>', 'After each phase:');
   out.push(
-    `- [ ] Run full test suite (\`${plan.testCommand}\` on the run branch after every step that commits a change, so also on each phase's last commit)`,
-    ctx.e2eCommand
-      ? `- [ ] Check e2e tests (\`${ctx.e2eCommand}\`, once, on the final run branch)`
-      : '- [ ] Check e2e tests (none configured: pass --e2e-cmd CMD to run one on the final run branch)',
+    `- [ ] Run full test suite (\`${plan.testCommand}\` on the phase's last commit: the last step's run is reused when it was on that commit)`,
+    e2eLine(ctx),
     `- [ ] Review changes (each task's diff by the reviewer${ctx.reviewModel ? ` \`${ctx.reviewModel}\`` : ''} before it commits; the run's combined diff once, at the end)`,
-    '- [ ] Document any issues (skips, rollbacks and review notes in review.md and report.json, written at the end of the run)',
+    '- [ ] Document any issues (a section per phase in review.md: the suite, the e2e run, rollbacks and skips; report.json has the same)',
   );
   out.push('</phase_validation>', '', '## Failure Recovery', '', '### Rollback Procedures', '<rollback>', 'If task fails:');
   out.push(

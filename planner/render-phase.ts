@@ -69,7 +69,7 @@ export function renderPhase(phase: Phase, plan: Plan, model: ModelInfo): string 
   const taskTests = [...new Set(ordered.map(({ t }) => t.tests).filter(Boolean))];
   lines.push(
     `Validation: per task, its own tests${taskTests.length ? ` (${taskTests.length} task-specific commands)` : ''} ` +
-      `or \`${plan.testCommand}\`; after every step that commits a change, the full suite \`${plan.testCommand}\` on the run branch`,
+      `or \`${plan.testCommand}\`; after every step that commits a change, the full suite \`${plan.testCommand}\` on the run branch; after the phase, the checks under Phase Validation`,
   );
   lines.push(`</${tag}>`);
   return lines.join('\n');

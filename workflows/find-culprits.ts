@@ -10,11 +10,19 @@ export interface Change {
   outcome: TaskOutcome;
 }
 
-export interface CulpritSearch {
-  kept: Array<Change & { commit: string }>;
-  dropped: Array<Change & { evidence: TestEvidence }>;
+export interface CulpritSearch<C = Change> {
+  kept: Array<C & { commit: string }>;
+  dropped: Array<C & { evidence: TestEvidence }>;
   tip: string;
   suite: TestEvidence;
+}
+
+/** The check that failed, when not the batch's full suite against the baseline (the e2e suite after a phase), and its logs' label. */
+export interface CulpritCheck {
+  command: string;
+  baseline: RunContext['baseline'];
+  comparedToBase?: false;
+  label: string;
 }
 
 /**
@@ -23,11 +31,18 @@ export interface CulpritSearch {
  * drops it, and goes on with the rest, so innocent changes keep their place. About log2(n) suite runs
  * per culprit. Leaves the run branch at the kept changes, with the suite green on them.
  */
-export async function findCulprits(ctx: RunContext, batchId: string, startTip: string, changes: Change[], failed: TestEvidence): Promise<CulpritSearch> {
+export async function findCulprits<C extends { task: { id: string }; outcome: { commit?: string } } = Change>(
+  ctx: RunContext,
+  batchId: string,
+  startTip: string,
+  changes: C[],
+  failed: TestEvidence,
+  check: CulpritCheck = { command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batchId}` },
+): Promise<CulpritSearch<C>> {
+  const run = (name: string) => testActivities().runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: check.command, baseline: check.baseline, label: `${check.label}-${name}`, flakyReruns: ctx.settings.flakyReruns, ...(check.comparedToBase === false ? { comparedToBase: false as const } : {}) });
   const git = mainActivities();
-  const testing = testActivities();
   let probes = 0;
-  const apply = async (list: Change[]): Promise<{ tip: string; commits: string[] }> => {
+  const apply = async (list: C[]): Promise<{ tip: string; commits: string[] }> => {
     await git.resetRunBranch({ runId: ctx.runId, repoPath: ctx.repoPath, sha: startTip });
     let tip = startTip;
     const commits: string[] = [];
@@ -39,13 +54,10 @@ export async function findCulprits(ctx: RunContext, batchId: string, startTip: s
     }
     return { tip, commits };
   };
-  const suiteOn = (list: Change[]) =>
-    apply(list).then(() =>
-      testing.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batchId}-probe-${++probes}`, flakyReruns: ctx.settings.flakyReruns }),
-    );
+  const suiteOn = (list: C[]) => apply(list).then(() => run(`probe-${++probes}`));
 
-  const kept: Change[] = [];
-  const dropped: CulpritSearch['dropped'] = [];
+  const kept: C[] = [];
+  const dropped: CulpritSearch<C>['dropped'] = [];
   let rest = changes;
   let red: TestEvidence | null = failed; // the suite on kept + rest, when known to be red
   let green: TestEvidence | null = null;
@@ -75,6 +87,6 @@ export async function findCulprits(ctx: RunContext, batchId: string, startTip: s
     red = null;
   }
   const { tip, commits } = await apply(kept);
-  const suite = green ?? (await testing.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batchId}-final`, flakyReruns: ctx.settings.flakyReruns }));
+  const suite = green ?? (await run('final'));
   return { kept: kept.map((c, i) => ({ ...c, commit: commits[i] })), dropped, tip, suite };
 }

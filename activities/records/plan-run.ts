@@ -13,7 +13,7 @@ const TASK_FILE = /^tasks\/[^/]+\.md$/;
 /** `standIn`: why this worker's model is the stand-in (not Claude), when it is; the plan and the run's records say so. */
 export const makePlanRunActivities = (deps: { standIn?: string } = {}) => ({
   /** Parses the task files committed at the base commit and writes plan.md and plan.json to the run folder. */
-  async planRun(a: { runId: string; repoPath: string; baseSha: string; testCommand: string; maxParallel: number; model: string; sequentialRisk: RunSettings['sequentialRisk']; segmentTasks?: number; research?: string; reviewModel?: string; e2eCommand?: string }): Promise<PlannedRun> {
+  async planRun(a: { runId: string; repoPath: string; baseSha: string; testCommand: string; maxParallel: number; model: string; sequentialRisk: RunSettings['sequentialRisk']; segmentTasks?: number; research?: string; reviewModel?: string; e2eCommand?: string; e2eAfter?: RunSettings['e2eAfter'] }): Promise<PlannedRun> {
     const git = await gitAt(a.repoPath);
     const names = (await git.raw(['ls-tree', '-r', '--name-only', a.baseSha, '--', 'tasks/']))
       .split('\n')
@@ -48,6 +48,7 @@ export const makePlanRunActivities = (deps: { standIn?: string } = {}) => ({
         ...(deps.standIn ? { standIn: deps.standIn } : {}),
         ...(a.reviewModel ? { reviewModel: a.reviewModel } : {}),
         ...(a.e2eCommand ? { e2eCommand: a.e2eCommand } : {}),
+        ...(a.e2eAfter ? { e2eAfter: a.e2eAfter } : {}),
         ...(research ? { research: { path: research.path, taskIds: noted } } : {}),
       }),);
     await fs.writeFile(planJsonPath, JSON.stringify(plan, null, 2) + '\n');

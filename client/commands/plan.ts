@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Git } from '../../activities/git/git-process';
+import { detectE2eCommand } from '../../activities/test-runs/detect-e2e-command';
 import { detectTestCommand } from '../../activities/test-runs/detect-test-command';
+import type { RunSettings } from '../../core/types';
 import { readResearch } from '../../activities/records/research-file';
 import { buildPlan, explainTask, parseTaskFiles, renderPlanMarkdown } from '../../planner';
 import { ResearchError } from '../../planner/research';
@@ -20,7 +22,7 @@ export const planCommand: Command = {
     out: { type: 'string', value: 'FILE', description: 'write the plan to FILE and print a one-line summary', defaultText: 'print it' },
     json: { type: 'boolean', description: 'the plan as JSON (plan.json) instead of markdown' },
     explain: { type: 'string', value: 'TASK-x', description: 'say why a task sits in its phase and batch, instead of the plan' },
-    ...runFlags('max-parallel', 'sequential-risk', 'segment-tasks', 'test-cmd', 'e2e-cmd', 'model', 'review-model', 'research'),
+    ...runFlags('max-parallel', 'sequential-risk', 'segment-tasks', 'test-cmd', 'e2e-cmd', 'e2e-after', 'model', 'review-model', 'research'),
     'stand-in': STAND_IN_FLAG,
   },
   examples: [
@@ -70,7 +72,7 @@ async function planRepository(args: ParsedArgs, out: (s: string) => void): Promi
         model: settings.model,
         ...standIn(bool(args, 'stand-in')),
         ...(settings.reviewModel ? { reviewModel: settings.reviewModel } : {}),
-        ...(settings.e2eCommand ? { e2eCommand: settings.e2eCommand } : {}),
+        ...e2e(settings, repo),
         ...(research ? { research: { path: research.path, taskIds: Object.keys(research.notes).filter((id) => plan.tasks[id]) } } : {}),
       });
   const target = str(args, 'out');
@@ -94,4 +96,11 @@ function standIn(flag: boolean): { standIn?: string } {
   } catch {
     return {}; // a blank key: the run refuses to start and says so; the plan names the configured model
   }
+}
+
+/** The e2e command the run would use (given or detected) and when it runs, for the plan's phase validation. */
+function e2e(settings: RunSettings, repo: string): { e2eCommand?: string; e2eAfter?: RunSettings['e2eAfter'] } {
+  if (settings.e2eAfter === 'never') return { e2eAfter: 'never' };
+  const command = settings.e2eCommand ?? detectE2eCommand(repo);
+  return { ...(command ? { e2eCommand: command } : {}), ...(settings.e2eAfter ? { e2eAfter: settings.e2eAfter } : {}) };
 }

@@ -1,0 +1,52 @@
+import type { PhaseCheck, TaskState, TestEvidence } from '../core/types';
+import { slimEvidence } from '../core/run-state';
+import { testActivities } from './activity-proxies';
+import { findCulprits } from './find-culprits';
+import type { GroupResult, RunContext } from './types';
+
+export interface PhaseValidation {
+  tip: string;
+  /** The phase's task states, with the tasks the e2e suite rolled back now skipped. */
+  tasks: TaskState[];
+  check: PhaseCheck;
+  validated?: GroupResult['validated'];
+  e2ePassed?: GroupResult['e2ePassed'];
+}
+
+/**
+ * After a phase's steps: the full suite on its last commit (the last step's run reused when it was on that commit),
+ * then the e2e suite there (with --e2e-after phase). A red e2e run is handled like a red batch suite: the phase's
+ * changes are bisected for those that break it, which are rolled back and recorded as skipped; the rest stay.
+ */
+export async function validatePhase(ctx: RunContext, label: string, startTip: string, tip: string, tasks: TaskState[], validated: GroupResult['validated']): Promise<PhaseValidation> {
+  const testing = testActivities();
+  const check: PhaseCheck = { phase: label };
+  const committed = tasks.filter((t) => t.status === 'committed' && t.commit);
+  if (!committed.length || tip === startTip) return { tip, tasks, check };
+  if (validated?.sha === tip) check.suiteReusedFrom = validated.label;
+  else {
+    check.suite = slimEvidence(await testing.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `phase-${label}`, flakyReruns: ctx.settings.flakyReruns }));
+    if (check.suite.passed) validated = { sha: tip, label: `phase-${label}`, suite: check.suite };
+  }
+  const e2eCommand = (ctx.settings.e2eAfter ?? 'phase') === 'phase' ? ctx.e2eCommand : undefined;
+  if (!e2eCommand) return { tip, tasks, check, ...(validated ? { validated } : {}) };
+  const e2eCheck = { command: e2eCommand, baseline: { failing: [], flaky: ctx.baseline.flaky }, comparedToBase: false as const, label: `phase-${label}-e2e` };
+  const e2e: TestEvidence = await testing.runBranchTests({ runId: ctx.runId, repoPath: ctx.repoPath, command: e2eCheck.command, baseline: e2eCheck.baseline, label: e2eCheck.label, flakyReruns: ctx.settings.flakyReruns, comparedToBase: false });
+  check.e2e = slimEvidence(e2e);
+  if (e2e.passed) return { tip, tasks, check, e2ePassed: { sha: tip, label: e2eCheck.label, evidence: check.e2e }, ...(validated ? { validated } : {}) };
+  // Red: the phase's changes, in the order they reached the branch, bisected for those that break the e2e suite.
+  const search = await findCulprits(ctx, label, startTip, committed.map((t) => ({ task: { id: t.id }, outcome: { commit: t.commit } })), e2e, e2eCheck);
+  const kept = new Map(search.kept.map((k) => [k.task.id, k.commit]));
+  const dropped = new Map(search.dropped.map((d) => [d.task.id, d.evidence]));
+  check.rolledBack = [...dropped.keys()];
+  const after = tasks.map((t): TaskState => {
+    const evidence = dropped.get(t.id);
+    if (evidence) {
+      const names = evidence.failingTests.join('; ') || `exit code ${evidence.exitCode}`;
+      return { ...t, status: 'skipped', commit: undefined, reason: `rolled back: the e2e suite (${e2eCheck.command}) failed after phase ${label} with this change (${names})`, failingTests: evidence.failingTests };
+    }
+    return kept.has(t.id) ? { ...t, commit: kept.get(t.id) } : t;
+  });
+  // The full suite is not re-run on the kept changes here: the final validation runs it on the final branch.
+  return { tip: search.tip, tasks: after, check, ...(search.suite.passed ? { e2ePassed: { sha: search.tip, label: `${e2eCheck.label}-final`, evidence: slimEvidence(search.suite) } } : {}) };
+}
