@@ -113,8 +113,7 @@ export interface PreparedRun {
 export interface PhaseCheck {
   /** The phase, or its part in this segment ("2", "2.1"). */
   phase: string;
-  /** The full suite on the phase's last commit: run, or the label of the step whose run on that same commit is reused. */
-  suite?: TestEvidence;
+  /** The step whose green full-suite run was on the phase's last commit (absent: no green run there). */
   suiteReusedFrom?: string;
   /** The e2e suite on the phase's last commit (after any rollback, the run that found it red). */
   e2e?: TestEvidence;

@@ -1,5 +1,6 @@
 import type { Plan } from '../../planner/types';
 import { describeModel } from '../../planner/model-name';
+import { phaseSections } from './review-phases';
 import type { RunReport, TaskReview, TaskState, TestEvidence, TokenUsage } from '../../core/types';
 
 /** Per committed task: files changed with line counts, from git. */
@@ -109,6 +110,8 @@ export function renderReview(report: RunReport, plan: Plan | null, stats: Commit
   out.push(evidenceLine('Final suite on the run branch', report.final));
   if (report.e2e) out.push(evidenceLine('End-to-end', report.e2e));
   out.push('');
+
+  out.push(...phaseSections(report));
 
   out.push('## Skipped and failed tasks', '');
   if (!notDone.length) out.push('None.');
