@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { describeModel } from '../planner/model-name';
+import { describeModel } from '../planner/render/model-name';
 import { Client, WorkflowFailedError } from '@temporalio/client';
 import * as path from 'node:path';
 import { runDir } from '../activities/run-paths';

@@ -1,5 +1,5 @@
 import type { RunReport } from '../core/types';
-import { describeModel } from '../planner/model-name';
+import { describeModel } from '../planner/render/model-name';
 
 /** Markdown for the Web UI's "current details" of the run: counts, batches, and who is waiting. Pure. */
 export function progressDetails(r: RunReport): string {

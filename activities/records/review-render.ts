@@ -1,5 +1,5 @@
 import type { Plan } from '../../planner/types';
-import { describeModel } from '../../planner/model-name';
+import { describeModel } from '../../planner/render/model-name';
 import { phaseSections } from './review-phases';
 import type { RunReport, TaskReview, TaskState, TestEvidence, TokenUsage } from '../../core/types';
 

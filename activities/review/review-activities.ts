@@ -10,7 +10,7 @@ import { WorktreeEditor } from '../agent/editor-tool';
 import type { ModelAccess } from '../agent/run-agent';
 import { runSearch, SEARCH_TOOL } from '../agent/search-tool';
 import { gitAt } from '../git/git';
-import { recordedModel } from '../../planner/model-name';
+import { recordedModel } from '../../planner/render/model-name';
 import { heartbeatSafe } from '../heartbeat';
 import { readPlan } from '../records/plan-store';
 import { runBranch } from '../git/git';

@@ -1,7 +1,7 @@
 import type { RunReport } from '../../core/types';
 import { renderReview } from '../../activities/records/review-render';
 import { summaryLines } from '../../client/follow-run';
-import { describeModel, modelFamily, recordedModel, taskToolModel } from '../../planner/model-name';
+import { describeModel, modelFamily, recordedModel, taskToolModel } from '../../planner/render/model-name';
 import { progressDetails } from '../../workflows/progress-details';
 
 const report = (over: Partial<RunReport>): RunReport =>

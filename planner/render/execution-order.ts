@@ -1,4 +1,4 @@
-import type { Batch, Phase, Plan } from './types';
+import type { Batch, Phase, Plan } from '../types';
 
 /** One step of the run, in the order the workflows take it: a batch of a phase. */
 export interface Step {

@@ -1,10 +1,10 @@
-import { criticalPath } from './critical-path';
+import { criticalPath } from '../critical-path';
 import { modelDisplay, modelFamily, ModelInfo } from './model-name';
-import { MAX_BATCH_TASKS, phaseMinutes } from './plan';
+import { MAX_BATCH_TASKS, phaseMinutes } from '../plan';
 import { renderParallelCommands, renderSequentialCommands } from './render-commands';
 import { renderPhase } from './render-phase';
-import { segmentSpan } from './segments';
-import { Batch, Phase, Plan } from './types';
+import { segmentSpan } from '../segments';
+import { Batch, Phase, Plan } from '../types';
 
 export interface RenderContext {
   runId?: string;
