@@ -21,7 +21,7 @@ export function taskLine(t: PlannedTask, model: ModelInfo): string {
 export function aloneReason(t: PlannedTask, phase: Phase, waits: FileWait[] | undefined, riskSequential: boolean): string {
   if (riskSequential) return `${phase.risk} risk: one at a time`;
   if (!t.touches.length) return 'names no file, so it runs alone';
-  if (waits?.length) return `shares ${waits.map(waitText).join('; ')}`;
+  if (waits?.length) return `after ${waits.map((w) => `${w.id} (${w.batch})`).join(', ')}, which change ${[...new Set(waits.flatMap((w) => w.files))].sort().join(', ')} too`;
   if (t.dependsOn.length) return `after ${t.dependsOn.join(', ')}`;
   return 'no task left to run beside it';
 }
