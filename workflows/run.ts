@@ -246,11 +246,13 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       report.final = alreadyValidated
         ? { ...validated!.suite, alreadyValidatedBy: validated!.label, verdict: `not run again: ${tip.slice(0, 10)} is the commit the full suite of ${validated!.label} passed on` }
         : await testing.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: ctx.testCommand, label: 'final', baseline: ctx.baseline, flakyReruns: settings.flakyReruns });
-      if (ctx.e2eCommand) {
+      // Runs prepared before the e2e command was resolved at preparation have it only in their settings.
+      const e2eCommand = ctx.e2eCommand ?? (settings.e2eAfter === 'never' ? undefined : settings.e2eCommand);
+      if (e2eCommand) {
         report.e2e =
           e2ePassed?.sha === tip
             ? { ...e2ePassed.evidence, alreadyValidatedBy: e2ePassed.label, verdict: `not run again: ${tip.slice(0, 10)} is the commit the e2e suite of ${e2ePassed.label} passed on` }
-            : await testing.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: ctx.e2eCommand, label: 'e2e', baseline: { failing: [], flaky: ctx.baseline.flaky }, flakyReruns: settings.flakyReruns, comparedToBase: false });
+            : await testing.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: e2eCommand, label: 'e2e', baseline: { failing: [], flaky: ctx.baseline.flaky }, flakyReruns: settings.flakyReruns, comparedToBase: false });
       }
       const finalOk = report.final.passed && (!report.e2e || report.e2e.passed);
       if (finalOk) report.status = 'completed';

@@ -52,10 +52,15 @@ describe('phase validation', () => {
     expect(log.sort()).toEqual(['Complete TASK-0002: Raise b', 'Complete TASK-0003: Raise c']);
     const review = fs.readFileSync(path.join(repo, '.flotilla', 'runs', report.runId, 'review.md'), 'utf8');
     expect(review).toContain('## Phase validation');
+    // The stand-in did the work, and every record says so.
+    expect(report.standIn).toBe('the tests run it');
+    expect(review).toContain('- Model: the stand-in (not Claude, because the tests run it; configured `claude-haiku-4-5`)');
     expect(review).toContain('### Phase 1');
     expect(review).toContain('- Rolled back because the e2e suite failed with them: TASK-0001');
     expect(review).toContain('### Phase 2');
     const plan = fs.readFileSync(report.planPath!, 'utf8');
     expect(plan).toContain("- [ ] Check e2e tests (`npm run test:e2e --silent` on the phase's last commit;");
+    expect(plan).toContain('- Agent: stand-in (not Claude; configured claude-haiku-4-5)');
+    expect(plan.toLowerCase()).not.toContain('every agent is claude haiku');
   });
 });

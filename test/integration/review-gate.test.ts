@@ -127,7 +127,7 @@ describe('code review before each commit (--review)', () => {
     expect(total(report.usage)).toBe(report.tasks.reduce((n, t) => n + total(t.usage), 0) + total(report.runReview!.usage));
 
     // review.md: the verdict under the commit, the reviewer's reason under the skipped task, and the run's notes.
-    expect(reviewMd).toMatch(/TASK-0001: Document add[^\n]*\n  - its tests: [^\n]*\n  - review: \*\*approved\*\* by the reviewer \(claude-haiku-4-5\): /);
+    expect(reviewMd).toMatch(/TASK-0001: Document add[^\n]*\n  - its tests: [^\n]*\n  - review: \*\*approved\*\* by the reviewer \(stand-in, not Claude; configured claude-haiku-4-5\): /);
     expect(reviewMd).toMatch(/- TASK-0002 \(skipped, batch \w+\): review: test\/text\.test\.js:4 changes what a test expects[^\n]*\n  - review: \*\*changes requested\*\* by the deterministic checks/);
     expect(reviewMd).toContain('## Run review (advisory)');
     expect(reviewMd).toMatch(/- \*\*docs\*\* \(TASK-0001\): consistent: /);
