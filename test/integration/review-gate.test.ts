@@ -103,7 +103,7 @@ describe('code review before each commit (--review)', () => {
     // The clean task: approved by the reviewer agent (the stand-in, through the verdict tool).
     const clean = byId['TASK-0001'];
     expect(clean.status).toBe('committed');
-    expect(clean.review).toMatchObject({ verdict: 'approve', by: 'model', model: 'claude-haiku-4-5', reviews: 1, comments: [] });
+    expect(clean.review).toMatchObject({ verdict: 'approve', by: 'model', model: 'stand-in, not Claude; configured claude-haiku-4-5', reviews: 1, comments: [] });
     const requests = reviewerRequests(gate.requestsFrom);
     expect(requests.some((b) => JSON.stringify(b.messages).includes('Review the change for TASK-0001'))).toBe(true);
     expect(requests.some((b) => JSON.stringify(b.messages).includes('Review the change for TASK-0002'))).toBe(false);
