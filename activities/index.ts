@@ -9,7 +9,7 @@ import { makeCommitActivities } from './git/commit-task';
 import { makeIntegrateActivities } from './git/integrate';
 import { makeRunSetupActivities } from './git/prepare-run';
 import { makeRunRecordActivities } from './records/finish-run';
-import { planRunActivities } from './records/plan-run';
+import { makePlanRunActivities } from './records/plan-run';
 import { makePlanStoreActivities } from './records/plan-store';
 import { makeReviewActivities } from './review/review-activities';
 import { hostActivities } from './hosts';
@@ -26,6 +26,8 @@ export interface ActivityDeps {
   host?: TaskHost;
   /** The worker has --agent-rpm (the shared agents queue's server-side rate): each later model turn takes a permit there first. */
   rateLimited?: boolean;
+  /** Why this worker's model is the stand-in (not Claude), when it is: the records say so. */
+  standIn?: string;
 }
 
 /** The run's own queue: git, worktrees, plans and records (quick work, beside the workflows). */
@@ -33,7 +35,7 @@ export function createMainActivities(deps: ActivityDeps = {}) {
   const worktreeRoot = deps.worktreeRoot ?? defaultWorktreeRoot();
   return {
     ...makeRunSetupActivities(),
-    ...planRunActivities,
+    ...makePlanRunActivities({ standIn: deps.standIn }),
     ...makePlanStoreActivities(),
     ...makeCommitActivities(worktreeRoot),
     ...makeIntegrateActivities(worktreeRoot),
@@ -49,7 +51,7 @@ export function createMainActivities(deps: ActivityDeps = {}) {
  * agentTurn is here too, for workers without a host queue; with one, later turns run on the host's agents queue.
  */
 export function createAgentActivities(deps: ActivityDeps & { modelAccess: ModelAccess }) {
-  const model = { worktreeRoot: deps.worktreeRoot ?? defaultWorktreeRoot(), modelAccess: deps.modelAccess };
+  const model = { worktreeRoot: deps.worktreeRoot ?? defaultWorktreeRoot(), modelAccess: deps.modelAccess, standIn: deps.standIn };
   return { ...makeAgentActivities({ ...model, host: deps.host }), ...makeAgentTurnActivities({ ...model, host: deps.host, rateLimited: deps.rateLimited }), ...makeReviewActivities(model) };
 }
 
@@ -66,7 +68,7 @@ export function createTestActivities(deps: ActivityDeps = {}) {
 export function createHostActivities(deps: ActivityDeps & { modelAccess: ModelAccess }) {
   const worktreeRoot = deps.worktreeRoot ?? defaultWorktreeRoot();
   const { commitTask, removeTaskWorktree } = makeCommitActivities(worktreeRoot);
-  const { reviewTask } = makeReviewActivities({ worktreeRoot, modelAccess: deps.modelAccess });
+  const { reviewTask } = makeReviewActivities({ worktreeRoot, modelAccess: deps.modelAccess, standIn: deps.standIn });
   const { agentTurn } = makeAgentTurnActivities({ worktreeRoot, modelAccess: deps.modelAccess, host: deps.host });
   const { runTaskTests } = makeTestActivities(worktreeRoot);
   return { git: { commitTask, removeTaskWorktree }, agents: { reviewTask, agentTurn }, tests: { runTaskTests } };

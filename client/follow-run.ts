@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { describeModel } from '../planner/render/model-name';
 import { Client, WorkflowFailedError } from '@temporalio/client';
 import * as path from 'node:path';
 import { runDir } from '../activities/run-paths';
@@ -251,6 +252,7 @@ export function summaryLines(report: RunReport): string[] {
   lines.push(`Run ${report.runId}: ${report.status}${report.reason ? ` (${report.reason})` : ''}`);
   lines.push(`  ${c.committed} task(s) committed on ${report.branch ?? '(no branch)'}${integratedNote(c.integrated)}, ${c.skipped + c.failed} skipped or failed`);
   for (const t of report.tasks.filter((x) => x.status === 'integrated').slice(0, 50)) lines.push(`  - ${t.id} integrated: ${t.reason ?? "its batch's suite has not passed on it"}`);
+  lines.push(`  Model: ${describeModel(report.model, report.standIn)}`);
   for (const t of notDone.slice(0, 50)) lines.push(`  - ${t.id} ${t.status}: ${t.reason ?? 'no reason recorded'}`);
   if (notDone.length > 50) lines.push(`  … and ${notDone.length - 50} more (see review.md)`);
   if (report.baseline) lines.push(`  ${baselineLine(report.baseline)}`);
@@ -259,7 +261,7 @@ export function summaryLines(report: RunReport): string[] {
     lines.push(`  Final suite on the run branch: ${report.final.passed ? 'passed' : 'FAILED'} (${report.final.command}${again})`);
   }
   const u = report.usage;
-  const cost = u.costUsd !== undefined ? ` (about $${u.costUsd.toFixed(4)} at ${report.model} list prices)` : '';
+  const cost = u.costUsd !== undefined ? ` (about $${u.costUsd.toFixed(4)} at ${report.model} list prices${report.standIn ? '; the stand-in did the work, so nothing was billed' : ''})` : '';
   lines.push(`  Tokens: ${u.inputTokens} in, ${u.outputTokens} out, ${u.cacheReadTokens} cache read, ${u.cacheWriteTokens} cache write${cost}`);
   lines.push(`  Review: ${path.join(runDir(report.repoPath, report.runId), 'review.md')} (report.json beside it)`);
   return lines;

@@ -119,7 +119,7 @@ export async function startLocalStack(o: {
       connection = await NativeConnection.connect(settings.connectionOptions);
       // One bundle per process: the worker runs it and the replay check below replays the runs in flight with it.
       workflowBundle = await bundleWorkflows();
-      worker = await createFlotillaWorkers({ connection, namespace, taskQueue: o.taskQueue, modelAccess: model.access, maxParallel: o.maxParallel, agentRequestsPerMinute: o.agentRequestsPerMinute, workflowBundle, sandboxFloor: o.sandboxFloor, passEnv: o.passEnv, temporalAddress: address });
+      worker = await createFlotillaWorkers({ connection, namespace, taskQueue: o.taskQueue, modelAccess: model.access, ...(model.standInReason ? { standIn: model.standInReason } : {}), maxParallel: o.maxParallel, agentRequestsPerMinute: o.agentRequestsPerMinute, workflowBundle, sandboxFloor: o.sandboxFloor, passEnv: o.passEnv, temporalAddress: address });
     } catch (err) {
       // A worker that cannot start takes down what this call started (no orphaned dev server or stand-in model).
       await connection?.close().catch(() => undefined);

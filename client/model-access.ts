@@ -68,7 +68,7 @@ export function standInBanner(url: string, reason: string, faults = 0): string {
 export async function resolveModelAccess(
   log: (line: string) => void = () => undefined,
   o: { standIn?: boolean } = {},
-): Promise<{ access: ModelAccess; standIn: StandInModel | null }> {
+): Promise<{ access: ModelAccess; standIn: StandInModel | null; standInReason?: string }> {
   const choice = chooseModel(o);
   if (choice.kind === 'anthropic') {
     log(`Model: Anthropic API${choice.baseURL ? ` at ${choice.baseURL}` : ''} (ANTHROPIC_API_KEY is set)`);
@@ -78,5 +78,5 @@ export async function resolveModelAccess(
   const faults = faultsFromEnv(process.env.FLOTILLA_STAND_IN_FAULTS);
   const standIn = await startStandInModel({ latencyMs, faults });
   log(standInBanner(standIn.url, choice.reason, faults.length));
-  return { access: { apiKey: 'stand-in-model', baseURL: standIn.url }, standIn };
+  return { access: { apiKey: 'stand-in-model', baseURL: standIn.url }, standIn, standInReason: choice.reason };
 }

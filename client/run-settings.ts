@@ -20,7 +20,8 @@ export const RUN_FLAGS = {
   attempts: { type: 'string', value: 'N', int: { min: 1 }, default: 2, description: 'tries per task (a failed try gets the test output back)' },
   'max-turns': { type: 'string', value: 'N', int: { min: 1 }, default: 30, description: "model turns per try" },
   'test-cmd': { type: 'string', value: 'CMD', description: 'the test suite command', defaultText: 'detected from package.json, a Makefile, pytest, go.mod or Cargo.toml' },
-  'e2e-cmd': { type: 'string', value: 'CMD', description: 'end-to-end command run once at the end, on the run branch' },
+  'e2e-cmd': { type: 'string', value: 'CMD', description: 'the end-to-end command', defaultText: 'detected: a test:e2e or e2e script, a Playwright or Cypress config, or an e2e folder' },
+  'e2e-after': { type: 'string', value: 'WHEN', choices: ['phase', 'run', 'never'], default: 'phase', description: "run the e2e suite after every phase on its last commit (a red run rolls back the phase's changes that break it), once on the final branch, or never" },
   'install-cmd': { type: 'string', value: 'CMD', description: 'installs dependencies once per run when the repository has no node_modules', defaultText: 'from the lockfile: npm ci, yarn or pnpm' },
   'setup-cmd': { type: 'string', value: 'CMD', description: 'runs in every fresh worktree' },
   'sequential-risk': { type: 'string', value: 'LEVEL', choices: RISK_LEVELS, default: 'high', description: 'tasks of this risk or higher run one at a time' },
@@ -29,6 +30,7 @@ export const RUN_FLAGS = {
   'allow-failing-baseline': { type: 'boolean', description: 'go on when tests already fail on the base commit (they count as red)' },
   review: { type: 'string', value: 'MODE', choices: ['gate', 'advisory', 'off'], default: 'gate', description: 'code review of each change before its commit: gate blocks on requested changes, advisory only records them, off skips the review' },
   'review-model': { type: 'string', value: 'MODEL', description: 'Anthropic model for the reviewer', defaultText: 'the run\'s model' },
+  research: { type: 'string', value: 'FILE', description: "the research document the tasks came from: named in the plan, and its notes on each task (by id) given to that task's agent", defaultText: '.prompts/<folder>/*research*.md when there is one' },
   'review-branch': { type: 'boolean', description: 'also build flotilla/<runId>-review with one commit per category' },
   'max-tokens-per-task': { type: 'string', value: 'N', int: { min: 1 }, description: 'skip a task once it has used more tokens than this' },
   'budget-usd': { type: 'string', value: 'X', positive: true, unit: 'dollars', description: 'pause the run when the model cost reaches X dollars' },
@@ -52,12 +54,14 @@ export function runSettingsFrom(args: ParsedArgs, repo: string): RunSettings {
   const budget = num(args, 'budget-usd');
   const testCommand = str(args, 'test-cmd');
   const e2eCommand = str(args, 'e2e-cmd');
+  const e2eAfter = str(args, 'e2e-after') as RunSettings['e2eAfter'];
   const installCommand = str(args, 'install-cmd');
   const setupCommand = str(args, 'setup-cmd');
   const maxTokens = num(args, 'max-tokens-per-task');
   const segments = num(args, 'segment-tasks');
   const review = (str(args, 'review') ?? 'gate') as NonNullable<RunSettings['review']>;
   const reviewModel = str(args, 'review-model');
+  const research = str(args, 'research');
   const sandbox = str(args, 'sandbox');
   return {
     runId,
@@ -70,6 +74,7 @@ export function runSettingsFrom(args: ParsedArgs, repo: string): RunSettings {
     sequentialRisk: (str(args, 'sequential-risk') ?? 'high') as RunSettings['sequentialRisk'],
     ...(testCommand ? { testCommand } : {}),
     ...(e2eCommand ? { e2eCommand } : {}),
+    ...(e2eAfter && e2eAfter !== 'phase' ? { e2eAfter } : {}),
     ...(installCommand ? { installCommand } : {}),
     ...(setupCommand ? { setupCommand } : {}),
     ...(approve ? { approveRisk: approve as RunSettings['approveRisk'] } : {}),
@@ -78,6 +83,7 @@ export function runSettingsFrom(args: ParsedArgs, repo: string): RunSettings {
     ...(bool(args, 'review-branch') ? { reviewBranch: true } : {}),
     ...(review !== 'gate' ? { review } : {}),
     ...(reviewModel ? { reviewModel } : {}),
+    ...(research ? { research: path.resolve(research) } : {}),
     ...(maxTokens !== undefined ? { maxTokensPerTask: maxTokens } : {}),
     ...(budget !== undefined ? { budgetUsd: budget } : {}),
     ...(segments !== undefined ? { segmentTasks: checkSegmentTasks(segments) } : {}),

@@ -25,8 +25,10 @@ export interface RunSettings {
   maxTurns: number;
   /** Overrides the detected test command. */
   testCommand?: string;
-  /** Run after the last phase on the final run branch. */
+  /** The end-to-end command (default: detected, see activities/test-runs/detect-e2e-command.ts). */
   e2eCommand?: string;
+  /** When the e2e suite runs (default phase): after every phase on its last commit, once on the final branch, or never. */
+  e2eAfter?: 'phase' | 'run' | 'never';
   sequentialRisk: 'low' | 'medium' | 'high' | 'none';
   /** Tasks at or above this risk wait for `flotilla approve` before they start. */
   approveRisk?: 'low' | 'medium' | 'high';
@@ -52,6 +54,8 @@ export interface RunSettings {
   review?: ReviewMode;
   /** The reviewer's model (default: `model`). */
   reviewModel?: string;
+  /** The research document the tasks came from (absolute, or relative to repoPath); default: .prompts/<folder>/*research*.md when there is one. */
+  research?: string;
   /** How repository commands (tests, --setup-cmd, --install-cmd, run_tests) are contained (default auto). */
   sandbox?: SandboxMode;
   /** Sandboxed commands may use the network (default: none; the install command always may). */
@@ -101,6 +105,22 @@ export interface PreparedRun {
   branch: string;
   runDir: string;
   testCommand: string;
+  /** The e2e command, given or detected; absent with --e2e-after never or when the repository has none. */
+  e2eCommand?: string;
+}
+
+/** What the checks after a phase found (review.md has a section per phase). */
+export interface PhaseCheck {
+  /** The phase, or its part in this segment ("2", "2.1"). */
+  phase: string;
+  /** The step whose green full-suite run was on the phase's last commit (absent: no green run there). */
+  suiteReusedFrom?: string;
+  /** The e2e suite on the phase's last commit (after any rollback, the run that found it red). */
+  e2e?: TestEvidence;
+  /** Tasks rolled back because the e2e suite failed with them. */
+  rolledBack?: string[];
+  /** The e2e suite was already red at the phase's start, before its changes: nothing was rolled back for it. */
+  redStart?: boolean;
 }
 
 export interface TestEvidence {
@@ -140,6 +160,8 @@ export interface PlannedRun {
   outline: PlanOutline;
   planPath: string;
   planJsonPath: string;
+  /** Why the stand-in model (not Claude) answers for this worker's agents, when it does. */
+  standIn?: string;
 }
 
 export interface TaskRef {
@@ -254,7 +276,10 @@ export interface RunReport {
   repoPath: string;
   branch: string | null;
   baseSha: string | null;
+  /** The configured model (--model). */
   model: string;
+  /** Set when the stand-in model (not Claude) did the work instead, with why. */
+  standIn?: string;
   planPath: string | null;
   reason?: string;
   startedAt: string;
@@ -262,6 +287,8 @@ export interface RunReport {
   baseline?: TestEvidence;
   final?: TestEvidence;
   e2e?: TestEvidence;
+  /** The checks after each phase. */
+  phaseChecks?: PhaseCheck[];
   batches: BatchState[];
   /**
    * Tasks the run holds in memory: all of them for a run of one segment. A run of several segments keeps

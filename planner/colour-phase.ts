@@ -10,7 +10,7 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * that names no file, or any task of a sequential phase, runs alone. Conflicts are indexed by file, so
  * the work is linear in the input for backlogs without hot files.
  */
-export function colourPhase(tasks: PlannedTask[], sequential: boolean, maxBatch = Infinity): PlannedTask[][] {
+export function colourPhase(tasks: PlannedTask[], sequential: boolean, maxBatch = Infinity, maxParallel = Infinity): PlannedTask[][] {
   const n = tasks.length;
   const index = new Map(tasks.map((t, i) => [t.id, i]));
   const users = new Map<string, number[]>();
@@ -80,6 +80,7 @@ export function colourPhase(tasks: PlannedTask[], sequential: boolean, maxBatch 
     batches.map((b) => b.map((i) => tasks[i])),
     alone,
     maxBatch,
+    maxParallel,
   );
 }
 

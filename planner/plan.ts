@@ -131,12 +131,13 @@ export function buildPlan(parsed: Task[], unparsable: TaskProblem[], options: Pl
     const number = phases.length + 1;
     const sequential = p >= seqFrom;
     // A batch is one child workflow with a child per task: cap its width to stay far from Temporal's limits.
-    const groups = colourPhase(members, sequential, options.maxBatchTasks ?? MAX_BATCH_TASKS);
+    const groups = colourPhase(members, sequential, options.maxBatchTasks ?? MAX_BATCH_TASKS, options.maxParallel);
     phases.push({
       number,
       name: phaseName(risk, !seenRisk.has(risk)),
       risk,
       lowerBound: phaseLowerBound(members, sequential, options.maxBatchTasks ?? MAX_BATCH_TASKS),
+      ...(sequential ? { sequentialByRisk: true } : {}),
       batches: groups.map((g, i) => ({
         id: `${number}${batchLetter(i)}`,
         phase: number,

@@ -72,6 +72,8 @@ export interface Phase {
   batches: Batch[];
   /** The fewest batches any valid schedule of this phase could use (for judging the plan). */
   lowerBound: number;
+  /** Every task of this phase runs alone because of its risk (--sequential-risk). */
+  sequentialByRisk?: boolean;
 }
 
 /** A file shared by several tasks: they can never run in the same parallel batch. */

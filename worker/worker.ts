@@ -18,6 +18,8 @@ export interface FlotillaWorkerOptions {
   namespace: string;
   taskQueue?: string;
   modelAccess: ModelAccess;
+  /** Why modelAccess is the stand-in model (not Claude), when it is: the run's records name it. */
+  standIn?: string;
   worktreeRoot?: string;
   /** Agents at once on this worker (the agents queue's slots). */
   maxParallel?: number;
@@ -68,7 +70,7 @@ export async function createFlotillaWorkers(o: FlotillaWorkerOptions): Promise<F
   const hostId = newHostId();
   const host: TaskHost = { queue: hostQueue(taskQueue, hostId), scheduleToStartMs: o.hostTimeoutMs ?? (Number(process.env.FLOTILLA_HOST_TIMEOUT_MS) || 60_000) };
   const identity = `${process.pid}@${os.hostname()}/${hostId}`;
-  const deps = { worktreeRoot: o.worktreeRoot, host };
+  const deps = { worktreeRoot: o.worktreeRoot, host, ...(o.standIn ? { standIn: o.standIn } : {}) };
   registerSecret(o.modelAccess.apiKey);
   if (o.sandboxFloor) setSandboxFloor(o.sandboxFloor);
   if (o.passEnv) setPassedEnv(o.passEnv);

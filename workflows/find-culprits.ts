@@ -13,6 +13,8 @@ export interface CulpritSearchInput {
   changes: ProbeChange[];
   /** The batch's full suite that failed on all of them (slim: no output tail). */
   failed: TestEvidence;
+  /** The check that failed, when not the batch's full suite against the baseline (the e2e suite after a phase). */
+  check?: CulpritCheck;
 }
 
 export interface CulpritSearch {
@@ -29,6 +31,14 @@ export interface CulpritSearch {
   redStart?: TestEvidence;
   /** Suite runs the search made (its cost; see culpritSearchWorkflow). */
   suiteRuns: number;
+}
+
+/** The check that failed, when not the batch's full suite against the baseline (the e2e suite after a phase), and its logs' label. */
+export interface CulpritCheck {
+  command: string;
+  baseline: RunContext['baseline'];
+  comparedToBase?: false;
+  label: string;
 }
 
 /**
@@ -56,7 +66,7 @@ export interface CulpritSearch {
  *   the kept changes' commits (one after each drop) grow with n, ~75 bytes per change.
  * A change is never applied one activity each, and a deterministic failure is never re-run as a flaky check per probe.
  */
-export async function culpritSearchWorkflow({ ctx, batchId, startTip, changes, failed }: CulpritSearchInput): Promise<CulpritSearch> {
+export async function culpritSearchWorkflow({ ctx, batchId, startTip, changes, failed, check }: CulpritSearchInput): Promise<CulpritSearch> {
   const git = mainActivities();
   const testing = testActivities();
   const ref = { runId: ctx.runId, repoPath: ctx.repoPath };
@@ -82,7 +92,8 @@ export async function culpritSearchWorkflow({ ctx, batchId, startTip, changes, f
   };
   const suite = (label: string, flakyReruns = ctx.settings.flakyReruns): Promise<TestEvidence> => {
     suiteRuns++;
-    return testing.runBranchTests({ ...ref, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batchId}-${label}`, ...(flakyReruns === undefined ? {} : { flakyReruns }) });
+    const c = check ?? { command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batchId}` };
+    return testing.runBranchTests({ ...ref, command: c.command, baseline: c.baseline, label: `${c.label}-${label}`, ...(c.comparedToBase === false ? { comparedToBase: false as const } : {}), ...(flakyReruns === undefined ? {} : { flakyReruns }) });
   };
   const result = async (evidence: TestEvidence, extra: Partial<CulpritSearch> = {}): Promise<CulpritSearch> => {
     const r = whole ?? (await apply(n, true));

@@ -1,6 +1,7 @@
-import { ChildWorkflowHandle, condition, executeChild, patched, setHandler, startChild } from '@temporalio/workflow';
+import { ChildWorkflowHandle, condition, executeChild, patched, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import type { TaskState } from '../core/types';
 import { batchWorkflow } from './batch';
+import { validatePhase } from './phase-validation';
 import { controlSignal } from './run-messages';
 import type { BatchInput, GroupResult, PhaseInput } from './types';
 import { cutBytes } from '../core/search-attributes';
@@ -50,6 +51,8 @@ export async function phaseWorkflow({ ctx, phase, tip: startTip, blocked: blocke
       return { tip, tasks: states, fatal: r.fatal, ...(validated ? { validated } : {}) };
     }
   }
+  // Phase validation: the full suite on the phase's last commit, the e2e suite there, what they found.
+  const v = await validatePhase(ctx, workflowInfo().workflowId.replace(/^.*\/phase-/, ''), startTip, tip, states, validated);
   upsertFlotillaState('completed');
-  return { tip, tasks: states, ...(validated ? { validated } : {}) };
+  return { tip: v.tip, tasks: v.tasks, phaseCheck: v.check, ...(v.validated ? { validated: v.validated } : {}), ...(v.e2ePassed ? { e2ePassed: v.e2ePassed } : {}) };
 }

@@ -1,4 +1,5 @@
 import type { RunReport } from '../core/types';
+import { describeModel } from '../planner/render/model-name';
 
 /** Markdown for the Web UI's "current details" of the run: counts, batches, and who is waiting. Pure. */
 export function progressDetails(r: RunReport): string {
@@ -9,6 +10,7 @@ export function progressDetails(r: RunReport): string {
   const lines = [
     `**${r.status}** on \`${r.branch ?? '…'}\`${segment}: ${done}/${planned} tasks done — ${c.committed} committed${c.integrated ? `, ${c.integrated} integrated` : ''}, ${c.skipped} skipped, ${c.failed} failed, ${c.running} running`,
   ];
+  lines.push('', `Model: ${describeModel(r.model, r.standIn)}`);
   const waiting = r.tasks.filter((t) => t.status === 'awaiting-approval').map((t) => t.id);
   if (waiting.length) lines.push('', `Waiting for approval: ${waiting.join(', ')} (flotilla approve ${r.runId} TASK-x)`);
   if (r.batches.length) {

@@ -135,6 +135,8 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
   let rollBack = false;
   // The last commit a batch's full suite passed on: the final validation does not run that suite again on it.
   let validated: GroupResult['validated'];
+  // The e2e suite's last green run after a phase: the final e2e does not run again on that commit.
+  let e2ePassed: GroupResult['e2ePassed'];
   let cancelled: unknown;
   const notStartedReason = () => (control.abort ? 'run aborted by the operator before it started' : `not started: ${report.reason ?? 'the run stopped'}`);
 
@@ -148,9 +150,10 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       report.branch = prep.branch;
       report.baseSha = prep.baseSha;
       report.status = 'planning';
-      const planned = await git.planRun({ runId: settings.runId, repoPath: settings.repoPath, baseSha: prep.baseSha, testCommand: prep.testCommand, maxParallel: settings.maxParallel, model: settings.model, sequentialRisk: settings.sequentialRisk, segmentTasks: settings.segmentTasks });
+      const planned = await git.planRun({ runId: settings.runId, repoPath: settings.repoPath, baseSha: prep.baseSha, testCommand: prep.testCommand, maxParallel: settings.maxParallel, model: settings.model, sequentialRisk: settings.sequentialRisk, segmentTasks: settings.segmentTasks, research: settings.research, reviewModel: settings.reviewModel, e2eCommand: prep.e2eCommand, e2eAfter: settings.e2eAfter });
       outline = planned.outline;
       report.planPath = planned.planPath;
+      if (planned.standIn) report.standIn = planned.standIn;
       // A file skipped at planning is listed under its id, else its file name; under its path when that is a planned task's id (a duplicate).
       const plannedIds = new Set(outline.phases.flatMap((p) => p.batches.flatMap((b) => b.taskIds)));
       for (const s of outline.skipped) {
@@ -170,7 +173,7 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       } else {
         report.status = 'running';
       }
-      ctx = { runId: settings.runId, repoPath: settings.repoPath, rootWorkflowId, testCommand: prep.testCommand, baseline: base.baseline, settings };
+      ctx = { runId: settings.runId, repoPath: settings.repoPath, rootWorkflowId, testCommand: prep.testCommand, ...(prep.e2eCommand ? { e2eCommand: prep.e2eCommand } : {}), baseline: base.baseline, settings };
       tip = prep.baseSha;
     }
     const plan = outline!;
@@ -178,6 +181,8 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
     const absorb = (r: GroupResult) => {
       tip = r.tip;
       if (r.validated) validated = r.validated;
+      if (r.phaseCheck) report.phaseChecks = [...(report.phaseChecks ?? []), r.phaseCheck];
+      if (r.e2ePassed) e2ePassed = r.e2ePassed;
       for (const t of r.tasks) state.set(t);
       if (r.fatal) fail(`stopped: ${r.fatal}`);
     };
@@ -241,8 +246,13 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       report.final = alreadyValidated
         ? { ...validated!.suite, alreadyValidatedBy: validated!.label, verdict: `not run again: ${tip.slice(0, 10)} is the commit the full suite of ${validated!.label} passed on` }
         : await testing.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: ctx.testCommand, label: 'final', baseline: ctx.baseline, flakyReruns: settings.flakyReruns });
-      if (settings.e2eCommand) {
-        report.e2e = await testing.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: settings.e2eCommand, label: 'e2e', baseline: { failing: [], flaky: ctx.baseline.flaky }, flakyReruns: settings.flakyReruns, comparedToBase: false });
+      // Runs prepared before the e2e command was resolved at preparation have it only in their settings.
+      const e2eCommand = ctx.e2eCommand ?? (settings.e2eAfter === 'never' ? undefined : settings.e2eCommand);
+      if (e2eCommand) {
+        report.e2e =
+          e2ePassed?.sha === tip
+            ? { ...e2ePassed.evidence, alreadyValidatedBy: e2ePassed.label, verdict: `not run again: ${tip.slice(0, 10)} is the commit the e2e suite of ${e2ePassed.label} passed on` }
+            : await testing.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: e2eCommand, label: 'e2e', baseline: { failing: [], flaky: ctx.baseline.flaky }, flakyReruns: settings.flakyReruns, comparedToBase: false });
       }
       const finalOk = report.final.passed && (!report.e2e || report.e2e.passed);
       if (finalOk) report.status = 'completed';

@@ -1,5 +1,5 @@
 // Inputs and results of the child workflows.
-import type { Baseline, PlanOutline, RunReport, RunSettings, TaskReview, TaskState, TaskTestRun, TestEvidence, TokenUsage } from '../core/types';
+import type { Baseline, PhaseCheck, PlanOutline, RunReport, RunSettings, TaskReview, TaskState, TaskTestRun, TestEvidence, TokenUsage } from '../core/types';
 import type { Batch, Phase, PlannedTask } from '../planner/types';
 import type { RunStateCarry } from '../core/run-state';
 import type { ControlState } from '../core/control';
@@ -11,8 +11,10 @@ export interface RunContext {
   repoPath: string;
   rootWorkflowId: string;
   testCommand: string;
+  /** The e2e command, given or detected (absent with --e2e-after never). */
+  e2eCommand?: string;
   baseline: Baseline;
-  settings: Pick<RunSettings, 'model' | 'maxParallel' | 'attempts' | 'maxTurns' | 'approveRisk' | 'maxTokensPerTask' | 'setupCommand' | 'flakyReruns' | 'review' | 'reviewModel'>;
+  settings: Pick<RunSettings, 'model' | 'maxParallel' | 'attempts' | 'maxTurns' | 'approveRisk' | 'maxTokensPerTask' | 'setupCommand' | 'flakyReruns' | 'review' | 'reviewModel' | 'e2eAfter'>;
 }
 
 export interface TaskInput {
@@ -67,6 +69,10 @@ export interface GroupResult {
   fatal?: string;
   /** The last full-suite run that passed on a commit of the run branch (the final validation need not repeat it). */
   validated?: { sha: string; label: string; suite: TestEvidence };
+  /** A phase's checks after its steps. */
+  phaseCheck?: PhaseCheck;
+  /** The e2e suite's last green run after a phase, and the commit it passed on. */
+  e2ePassed?: { sha: string; label: string; evidence: TestEvidence };
 }
 
 export interface PhaseInput {

@@ -9,7 +9,7 @@ import { Git } from '../git/git-process';
 import { freshWorktree } from '../git/worktrees';
 import { heartbeatSafe } from '../heartbeat';
 import { redact, registerSecret, stripUrlCredentials } from '../redact';
-import { integrationWorktree, taskDir, taskWorktree } from '../run-paths';
+import { integrationWorktree, researchNotesFile, taskDir, taskWorktree } from '../run-paths';
 import { inRunSandbox } from '../sandbox';
 import { prepareEnvironment } from '../test-runs/dependencies';
 import { AgentLoopResult, AgentTool, runTurn, toolbox, totalTokens } from './agent-loop';
@@ -164,10 +164,10 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
 
   /** Turn 1: the conversation's start, written to the task's folder, then the first request. */
   async function firstTurn(a: AgentTaskInput, p: { key: string; dir: string; worktree: string; transcriptPath: string; ledger: SpentLedger; earlier: TokenUsage; prepared: Promise<void> }): Promise<AgentTurn> {
-    const [taskFile, conventions] = await Promise.all([new Git(a.repoPath).raw(['show', `${a.baseSha}:${a.sourcePath}`]), readConventionsAt(a.repoPath, a.baseSha)]);
+    const [taskFile, conventions, research] = await Promise.all([new Git(a.repoPath).raw(['show', `${a.baseSha}:${a.sourcePath}`]), readConventionsAt(a.repoPath, a.baseSha), fs.readFile(researchNotesFile(a.repoPath, a.runId, a.taskId), 'utf8').catch(() => undefined)]);
     const conversation: ConversationStart = {
       system: systemPrompt(a.testCommand, conventions, { search: true, runTests: true }),
-      prompt: taskPrompt(a.taskId, taskFile, a.feedback, a.feedbackFrom),
+      prompt: taskPrompt(a.taskId, taskFile, a.feedback, a.feedbackFrom, research),
       model: a.model,
       maxTurns: a.maxTurns,
       testCommand: a.testCommand,

@@ -39,7 +39,9 @@ export function makeIntegrateActivities(worktreeRoot: string) {
         continue;
       }
       try {
-        await wt.raw(['cherry-pick', '--allow-empty', c.commit]);
+        // No directory-rename guess: on a branch without tasks/archive/ (a culprit search re-applying a phase's
+        // commits from its start), git would take archive/ for renamed to tasks/ and conflict on the task file.
+        await wt.raw(['-c', 'merge.directoryRenames=false', 'cherry-pick', '--allow-empty', c.commit]);
       } catch (err) {
         const conflicted = (await wt.raw(['diff', '--name-only', '--diff-filter=U']).catch(() => '')).trim().split('\n').filter(Boolean);
         await wt.raw(['cherry-pick', '--abort']).catch(() => undefined);

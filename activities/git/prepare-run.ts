@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { PreparedRun, RunSettings } from '../../core/types';
 import { repoError } from '../errors';
 import { runDir } from '../run-paths';
+import { detectE2eCommand } from '../test-runs/detect-e2e-command';
 import { detectTestCommand } from '../test-runs/detect-test-command';
 import { describeSandbox, writeSandboxRecord } from '../sandbox';
 import { atLeastFloor } from '../sandbox/floor';
@@ -88,7 +89,8 @@ export function makeRunSetupActivities() {
       if (!sandbox.sandboxed) console.warn(`flotilla: run ${s.runId} is NOT sandboxed: ${sandbox.detail}`);
       const testCommand = s.testCommand ?? detectTestCommand(s.repoPath);
       if (!testCommand) throw repoError(`no test command found in ${s.repoPath} (looked for package.json "test", Makefile test, pytest, go.mod, Cargo.toml). Pass --test-cmd.`);
-      return { baseSha, branch, runDir: dir, testCommand };
+      const e2eCommand = s.e2eAfter === 'never' ? undefined : (s.e2eCommand ?? detectE2eCommand(s.repoPath) ?? undefined);
+      return { baseSha, branch, runDir: dir, testCommand, ...(e2eCommand ? { e2eCommand } : {}) };
     },
   };
 }

@@ -1,4 +1,6 @@
 import type { Plan } from '../../planner/types';
+import { describeModel } from '../../planner/render/model-name';
+import { phaseSections } from './review-phases';
 import type { RunReport, TaskReview, TaskState, TestEvidence, TokenUsage } from '../../core/types';
 
 /** Per committed task: files changed with line counts, from git. */
@@ -69,7 +71,7 @@ export function renderReview(report: RunReport, plan: Plan | null, stats: Commit
   out.push(`- Status: **${report.status}**${report.reason ? ` (${report.reason})` : ''}`);
   out.push(`- Branch: \`${branch}\` from \`${report.baseSha ?? '?'}\` (backup ref \`${backup}\`)`);
   out.push(`- Tasks: ${committed.length} committed, ${integrated.length ? `${integrated.length} integrated but not verified by their batch's suite, ` : ''}${notDone.length} skipped or failed, of ${report.tasks.length}`);
-  out.push(`- Model: \`${report.model}\`; tokens ${report.usage.inputTokens} in / ${report.usage.outputTokens} out${report.usage.costUsd !== undefined ? `, about $${report.usage.costUsd.toFixed(4)}` : ''}`);
+  out.push(`- Model: ${describeModel(report.model, report.standIn)}; tokens ${report.usage.inputTokens} in / ${report.usage.outputTokens} out${report.usage.costUsd !== undefined ? `, about $${report.usage.costUsd.toFixed(4)}` : ''}`);
   if (report.planPath) out.push(`- Plan: ${report.planPath}`);
   if (sandbox) out.push(sandbox.sandboxed ? `- Sandbox: ${sandbox.detail}` : `- **NOT sandboxed**: ${sandbox.detail}. The repository's tests and commands ran with the worker's own access (see SECURITY.md).`);
   if (report.reviewBranch) out.push(`- Review branch: ${report.reviewBranch.branch ? `\`${report.reviewBranch.branch}\` (${report.reviewBranch.note})` : report.reviewBranch.note}`);
@@ -116,6 +118,8 @@ export function renderReview(report: RunReport, plan: Plan | null, stats: Commit
   out.push(evidenceLine('Final suite on the run branch', report.final));
   if (report.e2e) out.push(evidenceLine('End-to-end', report.e2e));
   out.push('');
+
+  out.push(...phaseSections(report));
 
   out.push('## Skipped and failed tasks', '');
   if (!notDone.length) out.push('None.');

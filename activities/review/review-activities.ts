@@ -10,6 +10,7 @@ import { WorktreeEditor } from '../agent/editor-tool';
 import type { ModelAccess } from '../agent/run-agent';
 import { runSearch, SEARCH_TOOL } from '../agent/search-tool';
 import { gitAt } from '../git/git';
+import { recordedModel } from '../../planner/render/model-name';
 import { heartbeatSafe } from '../heartbeat';
 import { readPlan } from '../records/plan-store';
 import { runBranch } from '../git/git';
@@ -78,7 +79,9 @@ function fromLoop(r: ReviewLoopResult, model: string, transcriptPath?: string): 
 }
 
 /** The agents queue's review activities: they call the model, so they share its slots and rate limit. */
-export function makeReviewActivities(deps: { worktreeRoot: string; modelAccess: ModelAccess }) {
+export function makeReviewActivities(deps: { worktreeRoot: string; modelAccess: ModelAccess; standIn?: string }) {
+  // The model the records name: the configured one, or the stand-in's label when the stand-in answers.
+  const named = (model: string) => recordedModel(model, !!deps.standIn);
   const client = () => new Anthropic({ apiKey: deps.modelAccess.apiKey, baseURL: deps.modelAccess.baseURL, maxRetries: 0, timeout: 5 * 60_000 });
 
   return {
@@ -112,7 +115,7 @@ export function makeReviewActivities(deps: { worktreeRoot: string; modelAccess: 
           signal: cancellationSignal(),
           onTurn: (turn) => heartbeatSafe({ review: turn }),
         });
-        return fromLoop(r, a.model, transcriptPath);
+        return fromLoop(r, named(a.model), transcriptPath);
       } catch (err) {
         throw classifyApiError(err, a.model, deps.modelAccess.baseURL);
       } finally {
@@ -158,7 +161,7 @@ export function makeReviewActivities(deps: { worktreeRoot: string; modelAccess: 
         const v = fromLoop(r, a.model);
         notes.push({ category, tasks: tasks.map((t) => t.id), verdict: v.verdict, summary: v.summary, comments: v.comments });
       }
-      return { model: a.model, notes, usage };
+      return { model: named(a.model), notes, usage };
     },
   };
 }

@@ -47,4 +47,30 @@ describe('integrateCommits (a group of finished changes onto the run branch in o
     expect(again.map((r) => (r.ok ? r.commit : r.reason))).toEqual([results[0].ok && results[0].commit, results[2].ok && results[2].commit]);
     expect(await git.revparse([runBranch(runId)])).toBe(tip);
   });
+
+  it("re-applies a later task's run-branch commit on the branch's start, without the earlier task (a phase's culprit search)", async () => {
+    const repo = await makeSampleRepo();
+    const runId = `r-${Date.now()}`;
+    const git = new Git(repo);
+    const base = await git.revparse(['HEAD']);
+    await git.raw(['branch', runBranch(runId), base]);
+    await git.raw(['update-ref', backupRef(runId), base]);
+    const [first, second] = await acts.integrateCommits({
+      runId,
+      repoPath: repo,
+      commits: [
+        { taskId: 'TASK-0001', commit: await taskCommit(repo, runId, base, 'TASK-0001', 'src/math.js', '// one') },
+        { taskId: 'TASK-0002', commit: await taskCommit(repo, runId, base, 'TASK-0002', 'src/text.js', '// two') },
+      ],
+    });
+    expect(first.ok && second.ok).toBe(true);
+    // Drop TASK-0001: back to the start, then TASK-0002's commit from the branch (its parent archived TASK-0001's file,
+    // and the start has no tasks/archive/: git must not take archive/ for renamed to tasks/).
+    await acts.resetRunBranch({ runId, repoPath: repo, sha: base });
+    const again = await acts.integrateCommit({ runId, repoPath: repo, taskId: 'TASK-0002', commit: second.ok ? second.commit : '' });
+    expect(again).toMatchObject({ ok: true });
+    const files = (await git.raw(['ls-tree', '-r', '--name-only', runBranch(runId), 'tasks/'])).trim().split('\n');
+    expect(files).toEqual(expect.arrayContaining(['tasks/TASK-0001.md', 'tasks/archive/TASK-0002.md']));
+    expect(files).not.toContain('tasks/TASK-0002.md');
+  });
 });

@@ -103,7 +103,7 @@ describe('code review before each commit (--review)', () => {
     // The clean task: approved by the reviewer agent (the stand-in, through the verdict tool).
     const clean = byId['TASK-0001'];
     expect(clean.status).toBe('committed');
-    expect(clean.review).toMatchObject({ verdict: 'approve', by: 'model', model: 'claude-haiku-4-5', reviews: 1, comments: [] });
+    expect(clean.review).toMatchObject({ verdict: 'approve', by: 'model', model: 'stand-in, not Claude; configured claude-haiku-4-5', reviews: 1, comments: [] });
     const requests = reviewerRequests(gate.requestsFrom);
     expect(requests.some((b) => JSON.stringify(b.messages).includes('Review the change for TASK-0001'))).toBe(true);
     expect(requests.some((b) => JSON.stringify(b.messages).includes('Review the change for TASK-0002'))).toBe(false);
@@ -127,7 +127,7 @@ describe('code review before each commit (--review)', () => {
     expect(total(report.usage)).toBe(report.tasks.reduce((n, t) => n + total(t.usage), 0) + total(report.runReview!.usage));
 
     // review.md: the verdict under the commit, the reviewer's reason under the skipped task, and the run's notes.
-    expect(reviewMd).toMatch(/TASK-0001: Document add[^\n]*\n  - its tests: [^\n]*\n  - review: \*\*approved\*\* by the reviewer \(claude-haiku-4-5\): /);
+    expect(reviewMd).toMatch(/TASK-0001: Document add[^\n]*\n  - its tests: [^\n]*\n  - review: \*\*approved\*\* by the reviewer \(stand-in, not Claude; configured claude-haiku-4-5\): /);
     expect(reviewMd).toMatch(/- TASK-0002 \(skipped, batch \w+\): review: test\/text\.test\.js:4 changes what a test expects[^\n]*\n  - review: \*\*changes requested\*\* by the deterministic checks/);
     expect(reviewMd).toContain('## Run review (advisory)');
     expect(reviewMd).toMatch(/- \*\*docs\*\* \(TASK-0001\): consistent: /);

@@ -1,4 +1,6 @@
-import { Plan } from './types';
+import { explainMix } from './explain-mix';
+import { sequentialByRisk } from './render-phase';
+import { Plan } from '../types';
 
 /** Why a task sits where it does: its phase and batch, its conflicts (and where they sit), its dependencies. Pure. */
 export function explainTask(plan: Plan, id: string): string[] {
@@ -24,11 +26,11 @@ export function explainTask(plan: Plan, id: string): string[] {
   lines.push(`  depends on: ${t.dependsOn.length ? t.dependsOn.map((d) => `${d} (${where.get(d)})`).join(', ') : 'nothing'}`);
   const dependents = Object.values(plan.tasks).filter((x) => x.dependsOn.includes(id)).map((x) => `${x.id} (${where.get(x.id)})`);
   if (dependents.length) lines.push(`  needed by: ${dependents.join(', ')}`);
-  const why =
-    batch.mode === 'sequential' && phase.risk === 'high' && phase.batches.every((b) => b.taskIds.length === 1)
-      ? `${phase.risk}-risk tasks run one at a time`
-      : `the first batch of its risk phase that comes after its dependencies and holds no task touching its files`;
+  const why = sequentialByRisk(phase)
+    ? `${phase.risk}-risk tasks run one at a time`
+    : `a batch of its risk phase after its dependencies that holds no task touching its files, chosen to group modules and kinds without lengthening the phase`;
   lines.push(`  why here: ${why}`);
+  lines.push(...explainMix(plan, phase, batch, id));
   const segment = plan.segments.find((s) => s.batchIds.includes(batch.id));
   if (segment && plan.segments.length > 1) lines.push(`  runs in segment ${segment.number} of ${plan.segments.length} (the run workflow continues-as-new between segments)`);
   return lines;

@@ -1,103 +1,27 @@
-import { criticalPath } from './critical-path';
-import { MAX_BATCH_TASKS, phaseMinutes } from './plan';
-import { segmentSpan } from './segments';
-import { Batch, Phase, Plan, PlannedTask } from './types';
+import { criticalPath } from '../critical-path';
+import { modelDisplay, modelFamily, ModelInfo } from './model-name';
+import { MAX_BATCH_TASKS, phaseMinutes } from '../plan';
+import { renderParallelCommands, renderSequentialCommands } from './render-commands';
+import { renderPhase } from './render-phase';
+import { segmentSpan } from '../segments';
+import { Batch, Phase, Plan } from '../types';
 
 export interface RenderContext {
   runId?: string;
+  /** The configured model (default claude-haiku-4-5). */
   model?: string;
+  /** Why the stand-in model (not Claude) does the work, when it does. */
+  standIn?: string;
+  /** The reviewer's model, when not the agents'. */
+  reviewModel?: string;
+  /** The end-to-end command, given or detected. */
+  e2eCommand?: string;
+  /** When it runs (default phase): after every phase, once at the end, or never. */
+  e2eAfter?: 'phase' | 'run' | 'never';
+  /** The research document the tasks came from, and the tasks it has notes on. */
+  research?: { path: string; taskIds: string[] };
 }
-
-const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const fmtMin = (m: number) => (m >= 90 ? `${(m / 60).toFixed(1)} h` : `${Math.round(m)} min`);
-
-function taskLine(t: PlannedTask, suffix = ''): string {
-  return `- ${t.id}: ${t.title} - Agent: haiku${suffix}`;
-}
-
-function testsFor(t: PlannedTask, plan: Plan): string {
-  return t.tests ?? plan.testCommand;
-}
-
-function agentPrompt(t: PlannedTask, plan: Plan): string {
-  const prompt =
-    `Execute ${t.id}: ${t.title}. Read ${t.sourcePath}, implement it touching only ${t.touches.map((f) => (t.creates?.includes(f) ? `${f} (new)` : f)).join(', ') || 'the files it names'}, ` +
-    `run \`${testsFor(t, plan)}\`, git mv ${t.sourcePath} tasks/archive/, commit "Complete ${t.id}: ${t.title}".`;
-  return `  Task(subagent_type="general-purpose", model="haiku", prompt=${JSON.stringify(prompt)}),`;
-}
-
-function sharedWith(t: PlannedTask, plan: Plan): string {
-  const shared = plan.conflicts.filter((c) => c.tasks.includes(t.id));
-  if (!shared.length) return '';
-  return shared
-    .slice(0, 2)
-    .map((c) => `${c.file} with ${c.tasks.filter((x) => x !== t.id).join(', ')}`)
-    .join('; ');
-}
-
-function sequentialReason(t: PlannedTask, phase: Phase, plan: Plan): string {
-  if (phase.risk === 'high' && phase.batches.every((b) => b.mode === 'sequential')) return 'high risk';
-  if (!t.touches.length) return 'names no file, so runs alone';
-  const shared = sharedWith(t, plan);
-  const deps = t.dependsOn.length ? `after ${t.dependsOn.join(', ')}` : '';
-  return [shared && `shares ${shared}`, deps].filter(Boolean).join('; ') || 'no parallel partner';
-}
-
-function renderPhase(phase: Phase, plan: Plan): string {
-  const tag = `phase_${phase.number}`;
-  const lines: string[] = [`### Phase ${phase.number}: ${phase.name}`, `<${tag}>`];
-  const parallel = phase.batches.filter((b) => b.mode === 'parallel');
-  const sequential = phase.batches.filter((b) => b.mode === 'sequential');
-  if (!parallel.length) lines.push('Parallel Batch: none (every task in this phase runs on its own)', '');
-  for (const b of parallel) {
-    const waves = Math.ceil(b.taskIds.length / Math.max(1, plan.maxParallel));
-    const pace = waves > 1 ? ` (${plan.maxParallel} agents at a time, ${waves} waves)` : '';
-    lines.push(`Parallel Batch ${b.id} (Independent, ${cap(phase.risk)} Risk): ${b.label}${pace}`);
-    for (const id of b.taskIds) lines.push(taskLine(plan.tasks[id]));
-    lines.push('');
-  }
-  lines.push('Sequential (File conflicts):');
-  if (!sequential.length) lines.push('- none');
-  for (const b of sequential) {
-    const t = plan.tasks[b.taskIds[0]];
-    lines.push(taskLine(t, ` (step ${b.id}: ${sequentialReason(t, phase, plan)})`));
-  }
-  lines.push('');
-  const taskTests = [...new Set(phase.batches.flatMap((b) => b.taskIds.map((id) => plan.tasks[id].tests).filter(Boolean)))];
-  lines.push(
-    `Validation: per task, its own tests${taskTests.length ? ` (${taskTests.length} task-specific commands)` : ''} ` +
-      `or \`${plan.testCommand}\`; after every batch, the full suite \`${plan.testCommand}\` on the run branch`,
-  );
-  lines.push(`</${tag}>`);
-  return lines.join('\n');
-}
-
-function renderParallelCommands(plan: Plan): string {
-  const parts: string[] = [];
-  for (const phase of plan.phases) {
-    for (const b of phase.batches.filter((x) => x.mode === 'parallel')) {
-      parts.push(`# Batch ${b.id} - Launch all simultaneously (${b.label})`, 'agents = [');
-      for (const id of b.taskIds) parts.push(agentPrompt(plan.tasks[id], plan));
-      parts.push(']', '');
-    }
-  }
-  if (!parts.length) parts.push('# No parallel batches: every task conflicts with another or is high risk.');
-  return parts.join('\n').trimEnd();
-}
-
-function renderSequentialCommands(plan: Plan): string {
-  const parts: string[] = ['# Run one at a time for conflicting tasks; each starts from the run branch after the previous one committed'];
-  let any = false;
-  for (const phase of plan.phases) {
-    const seq = phase.batches.filter((b) => b.mode === 'sequential');
-    if (!seq.length) continue;
-    any = true;
-    parts.push(`# Phase ${phase.number}, after its parallel batches`);
-    for (const b of seq) parts.push(`# Step ${b.id}`, agentPrompt(plan.tasks[b.taskIds[0]], plan).trim());
-  }
-  if (!any) parts.push('# None: no task needs to run on its own.');
-  return parts.join('\n');
-}
 
 function phaseCounts(phase: Phase): { total: number; parallel: number; sequential: number } {
   const count = (bs: Batch[]) => bs.reduce((n, b) => n + b.taskIds.length, 0);
@@ -137,13 +61,24 @@ function segmentNote(plan: Plan): string {
   return `- The run is split into ${segs.length} segments of at most ${Math.max(...segs.map((s) => s.tasks))} tasks, and the run workflow continues-as-new between them so its history stays small: ${spans}`;
 }
 
+/** The phase validation's e2e line: the exact command and when it runs. */
+function e2eLine(ctx: RenderContext): string {
+  const after = ctx.e2eAfter ?? 'phase';
+  if (after === 'never') return '- [ ] Check e2e tests (not run: --e2e-after never)';
+  if (!ctx.e2eCommand) return '- [ ] Check e2e tests (none found: no test:e2e or e2e script, Playwright or Cypress config, or e2e folder; pass --e2e-cmd CMD)';
+  if (after === 'run') return `- [ ] Check e2e tests (\`${ctx.e2eCommand}\`, once, on the final run branch: --e2e-after run)`;
+  return `- [ ] Check e2e tests (\`${ctx.e2eCommand}\` on the phase's last commit; when it fails, the phase's changes that break it are found, rolled back and recorded as skipped)`;
+}
+
 /** The plan as markdown, in the structure of the seed's Output Specification. */
 export function renderPlanMarkdown(plan: Plan, ctx: RenderContext = {}): string {
   const total = Object.keys(plan.tasks).length;
   const batchCount = plan.phases.reduce((n, p) => n + p.batches.length, 0);
   const parallelBatches = plan.phases.flatMap((p) => p.batches).filter((b) => b.mode === 'parallel');
   const widest = Math.max(0, ...parallelBatches.map((b) => b.taskIds.length));
-  const model = ctx.model ?? 'claude-haiku-4-5';
+  const info: ModelInfo = { model: ctx.model ?? 'claude-haiku-4-5', ...(ctx.standIn ? { standIn: ctx.standIn } : {}) };
+  const model = info.model;
+  const notes = new Set(ctx.research?.taskIds ?? []);
   const backup = ctx.runId ? `refs/flotilla/${ctx.runId}/backup` : 'refs/flotilla/<runId>/backup';
   const branch = ctx.runId ? `flotilla/${ctx.runId}` : 'flotilla/<runId>';
   const out: string[] = [];
@@ -152,16 +87,16 @@ export function renderPlanMarkdown(plan: Plan, ctx: RenderContext = {}): string 
   out.push(
     `${total} task${total === 1 ? '' : 's'} of ${plan.repoName} run in ${plan.phases.length} phase${plan.phases.length === 1 ? '' : 's'} ` +
       `and ${batchCount} batches (${parallelBatches.length} parallel, widest ${widest} agents, at most ${plan.maxParallel} at once), ` +
-      `low risk first and high risk one at a time. Every agent is Claude Haiku (\`${model}\`) working in its own git worktree; ` +
+      `low risk first and high risk one at a time. Every agent is ${modelDisplay(info)}, working in its own git worktree; ` +
       `tasks in one parallel batch never share a file, so their commits apply cleanly on the run branch \`${branch}\`. ` +
       `The user's checked-out branch is never touched. Each task is committed only when its tests pass, together with the move ` +
       `of its task file to tasks/archive/; a task that breaks a test is rolled back and skipped with the reason.` +
       (plan.skipped.length ? ` ${plan.skipped.length} task file(s) cannot be planned and are listed under Skip Lists.` : ''),
   );
   out.push('', '## Execution Phases', '');
-  for (const phase of plan.phases) out.push(renderPhase(phase, plan), '');
-  out.push('## Agent Coordination', '', '### Parallel Execution Commands', '<parallel_commands>', renderParallelCommands(plan), '</parallel_commands>', '');
-  out.push('### Sequential Execution Commands', '<sequential_commands>', renderSequentialCommands(plan), '</sequential_commands>', '');
+  for (const phase of plan.phases) out.push(renderPhase(phase, plan, info), '');
+  out.push('## Agent Coordination', '', '### Parallel Execution Commands', '<parallel_commands>', renderParallelCommands(plan, info, notes), '</parallel_commands>', '');
+  out.push('### Sequential Execution Commands', '<sequential_commands>', renderSequentialCommands(plan, info, notes), '</sequential_commands>', '');
   out.push(
     'Coordination: each batch is a Temporal child workflow; agents report completion by returning their result to it, ' +
       'and the batch commits results onto the run branch one at a time. Progress is visible in the Temporal Web UI and in `flotilla status`.',
@@ -174,14 +109,14 @@ export function renderPlanMarkdown(plan: Plan, ctx: RenderContext = {}): string 
     "1. Run task-specific tests (the task's `tests:` command, else the tests that import the changed files, else the full suite)",
     '2. Verify no test breakage (a failing test rolls the task back)',
     '3. Check file modifications correct (the diff is non-empty and limited to what the agent edited)',
-    '4. Archive and commit (`git mv` the task file to tasks/archive/ in the same commit, "Complete TASK-x: summary")',
+    '4. Archive and commit (done by Flotilla, never by the agent, and only after the gates above pass: the task file moves to tasks/archive/ in the task\'s own commit, "Complete TASK-x: title")',
   );
   out.push('</per_task_validation>', '', '### Phase Validation', '<phase_validation>', 'After each phase:');
   out.push(
-    `- [ ] Run full test suite (\`${plan.testCommand}\`, also after every batch)`,
-    '- [ ] Check e2e tests',
-    '- [ ] Review changes',
-    '- [ ] Document any issues',
+    `- [ ] Run full test suite (\`${plan.testCommand}\` on the phase's last commit: the last step's run is reused when it was on that commit)`,
+    e2eLine(ctx),
+    `- [ ] Review changes (each task's diff by the reviewer${ctx.reviewModel ? ` \`${ctx.reviewModel}\`` : ''} before it commits; the run's combined diff once, at the end)`,
+    '- [ ] Document any issues (a section per phase in review.md: the suite, the e2e run, rollbacks and skips; report.json has the same)',
   );
   out.push('</phase_validation>', '', '## Failure Recovery', '', '### Rollback Procedures', '<rollback>', 'If task fails:');
   out.push(
@@ -217,14 +152,23 @@ export function renderPlanMarkdown(plan: Plan, ctx: RenderContext = {}): string 
   out.push(`Total: ~${fmtMin(plan.totalEstimateMinutes)} wall-clock with ${plan.maxParallel} agents at once (estimated from each task's risk and size; phases and batches run in order)`);
   if (chain.taskIds.length) out.push(`Critical path: ${chain.taskIds.join(' → ')} (~${fmtMin(chain.minutes)}; no schedule can be shorter than its longest dependency chain)`);
   out.push('</timeline>', '', '<metadata>', `<confidence>${confidence(plan)}</confidence>`, '<dependencies>');
-  out.push('- Task files under tasks/ at the base commit', '- Clean working tree', `- Test suite functional (\`${plan.testCommand}\`)`);
+  out.push(
+    ctx.research
+      ? `- Research findings from ${ctx.research.path} (notes on ${ctx.research.taskIds.length} task${ctx.research.taskIds.length === 1 ? '' : 's'}, each given to that task's agent)`
+      : '- Research findings: none given (pass --research FILE, or keep it at .prompts/*/*research*.md)',
+    '- Task files under tasks/ at the base commit',
+    '- Clean working tree',
+    `- Test suite functional (\`${plan.testCommand}\`)`,
+  );
   const withDeps = Object.values(plan.tasks).filter((t) => t.dependsOn.length);
   for (const t of withDeps) out.push(`- ${t.id} after ${t.dependsOn.join(', ')}`);
   out.push('</dependencies>', '<open_questions>');
   for (const q of openQuestions(plan)) out.push(`- ${q}`);
   out.push('</open_questions>', '<assumptions>');
   out.push(
-    `- Haiku model available for all agents (\`${model}\`, or the stand-in model offline)`,
+    info.standIn
+      ? `- The stand-in model answers for every agent (not Claude, because ${info.standIn}); \`${model}\` with an API key`
+      : `- ${modelFamily(model) === 'haiku' ? 'Haiku model' : `Model \`${model}\``} available for all agents${modelFamily(model) === 'haiku' ? ` (\`${model}\`)` : ''}${ctx.reviewModel ? `; the reviewer is \`${ctx.reviewModel}\`` : ''}`,
     '- Tests are deterministic',
     '- Git operations allowed (worktrees, a run branch, commits)',
     "- A task changes only the files it declares or names in its Change blocks; conflicts are computed from those",
