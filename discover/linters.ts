@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readPackageJson } from '../activities/package-json';
 import { Finding } from './types';
 
 /** What the repository's own linters found, and a note per linter on what ran or why it was skipped. */
@@ -40,12 +41,7 @@ export function parseRuffJson(repo: string, json: string): Finding[] {
 export function eslintConfigOf(repo: string): string | null {
   const found = ESLINT_CONFIGS.find((f) => fs.existsSync(path.join(repo, f)));
   if (found) return found;
-  try {
-    if (JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8'))?.eslintConfig) return 'package.json (eslintConfig)';
-  } catch {
-    /* no package.json */
-  }
-  return null;
+  return readPackageJson(repo)?.eslintConfig ? 'package.json (eslintConfig)' : null;
 }
 
 /** Runs the repository's ESLint (its own binary and config) with JSON output; skipped when either is missing. */
