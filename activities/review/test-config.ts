@@ -71,15 +71,31 @@ function testPart(file: string, text: string | null): string {
   return sections(text, /^(pytest|testenv.*|tox)$/);
 }
 
+/** The words of a command that name files (`./scripts/check.sh`, `jest.ci.js`), as repository paths. */
+function pathsIn(command: string): string[] {
+  return command
+    .split(/[\s;&|()<>=]+/)
+    .map((w) => w.replace(/^['"]|['"]$/g, '').replace(/^\.\//, ''))
+    .filter((w) => /[/.]/.test(w) && !w.startsWith('-') && !w.startsWith('/'));
+}
+
 /** Paths the task's own `tests:` command names (a script it runs, a config it passes). */
 function namedByTaskTests(taskText: string): string[] {
   const parsed = parseTaskFile({ path: 'task.md', text: taskText });
   const tests = parsed.ok ? parsed.task.tests : undefined;
-  if (!tests) return [];
-  return tests
-    .split(/[\s;&|()<>=]+/)
-    .map((w) => w.replace(/^['"]|['"]$/g, '').replace(/^\.\//, ''))
-    .filter((w) => /[/.]/.test(w) && !w.startsWith('-'));
+  return tests ? pathsIn(tests) : [];
+}
+
+/** Paths package.json's test scripts name (`"test": "node scripts/run-tests.js"`). */
+function namedByTestScripts(text: string | null | undefined): string[] {
+  try {
+    const pkg: unknown = JSON.parse(text ?? '');
+    const scripts = pkg && typeof pkg === 'object' ? (pkg as Record<string, unknown>).scripts : undefined;
+    if (!scripts || typeof scripts !== 'object') return [];
+    return [...testScripts(scripts as Record<string, unknown>)].flatMap((n) => pathsIn(String((scripts as Record<string, unknown>)[n] ?? '')));
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -95,6 +111,7 @@ export function testConfigChanges(
 ): Array<{ file: string; what: string }> {
   const named = new Set(task.declared);
   const ownTests = namedByTaskTests(task.taskText);
+  const testScriptFiles = namedByTestScripts(texts['package.json']?.before);
   const out: Array<{ file: string; what: string }> = [];
   for (const f of files) {
     const paths = [f.path, ...(f.oldPath !== undefined ? [f.oldPath] : [])];
@@ -109,8 +126,10 @@ export function testConfigChanges(
       if (!t || testPart(f.path, t.before) !== testPart(f.path, t.after)) out.push({ file: f.path, what: f.path.endsWith('package.json') ? 'the test scripts or the test runner settings in package.json' : 'the pytest settings' });
       continue;
     }
-    const run = ownTests.some((w) => paths.some((p) => p === w || p.endsWith(`/${w}`)));
-    if (run && !named.has(f.path) && !task.isTestFile(f.path)) out.push({ file: f.path, what: "a file the task's own tests command runs" });
+    const names = (words: string[]) => words.some((w) => paths.some((p) => p === w || p.endsWith(`/${w}`)));
+    if (named.has(f.path) || task.isTestFile(f.path)) continue;
+    if (names(ownTests)) out.push({ file: f.path, what: "a file the task's own tests command runs" });
+    else if (names(testScriptFiles)) out.push({ file: f.path, what: "a file package.json's test script runs" });
   }
   return out;
 }

@@ -63,6 +63,12 @@ describe('review checks: test configuration and task files (issue 22)', () => {
     expect(testConfigEdits(diff, [], task)).toEqual([expect.objectContaining({ file: 'scripts/check.sh', message: expect.stringContaining("a file the task's own tests command runs") })]);
   });
 
+  it("flags a file package.json's test script runs (read at the base)", () => {
+    const texts = { 'package.json': { before: pkg({ test: 'node ./scripts/run-tests.js --ci', lint: 'node scripts/lint.js' }), after: null } };
+    const diff = files(change('scripts/run-tests.js', ['run()'], ['process.exit(0)']), change('scripts/lint.js', ['a'], ['b']));
+    expect(testConfigEdits(diff, [], TASK, texts)).toEqual([expect.objectContaining({ file: 'scripts/run-tests.js', message: expect.stringContaining("a file package.json's test script runs") })]);
+  });
+
   it('flags a change to task files, and runChecks reports both kinds first', () => {
     const diff = files(change('tasks/TASK-0002.md', ['tests: npm test'], ['tests: "true"']), change('jest.config.js', ['a'], ['b']));
     expect(taskFileEdits(diff)).toEqual([{ check: 'task-files', file: 'tasks/TASK-0002.md', message: "changes tasks/TASK-0002.md: task files (tasks/) are the run's backlog, never part of a change" }]);
@@ -88,5 +94,15 @@ describe('review checks: test configuration and task files (issue 22)', () => {
     expect(await checksOn()).toEqual([]);
     fs.writeFileSync(path.join(wt, 'package.json'), pkg({ test: 'exit 0' }, { dependencies: { a: '1' } }));
     expect((await checksOn()).map((f) => f.check)).toEqual(['test-config']);
+    // A script the test script runs, changed while package.json is not.
+    fs.writeFileSync(path.join(wt, 'package.json'), pkg({ test: 'node run.js' }));
+    fs.writeFileSync(path.join(wt, 'run.js'), 'require("./jest-run")();\n');
+    git('add', '-A');
+    git('commit', '-qm', 'a runner script');
+    const next = git('rev-parse', 'HEAD').trim();
+    fs.writeFileSync(path.join(wt, 'run.js'), 'process.exit(0);\n');
+    const diff = files(await worktreeDiff(wt, next, ['run.js']));
+    const found = runChecks({ category: 'docs', taskText: TASK, declared: ['src/a.js'], summary: 'run.js', files: diff, configTexts: await configTextsOf(new Git(wt), wt, next, diff) });
+    expect(found.map((f) => f.check)).toEqual(['test-config']);
   });
 });
