@@ -46,7 +46,7 @@ export interface GitOptions {
 export async function runGit(cwd: string, args: string[], options: GitOptions = {}): Promise<string> {
   const [subcommand = '', ...rest] = args;
   // The drivers' list: a silent exit 1 is "none"; a config git cannot read fails the command.
-  const drivers = mayRunDrivers(subcommand) ? configEnv(neutralisers(await launchGit(cwd, [...DRIVER_QUERY], {}, 'git config'))) : {};
+  const drivers = mayRunDrivers(args) ? configEnv(neutralisers(await launchGit(cwd, [...DRIVER_QUERY], {}, 'git config'))) : {};
   const config = [...(options.config ?? []), ...NO_REPO_PROGRAMS];
   const full = [...config.flatMap((c) => ['-c', c]), subcommand, ...commandFlags(subcommand), ...rest];
   return launchGit(cwd, full, { ...options, env: { ...drivers, ...options.env } }, `git ${args.slice(0, 2).join(' ')}`);

@@ -41,11 +41,15 @@ export function commandFlags(subcommand: string): string[] {
 
 /**
  * Commands that never read or write the work tree's files, so never run a filter or merge driver: they need no
- * driver list (which costs a git process). Any other command, present or future, gets one.
+ * driver list (which costs a git process, a few milliseconds). Any other command, present or future, gets one.
+ * `read-tree` touches the work tree only with `-u`; `worktree prune`, `list`, `lock` and `unlock` never do.
  */
 const NO_DRIVERS = new Set(['rev-parse', 'update-ref', 'for-each-ref', 'ls-tree', 'ls-files', 'rev-list', 'cat-file', 'config', 'symbolic-ref', 'branch', 'write-tree', 'log', 'show']);
 
-export function mayRunDrivers(subcommand: string): boolean {
+export function mayRunDrivers(args: readonly string[]): boolean {
+  const [subcommand = '', ...rest] = args;
+  if (subcommand === 'read-tree') return rest.includes('-u');
+  if (subcommand === 'worktree') return !['prune', 'list', 'lock', 'unlock'].includes(rest[0] ?? '');
   return !NO_DRIVERS.has(subcommand);
 }
 

@@ -143,12 +143,16 @@ describe('git that runs nothing from the repository (issue 22)', () => {
     await git.raw(['diff', '--stat']);
     await git.raw(['add', '-A', '--', 'a.txt', 'b.md', 'c.cfg']);
     await git.raw(['commit', '--no-verify', '-m', 'task']);
+    const task = await git.revparse(['HEAD']);
     await git.raw(['show', '--numstat', '--format=', 'HEAD']);
     await git.raw(['log', '-p', '-1']);
     // The side commit conflicts in a.txt: git's own merge, a conflict, no driver.
     await expect(git.raw(['cherry-pick', side])).rejects.toThrow(/conflict/i);
     await git.raw(['cherry-pick', '--abort']);
     fs.rmSync(path.join(wt, 'a.txt'));
+    await git.raw(['reset', '--hard', '--quiet', base]);
+    // A checkpoint's restore: the task's tree back into the work tree.
+    await git.raw(['read-tree', '-u', '--reset', task]);
     await git.raw(['reset', '--hard', '--quiet', base]);
     await new Git(repo).raw(['worktree', 'add', '-q', '--detach', path.join(root, 'worktrees', 'other'), base]);
     expect(fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8') : 'nothing ran').toBe('nothing ran');
