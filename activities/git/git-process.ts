@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { launch } from '../process-launcher';
 import { withoutSecrets } from '../secret-env';
+import { driverListing } from './driver-list';
 import { commandFlags, DRIVER_QUERY, mayRunDrivers, neutralisers, NO_REPO_PROGRAMS } from './repo-programs';
 
 /** A git command that failed: its message is what git printed (stdout, then stderr). */
@@ -46,7 +47,7 @@ export interface GitOptions {
 export async function runGit(cwd: string, args: string[], options: GitOptions = {}): Promise<string> {
   const [subcommand = '', ...rest] = args;
   // The drivers' list: a silent exit 1 is "none"; a config git cannot read fails the command.
-  const drivers = mayRunDrivers(args) ? configEnv(neutralisers(await launchGit(cwd, [...DRIVER_QUERY], {}, 'git config'))) : {};
+  const drivers = mayRunDrivers(args) ? configEnv(neutralisers(await driverListing(cwd, [...DRIVER_QUERY], (a) => launchGit(cwd, a, {}, `git ${a[0]}`)))) : {};
   const config = [...(options.config ?? []), ...NO_REPO_PROGRAMS];
   const full = [...config.flatMap((c) => ['-c', c]), subcommand, ...commandFlags(subcommand), ...rest];
   return launchGit(cwd, full, { ...options, env: { ...drivers, ...options.env } }, `git ${args.slice(0, 2).join(' ')}`);

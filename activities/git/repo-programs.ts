@@ -56,9 +56,10 @@ export function mayRunDrivers(args: readonly string[]): boolean {
 /**
  * Filter and merge drivers cannot be switched off by one setting, and `.gitattributes` (in the worktree, which
  * the change edits) may name any of them; but a driver only exists where config defines it, and config can be
- * listed. This asks git for every `filter.*` and `merge.*` key the command would see (includes followed).
+ * listed. This asks git for every `filter.*` and `merge.*` key the command would see (includes followed), and
+ * the include keys themselves (driver-list.ts keeps no list of a config that includes other files).
  */
-export const DRIVER_QUERY: readonly string[] = ['config', '-z', '--name-only', '--get-regexp', '^(filter|merge)\\.'];
+export const DRIVER_QUERY: readonly string[] = ['config', '-z', '--name-only', '--get-regexp', '^(filter|merge|include|includeif)\\.'];
 
 /**
  * The settings that empty each listed driver: a filter with no command is no filter (and not `required`, which

@@ -12,7 +12,7 @@ import { runShell } from '../../activities/test-runs/run-shell';
  * first shows that plain git does run the planted program (the attack is real), then that Flotilla's does not.
  */
 
-const gitSync = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@x', '-c', 'protocol.file.allow=always', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+const gitSync = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@x', '-c', 'protocol.file.allow=always', ...args], { cwd, env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 /** Plain git, whose failure does not matter (a program that ran and failed fails it). */
 const plainGit = (cwd: string, ...args: string[]) => {
   try {
@@ -250,6 +250,49 @@ describe('git that runs nothing from the repository (issue 22)', () => {
     fs.rmSync(marker);
     await (await gitAt(wt)).raw(['commit', '--no-verify', '--allow-empty', '-m', 'through Flotilla']);
     expect(fs.existsSync(marker)).toBe(false);
+  }, 30_000);
+
+  it("a driver that config gains between two commands (the repository's, the user's, an included file's) is emptied as well", async () => {
+    const root = tmp('flotilla-gitsafe-later-');
+    const marker = path.join(root, 'ran');
+    const repo = withGitlink(root, { '.gitattributes': '*.txt filter=late\n*.cfg filter=home\n*.md filter=inc\n', 'c.cfg': 'c\n', 'd.md': 'd\n' });
+    const wt = path.join(root, 'worktrees', 'task');
+    await freshWorktree(repo, wt, gitSync(repo, 'rev-parse', 'HEAD').trim());
+    markerScript(path.join(wt, 'tools', 'filter.sh'), marker, 'cat');
+    const git = await gitAt(wt);
+    const touchAll = async () => {
+      for (const f of ['a.txt', 'c.cfg', 'd.md']) fs.appendFileSync(path.join(wt, f), 'more\n');
+      await git.raw(['status', '--porcelain']);
+      await git.raw(['add', '-A', '--', 'a.txt', 'c.cfg', 'd.md']);
+      await git.raw(['reset', '-q']);
+    };
+    await touchAll(); // the lists are asked for, and kept
+    // The repository's config gains a filter.
+    gitSync(repo, 'config', 'filter.late.clean', './tools/filter.sh late');
+    // The user's global config (a HOME of the test's own) gains one.
+    const home = path.join(root, 'home');
+    fs.mkdirSync(home);
+    const saved = process.env.HOME;
+    process.env.HOME = home;
+    try {
+      await touchAll();
+      fs.writeFileSync(path.join(home, '.gitconfig'), '[filter "home"]\n\tclean = ./tools/filter.sh home\n');
+      // An included file gains one (a config that includes another is asked every time).
+      fs.writeFileSync(path.join(root, 'included.gitconfig'), '');
+      gitSync(repo, 'config', 'include.path', path.join(root, 'included.gitconfig'));
+      await touchAll();
+      fs.writeFileSync(path.join(root, 'included.gitconfig'), '[filter "inc"]\n\tclean = ./tools/filter.sh inc\n');
+      // The attack is real: plain git (with the same HOME) runs all three.
+      plainGit(wt, 'add', '-A', '--', 'a.txt', 'c.cfg', 'd.md');
+      for (const which of ['late', 'home', 'inc']) expect(fs.readFileSync(marker, 'utf8')).toContain(`filter.sh ${which}`);
+      plainGit(wt, 'reset', '-q');
+      fs.rmSync(marker);
+      await touchAll();
+      expect(fs.existsSync(marker)).toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env.HOME;
+      else process.env.HOME = saved;
+    }
   }, 30_000);
 
   it('empties every filter and merge driver that config lists, whatever its name', () => {
