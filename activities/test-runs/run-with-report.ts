@@ -9,8 +9,6 @@ import { planRun, ReportFormat, ReporterPlan } from './reports/with-reporter';
 import { packageScripts } from '../package-json';
 import { readTextSafe } from '../safe-read';
 
-export { packageScripts } from '../package-json';
-
 /** A report (or a log read as one) over this is not read: the run goes on from the output text. */
 const MAX_REPORT_BYTES = 128 * 1024 * 1024;
 
