@@ -15,13 +15,14 @@ type Ask = (args: string[]) => Promise<string>;
 
 interface Kept {
   listing: string;
+  /** The folder's git folder and common git folder, as `rev-parse` said when the list was asked for. */
+  dirs: string[];
   stamp: string;
 }
 
 /** Folders kept at most (a long run's worktrees): past it the lists are forgotten and asked again. */
 const MAX_KEPT = 2000;
 const kept = new Map<string, Kept>();
-const gitDirs = new Map<string, Promise<string[]>>();
 
 /** The query's listing also names includes, so that a config with one is never kept. */
 const INCLUDES = /(^|\0)include(if\.[^\0]*)?\.path(\0|$)/i;
@@ -30,7 +31,8 @@ async function stampOf(files: string[]): Promise<string> {
   const parts = await Promise.all(
     files.map((f) =>
       fs.stat(f).then(
-        (s) => `${f}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`,
+        // A folder (a repository's own .git, whose times change with every index write) by its identity only.
+        (s) => (s.isDirectory() ? `${f}:folder:${s.ino}` : `${f}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`),
         () => `${f}:none`,
       ),
     ),
@@ -55,10 +57,11 @@ function systemConfigs(): string[] {
   return systemFor.files;
 }
 
-function configFiles(dirs: string[]): string[] {
+/** The files whose stat keeps a list: the config files git reads in `cwd`, and `cwd/.git` (a worktree added again, or taken over from the parking, has a new one, and maybe another git folder). */
+function configFiles(cwd: string, dirs: string[]): string[] {
   const home = process.env.HOME ?? os.homedir();
   const xdg = process.env.XDG_CONFIG_HOME || path.join(home, '.config');
-  return [...systemConfigs(), path.join(home, '.gitconfig'), path.join(xdg, 'git', 'config'), ...dirs.flatMap((d) => [path.join(d, 'config'), path.join(d, 'config.worktree')])];
+  return [...systemConfigs(), path.join(home, '.gitconfig'), path.join(xdg, 'git', 'config'), ...dirs.flatMap((d) => [path.join(d, 'config'), path.join(d, 'config.worktree')]), path.join(cwd, '.git')];
 }
 
 /**
@@ -66,27 +69,19 @@ function configFiles(dirs: string[]): string[] {
  * whose pattern must also match `include` keys.
  */
 export async function driverListing(cwd: string, query: string[], ask: Ask): Promise<string> {
-  let dirs = gitDirs.get(cwd);
-  if (!dirs) {
-    dirs = ask(['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir']).then((out) => out.split('\n').filter(Boolean));
-    if (gitDirs.size >= MAX_KEPT) gitDirs.clear();
-    gitDirs.set(cwd, dirs);
-  }
-  // Not a repository (yet): nothing is kept, every command asks.
-  const known = await dirs.catch(() => null);
-  if (!known?.length) {
-    gitDirs.delete(cwd);
-    return ask(query);
-  }
-  const files = configFiles(known);
-  const before = await stampOf(files);
   const k = kept.get(cwd);
-  if (k && k.stamp === before) return k.listing;
+  if (k && (await stampOf(configFiles(cwd, k.dirs))) === k.stamp) return k.listing;
+  kept.delete(cwd);
+  // Asked afresh: the git folders (not a repository yet: nothing is kept, every command asks), then the list.
+  const dirs = await ask(['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir']).then((out) => out.split('\n').filter(Boolean), () => []);
+  if (!dirs.length) return ask(query);
+  const files = configFiles(cwd, dirs);
+  const before = await stampOf(files);
   const listing = await ask(query);
   // Kept only when nothing changed while git read it, and nothing is included from elsewhere.
   if (!INCLUDES.test(listing) && (await stampOf(files)) === before) {
     if (kept.size >= MAX_KEPT) kept.clear();
-    kept.set(cwd, { listing, stamp: before });
-  } else kept.delete(cwd);
+    kept.set(cwd, { listing, dirs, stamp: before });
+  }
   return listing;
 }
