@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readPackageJson } from '../activities/package-json';
+import { readTextSafeSync } from '../activities/safe-read';
 import { isTestFile, JS_TS, PYTHON } from './repo-files';
 
 /** For each file, the files that import it directly (a static scan of import/require/export-from and Python imports). */
@@ -72,7 +74,7 @@ export function buildImportGraph(repo: string, files: string[]): ImportGraph {
     if (!JS_TS.test(f) && !PYTHON.test(f)) continue;
     let text: string;
     try {
-      text = fs.readFileSync(path.join(repo, f), 'utf8');
+      text = readTextSafeSync(path.join(repo, f));
     } catch {
       continue;
     }
@@ -115,12 +117,9 @@ export function testCommandFor(repo: string, testFiles: string[]): string | null
     const has = (f: string) => fs.existsSync(path.join(repo, f));
     return has('pyproject.toml') || has('pytest.ini') || has('setup.cfg') || has('conftest.py') || has('tox.ini') ? `python3 -m pytest -q ${list}` : null;
   }
-  let script: string | undefined;
-  try {
-    script = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8'))?.scripts?.test;
-  } catch {
-    return null;
-  }
+  const pkg = readPackageJson(repo);
+  if (!pkg) return null;
+  const script = (pkg.scripts as Record<string, unknown> | undefined)?.test;
   if (typeof script !== 'string' || !script.trim() || /&&|\|\||;/.test(script)) return null;
   const words = script.trim().split(/\s+/);
   if (words[0] === 'jest' || (words[0] === 'npx' && words[1] === 'jest')) return `npx jest ${list}`;

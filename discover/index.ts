@@ -19,6 +19,15 @@ export { listRepoFiles, isTestFile, isSourceFile } from './repo-files';
 
 const MAX_SOURCE_BYTES = 512 * 1024;
 
+function isSmallFile(file: string): boolean {
+  try {
+    const st = fs.lstatSync(file);
+    return st.isFile() && st.size <= MAX_SOURCE_BYTES;
+  } catch {
+    return false;
+  }
+}
+
 /** Everything the analysers learned about a repository. */
 export interface Analysis {
   /** The repository's files (repo-relative, without dependencies, build output and tasks/). */
@@ -46,7 +55,8 @@ export function repoFacts(repo: string, files: string[]): RepoFacts {
 export function analyseRepository(repo: string, opts: { linters?: boolean } = {}): Analysis {
   const files = listRepoFiles(repo);
   // Generated bundles and minified files are not hand-written code: skip anything over 512 KB.
-  const sources = files.filter((f) => isSourceFile(f) && fs.statSync(path.join(repo, f)).size <= MAX_SOURCE_BYTES);
+  // Regular files only (a link to /dev/zero or a FIFO is no source: lstat, not stat).
+  const sources = files.filter((f) => isSourceFile(f) && isSmallFile(path.join(repo, f)));
   const findings: Finding[] = [...analyseTypeScript(repo, sources), ...scanTodos(repo, sources)];
   const notes: string[] = [];
   if (opts.linters !== false) {

@@ -1,6 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readPackageJson } from '../activities/package-json';
+import { runAnalyser } from './sandboxed-analyser';
 import { Finding } from './types';
 
 /** What the repository's own linters found, and a note per linter on what ran or why it was skipped. */
@@ -40,21 +42,17 @@ export function parseRuffJson(repo: string, json: string): Finding[] {
 export function eslintConfigOf(repo: string): string | null {
   const found = ESLINT_CONFIGS.find((f) => fs.existsSync(path.join(repo, f)));
   if (found) return found;
-  try {
-    if (JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8'))?.eslintConfig) return 'package.json (eslintConfig)';
-  } catch {
-    /* no package.json */
-  }
-  return null;
+  return readPackageJson(repo)?.eslintConfig ? 'package.json (eslintConfig)' : null;
 }
 
-/** Runs the repository's ESLint (its own binary and config) with JSON output; skipped when either is missing. */
+/** Runs the repository's ESLint (its own binary and config) with JSON output, sandboxed; skipped when either is missing, or without the sandbox. */
 export function runEslint(repo: string, timeoutMs = 180_000): LinterResult {
   const config = eslintConfigOf(repo);
   if (!config) return { findings: [], notes: ['ESLint: skipped (no ESLint config in the repository)'] };
   const bin = path.join(repo, 'node_modules', '.bin', process.platform === 'win32' ? 'eslint.cmd' : 'eslint');
   if (!fs.existsSync(bin)) return { findings: [], notes: [`ESLint: skipped (${config} found, but node_modules/.bin/eslint is not installed)`] };
-  const r = spawnSync(bin, ['--format', 'json', '.'], { cwd: repo, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, timeout: timeoutMs });
+  const r = runAnalyser(repo, bin, ['--format', 'json', '.'], timeoutMs);
+  if (!r.ran) return { findings: [], notes: [`ESLint: skipped (${r.reason})`] };
   // Exit 0: clean, 1: lint errors (JSON on stdout), 2: ESLint itself failed (bad config, crash).
   if (r.error || (r.status !== 0 && r.status !== 1)) {
     const why = r.error?.message ?? (r.stderr || '').trim().split('\n')[0] ?? `exit ${r.status}`;
@@ -82,12 +80,14 @@ function ruffBinary(repo: string): string | null {
   }
 }
 
-/** Runs ruff over the repository's Python files with JSON output; skipped without Python files or ruff. */
+/** Runs ruff over the repository's Python files with JSON output, sandboxed; skipped without Python files, ruff or the sandbox. */
 export function runRuff(repo: string, pythonFiles: number, timeoutMs = 180_000): LinterResult {
   if (!pythonFiles) return { findings: [], notes: [] };
   const bin = ruffBinary(repo);
   if (!bin) return { findings: [], notes: ['ruff: skipped (not installed; Python files are only scanned for TODO/FIXME)'] };
-  const r = spawnSync(bin, ['check', '--output-format', 'json', '--exit-zero', '.'], { cwd: repo, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, timeout: timeoutMs });
+  // --no-cache: the repository is read-only in the sandbox.
+  const r = runAnalyser(repo, bin, ['check', '--output-format', 'json', '--exit-zero', '--no-cache', '.'], timeoutMs);
+  if (!r.ran) return { findings: [], notes: [`ruff: skipped (${r.reason})`] };
   if (r.error || r.status !== 0) return { findings: [], notes: [`ruff: skipped (it failed: ${(r.error?.message ?? (r.stderr || '').trim().split('\n')[0]).slice(0, 200)})`] };
   try {
     const findings = parseRuffJson(repo, r.stdout);

@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { NO_REPO_PROGRAMS } from '../activities/git/repo-programs';
+import { withoutSecrets } from '../activities/secret-env';
 
 /** Folders never analysed: dependencies, build output, Flotilla's own state and the task backlog. */
 const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'build', 'out', 'coverage', '.flotilla', '.next', '.venv', 'venv', '__pycache__', '.tox', 'tasks', 'vendor']);
@@ -12,7 +14,10 @@ export const PYTHON = /\.py$/;
 export function listRepoFiles(repo: string): string[] {
   let files: string[] | null = null;
   try {
-    const out = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: repo, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+    // As Flotilla's other git commands (activities/git/repo-programs.ts): nothing of the repository's runs, no credential is passed.
+    const config = NO_REPO_PROGRAMS.flatMap((c) => ['-c', c]);
+    const env = withoutSecrets(Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toUpperCase().startsWith('GIT_'))));
+    const out = execFileSync('git', [...config, 'ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: repo, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
     files = out.split('\0').filter(Boolean);
   } catch {
     files = null;

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { buildPlan, parseTaskFiles } from '../planner';
 import type { Plan, TaskFile, TaskProblem } from '../planner/types';
+import { readTextSafeSync } from '../activities/safe-read';
 import { NewTaskFile, TaskDraft } from './types';
 
 /** The front-matter field holding a finding group's stable key: a re-run skips keys already written. */
@@ -27,8 +28,13 @@ export function readExistingTasks(repo: string): ExistingTasks {
     const abs = path.join(repo, dir);
     if (!fs.existsSync(abs)) continue;
     for (const name of fs.readdirSync(abs).sort()) {
-      if (!name.endsWith('.md') || !fs.statSync(path.join(abs, name)).isFile()) continue;
-      const text = fs.readFileSync(path.join(abs, name), 'utf8');
+      if (!name.endsWith('.md')) continue;
+      let text: string;
+      try {
+        text = readTextSafeSync(path.join(abs, name), 1024 * 1024);
+      } catch {
+        continue; // a link, a FIFO, a huge file: not a task file
+      }
       if (dir === 'tasks' && !/^readme/i.test(name)) out.files.push({ path: `${dir}/${name}`, text });
       let meta: Record<string, unknown> = {};
       const fm = FRONT_MATTER.exec(text);

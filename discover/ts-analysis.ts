@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
+import { readTextSafeSync } from '../activities/safe-read';
 import { isTestFile, JS_TS, PYTHON } from './repo-files';
 import { Finding } from './types';
 
@@ -152,6 +153,22 @@ const PROGRAM_OPTIONS: ts.CompilerOptions = {
 };
 
 /**
+ * The compiler's own host, reading every file (the repository's, its imports', node_modules') through the safe
+ * reader: a FIFO or a link to /dev/zero among them is a file that is not there, not a compiler that never ends.
+ */
+function safeHost(): ts.CompilerHost {
+  const host = ts.createCompilerHost(PROGRAM_OPTIONS, true);
+  host.readFile = (file) => {
+    try {
+      return readTextSafeSync(file);
+    } catch {
+      return undefined;
+    }
+  };
+  return host;
+}
+
+/**
  * Runs the TypeScript compiler over the repository's JS/TS files and reports missing doc comments and
  * loose types (source files only, not tests) and unused locals, imports and parameters (from the
  * compiler's own diagnostics, every file).
@@ -161,7 +178,7 @@ export function analyseTypeScript(repo: string, files: string[]): Finding[] {
   if (!code.length) return [];
   const abs = new Map(code.map((f) => [path.resolve(repo, f), f]));
   // Parent pointers from the start: the analysers walk up from a node before the checker binds the files.
-  const program = ts.createProgram({ rootNames: [...abs.keys()], options: PROGRAM_OPTIONS, host: ts.createCompilerHost(PROGRAM_OPTIONS, true) });
+  const program = ts.createProgram({ rootNames: [...abs.keys()], options: PROGRAM_OPTIONS, host: safeHost() });
   const out: Finding[] = [];
   for (const sf of program.getSourceFiles()) {
     const file = abs.get(path.resolve(sf.fileName));
@@ -208,7 +225,7 @@ export function scanTodos(repo: string, files: string[]): Finding[] {
     if (!py && !JS_TS.test(file)) continue;
     let text: string;
     try {
-      text = fs.readFileSync(path.join(repo, file), 'utf8');
+      text = readTextSafeSync(path.join(repo, file));
     } catch {
       continue;
     }

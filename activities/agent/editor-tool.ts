@@ -1,6 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readTextSafeSync, UnreadableFile } from '../safe-read';
 
 /** Input of Anthropic's text editor tool (text_editor_20250728, name str_replace_based_edit_tool). */
 export interface EditorInput {
@@ -21,6 +22,17 @@ export interface ToolOutcome {
 
 const MAX_VIEW_CHARS = 40_000;
 const MAX_LINKS = 40;
+/** The largest file the editor reads. */
+const MAX_READ_BYTES = 8 * 1024 * 1024;
+
+/** A file's text: a regular file only, of bounded size (never a FIFO or a device, see safe-read.ts). */
+function readText(abs: string, rel: string): string {
+  try {
+    return readTextSafeSync(abs, MAX_READ_BYTES);
+  } catch (err) {
+    throw err instanceof UnreadableFile ? new Error(`${rel} ${err.why}`) : err;
+  }
+}
 
 /** True when a repo-relative path has a `.git` component, in any letter case. */
 function touchesGit(rel: string): boolean {
@@ -157,7 +169,7 @@ export class WorktreeEditor {
       case 'str_replace': {
         if (!fs.existsSync(abs)) return { content: `Error: ${rel} does not exist`, isError: true };
         if (typeof input.old_str !== 'string' || !input.old_str) return { content: 'Error: str_replace needs old_str', isError: true };
-        const text = fs.readFileSync(abs, 'utf8');
+        const text = readText(abs, rel);
         const count = text.split(input.old_str).length - 1;
         if (count === 0) return { content: `Error: No match found for replacement text in ${rel}. Check whitespace and indentation, or view the file first.`, isError: true };
         if (count > 1) return { content: `Error: Found ${count} matches for replacement text in ${rel}. Include more surrounding lines so the match is unique.`, isError: true };
@@ -169,7 +181,7 @@ export class WorktreeEditor {
         if (!fs.existsSync(abs)) return { content: `Error: ${rel} does not exist`, isError: true };
         const insertText = input.insert_text ?? input.new_str;
         if (typeof insertText !== 'string') return { content: 'Error: insert needs insert_text', isError: true };
-        const lines = fs.readFileSync(abs, 'utf8').split('\n');
+        const lines = readText(abs, rel).split('\n');
         const at = Number(input.insert_line);
         if (!Number.isInteger(at) || at < 0 || at > lines.length) {
           return { content: `Error: insert_line must be between 0 and ${lines.length}`, isError: true };
@@ -194,7 +206,8 @@ export class WorktreeEditor {
         .sort();
       return { content: entries.join('\n'), isError: false };
     }
-    const lines = fs.readFileSync(abs, 'utf8').split('\n');
+    // The path was resolved inside the worktree through its links: read where it leads, without following any more.
+    const lines = readText(fs.realpathSync(abs), rel).split('\n');
     const [from, to] = range ? [Math.max(1, range[0]), range[1] === -1 ? lines.length : range[1]] : [1, lines.length];
     const shown = lines.slice(from - 1, to).map((l, i) => `${String(from + i).padStart(6)}\t${l}`).join('\n');
     return { content: shown.length > MAX_VIEW_CHARS ? shown.slice(0, MAX_VIEW_CHARS) + '\n… (truncated; use view_range)' : shown, isError: false };

@@ -36,6 +36,9 @@ export function makeCommitActivities(worktreeRoot: string) {
       if (!staged.length) return { commit: null, reason: 'the agent made no change to any file' };
       const deletedTests = staged.flatMap((w, i) => (w === 'D' && i + 1 < staged.length && TEST_FILE.test(staged[i + 1]) ? [staged[i + 1]] : []));
       if (deletedTests.length) return { commit: null, reason: `the change deletes test file${deletedTests.length > 1 ? 's' : ''} ${deletedTests.join(', ')}; tests may be changed, not removed` };
+      // The backlog is the run's input: a change that edits task files could rewrite another task's tests: or Change blocks.
+      const taskFiles = staged.filter((w, i) => i % 2 === 1 && w.startsWith('tasks/'));
+      if (taskFiles.length) return { commit: null, reason: `the change edits task file${taskFiles.length > 1 ? 's' : ''} ${taskFiles.join(', ')}; tasks/ is the run's backlog, never part of a change` };
       const archived = `tasks/archive/${path.posix.basename(a.sourcePath)}`;
       await fs.mkdir(path.join(worktreeOf(a), 'tasks', 'archive'), { recursive: true });
       await wt.raw(['mv', '--', a.sourcePath, archived]);

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { launch } from '../process-launcher';
 import { withoutSecrets } from '../secret-env';
+import { driverListing } from './driver-list';
+import { commandFlags, DRIVER_QUERY, mayRunDrivers, neutralisers, NO_REPO_PROGRAMS } from './repo-programs';
 
 /** A git command that failed: its message is what git printed (stdout, then stderr). */
 export class GitError extends Error {
@@ -24,13 +26,6 @@ function gitEnvironment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...withoutSecrets(env), GIT_TERMINAL_PROMPT: '0', ...extra };
 }
 
-/**
- * Every git command Flotilla runs ignores the repository's hooks: a hook is code from the repository (husky's
- * `core.hooksPath` points into the work tree, which an agent edits) that git would run outside the sandbox on a
- * checkout, a commit or a merge. Flotilla's commits already skip pre-commit and commit-msg (--no-verify).
- */
-export const NO_HOOKS = ['-c', 'core.hooksPath=/dev/null'];
-
 export interface GitOptions {
   /** `-c name=value` settings for this command. */
   config?: string[];
@@ -50,9 +45,27 @@ export interface GitOptions {
  * non-zero at all).
  */
 export async function runGit(cwd: string, args: string[], options: GitOptions = {}): Promise<string> {
-  const config = (options.config ?? []).flatMap((c) => ['-c', c]);
-  const r = await launch({ file: 'git', args: [...NO_HOOKS, ...config, ...args], cwd, env: gitEnvironment(options.env), ...(options.input !== undefined ? { input: options.input } : {}), ...(options.maxBuffer ? { maxBuffer: options.maxBuffer } : {}) });
-  const what = `git ${args.slice(0, 2).join(' ')}`;
+  const [subcommand = '', ...rest] = args;
+  // The drivers' list: a silent exit 1 is "none"; a config git cannot read fails the command.
+  const drivers = mayRunDrivers(args) ? configEnv(neutralisers(await driverListing(cwd, [...DRIVER_QUERY], (a) => launchGit(cwd, a, {}, `git ${a[0]}`)))) : {};
+  const config = [...(options.config ?? []), ...NO_REPO_PROGRAMS];
+  const full = [...config.flatMap((c) => ['-c', c]), subcommand, ...commandFlags(subcommand), ...rest];
+  return launchGit(cwd, full, { ...options, env: { ...drivers, ...options.env } }, `git ${args.slice(0, 2).join(' ')}`);
+}
+
+/** Settings given through the environment, one name and value each (`-c` splits at the first `=`). */
+function configEnv(pairs: Array<[string, string]>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { GIT_CONFIG_COUNT: String(pairs.length) };
+  pairs.forEach(([key, value], i) => {
+    env[`GIT_CONFIG_KEY_${i}`] = key;
+    env[`GIT_CONFIG_VALUE_${i}`] = value;
+  });
+  return pairs.length ? env : {};
+}
+
+/** One git process, `what` naming it in errors. */
+async function launchGit(cwd: string, args: string[], options: Omit<GitOptions, 'config'>, what: string): Promise<string> {
+  const r = await launch({ file: 'git', args, cwd, env: gitEnvironment(options.env), ...(options.input !== undefined ? { input: options.input } : {}), ...(options.maxBuffer ? { maxBuffer: options.maxBuffer } : {}) });
   if (r.error !== undefined) throw new GitError(`${what} could not ${r.code === null && !r.stdout.length && !r.stderr.length ? 'start' : 'finish'}: ${r.error}`, null);
   if (r.signal) throw new GitError(`${what} was ended by ${r.signal}: ${r.stderr.toString('utf8').slice(-2000)}`, null);
   const stdout = r.stdout.toString('utf8');

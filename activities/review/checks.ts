@@ -1,11 +1,12 @@
 // The reviewer's cheap deterministic checks: they run on the task's diff before any model is asked, and a
 // finding is a request for changes with the check's message. Pure.
 import { changedLines, DiffLine, FileDiff } from './diff';
+import { ConfigText, testConfigChanges } from './test-config';
 
 /** A diff larger than this many changed lines (added + removed) per declared file is out of the task's scope. */
 export const MAX_CHANGED_LINES_PER_FILE = 200;
 
-export type CheckName = 'test-expectations' | 'tests-skipped' | 'undeclared-files' | 'oversized' | 'debug-leftovers' | 'conflict-markers';
+export type CheckName = 'test-expectations' | 'tests-skipped' | 'undeclared-files' | 'oversized' | 'debug-leftovers' | 'conflict-markers' | 'test-config' | 'task-files';
 
 export interface Finding {
   check: CheckName;
@@ -24,6 +25,8 @@ export interface CheckInput {
   summary: string;
   files: FileDiff[];
   maxLinesPerFile?: number;
+  /** Before and after of the changed package.json, pyproject.toml, setup.cfg, tox.ini (their test part is compared). */
+  configTexts?: Record<string, ConfigText>;
 }
 
 /** Test files by path (the same shapes the commit policy protects). */
@@ -174,10 +177,29 @@ export function conflictMarkers(files: FileDiff[]): Finding[] {
   return out;
 }
 
+/** A change to how the tests run (test-config.ts): the gate that judges the change would run differently. */
+export function testConfigEdits(files: FileDiff[], declared: string[], taskText: string, configTexts?: Record<string, ConfigText>): Finding[] {
+  return testConfigChanges(files, { declared, taskText, isTestFile }, configTexts).map(({ file, what }) => ({
+    check: 'test-config' as const,
+    file,
+    message: `changes ${what} (${file}): the test command that judges this change would run differently; a task may not change how its tests run`,
+  }));
+}
+
+/**
+ * The backlog is the run's input, not the change's: a change never writes a task file (a later task's `tests:`
+ * or Change blocks). The commit's own move of the task's file to tasks/archive/ is no such write.
+ */
+export function taskFileEdits(files: FileDiff[]): Finding[] {
+  return files.filter((f) => f.path.startsWith('tasks/') && !f.path.startsWith('tasks/archive/') && f.status !== 'deleted').map((f) => ({ check: 'task-files' as const, file: f.path, message: `changes ${f.path}: task files (tasks/) are the run's backlog, never part of a change` }));
+}
+
 /** Every check, in order; an empty list means the model may review. */
 export function runChecks(input: CheckInput): Finding[] {
   const files = input.files.filter((f) => !f.path.startsWith('tasks/'));
   return [
+    ...taskFileEdits(input.files),
+    ...testConfigEdits(files, input.declared, input.taskText, input.configTexts),
     ...conflictMarkers(files),
     ...(input.category === 'tests' ? [] : changedExpectations(files)),
     ...skippedTests(files, input.taskText),

@@ -16,6 +16,7 @@ import { readPlan } from '../records/plan-store';
 import { runBranch } from '../git/git';
 import { taskDir, runDir, taskWorktree } from '../run-paths';
 import { findingsSummary, runChecks } from './checks';
+import { configTextsOf } from './config-texts';
 import { parseUnifiedDiff } from './diff';
 import { ReviewLoopResult, runReviewLoop } from './review-loop';
 import { runReviewPrompt, runReviewSystem, taskReviewPrompt, taskReviewSystem } from './review-prompt';
@@ -95,7 +96,8 @@ export function makeReviewActivities(deps: { worktreeRoot: string; modelAccess: 
       const wt = await gitAt(worktree);
       const taskFile = await wt.raw(['show', `${a.baseSha}:${a.sourcePath}`]);
       const diff = await worktreeDiff(worktree, a.baseSha, a.edited.filter((f) => f !== a.sourcePath));
-      const findings = runChecks({ category: a.category, taskText: taskFile, declared: a.declared, summary: a.summary, files: parseUnifiedDiff(diff) });
+      const files = parseUnifiedDiff(diff);
+      const findings = runChecks({ category: a.category, taskText: taskFile, declared: a.declared, summary: a.summary, files, configTexts: await configTextsOf(wt, worktree, a.baseSha, files) });
       if (findings.length) {
         const comments: ReviewComment[] = findings.slice(0, MAX_COMMENTS).map((f) => ({ ...(f.file ? { file: f.file } : {}), ...(f.line ? { line: f.line } : {}), message: f.message.slice(0, MAX_COMMENT_CHARS), check: f.check }));
         return { verdict: 'request_changes', summary: findingsSummary(findings).slice(0, MAX_COMMENT_CHARS), comments, by: 'checks', usage: noUsage() };

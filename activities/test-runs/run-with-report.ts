@@ -7,6 +7,11 @@ import { TestRef, TestResults } from './reports/results';
 import { nameFilterOf } from './name-filter';
 import { baselineWithReruns, BaselineOutcome, judgeWithReruns, JudgedRun, RunOnce, RunOutcome } from './reruns';
 import { planRun, ReportFormat, ReporterPlan } from './reports/with-reporter';
+import { packageScripts } from '../package-json';
+import { readTextSafe } from '../safe-read';
+
+/** A report (or a log read as one) over this is not read: the run goes on from the output text. */
+const MAX_REPORT_BYTES = 128 * 1024 * 1024;
 
 /**
  * Runs a test command with its runner's reporter and reads the results (the impure half of this folder):
@@ -32,16 +37,6 @@ export function parseReport(format: ReportFormat, text: string, cwd?: string): T
       return parseMochaJson(text, cwd);
     case 'cargo-text':
       return parseCargoText(text, cwd);
-  }
-}
-
-/** The worktree's package.json scripts, if any. */
-export function packageScripts(cwd: string): Record<string, string> | undefined {
-  try {
-    const pkg = JSON.parse(fs.readFileSync(path.join(cwd, 'package.json'), 'utf8'));
-    return pkg && typeof pkg.scripts === 'object' ? pkg.scripts : undefined;
-  } catch {
-    return undefined;
   }
 }
 
@@ -74,9 +69,11 @@ export async function runWithReport(command: string, cwd: string, logPath: strin
   if (!plan.format) return textFallback(plan.note ?? 'no report');
   let text: string;
   try {
-    text = fs.readFileSync(plan.reportFile ?? logPath, 'utf8');
-  } catch {
-    return textFallback(`${plan.runner} wrote no report to ${plan.reportFile}`);
+    // The command wrote the report: it may be a FIFO, a link or huge (safe-read.ts).
+    text = await readTextSafe(plan.reportFile ?? logPath, MAX_REPORT_BYTES);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return textFallback(code === 'ENOENT' ? `${plan.runner} wrote no report to ${plan.reportFile}` : `${plan.runner}'s report was not read: ${(err as Error).message}`);
   }
   if (!text.trim()) return textFallback(`${plan.runner}'s report ${plan.reportFile} is empty`);
   let results: TestResults;

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Git } from '../git/git-process';
+import { packageScripts } from '../package-json';
+import { readTextSafeSync } from '../safe-read';
 import { chooseTestCommand, TestChoice } from './narrow-command';
 import { RepoFiles, relatedGoPackages, relatedTestFiles } from './related-tests';
 
@@ -11,25 +13,15 @@ const MAX_SOURCE_BYTES = 1_000_000;
 async function worktreeFiles(worktree: string): Promise<RepoFiles> {
   const listed = await new Git(worktree).raw(['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
   const files = [...new Set(listed.split('\0').filter(Boolean))];
+  // Synchronous (the import graph asks file by file) but bounded: a regular file of at most MAX_SOURCE_BYTES.
   const read = (file: string) => {
     try {
-      const full = path.join(worktree, file);
-      return fs.statSync(full).size > MAX_SOURCE_BYTES ? undefined : fs.readFileSync(full, 'utf8');
+      return readTextSafeSync(path.join(worktree, file), MAX_SOURCE_BYTES);
     } catch {
-      return undefined; // deleted by the change, or unreadable: it imports nothing
+      return undefined; // deleted by the change, a link, a FIFO, too big: it imports nothing
     }
   };
   return { files, read };
-}
-
-/** The worktree's package.json scripts, if it has any. */
-function packageScripts(worktree: string): Record<string, string> | undefined {
-  try {
-    const pkg = JSON.parse(fs.readFileSync(path.join(worktree, 'package.json'), 'utf8'));
-    return pkg && typeof pkg.scripts === 'object' ? pkg.scripts : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -20,7 +20,7 @@ export const discoverCommand: Command = {
   name: 'discover',
   summary: 'write task files for the code-quality work offline analysers find, or split one instruction into tasks',
   details:
-    'Analysers: the TypeScript compiler (docs, types, dead code), TODO/FIXME comments, and the repository\'s own ESLint and ruff when configured.\n' +
+    'Analysers: the TypeScript compiler (docs, types, dead code), TODO/FIXME comments, and the repository\'s own ESLint and ruff when configured (run in the sandbox, like tests: without bubblewrap they are skipped).\n' +
     'Each file carries a discover-key in its front matter, so running it again writes only what is new. Nothing is written unless the planner accepts every new file.',
   flags: {
     repo: { type: 'string', value: 'DIR', default: '.', description: 'the repository; task files go to its tasks/ folder' },

@@ -53,6 +53,14 @@ describe('commitTask on a real worktree', () => {
     expect(r).toEqual({ commit: null, reason: 'the change deletes test file test/math.test.js; tests may be changed, not removed' });
   });
 
+  it('refuses a change that edits task files: tasks/ is the backlog (issue 22)', async () => {
+    const { wt, args } = await setup(`c4-${Date.now()}`);
+    const other = fs.readdirSync(path.join(wt, 'tasks')).find((f) => f.endsWith('.md') && f !== 'TASK-0001.md')!;
+    fs.appendFileSync(path.join(wt, 'tasks', other), '\ntests: "true"\n');
+    const r = await acts.commitTask({ ...args, edited: ['src/math.js', `tasks/${other}`] });
+    expect(r).toEqual({ commit: null, reason: `the change edits task file tasks/${other}; tasks/ is the run's backlog, never part of a change` });
+  });
+
   it('takes the agent\'s paths literally: a file named "*" stages only itself (issue 11)', async () => {
     const { wt, args } = await setup(`c3-${Date.now()}`);
     fs.writeFileSync(path.join(wt, '*'), 'star\n');

@@ -27,6 +27,7 @@ import {
 } from '../../discover';
 import { instructionKey, validateProposal } from '../../discover/instruction';
 import { parseTaskFile } from '../../planner';
+import { bwrapAvailability } from '../../activities/sandbox';
 
 function fixture(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-discover-'));
@@ -261,7 +262,8 @@ describe("the repository's linters", () => {
     expect(runEslint(fixture({ 'eslint.config.js': 'module.exports = [];' })).notes[0]).toMatch(/eslint.config.js found, but node_modules\/.bin\/eslint is not installed/);
   });
 
-  it('runs a configured ESLint and groups its findings per file', () => {
+  // The repository's ESLint runs only in the sandbox (discover-sandbox.test.ts covers a machine without it).
+  (bwrapAvailability().ok ? it : it.skip)('runs a configured ESLint (sandboxed) and groups its findings per file', () => {
     const repo = fixture({
       'eslint.config.js': 'module.exports = [];',
       'src/a.js': 'var x = 1 == 2;\n',
