@@ -78,6 +78,8 @@ function faultyReply(fault: ReplyFaultKind, normal: Reply, remaining: ChangeBloc
       return { content: [], stop_reason: 'refusal', stop_details: { type: 'refusal', category: null, explanation: `The stand-in declines ${taskId}, as its faults asked.` } };
     case 'outside_path':
       return { content: [{ type: 'text', text: 'Writing a note next to the repository.' }, toolUse({ command: 'create', path: OUTSIDE_PATH, file_text: 'written by the hostile stand-in\n' }, faultId())], stop_reason: 'tool_use' };
+    case 'empty_end_turn':
+      return { content: [], stop_reason: 'end_turn' };
     case 'catastrophic_regex':
       return { content: [{ type: 'text', text: 'Searching first.' }, { type: 'tool_use', id: faultId(), name: 'search', input: { command: 'grep', pattern: CATASTROPHIC_REGEX } }], stop_reason: 'tool_use' };
   }
@@ -108,7 +110,7 @@ export function nextReply(messages: Message[], fault?: ReplyFaultKind): Reply {
     const files = [...new Set(blocks.map((b) => b.path))];
     const summary = blocks.length
       ? `${title || `Completed ${taskId}`}. Edited ${files.join(', ')} (${blocks.length} change${blocks.length === 1 ? '' : 's'}).`
-      : `${taskId} has no Change section I can apply, so I made no edits.`;
+      : `cannot: ${taskId} is a prose task (no Change section), and the stand-in model only applies Change blocks; it needs a real model.`;
     reply = { content: [{ type: 'text', text: summary }], stop_reason: 'end_turn' };
   }
   return fault && !lastErrors.length ? faultyReply(fault, reply, remaining, taskId) : reply;
@@ -139,6 +141,8 @@ export interface StandInOptions {
   cacheMinTokens?: number;
   /** Keep every request body in `bodies` (tests). */
   recordRequests?: boolean;
+  /** The model's context window in tokens (Haiku 4.5: 200,000): a longer prompt gets the API's 400 "prompt is too long". */
+  contextWindowTokens?: number;
 }
 
 export interface RequestLogEntry {
@@ -214,6 +218,13 @@ export async function startStandInModel(opts: StandInOptions = {}): Promise<Stan
         const f = httpFault(fault as Fault & { kind: Exclude<HttpFaultKind, 'drop_connection'> });
         note(f.status);
         return send(f.status, errorBody(f.type, f.message, requestId), f.headers);
+      }
+      // Counted as the cache counts (its usage is only kept when the request is answered).
+      const promptTokens = new PromptCache(Number.MAX_SAFE_INTEGER).use(body).input_tokens;
+      const window = opts.contextWindowTokens ?? 200_000;
+      if (promptTokens + (body.max_tokens as number) > window) {
+        note(400);
+        return send(400, errorBody('invalid_request_error', `prompt is too long: ${promptTokens} tokens > ${window - (body.max_tokens as number)} maximum`, requestId));
       }
       note(200);
       const replyFault = fault ? (fault.kind as ReplyFaultKind) : undefined;

@@ -13,7 +13,7 @@ import { inRunSandbox } from '../sandbox';
 import { prepareEnvironment } from '../test-runs/dependencies';
 import { AgentLoopResult, AgentTool, runTurn, toolbox, totalTokens } from './agent-loop';
 import { AgentCheckpoint, ConversationStart, conversationFile, latestTurnCheckpoint, loadCheckpoint, loadConversation, restoreTree, saveCheckpoint, snapshotTree, turnCheckpointFile } from './checkpoint';
-import { classifyApiError } from './classify-api-error';
+import { classifyApiError, isPromptTooLong } from './classify-api-error';
 import { EDITOR_TOOL, WorktreeEditor } from './editor-tool';
 import { makeRunTestsTool, RUN_TESTS_TOOL, RunTestsToolOptions } from './run-tests-tool';
 import { agentSystemPrompt, cannotReason } from './agent-system-prompt';
@@ -66,7 +66,7 @@ export function agentFailure(outcome: AgentLoopResult['outcome'], summary: strin
   if (outcome === 'over_budget') return `budget exceeded: the task used more than --max-tokens-per-task ${tokenBudget} tokens; its edits were discarded`;
   if (outcome === 'max_turns') return `the agent did not finish within its limit of ${maxTurns} turn${maxTurns === 1 ? '' : 's'}; raise --max-turns or split the task`;
   if (outcome === 'refusal') return `the model refused: ${summary}`;
-  if (outcome === 'context_window') return `the conversation outgrew the model's context window; split the task`;
+  if (outcome === 'context_window') return `the conversation outgrew the model's context window (the API refused it as too long, or it would not fit even with old tool results trimmed); split the task`;
   if (edited.length === 0) return `the agent made no change${summary ? `: ${summary.slice(0, 300)}` : ''}`;
   return undefined;
 }
@@ -310,7 +310,9 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
         p.lastText,
       );
     } catch (err) {
-      throw classifyApiError(err, c.model, baseURLForMessages);
+      // A prompt longer than the window ends this task attempt with its reason (the task is skipped), never the run.
+      if (!isPromptTooLong(err)) throw classifyApiError(err, c.model, baseURLForMessages);
+      step = { outcome: 'context_window' as const, text: p.lastText, usage: noUsage(), calls: [] };
     } finally {
       await fs.mkdir(p.dir, { recursive: true });
       await fs.writeFile(p.transcriptPath, redact(JSON.stringify(p.messages, null, 2)));
