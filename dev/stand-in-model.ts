@@ -11,7 +11,9 @@ import { isReviewRequest, reviewerReply } from './stand-in-reviewer';
 /**
  * The stand-in model: a local HTTP server speaking the Anthropic Messages API (POST /v1/messages).
  * It reads the task from the conversation and answers with one str_replace_based_edit_tool call per
- * SEARCH/REPLACE block of the task's Change section, one per turn, then an end_turn summary.
+ * SEARCH/REPLACE block of the task's Change section, one per turn, then an end_turn summary. Blocks under a
+ * `## Fix` heading are applied only after an edit result reported new diagnostics (the type error it made);
+ * a task without Change blocks (a prose task) is answered `cannot: …`.
  * It never reads the disk: everything it knows comes from the request. It checks requests as the API
  * does (dev/stand-in-checks.ts), emulates prompt caching (dev/stand-in-cache.ts) and injects faults on
  * demand (dev/stand-in-faults.ts).
@@ -92,7 +94,12 @@ export function nextReply(messages: Message[], fault?: ReplyFaultKind): Reply {
   const taskFile = /<task_file>([\s\S]*?)<\/task_file>/.exec(taskText)?.[1] ?? taskText;
   const taskId = taskIdOf(messages);
   const title = /^title:\s*(.+)$/m.exec(taskFile)?.[1]?.trim() ?? '';
-  const { blocks } = parseChangeBlocks(taskFile);
+  // A `## Fix` section: Change blocks the stand-in applies only once an edit result reported new diagnostics (its check).
+  const fixAt = taskFile.search(/^## Fix\b/m);
+  const { blocks: changes } = parseChangeBlocks(fixAt >= 0 ? taskFile.slice(0, fixAt) : taskFile);
+  const fixes = fixAt >= 0 ? parseChangeBlocks(taskFile.slice(fixAt)).blocks : [];
+  const reported = messages.some((m) => m.role === 'user' && Array.isArray(m.content) && m.content.some((b) => b.type === 'tool_result' && /now reports \d+ new problem/.test(JSON.stringify(b.content ?? ''))));
+  const blocks = reported ? [...changes, ...fixes] : changes;
 
   const calls = messages.filter((m) => m.role === 'assistant' && Array.isArray(m.content)).flatMap((m) => (m.content as Block[]).filter((b) => b.type === 'tool_use'));
   const done = calls.filter((b) => !String(b.id).startsWith(FAULT_ID));

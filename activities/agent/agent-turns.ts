@@ -8,7 +8,8 @@ import { addUsage, noUsage } from '../../core/usage';
 import { freshWorktree } from '../git/worktrees';
 import { heartbeatSafe } from '../heartbeat';
 import { redact, registerSecret, stripUrlCredentials } from '../redact';
-import { baselineResultsFile, integrationWorktree, taskDir, taskWorktree } from '../run-paths';
+import { baselineResultsFile, integrationWorktree, runDir, taskDir, taskWorktree } from '../run-paths';
+import { baseDiagnosticsFile, CHECK_TOOL, diagnosticsAfterEdit, makeCheckTool, saveBaseDiagnostics } from './check-tool';
 import { inRunSandbox } from '../sandbox';
 import { prepareEnvironment } from '../test-runs/dependencies';
 import { AgentLoopResult, AgentTool, runTurn, toolbox, totalTokens } from './agent-loop';
@@ -158,6 +159,8 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
     const prepared = (async () => {
       await freshWorktree(a.repoPath, worktree, a.baseSha, sharedDeps(a));
       if (a.setupCommand) await prepareEnvironment({ cwd: worktree, logDir: dir, setupCommand: a.setupCommand });
+      // The base's own diagnostics, once per base commit, before any edit: the check tool and the gate show only new ones.
+      await saveBaseDiagnostics(worktree, baseDiagnosticsFile(runDir(a.repoPath, a.runId), a.baseSha), dir).catch(() => undefined);
     })();
     const settled = () => prepared.then(() => undefined, () => undefined);
     void settled(); // awaited below; never an unhandled rejection
@@ -275,12 +278,22 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
       },
       baseline: () => readSavedBaseline(baselineResultsFile(p.ref.repoPath, p.ref.runId)),
     };
-    const { tools, definitions } = toolbox(editorOf, agentTools(p.worktree, c.testCommand, (n) => path.join(p.dir, `agent-tests-${p.attempt}-t${p.turn}-${n}.log`), testsOptions));
+    const baseFile = baseDiagnosticsFile(runDir(p.ref.repoPath, p.ref.runId), c.baseSha);
+    const checkTool = makeCheckTool({ cwd: p.worktree, edited: testsOptions.edited, baseFile, logDir: p.dir });
+    const more = [...agentTools(p.worktree, c.testCommand, (n) => path.join(p.dir, `agent-tests-${p.attempt}-t${p.turn}-${n}.log`), testsOptions), { definition: CHECK_TOOL, run: () => checkTool() }];
+    const { tools, definitions } = toolbox(editorOf, more);
+    let edits = 0;
     for (const [name, tool] of [...tools]) {
-      if (name === SEARCH_TOOL.name) continue;
-      const run = (input: Record<string, unknown>) => {
+      if (name === SEARCH_TOOL.name || name === CHECK_TOOL.name) continue;
+      const run = async (input: Record<string, unknown>) => {
         if (name !== EDITOR_TOOL.name || input.command !== 'view') wrote = true;
-        return tool.run(input);
+        const outcome = await tool.run(input);
+        // An edit's result carries the new diagnostics of the file it edited (the same check the gate runs).
+        if (name !== EDITOR_TOOL.name || input.command === 'view' || outcome.isError || typeof input.path !== 'string') return outcome;
+        const file = editorOf().resolve(input.path);
+        if ('error' in file) return outcome;
+        const found = await diagnosticsAfterEdit({ cwd: p.worktree, file: file.rel, baseFile, logDir: p.dir, label: `edit-${p.attempt}-t${p.turn}-${++edits}` }).catch(() => '');
+        return found ? { ...outcome, content: `${outcome.content}${found}` } : outcome;
       };
       tools.set(name, { ...tool, run });
     }

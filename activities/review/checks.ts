@@ -5,7 +5,7 @@ import { changedLines, DiffLine, FileDiff } from './diff';
 /** A diff larger than this many changed lines (added + removed) per declared file is out of the task's scope. */
 export const MAX_CHANGED_LINES_PER_FILE = 200;
 
-export type CheckName = 'test-expectations' | 'tests-skipped' | 'undeclared-files' | 'oversized' | 'debug-leftovers' | 'conflict-markers';
+export type CheckName = 'test-expectations' | 'tests-skipped' | 'undeclared-files' | 'oversized' | 'debug-leftovers' | 'conflict-markers' | 'new-diagnostics';
 
 export interface Finding {
   check: CheckName;

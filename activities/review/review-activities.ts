@@ -21,6 +21,9 @@ import { runReviewPrompt, runReviewSystem, taskReviewPrompt, taskReviewSystem } 
 import { MAX_COMMENT_CHARS, MAX_COMMENTS, VIEW_BASE_TOOL, VIEW_TOOL } from './review-tool';
 import type { ToolOutcome } from '../agent/editor-tool';
 import { runGit } from '../git/git-process';
+import { baseDiagnosticsFile, changeDiagnostics } from '../agent/check-tool';
+import { diagnosticLine } from '../agent/diagnostics';
+import { inRunSandbox } from '../sandbox';
 import { commitDiff, worktreeDiff } from './task-diff';
 
 export interface ReviewTaskInput extends TaskRef {
@@ -119,6 +122,10 @@ export function makeReviewActivities(deps: { worktreeRoot: string; modelAccess: 
       const changed = a.edited.filter((f) => f !== a.sourcePath);
       const diff = await worktreeDiff(worktree, a.baseSha, changed);
       const findings = runChecks({ category: a.category, taskText: taskFile, declared: a.declared, summary: a.summary, files: parseUnifiedDiff(diff) });
+      // The static check the agent's own check tool runs (type checker, linter), compared with the base: only new diagnostics fail.
+      const checkLogs = taskDir(a.repoPath, a.runId, a.taskId);
+      const checked = await inRunSandbox(a, [deps.worktreeRoot], () => changeDiagnostics(worktree, changed, baseDiagnosticsFile(runDir(a.repoPath, a.runId), a.baseSha), checkLogs, `gate-${a.attempt}`)).catch(() => undefined);
+      if (checked?.baseKnown) findings.push(...checked.added.map((d) => ({ check: 'new-diagnostics' as const, file: d.file, line: d.line, message: `adds a ${d.tool} diagnostic: ${diagnosticLine(d)}` })));
       if (findings.length) {
         const comments: ReviewComment[] = findings.slice(0, MAX_COMMENTS).map((f) => ({ ...(f.file ? { file: f.file } : {}), ...(f.line ? { line: f.line } : {}), message: f.message.slice(0, MAX_COMMENT_CHARS), check: f.check }));
         return { verdict: 'request_changes', summary: findingsSummary(findings).slice(0, MAX_COMMENT_CHARS), comments, by: 'checks', usage: noUsage() };
