@@ -90,7 +90,7 @@ export async function gatherTheWork(b: BriefInput): Promise<TheWork> {
     taskFile,
     ...(task?.category ? { category: task.category } : {}),
     declared,
-    tests: { command: own ? b.testCommand : b.testCommand, own, ...(selection ? { selection: `${selection.selection} (\`${selection.command}\`)` } : {}) },
+    tests: { command: b.testCommand, own, ...(selection ? { selection: `${selection.selection} (\`${selection.command}\`)` } : {}) },
     conventions,
     maxChangedLines: MAX_CHANGED_LINES_PER_FILE * Math.max(1, paths.length),
     maxTurns: b.maxTurns,
