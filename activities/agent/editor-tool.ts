@@ -1,7 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { editResult, lineAt, lineSpan, matchLines, numberedSnippet } from './edit-snippet';
+import { editResult, lineAt, lineSpan, matchLines, numberedSnippet } from './tool-output/edit-snippet';
 
 /** Input of Anthropic's text editor tool (text_editor_20250728, name str_replace_based_edit_tool). */
 export interface EditorInput {

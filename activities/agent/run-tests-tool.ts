@@ -1,7 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import * as fs from 'node:fs';
 import type { ToolOutcome } from './editor-tool';
-import { failureBlocks, renderFailureBlocks } from './failure-blocks';
+import { failureBlocks, renderFailureBlocks } from './tool-output/failure-blocks';
 import type { Verdict } from '../test-runs/verdict';
 import { gatedReportRun, SavedBaseline } from '../test-runs/run-with-report';
 import { selectTaskTests } from '../test-selection/select-task-tests';

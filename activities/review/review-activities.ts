@@ -21,8 +21,8 @@ import { runReviewPrompt, runReviewSystem, taskReviewPrompt, taskReviewSystem } 
 import { MAX_COMMENT_CHARS, MAX_COMMENTS, VIEW_BASE_TOOL, VIEW_TOOL } from './review-tool';
 import type { ToolOutcome } from '../agent/editor-tool';
 import { runGit } from '../git/git-process';
-import { baseDiagnosticsFile, changeDiagnostics } from '../agent/check-tool';
-import { diagnosticLine } from '../agent/diagnostics';
+import { baseDiagnosticsFile, changeDiagnostics } from '../agent/check/check-tool';
+import { diagnosticLine } from '../agent/check/diagnostics';
 import { inRunSandbox } from '../sandbox';
 import { commitDiff, worktreeDiff } from './task-diff';
 

@@ -62,7 +62,7 @@ describe('agent prompt and repo conventions', () => {
 
 describe('the shared system prompt and the cannot: exit (issue 25)', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { agentSystemPrompt, cannotReason } = require('../../activities/agent/agent-system-prompt') as typeof import('../../activities/agent/agent-system-prompt');
+  const { agentSystemPrompt, cannotReason } = require('../../activities/agent/prompt/agent-system-prompt') as typeof import('../../activities/agent/prompt/agent-system-prompt');
   it('is the same for every call and carries the rules, the method and the exit', () => {
     expect(agentSystemPrompt()).toBe(agentSystemPrompt());
     for (const part of ['# How to work', '# The gate\'s rules', 'Test expectations', 'cannot: <one sentence saying why>', 'create: makes a NEW file']) expect(agentSystemPrompt()).toContain(part);

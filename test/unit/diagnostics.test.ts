@@ -1,4 +1,4 @@
-import { diagnosticLine, newDiagnostics, parseDiagnostics } from '../../activities/agent/diagnostics';
+import { diagnosticLine, newDiagnostics, parseDiagnostics } from '../../activities/agent/check/diagnostics';
 
 describe('static check diagnostics (issue 25)', () => {
   it("reads tsc, ESLint (unix), ruff, mypy and go vet output", () => {

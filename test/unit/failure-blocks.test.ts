@@ -1,4 +1,4 @@
-import { boundBlock, failureBlocks, renderFailureBlocks } from '../../activities/agent/failure-blocks';
+import { boundBlock, failureBlocks, renderFailureBlocks } from '../../activities/agent/tool-output/failure-blocks';
 
 const JEST = [
   ' FAIL  test/math.test.ts',

@@ -4,8 +4,8 @@
  * the tests the gate will run, this task's gate numbers, the repository's conventions, the done checklist,
  * how to give up, the turn budget, and, on a retry, what the previous attempt did and why it was refused. Pure.
  */
-import type { RepoConventions } from './agent-prompt';
-import { taskPrompt } from './agent-prompt';
+import type { RepoConventions } from '../agent-prompt';
+import { taskPrompt } from '../agent-prompt';
 import { CANNOT_PREFIX } from './agent-system-prompt';
 
 /** Characters of declared files' content the first message carries, in all and per file. */

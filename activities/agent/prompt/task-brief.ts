@@ -6,15 +6,15 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { parseTaskFile } from '../../planner/parse-task';
-import { Git, runGit } from '../git/git-process';
-import { MAX_CHANGED_LINES_PER_FILE } from '../review/checks';
-import { selectTaskTests } from '../test-selection/select-task-tests';
-import { latestTurnCheckpoint } from './checkpoint';
-import { failureBlocks, renderFailureBlocks } from './failure-blocks';
+import { parseTaskFile } from '../../../planner/parse-task';
+import { Git, runGit } from '../../git/git-process';
+import { MAX_CHANGED_LINES_PER_FILE } from '../../review/checks';
+import { selectTaskTests } from '../../test-selection/select-task-tests';
+import { latestTurnCheckpoint } from '../checkpoint';
+import { failureBlocks, renderFailureBlocks } from '../tool-output/failure-blocks';
 import { DeclaredFile, PreviousAttempt, TheWork } from './first-message';
-import { readConventionsAt } from './repo-conventions';
-import { ledgerKey } from './spent-ledger';
+import { readConventionsAt } from '../repo-conventions';
+import { ledgerKey } from '../spent-ledger';
 
 /** A previous attempt's diff longer than this is cut (the agent can view the files). */
 export const MAX_PREVIOUS_DIFF_CHARS = 16_000;
