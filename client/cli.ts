@@ -4,6 +4,7 @@ import { closest, Command, commandHelp, execute, overviewLine, UsageError } from
 import { controlCommand } from './commands/control';
 import { demoCommand } from './commands/demo';
 import { devCommand } from './commands/dev';
+import { evalCommand } from './commands/eval';
 import { discoverCommand } from './commands/discover';
 import { gcCommand } from './commands/gc';
 import { planCommand } from './commands/plan';
@@ -35,6 +36,7 @@ export const COMMANDS: Command[] = [
   gcCommand,
   workerCommand,
   devCommand,
+  evalCommand,
 ];
 
 export const EXIT_CODES = `Exit codes:

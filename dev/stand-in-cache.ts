@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
  * message blocks; a block with cache_control is a breakpoint. A prefix ending at a breakpoint is written
  * to the cache (if it has at least `minTokens`, 4,096 for Haiku 4.5); a later request reads the longest
  * cached prefix that ends at, or up to 20 blocks before, one of its breakpoints. Entries live 5 minutes,
- * refreshed on every read. Tokens are counted as ~4 characters each.
+ * refreshed on every read. Tokens are counted as ~4 characters each, plus the prompt the API adds for tools.
  */
 
 type Json = Record<string, unknown>;
@@ -17,6 +17,17 @@ export interface CacheUsage {
 }
 
 export const tokensOf = (s: string) => Math.max(1, Math.ceil(s.length / 4));
+
+/**
+ * What the API adds to the prompt for tools, counted as input and cached with them (Anthropic's pricing docs, Claude 4.x):
+ * a hidden tool-use system prompt of 346 tokens (313 when tool_choice forces a tool), and 700 for the text editor tool.
+ */
+export const TOOL_USE_PROMPT_TOKENS = 346;
+export const TEXT_EDITOR_TOKENS = 700;
+function toolOverhead(tool: unknown, first: boolean, forced: boolean): number {
+  const editor = !!tool && typeof tool === 'object' && String((tool as Json).type ?? '').startsWith('text_editor_');
+  return (first ? (forced ? 313 : TOOL_USE_PROMPT_TOKENS) : 0) + (editor ? TEXT_EDITOR_TOKENS : 0);
+}
 const LOOKBACK = 20;
 
 interface PromptBlock {
@@ -60,16 +71,17 @@ export class PromptCache {
   ) {}
 
   /** Reads and writes the cache for one request; returns its input usage split like the API's. */
-  use(body: { model?: unknown; tools?: unknown; system?: unknown; messages?: unknown }): CacheUsage {
+  use(body: { model?: unknown; tools?: unknown; system?: unknown; messages?: unknown; tool_choice?: unknown }): CacheUsage {
     const blocks = promptBlocks(body);
     const hashes: string[] = [];
     const prefix: number[] = [];
     let hash = createHash('sha256').update(String(body.model)).digest('hex');
     let total = 0;
-    for (const b of blocks) {
+    const forced = ['any', 'tool'].includes(String((body.tool_choice as Json | undefined)?.type));
+    for (const [i, b] of blocks.entries()) {
       const text = blockText(b);
       hash = createHash('sha256').update(hash).update(text).digest('hex');
-      total += tokensOf(text);
+      total += tokensOf(text) + (b.kind === 'tool' ? toolOverhead(b.content, i === 0, forced) : 0);
       hashes.push(hash);
       prefix.push(total);
     }

@@ -6,7 +6,7 @@
 /** Answers with an HTTP error, or no answer at all. */
 export const HTTP_FAULTS = ['rate_limit', 'overloaded', 'server_error', 'unauthorized', 'drop_connection'] as const;
 /** Answers 200 with an unusual reply. */
-export const REPLY_FAULTS = ['truncated_tool_call', 'malformed_tool_input', 'outside_path', 'thinking', 'parallel_edits', 'pause_turn', 'refusal', 'catastrophic_regex'] as const;
+export const REPLY_FAULTS = ['truncated_tool_call', 'malformed_tool_input', 'outside_path', 'thinking', 'parallel_edits', 'pause_turn', 'refusal', 'catastrophic_regex', 'empty_end_turn'] as const;
 export const FAULT_KINDS = [...HTTP_FAULTS, ...REPLY_FAULTS] as const;
 
 export type HttpFaultKind = (typeof HTTP_FAULTS)[number];

@@ -11,7 +11,9 @@ import { isReviewRequest, reviewerReply } from './stand-in-reviewer';
 /**
  * The stand-in model: a local HTTP server speaking the Anthropic Messages API (POST /v1/messages).
  * It reads the task from the conversation and answers with one str_replace_based_edit_tool call per
- * SEARCH/REPLACE block of the task's Change section, one per turn, then an end_turn summary.
+ * SEARCH/REPLACE block of the task's Change section, one per turn, then an end_turn summary. Blocks under a
+ * `## Fix` heading are applied only after an edit result reported new diagnostics (the type error it made);
+ * a task without Change blocks (a prose task) is answered `cannot: …`.
  * It never reads the disk: everything it knows comes from the request. It checks requests as the API
  * does (dev/stand-in-checks.ts), emulates prompt caching (dev/stand-in-cache.ts) and injects faults on
  * demand (dev/stand-in-faults.ts).
@@ -78,6 +80,8 @@ function faultyReply(fault: ReplyFaultKind, normal: Reply, remaining: ChangeBloc
       return { content: [], stop_reason: 'refusal', stop_details: { type: 'refusal', category: null, explanation: `The stand-in declines ${taskId}, as its faults asked.` } };
     case 'outside_path':
       return { content: [{ type: 'text', text: 'Writing a note next to the repository.' }, toolUse({ command: 'create', path: OUTSIDE_PATH, file_text: 'written by the hostile stand-in\n' }, faultId())], stop_reason: 'tool_use' };
+    case 'empty_end_turn':
+      return { content: [], stop_reason: 'end_turn' };
     case 'catastrophic_regex':
       return { content: [{ type: 'text', text: 'Searching first.' }, { type: 'tool_use', id: faultId(), name: 'search', input: { command: 'grep', pattern: CATASTROPHIC_REGEX } }], stop_reason: 'tool_use' };
   }
@@ -90,7 +94,12 @@ export function nextReply(messages: Message[], fault?: ReplyFaultKind): Reply {
   const taskFile = /<task_file>([\s\S]*?)<\/task_file>/.exec(taskText)?.[1] ?? taskText;
   const taskId = taskIdOf(messages);
   const title = /^title:\s*(.+)$/m.exec(taskFile)?.[1]?.trim() ?? '';
-  const { blocks } = parseChangeBlocks(taskFile);
+  // A `## Fix` section: Change blocks the stand-in applies only once an edit result reported new diagnostics (its check).
+  const fixAt = taskFile.search(/^## Fix\b/m);
+  const { blocks: changes } = parseChangeBlocks(fixAt >= 0 ? taskFile.slice(0, fixAt) : taskFile);
+  const fixes = fixAt >= 0 ? parseChangeBlocks(taskFile.slice(fixAt)).blocks : [];
+  const reported = messages.some((m) => m.role === 'user' && Array.isArray(m.content) && m.content.some((b) => b.type === 'tool_result' && /now reports \d+ new problem/.test(JSON.stringify(b.content ?? ''))));
+  const blocks = reported ? [...changes, ...fixes] : changes;
 
   const calls = messages.filter((m) => m.role === 'assistant' && Array.isArray(m.content)).flatMap((m) => (m.content as Block[]).filter((b) => b.type === 'tool_use'));
   const done = calls.filter((b) => !String(b.id).startsWith(FAULT_ID));
@@ -108,7 +117,7 @@ export function nextReply(messages: Message[], fault?: ReplyFaultKind): Reply {
     const files = [...new Set(blocks.map((b) => b.path))];
     const summary = blocks.length
       ? `${title || `Completed ${taskId}`}. Edited ${files.join(', ')} (${blocks.length} change${blocks.length === 1 ? '' : 's'}).`
-      : `${taskId} has no Change section I can apply, so I made no edits.`;
+      : `cannot: ${taskId} is a prose task (no Change section), and the stand-in model only applies Change blocks; it needs a real model.`;
     reply = { content: [{ type: 'text', text: summary }], stop_reason: 'end_turn' };
   }
   return fault && !lastErrors.length ? faultyReply(fault, reply, remaining, taskId) : reply;
@@ -139,6 +148,8 @@ export interface StandInOptions {
   cacheMinTokens?: number;
   /** Keep every request body in `bodies` (tests). */
   recordRequests?: boolean;
+  /** The model's context window in tokens (Haiku 4.5: 200,000): a longer prompt gets the API's 400 "prompt is too long". */
+  contextWindowTokens?: number;
 }
 
 export interface RequestLogEntry {
@@ -214,6 +225,13 @@ export async function startStandInModel(opts: StandInOptions = {}): Promise<Stan
         const f = httpFault(fault as Fault & { kind: Exclude<HttpFaultKind, 'drop_connection'> });
         note(f.status);
         return send(f.status, errorBody(f.type, f.message, requestId), f.headers);
+      }
+      // Counted as the cache counts (its usage is only kept when the request is answered).
+      const promptTokens = new PromptCache(Number.MAX_SAFE_INTEGER).use(body).input_tokens;
+      const window = opts.contextWindowTokens ?? 200_000;
+      if (promptTokens + (body.max_tokens as number) > window) {
+        note(400);
+        return send(400, errorBody('invalid_request_error', `prompt is too long: ${promptTokens} tokens > ${window - (body.max_tokens as number)} maximum`, requestId));
       }
       note(200);
       const replyFault = fault ? (fault.kind as ReplyFaultKind) : undefined;

@@ -1,6 +1,7 @@
 // The review step of a task, between its passing tests and its commit (see taskWorkflow). Sandbox-safe.
 import type { ReviewMode, TaskReview, TaskTestRun } from '../core/types';
 import { addUsage, noUsage } from '../core/usage';
+import { defaultReviewModel } from '../core/review-model';
 import type { PlannedTask } from '../planner/types';
 import type { ActivityInterfaceFor } from '@temporalio/workflow';
 import type { AgentActivities } from '../activities';
@@ -26,11 +27,12 @@ export const reviewModeOf = (ctx: RunContext): ReviewMode => ctx.settings.review
  * the cost of every review.
  */
 export async function reviewAttempt(i: ReviewStepInput, before: TaskReview | undefined, reviewer: ActivityInterfaceFor<Pick<AgentActivities, 'reviewTask'>> = agentActivities()): Promise<{ review: TaskReview; cost: TaskReview['usage'] }> {
-  const model = i.ctx.settings.reviewModel ?? i.ctx.settings.model;
+  // --review-model, else a stronger model for refactors, dead code and high-risk tasks (core/review-model.ts).
+  const model = i.ctx.settings.reviewModel ?? defaultReviewModel(i.task, i.ctx.settings.model);
   const mode = reviewModeOf(i.ctx) === 'advisory' ? 'advisory' : 'gate';
   const r = await reviewer.reviewTask.executeWithOptions(
     { summary: `Review ${i.task.id} attempt ${i.attempt} (${mode}): deterministic checks, then ${model}` },
-    [{ runId: i.ctx.runId, repoPath: i.ctx.repoPath, taskId: i.task.id, baseSha: i.baseSha, sourcePath: i.task.sourcePath, category: i.task.category, declared: i.task.touches, edited: i.edited, summary: i.summary, tests: i.tests, model, attempt: i.attempt }],
+    [{ runId: i.ctx.runId, repoPath: i.ctx.repoPath, taskId: i.task.id, baseSha: i.baseSha, sourcePath: i.task.sourcePath, category: i.task.category, declared: i.task.touches, edited: i.edited, summary: i.summary, tests: i.tests, model, attempt: i.attempt, mode }],
   );
   const usage = before ? { ...before.usage } : noUsage();
   addUsage(usage, r.usage);

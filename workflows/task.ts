@@ -105,6 +105,8 @@ export async function taskWorkflow({ ctx, task, baseSha, lanes, waitForLane }: T
   const command = task.tests ?? ctx.testCommand;
   let feedback: string | undefined;
   let feedbackFrom: 'tests' | 'review' | undefined;
+  /** What the last failed test run blamed on the change: the next attempt's agent reads their blocks from its log. */
+  let failed: { failingTests: string[]; testVerdict?: string } | undefined;
   const reviewMode = reviewModeOf(ctx);
   let review: TaskReview | undefined;
   const reviewed = () => (review ? { review } : {});
@@ -125,7 +127,7 @@ export async function taskWorkflow({ ctx, task, baseSha, lanes, waitForLane }: T
     host = undefined;
     const step = (what: string) => showStep(task.id, attempt, ctx.settings.attempts, what);
     step(`agent (${ctx.settings.model})${feedbackFrom ? `, with the ${feedbackFrom === 'review' ? "reviewer's comments" : 'failing tests'}` : ''}`);
-    const agentInput = { ...ref, baseSha, sourcePath: task.sourcePath, model: ctx.settings.model, maxTurns: ctx.settings.maxTurns, testCommand: command, attempt, feedback, ...(feedbackFrom === 'review' ? { feedbackFrom } : {}), tokenBudget: ctx.settings.maxTokensPerTask, setupCommand: ctx.settings.setupCommand };
+    const agentInput = { ...ref, baseSha, sourcePath: task.sourcePath, model: ctx.settings.model, maxTurns: ctx.settings.maxTurns, testCommand: command, attempt, feedback, ...(feedbackFrom === 'review' ? { feedbackFrom } : {}), ...(feedbackFrom === 'tests' && failed ? failed : {}), tokenBudget: ctx.settings.maxTokensPerTask, setupCommand: ctx.settings.setupCommand };
     const useHost = (h: TaskHost | undefined) => {
       if (!hosted || !h) return;
       host = h;
@@ -168,6 +170,7 @@ export async function taskWorkflow({ ctx, task, baseSha, lanes, waitForLane }: T
       outcome = { id: task.id, status: 'skipped', reason: `tests failed (${tests.command}): ${names}`, failingTests: tests.failingTests, tests: testRun, attempts: attempt, usage, ...reviewed() };
       feedback = tests.tail;
       feedbackFrom = 'tests';
+      failed = { failingTests: tests.failingTests.slice(0, 50), ...(tests.verdict ? { testVerdict: tests.verdict } : {}) };
       return 'again';
     }
     // Code review before the commit (runs recorded before it replay without it).

@@ -4,6 +4,7 @@ import { noUsage } from '../../core/usage';
 import { EDITOR_TOOL, EditorInput, ToolOutcome, WorktreeEditor } from './editor-tool';
 import { turnCostUsd } from './pricing';
 import { withCacheBreakpoints } from './prompt-cache';
+import { contextWindowOf, fitConversation } from './context-budget';
 
 
 /** A custom tool the agent may call besides the text editor. */
@@ -48,6 +49,11 @@ export interface AgentLoopResult {
 export const CUT_OFF_TOOL_CALL =
   'Your last reply was cut off at the output limit, so its tool call was not run. Continue with smaller steps: one short edit per tool call.';
 export const CUT_OFF_TEXT = 'Your last reply was cut off at the output limit. Continue where you stopped, more briefly.';
+/** After an empty end_turn (no text, no tool call): a new user message, as the API's stop-reason guide says, never the same request again. */
+export const EMPTY_REPLY = 'Your last reply was empty. Please continue: call a tool for your next step, or, if the task is complete, reply with your summary (or with cannot: <reason>).';
+/** A tool call cut off by max_tokens is asked again once in the same turn with this many times the output limit, up to MAX_OUTPUT_TOKENS. */
+export const MAX_TOKENS_RETRY_FACTOR = 2;
+export const MAX_OUTPUT_TOKENS = 32_000;
 
 export const totalTokens = (u: TokenUsage) => u.inputTokens + u.outputTokens + u.cacheWriteTokens + u.cacheReadTokens;
 
@@ -142,6 +148,8 @@ export interface TurnOptions {
   onAnswered?: (usage: TokenUsage) => void;
   /** What the tools need before they run (the worktree, prepared while the first request is in flight). */
   ready?: Promise<unknown>;
+  /** The model's context window in tokens (default: by model id, context-budget.ts). */
+  contextWindow?: number;
 }
 
 /** One turn: what came of it. The conversation (`messages`) has the turn appended. */
@@ -162,16 +170,26 @@ export interface TurnStep {
  * max_tokens is never executed. `lastText` is the agent's last words before this turn.
  */
 export async function runTurn(o: TurnOptions, messages: Anthropic.MessageParam[], lastText: string): Promise<TurnStep> {
-  const request = { model: o.model, max_tokens: o.maxTokens, ...withCacheBreakpoints({ tools: o.definitions, system: o.system, messages }) };
-  const response = await o.client.messages.create(request, { signal: o.signal });
-  const t = turnTokens(response.usage);
-  const cost = turnCostUsd(o.model, t) ?? turnCostUsd(response.model, t);
-  const usage: TokenUsage = { ...t, ...(cost !== undefined ? { costUsd: cost } : {}) };
-  o.onAnswered?.(usage);
+  // The conversation's budget: old tool results trimmed when it nears the window; a request that cannot fit is not sent.
+  const fitted = fitConversation({ system: o.system, tools: o.definitions, messages }, o.contextWindow ?? contextWindowOf(o.model), o.maxTokens);
+  if (!fitted.fits) return { outcome: 'context_window', text: lastText, usage: noUsage(), calls: [] };
+  const usage = noUsage();
+  let priced = true;
+  let response: Anthropic.Message;
+  for (let maxTokens = o.maxTokens; ; maxTokens = Math.min(MAX_OUTPUT_TOKENS, maxTokens * MAX_TOKENS_RETRY_FACTOR)) {
+    const request = { model: o.model, max_tokens: maxTokens, ...withCacheBreakpoints({ tools: o.definitions, system: o.system, messages }) };
+    response = await o.client.messages.create(request, { signal: o.signal });
+    const t = turnTokens(response.usage);
+    priced = addTurn(usage, t, turnCostUsd(o.model, t) ?? turnCostUsd(response.model, t), priced);
+    o.onAnswered?.({ ...usage });
+    // A tool call cut off by the output limit: the same request once more with a higher limit (the API's stop-reason guide).
+    const cutCall = response.stop_reason === 'max_tokens' && response.content.some((b) => b.type === 'tool_use');
+    if (!cutCall || maxTokens >= MAX_OUTPUT_TOKENS || maxTokens > o.maxTokens) break;
+  }
   await o.ready;
   const text = textOf(response.content);
   const step = (outcome: TurnStep['outcome'], said: string, calls: string[] = []): TurnStep => ({ outcome, text: said, usage, calls });
-  if (o.tokensLeft !== undefined && totalTokens(t) > o.tokensLeft && response.stop_reason !== 'end_turn') {
+  if (o.tokensLeft !== undefined && totalTokens(usage) > o.tokensLeft && response.stop_reason !== 'end_turn') {
     // Tool calls of this turn are not run: the task is over its budget.
     messages.push({ role: 'assistant', content: response.content });
     return step('over_budget', text || lastText);
@@ -207,10 +225,18 @@ export async function runTurn(o: TurnOptions, messages: Anthropic.MessageParam[]
     }
     case 'model_context_window_exceeded':
       return step('context_window', lastText);
-    default:
+    default: {
+      // An empty end_turn (no text, no tool call): not sent back as it is; a new user message asks it to go on, once.
+      const empty = response.stop_reason === 'end_turn' && !text && !response.content.some((b) => b.type === 'tool_use');
+      const askedAlready = messages[messages.length - 1]?.role === 'user' && messages[messages.length - 1].content === EMPTY_REPLY;
+      if (empty && !askedAlready) {
+        messages.push({ role: 'user', content: EMPTY_REPLY });
+        return step('continue', lastText, ['(empty reply)']);
+      }
       // end_turn, stop_sequence, or anything newer: the model is done.
-      messages.push({ role: 'assistant', content: response.content });
+      if (response.content.length) messages.push({ role: 'assistant', content: response.content });
       return step('ok', lastText);
+    }
   }
 }
 

@@ -5,20 +5,22 @@ import * as path from 'node:path';
 import type { TaskHost } from '../../core/task-queues';
 import type { AgentStart, AgentTurn, AgentTurnOutcome, TaskRef, TokenUsage } from '../../core/types';
 import { addUsage, noUsage } from '../../core/usage';
-import { Git } from '../git/git-process';
 import { freshWorktree } from '../git/worktrees';
 import { heartbeatSafe } from '../heartbeat';
 import { redact, registerSecret, stripUrlCredentials } from '../redact';
-import { integrationWorktree, researchNotesFile, taskDir, taskWorktree } from '../run-paths';
+import { baselineResultsFile, integrationWorktree, runDir, taskDir, taskWorktree } from '../run-paths';
+import { baseDiagnosticsFile, CHECK_TOOL, diagnosticsAfterEdit, makeCheckTool, saveBaseDiagnostics } from './check/check-tool';
 import { inRunSandbox } from '../sandbox';
 import { prepareEnvironment } from '../test-runs/dependencies';
 import { AgentLoopResult, AgentTool, runTurn, toolbox, totalTokens } from './agent-loop';
-import { systemPrompt, taskPrompt } from './agent-prompt';
 import { AgentCheckpoint, ConversationStart, conversationFile, latestTurnCheckpoint, loadCheckpoint, loadConversation, restoreTree, saveCheckpoint, snapshotTree, turnCheckpointFile } from './checkpoint';
-import { classifyApiError } from './classify-api-error';
+import { classifyApiError, isPromptTooLong } from './classify-api-error';
 import { EDITOR_TOOL, WorktreeEditor } from './editor-tool';
-import { readConventionsAt } from './repo-conventions';
-import { makeRunTestsTool, RUN_TESTS_TOOL } from './run-tests-tool';
+import { makeRunTestsTool, RUN_TESTS_TOOL, RunTestsToolOptions } from './run-tests-tool';
+import { agentSystemPrompt, cannotReason } from './prompt/agent-system-prompt';
+import { firstMessage } from './prompt/first-message';
+import { gatherTheWork } from './prompt/task-brief';
+import { readSavedBaseline } from '../test-runs/run-with-report';
 import { runSearch, SEARCH_TOOL } from './search-tool';
 import { activityLedgerKey, ledgerKey, SpentLedger } from './spent-ledger';
 
@@ -38,27 +40,44 @@ export interface AgentDeps {
 }
 
 /** What the coding agent is asked to do: one task attempt's conversation (startAgent's and runAgent's input). */
-export type AgentTaskInput = TaskRef & { baseSha: string; sourcePath: string; model: string; maxTurns: number; testCommand: string; attempt: number; feedback?: string; feedbackFrom?: 'tests' | 'review'; tokenBudget?: number; setupCommand?: string };
+export type AgentTaskInput = TaskRef & {
+  baseSha: string;
+  sourcePath: string;
+  model: string;
+  maxTurns: number;
+  testCommand: string;
+  attempt: number;
+  /** Why the previous attempt was refused: the end of its test output, or the review's comments. */
+  feedback?: string;
+  feedbackFrom?: 'tests' | 'review';
+  /** The tests the previous attempt made fail, and the gate's verdict in a sentence (its failure blocks are read from its log). */
+  failingTests?: string[];
+  testVerdict?: string;
+  tokenBudget?: number;
+  setupCommand?: string;
+};
 
 /** A later turn: which task attempt's conversation, which turn, and what the conversation has cost so far (for the token budget and `flotilla watch`). */
 export type AgentTurnInput = TaskRef & { attempt: number; turn: number; spent: TokenUsage };
 
 /** Why an agent run is not a change to test, or undefined when it is. */
 export function agentFailure(outcome: AgentLoopResult['outcome'], summary: string, maxTurns: number, edited: string[], tokenBudget?: number): string | undefined {
+  const cannot = outcome === 'ok' ? cannotReason(summary) : undefined;
+  if (cannot) return `the agent could not do the task: ${cannot}`;
   if (outcome === 'over_budget') return `budget exceeded: the task used more than --max-tokens-per-task ${tokenBudget} tokens; its edits were discarded`;
   if (outcome === 'max_turns') return `the agent did not finish within its limit of ${maxTurns} turn${maxTurns === 1 ? '' : 's'}; raise --max-turns or split the task`;
   if (outcome === 'refusal') return `the model refused: ${summary}`;
-  if (outcome === 'context_window') return `the conversation outgrew the model's context window; split the task`;
+  if (outcome === 'context_window') return `the conversation outgrew the model's context window (the API refused it as too long, or it would not fit even with old tool results trimmed); split the task`;
   if (edited.length === 0) return `the agent made no change${summary ? `: ${summary.slice(0, 300)}` : ''}`;
   return undefined;
 }
 
 /** The agent's tools besides the editor: read-only search and the task's own tests, both confined to the worktree. */
-export function agentTools(worktree: string, testCommand: string, logPath: (n: number) => string): AgentTool[] {
-  const runTests = makeRunTestsTool({ command: testCommand, cwd: worktree, logPath, onTick: () => heartbeatSafe({ tests: true }) });
+export function agentTools(worktree: string, testCommand: string, logPath: (n: number) => string, tests: Pick<RunTestsToolOptions, 'ownTests' | 'edited' | 'baseline'> = {}): AgentTool[] {
+  const runTests = makeRunTestsTool({ command: testCommand, cwd: worktree, logPath, onTick: () => heartbeatSafe({ tests: true }), ...tests });
   return [
     { definition: SEARCH_TOOL, run: (input) => runSearch(worktree, input) },
-    { definition: RUN_TESTS_TOOL, run: () => runTests() },
+    { definition: RUN_TESTS_TOOL, run: (input) => runTests(input) },
   ];
 }
 
@@ -134,12 +153,14 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
   }
 
   async function start(a: AgentTaskInput): Promise<AgentStart> {
-    const { key, dir, worktree, transcriptPath, ledger, earlier } = conversationOf(a);
+    const { tried, key, dir, worktree, transcriptPath, ledger, earlier } = conversationOf(a);
     // The worktree (and --setup-cmd) is prepared while the first request is in flight: the request needs only the
     // task file and the repository's conventions, both read from the base commit. The tools wait for it.
     const prepared = (async () => {
       await freshWorktree(a.repoPath, worktree, a.baseSha, sharedDeps(a));
       if (a.setupCommand) await prepareEnvironment({ cwd: worktree, logDir: dir, setupCommand: a.setupCommand });
+      // The base's own diagnostics, once per base commit, before any edit: the check tool and the gate show only new ones.
+      await saveBaseDiagnostics(worktree, baseDiagnosticsFile(runDir(a.repoPath, a.runId), a.baseSha), dir).catch(() => undefined);
     })();
     const settled = () => prepared.then(() => undefined, () => undefined);
     void settled(); // awaited below; never an unhandled rejection
@@ -154,7 +175,7 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
         await freshWorktree(a.repoPath, worktree, a.baseSha, sharedDeps(a));
         for (let n = last.turn; n > 0; n--) await fs.rm(turnCheckpointFile(dir, key, n), { force: true });
       }
-      const turn = await firstTurn(a, { key, dir, worktree, transcriptPath, ledger, earlier, prepared });
+      const turn = await firstTurn(a, { key, dir, worktree, transcriptPath, ledger, earlier, prepared, workflowRunId: tried.workflowRunId });
       return { ...base, turn };
     } finally {
       // A failed try leaves no git command of its own running under its retry.
@@ -163,11 +184,14 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
   }
 
   /** Turn 1: the conversation's start, written to the task's folder, then the first request. */
-  async function firstTurn(a: AgentTaskInput, p: { key: string; dir: string; worktree: string; transcriptPath: string; ledger: SpentLedger; earlier: TokenUsage; prepared: Promise<void> }): Promise<AgentTurn> {
-    const [taskFile, conventions, research] = await Promise.all([new Git(a.repoPath).raw(['show', `${a.baseSha}:${a.sourcePath}`]), readConventionsAt(a.repoPath, a.baseSha), fs.readFile(researchNotesFile(a.repoPath, a.runId, a.taskId), 'utf8').catch(() => undefined)]);
+  async function firstTurn(a: AgentTaskInput, p: { key: string; dir: string; worktree: string; transcriptPath: string; ledger: SpentLedger; earlier: TokenUsage; prepared: Promise<void>; workflowRunId: string }): Promise<AgentTurn> {
+    // The work goes in the first message; the system prompt is the same bytes for every task (one cache entry for the run).
+    const work = await gatherTheWork({ ...a, dir: p.dir, workflowRunId: p.workflowRunId, worktree: () => p.prepared.then(() => p.worktree) });
     const conversation: ConversationStart = {
-      system: systemPrompt(a.testCommand, conventions, { search: true, runTests: true }),
-      prompt: taskPrompt(a.taskId, taskFile, a.feedback, a.feedbackFrom, research),
+      system: agentSystemPrompt(),
+      prompt: firstMessage(work),
+      ownTests: work.tests.own,
+      declared: work.declared.map((f) => f.path),
       model: a.model,
       maxTurns: a.maxTurns,
       testCommand: a.testCommand,
@@ -245,12 +269,31 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
     };
     // Whether a tool may have changed the worktree: an edit (anything but a view), or the tests (they may write files).
     let wrote = false;
-    const { tools, definitions } = toolbox(editorOf, agentTools(p.worktree, c.testCommand, (n) => path.join(p.dir, `agent-tests-${p.attempt}-t${p.turn}-${n}.log`)));
+    // run_tests runs what the gate will run: the task's own tests, or those related to the files edited so far (the declared ones before any edit).
+    const testsOptions = {
+      ownTests: !!c.ownTests,
+      edited: () => {
+        const edited = [...editorOf().edited].filter((f) => f !== c.sourcePath);
+        return edited.length ? edited : c.declared ?? [];
+      },
+      baseline: () => readSavedBaseline(baselineResultsFile(p.ref.repoPath, p.ref.runId)),
+    };
+    const baseFile = baseDiagnosticsFile(runDir(p.ref.repoPath, p.ref.runId), c.baseSha);
+    const checkTool = makeCheckTool({ cwd: p.worktree, edited: testsOptions.edited, baseFile, logDir: p.dir });
+    const more = [...agentTools(p.worktree, c.testCommand, (n) => path.join(p.dir, `agent-tests-${p.attempt}-t${p.turn}-${n}.log`), testsOptions), { definition: CHECK_TOOL, run: () => checkTool() }];
+    const { tools, definitions } = toolbox(editorOf, more);
+    let edits = 0;
     for (const [name, tool] of [...tools]) {
-      if (name === SEARCH_TOOL.name) continue;
-      const run = (input: Record<string, unknown>) => {
+      if (name === SEARCH_TOOL.name || name === CHECK_TOOL.name) continue;
+      const run = async (input: Record<string, unknown>) => {
         if (name !== EDITOR_TOOL.name || input.command !== 'view') wrote = true;
-        return tool.run(input);
+        const outcome = await tool.run(input);
+        // An edit's result carries the new diagnostics of the file it edited (the same check the gate runs).
+        if (name !== EDITOR_TOOL.name || input.command === 'view' || outcome.isError || typeof input.path !== 'string') return outcome;
+        const file = editorOf().resolve(input.path);
+        if ('error' in file) return outcome;
+        const found = await diagnosticsAfterEdit({ cwd: p.worktree, file: file.rel, baseFile, logDir: p.dir, label: `edit-${p.attempt}-t${p.turn}-${++edits}` }).catch(() => '');
+        return found ? { ...outcome, content: `${outcome.content}${found}` } : outcome;
       };
       tools.set(name, { ...tool, run });
     }
@@ -280,7 +323,9 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
         p.lastText,
       );
     } catch (err) {
-      throw classifyApiError(err, c.model, baseURLForMessages);
+      // A prompt longer than the window ends this task attempt with its reason (the task is skipped), never the run.
+      if (!isPromptTooLong(err)) throw classifyApiError(err, c.model, baseURLForMessages);
+      step = { outcome: 'context_window' as const, text: p.lastText, usage: noUsage(), calls: [] };
     } finally {
       await fs.mkdir(p.dir, { recursive: true });
       await fs.writeFile(p.transcriptPath, redact(JSON.stringify(p.messages, null, 2)));

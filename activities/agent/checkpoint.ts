@@ -41,6 +41,9 @@ export interface ConversationStart {
   baseSha: string;
   sourcePath: string;
   setupCommand?: string;
+  /** The task names its own tests (the gate runs them as they are), and the files it declares: run_tests follows the gate with them. */
+  ownTests?: boolean;
+  declared?: string[];
 }
 
 export const conversationFile = (taskDir: string, key: string) => path.join(taskDir, `agent-${key}.json`);

@@ -2,6 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readTextSafeSync, UnreadableFile } from '../safe-read';
+import { editResult, lineAt, lineSpan, matchLines, numberedSnippet } from './tool-output/edit-snippet';
 
 /** Input of Anthropic's text editor tool (text_editor_20250728, name str_replace_based_edit_tool). */
 export interface EditorInput {
@@ -161,10 +162,14 @@ export class WorktreeEditor {
         return this.view(rel, abs, input.view_range);
       case 'create': {
         if (typeof input.file_text !== 'string') return { content: 'Error: create needs file_text', isError: true };
+        if (fs.existsSync(abs)) {
+          const what = fs.statSync(abs).isDirectory() ? 'a folder' : 'a file';
+          return { content: `Error: ${rel} already exists (${what}); create only makes new files and never overwrites. To change it, view it and use str_replace or insert; to add a new file, choose a path that does not exist.`, isError: true };
+        }
         fs.mkdirSync(path.dirname(abs), { recursive: true });
         writeNoFollow(abs, input.file_text);
         this.edited.add(rel);
-        return { content: `File created successfully at: ${rel}`, isError: false };
+        return { content: editResult(`Created ${rel} (${lineSpan(input.file_text)} line${lineSpan(input.file_text) === 1 ? '' : 's'})`, rel, numberedSnippet(input.file_text, 1, Math.min(lineSpan(input.file_text), 8), 0)), isError: false };
       }
       case 'str_replace': {
         if (!fs.existsSync(abs)) return { content: `Error: ${rel} does not exist`, isError: true };
@@ -172,10 +177,17 @@ export class WorktreeEditor {
         const text = readText(abs, rel);
         const count = text.split(input.old_str).length - 1;
         if (count === 0) return { content: `Error: No match found for replacement text in ${rel}. Check whitespace and indentation, or view the file first.`, isError: true };
-        if (count > 1) return { content: `Error: Found ${count} matches for replacement text in ${rel}. Include more surrounding lines so the match is unique.`, isError: true };
-        writeNoFollow(abs, text.replace(input.old_str, () => input.new_str ?? ''));
+        if (count > 1) {
+          const at = matchLines(text, input.old_str);
+          return { content: `Error: Found ${count} matches for replacement text in ${rel}, starting on lines ${at.join(', ')}. Include more surrounding lines in old_str so it matches exactly one of them.`, isError: true };
+        }
+        const newStr = input.new_str ?? '';
+        const first = lineAt(text, text.indexOf(input.old_str));
+        const after = text.replace(input.old_str, () => newStr);
+        writeNoFollow(abs, after);
         this.edited.add(rel);
-        return { content: `Successfully replaced text at exactly one location in ${rel}.`, isError: false };
+        const last = first + (newStr ? lineSpan(newStr) - 1 : 0);
+        return { content: editResult(`Replaced lines ${first}-${first + lineSpan(input.old_str) - 1} of ${rel}`, rel, numberedSnippet(after, first, last)), isError: false };
       }
       case 'insert': {
         if (!fs.existsSync(abs)) return { content: `Error: ${rel} does not exist`, isError: true };
@@ -186,10 +198,12 @@ export class WorktreeEditor {
         if (!Number.isInteger(at) || at < 0 || at > lines.length) {
           return { content: `Error: insert_line must be between 0 and ${lines.length}`, isError: true };
         }
-        lines.splice(at, 0, ...insertText.replace(/\n$/, '').split('\n'));
-        writeNoFollow(abs, lines.join('\n'));
+        const added = insertText.replace(/\n$/, '').split('\n');
+        lines.splice(at, 0, ...added);
+        const after = lines.join('\n');
+        writeNoFollow(abs, after);
         this.edited.add(rel);
-        return { content: `Text inserted after line ${at} of ${rel}.`, isError: false };
+        return { content: editResult(`Inserted ${added.length} line${added.length === 1 ? '' : 's'} after line ${at} of ${rel}`, rel, numberedSnippet(after, at + 1, at + added.length)), isError: false };
       }
       default:
         return { content: `Error: unknown command ${String(input.command)}; use view, create, str_replace or insert`, isError: true };

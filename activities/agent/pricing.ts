@@ -23,6 +23,8 @@ const HAIKU_4_5: Tier[] = [{ upToPromptTokens: Infinity, rates: { input: 1, outp
 const PRICES: Record<string, Tier[]> = {
   'claude-haiku-4-5': HAIKU_4_5,
   'claude-haiku-4-5-20251001': HAIKU_4_5,
+  // The reviewer's default for refactors, dead code and high-risk tasks (core/review-model.ts).
+  'claude-sonnet-4-5': [{ upToPromptTokens: Infinity, rates: { input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 } }],
   'claude-haiku-5-5': [
     { upToPromptTokens: 100_000, rates: { input: 0.1, output: 0.5, cacheWrite: 0.125, cacheRead: 0.01 } },
     // Above 100K: $0.50 / $2.50 published; the cache rates use the standard 1.25x / 0.1x of input.

@@ -22,6 +22,13 @@ function evidenceLine(label: string, e: TestEvidence | undefined, missing = 'not
 
 const costOf = (u: TokenUsage) => (u.costUsd !== undefined ? `$${u.costUsd.toFixed(4)}` : `${u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens} tokens`);
 
+/** How much of the input came from the prompt cache: the shared prefix at work (issue 25). */
+export function cacheLine(u: TokenUsage): string {
+  const input = u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens;
+  const share = input ? Math.round((100 * u.cacheReadTokens) / input) : 0;
+  return `${u.cacheReadTokens} of ${input} input tokens read from the prompt cache (${share}%), ${u.cacheWriteTokens} written`;
+}
+
 /** A task's review, as lines under its entry: the verdict, who gave it, its cost, and the comments. */
 export function reviewLines(r: TaskReview, indent = '  '): string[] {
   const verdict = r.verdict === 'approve' ? 'approved' : 'changes requested';
@@ -71,7 +78,7 @@ export function renderReview(report: RunReport, plan: Plan | null, stats: Commit
   out.push(`- Status: **${report.status}**${report.reason ? ` (${report.reason})` : ''}`);
   out.push(`- Branch: \`${branch}\` from \`${report.baseSha ?? '?'}\` (backup ref \`${backup}\`)`);
   out.push(`- Tasks: ${committed.length} committed, ${integrated.length ? `${integrated.length} integrated but not verified by their batch's suite, ` : ''}${notDone.length} skipped or failed, of ${report.tasks.length}`);
-  out.push(`- Model: ${describeModel(report.model, report.standIn)}; tokens ${report.usage.inputTokens} in / ${report.usage.outputTokens} out${report.usage.costUsd !== undefined ? `, about $${report.usage.costUsd.toFixed(4)}` : ''}`);
+  out.push(`- Model: ${describeModel(report.model, report.standIn)}; tokens ${report.usage.inputTokens} in / ${report.usage.outputTokens} out${report.usage.costUsd !== undefined ? `, about $${report.usage.costUsd.toFixed(4)}` : ''}; ${cacheLine(report.usage)}`);
   if (report.planPath) out.push(`- Plan: ${report.planPath}`);
   if (sandbox) out.push(sandbox.sandboxed ? `- Sandbox: ${sandbox.detail}` : `- **NOT sandboxed**: ${sandbox.detail}. The repository's tests and commands ran with the worker's own access (see SECURITY.md).`);
   if (report.reviewBranch) out.push(`- Review branch: ${report.reviewBranch.branch ? `\`${report.reviewBranch.branch}\` (${report.reviewBranch.note})` : report.reviewBranch.note}`);
@@ -101,6 +108,7 @@ export function renderReview(report: RunReport, plan: Plan | null, stats: Commit
         out.push(`- \`${t.commit?.slice(0, 10)}\` ${t.id}: ${t.title} (batch ${t.batch}; ${files.length} file${files.length === 1 ? '' : 's'}, +${added} −${removed}: ${files.map((f) => f.path).join(', ')})`);
         if (t.tests) out.push(`  - its tests: passed in ${(t.tests.durationMs / 1000).toFixed(1)} s, \`${t.tests.command}\`${t.tests.selection ? ` (${t.tests.selection})` : ''} ([log](${t.tests.logPath}))`);
         if (t.review) out.push(...reviewLines(t.review));
+        if (t.usage) out.push(`  - its cost: ${costOf(t.usage)} over ${t.attempts} attempt${t.attempts === 1 ? '' : 's'}; ${cacheLine(t.usage)}`);
       }
       out.push('');
     }

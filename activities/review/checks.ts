@@ -6,7 +6,7 @@ import { ConfigText, testConfigChanges } from './test-config';
 /** A diff larger than this many changed lines (added + removed) per declared file is out of the task's scope. */
 export const MAX_CHANGED_LINES_PER_FILE = 200;
 
-export type CheckName = 'test-expectations' | 'tests-skipped' | 'undeclared-files' | 'oversized' | 'debug-leftovers' | 'conflict-markers' | 'test-config' | 'task-files';
+export type CheckName = 'test-expectations' | 'tests-skipped' | 'undeclared-files' | 'oversized' | 'debug-leftovers' | 'conflict-markers' | 'test-config' | 'task-files' | 'new-diagnostics';
 
 export interface Finding {
   check: CheckName;

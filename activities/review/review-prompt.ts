@@ -7,11 +7,18 @@ export const cap = (text: string, max: number) => (text.length > max ? `${text.s
 
 export function taskReviewSystem(): string {
   return [
-    'You review one small code-quality change before it is committed. The change was made by a coding agent in a git worktree; its tests already pass.',
+    'You review one small code-quality change before it is committed. The change was made by a coding agent in a git worktree.',
+    'Its tests pass, which shows only that the tests do not catch a problem, not that there is none: most tasks (types, documentation, refactors, dead code) must not change behaviour at all, and a behaviour change that no test covers is exactly what you are here to find.',
     'Tools (read-only; you cannot change anything):',
     '- view_file: a file of the changed worktree with line numbers, or a folder listing.',
+    '- view_base_file: a file as it was at the base commit, before the change, with line numbers.',
     '- search: find files by glob ("files") or lines by regular expression ("grep").',
     '- submit_review: your verdict. Call it exactly once, when you have decided; it ends the review.',
+    'Method: the diff shows each changed function whole. For each hunk:',
+    '1. Can runtime behaviour differ for any input? Compare old and new line by line: boundary conditions (< versus <=, off-by-one), conditions inverted or dropped, the order of evaluation and of side effects, short-circuiting, falsy values (0, empty string, null, undefined, NaN), default values, exceptions thrown and their types, async timing, mutation versus copying. For a refactor, types, docs or dead-code task, any difference is a reason to request changes, unless the task asks for it.',
+    '2. Callers of changed or removed exports: search for them; a changed signature or a removed name must not break any of them.',
+    '3. Doc comments and names: do they still say what the code does?',
+    '4. Scope: nothing the task did not ask for; tests as strong as before.',
     'Approve when the change does what the task asks, stays within its scope, keeps behaviour unless the task says otherwise, and leaves the tests as strong as they were.',
     'Request changes when it must be fixed first, for example: a test expectation changed to make a test pass (outside a task about tests), a test skipped or removed,',
     'behaviour changed that the task did not ask for, unrelated edits, debugging leftovers, or a bug the tests do not catch. Style preferences alone are no reason to block.',
@@ -52,7 +59,7 @@ export function taskReviewPrompt(a: TaskReviewPromptInput): string {
     ...(a.tests.tail?.trim() ? ['end of the output:', a.tests.tail.trim()] : []),
     '</test_evidence>',
     '',
-    'The diff against the base commit:',
+    'The diff against the base commit, each changed function whole (git diff --function-context):',
     '<diff>',
     cap(a.diff.trim(), MAX_DIFF_CHARS),
     '</diff>',

@@ -8,9 +8,10 @@ const MAX_DIFF_BYTES = 64 * 1024 * 1024;
 
 /**
  * The diff of `files` in a worktree against `baseSha`, new and deleted files included, without touching
- * the worktree's own index: the files are staged into a throwaway index.
+ * the worktree's own index: the files are staged into a throwaway index. With `functionContext`, every hunk
+ * carries the whole function around it.
  */
-export async function worktreeDiff(worktree: string, baseSha: string, files: string[]): Promise<string> {
+export async function worktreeDiff(worktree: string, baseSha: string, files: string[], opts: { functionContext?: boolean } = {}): Promise<string> {
   if (!files.length) return '';
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'flotilla-review-'));
   const env = { GIT_INDEX_FILE: path.join(dir, 'index') };
@@ -23,7 +24,8 @@ export async function worktreeDiff(worktree: string, baseSha: string, files: str
     const paths = files.filter((f, i) => present[i] || tracked.has(f));
     if (!paths.length) return '';
     await git(['add', '-A', '--', ...paths]);
-    return await git(['diff', '--cached', '--no-color', '--no-ext-diff', '-M', baseSha, '--', ...paths]);
+    // --function-context: each hunk shows the whole function it is in (the reviewer judges behaviour, not lines).
+    return await git(['diff', '--cached', '--no-color', '--no-ext-diff', '-M', ...(opts.functionContext ? ['--function-context'] : []), baseSha, '--', ...paths]);
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }

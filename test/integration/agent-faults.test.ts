@@ -112,7 +112,8 @@ describe('runAgent against a hostile stand-in', () => {
     ['malformed_tool_input', 'str_replace needs old_str'],
     ['outside_path', 'outside the repository'],
   ])('%s costs a turn, writes nothing outside the worktree, and the task still gets done', async (kind, text) => {
-    const { attempt, worktree, runDir } = await setup([{ kind: kind as Fault['kind'] }]);
+    // A cut-off tool call is asked again once with a higher max_tokens: cut twice, it costs a turn.
+    const { attempt, worktree, runDir } = await setup([{ kind: kind as Fault['kind'], ...(kind === 'truncated_tool_call' ? { times: 2 } : {}) }]);
     const r = await attempt(1);
     expect(r).toMatchObject({ ok: true, edited: ['src/math.js'], turns: 3 });
     expect(fs.readFileSync(r.transcriptPath, 'utf8')).toContain(text);

@@ -112,21 +112,31 @@ describe('the agent loop through the real SDK over HTTP against the stand-in', (
     expect(sentBack).toEqual(emitted.slice(0, 2));
   });
 
-  it('never runs a tool call cut off by max_tokens, and asks for smaller steps', async () => {
+  it('asks a tool call cut off by max_tokens again with twice the limit, in the same turn', async () => {
     const r = await run({ faults: [{ kind: 'truncated_tool_call' }] });
+    expect(r).toMatchObject({ outcome: 'ok', turns: 3 });
+    expect(responses.map((m) => m.stop_reason)).toEqual(['max_tokens', 'tool_use', 'tool_use', 'end_turn']);
+    expect(bodies().map((b) => (b as unknown as { max_tokens: number }).max_tokens)).toEqual([1024, 2048, 1024, 1024]);
+    expect(JSON.stringify(bodies()[1].messages)).toBe(JSON.stringify(bodies()[0].messages));
+    expectTaskDone();
+  });
+
+  it('never runs a tool call cut off by max_tokens twice, and asks for smaller steps', async () => {
+    const r = await run({ faults: [{ kind: 'truncated_tool_call', times: 2 }] });
     expect(r).toMatchObject({ outcome: 'ok', turns: 4 });
     expect(responses[0].stop_reason).toBe('max_tokens');
-    const cutId = (responses[0].content.find((b) => b.type === 'tool_use') as Anthropic.ToolUseBlock).id;
-    expect(JSON.stringify(r.messages)).not.toContain(cutId);
-    expect(bodies()[1].messages[1]).toEqual({ role: 'assistant', content: [expect.objectContaining({ type: 'text' })] });
-    expect(bodies()[1].messages[2]).toMatchObject({ role: 'user', content: [{ type: 'text', text: CUT_OFF_TOOL_CALL }] });
+    expect(responses[1].stop_reason).toBe('max_tokens');
+    const cutIds = responses.slice(0, 2).map((m) => (m.content.find((b) => b.type === 'tool_use') as Anthropic.ToolUseBlock).id);
+    for (const id of cutIds) expect(JSON.stringify(r.messages)).not.toContain(id);
+    expect(bodies()[2].messages[1]).toEqual({ role: 'assistant', content: [expect.objectContaining({ type: 'text' })] });
+    expect(bodies()[2].messages[2]).toMatchObject({ role: 'user', content: [{ type: 'text', text: CUT_OFF_TOOL_CALL }] });
     expectTaskDone();
   });
 
   it('keeps the conversation valid after a cut-off tool call that followed tool results', async () => {
-    const r = await run({ faults: [{ kind: 'truncated_tool_call', turn: 2 }] });
+    const r = await run({ faults: [{ kind: 'truncated_tool_call', turn: 2, times: 2 }] });
     expect(r).toMatchObject({ outcome: 'ok', turns: 4 });
-    const third = bodies()[2].messages;
+    const third = bodies()[3].messages;
     expect(third.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant', 'user']);
     expect((third[3].content as Block[]).map((b) => b.type)).toEqual(['text']);
     expect((third[4].content as Block[])[0].text).toBe(CUT_OFF_TOOL_CALL);

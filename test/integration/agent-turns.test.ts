@@ -139,7 +139,7 @@ describe('durable agent turns', () => {
     ['truncated_tool_call', ['(cut off)']],
     ['malformed_tool_input', ['str_replace src/math.js']],
   ])('%s costs a turn, and the task still gets done', async (kind, notes) => {
-    const s = await setup([{ kind: kind as Fault['kind'] }]);
+    const s = await setup([{ kind: kind as Fault['kind'], ...(kind === 'truncated_tool_call' ? { times: 2 } : {}) }]);
     const { turns, last } = await drive(s);
     expect(turns[0].tools).toEqual(notes);
     expect(last).toMatchObject({ turn: 3, final: { ok: true } });
@@ -155,8 +155,8 @@ describe('durable agent turns', () => {
   });
 
   it('the budget counts what the earlier turns spent (the workflow passes it), and heartbeats carry the cost so far', async () => {
-    // Turn 1 is cut off (a turn without an edit), so turn 2 is the one that asks for a tool.
-    const s = await setup([{ kind: 'truncated_tool_call' }]);
+    // Turn 1 is cut off twice (a turn without an edit), so turn 2 is the one that asks for a tool.
+    const s = await setup([{ kind: 'truncated_tool_call', times: 2 }]);
     const start = (await s.env().run(s.acts.startAgent, { ...s.input, tokenBudget: 1_000_000 })) as AgentStart;
     expect(start.turn.outcome).toBe('continue');
     const spentBefore: TokenUsage = { inputTokens: 999_990, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0, costUsd: 1 };

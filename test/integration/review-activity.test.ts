@@ -26,6 +26,28 @@ const EXPECTATION_EDIT = [
   '',
 ].join('\n');
 
+const FIRST_N = [
+  '/**',
+  ' * The first n items of a list, in order.',
+  ' * A list shorter than n is returned whole.',
+  ' */',
+  'function firstN(items, n) {',
+  '  const out = [];',
+  '  // Walk the whole list; keep the items before index n.',
+  '  // (A plain loop: items may be any array-like.)',
+  '',
+  '  for (let i = 0; i < items.length; i++) {',
+  '    if (i < n) {',
+  '      out.push(items[i]);',
+  '    }',
+  '  }',
+  '  return out;',
+  '}',
+  '',
+  'module.exports = { firstN };',
+  '',
+].join('\n');
+
 /** The review activity and the reviewer loop against the stand-in, over HTTP through the real SDK. */
 describe('reviewTask and the reviewer agent', () => {
   let repo: string;
@@ -39,6 +61,9 @@ describe('reviewTask and the reviewer agent', () => {
     repo = await makeSampleRepo({
       ...SAMPLE_FILES,
       'tasks/TASK-0007.md': taskFile('TASK-0007', 'Log add', 'refactor', 'low', ['src/math.js'], 'src/math.js', '  return a + b;', "  console.log('add', a, b);\n  return a + b;"),
+      'src/take.js': FIRST_N,
+      // A "refactor" that changes a boundary condition and touches no test: the tests still pass.
+      'tasks/TASK-0008.md': taskFile('TASK-0008', 'Simplify firstN', 'refactor', 'medium', ['src/take.js'], 'src/take.js', '    if (i < n) {', '    if (i <= n) {'),
     });
     baseSha = (await simpleGit(repo).revparse(['HEAD'])).trim();
     worktreeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-review-wt-'));
@@ -62,7 +87,7 @@ describe('reviewTask and the reviewer agent', () => {
     expect(agent.ok).toBe(true);
     const review = createAgentActivities({ worktreeRoot, modelAccess: { apiKey: 'k', baseURL: reviewer.url } }).reviewTask;
     const input = { runId, repoPath: repo, taskId, baseSha, sourcePath: `tasks/${taskId}.md`, category, declared, edited: agent.edited, summary: agent.summary, tests: { command: 'node --test test/', passed: true, logPath: '/nonexistent.log', durationMs: 1 }, model: 'claude-haiku-4-5', attempt: 1 };
-    return { run: () => env.run(review, input) as Promise<ReviewResult>, runId };
+    return { run: (more: { mode?: 'gate' | 'advisory' } = {}) => env.run(review, { ...input, ...more }) as Promise<ReviewResult>, runId };
   }
 
   it('a finding of the checks is a request for changes without a model call', async () => {
@@ -96,6 +121,28 @@ describe('reviewTask and the reviewer agent', () => {
     const refusing = await model([{ kind: 'refusal' }]);
     const second = await agentThenReview('TASK-0001', refusing, 'docs', ['src/math.js']);
     expect(await second.run()).toMatchObject({ verdict: 'approve', by: 'model', summary: expect.stringMatching(/^no verdict \(the reviewer refused: .*\); not blocking$/) });
+  });
+
+  it('in gate mode a review without a verdict is no approval', async () => {
+    const refusing = await model([{ kind: 'refusal' }]);
+    const { run } = await agentThenReview('TASK-0001', refusing, 'docs', ['src/math.js']);
+    expect(await run({ mode: 'gate' })).toMatchObject({ verdict: 'request_changes', by: 'model', summary: expect.stringMatching(/^no verdict from the reviewer \(the reviewer refused: .*\); in gate mode that is no approval$/) });
+  });
+
+  it('a "refactor" that changes a boundary condition, no test touched, gets changes requested; the reviewer read the whole function and could read the base', async () => {
+    const reviewer = await startStandInModel({ recordRequests: true });
+    models.push(reviewer);
+    const { run } = await agentThenReview('TASK-0008', reviewer, 'refactor', ['src/take.js']);
+    const r = await run({ mode: 'gate' });
+    expect(r).toMatchObject({ verdict: 'request_changes', by: 'model', comments: [expect.objectContaining({ file: 'src/take.js', line: 11 })] });
+    expect(r.summary).toContain('`if (i < n) {` became `if (i <= n) {`');
+    const body = reviewer.bodies[0] as { system: { text: string }[]; messages: { content: string }[]; tools: { name: string }[] };
+    const prompt = JSON.stringify(body.messages[0].content);
+    // The whole function, from its doc comment's end to its closing brace, not three lines either side.
+    expect(prompt).toContain('function firstN(items, n) {');
+    expect(prompt).toContain('return out;');
+    expect(body.system[0].text).toContain('boundary conditions (< versus <=');
+    expect(body.tools.map((t) => t.name)).toEqual(expect.arrayContaining(['view_file', 'view_base_file', 'search', 'submit_review']));
   });
 
   it('the stand-in reviewer requests changes, tied to file and line, when a non-tests task edits an expected value; approves a tests task', async () => {

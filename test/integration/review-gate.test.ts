@@ -98,7 +98,8 @@ describe('code review before each commit (--review)', () => {
     expect(await simpleGit(repo).show([`${report.branch}:src/text.js`])).toContain('toUpperCase');
     // The request for changes went back to the agent for its second attempt.
     const transcript = JSON.parse(fs.readFileSync(path.join(repo, '.flotilla/runs', report.runId, 'tasks/TASK-0002/transcript-2.json'), 'utf8'));
-    expect(JSON.stringify(transcript[0].content)).toContain('the code review requested changes');
+    expect(JSON.stringify(transcript[0].content)).toContain('Attempt 1 at this task was refused by the review');
+    expect(JSON.stringify(transcript[0].content)).toContain('<previous_diff>');
 
     // The clean task: approved by the reviewer agent (the stand-in, through the verdict tool).
     const clean = byId['TASK-0001'];

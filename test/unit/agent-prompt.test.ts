@@ -59,3 +59,20 @@ describe('agent prompt and repo conventions', () => {
     expect(p).toContain('<test_output>\nFAIL x\n</test_output>');
   });
 });
+
+describe('the shared system prompt and the cannot: exit (issue 25)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { agentSystemPrompt, cannotReason } = require('../../activities/agent/prompt/agent-system-prompt') as typeof import('../../activities/agent/prompt/agent-system-prompt');
+  it('is the same for every call and carries the rules, the method and the exit', () => {
+    expect(agentSystemPrompt()).toBe(agentSystemPrompt());
+    for (const part of ['# How to work', '# The gate\'s rules', 'Test expectations', 'cannot: <one sentence saying why>', 'create: makes a NEW file']) expect(agentSystemPrompt()).toContain(part);
+    // Long enough, with the tools, to cross Haiku 4.5's 4,096-token cache minimum (about 4 characters a token).
+    expect(agentSystemPrompt().length).toBeGreaterThan(12_000);
+  });
+  it('reads a reason from a final reply whose first line starts with cannot:', () => {
+    expect(cannotReason('cannot: parseDate is used in src/report.ts')).toBe('parseDate is used in src/report.ts');
+    expect(cannotReason('**Cannot:** nothing to do')).toBe('nothing to do');
+    expect(cannotReason('Cannot:\nthe file is generated')).toBe('the file is generated');
+    expect(cannotReason('I changed it. cannot: is mentioned later')).toBeUndefined();
+  });
+});

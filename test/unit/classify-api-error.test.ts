@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { classifyApiError, retryAfterMs } from '../../activities/agent/classify-api-error';
+import { classifyApiError, isPromptTooLong, retryAfterMs } from '../../activities/agent/classify-api-error';
 
 const apiError = (status: number, type: string, headers: Record<string, string> = {}) =>
   Anthropic.APIError.generate(status, { type: 'error', error: { type, message: `${type} happened` } }, undefined, new Headers({ 'request-id': 'req_1', ...headers }));
@@ -49,6 +49,15 @@ describe('classifyApiError', () => {
   it('a request too large ends only the task', () => {
     const f = classify(apiError(413, 'request_too_large'));
     expect(f).toMatchObject({ nonRetryable: true, type: 'ModelRequestError' });
+  });
+
+  it('a 400 "prompt is too long" ends only the task, never the run; another 400 is still a configuration error', () => {
+    const tooLong = Anthropic.APIError.generate(400, { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 210345 tokens > 200000 maximum' } }, undefined, new Headers());
+    expect(isPromptTooLong(tooLong)).toBe(true);
+    expect(classify(tooLong)).toMatchObject({ nonRetryable: true, type: 'ModelRequestError' });
+    const other = apiError(400, 'invalid_request_error');
+    expect(isPromptTooLong(other)).toBe(false);
+    expect(classify(other)).toMatchObject({ nonRetryable: true, type: 'AgentConfigError' });
   });
 
   it('connection errors and timeouts are retryable', () => {

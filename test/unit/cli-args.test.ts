@@ -69,7 +69,7 @@ describe('flotilla <command> --help', () => {
   const names = COMMANDS.map((c) => c.name);
 
   it('covers every command', () => {
-    expect(names.sort()).toEqual(['abort', 'approve', 'demo', 'dev', 'discover', 'gc', 'pause', 'plan', 'report', 'resume', 'retry', 'rollback', 'run', 'runs', 'skip', 'status', 'watch', 'worker']);
+    expect(names.sort()).toEqual(['abort', 'approve', 'demo', 'dev', 'discover', 'eval', 'gc', 'pause', 'plan', 'report', 'resume', 'retry', 'rollback', 'run', 'runs', 'skip', 'status', 'watch', 'worker']);
   });
 
   for (const command of COMMANDS) {

@@ -142,3 +142,55 @@ describe('WorktreeEditor', () => {
     });
   });
 });
+
+describe('edit results that show the edit (issue 25)', () => {
+  let root: string;
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-editor-results-'));
+    const lines = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`);
+    fs.writeFileSync(path.join(root, 'f.ts'), lines.join('\n') + '\n');
+  });
+
+  it('str_replace answers with the changed lines, numbered, and four lines around them', () => {
+    const r = new WorktreeEditor(root).run({ command: 'str_replace', path: 'f.ts', old_str: 'line 10\n', new_str: 'ten\nten and a half\n' });
+    expect(r.isError).toBe(false);
+    expect(r.content).toContain('Replaced lines 10-10 of f.ts');
+    expect(r.content).toContain('     6\tline 6\n     7\tline 7\n     8\tline 8\n     9\tline 9\n    10\tten\n    11\tten and a half\n    12\tline 11\n');
+    expect(r.content).toContain('    15\tline 14\n');
+    expect(r.content).not.toContain('\tline 5\n');
+    expect(r.content).not.toContain('\tline 15\n');
+  });
+
+  it('insert answers with the inserted lines in place', () => {
+    const r = new WorktreeEditor(root).run({ command: 'insert', path: 'f.ts', insert_line: 2, insert_text: 'new a\nnew b\n' });
+    expect(r.content).toContain('Inserted 2 lines after line 2 of f.ts');
+    expect(r.content).toContain('     2\tline 2\n     3\tnew a\n     4\tnew b\n     5\tline 3\n');
+  });
+
+  it('duplicate matches are refused with the line each one starts on', () => {
+    fs.writeFileSync(path.join(root, 'd.ts'), 'a\nx = 1\nb\nx = 1\nc\nx = 1\n');
+    const e = new WorktreeEditor(root);
+    const r = e.run({ command: 'str_replace', path: 'd.ts', old_str: 'x = 1', new_str: 'x = 2' });
+    expect(r).toEqual({ content: expect.stringContaining('Found 3 matches for replacement text in d.ts, starting on lines 2, 4, 6.'), isError: true });
+    expect(fs.readFileSync(path.join(root, 'd.ts'), 'utf8')).toBe('a\nx = 1\nb\nx = 1\nc\nx = 1\n');
+    expect(e.edited.size).toBe(0);
+  });
+
+  it('create refuses to overwrite an existing file or folder and says what to do instead', () => {
+    const e = new WorktreeEditor(root);
+    const r = e.run({ command: 'create', path: 'f.ts', file_text: 'gone\n' });
+    expect(r.isError).toBe(true);
+    expect(r.content).toContain('f.ts already exists (a file); create only makes new files and never overwrites');
+    expect(r.content).toContain('use str_replace or insert');
+    expect(fs.readFileSync(path.join(root, 'f.ts'), 'utf8')).toMatch(/^line 1\n/);
+    fs.mkdirSync(path.join(root, 'dir'));
+    expect(e.run({ command: 'create', path: 'dir', file_text: 'x' }).content).toContain('dir already exists (a folder)');
+    expect(e.edited.size).toBe(0);
+  });
+
+  it('create answers with the start of the new file', () => {
+    const r = new WorktreeEditor(root).run({ command: 'create', path: 'src/n.ts', file_text: 'export const n = 1;\n' });
+    expect(r).toEqual({ content: expect.stringContaining('Created src/n.ts (1 line)'), isError: false });
+    expect(r.content).toContain('     1\texport const n = 1;');
+  });
+});
