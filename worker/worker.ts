@@ -32,6 +32,12 @@ export interface FlotillaWorkerOptions {
    * this worker still polls it (default FLOTILLA_HOST_TIMEOUT_MS, else 60 s; a step is never given up while the host is alive).
    */
   hostTimeoutMs?: number;
+  /**
+   * This process's host id (its own queue is `<queue>-host-<id>`); default FLOTILLA_HOST_ID, else a new one per
+   * process. A worker restarted with the id of one that died, on the same disk (FLOTILLA_WORKTREES), takes over its
+   * tasks' worktrees and their pending steps instead of the tasks starting again elsewhere. Never two live processes with one id.
+   */
+  hostId?: string;
 }
 
 /** This process's host id: `<hostname>-<pid>-<random>` (unique even for two worker processes, or two workers in one process). */
@@ -55,7 +61,7 @@ export interface FlotillaWorkers {
 
 export async function createFlotillaWorkers(o: FlotillaWorkerOptions): Promise<FlotillaWorkers> {
   const taskQueue = o.taskQueue ?? DEFAULT_TASK_QUEUE;
-  const hostId = newHostId();
+  const hostId = o.hostId ?? (process.env.FLOTILLA_HOST_ID?.trim() || newHostId());
   const host: TaskHost = { queue: hostQueue(taskQueue, hostId), scheduleToStartMs: o.hostTimeoutMs ?? (Number(process.env.FLOTILLA_HOST_TIMEOUT_MS) || 60_000) };
   const identity = `${process.pid}@${os.hostname()}/${hostId}`;
   const deps = { worktreeRoot: o.worktreeRoot, host };

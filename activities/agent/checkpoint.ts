@@ -111,6 +111,19 @@ export async function snapshotTree(worktree: string): Promise<string> {
   return (await git(['write-tree'])).trim();
 }
 
+/**
+ * Whether the worktree is exactly as a checkpoint left it: at its base commit, its files the checkpoint's tree.
+ * False when it cannot tell (a broken worktree): the caller restores it.
+ */
+export async function worktreeIs(worktree: string, baseSha: string, tree: string): Promise<boolean> {
+  try {
+    const head = (await runGit(worktree, ['rev-parse', 'HEAD'], { strict: true })).trim();
+    return head === baseSha && (await snapshotTree(worktree)) === tree;
+  } catch {
+    return false;
+  }
+}
+
 /** Puts a fresh worktree (at its base commit) into the state of `tree`; its index stays at the base, as the agent left it. */
 export async function restoreTree(worktree: string, tree: string): Promise<void> {
   await runGit(worktree, ['read-tree', '-u', '--reset', tree], { strict: true });

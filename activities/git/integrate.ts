@@ -1,3 +1,4 @@
+import { crashPoint } from '../crash-point';
 import { backupRef, runBranch, taskCommits } from './git';
 import { integrationWorktree } from '../run-paths';
 import { branchWorktree } from './worktrees';
@@ -33,6 +34,7 @@ export function makeIntegrateActivities(worktreeRoot: string) {
         results.push({ ok: false, reason: why, tip: await tipNow() });
         continue;
       }
+      crashPoint('integrate.mid-group');
       const tip = await tipNow();
       results.push({ ok: true, commit: tip, tip });
     }
