@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 /**
  * The named crash points: places inside an activity between two of its side effects, where a worker that dies
  * leaves half of the activity done. Every activity must finish correctly when a retry finds that half. Each point
- * is one `crashPoint('<name>')` call in the sources, and the sweep (test/integration/crash-sweep.test.ts) kills a
+ * is one call of crashPoint with its name in the sources, and the sweep (test/integration/crash-sweep.test.ts) kills a
  * worker at each one in a real run, starts another and checks the run ends the same. A point in the sources
  * but not here, or here but not swept, fails test/unit/crash-points.test.ts.
  */
