@@ -180,6 +180,7 @@ export async function sweepRun(point: CrashPointName, opts: { restartAfterMs?: n
     }
     await restarted;
     await connection.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 
