@@ -5,6 +5,7 @@ import { createAgentActivities, createHostActivities, createMainActivities, crea
 import { registerSecret } from '../activities/redact';
 import { describeSandbox } from '../activities/sandbox';
 import { agentQueue, hostQueue, TaskHost, testQueue } from '../core/task-queues';
+import { honourCancel } from './honour-cancel';
 import { keepAlive } from './keep-alive';
 import { redactResults } from './redact-results';
 import { DEFAULT_TASK_QUEUE } from './task-queue';
@@ -72,7 +73,7 @@ export async function createFlotillaWorkers(o: FlotillaWorkerOptions): Promise<F
     connection: o.connection,
     namespace: o.namespace,
     identity,
-    interceptors: { activity: [keepAlive, redactResults] },
+    interceptors: { activity: [keepAlive, honourCancel, redactResults] },
     shutdownGraceTime: '5 seconds',
     // Heartbeat details (an agent's turn and cost) reach the server within 5 s, for `flotilla watch` (the default would be 24 s).
     maxHeartbeatThrottleInterval: '5 seconds',
