@@ -28,29 +28,39 @@ export const SWEEP: Record<CrashPointName, string> = {
   'integrate.mid-group': 'the retry finds the cherry-picked commit on the run branch and applies it once',
 };
 
-const MODULES = ['alpha', 'beta', 'gamma'];
 const doc = (m: string, fn: string) => `/** ${m} ${fn}. */`;
+const NAMES = ['alpha', 'beta', 'gamma'];
+const moduleName = (i: number) => NAMES[i] ?? `module${i}`;
 
-/** Three independent tasks, one module each, each two edits (two agent turns that edit, then a summary turn). */
-export function sweepRepoFiles(): Record<string, string> {
+/** The sweep's tasks: `n` independent ones (default 3), one module each. */
+export function sweepTasks(n = 3) {
+  return Array.from({ length: n }, (_, i) => {
+    const m = moduleName(i);
+    const id = `TASK-${String(i + 1).padStart(4, '0')}`;
+    return { id, module: m, subject: `Complete ${id}: Document ${m}`, file: `src/${m}.js`, docs: [doc(m, 'one'), doc(m, 'two')] };
+  });
+}
+
+/** Independent tasks, one module each, each two edits (two agent turns that edit, then a summary turn). */
+export function sweepRepoFiles(n = 3): Record<string, string> {
   const files: Record<string, string> = {
     'package.json': JSON.stringify({ name: 'sweep', private: true, scripts: { test: 'node --test test/' } }, null, 2) + '\n',
   };
-  MODULES.forEach((m, i) => {
-    files[`src/${m}.js`] = `function one() {\n  return 1;\n}\n\nfunction two() {\n  return 2;\n}\n\nmodule.exports = { one, two };\n`;
+  for (const t of sweepTasks(n)) {
+    const m = t.module;
+    files[t.file] = `function one() {\n  return 1;\n}\n\nfunction two() {\n  return 2;\n}\n\nmodule.exports = { one, two };\n`;
     files[`test/${m}.test.js`] = `const test = require('node:test');\nconst assert = require('node:assert/strict');\nconst { one, two } = require('../src/${m}');\ntest('${m}', () => assert.equal(one() + two(), 3));\n`;
-    const id = `TASK-000${i + 1}`;
     // The second Change block: the stand-in's second edit, on a later turn (agentTurn). Its SEARCH text survives it, so an edit applied twice shows.
-    const second = ['```', `src/${m}.js`, '<<<<<<< SEARCH', 'function two() {', '=======', `${doc(m, 'two')}\nfunction two() {`, '>>>>>>> REPLACE', '```', ''].join('\n');
-    files[`tasks/${id}.md`] = taskFile(id, `Document ${m}`, 'docs', 'low', [`src/${m}.js`], `src/${m}.js`, 'function one() {', `${doc(m, 'one')}\nfunction one() {`) + second;
-  });
+    const second = ['```', t.file, '<<<<<<< SEARCH', 'function two() {', '=======', `${doc(m, 'two')}\nfunction two() {`, '>>>>>>> REPLACE', '```', ''].join('\n');
+    files[`tasks/${t.id}.md`] = taskFile(t.id, `Document ${m}`, 'docs', 'low', [t.file], t.file, 'function one() {', `${doc(m, 'one')}\nfunction one() {`) + second;
+  }
   return files;
 }
 
-export const SWEEP_TASKS = MODULES.map((m, i) => ({ id: `TASK-000${i + 1}`, subject: `Complete TASK-000${i + 1}: Document ${m}`, file: `src/${m}.js`, docs: [doc(m, 'one'), doc(m, 'two')] }));
-
-/** How many warm worktrees the run asks for (workflows/run.ts: min(2 x max-parallel, tasks, 32)). */
-export const SWEEP_WARM = 3;
+/** The sweep run's lanes (--max-parallel). */
+const LANES = 3;
+/** How many warm worktrees a run of `n` tasks asks for (workflows/run.ts: min(2 x max-parallel, tasks, 32)). */
+export const sweepWarm = (n: number) => Math.min(2 * LANES, n, 32);
 
 export interface SweepResult {
   report: RunReport;
@@ -101,9 +111,9 @@ async function failActivitiesOf(client: Client, taskQueue: string, pid: number):
  * the dead host's queue is asked again as a new activity) a worker with the same host id starts. Returns what the
  * checks need.
  */
-export async function sweepRun(point: CrashPointName, opts: { restartAfterMs?: number; timeoutMs?: number } = {}): Promise<SweepResult> {
+export async function sweepRun(point: CrashPointName, opts: { tasks?: number; newHost?: boolean; restartAfterMs?: number; timeoutMs?: number } = {}): Promise<SweepResult> {
   const address = process.env.FLOTILLA_TEST_TEMPORAL!;
-  const repo = await makeSampleRepo(sweepRepoFiles());
+  const repo = await makeSampleRepo(sweepRepoFiles(opts.tasks));
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-sweep-'));
   const taskQueue = `sweep-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
   const firedFile = path.join(tmp, 'fired');
@@ -138,6 +148,8 @@ export async function sweepRun(point: CrashPointName, opts: { restartAfterMs?: n
       const pid = worker.pid!;
       await failActivitiesOf(client, taskQueue, pid).catch(() => 0);
       await sleep(opts.restartAfterMs ?? 3000);
+      // The same host id: the killed step is retried on the worktree its dead try left. A new one: the task starts again elsewhere.
+      if (opts.newHost) env.FLOTILLA_HOST_ID = `sweep-${process.pid}-again`;
       if (!stopped) worker = spawnWorker();
       resolve();
     });
@@ -157,8 +169,8 @@ export async function sweepRun(point: CrashPointName, opts: { restartAfterMs?: n
     }
   })();
   try {
-    const handle = await startRun(client, runSettings(repo, { runId, maxParallel: 3, review: 'off' }), taskQueue);
-    const report = await resultWithin(handle, { what: `the sweep run crashed at ${point}`, timeoutMs: opts.timeoutMs ?? 150_000 });
+    const handle = await startRun(client, runSettings(repo, { runId, maxParallel: LANES, review: 'off' }), taskQueue);
+    const report = await resultWithin(handle, { what: `the sweep run crashed at ${point}`, timeoutMs: opts.timeoutMs ?? (opts.newHost ? 300_000 : 150_000) });
     const runFolder = path.join(tmp, 'worktrees', runId);
     return {
       report,
@@ -185,10 +197,10 @@ export async function sweepRun(point: CrashPointName, opts: { restartAfterMs?: n
 }
 
 /** The run branch's commit subjects and, per task, how many times each of its edits is in its file. */
-export function branchContent(repo: string, report: RunReport): { subjects: string[]; docCounts: Record<string, number[]> } {
+export function branchContent(repo: string, report: RunReport, tasks: ReturnType<typeof sweepTasks>): { subjects: string[]; docCounts: Record<string, number[]> } {
   const subjects = git(repo, 'log', '--format=%s', `${report.baseSha}..${report.branch}`).trim().split('\n').filter(Boolean).sort();
   const docCounts: Record<string, number[]> = {};
-  for (const t of SWEEP_TASKS) {
+  for (const t of tasks) {
     const text = git(repo, 'show', `${report.branch}:${t.file}`);
     docCounts[t.id] = t.docs.map((d) => text.split(d).length - 1);
   }
