@@ -36,3 +36,24 @@ describe('the run-level review under a fault storm', () => {
     expect(scheduled).toEqual(['docs', 'refactor'].map((category) => ({ type: 'reviewRunCategory', queue: `${worker().taskQueue}-agents`, category })));
   }, 240_000);
 });
+
+// A run reviewer that never answers (500 on every request): the advice is given up after a few quick tries per
+// category, named in the review's error, and the run ends: it is not held open for minutes.
+describe('the run-level review when the API keeps failing', () => {
+  const down = useTestWorker({ faults: [{ kind: 'server_error', asks: 'run-review', times: 1000 }] });
+  it('gives up within a bounded time, names what it could not review, and completes the run', async () => {
+    const repo = await makeSampleRepo();
+    const h = await startRun(down().client, runSettings(repo, { runId: uniqueRunId('down') }), down().taskQueue);
+    const report = await resultWithin(h, { what: 'the run whose run reviewer is down', timeoutMs: 200_000 });
+    expect(report.status).toBe('completed');
+    expect(report.runReview?.notes).toEqual([]);
+    expect(report.runReview?.error).toMatch(/^docs: .*500.*; refactor: .*500/);
+    // From the review's first step to the run's end: each category's tries (2 + 4 + 8 s of backoff), not minutes.
+    const events = (await h.fetchHistory()).events ?? [];
+    const at = (e: (typeof events)[number]) => Number(e.eventTime!.seconds) * 1000 + (e.eventTime!.nanos ?? 0) / 1e6;
+    const first = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runReviewCategories')!;
+    const last = events[events.length - 1];
+    expect(at(last) - at(first)).toBeLessThan(60_000);
+    expect(down().standIn.log.filter((e) => e.kind === 'review' && e.status === 500).length).toBe(8);
+  }, 240_000);
+});
