@@ -101,6 +101,9 @@ export async function saveCheckpoint(file: string, cp: AgentCheckpoint | Convers
 export async function snapshotTree(worktree: string): Promise<string> {
   const gitDir = (await worktreeGitDir(worktree)) ?? (await runGit(worktree, ['rev-parse', '--path-format=absolute', '--git-dir'], { strict: true })).trim();
   const index = path.join(gitDir, 'flotilla-checkpoint.index');
+  // A lock left by a snapshot whose git was killed (the worker's machine went down mid-turn) would fail every snapshot
+  // after it, and so every retry of the turn: the worktree is one activity's at a time, so a lock found here is stale.
+  await fs.rm(`${index}.lock`, { force: true });
   // strict: a snapshot from a git that failed silently would restore a worktree without some of its edits.
   const git = (args: string[]) => runGit(worktree, args, { env: { GIT_INDEX_FILE: index }, strict: true });
   if (!(await fs.stat(index).then(() => true, () => false))) {
