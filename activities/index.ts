@@ -12,6 +12,7 @@ import { makeRunRecordActivities } from './records/finish-run';
 import { makePlanRunActivities } from './records/plan-run';
 import { makePlanStoreActivities } from './records/plan-store';
 import { makeReviewActivities } from './review/review-activities';
+import { runReviewListActivities } from './review/run-review';
 import { hostActivities } from './hosts';
 import { defaultWorktreeRoot } from './run-paths';
 import type { TaskHost } from '../core/task-queues';
@@ -42,6 +43,7 @@ export function createMainActivities(deps: ActivityDeps = {}) {
     ...makeRunRecordActivities(worktreeRoot),
     ...lostUsageActivities,
     ...hostActivities,
+    ...runReviewListActivities,
   };
 }
 

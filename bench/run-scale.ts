@@ -114,6 +114,9 @@ function instantActivities(culprits: Set<string> = new Set()): { main: Partial<M
       return { ok: true as const, commit: tip, tip };
     },
     async resetRunBranch() {},
+    async runReviewCategories() {
+      return ['refactor'];
+    },
     async finishRun(a) {
       const all = await allRunRecords(a.repoPath, a.runId, a.report);
       fs.writeFileSync(path.join(runDir(a.repoPath, a.runId), 'report.json'), JSON.stringify({ ...a.report, ...all }));
@@ -138,6 +141,9 @@ function instantActivities(culprits: Set<string> = new Set()): { main: Partial<M
     },
     async reviewRun(a) {
       return { model: a.model, notes: [], usage };
+    },
+    async reviewRunCategory(a) {
+      return { note: { category: a.category, tasks: [], verdict: 'approve', summary: 'consistent', comments: [] }, usage };
     },
   };
   const tests: Partial<TestActivities> = {

@@ -19,15 +19,21 @@ export interface Fault {
   taskId?: string;
   /** Only this turn of a conversation (1 = the first request); any turn when absent. */
   turn?: number;
+  /** Only requests of this asker: a coding agent, a task's reviewer, or the run-level reviewer; any when absent. */
+  asks?: Asker;
   /** How many times it fires before the stand-in behaves normally again. Default 1. */
   times?: number;
   /** rate_limit and overloaded: the retry-after header, in seconds (default 1 for rate_limit, none for overloaded). */
   retryAfterSeconds?: number;
 }
 
+/** Who sends a request: a coding agent, a task's reviewer (with tools to look around), the run-level reviewer (the verdict tool only). */
+export const ASKERS = ['agent', 'review', 'run-review'] as const;
+export type Asker = (typeof ASKERS)[number];
+
 export const isHttpFault = (k: FaultKind): k is HttpFaultKind => (HTTP_FAULTS as readonly string[]).includes(k);
 
-const USAGE = `a JSON array of {"kind", "taskId"?, "turn"?, "times"?, "retryAfterSeconds"?}; kind is one of ${FAULT_KINDS.join(', ')}`;
+const USAGE = `a JSON array of {"kind", "taskId"?, "turn"?, "asks"?, "times"?, "retryAfterSeconds"?}; kind is one of ${FAULT_KINDS.join(', ')}; asks one of ${ASKERS.join(', ')}`;
 
 /** Checks faults given as data (options or JSON), with an error that says what is wrong. */
 export function validateFaults(value: unknown, source = 'faults'): Fault[] {
@@ -35,7 +41,8 @@ export function validateFaults(value: unknown, source = 'faults'): Fault[] {
   return value.map((f, i) => {
     const where = `${source}[${i}]`;
     if (!f || typeof f !== 'object') throw new Error(`${where} must be an object: ${USAGE}`);
-    const { kind, taskId, turn, times, retryAfterSeconds } = f as Record<string, unknown>;
+    const { kind, taskId, turn, asks, times, retryAfterSeconds } = f as Record<string, unknown>;
+    if (asks !== undefined && !(ASKERS as readonly unknown[]).includes(asks)) throw new Error(`${where}.asks must be one of ${ASKERS.join(', ')} (got ${JSON.stringify(asks)})`);
     if (typeof kind !== 'string' || !(FAULT_KINDS as readonly string[]).includes(kind)) throw new Error(`${where}.kind must be one of ${FAULT_KINDS.join(', ')} (got ${JSON.stringify(kind)})`);
     if (taskId !== undefined && typeof taskId !== 'string') throw new Error(`${where}.taskId must be a string such as "TASK-0001"`);
     for (const [name, v] of Object.entries({ turn, times, retryAfterSeconds })) {
@@ -68,8 +75,8 @@ export class FaultPlan {
   }
 
   /** The first fault matching this request, used up once; or null. */
-  take(taskId: string, turn: number): Fault | null {
-    const i = this.faults.findIndex((f, k) => this.left[k] > 0 && (f.taskId === undefined || f.taskId === taskId) && (f.turn === undefined || f.turn === turn));
+  take(taskId: string, turn: number, asker?: Asker): Fault | null {
+    const i = this.faults.findIndex((f, k) => this.left[k] > 0 && (f.taskId === undefined || f.taskId === taskId) && (f.turn === undefined || f.turn === turn) && (f.asks === undefined || f.asks === asker));
     if (i < 0) return null;
     this.left[i]--;
     this.fired.push({ kind: this.faults[i].kind, taskId, turn });

@@ -216,7 +216,9 @@ export async function startStandInModel(opts: StandInOptions = {}): Promise<Stan
       const prefix = createHash('sha256').update(JSON.stringify([body.system ?? null, messages])).digest('hex').slice(0, 16);
       const where = { at: Date.now(), taskId: taskIdOf(messages), turn: messages.filter((m) => m.role === 'assistant').length + 1, kind, prefix };
       const note = (status: RequestLogEntry['status']) => log.push({ ...where, status }) > 1000 && log.shift();
-      const fault = plan.take(where.taskId, where.turn);
+      // The run-level reviewer offers the verdict tool only; a task's reviewer also the tools to look around with.
+      const asker = kind === 'review' ? (Array.isArray(body.tools) && body.tools.length === 1 ? 'run-review' : 'review') : kind === 'agent' ? 'agent' : undefined;
+      const fault = plan.take(where.taskId, where.turn, asker);
       if (fault?.kind === 'drop_connection') {
         note('dropped');
         return void req.socket.destroy();

@@ -9,6 +9,7 @@ import { setPassedEnv } from '../activities/sandbox/child-env';
 import { sandboxFloor, setSandboxFloor } from '../activities/sandbox/floor';
 import type { SandboxMode } from '../core/types';
 import { agentQueue, hostQueue, TaskHost, testQueue } from '../core/task-queues';
+import { honourCancel } from './honour-cancel';
 import { keepAlive } from './keep-alive';
 import { redactResults } from './redact-results';
 import { DEFAULT_TASK_QUEUE } from './task-queue';
@@ -44,6 +45,12 @@ export interface FlotillaWorkerOptions {
   passEnv?: string[];
   /** The Temporal frontend (host:port), which install commands may never reach (default TEMPORAL_ADDRESS). */
   temporalAddress?: string;
+  /**
+   * This process's host id (its own queue is `<queue>-host-<id>`); default FLOTILLA_HOST_ID, else a new one per
+   * process. A worker restarted with the id of one that died, on the same disk (FLOTILLA_WORKTREES), takes over its
+   * tasks' worktrees and their pending steps instead of the tasks starting again elsewhere. Never two live processes with one id.
+   */
+  hostId?: string;
 }
 
 /** This process's host id: `<hostname>-<pid>-<random>` (unique even for two worker processes, or two workers in one process). */
@@ -67,7 +74,7 @@ export interface FlotillaWorkers {
 
 export async function createFlotillaWorkers(o: FlotillaWorkerOptions): Promise<FlotillaWorkers> {
   const taskQueue = o.taskQueue ?? DEFAULT_TASK_QUEUE;
-  const hostId = newHostId();
+  const hostId = o.hostId ?? (process.env.FLOTILLA_HOST_ID?.trim() || newHostId());
   const host: TaskHost = { queue: hostQueue(taskQueue, hostId), scheduleToStartMs: o.hostTimeoutMs ?? (Number(process.env.FLOTILLA_HOST_TIMEOUT_MS) || 60_000) };
   const identity = `${process.pid}@${os.hostname()}/${hostId}`;
   const deps = { worktreeRoot: o.worktreeRoot, host, ...(o.standIn ? { standIn: o.standIn } : {}) };
@@ -84,7 +91,7 @@ export async function createFlotillaWorkers(o: FlotillaWorkerOptions): Promise<F
     connection: o.connection,
     namespace: o.namespace,
     identity,
-    interceptors: { activity: [keepAlive, redactResults] },
+    interceptors: { activity: [keepAlive, honourCancel, redactResults] },
     shutdownGraceTime: '5 seconds',
     // Heartbeat details (an agent's turn and cost) reach the server within 5 s, for `flotilla watch` (the default would be 24 s).
     maxHeartbeatThrottleInterval: '5 seconds',

@@ -1,4 +1,4 @@
-import { ActivityOptions, proxyActivities, RetryPolicy, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, ActivityOptions, proxyActivities, RetryPolicy, workflowInfo } from '@temporalio/workflow';
 import type { AgentActivities, HostActivities, MainActivities, TestActivities } from '../activities';
 import { agentQueue, TaskHost, testQueue } from '../core/task-queues';
 
@@ -10,11 +10,18 @@ const retry: RetryPolicy = {
   nonRetryableErrorTypes: ['RepoError', 'AgentConfigError', 'TaskInputError'],
 };
 
+/**
+ * A cancelled activity is waited for until it stopped (it learns of the cancellation at its next heartbeat, within
+ * seconds, and kills its commands' process groups: activities/test-runs/run-shell.ts, worker/honour-cancel.ts), so
+ * the worktree it wrote in is parked and taken over only once nothing of it writes there any more.
+ */
+const waitForCancel = { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
+
 /** Git and file work: quick, and (like every activity, see worker/keep-alive.ts) heartbeating, so a dead worker is noticed within 30 seconds. */
-export const gitOptions: ActivityOptions = { startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry };
+export const gitOptions: ActivityOptions = { startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry, ...waitForCancel };
 
 /** Test suites and agents: long, heartbeating every few seconds so a dead worker is noticed within 30 seconds. */
-export const longOptions: ActivityOptions = { startToCloseTimeout: '60 minutes', heartbeatTimeout: '30 seconds', retry };
+export const longOptions: ActivityOptions = { startToCloseTimeout: '60 minutes', heartbeatTimeout: '30 seconds', retry, ...waitForCancel };
 
 /**
  * The agent: like a test run, but rate limits and overload are routine with many agents at once, so it

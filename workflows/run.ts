@@ -6,6 +6,7 @@ import { batchWorkflow } from './batch';
 import { applyControl, checkBudget, ControlAction, ControlState, initialControl, validateControl } from '../core/control';
 import { phaseWorkflow } from './phase';
 import { progressDetails } from './progress-details';
+import { reviewRunByCategory } from './run-review';
 import { batchUpdateSignal, controlSignal, controlUpdate, statusQuery, taskUpdateSignal, taskUpdatesSignal, TaskUpdate } from './run-messages';
 import { RunState, segmentPieces, segmentTasks, tasksAfter } from '../core/run-state';
 import { rolledBack } from '../core/task-table';
@@ -261,7 +262,7 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       if (finalOk && (settings.review ?? 'gate') !== 'off' && state.counts(unseen).committed > 0 && patched('run-review')) {
         const model = settings.reviewModel ?? settings.model;
         try {
-          report.runReview = await agentActivities().reviewRun.executeWithOptions({ summary: `Run review (advisory): one pass per category over the run's diff, by ${model}` }, [{ runId: settings.runId, repoPath: settings.repoPath, baseSha: report.baseSha!, model }]);
+          report.runReview = await reviewRunByCategory({ runId: settings.runId, repoPath: settings.repoPath, baseSha: report.baseSha!, model });
         } catch (err) {
           report.runReview = { model, notes: [], usage: noUsage(), error: messageOf(err) };
         }

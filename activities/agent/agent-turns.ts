@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import type { TaskHost } from '../../core/task-queues';
 import type { AgentStart, AgentTurn, AgentTurnOutcome, TaskRef, TokenUsage } from '../../core/types';
 import { addUsage, noUsage } from '../../core/usage';
+import { crashPoint } from '../crash-point';
+import { Git } from '../git/git-process';
 import { freshWorktree } from '../git/worktrees';
 import { heartbeatSafe } from '../heartbeat';
 import { redact, registerSecret, stripUrlCredentials } from '../redact';
@@ -13,7 +15,7 @@ import { baseDiagnosticsFile, CHECK_TOOL, diagnosticsAfterEdit, makeCheckTool, s
 import { inRunSandbox } from '../sandbox';
 import { prepareEnvironment } from '../test-runs/dependencies';
 import { AgentLoopResult, AgentTool, runTurn, toolbox, totalTokens } from './agent-loop';
-import { AgentCheckpoint, ConversationStart, conversationFile, latestTurnCheckpoint, loadCheckpoint, loadConversation, restoreTree, saveCheckpoint, snapshotTree, turnCheckpointFile } from './checkpoint';
+import { AgentCheckpoint, ConversationStart, conversationFile, latestTurnCheckpoint, loadCheckpoint, loadConversation, restoreTree, saveCheckpoint, snapshotTree, turnCheckpointFile, worktreeIs } from './checkpoint';
 import { classifyApiError, isPromptTooLong } from './classify-api-error';
 import { EDITOR_TOOL, WorktreeEditor } from './editor-tool';
 import { makeRunTestsTool, RUN_TESTS_TOOL, RunTestsToolOptions } from './run-tests-tool';
@@ -205,13 +207,16 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
   }
 
   async function laterTurn(a: AgentTurnInput): Promise<AgentTurn> {
-    const { tried, key, dir, worktree, transcriptPath, ledger, earlier } = conversationOf(a);
+    const { key, dir, worktree, transcriptPath, ledger, earlier } = conversationOf(a);
     const conversation = await loadConversation(conversationFile(dir, key));
     if (!conversation) throw lost(a, `its start (${conversationFile(dir, key)})`);
-    /** The worktree as a checkpoint left it: on a retry (an earlier try may have applied part of the turn) or when it is gone. */
+    /**
+     * The worktree as a checkpoint left it, unless it is exactly that: whatever the try (a try that died may have
+     * applied part of the turn, and the turn may come again as a new activity, try 1, after waiting on its host), or gone.
+     */
     const restoreIfNeeded = async (cp: AgentCheckpoint) => {
       const missing = !(await exists(path.join(worktree, '.git')));
-      if (tried.attempt === 1 && !missing) return;
+      if (!missing && (await worktreeIs(worktree, conversation.baseSha, cp.tree))) return;
       await freshWorktree(a.repoPath, worktree, conversation.baseSha, sharedDeps(a));
       if (missing && conversation.setupCommand) await prepareEnvironment({ cwd: worktree, logDir: dir, setupCommand: conversation.setupCommand });
       await restoreTree(worktree, cp.tree);
@@ -340,6 +345,7 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
       const reason = agentFailure(ended, step.text, c.maxTurns, edited, c.tokenBudget);
       result = { ...result, final: { ok: !reason, summary: step.text, ...(reason ? { reason } : {}) } };
     }
+    if (wrote && p.turn > 1) crashPoint('agent-turn.after-edits-before-checkpoint');
     // The next turn starts from this checkpoint, so it must be saved: if it cannot be, this try fails and its retry asks again.
     const tree = p.tree && !wrote ? p.tree : await snapshotTree(p.worktree);
     await saveCheckpoint(turnCheckpointFile(p.dir, p.key, p.turn), {

@@ -104,6 +104,9 @@ export async function saveCheckpoint(file: string, cp: AgentCheckpoint | Convers
 export async function snapshotTree(worktree: string): Promise<string> {
   const gitDir = (await worktreeGitDir(worktree)) ?? (await runGit(worktree, ['rev-parse', '--path-format=absolute', '--git-dir'], { strict: true })).trim();
   const index = path.join(gitDir, 'flotilla-checkpoint.index');
+  // A lock left by a snapshot whose git was killed (the worker's machine went down mid-turn) would fail every snapshot
+  // after it, and so every retry of the turn: the worktree is one activity's at a time, so a lock found here is stale.
+  await fs.rm(`${index}.lock`, { force: true });
   // strict: a snapshot from a git that failed silently would restore a worktree without some of its edits.
   const git = (args: string[]) => runGit(worktree, args, { env: { GIT_INDEX_FILE: index }, strict: true });
   if (!(await fs.stat(index).then(() => true, () => false))) {
@@ -112,6 +115,19 @@ export async function snapshotTree(worktree: string): Promise<string> {
   // Everything git would see (a node_modules link worktrees.ts made, when not ignored, is kept as a link).
   await git(['add', '-A']);
   return (await git(['write-tree'])).trim();
+}
+
+/**
+ * Whether the worktree is exactly as a checkpoint left it: at its base commit, its files the checkpoint's tree.
+ * False when it cannot tell (a broken worktree): the caller restores it.
+ */
+export async function worktreeIs(worktree: string, baseSha: string, tree: string): Promise<boolean> {
+  try {
+    const head = (await runGit(worktree, ['rev-parse', 'HEAD'], { strict: true })).trim();
+    return head === baseSha && (await snapshotTree(worktree)) === tree;
+  } catch {
+    return false;
+  }
 }
 
 /** Puts a fresh worktree (at its base commit) into the state of `tree`; its index stays at the base, as the agent left it. */

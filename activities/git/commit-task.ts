@@ -6,12 +6,24 @@ import { gitAt, hasTaskTrailers, taskRef, trailerArgs, withoutTrailers } from '.
 import { parkWorktree } from './parked-worktrees';
 import { addParkedWorktrees, removeWorktree } from './worktrees';
 import { heartbeatSafe } from '../heartbeat';
+import { crashPoint } from '../crash-point';
 
 /** Paths that hold tests: a task may change them but never delete them. */
 const TEST_FILE = /(^|\/)(test|tests|__tests__|spec)\/|\.(test|spec)\.[cm]?[jt]sx?$|(^|\/)test_[^/]+\.py$|_test\.(go|py)$/;
 
 /** A pathspec that matches exactly this path: no glob, no pathspec magic (see gitglossary, "literal"). */
 export const literalPathspec = (p: string) => `:(literal)${p}`;
+
+/**
+ * Moves the task file to tasks/archive/ in the worktree (git sees a rename once both paths are staged). Idempotent:
+ * a file already moved by a try that died after the move is left where it is.
+ */
+async function archiveTaskFile(worktree: string, sourcePath: string, archived: string): Promise<void> {
+  const from = path.join(worktree, sourcePath);
+  if (!(await fs.lstat(from).then(() => true, () => false))) return;
+  await fs.mkdir(path.dirname(path.join(worktree, archived)), { recursive: true });
+  await fs.rename(from, path.join(worktree, archived));
+}
 
 /** The commit policy of a task's worktree: what is staged, what is refused, and the commit's shape. */
 export function makeCommitActivities(worktreeRoot: string) {
@@ -25,8 +37,15 @@ export function makeCommitActivities(worktreeRoot: string) {
       const wt = await gitAt(worktreeOf(a));
       const head = (await wt.revparse(['HEAD'])).trim();
       if (head !== a.baseSha) {
-        if (await hasTaskTrailers(wt, head, a.runId, a.taskId)) return { commit: head };
+        // Committed by a try that died before its answer (or before the ref: it is written again, idempotently).
+        if (await hasTaskTrailers(wt, head, a.runId, a.taskId)) {
+          await wt.raw(['update-ref', taskRef(a.runId, a.taskId), head]);
+          return { commit: head };
+        }
         await wt.raw(['reset', '--hard', a.baseSha]);
+      } else {
+        // The index as the base has it: a try that died after staging (the edits, the archive move) left them there.
+        await wt.raw(['reset', '--quiet']);
       }
       // Paths are the agent's: taken literally (a file named "*" or ":(glob)**" is just that file), and
       // nothing is staged when it edited nothing (`git add -A` without a path would stage the whole tree).
@@ -40,12 +59,14 @@ export function makeCommitActivities(worktreeRoot: string) {
       const taskFiles = staged.filter((w, i) => i % 2 === 1 && w.startsWith('tasks/'));
       if (taskFiles.length) return { commit: null, reason: `the change edits task file${taskFiles.length > 1 ? 's' : ''} ${taskFiles.join(', ')}; tasks/ is the run's backlog, never part of a change` };
       const archived = `tasks/archive/${path.posix.basename(a.sourcePath)}`;
-      await fs.mkdir(path.join(worktreeOf(a), 'tasks', 'archive'), { recursive: true });
-      await wt.raw(['mv', '--', a.sourcePath, archived]);
+      await archiveTaskFile(worktreeOf(a), a.sourcePath, archived);
+      await wt.raw(['add', '-A', '--', literalPathspec(a.sourcePath), literalPathspec(archived)]);
+      crashPoint('commit.after-git-mv');
       const summary = a.summary.trim() || `Completed by Flotilla.`;
       // Neither the title nor the agent's summary can forge a trailer; git writes the real ones as the final block.
       await wt.raw(['commit', '--no-verify', '-m', `Complete ${a.taskId}: ${withoutTrailers(a.title, true)}`, '-m', withoutTrailers(summary), ...trailerArgs(a.runId, a.taskId)]);
       const commit = (await wt.revparse(['HEAD'])).trim();
+      crashPoint('commit.after-commit-before-ref');
       await wt.raw(['update-ref', taskRef(a.runId, a.taskId), commit]);
       return { commit };
     },

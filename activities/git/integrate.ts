@@ -1,5 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { crashPoint } from '../crash-point';
 import { backupRef, runBranch, taskCommits } from './git';
 import { integrationWorktree, runDir } from '../run-paths';
 import { branchWorktree } from './worktrees';
@@ -50,6 +51,7 @@ export function makeIntegrateActivities(worktreeRoot: string) {
         results.push({ ok: false, reason: why, tip: await tipNow() });
         continue;
       }
+      crashPoint('integrate.mid-group');
       const tip = await tipNow();
       results.push({ ok: true, commit: tip, tip });
     }

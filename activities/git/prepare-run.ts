@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { PreparedRun, RunSettings } from '../../core/types';
+import { crashPoint } from '../crash-point';
 import { repoError } from '../errors';
 import { runDir } from '../run-paths';
 import { detectE2eCommand } from '../test-runs/detect-e2e-command';
@@ -78,8 +79,10 @@ export function makeRunSetupActivities() {
         }
         baseSha = head.trim();
         await git.raw(['update-ref', backupRef(s.runId), baseSha]);
-        await git.raw(['branch', branch, baseSha]);
+        crashPoint('prepare-run.after-backup-ref');
       }
+      // The run branch starts at the backup ref; a try that died between the two made only the ref.
+      if (!(await git.raw(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]).catch(() => '')).trim()) await git.raw(['branch', branch, baseSha]);
       // The run's sandbox, recorded for the activities that run commands, the report and `run --wait`.
       // Never below this worker's floor (flotilla worker --sandbox): a run asking for off on such a worker fails here.
       const mode = atLeastFloor(s.sandbox ?? 'auto');

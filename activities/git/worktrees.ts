@@ -5,6 +5,7 @@ import { Git, gitAt } from './git';
 import { parkingOf, takeParkedWorktree } from './parked-worktrees';
 import { randomBytes } from 'node:crypto';
 import { registrationsUnder, worktreeGitDir } from './worktree-registration';
+import { crashPoint } from '../crash-point';
 
 async function exists(p: string): Promise<boolean> {
   return fs.stat(p).then(
@@ -89,17 +90,23 @@ export async function freshWorktree(repoPath: string, worktree: string, sha: str
   return gitAt(worktree);
 }
 
+/** The name of a warm worktree's folder, and so of its registration (`<common>/worktrees/warm-…`), wherever it moves. */
+const WARM = 'warm-';
+
 /**
- * Adds `count` worktrees at `sha` straight into the parking of the task worktree `like` (whose folder need not
- * exist), for the run's first tasks to take over: made while the baseline suite runs, so the first agents
- * do not queue for the repository's worktree lock. `onEach` is called after each one (heartbeats).
+ * Makes `count` worktrees at `sha` exist for the tasks of the run whose task worktree `like` is (its folder need not
+ * exist), added straight into its parking for the run's first tasks to take over: made while the baseline suite runs,
+ * so the first agents do not queue for the repository's worktree lock. Idempotent: the warm worktrees the run has
+ * already (a try that died half way; taken by a task since, or parked again) are counted, by their registrations,
+ * and only the rest are added. `onEach` is called after each one (heartbeats). Returns how many exist.
  */
 export async function addParkedWorktrees(repoPath: string, like: string, sha: string, count: number, onEach?: () => void): Promise<number> {
-  let made = 0;
-  for (let i = 0; i < count; i++) {
-    const parked = path.join(parkingOf(like), `warm-${randomBytes(4).toString('hex')}`);
+  const runFolder = path.dirname(like);
+  let made = (await registrationsUnder(repoPath, runFolder)).filter((r) => path.basename(r).startsWith(WARM)).length;
+  for (; made < count; made++) {
+    if (made === 1) crashPoint('warm-worktrees.mid');
+    const parked = path.join(parkingOf(like), `${WARM}${randomBytes(4).toString('hex')}`);
     await addDetachedWorktree(repoPath, parked, sha);
-    made++;
     onEach?.();
   }
   return made;

@@ -12,9 +12,7 @@ import { runSearch, SEARCH_TOOL } from '../agent/search-tool';
 import { gitAt } from '../git/git';
 import { recordedModel } from '../../planner/render/model-name';
 import { heartbeatSafe } from '../heartbeat';
-import { readPlan } from '../records/plan-store';
-import { runBranch } from '../git/git';
-import { taskDir, runDir, taskWorktree } from '../run-paths';
+import { runDir, taskDir, taskWorktree } from '../run-paths';
 import { findingsSummary, runChecks } from './checks';
 import { configTextsOf } from './config-texts';
 import { parseUnifiedDiff } from './diff';
@@ -27,6 +25,7 @@ import { baseDiagnosticsFile, changeDiagnostics } from '../agent/check/check-too
 import { diagnosticLine } from '../agent/check/diagnostics';
 import { inRunSandbox } from '../sandbox';
 import { commitDiff, worktreeDiff } from './task-diff';
+import { reviewRunCategory, RunReviewInput, RunReviewNote, runCommitsByCategory } from './run-review';
 
 export interface ReviewTaskInput extends TaskRef {
   baseSha: string;
@@ -161,41 +160,27 @@ export function makeReviewActivities(deps: { worktreeRoot: string; modelAccess: 
     },
 
     /**
-     * The run-level review after the final suite: one pass per category over the combined diff of the
-     * run's commits of that category, for consistency across tasks. Advisory: notes for review.md.
+     * The run-level review of one category (workflows/run-review.ts calls it once per category, on the shared agents
+     * queue, so --agent-rpm counts it): one pass over the combined diff of the run's commits of that category.
+     * Checkpointed: a retry returns the saved answer, asking nothing. Advisory: notes for review.md.
      */
-    async reviewRun(a: { runId: string; repoPath: string; baseSha: string; model: string }): Promise<RunReview> {
-      const git = await gitAt(a.repoPath);
-      const plan = await readPlan(a.repoPath, a.runId).catch(() => null);
-      const log = await git.raw(['log', '--reverse', '--format=%H%x00%B%x01', `${a.baseSha}..${runBranch(a.runId)}`]);
-      const byCategory = new Map<string, Array<{ id: string; title: string; commit: string }>>();
-      for (const entry of log.split('\x01')) {
-        const [sha, body] = entry.trim().split('\x00');
-        const id = body?.includes(`Flotilla-Run: ${a.runId}\n`) ? /^Flotilla-Task: (\S+)$/m.exec(body)?.[1] : undefined;
-        if (!sha || !id) continue;
-        const category = plan?.tasks[id]?.category ?? 'other';
-        byCategory.set(category, [...(byCategory.get(category) ?? []), { id, title: plan?.tasks[id]?.title ?? id, commit: sha }]);
-      }
+    async reviewRunCategory(a: RunReviewInput & { category: string }): Promise<RunReviewNote> {
+      heartbeatSafe({ category: a.category });
+      return reviewRunCategory(a, { client, baseURL: deps.modelAccess.baseURL, signal: cancellationSignal(), fromLoop: (r) => fromLoop(r, named(a.model)) });
+    },
+
+    /**
+     * The whole run-level review in one activity (runs started before the review was one activity per category):
+     * each category checkpointed as reviewRunCategory does, so a retry pays only for the categories not answered yet.
+     */
+    async reviewRun(a: RunReviewInput): Promise<RunReview> {
       const usage: TokenUsage = noUsage();
       const notes: RunReview['notes'] = [];
-      const dir = path.join(runDir(a.repoPath, a.runId), 'run-review');
-      await fs.mkdir(dir, { recursive: true });
-      for (const [category, tasks] of [...byCategory.entries()].sort((x, y) => x[0].localeCompare(y[0]))) {
+      for (const category of (await runCommitsByCategory(a)).keys()) {
         heartbeatSafe({ category });
-        const diffs: string[] = [];
-        for (const t of tasks) diffs.push(`# ${t.id}: ${t.title}\n${await commitDiff(a.repoPath, t.commit)}`);
-        const history: Anthropic.MessageParam[] = [];
-        let r: ReviewLoopResult;
-        try {
-          r = await runReviewLoop({ client: client(), model: a.model, system: runReviewSystem(), prompt: runReviewPrompt({ runId: a.runId, category, tasks, diff: diffs.join('\n') }), tools: [], decideAtOnce: true, maxTurns: 2, history, signal: cancellationSignal() });
-        } catch (err) {
-          throw classifyApiError(err, a.model, deps.modelAccess.baseURL);
-        } finally {
-          await fs.writeFile(path.join(dir, `${category.replace(/[^\w.-]+/g, '_')}.json`), JSON.stringify(history, null, 2));
-        }
+        const r = await reviewRunCategory({ ...a, category }, { client, baseURL: deps.modelAccess.baseURL, signal: cancellationSignal(), fromLoop: (x) => fromLoop(x, named(a.model)) });
         addUsage(usage, r.usage);
-        const v = fromLoop(r, a.model);
-        notes.push({ category, tasks: tasks.map((t) => t.id), verdict: v.verdict, summary: v.summary, comments: v.comments });
+        notes.push(r.note);
       }
       return { model: named(a.model), notes, usage };
     },

@@ -1,0 +1,48 @@
+// The run-level review (advisory), after the final suite: one activity per category, so each model call is
+// dispatched (and counted by --agent-rpm) on the shared agents queue, retried alone, and paid once. Sandbox-safe.
+import { ActivityFailure, ActivityOptions, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { AgentActivities, MainActivities } from '../activities';
+import { agentQueue } from '../core/task-queues';
+import type { RunReview } from '../core/types';
+import { addUsage, noUsage } from '../core/usage';
+import { longOptions } from './activity-proxies';
+
+/** The whole review's time: advice is not worth keeping a finished run open for. */
+export const RUN_REVIEW_BUDGET_MS = 3 * 60_000;
+
+/** A category's call: a few quick tries (an overloaded API is waited for a little, not for minutes). */
+const reviewOptions: ActivityOptions = { ...longOptions, startToCloseTimeout: '5 minutes', retry: { ...longOptions.retry, maximumAttempts: 4, maximumInterval: '15 seconds' } };
+
+const messageOf = (err: unknown) => {
+  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  return cause instanceof Error ? cause.message : String(cause);
+};
+
+/**
+ * One pass per category over the run's combined diff (the categories listed by one activity on the run's queue, each
+ * pass its own activity on the shared agents queue, checkpointed: activities/review/run-review.ts). A category whose
+ * pass fails, or that the budget does not reach, is named in `error`; the review never fails the run.
+ */
+export async function reviewRunByCategory(a: { runId: string; repoPath: string; baseSha: string; model: string }): Promise<RunReview> {
+  const started = Date.now();
+  const { runReviewCategories } = proxyActivities<Pick<MainActivities, 'runReviewCategories'>>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3 } });
+  const reviewer = proxyActivities<Pick<AgentActivities, 'reviewRunCategory'>>({ ...reviewOptions, taskQueue: agentQueue(workflowInfo().taskQueue) });
+  const review: RunReview = { model: a.model, notes: [], usage: noUsage() };
+  const problems: string[] = [];
+  for (const category of await runReviewCategories(a)) {
+    const left = RUN_REVIEW_BUDGET_MS - (Date.now() - started);
+    if (left <= 0) {
+      problems.push(`${category}: not reviewed (the run review's ${RUN_REVIEW_BUDGET_MS / 60_000} minutes ran out)`);
+      continue;
+    }
+    try {
+      const r = await reviewer.reviewRunCategory.executeWithOptions({ summary: `Run review (advisory) of ${category}, by ${a.model}`, scheduleToCloseTimeout: left }, [{ ...a, category }]);
+      review.notes.push(r.note);
+      addUsage(review.usage, r.usage);
+    } catch (err) {
+      problems.push(`${category}: ${messageOf(err)}`);
+    }
+  }
+  if (problems.length) review.error = problems.join('; ').slice(0, 2000);
+  return review;
+}
