@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ISOLATION_ARGS } from './bwrap-path';
+import { hiddenToolchains } from './toolchains';
 
 /** Is `p` the folder `dir` or inside it? */
 const within = (p: string, dir: string) => p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
@@ -61,6 +62,7 @@ export function gitCommonDir(cwd: string): string | null {
  *   directories and their credentials are not there;
  * - `cwd` (the task's worktree) writable, but its `.git` pointer and the repository's git folder read-only
  *   (git works; no test can point the worktree at a crafted git folder or change the repository's config);
+ * - the toolchains on PATH that live in a hidden folder (toolchains.ts: ~/.pyenv, ~/.nvm, ~/.cargo), read-only;
  * - `dependencies` (the run's shared node_modules, resolved by Flotilla: see dependencies-link.ts) read-only,
  *   and node itself;
  * - the run folders (`<repo>/.flotilla`: logs, transcripts, reports) hidden;
@@ -86,6 +88,13 @@ export function bwrapArgs(o: { command: string; cwd: string; network: boolean; h
 
   const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc'];
   for (const r of roots) args.push('--tmpfs', r);
+  // Toolchains on PATH inside a hidden folder (pyenv's shims, nvm, cargo), read-only; never one that holds a hidden
+  // folder (the worktrees) or the worktree itself.
+  const innermostHidden = (p: string) => hidden.filter((h) => within(p, h)).sort((a, b) => b.length - a.length)[0];
+  for (const t of hiddenToolchains(process.env.PATH, innermostHidden)) {
+    if (hidden.some((h) => within(h, t)) || within(cwd, t)) continue;
+    args.push('--ro-bind', t, t);
+  }
   args.push('--bind', cwd, cwd);
   const dotGit = path.join(cwd, '.git');
   if (fs.existsSync(dotGit)) args.push('--ro-bind', dotGit, dotGit);

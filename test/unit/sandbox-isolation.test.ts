@@ -50,7 +50,11 @@ describe('the sandbox, for real (issue 22)', () => {
     const cwd = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-nobody-')));
     fs.chmodSync(cwd, 0o777);
     try {
+      // The worker here would be nobody, with its own PATH (root's names toolchains under /root that nobody cannot read).
+      const savedPath = process.env.PATH;
+      process.env.PATH = '/usr/local/bin:/usr/bin:/bin';
       const args = bwrapArgs({ command: 'id -u; echo PID $$; grep CapEff /proc/self/status; touch /usr/x 2>/dev/null || echo RO-ROOT; touch ok && echo WT-WRITABLE; ls /proc | grep -c "^[0-9]"', cwd, network: false });
+      process.env.PATH = savedPath;
       const r = spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', '--', (bwrap as { path: string }).path, ...args], { encoding: 'utf8', cwd: '/' });
       expect(r.stderr).toBe('');
       expect(r.stdout).toMatch(/^65534\nPID [12]\nCapEff:\s+0+\nRO-ROOT\nWT-WRITABLE\n[1-5]\n$/);
@@ -178,5 +182,37 @@ describe('node_modules links cannot add a mount (issue 22)', () => {
     } finally {
       fs.rmSync(path.join(repo, 'node_modules'), { force: true });
     }
+  });
+});
+
+describe('toolchains in a hidden folder (pyenv, nvm, cargo under $HOME)', () => {
+  const home = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-home-')));
+  const wt = path.join(root, 'worktrees', 'run-2', 'TASK-1');
+  const savedPath = process.env.PATH;
+  beforeAll(() => {
+    fs.mkdirSync(wt, { recursive: true });
+    // A pyenv-like toolchain: a shim that runs a program elsewhere in its own dot-folder.
+    fs.mkdirSync(path.join(home, '.faketool', 'shims'), { recursive: true });
+    fs.mkdirSync(path.join(home, '.faketool', 'libexec'), { recursive: true });
+    fs.writeFileSync(path.join(home, '.faketool', 'libexec', 'real'), '#!/bin/sh\necho TOOL-RAN\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(home, '.faketool', 'shims', 'faketool'), `#!/bin/sh\nexec ${path.join(home, '.faketool', 'libexec', 'real')}\n`, { mode: 0o755 });
+    fs.mkdirSync(path.join(home, '.ssh', 'bin'), { recursive: true });
+    fs.writeFileSync(path.join(home, '.ssh', 'id_ed25519'), 'PRIVATE-KEY');
+    fs.writeFileSync(path.join(home, 'notes.txt'), 'HOME-SECRET');
+    process.env.PATH = [path.join(home, '.faketool', 'shims'), path.join(home, '.ssh', 'bin'), home, savedPath].join(path.delimiter);
+  });
+  afterAll(() => {
+    process.env.PATH = savedPath;
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('a tool on PATH under a hidden home runs, read-only; the rest of that home stays hidden', async () => {
+    const r = await withSandboxPolicy({ mode: 'required', network: false, hide: [path.join(root, 'worktrees'), home] }, async () => {
+      const log = path.join(root, 'logs', 'toolchain.log');
+      await runShell(`faketool; cat ${home}/.ssh/id_ed25519 ${home}/notes.txt 2>/dev/null; touch ${home}/.faketool/x 2>/dev/null && echo WROTE; true`, wt, log);
+      return fs.readFileSync(log, 'utf8');
+    });
+    expect(r).toMatch(/TOOL-RAN/);
+    expect(r).not.toMatch(/^(PRIVATE-KEY|HOME-SECRET|WROTE)$/m);
   });
 });
