@@ -4,7 +4,6 @@
 // does not compile.
 import { makeAgentTurnActivities, ModelAccess } from './agent/agent-turns';
 import { lostUsageActivities } from './agent/lost-usage';
-import { makeAgentActivities } from './agent/run-agent';
 import { makeCommitActivities } from './git/commit-task';
 import { makeIntegrateActivities } from './git/integrate';
 import { makeRunSetupActivities } from './git/prepare-run';
@@ -45,12 +44,12 @@ export function createMainActivities(deps: ActivityDeps = {}) {
 
 /**
  * The agents queue (`<queue>-agents`): the coding agent's first turn (startAgent) and its model-request permits,
- * the reviewers, and runAgent (the whole conversation in one activity, for runs recorded before durable turns).
+ * and the reviewers.
  * agentTurn is here too, for workers without a host queue; with one, later turns run on the host's agents queue.
  */
 export function createAgentActivities(deps: ActivityDeps & { modelAccess: ModelAccess }) {
   const model = { worktreeRoot: deps.worktreeRoot ?? defaultWorktreeRoot(), modelAccess: deps.modelAccess };
-  return { ...makeAgentActivities({ ...model, host: deps.host }), ...makeAgentTurnActivities({ ...model, host: deps.host, rateLimited: deps.rateLimited }), ...makeReviewActivities(model) };
+  return { ...makeAgentTurnActivities({ ...model, host: deps.host, rateLimited: deps.rateLimited }), ...makeReviewActivities(model) };
 }
 
 /** The tests queue (`<queue>-tests`): every test suite, sized to the CPU count. */

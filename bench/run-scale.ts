@@ -98,10 +98,7 @@ function instantActivities(): { main: Partial<MainActivities>; agents: AgentActi
     },
   };
   const agents: AgentActivities = {
-    async runAgent(a) {
-      return { ok: true, summary: `Did ${a.taskId}.`, edited: [`src/${a.taskId}.ts`], turns: 3, usage, transcriptPath: '/dev/null' };
-    },
-    // Durable turns: three per task, as runAgent's conversation above.
+    // Durable turns: three per task.
     async startAgent(a) {
       return { rateLimited: false, transcriptPath: '/dev/null', turn: { turn: 1, outcome: 'continue', tools: [`str_replace src/${a.taskId}.ts`], edited: [`src/${a.taskId}.ts`], usage } };
     },

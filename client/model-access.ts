@@ -1,4 +1,4 @@
-import type { ModelAccess } from '../activities/agent/run-agent';
+import type { ModelAccess } from '../activities/agent/agent-turns';
 import { faultsFromEnv } from '../dev/stand-in-faults';
 import { startStandInModel, StandInModel } from '../dev/stand-in-model';
 

@@ -1,10 +1,10 @@
-import { CancellationScope, condition, getExternalWorkflowHandle, isCancellation, patched, setCurrentDetails, setHandler, startChild } from '@temporalio/workflow';
+import { CancellationScope, condition, getExternalWorkflowHandle, isCancellation, setCurrentDetails, setHandler, startChild } from '@temporalio/workflow';
 import type { TaskState } from '../core/types';
 import type { PlannedTask } from '../planner/types';
 import { hostActivities, mainActivities, testActivities } from './activity-proxies';
 import { findCulprits } from './find-culprits';
 import { progressReporter } from './progress-reporter';
-import { batchUpdateSignal, controlSignal, taskUpdateSignal, taskUpdatesSignal, TaskUpdate } from './run-messages';
+import { batchUpdateSignal, controlSignal, taskUpdatesSignal, TaskUpdate } from './run-messages';
 import { agentLanes, laneGrantedSignal } from './lanes';
 import { taskWorkflow } from './task';
 import { slimEvidence } from '../core/run-state';
@@ -41,21 +41,17 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
     if (waiting.size) lines.push('', `Waiting for approval: ${[...waiting].join(', ')} (flotilla approve ${ctx.runId} TASK-x)`);
     setCurrentDetails(lines.join('\n'));
   };
-  // Reports coalesced into taskUpdates signals, none of them awaited on a lane's or the integration's path (runs
-  // recorded before replay with one taskUpdate signal per update, each awaited).
-  const coalesced = patched('coalesced-task-updates');
+  // Reports coalesced into taskUpdates signals, none of them awaited on a lane's or the integration's path.
   const reporter = progressReporter((us) => root.signal(taskUpdatesSignal, us));
   const report = async (u: TaskUpdate) => {
     if (u.status === 'awaiting-approval') waiting.add(u.id);
     else waiting.delete(u.id);
     showDetails();
-    return coalesced ? reporter.send(u) : root.signal(taskUpdateSignal, u);
+    return reporter.send(u);
   };
-  /** A report that the caller does not wait for when coalesced (a failure surfaces at the batch's end, through flush). */
+  /** A report that the caller does not wait for (a failure surfaces at the batch's end, through flush). */
   const post = (u: TaskUpdate): Promise<void> => {
-    const sent = report(u);
-    if (!coalesced) return sent;
-    sent.catch(() => undefined);
+    report(u).catch(() => undefined);
     return Promise.resolve();
   };
   let control = initial;
@@ -71,23 +67,13 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
     cancelSkipped();
   });
   const announced = root.signal(batchUpdateSignal, { id: batch.id, state: 'running' });
-  // The batch's tasks are loaded while the run hears it started (before: one after the other).
-  if (!coalesced) await announced;
+  // The batch's tasks are loaded while the run hears it started.
   const [tasks] = await Promise.all([git.loadPlannedTasks({ runId: ctx.runId, repoPath: ctx.repoPath, ids: batch.taskIds }), announced]);
 
   const results = new Map<string, TaskState>();
   const ready: Array<{ task: PlannedTask; outcome: TaskOutcome }> = [];
   let tip = startTip;
   let fatal: string | undefined;
-  // Changes go onto the run branch one at a time, in the order their tasks finish.
-  let integration: Promise<unknown> = Promise.resolve();
-  const oneAtATime = <T>(f: () => Promise<T>): Promise<T> => {
-    const next = integration.then(f);
-    integration = next.catch(() => undefined);
-    return next;
-  };
-
-  let lanesGoOn = false;
   const pendingIntegrations: Promise<unknown>[] = [];
   /** What putting a change onto the run branch gave: committed, or skipped with why. */
   const recorded = (task: PlannedTask, outcome: TaskOutcome, r: IntegrateResult) => {
@@ -96,9 +82,8 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
     ready.push({ task, outcome });
     return finish(task, { ...fromOutcome(outcome), status: 'committed', commit: r.commit });
   };
-  // Grouped integration: the changes that finished while a group was being applied go on in the next group,
-  // one activity for all of them, in the order they finished.
-  let grouped = false;
+  // Changes go onto the run branch in the order their tasks finish: those that finished while a group was being
+  // applied go on in the next group, one activity for all of them.
   let integrating = false;
   const toIntegrate: Array<{ task: PlannedTask; outcome: TaskOutcome; done: () => void; failed: (err: unknown) => void }> = [];
   const integrateWaiting = async () => {
@@ -135,7 +120,6 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   };
   const operatorStop = (id: string) => (control.abort ? 'run aborted by the operator' : control.skip.includes(id) ? 'skipped by the operator' : null);
 
-  let handOver = false;
   // Ready tasks' worktrees, removed beside the integration and the suite (not cancellable: nothing is left behind).
   const removals: Promise<unknown>[] = [];
   const removeWorktrees = (taskId: string, hosts: TaskHost[]) => {
@@ -172,7 +156,7 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
       outcome = await scope.run(async () => {
         const child = await startChild(taskWorkflow, {
           workflowId: `${ctx.rootWorkflowId}/${task.id}`,
-          args: [{ ctx, task, baseSha, ...(handOver ? { lanes: 'agent-only' as const } : {}), ...(deck ? { waitForLane: true } : {}) }],
+          args: [{ ctx, task, baseSha, ...(batch.mode === 'parallel' ? { lanes: 'agent-only' as const } : {}), ...(deck ? { waitForLane: true } : {}) }],
           staticSummary: cutBytes(`${task.id}: ${task.title}`),
           ...childAttributes(),
         });
@@ -187,7 +171,7 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
         return;
       }
       // The turns its agent paid for before the cancellation are still on the bill (the per-turn ledger).
-      const spent = childRunId && patched('count-cancelled-task-tokens') ? { usage: await git.lostAgentUsage({ runId: ctx.runId, repoPath: ctx.repoPath, taskId: task.id, workflowRunId: childRunId }) } : {};
+      const spent = childRunId ? { usage: await git.lostAgentUsage({ runId: ctx.runId, repoPath: ctx.repoPath, taskId: task.id, workflowRunId: childRunId }) } : {};
       await finish(task, { status: 'skipped', attempts: 1, reason: `${operatorStop(task.id) ?? 'cancelled'} while running; its worktree was discarded`, ...spent });
       return;
     } finally {
@@ -200,13 +184,11 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
       await finish(task, { ...fromOutcome(outcome), status: outcome.status === 'failed' ? 'failed' : 'skipped', reason: outcome.reason, failingTests: outcome.failingTests });
       return;
     }
-    const integrated = grouped
-      ? new Promise<void>((done, failed) => {
-          toIntegrate.push({ task, outcome, done, failed });
-          void integrateWaiting();
-        })
-      : oneAtATime(async () => recorded(task, outcome, await git.integrateCommit({ runId: ctx.runId, repoPath: ctx.repoPath, taskId: task.id, commit: outcome.commit! })));
-    if (!lanesGoOn) return integrated;
+    const integrated = new Promise<void>((done, failed) => {
+      toIntegrate.push({ task, outcome, done, failed });
+      void integrateWaiting();
+    });
+    if (batch.mode !== 'parallel') return integrated;
     // The lane takes its next task while this change waits for its turn onto the run branch (a parallel
     // batch's tasks all start from the batch's start, so none needs the other's integration).
     integrated.catch(() => undefined);
@@ -214,43 +196,25 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   };
 
   if (batch.mode === 'parallel') {
-    // Lanes that go on while their changes are integrated (runs recorded before replay with lanes that wait).
-    lanesGoOn = patched('lanes-go-on-during-integration');
     const lanes = Math.max(1, Math.min(ctx.settings.maxParallel, tasks.length));
-    // A lane is one running agent (runs recorded before replay with a lane held for the task's whole life).
-    handOver = lanesGoOn && patched('lanes-free-after-agent');
-    grouped = handOver && patched('grouped-integration');
-    // Tasks on deck (runs recorded before replay without them).
-    const deckSize = handOver && patched('agents-on-deck') ? lanes : 0;
-    if (handOver) {
-      await agentLanes(lanes, deckSize, tasks, {
-        start: runOne,
-        deckOpen: () => !control.paused || !!control.abort,
-        grant: async (id, fromDeck) => {
-          if (fromDeck && fatal) {
-            notStarted.set(id, `not started: ${fatal}`);
-            running.get(id)?.cancel();
-            return false;
-          }
-          const granted = getExternalWorkflowHandle(`${ctx.rootWorkflowId}/${id}`).signal(laneGrantedSignal);
-          if (fromDeck) {
-            onDeck.delete(id);
-            await post({ id, status: 'running', reason: undefined });
-          }
-          await granted;
-          return true;
-        },
-      });
-    }
-    else {
-      // --max-parallel lanes, each taking the next task when its previous one is done.
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: lanes }, async () => {
-          while (next < tasks.length) await runOne(tasks[next++]);
-        }),
-      );
-    }
+    await agentLanes(lanes, lanes, tasks, {
+      start: runOne,
+      deckOpen: () => !control.paused || !!control.abort,
+      grant: async (id, fromDeck) => {
+        if (fromDeck && fatal) {
+          notStarted.set(id, `not started: ${fatal}`);
+          running.get(id)?.cancel();
+          return false;
+        }
+        const granted = getExternalWorkflowHandle(`${ctx.rootWorkflowId}/${id}`).signal(laneGrantedSignal);
+        if (fromDeck) {
+          onDeck.delete(id);
+          await post({ id, status: 'running', reason: undefined });
+        }
+        await granted;
+        return true;
+      },
+    });
   } else {
     for (const task of tasks) await runOne(task);
   }

@@ -1,4 +1,4 @@
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, ContinueAsNew, continueAsNew, executeChild, getExternalWorkflowHandle, isCancellation, patched, setCurrentDetails, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, ContinueAsNew, continueAsNew, executeChild, getExternalWorkflowHandle, isCancellation, setCurrentDetails, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import type { RunReport, RunSettings, TestEvidence } from '../core/types';
 import { agentActivities, mainActivities, testActivities } from './activity-proxies';
 import { addUsage, noUsage } from '../core/usage';
@@ -6,7 +6,7 @@ import { batchWorkflow } from './batch';
 import { applyControl, checkBudget, ControlAction, ControlState, initialControl, validateControl } from '../core/control';
 import { phaseWorkflow } from './phase';
 import { progressDetails } from './progress-details';
-import { batchUpdateSignal, controlSignal, controlUpdate, statusQuery, taskUpdateSignal, taskUpdatesSignal, TaskUpdate } from './run-messages';
+import { batchUpdateSignal, controlSignal, controlUpdate, statusQuery, taskUpdatesSignal, TaskUpdate } from './run-messages';
 import { RunState, segmentPieces, segmentTasks, tasksAfter } from '../core/run-state';
 import { rolledBack } from '../core/task-table';
 import { cutBytes, runStateOf } from '../core/search-attributes';
@@ -87,14 +87,13 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
     }
     showProgress();
   };
-  setHandler(taskUpdateSignal, (u) => taskUpdates([u]));
   setHandler(taskUpdatesSignal, taskUpdates);
   setHandler(batchUpdateSignal, (u) => {
     state.updateBatch(u);
     if (u.state === 'running') {
       runningBatch = u.id;
       // The batch has the control its phase had when it started it; send it any change made since.
-      if (sentControl && control !== sentControl && patched('forward-control-to-started-batch')) {
+      if (sentControl && control !== sentControl) {
         void getExternalWorkflowHandle(`${rootWorkflowId}/batch-${u.id}`).signal(controlSignal, control).catch(() => undefined);
       }
     }
@@ -159,8 +158,8 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
         if (!state.tasks.has(id)) state.set({ id, title: s.file, status: 'skipped', phase: null, batch: null, attempts: 0, reason: `${s.file}: ${s.reason}` });
       }
       unseen = { n: outline.taskCount, status: 'pending' };
-      // While the baseline runs, worktrees for the first agents are made on this host (runs recorded before replay without).
-      const warmed = patched('warm-worktrees') ? git.warmWorktrees({ runId: settings.runId, repoPath: settings.repoPath, sha: prep.baseSha, count: Math.min(2 * settings.maxParallel, outline.taskCount, 32) }).catch(() => 0) : Promise.resolve(0);
+      // While the baseline runs, worktrees for the first agents are made on this host.
+      const warmed = git.warmWorktrees({ runId: settings.runId, repoPath: settings.repoPath, sha: prep.baseSha, count: Math.min(2 * settings.maxParallel, outline.taskCount, 32) }).catch(() => 0);
       const base = await testing.baselineTests.executeWithOptions({ summary: cutBytes(`baseline: ${prep.testCommand}`) }, [{ runId: settings.runId, repoPath: settings.repoPath, testCommand: prep.testCommand, installCommand: settings.installCommand, setupCommand: settings.setupCommand, flakyReruns: settings.flakyReruns }]);
       await warmed;
       report.baseline = base.evidence;
@@ -197,7 +196,7 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
           ...childAttributes(),
         });
         // Started now: a change made while it was starting reaches it only if sent again.
-        if (control !== sentControl && patched('forward-control-after-phase-start')) await forwardControl();
+        if (control !== sentControl) await forwardControl();
         absorb(await child.result());
         runningPhase = null;
       }
@@ -237,7 +236,7 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       report.reason = `aborted by the operator${rollBack ? `; ${report.branch} was reset to its base ${report.baseSha!.slice(0, 10)}` : ''}`;
     }
     if (report.status === 'running') {
-      const alreadyValidated = validated && validated.sha === tip && validated.suite.command === ctx.testCommand && patched('skip-validated-final');
+      const alreadyValidated = validated && validated.sha === tip && validated.suite.command === ctx.testCommand;
       report.final = alreadyValidated
         ? { ...validated!.suite, alreadyValidatedBy: validated!.label, verdict: `not run again: ${tip.slice(0, 10)} is the commit the full suite of ${validated!.label} passed on` }
         : await testing.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: ctx.testCommand, label: 'final', baseline: ctx.baseline, flakyReruns: settings.flakyReruns });
@@ -248,7 +247,7 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       if (finalOk) report.status = 'completed';
       else fail(`final validation failed on ${report.branch}: ${[report.final, report.e2e].filter((e): e is TestEvidence => !!e && !e.passed).map((e) => `${e.command} (${e.failingTests.join('; ') || `exit ${e.exitCode}`})`).join(', ')}`);
       // The run-level review (advisory): one pass per category over the run's combined diff, notes for review.md.
-      if (finalOk && (settings.review ?? 'gate') !== 'off' && state.counts(unseen).committed > 0 && patched('run-review')) {
+      if (finalOk && (settings.review ?? 'gate') !== 'off' && state.counts(unseen).committed > 0) {
         const model = settings.reviewModel ?? settings.model;
         try {
           report.runReview = await agentActivities().reviewRun.executeWithOptions({ summary: `Run review (advisory): one pass per category over the run's diff, by ${model}` }, [{ runId: settings.runId, repoPath: settings.repoPath, baseSha: report.baseSha!, model }]);
@@ -259,7 +258,7 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
     }
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
-    if (isCancellation(err) && patched('cancelled-run-cleanup')) {
+    if (isCancellation(err)) {
       // Cancelled from Temporal itself (the Web UI, `temporal workflow cancel`): its children were cancelled
       // (each task discards its worktree); the run still writes report.json and removes its worktrees.
       cancelled = err;

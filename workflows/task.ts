@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, patched, setCurrentDetails, TimeoutFailure, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, setCurrentDetails, TimeoutFailure } from '@temporalio/workflow';
 import { laneKeeper } from './lanes';
 import { agentActivities, hostActivities, mainActivities, testActivities } from './activity-proxies';
 import type { TaskHost } from '../core/task-queues';
@@ -6,7 +6,7 @@ import { cutBytes } from '../core/search-attributes';
 import { upsertFlotillaState } from './search-attributes';
 import type { TaskInput, TaskOutcome } from './types';
 import { addUsage, noUsage } from '../core/usage';
-import type { AgentOutcome, TaskReview, TokenUsage } from '../core/types';
+import type { TaskReview, TokenUsage } from '../core/types';
 import { reviewAttempt, reviewFeedback, reviewModeOf } from './review-step';
 import { agentTurns } from './agent-turns';
 
@@ -40,12 +40,10 @@ export async function taskWorkflow({ ctx, task, baseSha, lanes, waitForLane }: T
   const lane = laneKeeper(task.id, lanes === 'agent-only', !!waitForLane);
   const testing = testActivities();
   const agents = agentActivities();
-  // Host affinity (runs recorded before it replay without it): the worktree is on the disk of the worker
-  // whose agent made it, so the agent's later turns and the task's tests, review, commit and removal go to that
+  // Host affinity: the worktree is on the disk of the worker whose agent made it, so the agent's later turns and the task's tests, review, commit and removal go to that
   // worker's own queues. Each attempt's agent starts on the shared agents queue (its first model turn counts
   // against --agent-rpm across all workers, as does the permit of each later turn), from a fresh worktree,
   // wherever it lands.
-  const hosted = patched('host-affinity');
   let host: TaskHost | undefined;
   const hostsUsed: TaskHost[] = [];
   const hostsLost = new Set<string>();
@@ -73,7 +71,6 @@ export async function taskWorkflow({ ctx, task, baseSha, lanes, waitForLane }: T
   let review: TaskReview | undefined;
   const reviewed = () => (review ? { review } : {});
   let outcome: TaskOutcome = { id: task.id, status: 'skipped', reason: 'not attempted', attempts: 0, usage };
-  let agentAttempt = 0; // the attempt whose agent (runAgent) is running, 0 when none is
   let cancelled = false;
   /** What each attempt's conversation has cost so far (durable turns), kept when a host loss starts the attempt again. */
   const conversationSpent = new Map<number, TokenUsage>();
@@ -85,38 +82,27 @@ export async function taskWorkflow({ ctx, task, baseSha, lanes, waitForLane }: T
   /** One attempt: the agent, then (on the host that holds its worktree) the tests, the review and the commit. */
   const oneAttempt = async (attempt: number): Promise<'again' | 'done'> => {
     await lane.take();
-    agentAttempt = attempt;
     host = undefined;
     const step = (what: string) => showStep(task.id, attempt, ctx.settings.attempts, what);
     step(`agent (${ctx.settings.model})${feedbackFrom ? `, with the ${feedbackFrom === 'review' ? "reviewer's comments" : 'failing tests'}` : ''}`);
     const agentInput = { ...ref, baseSha, sourcePath: task.sourcePath, model: ctx.settings.model, maxTurns: ctx.settings.maxTurns, testCommand: command, attempt, feedback, ...(feedbackFrom === 'review' ? { feedbackFrom } : {}), tokenBudget: ctx.settings.maxTokensPerTask, setupCommand: ctx.settings.setupCommand };
     const useHost = (h: TaskHost | undefined) => {
-      if (!hosted || !h) return;
+      if (!h) return;
       host = h;
       if (!hostsUsed.some((x) => x.queue === h.queue)) hostsUsed.push(h);
     };
-    let agent: AgentOutcome;
-    // Durable turns (runs recorded before them replay with runAgent, the whole conversation in one activity):
-    // the loop runs here, each model turn an activity; later turns on the host that holds the worktree.
-    if (hosted && patched('agent-turns')) {
-      agentAttempt = 0; // agentTurns puts what its failed turns paid for on the bill itself
-      if (!conversationSpent.has(attempt)) conversationSpent.set(attempt, noUsage());
-      agent = await agentTurns(agentInput, {
-        shared: agents,
-        turns: (h) => (h ? hostActivities(h).agents : agents),
-        ledger: git,
-        onHost,
-        useHost,
-        spent: conversationSpent.get(attempt)!,
-        bill: usage,
-        show: step,
-      });
-    } else {
-      agent = await agents.runAgent.executeWithOptions({ summary: cutBytes(`agent ${task.id}, attempt ${attempt} (${ctx.settings.model})`) }, [agentInput]);
-      agentAttempt = 0;
-      addUsage(usage, agent.usage);
-      useHost(agent.host);
-    }
+    // Durable turns: the loop runs here, each model turn an activity; later turns on the host that holds the worktree.
+    if (!conversationSpent.has(attempt)) conversationSpent.set(attempt, noUsage());
+    const agent = await agentTurns(agentInput, {
+      shared: agents,
+      turns: (h) => (h ? hostActivities(h).agents : agents),
+      ledger: git,
+      onHost,
+      useHost,
+      spent: conversationSpent.get(attempt)!,
+      bill: usage,
+      show: step,
+    });
     lane.give();
     if (!agent.ok) {
       outcome = { id: task.id, status: 'skipped', reason: agent.reason, attempts: attempt, usage, ...reviewed() };
@@ -134,8 +120,8 @@ export async function taskWorkflow({ ctx, task, baseSha, lanes, waitForLane }: T
       feedbackFrom = 'tests';
       return 'again';
     }
-    // Code review before the commit (runs recorded before it replay without it).
-    if (reviewMode !== 'off' && patched('review-gate')) {
+    // Code review before the commit.
+    if (reviewMode !== 'off') {
       step('reviewing');
       const r = await onHost(() => reviewAttempt({ ctx, task, baseSha, attempt, edited: agent.edited, summary: agent.summary, tests: testRun }, review, here().agents));
       review = r.review;
@@ -179,15 +165,12 @@ export async function taskWorkflow({ ctx, task, baseSha, lanes, waitForLane }: T
     const cause = err instanceof ActivityFailure ? err.cause : err;
     const type = cause instanceof ApplicationFailure ? cause.type : undefined;
     const message = cause instanceof Error ? cause.message : String(cause);
-    // Every try of the agent failed: the turns they paid for are still on the bill.
-    if (agentAttempt && patched('count-lost-agent-tokens')) addUsage(usage, await git.lostAgentUsage({ ...ref, workflowRunId: workflowInfo().runId, attempt: agentAttempt }));
     outcome = { id: task.id, status: 'failed', reason: message, attempts: outcome.attempts, usage, ...reviewed(), ...(type === 'AgentConfigError' ? { fatal: true } : {}) };
   } finally {
     const live = hostsUsed.filter((h) => !hostsLost.has(h.queue));
     // A ready task's worktree is removed by its batch, off the lane's path; the batch keeps only the commit.
     if (lanes === 'agent-only' && outcome.status === 'ready' && !cancelled) outcome = { ...outcome, worktreesOn: live };
     // Runs even when the task was cancelled: the worktree is discarded, nothing it held reaches the run branch.
-    else if (!hosted) await CancellationScope.nonCancellable(() => git.removeTaskWorktree(ref));
     else await CancellationScope.nonCancellable(() => removeEverywhere(live));
   }
   upsertFlotillaState(outcome.status === 'ready' ? 'completed' : outcome.status);

@@ -7,7 +7,7 @@ import { addUsage, noUsage } from '../../core/usage';
 import type { AgentTool } from '../agent/agent-loop';
 import { classifyApiError } from '../agent/classify-api-error';
 import { WorktreeEditor } from '../agent/editor-tool';
-import type { ModelAccess } from '../agent/run-agent';
+import type { ModelAccess } from '../agent/agent-turns';
 import { runSearch, SEARCH_TOOL } from '../agent/search-tool';
 import { gitAt } from '../git/git';
 import { heartbeatSafe } from '../heartbeat';
