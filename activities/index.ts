@@ -2,7 +2,8 @@
 // dependencies). The queue an activity runs on follows from the factory that builds it: the workflows
 // proxy each queue with its own interface (workflows/activity-proxies.ts), so a call on the wrong queue
 // does not compile.
-import { makeAgentTurnActivities, ModelAccess } from './agent/agent-turns';
+import { makeAgentTurnActivities } from './agent/agent-turns';
+import type { ModelAccess } from './model-client';
 import { lostUsageActivities } from './agent/lost-usage';
 import { makeCommitActivities } from './git/commit-task';
 import { makeIntegrateActivities } from './git/integrate';

@@ -1,4 +1,4 @@
-import type { ModelAccess } from '../activities/agent/agent-turns';
+import type { ModelAccess } from '../activities/model-client';
 import { faultsFromEnv } from '../dev/stand-in-faults';
 import { startStandInModel, StandInModel } from '../dev/stand-in-model';
 

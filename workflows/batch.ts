@@ -1,6 +1,6 @@
 import { CancellationScope, condition, getExternalWorkflowHandle, isCancellation, setCurrentDetails, setHandler, startChild } from '@temporalio/workflow';
 import type { TaskState } from '../core/types';
-import type { PlannedTask } from '../planner/types';
+import { PlannedTask, RISK_RANK } from '../planner/types';
 import { hostActivities, mainActivities, testActivities } from './activity-proxies';
 import { findCulprits } from './find-culprits';
 import { progressReporter } from './progress-reporter';
@@ -14,8 +14,6 @@ import type { TaskHost } from '../core/task-queues';
 import type { IntegrateResult } from '../activities/git/integrate';
 import { cutBytes } from '../core/search-attributes';
 import { childAttributes, upsertFlotillaState } from './search-attributes';
-
-const RISK_RANK = { low: 0, medium: 1, high: 2 } as const;
 
 /** What a task's outcome tells its final state, whatever that state is. */
 const fromOutcome = (o: TaskOutcome) => ({ attempts: o.attempts, usage: o.usage, ...(o.warnings ? { warnings: o.warnings } : {}), ...(o.tests ? { tests: o.tests } : {}), ...(o.review ? { review: o.review } : {}) });

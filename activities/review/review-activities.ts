@@ -1,5 +1,4 @@
-import Anthropic from '@anthropic-ai/sdk';
-import { Context } from '@temporalio/activity';
+import type Anthropic from '@anthropic-ai/sdk';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ReviewComment, RunReview, TaskRef, TaskReview, TaskTestRun, TokenUsage } from '../../core/types';
@@ -7,7 +6,8 @@ import { addUsage, noUsage } from '../../core/usage';
 import type { AgentTool } from '../agent/agent-loop';
 import { classifyApiError } from '../agent/classify-api-error';
 import { WorktreeEditor } from '../agent/editor-tool';
-import type { ModelAccess } from '../agent/agent-turns';
+import { cancellationSignal } from '../activity-context';
+import { ModelAccess, modelClient } from '../model-client';
 import { runSearch, SEARCH_TOOL } from '../agent/search-tool';
 import { gitAt } from '../git/git';
 import { heartbeatSafe } from '../heartbeat';
@@ -40,14 +40,6 @@ export type ReviewResult = Omit<TaskReview, 'reviews' | 'mode'>;
 
 export const REVIEW_MAX_TURNS = 8;
 
-function cancellationSignal(): AbortSignal | undefined {
-  try {
-    return Context.current().cancellationSignal;
-  } catch {
-    return undefined;
-  }
-}
-
 async function tail(file: string, chars: number): Promise<string> {
   const text = await fs.readFile(file, 'utf8').catch(() => '');
   return text.length > chars ? `…${text.slice(-chars)}` : text;
@@ -79,7 +71,7 @@ function fromLoop(r: ReviewLoopResult, model: string, transcriptPath?: string): 
 
 /** The agents queue's review activities: they call the model, so they share its slots and rate limit. */
 export function makeReviewActivities(deps: { worktreeRoot: string; modelAccess: ModelAccess }) {
-  const client = () => new Anthropic({ apiKey: deps.modelAccess.apiKey, baseURL: deps.modelAccess.baseURL, maxRetries: 0, timeout: 5 * 60_000 });
+  const client = () => modelClient(deps.modelAccess);
 
   return {
     /**
