@@ -3,6 +3,7 @@ import type { TaskState } from '../core/types';
 import { PlannedTask, RISK_RANK } from '../planner/types';
 import { hostActivities, mainActivities, testActivities } from './activity-proxies';
 import { findCulprits } from './find-culprits';
+import { integrationQueue } from './integration';
 import { progressReporter } from './progress-reporter';
 import { batchUpdateSignal, controlSignal, taskUpdatesSignal, TaskUpdate } from './run-messages';
 import { agentLanes, laneGrantedSignal } from './lanes';
@@ -74,35 +75,13 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   let fatal: string | undefined;
   const pendingIntegrations: Promise<unknown>[] = [];
   /** What putting a change onto the run branch gave: committed, or skipped with why. */
-  const recorded = (task: PlannedTask, outcome: TaskOutcome, r: IntegrateResult) => {
+  const recorded = async (task: PlannedTask, outcome: TaskOutcome, r: IntegrateResult) => {
     tip = r.tip;
     if (!r.ok) return finish(task, { ...fromOutcome(outcome), status: 'skipped', reason: r.reason });
     ready.push({ task, outcome });
     return finish(task, { ...fromOutcome(outcome), status: 'committed', commit: r.commit });
   };
-  // Changes go onto the run branch in the order their tasks finish: those that finished while a group was being
-  // applied go on in the next group, one activity for all of them.
-  let integrating = false;
-  const toIntegrate: Array<{ task: PlannedTask; outcome: TaskOutcome; done: () => void; failed: (err: unknown) => void }> = [];
-  const integrateWaiting = async () => {
-    if (integrating) return;
-    integrating = true;
-    try {
-      while (toIntegrate.length) {
-        const group = toIntegrate.splice(0);
-        try {
-          const commits = group.map((g) => ({ taskId: g.task.id, commit: g.outcome.commit! }));
-          const results = await git.integrateCommits.executeWithOptions({ summary: cutBytes(`integrate ${commits.map((c) => c.taskId).join(', ')}`) }, [{ runId: ctx.runId, repoPath: ctx.repoPath, commits }]);
-          await Promise.all(results.map((r, i) => recorded(group[i].task, group[i].outcome, r)));
-          for (const g of group) g.done();
-        } catch (err) {
-          for (const g of group) g.failed(err);
-        }
-      }
-    } finally {
-      integrating = false;
-    }
-  };
+  const integration = integrationQueue(ctx, (task, outcome, r) => recorded(task, outcome, r));
 
   const finish = async (task: PlannedTask, state: Omit<TaskState, 'id' | 'title' | 'phase' | 'batch'>) => {
     const full: TaskState = { id: task.id, title: task.title, phase: batch.phase, batch: batch.id, ...state };
@@ -182,10 +161,7 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
       await finish(task, { ...fromOutcome(outcome), status: outcome.status === 'failed' ? 'failed' : 'skipped', reason: outcome.reason, failingTests: outcome.failingTests });
       return;
     }
-    const integrated = new Promise<void>((done, failed) => {
-      toIntegrate.push({ task, outcome, done, failed });
-      void integrateWaiting();
-    });
+    const integrated = integration.integrate(task, outcome);
     if (batch.mode !== 'parallel') return integrated;
     // The lane takes its next task while this change waits for its turn onto the run branch (a parallel
     // batch's tasks all start from the batch's start, so none needs the other's integration).
