@@ -7,7 +7,7 @@ import { integrationQueue } from './integration';
 import { progressReporter } from './progress-reporter';
 import { batchUpdateSignal, controlSignal, taskUpdatesSignal, TaskUpdate } from './run-messages';
 import { agentLanes, laneGrantedSignal } from './lanes';
-import { taskWorkflow } from './task';
+import { taskWorkflow } from './task/task';
 import { slimEvidence } from '../core/run-state';
 import { addUsage } from '../core/usage';
 import type { BatchInput, GroupResult, TaskOutcome } from './types';

@@ -2,4 +2,4 @@
 export { flotillaRun } from './run';
 export { phaseWorkflow } from './phase';
 export { batchWorkflow } from './batch';
-export { taskWorkflow } from './task';
+export { taskWorkflow } from './task/task';

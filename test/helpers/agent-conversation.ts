@@ -2,11 +2,11 @@ import type { MockActivityEnvironment } from '@temporalio/testing';
 import type { AgentActivities } from '../../activities';
 import type { AgentOutcome, AgentStart, AgentTurn } from '../../core/types';
 import { addUsage, noUsage } from '../../core/usage';
-import type { AgentTaskInput } from '../../workflows/agent-turns';
+import type { AgentTaskInput } from '../../workflows/task/agent-turns';
 
 /**
  * A task attempt's whole conversation through the durable turns' activities, as the task workflow runs it
- * (workflows/agent-turns.ts, without a host): startAgent, then agentTurn until a turn ends it, each in `env`.
+ * (workflows/task/agent-turns.ts, without a host): startAgent, then agentTurn until a turn ends it, each in `env`.
  */
 export async function converse(env: MockActivityEnvironment, acts: Pick<AgentActivities, 'startAgent' | 'agentTurn'>, input: AgentTaskInput): Promise<AgentOutcome> {
   const start = (await env.run(acts.startAgent, input)) as AgentStart;

@@ -1,11 +1,11 @@
 // The workflow of test/integration/agent-retry.test.ts: the agent under Flotilla's real retry policy, as durable
-// turns (workflows/agent-turns.ts, the loop in the workflow, each model turn an activity), on the test's one queue.
+// turns (workflows/task/agent-turns.ts, the loop in the workflow, each model turn an activity), on the test's one queue.
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { AgentActivities, MainActivities } from '../../activities';
 import type { AgentOutcome } from '../../core/types';
 import { noUsage } from '../../core/usage';
 import { agentOptions, gitOptions } from '../../workflows/activity-proxies';
-import { agentTurns, AgentTaskInput } from '../../workflows/agent-turns';
+import { agentTurns, AgentTaskInput } from '../../workflows/task/agent-turns';
 
 const agents = proxyActivities<AgentActivities>(agentOptions);
 const ledger = proxyActivities<Pick<MainActivities, 'lostAgentUsage'>>(gitOptions);

@@ -17,7 +17,7 @@ import { makeSampleRepo } from '../helpers/sample-repo';
 
 /**
  * The durable agent's activities (startAgent, agentTurn), each in a mock activity context of its own (its own
- * activityId, as Temporal schedules each turn), driven the way workflows/agent-turns.ts drives them, against the
+ * activityId, as Temporal schedules each turn), driven the way workflows/task/agent-turns.ts drives them, against the
  * stand-in over HTTP through the real SDK.
  */
 describe('durable agent turns', () => {

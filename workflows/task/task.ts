@@ -1,12 +1,12 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, setCurrentDetails, TimeoutFailure } from '@temporalio/workflow';
-import { laneKeeper } from './lanes';
-import { agentActivities, hostActivities, mainActivities, testActivities } from './activity-proxies';
-import type { TaskHost } from '../core/task-queues';
-import { cutBytes } from '../core/search-attributes';
-import { upsertFlotillaState } from './search-attributes';
-import type { TaskInput, TaskOutcome } from './types';
-import { addUsage, noUsage } from '../core/usage';
-import type { TaskReview, TokenUsage } from '../core/types';
+import { laneKeeper } from '../lanes';
+import { agentActivities, hostActivities, mainActivities, testActivities } from '../activity-proxies';
+import type { TaskHost } from '../../core/task-queues';
+import { cutBytes } from '../../core/search-attributes';
+import { upsertFlotillaState } from '../search-attributes';
+import type { TaskInput, TaskOutcome } from '../types';
+import { addUsage, noUsage } from '../../core/usage';
+import type { TaskReview, TokenUsage } from '../../core/types';
 import { reviewAttempt, reviewFeedback, reviewModeOf } from './review-step';
 import { agentTurns } from './agent-turns';
 

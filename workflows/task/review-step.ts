@@ -1,11 +1,11 @@
 // The review step of a task, between its passing tests and its commit (see taskWorkflow). Sandbox-safe.
-import type { ReviewMode, TaskReview, TaskTestRun } from '../core/types';
-import { addUsage, noUsage } from '../core/usage';
-import type { PlannedTask } from '../planner/types';
+import type { ReviewMode, TaskReview, TaskTestRun } from '../../core/types';
+import { addUsage, noUsage } from '../../core/usage';
+import type { PlannedTask } from '../../planner/types';
 import type { ActivityInterfaceFor } from '@temporalio/workflow';
-import type { AgentActivities } from '../activities';
-import { agentActivities } from './activity-proxies';
-import type { RunContext } from './types';
+import type { AgentActivities } from '../../activities';
+import { agentActivities } from '../activity-proxies';
+import type { RunContext } from '../types';
 
 export interface ReviewStepInput {
   ctx: RunContext;

@@ -1,9 +1,9 @@
 import { ActivityInterfaceFor, isCancellation, workflowInfo } from '@temporalio/workflow';
-import type { AgentActivities, MainActivities } from '../activities';
-import type { AgentOutcome, AgentTurn, TokenUsage } from '../core/types';
-import type { TaskHost } from '../core/task-queues';
-import { cutBytes } from '../core/search-attributes';
-import { addUsage, noUsage } from '../core/usage';
+import type { AgentActivities, MainActivities } from '../../activities';
+import type { AgentOutcome, AgentTurn, TokenUsage } from '../../core/types';
+import type { TaskHost } from '../../core/task-queues';
+import { cutBytes } from '../../core/search-attributes';
+import { addUsage, noUsage } from '../../core/usage';
 
 /** The agent's task: what startAgent (and runAgent before it) is given. */
 export type AgentTaskInput = Parameters<AgentActivities['startAgent']>[0];
