@@ -12,7 +12,7 @@ import { makeRunRecordActivities } from './records/finish-run';
 import { planRunActivities } from './records/plan-run';
 import { makePlanStoreActivities } from './records/plan-store';
 import { makeReviewActivities } from './review/review-activities';
-import { hostActivities } from './hosts';
+import { hostLiveness } from './hosts';
 import { defaultWorktreeRoot } from './run-paths';
 import type { TaskHost } from '../core/task-queues';
 import { makeTestActivities } from './test-runs/test-activities';
@@ -39,7 +39,7 @@ export function createMainActivities(deps: ActivityDeps = {}) {
     ...makeIntegrateActivities(worktreeRoot),
     ...makeRunRecordActivities(worktreeRoot),
     ...lostUsageActivities,
-    ...hostActivities,
+    ...hostLiveness,
   };
 }
 
@@ -69,7 +69,7 @@ export function createHostActivities(deps: ActivityDeps & { modelAccess: ModelAc
   const { reviewTask } = makeReviewActivities({ worktreeRoot, modelAccess: deps.modelAccess });
   const { agentTurn } = makeAgentTurnActivities({ worktreeRoot, modelAccess: deps.modelAccess, host: deps.host });
   const { runTaskTests } = makeTestActivities(worktreeRoot);
-  return { git: { commitTask, removeTaskWorktree }, agents: { reviewTask, agentTurn }, tests: { runTaskTests } };
+  return { main: { commitTask, removeTaskWorktree }, agents: { reviewTask, agentTurn }, tests: { runTaskTests } };
 }
 
 export type MainActivities = ReturnType<typeof createMainActivities>;

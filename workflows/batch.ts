@@ -1,7 +1,7 @@
 import { CancellationScope, condition, getExternalWorkflowHandle, isCancellation, setCurrentDetails, setHandler, startChild } from '@temporalio/workflow';
 import type { TaskState } from '../core/types';
 import { PlannedTask, RISK_RANK } from '../planner/types';
-import { hostActivities, mainActivities, testActivities } from './activity-proxies';
+import { activitiesOnHost, mainActivities, testActivities } from './activity-proxies';
 import { findCulprits } from './find-culprits';
 import { integrationQueue } from './integration';
 import { progressReporter } from './progress-reporter';
@@ -26,8 +26,8 @@ const fromOutcome = (o: TaskOutcome) => ({ attempts: o.attempts, usage: o.usage,
  * and only those are dropped and recorded as skipped. Honours pause, skip, approve and abort.
  */
 export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, control: initial, priorUsage }: BatchInput): Promise<GroupResult> {
-  const git = mainActivities();
-  const testing = testActivities();
+  const main = mainActivities();
+  const tests = testActivities();
   const root = getExternalWorkflowHandle(ctx.rootWorkflowId);
   const waiting = new Set<string>();
   // The Web UI's "current details" of the batch (no history: it is read through a query).
@@ -67,7 +67,7 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   });
   const announced = root.signal(batchUpdateSignal, { id: batch.id, state: 'running' });
   // The batch's tasks are loaded while the run hears it started.
-  const [tasks] = await Promise.all([git.loadPlannedTasks({ runId: ctx.runId, repoPath: ctx.repoPath, ids: batch.taskIds }), announced]);
+  const [tasks] = await Promise.all([main.loadPlannedTasks({ runId: ctx.runId, repoPath: ctx.repoPath, ids: batch.taskIds }), announced]);
 
   const results = new Map<string, TaskState>();
   const ready: Array<{ task: PlannedTask; outcome: TaskOutcome }> = [];
@@ -101,7 +101,7 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   const removals: Promise<unknown>[] = [];
   const removeWorktrees = (taskId: string, hosts: TaskHost[]) => {
     const ref = { runId: ctx.runId, repoPath: ctx.repoPath, taskId };
-    const removeOn = (h?: TaskHost) => (h ? hostActivities(h).git : git).removeTaskWorktree(ref).catch(() => undefined);
+    const removeOn = (h?: TaskHost) => (h ? activitiesOnHost(h).main : main).removeTaskWorktree(ref).catch(() => undefined);
     return CancellationScope.nonCancellable(() => Promise.all(hosts.length ? hosts.map(removeOn) : [removeOn()]));
   };
   const runOne = async (task: PlannedTask, deck?: { started: () => void }) => {
@@ -148,7 +148,7 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
         return;
       }
       // The turns its agent paid for before the cancellation are still on the bill (the per-turn ledger).
-      const spent = childRunId ? { usage: await git.lostAgentUsage({ runId: ctx.runId, repoPath: ctx.repoPath, taskId: task.id, workflowRunId: childRunId }) } : {};
+      const spent = childRunId ? { usage: await main.lostAgentUsage({ runId: ctx.runId, repoPath: ctx.repoPath, taskId: task.id, workflowRunId: childRunId }) } : {};
       await finish(task, { status: 'skipped', attempts: 1, reason: `${operatorStop(task.id) ?? 'cancelled'} while running; its worktree was discarded`, ...spent });
       return;
     } finally {
@@ -194,7 +194,7 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   }
   await Promise.all(pendingIntegrations);
 
-  let suite = ready.length ? await testing.runBranchTests.executeWithOptions({ summary: cutBytes(`batch ${batch.id} suite: ${ctx.testCommand}`) }, [{ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batch.id}`, flakyReruns: ctx.settings.flakyReruns }]) : undefined;
+  let suite = ready.length ? await tests.runBranchTests.executeWithOptions({ summary: cutBytes(`batch ${batch.id} suite: ${ctx.testCommand}`) }, [{ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batch.id}`, flakyReruns: ctx.settings.flakyReruns }]) : undefined;
   if (suite && !suite.passed) {
     // Layer validation failed: find the changes that break the suite together and drop only those.
     const search = await findCulprits(ctx, batch.id, startTip, ready, suite);

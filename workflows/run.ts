@@ -166,13 +166,13 @@ async function abort(run: RunProgress): Promise<boolean> {
 /** The full suite on the final branch (unless a batch's suite passed on that very commit), and --e2e-cmd. Returns whether both passed. */
 async function finalValidation(run: RunProgress, { ctx, tip }: At): Promise<boolean> {
   const { report, settings, validated } = run;
-  const testing = testActivities();
+  const tests = testActivities();
   const alreadyValidated = validated && validated.sha === tip && validated.suite.command === ctx.testCommand;
   report.final = alreadyValidated
     ? { ...validated.suite, alreadyValidatedBy: validated.label, verdict: `not run again: ${tip.slice(0, 10)} is the commit the full suite of ${validated.label} passed on` }
-    : await testing.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: ctx.testCommand, label: 'final', baseline: ctx.baseline, flakyReruns: settings.flakyReruns });
+    : await tests.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: ctx.testCommand, label: 'final', baseline: ctx.baseline, flakyReruns: settings.flakyReruns });
   if (settings.e2eCommand) {
-    report.e2e = await testing.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: settings.e2eCommand, label: 'e2e', baseline: { failing: [], flaky: ctx.baseline.flaky }, flakyReruns: settings.flakyReruns, comparedToBase: false });
+    report.e2e = await tests.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: settings.e2eCommand, label: 'e2e', baseline: { failing: [], flaky: ctx.baseline.flaky }, flakyReruns: settings.flakyReruns, comparedToBase: false });
   }
   const finalOk = report.final.passed && (!report.e2e || report.e2e.passed);
   if (finalOk) report.status = 'completed';

@@ -4,11 +4,11 @@ import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporali
 import type { AgentActivities, MainActivities } from '../../activities';
 import type { AgentOutcome } from '../../core/types';
 import { noUsage } from '../../core/usage';
-import { agentOptions, gitOptions } from '../../workflows/activity-proxies';
+import { agentOptions, mainOptions } from '../../workflows/activity-proxies';
 import { agentTurns, AgentTaskInput } from '../../workflows/task/agent-turns';
 
 const agents = proxyActivities<AgentActivities>(agentOptions);
-const ledger = proxyActivities<Pick<MainActivities, 'lostAgentUsage'>>(gitOptions);
+const ledger = proxyActivities<Pick<MainActivities, 'lostAgentUsage'>>(mainOptions);
 
 /** The durable turns, with their bill: what the conversation reported, plus what failed turns paid for. */
 export async function agentTurnsOnce(input: AgentTaskInput): Promise<AgentOutcome> {

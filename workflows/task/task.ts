@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, setCurrentDetails, TimeoutFailure } from '@temporalio/workflow';
 import { laneKeeper } from '../lanes';
-import { agentActivities, hostActivities, mainActivities, testActivities } from '../activity-proxies';
+import { agentActivities, activitiesOnHost, mainActivities, testActivities } from '../activity-proxies';
 import type { TaskHost } from '../../core/task-queues';
 import { cutBytes } from '../../core/search-attributes';
 import { upsertFlotillaState } from '../search-attributes';
@@ -36,9 +36,9 @@ const waitedTooLong = (err: unknown) => err instanceof ActivityFailure && err.ca
  * like failing tests, and with --review gate the last one skips the task ("review: …").
  */
 export async function taskWorkflow({ ctx, task, baseSha, lanes, waitForLane }: TaskInput): Promise<TaskOutcome> {
-  const git = mainActivities();
+  const main = mainActivities();
   const lane = laneKeeper(task.id, lanes === 'agent-only', !!waitForLane);
-  const testing = testActivities();
+  const tests = testActivities();
   const agents = agentActivities();
   // Host affinity: the worktree is on the disk of the worker whose agent made it, so the agent's later turns and the task's tests, review, commit and removal go to that
   // worker's own queues. Each attempt's agent starts on the shared agents queue (its first model turn counts
@@ -48,7 +48,7 @@ export async function taskWorkflow({ ctx, task, baseSha, lanes, waitForLane }: T
   const hostsUsed: TaskHost[] = [];
   const hostsLost = new Set<string>();
   let hostLosses = 0;
-  const here = () => (host ? hostActivities(host) : { git, tests: testing, agents });
+  const here = () => (host ? activitiesOnHost(host) : { main, tests, agents });
   /** A step on the host that holds the worktree: while it waits there too long and the host is gone, HostLost. */
   const onHost = async <T>(step: () => Promise<T>): Promise<T> => {
     for (;;) {
@@ -57,7 +57,7 @@ export async function taskWorkflow({ ctx, task, baseSha, lanes, waitForLane }: T
       } catch (err) {
         if (!host || !waitedTooLong(err)) throw err;
         // Busy, or gone? A live host still polls its queue: then the step waits there again.
-        if (await git.hostAlive({ queue: host.queue })) continue;
+        if (await main.hostAlive({ queue: host.queue })) continue;
         throw new HostLost(host);
       }
     }
@@ -76,8 +76,8 @@ export async function taskWorkflow({ ctx, task, baseSha, lanes, waitForLane }: T
   const conversationSpent = new Map<number, TokenUsage>();
   /** Removes the worktree from every host that made one for this task (a host that stopped is left to `flotilla gc`). */
   const removeEverywhere = async (live: TaskHost[]) => {
-    if (!live.length) return git.removeTaskWorktree(ref);
-    await Promise.all(live.map((h) => hostActivities(h).git.removeTaskWorktree(ref).catch(() => undefined)));
+    if (!live.length) return main.removeTaskWorktree(ref);
+    await Promise.all(live.map((h) => activitiesOnHost(h).main.removeTaskWorktree(ref).catch(() => undefined)));
   };
   /** One attempt: the agent, then (on the host that holds its worktree) the tests, the review and the commit. */
   const oneAttempt = async (attempt: number): Promise<'again' | 'done'> => {
@@ -95,8 +95,8 @@ export async function taskWorkflow({ ctx, task, baseSha, lanes, waitForLane }: T
     if (!conversationSpent.has(attempt)) conversationSpent.set(attempt, noUsage());
     const agent = await agentTurns(agentInput, {
       shared: agents,
-      turns: (h) => (h ? hostActivities(h).agents : agents),
-      ledger: git,
+      turns: (h) => (h ? activitiesOnHost(h).agents : agents),
+      ledger: main,
       onHost,
       useHost,
       spent: conversationSpent.get(attempt)!,
@@ -134,7 +134,7 @@ export async function taskWorkflow({ ctx, task, baseSha, lanes, waitForLane }: T
       }
     }
     step('committing');
-    const committed = await onHost(() => here().git.commitTask.executeWithOptions({ summary: cutBytes(`commit ${task.id}: ${task.title}`) }, [{ ...ref, baseSha, title: task.title, summary: agent.summary, edited: agent.edited, sourcePath: task.sourcePath }]));
+    const committed = await onHost(() => here().main.commitTask.executeWithOptions({ summary: cutBytes(`commit ${task.id}: ${task.title}`) }, [{ ...ref, baseSha, title: task.title, summary: agent.summary, edited: agent.edited, sourcePath: task.sourcePath }]));
     const undeclared = agent.edited.filter((f) => !task.touches.includes(f));
     const warnings = undeclared.length ? [`changed files its task file did not name: ${undeclared.join(', ')}`] : [];
     if (review?.verdict === 'request_changes') warnings.push(`the reviewer (advisory) requested changes: ${review.summary}`);
