@@ -2,7 +2,7 @@ import type { MockActivityEnvironment } from '@temporalio/testing';
 import type { AgentActivities } from '../../activities';
 import type { AgentOutcome, AgentStart, AgentTurn } from '../../core/types';
 import { addUsage, noUsage } from '../../core/usage';
-import type { AgentTaskInput } from '../../workflows/task/agent-turns';
+import type { AgentTaskInput } from '../../activities/agent/agent-turns';
 
 /**
  * A task attempt's whole conversation through the durable turns' activities, as the task workflow runs it

@@ -5,7 +5,8 @@ import type { AgentActivities, MainActivities } from '../../activities';
 import type { AgentOutcome } from '../../core/types';
 import { noUsage } from '../../core/usage';
 import { agentOptions, mainOptions } from '../../workflows/activity-proxies';
-import { agentTurns, AgentTaskInput } from '../../workflows/task/agent-turns';
+import type { AgentTaskInput } from '../../activities/agent/agent-turns';
+import { agentTurns } from '../../workflows/task/agent-turns';
 
 const agents = proxyActivities<AgentActivities>(agentOptions);
 const ledger = proxyActivities<Pick<MainActivities, 'lostAgentUsage'>>(mainOptions);

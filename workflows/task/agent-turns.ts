@@ -1,12 +1,10 @@
 import { ActivityInterfaceFor, isCancellation, workflowInfo } from '@temporalio/workflow';
 import type { AgentActivities, MainActivities } from '../../activities';
+import type { AgentTaskInput } from '../../activities/agent/agent-turns';
 import type { AgentOutcome, AgentTurn, TokenUsage } from '../../core/types';
 import type { TaskHost } from '../../core/task-queues';
 import { cutBytes } from '../../core/search-attributes';
 import { addUsage, noUsage } from '../../core/usage';
-
-/** The agent's task: what startAgent (and runAgent before it) is given. */
-export type AgentTaskInput = Parameters<AgentActivities['startAgent']>[0];
 
 /** The queues and helpers of the task workflow that the agent's turns use. */
 export interface AgentTurnsDeps {
