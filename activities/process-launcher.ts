@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 
 /** A short command to run (git): its whole output is kept in memory. */
 export interface Command {

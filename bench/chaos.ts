@@ -9,16 +9,16 @@
 // written; and counts the model turns paid twice (answered 200 twice for the same task, kind and turn).
 // Prints one summary line: `kills: N, server kills: M, lost: L, duplicates: D, repaid model turns: K`,
 // and exits 1 on any loss or duplicate (or a run that did not complete).
-import { Client, Connection, WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startRun } from '../client/start-run';
 import type { RunReport, RunSettings } from '../core/types';
-import { startStandInModel, StandInModel } from '../dev/stand-in-model';
-import { DevServer, freePort, startDevServer } from '../dev/temporal-server';
+import { startStandInModel, type StandInModel } from '../dev/stand-in-model';
+import { type DevServer, freePort, startDevServer } from '../dev/temporal-server';
 import { commitAll, git } from './git-repo';
 import { rng } from './random-backlog';
 

@@ -12,7 +12,7 @@
 // `--server HOST:PORT` uses a Temporal server already running (its histories stay for a look afterwards);
 // `--worker-options JSON` adds options to the workflow worker's (for trying worker tuning).
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -22,7 +22,7 @@ import { runDir } from '../activities/run-paths';
 import { allRunRecords, saveTaskStates } from '../activities/records/task-records';
 import type { RunReport, RunSettings, TestEvidence } from '../core/types';
 import { freePort, startDevServer } from '../dev/temporal-server';
-import { buildPlan, Task } from '../planner';
+import { buildPlan, type Task } from '../planner';
 import { SEGMENT_TASKS } from '../planner/segments';
 import { flotillaRun } from '../workflows';
 import { agentQueue, testQueue } from '../core/task-queues';

@@ -1,12 +1,12 @@
-import { DefaultLogger, LogLevel, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, type LogLevel, NativeConnection, Runtime } from '@temporalio/worker';
 import * as path from 'node:path';
 import { stateDir } from '../dev/temporal-cli';
 import { sdkLogFunction } from './sdk-log';
-import { DevServer, startDevServer } from '../dev/temporal-server';
+import { type DevServer, startDevServer } from '../dev/temporal-server';
 import { resolveModelAccess } from './model-access';
-import { createFlotillaWorkers, FlotillaWorkers } from '../worker/worker';
+import { createFlotillaWorkers, type FlotillaWorkers } from '../worker/worker';
 import { bundleWorkflows, runsThisCodeCannotContinue } from '../worker/replay-check';
-import { connectClient, localServerSettings, TemporalConnectionSettings, TemporalOverrides, temporalSettings } from './connection';
+import { connectClient, localServerSettings, type TemporalConnectionSettings, type TemporalOverrides, temporalSettings } from './connection';
 
 export interface LocalStack {
   address: string;

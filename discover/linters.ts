@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Finding } from './types';
+import { type Finding } from './types';
 
 /** What the repository's own linters found, and a note per linter on what ran or why it was skipped. */
 export interface LinterResult {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { buildPlan, parseTaskFiles } from '../planner';
 import type { Plan, TaskFile, TaskProblem } from '../planner/types';
-import { NewTaskFile, TaskDraft } from './types';
+import { type NewTaskFile, type TaskDraft } from './types';
 
 /** The front-matter field holding a finding group's stable key: a re-run skips keys already written. */
 export const KEY_FIELD = 'discover-key';

@@ -1,4 +1,4 @@
-import { Plan } from './types';
+import { type Plan } from './types';
 
 /** Why a task sits where it does: its phase and batch, its conflicts (and where they sit), its dependencies. Pure. */
 export function explainTask(plan: Plan, id: string): string[] {

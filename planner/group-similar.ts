@@ -1,4 +1,4 @@
-import { PlannedTask } from './types';
+import { type PlannedTask } from './types';
 
 /**
  * After colouring, moves tasks between batches so each batch holds fewer modules and fewer kinds of

@@ -1,7 +1,7 @@
 import { criticalPath } from './critical-path';
 import { MAX_BATCH_TASKS, phaseMinutes } from './plan';
 import { segmentSpan } from './segments';
-import { Batch, Phase, Plan, PlannedTask } from './types';
+import { type Batch, type Phase, type Plan, type PlannedTask } from './types';
 
 export interface RenderContext {
   runId?: string;

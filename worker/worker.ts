@@ -1,10 +1,10 @@
-import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import * as os from 'node:os';
 import * as crypto from 'node:crypto';
-import { createAgentActivities, createHostActivities, createMainActivities, createTestActivities, ModelAccess } from '../activities';
+import { createAgentActivities, createHostActivities, createMainActivities, createTestActivities, type ModelAccess } from '../activities';
 import { registerSecret } from '../activities/redact';
 import { describeSandbox } from '../activities/sandbox';
-import { agentQueue, hostQueue, TaskHost, testQueue } from '../core/task-queues';
+import { agentQueue, hostQueue, type TaskHost, testQueue } from '../core/task-queues';
 import { keepAlive } from './keep-alive';
 import { redactResults } from './redact-results';
 import { DEFAULT_TASK_QUEUE } from './task-queue';

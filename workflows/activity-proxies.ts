@@ -1,6 +1,6 @@
-import { ActivityOptions, proxyActivities, RetryPolicy, workflowInfo } from '@temporalio/workflow';
+import { type ActivityOptions, proxyActivities, type RetryPolicy, workflowInfo } from '@temporalio/workflow';
 import type { AgentActivities, HostActivities, MainActivities, TestActivities } from '../activities';
-import { agentQueue, TaskHost, testQueue } from '../core/task-queues';
+import { agentQueue, type TaskHost, testQueue } from '../core/task-queues';
 
 const retry: RetryPolicy = {
   initialInterval: '2 seconds',

@@ -1,11 +1,11 @@
 import { CancellationScope, condition, getExternalWorkflowHandle, isCancellation, setCurrentDetails, setHandler, startChild } from '@temporalio/workflow';
 import type { TaskState } from '../core/types';
-import { PlannedTask, RISK_RANK } from '../planner/types';
+import { type PlannedTask, RISK_RANK } from '../planner/types';
 import { activitiesOnHost, mainActivities, testActivities } from './activity-proxies';
 import { findCulprits } from './find-culprits';
 import { integrationQueue } from './integration';
 import { progressReporter } from './progress-reporter';
-import { batchUpdateSignal, controlSignal, taskUpdatesSignal, TaskUpdate } from './run-messages';
+import { batchUpdateSignal, controlSignal, taskUpdatesSignal, type TaskUpdate } from './run-messages';
 import { agentLanes, laneGrantedSignal } from './lanes';
 import { taskWorkflow } from './task/task';
 import { slimEvidence } from '../core/run-state';

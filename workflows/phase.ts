@@ -1,4 +1,4 @@
-import { ChildWorkflowHandle, condition, setHandler, startChild } from '@temporalio/workflow';
+import { type ChildWorkflowHandle, condition, setHandler, startChild } from '@temporalio/workflow';
 import type { TaskState } from '../core/types';
 import { batchWorkflow } from './batch';
 import { controlSignal } from './run-messages';

@@ -3,11 +3,11 @@
 import { getExternalWorkflowHandle, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { PlanOutline, RunReport, RunSettings } from '../core/types';
 import { addUsage } from '../core/usage';
-import { applyControl, checkBudget, ControlAction, ControlState, initialControl, validateControl } from '../core/control';
+import { applyControl, checkBudget, type ControlAction, type ControlState, initialControl, validateControl } from '../core/control';
 import { RunState, tasksAfter } from '../core/run-state';
 import { runStateOf } from '../core/search-attributes';
 import { progressDetails } from './progress-details';
-import { batchUpdateSignal, controlSignal, controlUpdate, statusQuery, taskUpdatesSignal, TaskUpdate } from './run-messages';
+import { batchUpdateSignal, controlSignal, controlUpdate, statusQuery, taskUpdatesSignal, type TaskUpdate } from './run-messages';
 import { upsertFlotillaState } from './search-attributes';
 import type { GroupResult, RunCarry } from './types';
 

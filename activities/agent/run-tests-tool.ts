@@ -1,6 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { ToolOutcome } from './editor-tool';
-import { CommandResult, runShell } from '../test-runs/run-shell';
+import { type CommandResult, runShell } from '../test-runs/run-shell';
 
 export const RUN_TESTS_TOOL: Anthropic.Tool = {
   name: 'run_tests',

@@ -1,4 +1,4 @@
-import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
+import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process';
 import { withoutSecrets } from '../secret-env';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -6,7 +6,7 @@ import { cancellationSignal } from '../activity-context';
 import { ApplicationFailure } from '@temporalio/common';
 import { failingTests } from './failing-tests';
 import { redact } from '../redact';
-import { bwrapArgs, bwrapAvailability, currentSandboxPolicy, SandboxPolicy } from '../sandbox';
+import { bwrapArgs, bwrapAvailability, currentSandboxPolicy, type SandboxPolicy } from '../sandbox';
 
 export interface CommandResult {
   command: string;

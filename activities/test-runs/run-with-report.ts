@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CommandResult, runShell } from './run-shell';
+import { type CommandResult, runShell } from './run-shell';
 import { ensureNodeReporter } from './reports/node-reporter';
 import { goJsonText, parseCargoText, parseGoJson, parseJestJson, parseJunit, parseMochaJson, parseNodeEvents } from './reports/parse-reports';
-import { TestRef, TestResults } from './reports/results';
-import { baselineWithReruns, BaselineOutcome, judgeWithReruns, JudgedRun, RunOnce, RunOutcome } from './reruns';
-import { planRun, ReportFormat, ReporterPlan } from './reports/with-reporter';
+import { type TestRef, type TestResults } from './reports/results';
+import { baselineWithReruns, type BaselineOutcome, judgeWithReruns, type JudgedRun, type RunOnce, type RunOutcome } from './reruns';
+import { planRun, type ReportFormat, type ReporterPlan } from './reports/with-reporter';
 
 /**
  * Runs a test command with its runner's reporter and reads the results (the impure half of this folder):

@@ -1,5 +1,5 @@
 import { startStandInModel } from '../../dev/stand-in-model';
-import { bool, Command, num } from '../args';
+import { bool, type Command, num } from '../args';
 import { startLocalStack } from '../local-stack';
 import { chooseModel, standInBanner } from '../model-access';
 import { AGENT_RPM_FLAG, AGENT_SLOTS_FLAGS, agentSlotsFrom, STAND_IN_FLAG } from './worker';

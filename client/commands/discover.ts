@@ -1,11 +1,11 @@
-import { ModelAccess, modelClient } from '../../activities/model-client';
+import { type ModelAccess, modelClient } from '../../activities/model-client';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startStandInModel, StandInModel } from '../../dev/stand-in-model';
-import { analyseRepository, prepareTaskFiles, Prepared, summaryLines, writeTaskFiles } from '../../discover';
+import { startStandInModel, type StandInModel } from '../../dev/stand-in-model';
+import { analyseRepository, prepareTaskFiles, type Prepared, summaryLines, writeTaskFiles } from '../../discover';
 import { draftsFromProposal, proposeTasks } from '../../discover/instruction';
-import { KNOWN_CATEGORIES, TaskDraft } from '../../discover/types';
-import { bool, Command, num, ParsedArgs, str, UsageError } from '../args';
+import { KNOWN_CATEGORIES, type TaskDraft } from '../../discover/types';
+import { bool, type Command, num, type ParsedArgs, str, UsageError } from '../args';
 import { DEFAULT_MODEL } from '../run-settings';
 import { chooseModel } from '../model-access';
 

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Git } from '../../activities/git/git-process';
 import { detectTestCommand } from '../../activities/test-runs/detect-test-command';
 import { buildPlan, explainTask, parseTaskFiles, renderPlanMarkdown } from '../../planner';
-import { bool, Command, ParsedArgs, str, UsageError } from '../args';
+import { bool, type Command, type ParsedArgs, str, UsageError } from '../args';
 import { runFlags, runSettingsFrom } from '../run-settings';
 
 /** `flotilla plan --repo DIR [--out FILE] [--json] [--explain TASK-x]`: plans the task files in the repository's tasks/ folder. */

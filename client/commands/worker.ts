@@ -1,4 +1,4 @@
-import { bool, Command, CONNECTION_FLAGS, connectionFrom, FlagSpec, num, Out, ParsedArgs } from '../args';
+import { bool, type Command, CONNECTION_FLAGS, connectionFrom, type FlagSpec, num, type Out, type ParsedArgs } from '../args';
 import { startLocalStack } from '../local-stack';
 
 /**

@@ -10,9 +10,9 @@ import { simpleGit } from 'simple-git';
 import { createAgentActivities } from '../../activities';
 import { totalTokens } from '../../activities/agent/agent-loop';
 import { lostUsageActivities } from '../../activities/agent/lost-usage';
-import type { AgentOutcome, TokenUsage } from '../../core/types';
-import { Fault } from '../../dev/stand-in-faults';
-import { startStandInModel, StandInModel } from '../../dev/stand-in-model';
+import type { AgentOutcome } from '../../core/types';
+import { type Fault } from '../../dev/stand-in-faults';
+import { startStandInModel, type StandInModel } from '../../dev/stand-in-model';
 import { makeSampleRepo } from '../helpers/sample-repo';
 import { agentTurnsOnce } from './agent-retry-workflow';
 

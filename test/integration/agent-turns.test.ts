@@ -10,8 +10,8 @@ import type { AgentTaskInput } from '../../activities/agent/agent-turns';
 import { snapshotTree } from '../../activities/agent/checkpoint';
 import type { AgentStart, AgentTurn, TokenUsage } from '../../core/types';
 import { addUsage, noUsage } from '../../core/usage';
-import { Fault } from '../../dev/stand-in-faults';
-import { startStandInModel, StandInModel } from '../../dev/stand-in-model';
+import { type Fault } from '../../dev/stand-in-faults';
+import { startStandInModel, type StandInModel } from '../../dev/stand-in-model';
 import { waitFor } from '../helpers/run-helpers';
 import { makeSampleRepo } from '../helpers/sample-repo';
 

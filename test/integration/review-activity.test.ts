@@ -12,7 +12,7 @@ import { runReviewLoop } from '../../activities/review/review-loop';
 import { taskReviewPrompt, taskReviewSystem } from '../../activities/review/review-prompt';
 import { converse } from '../helpers/agent-conversation';
 import type { Fault } from '../../dev/stand-in-faults';
-import { startStandInModel, StandInModel } from '../../dev/stand-in-model';
+import { startStandInModel, type StandInModel } from '../../dev/stand-in-model';
 import { makeSampleRepo, SAMPLE_FILES, taskFile } from '../helpers/sample-repo';
 
 const EXPECTATION_EDIT = [

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PATCHES, PatchRecord } from '../../workflows/patches';
+import { PATCHES, type PatchRecord } from '../../workflows/patches';
 
 const root = path.resolve(__dirname, '..', '..');
 const historiesDir = path.join(__dirname, 'histories');

@@ -6,7 +6,7 @@
 // with patched() and record it in workflows/patches.ts (CONTRIBUTING.md, "The patch policy"): the recordings made
 // before the change cover its old side; record the scenario that covers its new side under a new name.
 // Re-record the existing scenarios only on purpose (a declared break, CHANGELOG.md).
-import { Client, WorkflowHandle } from '@temporalio/client';
+import { type Client, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection } from '@temporalio/worker';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -22,7 +22,7 @@ import { createFlotillaWorkers } from '../../worker/worker';
 import { controlUpdate } from '../../workflows/run-messages';
 import { runSettings, waitFor, waitForStatus } from '../helpers/run-helpers';
 import { makeSampleRepo, SAMPLE_FILES, taskFile } from '../helpers/sample-repo';
-import { startTestWorker, TestWorker, TestWorkerOptions } from '../helpers/test-worker';
+import { startTestWorker, type TestWorker, type TestWorkerOptions } from '../helpers/test-worker';
 
 const OUT = path.join(__dirname, 'histories');
 

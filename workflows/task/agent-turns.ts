@@ -1,4 +1,4 @@
-import { ActivityInterfaceFor, isCancellation, workflowInfo } from '@temporalio/workflow';
+import { type ActivityInterfaceFor, isCancellation, workflowInfo } from '@temporalio/workflow';
 import type { AgentActivities, MainActivities } from '../../activities';
 import type { AgentTaskInput } from '../../activities/agent/agent-turns';
 import type { AgentOutcome, AgentTurn, TokenUsage } from '../../core/types';
