@@ -6,7 +6,7 @@ import { type DevServer, startDevServer } from '../dev/temporal-server';
 import { resolveModelAccess } from './model-access';
 import { createFlotillaWorkers, type FlotillaWorkers } from '../worker/worker';
 import { bundleWorkflows, runsThisCodeCannotContinue } from '../worker/replay-check';
-import { connectClient, localServerSettings, type TemporalConnectionSettings, type TemporalOverrides, temporalSettings } from './connection';
+import { connectClient, localServerSettings, type TemporalConnectionSettings, type TemporalOverrides, temporalSettings, unreachableServer } from './connection';
 
 export interface LocalStack {
   address: string;
@@ -89,6 +89,8 @@ export async function startLocalStack(o: {
   let settings: TemporalConnectionSettings;
   let uiUrl: string | null = null;
   if (configured.addressConfigured || o.external) {
+    // --port picks the port of a dev server this command would start: with a server named elsewhere, it means nothing.
+    if (o.port !== undefined && !o.external) throw new Error(`--port ${o.port} is for a local dev server, but ${configured.source} names the server at ${configured.address}: drop --port, or unset ${configured.source === 'TEMPORAL_ADDRESS' ? 'TEMPORAL_ADDRESS' : 'the address'} to start a dev server on that port`);
     settings = configured;
     const auth = [settings.connectionOptions.tls ? 'TLS' : '', settings.connectionOptions.apiKey ? 'API key' : ''].filter(Boolean).join(', ');
     o.log(`Using the Temporal server at ${settings.address}, namespace "${settings.namespace}" (from ${settings.source}${auth ? `; ${auth}` : ''})`);
@@ -112,7 +114,10 @@ export async function startLocalStack(o: {
     try {
       const model = await resolveModelAccess(o.log, { standIn: o.standIn });
       if (model.standIn) closeModel = model.standIn.close;
-      connection = await NativeConnection.connect(settings.connectionOptions);
+      const s = settings;
+      connection = await NativeConnection.connect(settings.connectionOptions).catch((err: unknown) => {
+        throw server ? err : unreachableServer(s, err);
+      });
       // One bundle per process: the worker runs it and the replay check below replays the runs in flight with it.
       workflowBundle = await bundleWorkflows();
       worker = await createFlotillaWorkers({ connection, namespace, taskQueue: o.taskQueue, modelAccess: model.access, maxParallel: o.maxParallel, agentRequestsPerMinute: o.agentRequestsPerMinute, workflowBundle });
