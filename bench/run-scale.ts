@@ -17,12 +17,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AgentActivities, MainActivities, TestActivities } from '../activities';
-import { makePlanStoreActivities } from '../activities/records/plan-store';
+import { instantMainActivities } from './instant-main';
 import { runDir } from '../activities/run-paths';
 import { allRunRecords, saveTaskStates } from '../activities/records/task-records';
 import type { RunReport, RunSettings, TestEvidence } from '../core/types';
 import { freePort, startDevServer } from '../dev/temporal-server';
-import { buildPlan, type Task } from '../planner';
+import type { Task } from '../planner';
 import { SEGMENT_TASKS } from '../planner/segments';
 import { flotillaRun } from '../workflows';
 import { agentQueue, testQueue } from '../core/task-queues';
@@ -59,38 +59,8 @@ function instantActivities(): { main: Partial<MainActivities>; agents: AgentActi
   let sha = 0;
   const nextSha = () => (++sha).toString(16).padStart(40, '0');
   const main: Partial<MainActivities> = {
-    ...makePlanStoreActivities(),
+    ...instantMainActivities(backlogs, nextSha, 'bench'),
     saveTaskStates,
-    async prepareRun(s: RunSettings) {
-      return { baseSha: nextSha(), branch: `flotilla/${s.runId}`, runDir: runDir(s.repoPath, s.runId), testCommand: 'npm test' };
-    },
-    async planRun(a) {
-      const plan = buildPlan(backlogs.get(a.runId)!, [], { repoName: 'bench', testCommand: a.testCommand, sequentialRisk: a.sequentialRisk, maxParallel: a.maxParallel, segmentTasks: a.segmentTasks });
-      const dir = runDir(a.repoPath, a.runId);
-      fs.mkdirSync(dir, { recursive: true });
-      const planJsonPath = path.join(dir, 'plan.json');
-      fs.writeFileSync(planJsonPath, JSON.stringify(plan));
-      const { tasks, conflicts: _, ...outline } = plan;
-      return { outline: { ...outline, taskCount: Object.keys(tasks).length }, planPath: path.join(dir, 'plan.md'), planJsonPath };
-    },
-    async commitTask() {
-      return { commit: nextSha() };
-    },
-    async integrateCommits(a) {
-      return a.commits.map(() => {
-        const tip = nextSha();
-        return { ok: true as const, commit: tip, tip };
-      });
-    },
-    async removeTaskWorktree() {},
-    async warmWorktrees() {
-      return 0;
-    },
-    async integrateCommit() {
-      const tip = nextSha();
-      return { ok: true as const, commit: tip, tip };
-    },
-    async resetRunBranch() {},
     async finishRun(a) {
       const all = await allRunRecords(a.repoPath, a.runId, a.report);
       fs.writeFileSync(path.join(runDir(a.repoPath, a.runId), 'report.json'), JSON.stringify({ ...a.report, ...all }));

@@ -10,11 +10,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AgentActivities, MainActivities, TestActivities } from '../../activities';
-import { makePlanStoreActivities } from '../../activities/records/plan-store';
+import { instantMainActivities } from '../../bench/instant-main';
 import { runDir } from '../../activities/run-paths';
 import { agentQueue, testQueue } from '../../core/task-queues';
 import type { RunSettings, TestEvidence, TokenUsage } from '../../core/types';
-import { buildPlan, type Task } from '../../planner';
+import type { Task } from '../../planner';
 
 const passed = (command: string): TestEvidence => ({ command, passed: true, exitCode: 0, failingTests: [], tail: '', logPath: '/dev/null', durationMs: 1 });
 const usage = (): TokenUsage => ({ inputTokens: 100, outputTokens: 10, cacheWriteTokens: 0, cacheReadTokens: 0, costUsd: 0.001 });
@@ -68,38 +68,8 @@ function scriptedActivities(script: Script, backlogs: Map<string, Task[]>) {
     }
   };
   const main: Partial<MainActivities> = {
-    ...makePlanStoreActivities(),
+    ...instantMainActivities(backlogs, nextSha, 'orchestration'),
     async saveTaskStates() {},
-    async prepareRun(s: RunSettings) {
-      return { baseSha: nextSha(), branch: `flotilla/${s.runId}`, runDir: runDir(s.repoPath, s.runId), testCommand: 'npm test' };
-    },
-    async planRun(a) {
-      const plan = buildPlan(backlogs.get(a.runId)!, [], { repoName: 'orchestration', testCommand: a.testCommand, sequentialRisk: a.sequentialRisk, maxParallel: a.maxParallel, segmentTasks: a.segmentTasks });
-      const dir = runDir(a.repoPath, a.runId);
-      fs.mkdirSync(dir, { recursive: true });
-      const planJsonPath = path.join(dir, 'plan.json');
-      fs.writeFileSync(planJsonPath, JSON.stringify(plan));
-      const { tasks, conflicts: _, ...outline } = plan;
-      return { outline: { ...outline, taskCount: Object.keys(tasks).length }, planPath: path.join(dir, 'plan.md'), planJsonPath };
-    },
-    async warmWorktrees() {
-      return 0;
-    },
-    async commitTask() {
-      return { commit: nextSha() };
-    },
-    async integrateCommits(a) {
-      return a.commits.map(() => {
-        const tip = nextSha();
-        return { ok: true as const, commit: tip, tip };
-      });
-    },
-    async integrateCommit() {
-      const tip = nextSha();
-      return { ok: true as const, commit: tip, tip };
-    },
-    async removeTaskWorktree() {},
-    async resetRunBranch() {},
     async lostAgentUsage() {
       return { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 };
     },
