@@ -26,8 +26,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'bin', 'flotilla.js');
 const taskId = (i: number) => `TASK-${String(i + 1).padStart(4, '0')}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** The activities of an agent mid-conversation: its first turn, a later one (durable turns), or the whole conversation (runAgent, before them). */
-const AGENT_STEPS = ['startAgent', 'agentTurn', 'runAgent'];
+/** The activities of an agent mid-conversation: its first turn, or a later one. */
+const AGENT_STEPS = ['startAgent', 'agentTurn'];
 /** The three edits each task makes (three agent turns with a tool call, then a summary turn). */
 const MARKS = ['Module', 'Returns', 'Checked'];
 /** pendingActivities[].state: STARTED (a worker holds it). */

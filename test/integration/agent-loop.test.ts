@@ -168,7 +168,7 @@ describe('the agent loop through the real SDK over HTTP against the stand-in', (
     expect(r).toMatchObject({ outcome: 'max_turns', turns: 2 });
   });
 
-  it('surfaces an HTTP error from the API to the caller (runAgent classifies it)', async () => {
+  it('surfaces an HTTP error from the API to the caller (the turn activity classifies it)', async () => {
     await expect(run({ faults: [{ kind: 'overloaded' }] })).rejects.toMatchObject({ status: 529 });
     expect(model!.fired).toEqual([{ kind: 'overloaded', taskId: 'TASK-0001', turn: 1 }]);
   });

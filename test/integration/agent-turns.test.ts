@@ -146,7 +146,7 @@ describe('durable agent turns', () => {
     expect(documented(s.worktree)).toBe(true);
   });
 
-  it('ends at the turn limit, and over the token budget, with the reasons runAgent gives', async () => {
+  it('ends at the turn limit, and over the token budget, with reasons that say what to do', async () => {
     const limited = await drive(await setup(), { maxTurns: 1 });
     expect(limited.turns).toHaveLength(1);
     expect(limited.last).toMatchObject({ outcome: 'max_turns', final: { ok: false, reason: 'the agent did not finish within its limit of 1 turn; raise --max-turns or split the task' } });
