@@ -12,7 +12,7 @@ export const HOST_ALIVE_WITHIN_MS = 90_000;
  * A host's own queue has no backlog limit, so a step that waits there too long may mean the host is busy
  * or that it is gone: its pollers say which.
  */
-export const hostActivities = {
+export const hostLiveness = {
   /**
    * Whether a worker still polls `queue` (a host's own queue): a poller seen within the last 90 seconds.
    * False when none was, so the task that waits for it starts again on another host.

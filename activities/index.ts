@@ -2,9 +2,9 @@
 // dependencies). The queue an activity runs on follows from the factory that builds it: the workflows
 // proxy each queue with its own interface (workflows/activity-proxies.ts), so a call on the wrong queue
 // does not compile.
-import { makeAgentTurnActivities, ModelAccess } from './agent/agent-turns';
+import { makeAgentTurnActivities } from './agent/agent-turns';
+import type { ModelAccess } from './model-client';
 import { lostUsageActivities } from './agent/lost-usage';
-import { makeAgentActivities } from './agent/run-agent';
 import { makeCommitActivities } from './git/commit-task';
 import { makeIntegrateActivities } from './git/integrate';
 import { makeRunSetupActivities } from './git/prepare-run';
@@ -13,7 +13,7 @@ import { makePlanRunActivities } from './records/plan-run';
 import { makePlanStoreActivities } from './records/plan-store';
 import { makeReviewActivities } from './review/review-activities';
 import { runReviewListActivities } from './review/run-review';
-import { hostActivities } from './hosts';
+import { hostLiveness } from './hosts';
 import { defaultWorktreeRoot } from './run-paths';
 import type { TaskHost } from '../core/task-queues';
 import { makeTestActivities } from './test-runs/test-activities';
@@ -42,19 +42,19 @@ export function createMainActivities(deps: ActivityDeps = {}) {
     ...makeIntegrateActivities(worktreeRoot),
     ...makeRunRecordActivities(worktreeRoot),
     ...lostUsageActivities,
-    ...hostActivities,
+    ...hostLiveness,
     ...runReviewListActivities,
   };
 }
 
 /**
  * The agents queue (`<queue>-agents`): the coding agent's first turn (startAgent) and its model-request permits,
- * the reviewers, and runAgent (the whole conversation in one activity, for runs recorded before durable turns).
+ * and the reviewers.
  * agentTurn is here too, for workers without a host queue; with one, later turns run on the host's agents queue.
  */
 export function createAgentActivities(deps: ActivityDeps & { modelAccess: ModelAccess }) {
   const model = { worktreeRoot: deps.worktreeRoot ?? defaultWorktreeRoot(), modelAccess: deps.modelAccess, standIn: deps.standIn };
-  return { ...makeAgentActivities({ ...model, host: deps.host }), ...makeAgentTurnActivities({ ...model, host: deps.host, rateLimited: deps.rateLimited }), ...makeReviewActivities(model) };
+  return { ...makeAgentTurnActivities({ ...model, host: deps.host, rateLimited: deps.rateLimited }), ...makeReviewActivities(model) };
 }
 
 /** The tests queue (`<queue>-tests`): every test suite, sized to the CPU count. */
@@ -73,7 +73,7 @@ export function createHostActivities(deps: ActivityDeps & { modelAccess: ModelAc
   const { reviewTask } = makeReviewActivities({ worktreeRoot, modelAccess: deps.modelAccess, standIn: deps.standIn });
   const { agentTurn } = makeAgentTurnActivities({ worktreeRoot, modelAccess: deps.modelAccess, host: deps.host });
   const { runTaskTests } = makeTestActivities(worktreeRoot);
-  return { git: { commitTask, removeTaskWorktree }, agents: { reviewTask, agentTurn }, tests: { runTaskTests } };
+  return { main: { commitTask, removeTaskWorktree }, agents: { reviewTask, agentTurn }, tests: { runTaskTests } };
 }
 
 export type MainActivities = ReturnType<typeof createMainActivities>;

@@ -1,4 +1,7 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { LaunchRequest } from './process-launcher-child';
 
 /** A short command to run (git): its whole output is kept in memory. */
 export interface Command {
@@ -24,54 +27,23 @@ export interface Finished {
 const DEFAULT_MAX_BUFFER = 256 * 1024 * 1024;
 
 /**
- * The launcher's own code, run with `node -e` (the same from TypeScript sources under jest and from dist): it
- * spawns each command it is sent and sends back its exit code and output. It exits when its parent goes.
+ * How to start the launcher (process-launcher-child.ts): the compiled file beside this one (dist), or, when running
+ * from the TypeScript sources (jest, tsx), that file transpiled and run with `node -e`.
  */
-const LAUNCHER = `
-const { spawn } = require('node:child_process');
-process.on('message', ({ id, file, args, cwd, env, input, maxBuffer }) => {
-  // Said before it starts: a command the parent never heard of as started is one it may send again.
-  process.send({ id, started: true });
-  const out = [];
-  const err = [];
-  let size = 0;
-  let done = false;
-  const finish = (code, signal, error) => {
-    if (done) return;
-    done = true;
-    process.send({ id, code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err), error });
-  };
-  try {
-    const child = spawn(file, args, { cwd, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    child.on('error', (e) => finish(null, null, e.message));
-    // A spawn that failed at once (out of file descriptors) has no pipes; its 'error' event finishes it.
-    if (!child.stdout || !child.stderr) return;
-    const keep = (into) => (b) => {
-      size += b.length;
-      if (size > maxBuffer) {
-        child.kill('SIGKILL');
-        return finish(null, null, 'it printed more than ' + maxBuffer + ' bytes and was stopped');
-      }
-      into.push(b);
-    };
-    child.stdout.on('data', keep(out));
-    child.stderr.on('data', keep(err));
-    if (input !== undefined && child.stdin) {
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(input);
-    }
-    child.on('close', (code, signal) => finish(code, signal));
-  } catch (e) {
-    finish(null, null, e.message);
-  }
-});
-process.on('disconnect', () => process.exit(0));
-`;
+let launcherArgs: string[] | undefined;
+function launcherCommand(): string[] {
+  if (launcherArgs) return launcherArgs;
+  const compiled = path.join(__dirname, 'process-launcher-child.js');
+  if (fs.existsSync(compiled)) return (launcherArgs = [compiled]);
+  const source = fs.readFileSync(path.join(__dirname, 'process-launcher-child.ts'), 'utf8');
+  const ts = require('typescript') as typeof import('typescript');
+  return (launcherArgs = ['-e', ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText]);
+}
 
 const asBuffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
 interface InFlight {
-  message: Command & { id: number; maxBuffer: number };
+  message: LaunchRequest;
   resolve: (f: Finished) => void;
   reject: (e: Error) => void;
   /** The launcher it was handed to, whether that launcher said it started it, and how many launchers it was handed to. */
@@ -122,7 +94,7 @@ class Launcher {
 
   private start(): ChildProcess {
     // Its own environment carries nothing of the worker's (every command gets the environment it is sent).
-    const child = spawn(process.execPath, ['-e', LAUNCHER], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', env: { PATH: process.env.PATH ?? '' } });
+    const child = spawn(process.execPath, launcherCommand(), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', env: { PATH: process.env.PATH ?? '' } });
     child.on('message', (m: { id: number; started?: true; code: number | null; signal: string | null; stdout: Uint8Array; stderr: Uint8Array; error?: string }) => {
       const entry = this.pending.get(m.id);
       if (!entry || entry.to !== child) return;

@@ -9,16 +9,16 @@
 // written; and counts the model turns paid twice (answered 200 twice for the same task, kind and turn).
 // Prints one summary line: `kills: N, server kills: M, lost: L, duplicates: D, repaid model turns: K`,
 // and exits 1 on any loss or duplicate (or a run that did not complete).
-import { Client, Connection, WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startRun } from '../client/start-run';
 import type { RunReport, RunSettings } from '../core/types';
-import { startStandInModel, StandInModel } from '../dev/stand-in-model';
-import { DevServer, freePort, startDevServer } from '../dev/temporal-server';
+import { startStandInModel, type StandInModel } from '../dev/stand-in-model';
+import { type DevServer, freePort, startDevServer } from '../dev/temporal-server';
 import { commitAll, git } from './git-repo';
 import { rng } from './random-backlog';
 
@@ -26,8 +26,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'bin', 'flotilla.js');
 const taskId = (i: number) => `TASK-${String(i + 1).padStart(4, '0')}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** The activities of an agent mid-conversation: its first turn, a later one (durable turns), or the whole conversation (runAgent, before them). */
-const AGENT_STEPS = ['startAgent', 'agentTurn', 'runAgent'];
+/** The activities of an agent mid-conversation: its first turn, or a later one. */
+const AGENT_STEPS = ['startAgent', 'agentTurn'];
 /** The three edits each task makes (three agent turns with a tool call, then a summary turn). */
 const MARKS = ['Module', 'Returns', 'Checked'];
 /** pendingActivities[].state: STARTED (a worker holds it). */

@@ -20,7 +20,7 @@ import { WorktreeEditor } from '../activities/agent/editor-tool';
 import { runDir } from '../activities/run-paths';
 import { startRun } from '../client/start-run';
 import type { RunReport, RunSettings } from '../core/types';
-import { RequestLogEntry, startStandInModel } from '../dev/stand-in-model';
+import { type RequestLogEntry, startStandInModel } from '../dev/stand-in-model';
 import { startStandInProcess } from '../dev/stand-in-process';
 import { freePort, startDevServer } from '../dev/temporal-server';
 import { createFlotillaWorkers } from '../worker/worker';

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { projectRoot } from '../dev/temporal-cli';
-import { buildPlan, criticalPath, parseTaskFiles, Plan, Task, TaskProblem } from '../planner';
+import { buildPlan, criticalPath, parseTaskFiles, type Plan, type Task, type TaskProblem } from '../planner';
 import { randomBacklog } from './random-backlog';
 
 /** The least time any schedule needs: the longest dependency chain, or the busiest file, in estimated minutes. */

@@ -14,17 +14,17 @@
 // `--culprits K`: K tasks (spread over the backlog) break a test only the batch's full suite runs, so each batch
 // with one runs the culprit search (workflows/find-culprits.ts) on a branch the stand-ins keep track of.
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AgentActivities, MainActivities, TestActivities } from '../activities';
-import { makePlanStoreActivities } from '../activities/records/plan-store';
+import { instantMainActivities } from './instant-main';
 import { runDir } from '../activities/run-paths';
 import { allRunRecords, saveTaskStates } from '../activities/records/task-records';
 import type { RunReport, RunSettings, TestEvidence } from '../core/types';
 import { freePort, startDevServer } from '../dev/temporal-server';
-import { buildPlan, Task } from '../planner';
+import type { Task } from '../planner';
 import { SEGMENT_TASKS } from '../planner/segments';
 import { flotillaRun } from '../workflows';
 import { agentQueue, testQueue } from '../core/task-queues';
@@ -73,28 +73,18 @@ function instantActivities(culprits: Set<string> = new Set()): { main: Partial<M
     return tip;
   };
   const main: Partial<MainActivities> = {
-    ...makePlanStoreActivities(),
+    ...instantMainActivities(backlogs, nextSha, 'bench'),
     saveTaskStates,
-    async prepareRun(s: RunSettings) {
-      return { baseSha: nextSha(), branch: `flotilla/${s.runId}`, runDir: runDir(s.repoPath, s.runId), testCommand: 'npm test' };
-    },
-    async planRun(a) {
-      const plan = buildPlan(backlogs.get(a.runId)!, [], { repoName: 'bench', testCommand: a.testCommand, sequentialRisk: a.sequentialRisk, maxParallel: a.maxParallel, segmentTasks: a.segmentTasks });
-      const dir = runDir(a.repoPath, a.runId);
-      fs.mkdirSync(dir, { recursive: true });
-      const planJsonPath = path.join(dir, 'plan.json');
-      fs.writeFileSync(planJsonPath, JSON.stringify(plan));
-      const { tasks, conflicts: _, ...outline } = plan;
-      return { outline: { ...outline, taskCount: Object.keys(tasks).length }, planPath: path.join(dir, 'plan.md'), planJsonPath };
-    },
-    async commitTask() {
-      return { commit: nextSha() };
-    },
+    // The branch is tracked (per tip) for the culprit search: integration lands task ids on it, probes rebuild it.
     async integrateCommits(a) {
       return a.commits.map((c) => {
         const tip = land(c.taskId);
         return { ok: true as const, commit: tip, tip };
       });
+    },
+    async integrateCommit(a) {
+      const tip = land(a.taskId);
+      return { ok: true as const, commit: tip, tip };
     },
     async saveProbeList(a) {
       probeList = a.changes;
@@ -105,15 +95,6 @@ function instantActivities(culprits: Set<string> = new Set()): { main: Partial<M
       const commits = probeList.slice(0, a.upTo).filter((c) => !a.excluding.includes(c.taskId)).map((c) => ({ taskId: c.taskId, commit: land(c.taskId) }));
       return { tip: commits.length ? commits[commits.length - 1].commit : a.sha, notApplied: [], ...(a.withCommits ? { commits } : {}) };
     },
-    async removeTaskWorktree() {},
-    async warmWorktrees() {
-      return 0;
-    },
-    async integrateCommit(a) {
-      const tip = land(a.taskId);
-      return { ok: true as const, commit: tip, tip };
-    },
-    async resetRunBranch() {},
     async runReviewCategories() {
       return ['refactor'];
     },
@@ -124,10 +105,7 @@ function instantActivities(culprits: Set<string> = new Set()): { main: Partial<M
     },
   };
   const agents: AgentActivities = {
-    async runAgent(a) {
-      return { ok: true, summary: `Did ${a.taskId}.`, edited: [`src/${a.taskId}.ts`], turns: 3, usage, transcriptPath: '/dev/null' };
-    },
-    // Durable turns: three per task, as runAgent's conversation above.
+    // Durable turns: three per task.
     async startAgent(a) {
       return { rateLimited: false, transcriptPath: '/dev/null', turn: { turn: 1, outcome: 'continue', tools: [`str_replace src/${a.taskId}.ts`], edited: [`src/${a.taskId}.ts`], usage } };
     },

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { closest, Command, commandHelp, execute, overviewLine, UsageError } from './args';
+import { closest, type Command, commandHelp, execute, overviewLine, UsageError } from './args';
 import { controlCommand } from './commands/control';
 import { demoCommand } from './commands/demo';
 import { devCommand } from './commands/dev';

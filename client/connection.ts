@@ -85,6 +85,17 @@ function isSettings(x: unknown): x is TemporalConnectionSettings {
   return typeof x === 'object' && x !== null && 'connectionOptions' in x;
 }
 
+/**
+ * Why a configured Temporal server cannot be reached, in words a person can act on (the SDK's own message is a
+ * raw transport error such as `tonic::transport::Error(Transport, ConnectError(… ConnectionRefused …))`).
+ */
+export function unreachableServer(s: Pick<TemporalConnectionSettings, 'address' | 'source'>, err: unknown): Error {
+  const raw = err instanceof Error ? err.message : String(err);
+  const why = /refused/i.test(raw) ? 'connection refused' : /dns|resolve|not known|ENOTFOUND/i.test(raw) ? 'the host name does not resolve' : /timed? ?out|deadline/i.test(raw) ? 'no answer in time' : raw.split('\n')[0];
+  const unset = s.source === 'TEMPORAL_ADDRESS' ? ', or unset TEMPORAL_ADDRESS to let `flotilla dev` start a dev server' : '';
+  return new Error(`cannot reach the Temporal server at ${s.address} (from ${s.source}): ${why} — start one${unset}`);
+}
+
 /** A client, or an error that says how to start a server. Takes an address, overrides, or settings already made. */
 export async function connectClient(
   override?: string | TemporalOverrides | TemporalConnectionSettings,

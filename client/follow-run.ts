@@ -220,7 +220,7 @@ export async function followRun(client: Client, workflowId: string, out: (line: 
 export function terminalLiveOutput(): LiveOutput | null {
   if (!process.stdout.isTTY || process.env.TERM === 'dumb' || process.env.CI) return null;
   // log-update 4 is CommonJS (later versions are ESM-only); it hides the cursor while it draws.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+   
   const logUpdate = require('log-update') as typeof import('log-update');
   return { draw: (f) => logUpdate(f), clear: () => logUpdate.clear(), width: () => process.stdout.columns || 100 };
 }

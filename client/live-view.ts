@@ -28,7 +28,6 @@ export function stepOf(pending: PendingStep[]): TaskStep {
   const retry = p.retry && p.retry > 1 ? ` (try ${p.retry})` : '';
   const cost = typeof d.costUsd === 'number' ? { costUsd: d.costUsd } : {};
   switch (p.activity) {
-    case 'runAgent': // the whole conversation in one activity (runs recorded before durable turns)
     case 'startAgent': // a fresh worktree, then turn 1
     case 'agentTurn': // each later turn
       if (d.tests) return { step: `agent: running its tests${retry}`, ...cost };

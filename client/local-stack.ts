@@ -1,12 +1,12 @@
-import { DefaultLogger, LogLevel, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, type LogLevel, NativeConnection, Runtime } from '@temporalio/worker';
 import * as path from 'node:path';
 import { stateDir } from '../dev/temporal-cli';
 import { sdkLogFunction } from './sdk-log';
-import { DevServer, startDevServer } from '../dev/temporal-server';
+import { type DevServer, startDevServer } from '../dev/temporal-server';
 import { resolveModelAccess } from './model-access';
-import { createFlotillaWorkers, FlotillaWorkers } from '../worker/worker';
+import { createFlotillaWorkers, type FlotillaWorkers } from '../worker/worker';
 import { bundleWorkflows, runsThisCodeCannotContinue } from '../worker/replay-check';
-import { connectClient, localServerSettings, TemporalConnectionSettings, TemporalOverrides, temporalSettings } from './connection';
+import { connectClient, localServerSettings, TemporalConnectionSettings, TemporalOverrides, temporalSettings, unreachableServer } from './connection';
 import type { SandboxMode } from '../core/types';
 
 export interface LocalStack {
@@ -93,6 +93,8 @@ export async function startLocalStack(o: {
   let settings: TemporalConnectionSettings;
   let uiUrl: string | null = null;
   if (configured.addressConfigured || o.external) {
+    // --port picks the port of a dev server this command would start: with a server named elsewhere, it means nothing.
+    if (o.port !== undefined && !o.external) throw new Error(`--port ${o.port} is for a local dev server, but ${configured.source} names the server at ${configured.address}: drop --port, or unset ${configured.source === 'TEMPORAL_ADDRESS' ? 'TEMPORAL_ADDRESS' : 'the address'} to start a dev server on that port`);
     settings = configured;
     const auth = [settings.connectionOptions.tls ? 'TLS' : '', settings.connectionOptions.apiKey ? 'API key' : ''].filter(Boolean).join(', ');
     o.log(`Using the Temporal server at ${settings.address}, namespace "${settings.namespace}" (from ${settings.source}${auth ? `; ${auth}` : ''})`);
@@ -116,7 +118,10 @@ export async function startLocalStack(o: {
     try {
       const model = await resolveModelAccess(o.log, { standIn: o.standIn });
       if (model.standIn) closeModel = model.standIn.close;
-      connection = await NativeConnection.connect(settings.connectionOptions);
+      const s = settings;
+      connection = await NativeConnection.connect(settings.connectionOptions).catch((err: unknown) => {
+        throw server ? err : unreachableServer(s, err);
+      });
       // One bundle per process: the worker runs it and the replay check below replays the runs in flight with it.
       workflowBundle = await bundleWorkflows();
       worker = await createFlotillaWorkers({ connection, namespace, taskQueue: o.taskQueue, modelAccess: model.access, ...(model.standInReason ? { standIn: model.standInReason } : {}), maxParallel: o.maxParallel, agentRequestsPerMinute: o.agentRequestsPerMinute, workflowBundle, sandboxFloor: o.sandboxFloor, passEnv: o.passEnv, temporalAddress: address });

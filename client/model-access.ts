@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
-import type { ModelAccess } from '../activities/agent/run-agent';
+import type { ModelAccess } from '../activities/model-client';
 import { faultsFromEnv } from '../dev/stand-in-faults';
-import { startStandInModel, StandInModel } from '../dev/stand-in-model';
+import { startStandInModel, type StandInModel } from '../dev/stand-in-model';
 
 /** Which model a worker talks to, decided from the environment and --stand-in (no side effects). */
 export type ModelChoice =

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { Client, WorkflowFailedError } from '@temporalio/client';
+import { type Client, WorkflowFailedError } from '@temporalio/client';
 import type { RunReport } from '../core/types';
 import { runDir } from '../activities/run-paths';
 import { statusQuery } from '../workflows/run-messages';
-import { connectClient, ConnectionOptions } from './connection';
+import { connectClient, type ConnectionOptions } from './connection';
 import { runWorkflowId } from './start-run';
 
 /**

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { RunSettings } from '../core/types';
-import { bool, FlagSpec, num, ParsedArgs, str, UsageError } from './args';
+import { bool, type FlagSpec, num, type ParsedArgs, str, UsageError } from './args';
 
 export const DEFAULT_MODEL = 'claude-haiku-4-5';
 

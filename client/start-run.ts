@@ -1,4 +1,4 @@
-import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { cutBytes, flotillaAttributes } from '../core/search-attributes';
 import type { RunSettings } from '../core/types';
 import { DEFAULT_TASK_QUEUE } from '../worker/task-queue';

@@ -1,5 +1,5 @@
 // Flotilla's custom search attributes: the Web UI and `flotilla runs` filter runs (and their children) on them. Pure.
-import { defineSearchAttributeKey, SearchAttributePair, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, type SearchAttributePair, SearchAttributeType } from '@temporalio/common';
 import type { RunReport } from './types';
 
 /** The run id, on the run and every child workflow of it. */

@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
+import { type AddressInfo } from 'node:net';
 import { parseChangeBlocks } from '../planner/parse-task';
 import { PromptCache, tokensOf } from './stand-in-cache';
 import { redactedThinkingBlock, requestProblem, thinkingBlock } from './stand-in-checks';
-import { Fault, FaultPlan, HttpFaultKind, isHttpFault, ReplyFaultKind, validateFaults } from './stand-in-faults';
+import { type Fault, FaultPlan, type HttpFaultKind, isHttpFault, type ReplyFaultKind, validateFaults } from './stand-in-faults';
 import { proposeReply, proposeToolOf } from './stand-in-propose';
 import { isReviewRequest, reviewerReply } from './stand-in-reviewer';
 

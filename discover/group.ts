@@ -1,5 +1,5 @@
 import type { Risk } from '../planner/types';
-import { CATEGORY_OF, Finding, FindingKind, TaskDraft } from './types';
+import { CATEGORY_OF, type Finding, type FindingKind, type TaskDraft } from './types';
 
 /** This many importers or more make a file's change riskier ("many importers"). */
 export const MANY_IMPORTERS = 5;

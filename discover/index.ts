@@ -1,13 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TaskProblem } from '../planner/types';
-import { groupFindings, RepoFacts } from './group';
+import { groupFindings, type RepoFacts } from './group';
 import { buildImportGraph, importersOf, relatedTests, testCommandFor } from './imports';
 import { runEslint, runRuff } from './linters';
 import { isSourceFile, listRepoFiles, PYTHON } from './repo-files';
-import { assignIds, checkWithPlanner, readExistingTasks, SelectOptions } from './task-files';
+import { assignIds, checkWithPlanner, readExistingTasks, type SelectOptions } from './task-files';
 import { analyseTypeScript, scanTodos } from './ts-analysis';
-import { Finding, NewTaskFile, TaskDraft } from './types';
+import { type Finding, type NewTaskFile, type TaskDraft } from './types';
 
 export * from './types';
 export { groupFindings, riskOf, keyOf, MANY_IMPORTERS } from './group';

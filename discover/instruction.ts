@@ -1,10 +1,10 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import { createHash } from 'node:crypto';
 import { repoRelative } from '../planner/paths';
-import { RISKS, Risk } from '../planner/types';
+import { RISKS, type Risk } from '../planner/types';
 import type { Analysis } from './index';
 import { isTestFile } from './repo-files';
-import { KNOWN_CATEGORIES, TaskDraft } from './types';
+import { KNOWN_CATEGORIES, type TaskDraft } from './types';
 
 /** The tool the model answers with: the tasks one instruction splits into. */
 export const PROPOSE_TOOL = 'propose_tasks';

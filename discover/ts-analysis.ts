@@ -1,9 +1,8 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 import { readTextSafeSync } from '../activities/safe-read';
 import { isTestFile, JS_TS, PYTHON } from './repo-files';
-import { Finding } from './types';
+import { type Finding } from './types';
 
 /** The compiler's diagnostics for unused declarations (noUnusedLocals / noUnusedParameters). */
 export const UNUSED_DIAGNOSTICS = new Set([6133, 6138, 6192, 6196, 6198, 6199, 6205]);

@@ -1,6 +1,6 @@
 import { groupSimilar } from './group-similar';
 import { Heap } from './heap';
-import { PlannedTask } from './types';
+import { type PlannedTask } from './types';
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 

@@ -1,4 +1,4 @@
-import { Plan } from './types';
+import { type Plan } from './types';
 
 /** The dependency chain with the most estimated minutes (the least time the run needs, with agents to spare). Pure. */
 export function criticalPath(plan: Pick<Plan, 'tasks'>): { taskIds: string[]; minutes: number } {

@@ -1,4 +1,4 @@
-import { Task, TaskProblem } from './types';
+import { type Task, type TaskProblem } from './types';
 
 /**
  * Drops tasks whose dependencies cannot be satisfied (unknown, unusable, or in a cycle), transitively,

@@ -1,4 +1,4 @@
-import { Risk, Task } from './types';
+import { type Risk, type Task } from './types';
 
 const BASE_MINUTES: Record<Risk, number> = { low: 2, medium: 4, high: 6 };
 

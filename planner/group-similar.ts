@@ -1,4 +1,4 @@
-import { PlannedTask } from './types';
+import { type PlannedTask } from './types';
 
 /** Pairs a swap pass may look at in all, so grouping stays near-linear on very large backlogs. */
 const SWAP_BUDGET = 100_000;

@@ -1,6 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import { repoRelative } from './paths';
-import { ChangeBlock, RISKS, Risk, Task, TaskFile, TaskProblem } from './types';
+import { type ChangeBlock, RISKS, type Risk, type Task, type TaskFile, type TaskProblem } from './types';
 
 export type ParsedTaskFile = { ok: true; task: Task } | { ok: false; problem: TaskProblem };
 

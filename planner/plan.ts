@@ -4,9 +4,7 @@ import { checkDependencies } from './dependencies';
 import { estimateMinutes } from './estimate';
 import { moduleOf } from './paths';
 import { segmentsOf } from './segments';
-import { Batch, Conflict, Phase, Plan, PlanOptions, PlannedTask, RISKS, Task, TaskProblem } from './types';
-
-const RISK_RANK = { low: 0, medium: 1, high: 2 } as const;
+import { type Batch, type Conflict, type Phase, type Plan, type PlanOptions, type PlannedTask, RISK_RANK, RISKS, type Task, type TaskProblem } from './types';
 
 export function touchedFiles(task: Task): string[] {
   return [...new Set([...task.files, ...task.changes.map((c) => c.path)])].sort();

@@ -2,6 +2,8 @@
 
 export type Risk = 'low' | 'medium' | 'high';
 export const RISKS: readonly Risk[] = ['low', 'medium', 'high'];
+/** A risk's rank: the higher, the later its phase and the sooner it waits for approval. */
+export const RISK_RANK: Readonly<Record<Risk, number>> = { low: 0, medium: 1, high: 2 };
 
 /** One SEARCH/REPLACE block from a task's "Change" section. Empty `search` creates a new file. */
 export interface ChangeBlock {

@@ -1,4 +1,4 @@
-import { Client } from '@temporalio/client';
+import { type Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 
 /** The workflow code a worker runs: a bundle built once per process, shared by the worker and the replay check. */

@@ -1,7 +1,7 @@
-import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import * as os from 'node:os';
 import * as crypto from 'node:crypto';
-import { createAgentActivities, createHostActivities, createMainActivities, createTestActivities, ModelAccess } from '../activities';
+import { createAgentActivities, createHostActivities, createMainActivities, createTestActivities, type ModelAccess } from '../activities';
 import { registerSecret } from '../activities/redact';
 import { describeSandbox } from '../activities/sandbox';
 import { denyHost } from '../activities/sandbox/address-policy';
@@ -121,7 +121,7 @@ export async function createFlotillaWorkers(o: FlotillaWorkerOptions): Promise<F
     }),
     // This process's own queues (Temporal's worker-specific task queues): the steps that need the
     // worktrees on this host's disk. Same slots as the shared queues; no server-side rate limit (see README).
-    await Worker.create({ ...common, taskQueue: host.queue, activities: onHost.git, maxConcurrentActivityTaskExecutions: 8 }),
+    await Worker.create({ ...common, taskQueue: host.queue, activities: onHost.main, maxConcurrentActivityTaskExecutions: 8 }),
     await Worker.create({ ...common, taskQueue: agentQueue(host.queue), activities: onHost.agents, maxConcurrentActivityTaskExecutions: o.maxParallel ?? 4 }),
     await Worker.create({ ...common, taskQueue: testQueue(host.queue), activities: onHost.tests, maxConcurrentActivityTaskExecutions: maxTestRuns }),
   ];

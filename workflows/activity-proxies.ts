@@ -1,6 +1,6 @@
-import { ActivityCancellationType, ActivityOptions, proxyActivities, RetryPolicy, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions, proxyActivities, type RetryPolicy, workflowInfo } from '@temporalio/workflow';
 import type { AgentActivities, HostActivities, MainActivities, TestActivities } from '../activities';
-import { agentQueue, TaskHost, testQueue } from '../core/task-queues';
+import { agentQueue, type TaskHost, testQueue } from '../core/task-queues';
 
 const retry: RetryPolicy = {
   initialInterval: '2 seconds',
@@ -18,7 +18,7 @@ const retry: RetryPolicy = {
 const waitForCancel = { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
 
 /** Git and file work: quick, and (like every activity, see worker/keep-alive.ts) heartbeating, so a dead worker is noticed within 30 seconds. */
-export const gitOptions: ActivityOptions = { startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry, ...waitForCancel };
+export const mainOptions: ActivityOptions = { startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry, ...waitForCancel };
 
 /** Test suites and agents: long, heartbeating every few seconds so a dead worker is noticed within 30 seconds. */
 export const longOptions: ActivityOptions = { startToCloseTimeout: '60 minutes', heartbeatTimeout: '30 seconds', retry, ...waitForCancel };
@@ -34,7 +34,7 @@ export const agentOptions: ActivityOptions = { ...longOptions, retry: { ...retry
 // (activities/index.ts), so calling one on the wrong queue does not compile. Call inside a workflow function.
 
 /** Git, worktrees, plans and records, on the run's own task queue. */
-export const mainActivities = () => proxyActivities<MainActivities>(gitOptions);
+export const mainActivities = () => proxyActivities<MainActivities>(mainOptions);
 /** The agent, on the agents task queue (its worker's slots are --max-parallel, its rate is --agent-rpm). */
 export const agentActivities = () => proxyActivities<AgentActivities>({ ...agentOptions, taskQueue: agentQueue(workflowInfo().taskQueue) });
 /** Test runs, on the tests task queue (its worker's slots follow the CPU count). */
@@ -45,10 +45,10 @@ export const testActivities = () => proxyActivities<TestActivities>({ ...longOpt
  * agent made it: Temporal's worker-specific task queues). A step that waits there longer than the host's
  * schedule-to-start timeout fails with a timeout, and the task workflow asks whether the host is still alive.
  */
-export const hostActivities = (host: TaskHost) => {
+export const activitiesOnHost = (host: TaskHost) => {
   const wait = { scheduleToStartTimeout: host.scheduleToStartMs };
   return {
-    git: proxyActivities<HostActivities['git']>({ ...gitOptions, ...wait, taskQueue: host.queue }),
+    main: proxyActivities<HostActivities['main']>({ ...mainOptions, ...wait, taskQueue: host.queue }),
     agents: proxyActivities<HostActivities['agents']>({ ...agentOptions, ...wait, taskQueue: agentQueue(host.queue) }),
     tests: proxyActivities<HostActivities['tests']>({ ...longOptions, ...wait, taskQueue: testQueue(host.queue) }),
   };

@@ -1,11 +1,13 @@
-import { CancellationScope, condition, executeChild, getExternalWorkflowHandle, isCancellation, patched, setCurrentDetails, setHandler, startChild } from '@temporalio/workflow';
+import { CancellationScope, condition, executeChild, getExternalWorkflowHandle, isCancellation, setCurrentDetails, setHandler, startChild } from '@temporalio/workflow';
 import type { TaskState, TestEvidence } from '../core/types';
-import type { PlannedTask } from '../planner/types';
-import { hostActivities, mainActivities, testActivities } from './activity-proxies';
+import { type PlannedTask, RISK_RANK } from '../planner/types';
+import { activitiesOnHost, mainActivities, testActivities } from './activity-proxies';
 import { culpritSearchWorkflow } from './find-culprits';
-import { batchUpdateSignal, controlSignal, taskUpdateSignal, taskUpdatesSignal, TaskUpdate } from './run-messages';
-import { laneFreeSignal, laneGrantedSignal, laneWantedSignal } from './lane-messages';
-import { taskWorkflow } from './task';
+import { integrationQueue } from './integration';
+import { progressReporter } from './progress-reporter';
+import { batchUpdateSignal, controlSignal, taskUpdatesSignal, type TaskUpdate } from './run-messages';
+import { agentLanes, laneGrantedSignal } from './lanes';
+import { taskWorkflow } from './task/task';
 import { slimEvidence } from '../core/run-state';
 import { addUsage } from '../core/usage';
 import type { BatchInput, GroupResult, TaskOutcome } from './types';
@@ -13,48 +15,6 @@ import type { TaskHost } from '../core/task-queues';
 import type { IntegrateResult } from '../activities/git/integrate';
 import { cutBytes } from '../core/search-attributes';
 import { childAttributes, upsertFlotillaState } from './search-attributes';
-
-const RISK_RANK = { low: 0, medium: 1, high: 2 } as const;
-
-/** Updates one signal carries at most (a few hundred bytes each). */
-const UPDATES_PER_SIGNAL = 200;
-
-/**
- * A batch's reports to its run, coalesced: one signal on its way at a time, carrying every update made while
- * the previous one travelled, in order. Alone, an update leaves at once; under load, one signal carries many
- * tasks' updates (fewer events in both histories, fewer workflow tasks of the run). `send` resolves once its
- * update reached the run; `flush` once every update did, and rejects with the first signal that failed.
- */
-function progressReporter(signal: (updates: TaskUpdate[]) => Promise<void>) {
-  let queued: TaskUpdate[] = [];
-  let pumping: Promise<void> | null = null;
-  let failure: { err: unknown } | undefined;
-  const pump = async () => {
-    try {
-      while (queued.length) {
-        const next = queued.slice(0, UPDATES_PER_SIGNAL);
-        queued = queued.slice(UPDATES_PER_SIGNAL);
-        await signal(next);
-      }
-    } catch (err) {
-      failure ??= { err };
-      throw err;
-    } finally {
-      pumping = null;
-    }
-  };
-  return {
-    send(u: TaskUpdate): Promise<void> {
-      queued.push(u);
-      pumping ??= pump();
-      return pumping;
-    },
-    async flush(): Promise<void> {
-      while (pumping) await pumping.catch(() => undefined);
-      if (failure) throw failure.err;
-    },
-  };
-}
 
 /** On the run branch: integrated (its batch's suite not yet passed on it) or committed (passed). */
 const landed = (t: TaskState) => t.status === 'integrated' || t.status === 'committed';
@@ -69,8 +29,8 @@ const fromOutcome = (o: TaskOutcome) => ({ attempts: o.attempts, usage: o.usage,
  * and only those are dropped and recorded as skipped. Honours pause, skip, approve and abort.
  */
 export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, control: initial, priorUsage }: BatchInput): Promise<GroupResult> {
-  const git = mainActivities();
-  const testing = testActivities();
+  const main = mainActivities();
+  const tests = testActivities();
   const root = getExternalWorkflowHandle(ctx.rootWorkflowId);
   const waiting = new Set<string>();
   // The Web UI's "current details" of the batch (no history: it is read through a query).
@@ -83,21 +43,17 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
     if (waiting.size) lines.push('', `Waiting for approval: ${[...waiting].join(', ')} (flotilla approve ${ctx.runId} TASK-x)`);
     setCurrentDetails(lines.join('\n'));
   };
-  // Reports coalesced into taskUpdates signals, none of them awaited on a lane's or the integration's path (runs
-  // recorded before replay with one taskUpdate signal per update, each awaited).
-  const coalesced = patched('coalesced-task-updates');
+  // Reports coalesced into taskUpdates signals, none of them awaited on a lane's or the integration's path.
   const reporter = progressReporter((us) => root.signal(taskUpdatesSignal, us));
   const report = async (u: TaskUpdate) => {
     if (u.status === 'awaiting-approval') waiting.add(u.id);
     else waiting.delete(u.id);
     showDetails();
-    return coalesced ? reporter.send(u) : root.signal(taskUpdateSignal, u);
+    return reporter.send(u);
   };
-  /** A report that the caller does not wait for when coalesced (a failure surfaces at the batch's end, through flush). */
+  /** A report that the caller does not wait for (a failure surfaces at the batch's end, through flush). */
   const post = (u: TaskUpdate): Promise<void> => {
-    const sent = report(u);
-    if (!coalesced) return sent;
-    sent.catch(() => undefined);
+    report(u).catch(() => undefined);
     return Promise.resolve();
   };
   let control = initial;
@@ -113,55 +69,22 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
     cancelSkipped();
   });
   const announced = root.signal(batchUpdateSignal, { id: batch.id, state: 'running' });
-  // The batch's tasks are loaded while the run hears it started (before: one after the other).
-  if (!coalesced) await announced;
-  const [tasks] = await Promise.all([git.loadPlannedTasks({ runId: ctx.runId, repoPath: ctx.repoPath, ids: batch.taskIds }), announced]);
+  // The batch's tasks are loaded while the run hears it started.
+  const [tasks] = await Promise.all([main.loadPlannedTasks({ runId: ctx.runId, repoPath: ctx.repoPath, ids: batch.taskIds }), announced]);
 
   const results = new Map<string, TaskState>();
   const ready: Array<{ task: PlannedTask; outcome: TaskOutcome; commit: string }> = [];
   let tip = startTip;
   let fatal: string | undefined;
-  // Changes go onto the run branch one at a time, in the order their tasks finish.
-  let integration: Promise<unknown> = Promise.resolve();
-  const oneAtATime = <T>(f: () => Promise<T>): Promise<T> => {
-    const next = integration.then(f);
-    integration = next.catch(() => undefined);
-    return next;
-  };
-
-  let lanesGoOn = false;
   const pendingIntegrations: Promise<unknown>[] = [];
   /** What putting a change onto the run branch gave: committed, or skipped with why. */
-  const recorded = (task: PlannedTask, outcome: TaskOutcome, r: IntegrateResult) => {
+  const recorded = async (task: PlannedTask, outcome: TaskOutcome, r: IntegrateResult) => {
     tip = r.tip;
     if (!r.ok) return finish(task, { ...fromOutcome(outcome), status: 'skipped', reason: r.reason });
     ready.push({ task, outcome, commit: r.commit });
     return finish(task, { ...fromOutcome(outcome), status: 'integrated', commit: r.commit });
   };
-  // Grouped integration: the changes that finished while a group was being applied go on in the next group,
-  // one activity for all of them, in the order they finished.
-  let grouped = false;
-  let integrating = false;
-  const toIntegrate: Array<{ task: PlannedTask; outcome: TaskOutcome; done: () => void; failed: (err: unknown) => void }> = [];
-  const integrateWaiting = async () => {
-    if (integrating) return;
-    integrating = true;
-    try {
-      while (toIntegrate.length) {
-        const group = toIntegrate.splice(0);
-        try {
-          const commits = group.map((g) => ({ taskId: g.task.id, commit: g.outcome.commit! }));
-          const results = await git.integrateCommits.executeWithOptions({ summary: cutBytes(`integrate ${commits.map((c) => c.taskId).join(', ')}`) }, [{ runId: ctx.runId, repoPath: ctx.repoPath, commits }]);
-          await Promise.all(results.map((r, i) => recorded(group[i].task, group[i].outcome, r)));
-          for (const g of group) g.done();
-        } catch (err) {
-          for (const g of group) g.failed(err);
-        }
-      }
-    } finally {
-      integrating = false;
-    }
-  };
+  const integration = integrationQueue(ctx, (task, outcome, r) => recorded(task, outcome, r));
 
   /**
    * The batch's suite ran on the changes on the branch: green, they are committed; red (the culprit search found
@@ -187,12 +110,11 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   };
   const operatorStop = (id: string) => (control.abort ? 'run aborted by the operator' : control.skip.includes(id) ? 'skipped by the operator' : null);
 
-  let handOver = false;
   // Ready tasks' worktrees, removed beside the integration and the suite (not cancellable: nothing is left behind).
   const removals: Promise<unknown>[] = [];
   const removeWorktrees = (taskId: string, hosts: TaskHost[]) => {
     const ref = { runId: ctx.runId, repoPath: ctx.repoPath, taskId };
-    const removeOn = (h?: TaskHost) => (h ? hostActivities(h).git : git).removeTaskWorktree(ref).catch(() => undefined);
+    const removeOn = (h?: TaskHost) => (h ? activitiesOnHost(h).main : main).removeTaskWorktree(ref).catch(() => undefined);
     return CancellationScope.nonCancellable(() => Promise.all(hosts.length ? hosts.map(removeOn) : [removeOn()]));
   };
   const runOne = async (task: PlannedTask, deck?: { started: () => void }) => {
@@ -224,7 +146,7 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
       outcome = await scope.run(async () => {
         const child = await startChild(taskWorkflow, {
           workflowId: `${ctx.rootWorkflowId}/${task.id}`,
-          args: [{ ctx, task, baseSha, ...(handOver ? { lanes: 'agent-only' as const } : {}), ...(deck ? { waitForLane: true } : {}) }],
+          args: [{ ctx, task, baseSha, ...(batch.mode === 'parallel' ? { lanes: 'agent-only' as const } : {}), ...(deck ? { waitForLane: true } : {}) }],
           staticSummary: cutBytes(`${task.id}: ${task.title}`),
           ...childAttributes(),
         });
@@ -239,7 +161,7 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
         return;
       }
       // The turns its agent paid for before the cancellation are still on the bill (the per-turn ledger).
-      const spent = childRunId && patched('count-cancelled-task-tokens') ? { usage: await git.lostAgentUsage({ runId: ctx.runId, repoPath: ctx.repoPath, taskId: task.id, workflowRunId: childRunId }) } : {};
+      const spent = childRunId ? { usage: await main.lostAgentUsage({ runId: ctx.runId, repoPath: ctx.repoPath, taskId: task.id, workflowRunId: childRunId }) } : {};
       await finish(task, { status: 'skipped', attempts: 1, reason: `${operatorStop(task.id) ?? 'cancelled'} while running; its worktree was discarded`, ...spent });
       return;
     } finally {
@@ -252,13 +174,8 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
       await finish(task, { ...fromOutcome(outcome), status: outcome.status === 'failed' ? 'failed' : 'skipped', reason: outcome.reason, failingTests: outcome.failingTests });
       return;
     }
-    const integrated = grouped
-      ? new Promise<void>((done, failed) => {
-          toIntegrate.push({ task, outcome, done, failed });
-          void integrateWaiting();
-        })
-      : oneAtATime(async () => recorded(task, outcome, await git.integrateCommit({ runId: ctx.runId, repoPath: ctx.repoPath, taskId: task.id, commit: outcome.commit! })));
-    if (!lanesGoOn) return integrated;
+    const integrated = integration.integrate(task, outcome);
+    if (batch.mode !== 'parallel') return integrated;
     // The lane takes its next task while this change waits for its turn onto the run branch (a parallel
     // batch's tasks all start from the batch's start, so none needs the other's integration).
     integrated.catch(() => undefined);
@@ -266,49 +183,31 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   };
 
   if (batch.mode === 'parallel') {
-    // Lanes that go on while their changes are integrated (runs recorded before replay with lanes that wait).
-    lanesGoOn = patched('lanes-go-on-during-integration');
     const lanes = Math.max(1, Math.min(ctx.settings.maxParallel, tasks.length));
-    // A lane is one running agent (runs recorded before replay with a lane held for the task's whole life).
-    handOver = lanesGoOn && patched('lanes-free-after-agent');
-    grouped = handOver && patched('grouped-integration');
-    // Tasks on deck (runs recorded before replay without them).
-    const deckSize = handOver && patched('agents-on-deck') ? lanes : 0;
-    if (handOver) {
-      await agentLanes(lanes, deckSize, tasks, {
-        start: runOne,
-        deckOpen: () => !control.paused || !!control.abort,
-        grant: async (id, fromDeck) => {
-          if (fromDeck && fatal) {
-            notStarted.set(id, `not started: ${fatal}`);
-            running.get(id)?.cancel();
-            return false;
-          }
-          const granted = getExternalWorkflowHandle(`${ctx.rootWorkflowId}/${id}`).signal(laneGrantedSignal);
-          if (fromDeck) {
-            onDeck.delete(id);
-            await post({ id, status: 'running', reason: undefined });
-          }
-          await granted;
-          return true;
-        },
-      });
-    }
-    else {
-      // --max-parallel lanes, each taking the next task when its previous one is done.
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: lanes }, async () => {
-          while (next < tasks.length) await runOne(tasks[next++]);
-        }),
-      );
-    }
+    await agentLanes(lanes, lanes, tasks, {
+      start: runOne,
+      deckOpen: () => !control.paused || !!control.abort,
+      grant: async (id, fromDeck) => {
+        if (fromDeck && fatal) {
+          notStarted.set(id, `not started: ${fatal}`);
+          running.get(id)?.cancel();
+          return false;
+        }
+        const granted = getExternalWorkflowHandle(`${ctx.rootWorkflowId}/${id}`).signal(laneGrantedSignal);
+        if (fromDeck) {
+          onDeck.delete(id);
+          await post({ id, status: 'running', reason: undefined });
+        }
+        await granted;
+        return true;
+      },
+    });
   } else {
     for (const task of tasks) await runOne(task);
   }
   await Promise.all(pendingIntegrations);
 
-  let suite: TestEvidence | undefined = ready.length ? await testing.runBranchTests.executeWithOptions({ summary: cutBytes(`batch ${batch.id} suite: ${ctx.testCommand}`) }, [{ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batch.id}`, flakyReruns: ctx.settings.flakyReruns }]) : undefined;
+  let suite: TestEvidence | undefined = ready.length ? await tests.runBranchTests.executeWithOptions({ summary: cutBytes(`batch ${batch.id} suite: ${ctx.testCommand}`) }, [{ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batch.id}`, flakyReruns: ctx.settings.flakyReruns }]) : undefined;
   if (suite && !suite.passed) {
     // Layer validation failed: a child workflow finds the changes that break the suite together (find-culprits.ts).
     const byId = new Map(ready.map((r) => [r.task.id, r]));
@@ -337,84 +236,4 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   const validated = suite?.passed ? { sha: tip, label: `batch-${batch.id}`, suite: slimEvidence(suite) } : undefined;
   upsertFlotillaState(fatal ? 'failed' : 'completed');
   return { tip, tasks: [...results.values()], ...(fatal ? { fatal } : {}), ...(validated ? { validated } : {}) };
-}
-
-/** What agentLanes asks of its batch. */
-interface LaneHooks {
-  /** Starts a task: holding a lane, or on deck (`deck`: its workflow starts and waits for a lane; `started` once it has). */
-  start(task: PlannedTask, deck?: { started: () => void }): Promise<unknown>;
-  /** Gives a lane to a task that waits for one (a retry, or a task on deck); false when it must not run any more. */
-  grant(id: string, fromDeck: boolean): Promise<boolean>;
-  /** Whether a task on deck may be given a lane now (not while the run is paused). */
-  deckOpen(): boolean;
-}
-
-/**
- * --max-parallel lanes, each one running agent: a task starts in a free lane and gives it back when its agent is
- * done (laneFree), so the next task's agent starts while the finished one's tests and commit run beside it.
- * A task whose agent must run again asks for a lane (laneWanted) and is served first. Up to `deckSize` more
- * tasks wait on deck, their workflows already started, so a lane that frees is taken by a signal instead of
- * a child workflow's start. A task that ends still holding its lane frees it. Resolves when every task has
- * ended; rejects with the first error.
- */
-async function agentLanes(lanes: number, deckSize: number, tasks: PlannedTask[], hooks: LaneHooks): Promise<void> {
-  let free = lanes;
-  let next = 0;
-  let failure: { err: unknown } | undefined;
-  const active = new Set<string>();
-  const holding = new Set<string>();
-  const wanted: string[] = [];
-  const deck = new Set<string>(); // on deck, not yet given a lane
-  const ready: string[] = []; // on deck with its workflow started, in the order they started
-  setHandler(laneFreeSignal, (id) => {
-    if (holding.delete(id)) free++;
-  });
-  setHandler(laneWantedSignal, (id) => void wanted.push(id));
-  const take = (id: string) => {
-    free--;
-    holding.add(id);
-  };
-  const release = (id: string) => {
-    if (holding.delete(id)) free++;
-  };
-  const give = (id: string, fromDeck: boolean) => {
-    take(id);
-    hooks.grant(id, fromDeck).then(
-      (ok) => void (ok || release(id)),
-      () => release(id), // it ended meanwhile
-    );
-  };
-  const start = (task: PlannedTask, onDeck: boolean) => {
-    active.add(task.id);
-    if (onDeck) deck.add(task.id);
-    else take(task.id);
-    const started = () => void (deck.has(task.id) && ready.push(task.id));
-    hooks
-      .start(task, onDeck ? { started } : undefined)
-      .catch((err) => void (failure ??= { err }))
-      .finally(() => {
-        active.delete(task.id);
-        deck.delete(task.id);
-        if (ready.includes(task.id)) ready.splice(ready.indexOf(task.id), 1);
-        release(task.id);
-      });
-  };
-  const grantReady = () => free > 0 && ready.length > 0 && hooks.deckOpen();
-  const startHolding = () => free > 0 && ready.length === 0 && next < tasks.length;
-  const startOnDeck = () => deck.size < deckSize && next < tasks.length;
-  const allDone = () => active.size === 0 && next >= tasks.length;
-  for (;;) {
-    await condition(() => !!failure || (free > 0 && wanted.length > 0) || grantReady() || startHolding() || startOnDeck() || allDone());
-    if (failure) throw failure.err;
-    if (free > 0 && wanted.length) {
-      const id = wanted.shift()!;
-      if (active.has(id)) give(id, false);
-    } else if (grantReady()) {
-      const id = ready.shift()!;
-      deck.delete(id);
-      give(id, true);
-    } else if (startHolding()) start(tasks[next++], false);
-    else if (startOnDeck()) start(tasks[next++], true);
-    else return;
-  }
 }

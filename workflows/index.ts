@@ -2,5 +2,5 @@
 export { flotillaRun } from './run';
 export { phaseWorkflow } from './phase';
 export { batchWorkflow } from './batch';
-export { taskWorkflow } from './task';
+export { taskWorkflow } from './task/task';
 export { culpritSearchWorkflow } from './find-culprits';

@@ -1,4 +1,4 @@
-import { ChildWorkflowHandle, condition, executeChild, patched, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
+import { type ChildWorkflowHandle, condition, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import type { TaskState } from '../core/types';
 import { batchWorkflow } from './batch';
 import { validatePhase } from './phase-validation';
@@ -15,7 +15,6 @@ import { childAttributes, upsertFlotillaState } from './search-attributes';
  */
 export async function phaseWorkflow({ ctx, phase, tip: startTip, blocked: blockedBefore, control: initial }: PhaseInput): Promise<GroupResult> {
   let control = initial;
-  const forwards = patched('phase-forwards-control');
   let running: ChildWorkflowHandle<typeof batchWorkflow> | null = null;
   setHandler(controlSignal, (c) => {
     control = c;
@@ -26,7 +25,6 @@ export async function phaseWorkflow({ ctx, phase, tip: startTip, blocked: blocke
   const states: TaskState[] = [];
   let validated: GroupResult['validated'];
   const runBatch = async (input: BatchInput, options: { workflowId: string; staticSummary: string } & ReturnType<typeof childAttributes>): Promise<GroupResult> => {
-    if (!forwards) return executeChild(batchWorkflow, { ...options, args: [input] });
     const child = await startChild(batchWorkflow, { ...options, args: [input] });
     running = child;
     // A command that arrived while the batch was being started went to nobody yet: hand it over now.

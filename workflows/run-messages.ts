@@ -8,8 +8,6 @@ export type BatchUpdate = Partial<BatchState> & { id: string };
 
 /** The live state of the run, in the same shape as report.json. */
 export const statusQuery = defineQuery<RunReport>('status');
-/** One task's update (batches of runs recorded before taskUpdates). */
-export const taskUpdateSignal = defineSignal<[TaskUpdate]>('taskUpdate');
 /** Several tasks' updates, in the order they happened: a batch coalesces what it reports while its previous signal is on its way. */
 export const taskUpdatesSignal = defineSignal<[TaskUpdate[]]>('taskUpdates');
 export const batchUpdateSignal = defineSignal<[BatchUpdate]>('batchUpdate');

@@ -1,15 +1,6 @@
 // Flotilla's search attributes inside workflows. Sandbox-safe.
-import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { flotillaAttributes, FLOTILLA_REPO, FLOTILLA_RUN_ID, FLOTILLA_STATE, FlotillaState } from '../core/search-attributes';
-
-/**
- * Whether this workflow carries Flotilla's search attributes. The client sets them at start only when the
- * namespace has them registered (an upsert of an unknown attribute would fail the workflow task), and the
- * run passes them on to its children: so a workflow started with them may upsert them.
- */
-export function hasFlotillaAttributes(): boolean {
-  return workflowInfo().typedSearchAttributes.get(FLOTILLA_RUN_ID) !== undefined;
-}
+import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { flotillaAttributes, FLOTILLA_REPO, FLOTILLA_RUN_ID, FLOTILLA_STATE, type FlotillaState } from '../core/search-attributes';
 
 /** Options for a child workflow: the run's id and repository, state running (nothing when this workflow has none). */
 export function childAttributes(): { typedSearchAttributes?: ReturnType<typeof flotillaAttributes> } {
@@ -20,12 +11,12 @@ export function childAttributes(): { typedSearchAttributes?: ReturnType<typeof f
 }
 
 /**
- * Sets FlotillaState when it changed (one history event per change of state, never per signal). Runs
- * recorded before search attributes existed replay unchanged: they carry none, and the patch guards the rest.
+ * Sets FlotillaState when it changed (one history event per change of state, never per signal). The client sets
+ * the attributes at start only when the namespace has them registered (an upsert of an unknown attribute would
+ * fail the workflow task), and the run passes them on to its children: a workflow without them upserts nothing.
  */
 export function upsertFlotillaState(state: FlotillaState): void {
   const sa = workflowInfo().typedSearchAttributes;
   if (sa.get(FLOTILLA_RUN_ID) === undefined || sa.get(FLOTILLA_STATE) === state) return;
-  if (!patched('search-attributes')) return;
   upsertSearchAttributes([{ key: FLOTILLA_STATE, value: state }]);
 }

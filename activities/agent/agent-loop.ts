@@ -1,7 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { TokenUsage } from '../../core/types';
 import { noUsage } from '../../core/usage';
-import { EDITOR_TOOL, EditorInput, ToolOutcome, WorktreeEditor } from './editor-tool';
+import { EDITOR_TOOL, type EditorInput, type ToolOutcome, type WorktreeEditor } from './editor-tool';
 import { turnCostUsd } from './pricing';
 import { withCacheBreakpoints } from './prompt-cache';
 import { contextWindowOf, fitConversation } from './context-budget';

@@ -1,21 +1,22 @@
-import Anthropic from '@anthropic-ai/sdk';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import type Anthropic from '@anthropic-ai/sdk';
+import { ApplicationFailure } from '@temporalio/activity';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { TaskHost } from '../../core/task-queues';
 import type { AgentStart, AgentTurn, AgentTurnOutcome, TaskRef, TokenUsage } from '../../core/types';
 import { addUsage, noUsage } from '../../core/usage';
 import { crashPoint } from '../crash-point';
-import { Git } from '../git/git-process';
 import { freshWorktree } from '../git/worktrees';
 import { heartbeatSafe } from '../heartbeat';
-import { redact, registerSecret, stripUrlCredentials } from '../redact';
+import { activityTry, cancellationSignal } from '../activity-context';
+import { type ModelAccess, modelClient } from '../model-client';
+import { redact, registerSecret } from '../redact';
 import { baselineResultsFile, integrationWorktree, runDir, taskDir, taskWorktree } from '../run-paths';
 import { baseDiagnosticsFile, CHECK_TOOL, diagnosticsAfterEdit, makeCheckTool, saveBaseDiagnostics } from './check/check-tool';
 import { inRunSandbox } from '../sandbox';
 import { prepareEnvironment } from '../test-runs/dependencies';
-import { AgentLoopResult, AgentTool, runTurn, toolbox, totalTokens } from './agent-loop';
-import { AgentCheckpoint, ConversationStart, conversationFile, latestTurnCheckpoint, loadCheckpoint, loadConversation, restoreTree, saveCheckpoint, snapshotTree, turnCheckpointFile, worktreeIs } from './checkpoint';
+import { type AgentLoopResult, type AgentTool, runTurn, toolbox, totalTokens } from './agent-loop';
+import { type AgentCheckpoint, type ConversationStart, conversationFile, latestTurnCheckpoint, loadCheckpoint, loadConversation, restoreTree, saveCheckpoint, snapshotTree, turnCheckpointFile, worktreeIs } from './checkpoint';
 import { classifyApiError, isPromptTooLong } from './classify-api-error';
 import { EDITOR_TOOL, WorktreeEditor } from './editor-tool';
 import { makeRunTestsTool, RUN_TESTS_TOOL, RunTestsToolOptions } from './run-tests-tool';
@@ -25,12 +26,6 @@ import { gatherTheWork } from './prompt/task-brief';
 import { readSavedBaseline } from '../test-runs/run-with-report';
 import { runSearch, SEARCH_TOOL } from './search-tool';
 import { activityLedgerKey, ledgerKey, SpentLedger } from './spent-ledger';
-
-export interface ModelAccess {
-  /** The key stays in the worker's memory: it never enters workflow inputs, history, logs or reports. */
-  apiKey: string;
-  baseURL?: string;
-}
 
 /** What the agent activities need: where worktrees go, the model, this worker's host queue, and whether its agents queue has --agent-rpm. */
 export interface AgentDeps {
@@ -83,25 +78,6 @@ export function agentTools(worktree: string, testCommand: string, logPath: (n: n
   ];
 }
 
-/** The activity's cancellation signal, so a cancelled task stops its model call; undefined outside an activity. */
-export function cancellationSignal(): AbortSignal | undefined {
-  try {
-    return Context.current().cancellationSignal;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Which try of which scheduled activity this is (Temporal's retries count from 1), and the run id of the workflow that asked; 1, '' and '' outside an activity. */
-export function activityTry(): { attempt: number; workflowRunId: string; activityId: string } {
-  try {
-    const info = Context.current().info;
-    return { attempt: info.attempt, workflowRunId: info.workflowExecution?.runId ?? '', activityId: info.activityId };
-  } catch {
-    return { attempt: 1, workflowRunId: '', activityId: '' };
-  }
-}
-
 const exists = (p: string) => fs.stat(p).then(() => true, () => false);
 
 /** The most tool notes a turn reports, and how long each may be: the turn's result goes into history. */
@@ -116,8 +92,6 @@ const MAX_NOTES = 12;
  */
 export function makeAgentTurnActivities(deps: AgentDeps) {
   registerSecret(deps.modelAccess.apiKey);
-  // Messages name the API's address, never the credentials a proxy URL may carry.
-  const baseURLForMessages = deps.modelAccess.baseURL ? stripUrlCredentials(deps.modelAccess.baseURL) : undefined;
   const worktreeOf = (t: TaskRef) => taskWorktree(deps.worktreeRoot, t.runId, t.taskId);
   const sharedDeps = (t: TaskRef) => path.join(integrationWorktree(deps.worktreeRoot, t.runId), 'node_modules');
 
@@ -262,8 +236,7 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
     ready?: Promise<void>;
   }): Promise<AgentTurn> {
     const c = p.conversation;
-    // maxRetries 0: a failed call fails the activity, and Temporal's retry policy (with retry-after) decides.
-    const client = new Anthropic({ apiKey: deps.modelAccess.apiKey, baseURL: deps.modelAccess.baseURL, maxRetries: 0, timeout: 5 * 60_000 });
+    const client = modelClient(deps.modelAccess);
     // Made once the worktree is there (the first tool call, or the end of the turn).
     let made: WorktreeEditor | undefined;
     const editorOf = () => {
@@ -329,7 +302,7 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
       );
     } catch (err) {
       // A prompt longer than the window ends this task attempt with its reason (the task is skipped), never the run.
-      if (!isPromptTooLong(err)) throw classifyApiError(err, c.model, baseURLForMessages);
+      if (!isPromptTooLong(err)) throw classifyApiError(err, c.model, deps.modelAccess.baseURL);
       step = { outcome: 'context_window' as const, text: p.lastText, usage: noUsage(), calls: [] };
     } finally {
       await fs.mkdir(p.dir, { recursive: true });

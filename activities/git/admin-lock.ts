@@ -122,7 +122,7 @@ export async function withWorktreeAdmin<T>(repoPath: string, f: () => Promise<T>
   });
   const tail = mine.catch(() => undefined);
   chains.set(common, tail);
-  tail.then(() => {
+  void tail.then(() => {
     if (chains.get(common) === tail) chains.delete(common);
   });
   return mine;

@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { workflowRunId } from '../activity-context';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { PreparedRun, RunSettings } from '../../core/types';
@@ -19,15 +19,6 @@ async function excludeFlotillaFolder(repoPath: string): Promise<void> {
   if (!/^\/?\.flotilla\/?$/m.test(current)) {
     await fs.mkdir(path.dirname(exclude), { recursive: true });
     await fs.writeFile(exclude, `${current}${current && !current.endsWith('\n') ? '\n' : ''}/.flotilla/\n`);
-  }
-}
-
-/** The workflow execution preparing the run (a retry of this activity is the same one); '' outside an activity. */
-function workflowRunId(): string {
-  try {
-    return Context.current().info.workflowExecution?.runId ?? '';
-  } catch {
-    return '';
   }
 }
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { withWorktreeAdmin } from './admin-lock';
-import { Git, gitAt } from './git';
+import { type Git, gitAt } from './git';
 import { parkingOf, takeParkedWorktree } from './parked-worktrees';
 import { randomBytes } from 'node:crypto';
 import { registrationsUnder, worktreeGitDir } from './worktree-registration';

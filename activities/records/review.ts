@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Plan } from '../../planner/types';
 import { gitAt } from '../git/git';
-import { CommitStat, renderReview } from './review-render';
+import { type CommitStat, renderReview } from './review-render';
 import { runDir } from '../run-paths';
 import { readSandboxRecord } from '../sandbox';
 import type { RunReport } from '../../core/types';

@@ -1,5 +1,4 @@
-import Anthropic from '@anthropic-ai/sdk';
-import { Context } from '@temporalio/activity';
+import type Anthropic from '@anthropic-ai/sdk';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ReviewComment, RunReview, TaskRef, TaskReview, TaskTestRun, TokenUsage } from '../../core/types';
@@ -7,7 +6,8 @@ import { addUsage, noUsage } from '../../core/usage';
 import type { AgentTool } from '../agent/agent-loop';
 import { classifyApiError } from '../agent/classify-api-error';
 import { WorktreeEditor } from '../agent/editor-tool';
-import type { ModelAccess } from '../agent/run-agent';
+import { cancellationSignal } from '../activity-context';
+import { type ModelAccess, modelClient } from '../model-client';
 import { runSearch, SEARCH_TOOL } from '../agent/search-tool';
 import { gitAt } from '../git/git';
 import { recordedModel } from '../../planner/render/model-name';
@@ -16,15 +16,15 @@ import { runDir, taskDir, taskWorktree } from '../run-paths';
 import { findingsSummary, runChecks } from './checks';
 import { configTextsOf } from './config-texts';
 import { parseUnifiedDiff } from './diff';
-import { ReviewLoopResult, runReviewLoop } from './review-loop';
-import { runReviewPrompt, runReviewSystem, taskReviewPrompt, taskReviewSystem } from './review-prompt';
+import { type ReviewLoopResult, runReviewLoop } from './review-loop';
+import { taskReviewPrompt, taskReviewSystem } from './review-prompt';
 import { MAX_COMMENT_CHARS, MAX_COMMENTS, VIEW_BASE_TOOL, VIEW_TOOL } from './review-tool';
 import type { ToolOutcome } from '../agent/editor-tool';
 import { runGit } from '../git/git-process';
 import { baseDiagnosticsFile, changeDiagnostics } from '../agent/check/check-tool';
 import { diagnosticLine } from '../agent/check/diagnostics';
 import { inRunSandbox } from '../sandbox';
-import { commitDiff, worktreeDiff } from './task-diff';
+import { worktreeDiff } from './task-diff';
 import { reviewRunCategory, RunReviewInput, RunReviewNote, runCommitsByCategory } from './run-review';
 
 export interface ReviewTaskInput extends TaskRef {
@@ -47,14 +47,6 @@ export interface ReviewTaskInput extends TaskRef {
 export type ReviewResult = Omit<TaskReview, 'reviews' | 'mode'>;
 
 export const REVIEW_MAX_TURNS = 8;
-
-function cancellationSignal(): AbortSignal | undefined {
-  try {
-    return Context.current().cancellationSignal;
-  } catch {
-    return undefined;
-  }
-}
 
 async function tail(file: string, chars: number): Promise<string> {
   const text = await fs.readFile(file, 'utf8').catch(() => '');
@@ -110,7 +102,7 @@ export function fromLoop(r: ReviewLoopResult, model: string, transcriptPath?: st
 export function makeReviewActivities(deps: { worktreeRoot: string; modelAccess: ModelAccess; standIn?: string }) {
   // The model the records name: the configured one, or the stand-in's label when the stand-in answers.
   const named = (model: string) => recordedModel(model, !!deps.standIn);
-  const client = () => new Anthropic({ apiKey: deps.modelAccess.apiKey, baseURL: deps.modelAccess.baseURL, maxRetries: 0, timeout: 5 * 60_000 });
+  const client = () => modelClient(deps.modelAccess);
 
   return {
     /**

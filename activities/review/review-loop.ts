@@ -1,11 +1,11 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { TokenUsage } from '../../core/types';
 import { noUsage } from '../../core/usage';
-import { addTurn, AgentTool, pushUserText, turnTokens } from '../agent/agent-loop';
+import { addTurn, type AgentTool, pushUserText, turnTokens } from '../agent/agent-loop';
 import type { ToolOutcome } from '../agent/editor-tool';
 import { turnCostUsd } from '../agent/pricing';
 import { withCacheBreakpoints } from '../agent/prompt-cache';
-import { parseVerdict, REVIEW_TOOL, REVIEW_TOOL_NAME, Verdict } from './review-tool';
+import { parseVerdict, REVIEW_TOOL, REVIEW_TOOL_NAME, type Verdict } from './review-tool';
 
 export interface ReviewLoopOptions {
   client: Anthropic;

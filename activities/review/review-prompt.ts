@@ -1,5 +1,5 @@
 // The reviewer's prompts: per task (task file, diff, test evidence) and per category of the run. Pure.
-import type { ReviewComment, TaskReview } from '../../core/types';
+import type { ReviewComment } from '../../core/types';
 
 export const MAX_DIFF_CHARS = 60_000;
 

@@ -1,6 +1,6 @@
 import type { Baseline, TestEvidence } from '../../core/types';
 import { heartbeatSafe } from '../heartbeat';
-import { ReportedRun, SavedBaseline, baselineReportRun, gatedReportRun } from './run-with-report';
+import { type ReportedRun, type SavedBaseline, baselineReportRun, gatedReportRun } from './run-with-report';
 
 /** What a gate needs besides the command: the baseline, what the change edited, and how wide the run is. */
 export interface Gate {

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Context } from '@temporalio/activity';
+import { cancellationSignal } from '../activity-context';
 import { ApplicationFailure } from '@temporalio/common';
 import { failingTests } from './failing-tests';
 import { capFor, cappedLogEnding } from './log-cap';
@@ -74,14 +74,6 @@ function killGroup(pid: number): void {
   }
 }
 
-function activitySignal(): AbortSignal | undefined {
-  try {
-    return Context.current().cancellationSignal;
-  } catch {
-    return undefined;
-  }
-}
-
 /** How a command is started: in the sandbox, or (auto without bubblewrap, off) as a plain shell. */
 function launch(command: string, cwd: string, policy: SandboxPolicy, network: boolean, writable?: string[], proxy?: InstallProxy): { child: ChildProcess; sandboxed: boolean; note?: string } {
   const env = commandEnv();
@@ -124,7 +116,7 @@ export async function runShell(
   opts: { timeoutMs?: number; onTick?: () => void; network?: boolean; signal?: AbortSignal; writable?: string[] } = {},
 ): Promise<CommandResult> {
   const policy = currentSandboxPolicy();
-  const signal = opts.signal ?? activitySignal();
+  const signal = opts.signal ?? cancellationSignal();
   if (signal?.aborted) throw signal.reason ?? new Error('cancelled');
   fs.mkdirSync(path.dirname(logPath), { recursive: true });
   // A command that needs the registry (the install) in a run without --sandbox-network gets it through the proxy.

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CommandResult, runShell } from './run-shell';
+import { type CommandResult, runShell } from './run-shell';
 import { ensureNodeReporter } from './reports/node-reporter';
 import { goJsonText, parseCargoText, parseGoJson, parseJestJson, parseJunit, parseMochaJson, parseNodeEvents } from './reports/parse-reports';
 import { TestRef, TestResults } from './reports/results';

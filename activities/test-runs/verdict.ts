@@ -1,4 +1,4 @@
-import { TestResult, TestResults, testId } from './reports/results';
+import { type TestResult, type TestResults, testId } from './reports/results';
 
 /**
  * The verdict on a test run against the baseline, from machine-readable results. Pure. A change fails when:

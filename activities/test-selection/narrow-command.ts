@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { globToRegExp } from '../glob';
-import { shellJoin, ShellWord } from './shell-words';
-import { findRunner, RunnerCall, splitRunnerArgs } from './test-runner';
+import { shellJoin, type ShellWord } from './shell-words';
+import { findRunner, type RunnerCall, splitRunnerArgs } from './test-runner';
 
 /**
  * The command that tests one change: the suite command narrowed to the tests related to the changed

@@ -1,4 +1,4 @@
-import { ShellWord, splitCommand } from './shell-words';
+import { type ShellWord, splitCommand } from './shell-words';
 
 /**
  * Which test runner a suite command starts, looking through `npm test`, `npm run X`, `yarn X` and

@@ -1,7 +1,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { ControlAction } from '../../core/control';
 import { controlUpdate } from '../../workflows/run-messages';
-import { bool, Command, CONNECTION_FLAGS, connectionFrom, FlagSpec, num, ParsedArgs, PositionalSpec } from '../args';
+import { bool, type Command, CONNECTION_FLAGS, connectionFrom, type FlagSpec, num, type ParsedArgs, type PositionalSpec } from '../args';
 import { connectClient } from '../connection';
 import { runWorkflowId } from '../start-run';
 

@@ -1,7 +1,7 @@
 import type { Connection } from '@temporalio/client';
 import * as path from 'node:path';
 import { createDemoRepo } from '../../dev/demo-repo';
-import { bool, Command, num, str } from '../args';
+import { bool, type Command, num, str } from '../args';
 import { connectClient, webUiUrl } from '../connection';
 import { summaryLines, watchRun } from '../follow-run';
 import { startLocalStack } from '../local-stack';

@@ -1,5 +1,5 @@
 import { startStandInModel } from '../../dev/stand-in-model';
-import { bool, Command, num } from '../args';
+import { bool, type Command, num } from '../args';
 import { startLocalStack } from '../local-stack';
 import { chooseModel, standInBanner } from '../model-access';
 import { AGENT_RPM_FLAG, AGENT_SLOTS_FLAGS, agentSlotsFrom, STAND_IN_FLAG } from './worker';
@@ -10,7 +10,7 @@ export const devCommand: Command = {
   summary: 'local Temporal dev server + Web UI + stand-in model + worker, in the foreground until Ctrl-C',
   details: "The server keeps its history in .flotilla/temporal.db: start it again after a crash and the runs go on.",
   flags: {
-    port: { type: 'string', value: 'N', int: { min: 1 }, default: 7233, description: "the dev server's gRPC port (a server already there is used)" },
+    port: { type: 'string', value: 'N', int: { min: 1 }, description: "the dev server's gRPC port (a server already there is used); refused with TEMPORAL_ADDRESS", defaultText: '7233' },
     'ui-port': { type: 'string', value: 'N', int: { min: 1 }, description: "the dev server's Web UI port", defaultText: 'the port + 1000' },
     'no-worker': { type: 'boolean', description: 'start no worker (the stand-in model still serves workers started elsewhere)' },
     ...AGENT_SLOTS_FLAGS,
@@ -19,9 +19,10 @@ export const devCommand: Command = {
   },
   examples: ['flotilla dev', 'flotilla dev --port 7300 --no-worker'],
   async run(args, out) {
-    const port = num(args, 'port') ?? 7233;
+    const asked = num(args, 'port');
+    const port = asked ?? 7233;
     const withWorker = !bool(args, 'no-worker');
-    const stack = await startLocalStack({ port, uiPort: num(args, 'ui-port') ?? port + 1000, worker: withWorker, maxParallel: agentSlotsFrom(args, 'dev', out), agentRequestsPerMinute: num(args, 'agent-rpm'), standIn: bool(args, 'stand-in'), log: out });
+    const stack = await startLocalStack({ port: asked, uiPort: num(args, 'ui-port') ?? port + 1000, worker: withWorker, maxParallel: agentSlotsFrom(args, 'dev', out), agentRequestsPerMinute: num(args, 'agent-rpm'), standIn: bool(args, 'stand-in'), log: out });
     // Without a worker here, still serve the stand-in model (when no key is set) for workers started elsewhere.
     const choice = withWorker ? null : chooseModel({ standIn: bool(args, 'stand-in') });
     const standIn = choice?.kind === 'stand-in' ? await startStandInModel() : null;

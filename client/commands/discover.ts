@@ -1,11 +1,11 @@
-import Anthropic from '@anthropic-ai/sdk';
+import { type ModelAccess, modelClient } from '../../activities/model-client';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startStandInModel, StandInModel } from '../../dev/stand-in-model';
-import { analyseRepository, prepareTaskFiles, Prepared, summaryLines, writeTaskFiles } from '../../discover';
+import { startStandInModel, type StandInModel } from '../../dev/stand-in-model';
+import { analyseRepository, prepareTaskFiles, type Prepared, summaryLines, writeTaskFiles } from '../../discover';
 import { draftsFromProposal, proposeTasks } from '../../discover/instruction';
-import { KNOWN_CATEGORIES, TaskDraft } from '../../discover/types';
-import { bool, Command, num, ParsedArgs, str, UsageError } from '../args';
+import { KNOWN_CATEGORIES, type TaskDraft } from '../../discover/types';
+import { bool, type Command, num, type ParsedArgs, str, UsageError } from '../args';
 import { DEFAULT_MODEL } from '../run-settings';
 import { chooseModel } from '../model-access';
 
@@ -77,7 +77,7 @@ async function proposeWithModel(args: ParsedArgs, repo: string, instruction: str
   const model = str(args, 'model') ?? process.env.FLOTILLA_MODEL?.trim() ?? DEFAULT_MODEL;
   const choice = chooseModel();
   let standIn: StandInModel | null = null;
-  let access: { apiKey: string; baseURL?: string };
+  let access: ModelAccess;
   if (choice.kind === 'anthropic') {
     access = { apiKey: choice.apiKey, ...(choice.baseURL ? { baseURL: choice.baseURL } : {}) };
     out(`Model: ${model} on the Anthropic API${choice.baseURL ? ` at ${choice.baseURL}` : ''}`);
@@ -87,7 +87,8 @@ async function proposeWithModel(args: ParsedArgs, repo: string, instruction: str
     out(`Model: STAND-IN (not Claude) at ${standIn.url}, because ${choice.reason}: it splits the instruction by the path it names. Set ANTHROPIC_API_KEY for Claude.`);
   }
   try {
-    const client = new Anthropic({ ...access, maxRetries: 2, timeout: 5 * 60_000 });
+    // The CLI has no Temporal retry policy behind it: the SDK retries a couple of times itself.
+    const client = modelClient(access, { retries: 2 });
     const r = await proposeTasks({ client, model, instruction, repoName: path.basename(repo), analysis, log: out });
     out(`The model proposed ${r.tasks.length} task(s) (${r.usage.input} input and ${r.usage.output} output tokens).`);
     return { drafts: draftsFromProposal(instruction, r.tasks, analysis), problems: r.problems };

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Git } from '../../activities/git/git-process';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { defaultWorktreeRoot, runDir } from '../../activities/run-paths';
-import { Command, CONNECTION_FLAGS, connectionFrom, str } from '../args';
+import { type Command, CONNECTION_FLAGS, connectionFrom, str } from '../args';
 import { connectClient } from '../connection';
 import { runWorkflowId } from '../start-run';
 

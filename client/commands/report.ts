@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { writeReview } from '../../activities/records/review';
-import { bool, Command, CONNECTION_FLAGS, connectionFrom } from '../args';
+import { bool, type Command, CONNECTION_FLAGS, connectionFrom } from '../args';
 import { fetchRunReport } from '../read-report';
 
 /** `flotilla report RUN_ID [--json]`: writes and prints review.md (commits grouped, test evidence, rollback plan) for a run, finished or not. */

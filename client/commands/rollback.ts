@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Git } from '../../activities/git/git-process';
 import { runDir } from '../../activities/run-paths';
-import { Command, CONNECTION_FLAGS, connectionFrom, ParsedArgs, str, UsageError } from '../args';
+import { type Command, CONNECTION_FLAGS, connectionFrom, type ParsedArgs, str, UsageError } from '../args';
 import { fetchRunReport } from '../read-report';
 
 /** The run's repository: --repo, else asked of the run itself (which also tells whether it is still going). */

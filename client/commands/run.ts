@@ -1,4 +1,4 @@
-import { bool, Command, CONNECTION_FLAGS, connectionFrom, str } from '../args';
+import { bool, type Command, CONNECTION_FLAGS, connectionFrom, str } from '../args';
 import { connectClient, uiBaseFor, webUiUrl } from '../connection';
 import { summaryLines, watchRun } from '../follow-run';
 import { RUN_FLAGS, runSettingsFrom } from '../run-settings';

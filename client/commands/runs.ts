@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { createAttributesCommand, FLOTILLA_REPO, FLOTILLA_STATE, FLOTILLA_STATES } from '../../core/search-attributes';
-import { bool, Command, CONNECTION_FLAGS, connectionFrom, num, str } from '../args';
+import { bool, type Command, CONNECTION_FLAGS, connectionFrom, num, str } from '../args';
 import { connectClient } from '../connection';
 import { checkSearchAttributes } from '../search-attributes';
 

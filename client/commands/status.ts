@@ -1,4 +1,4 @@
-import { Command, CONNECTION_FLAGS, connectionFrom, bool } from '../args';
+import { type Command, CONNECTION_FLAGS, connectionFrom, bool } from '../args';
 import { summaryLines } from '../follow-run';
 import { fetchRunReport } from '../read-report';
 

@@ -1,4 +1,4 @@
-import { Command, CONNECTION_FLAGS, connectionFrom } from '../args';
+import { type Command, CONNECTION_FLAGS, connectionFrom } from '../args';
 import { connectClient, uiBaseFor, webUiUrl } from '../connection';
 import { summaryLines, watchRun } from '../follow-run';
 import { readRunReport } from '../read-report';

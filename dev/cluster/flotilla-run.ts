@@ -2,12 +2,12 @@
 // use it: N `flotilla worker` processes and one `flotilla run --wait` on the demo repository, all through
 // TEMPORAL_ADDRESS; then what the run left is checked against git and against the cluster's visibility store.
 import { Client, Connection } from '@temporalio/client';
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunReport } from '../../core/types';
 import { projectRoot, temporalCliPath } from '../temporal-cli';
-import { Processes, tail } from './processes';
+import { type Processes, tail } from './processes';
 
 const CLI = () => path.join(projectRoot(), 'bin', 'flotilla.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

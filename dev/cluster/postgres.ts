@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { freePort } from '../temporal-server';
-import { Processes, RunAs, tail } from './processes';
+import { type Processes, type RunAs, tail } from './processes';
 
 export interface Postgres {
   host: string;

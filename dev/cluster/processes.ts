@@ -1,6 +1,6 @@
 // The cluster's processes (PostgreSQL, the Temporal server, Flotilla workers): each logs to its own file, and
 // all of them are stopped in reverse order of start on the way out, whatever the way out is.
-import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
+import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 

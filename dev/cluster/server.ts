@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { projectRoot, temporalCliPath } from '../temporal-cli';
 import { onThisPostgres } from './admin-tools';
 import type { Postgres } from './postgres';
-import { Processes, tail } from './processes';
+import { type Processes, tail } from './processes';
 import type { TemporalBuild } from './temporal-build';
 
 export interface TemporalServer {

@@ -15,12 +15,12 @@ import { createDemoRepo } from '../demo-repo';
 import { projectRoot, temporalCliPath } from '../temporal-cli';
 import { adminToolsBin, setupNamespace, setupSchema } from './admin-tools';
 import { composeEnvironment } from './compose-env';
-import { activitiesByWorkerPid, checkRun, RunCheck, runAndWait, startWorkers } from './flotilla-run';
-import { Postgres, psqlValue, startPostgres } from './postgres';
+import { activitiesByWorkerPid, checkRun, type RunCheck, runAndWait, startWorkers } from './flotilla-run';
+import { type Postgres, psqlValue, startPostgres } from './postgres';
 import { Processes } from './processes';
-import { startTemporalServer, TemporalServer } from './server';
-import { composeImageTag, composeServerVersion, ensureTemporalBuild, ensureUiBuild, TemporalBuild, UI_MODULE, UiBuild } from './temporal-build';
-import { startWebUi, uiWorkflowCount, WebUi } from './ui';
+import { startTemporalServer, type TemporalServer } from './server';
+import { composeImageTag, composeServerVersion, ensureTemporalBuild, ensureUiBuild, type TemporalBuild, UI_MODULE, type UiBuild } from './temporal-build';
+import { startWebUi, uiWorkflowCount, type WebUi } from './ui';
 
 interface Options {
   workers: number;

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { copyFromModule, ensureGoBuild, GoBuild } from './go-module';
+import { copyFromModule, ensureGoBuild, type GoBuild } from './go-module';
 import type { Processes } from './processes';
 
 export const SERVER_MODULE = 'go.temporal.io/server';

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { freePort } from '../temporal-server';
-import { Processes, tail } from './processes';
+import { type Processes, tail } from './processes';
 import type { UiBuild } from './temporal-build';
 
 export interface WebUi {

@@ -1,6 +1,6 @@
 // Shared helpers for tests that start runs: the settings of a test run, and waiting on a run's status
 // (or any other condition) with a loud, descriptive error on timeout instead of a silent fall-through.
-import { WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
+import { type WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { RunReport, RunSettings } from '../../core/types';
 import { statusQuery } from '../../workflows/run-messages';
 
@@ -87,7 +87,7 @@ export async function resultWithin(handle: WorkflowHandle, opts: { timeoutMs?: n
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      handle
+      void handle
         .query(statusQuery)
         .then(describeStatus, (err) => `no status (query error: ${err instanceof Error ? err.message : String(err)})`)
         .then((seen) => reject(new Error(`timed out after ${(timeoutMs / 1000).toFixed(1)} s waiting for ${opts.what} (run ${handle.workflowId}); last seen: ${seen}`)));

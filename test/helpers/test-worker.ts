@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Fault } from '../../dev/stand-in-faults';
-import { startStandInModel, StandInModel } from '../../dev/stand-in-model';
+import { startStandInModel, type StandInModel } from '../../dev/stand-in-model';
 import { createFlotillaWorkers } from '../../worker/worker';
 
 let runtimeReady = false;

@@ -7,15 +7,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { createAgentActivities } from '../../activities';
-import { AgentOutcome } from '../../core/types';
-import { Fault } from '../../dev/stand-in-faults';
-import { startStandInModel, StandInModel } from '../../dev/stand-in-model';
+import { type AgentOutcome } from '../../core/types';
+import { type Fault } from '../../dev/stand-in-faults';
+import { startStandInModel, type StandInModel } from '../../dev/stand-in-model';
 import { resolveModelAccess } from '../../client/model-access';
+import { converse } from '../helpers/agent-conversation';
 import { waitFor } from '../helpers/run-helpers';
 import { makeSampleRepo } from '../helpers/sample-repo';
 
-/** The runAgent activity, in a mock activity context, against the stand-in over HTTP through the real SDK. */
-describe('runAgent against a hostile stand-in', () => {
+/** The agent's conversation (startAgent, then agentTurn until it ends), in a mock activity context, against the stand-in over HTTP through the real SDK. */
+describe('the agent against a hostile stand-in', () => {
   let repo: string;
   let baseSha: string;
   let worktreeRoot: string;
@@ -38,7 +39,7 @@ describe('runAgent against a hostile stand-in', () => {
     const acts = createAgentActivities({ worktreeRoot, modelAccess: { apiKey: 'test-key', baseURL: model.url } });
     const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
     const input = { runId, repoPath: repo, taskId: 'TASK-0001', baseSha, sourcePath: 'tasks/TASK-0001.md', model: 'claude-haiku-4-5', maxTurns: 10, testCommand: 'node --test test/' };
-    const attempt = (k: number, over: Partial<typeof input> = {}) => env.run(acts.runAgent, { ...input, ...over, attempt: k }) as Promise<AgentOutcome>;
+    const attempt = (k: number, over: Partial<typeof input> = {}) => converse(env, acts, { ...input, ...over, attempt: k });
     return { attempt, env, acts, input, worktree: path.join(worktreeRoot, runId, 'TASK-0001'), runDir: path.join(worktreeRoot, runId) };
   }
 
@@ -68,11 +69,12 @@ describe('runAgent against a hostile stand-in', () => {
   it('a retry after a mid-conversation failure resumes at the last complete turn: no answered request is sent again', async () => {
     const { attempt, worktree, acts, input } = await setup([{ kind: 'server_error', taskId: 'TASK-0001', turn: 2 }]);
     await expect(attempt(1)).rejects.toBeInstanceOf(ApplicationFailure);
-    // Temporal's retry of the same activity (its attempt 2, same workflow run): the worktree is rebuilt from the checkpoint.
+    // Temporal's retry of the same turn (its try 2, same workflow run): the worktree is rebuilt from turn 1's checkpoint.
     fs.rmSync(worktree, { recursive: true, force: true });
     const retry = new MockActivityEnvironment({ attempt: 2 }, { logger: new DefaultLogger('ERROR') });
-    const r = (await retry.run(acts.runAgent, { ...input, attempt: 1 })) as AgentOutcome;
-    expectDone(r, worktree);
+    const turn2 = await retry.run(acts.agentTurn, { runId: input.runId, repoPath: input.repoPath, taskId: input.taskId, attempt: 1, turn: 2, spent: { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 } });
+    expect(turn2).toMatchObject({ turn: 2, edited: ['src/math.js'], final: { ok: true } });
+    expect(fs.readFileSync(path.join(worktree, 'src/math.js'), 'utf8')).toContain('/** Adds two numbers. */\nfunction add(a, b) {');
     const turns = model!.log.filter((e) => e.taskId === 'TASK-0001').map((e) => `${e.turn}:${e.status}`);
     // Turn 1 was answered (and its edit made) once; turn 2 failed once and was asked again after the resume.
     expect(turns).toEqual(['1:200', '2:500', '2:200']);

@@ -31,7 +31,7 @@ function repoFiles(): Record<string, string> {
   return files;
 }
 
-const AGENT_STEP = /^(runAgent|startAgent|agentTurn|modelPermit)$/;
+const AGENT_STEP = /^(startAgent|agentTurn|modelPermit)$/;
 
 /** Each task's agent runs: consecutive agent activities, from the first one's start to the last one's close. */
 function agentRuns(spans: Awaited<ReturnType<typeof activitySpans>>): Array<{ from: number; to: number }> {

@@ -2,13 +2,13 @@ import Anthropic from '@anthropic-ai/sdk';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AgentLoopResult, CUT_OFF_TOOL_CALL, runAgentLoop } from '../../activities/agent/agent-loop';
+import { type AgentLoopResult, CUT_OFF_TOOL_CALL, runAgentLoop } from '../../activities/agent/agent-loop';
 import { WorktreeEditor } from '../../activities/agent/editor-tool';
 import { turnCostUsd } from '../../activities/agent/pricing';
 import { runSearch, SEARCH_TOOL } from '../../activities/agent/search-tool';
-import { Fault } from '../../dev/stand-in-faults';
+import { type Fault } from '../../dev/stand-in-faults';
 import { TWO_CHANGE_TASK } from '../helpers/agent-fixtures';
-import { OUTSIDE_PATH, startStandInModel, StandInModel, StandInOptions } from '../../dev/stand-in-model';
+import { OUTSIDE_PATH, startStandInModel, type StandInModel, type StandInOptions } from '../../dev/stand-in-model';
 
 const TASK = TWO_CHANGE_TASK;
 
@@ -178,7 +178,7 @@ describe('the agent loop through the real SDK over HTTP against the stand-in', (
     expect(r).toMatchObject({ outcome: 'max_turns', turns: 2 });
   });
 
-  it('surfaces an HTTP error from the API to the caller (runAgent classifies it)', async () => {
+  it('surfaces an HTTP error from the API to the caller (the turn activity classifies it)', async () => {
     await expect(run({ faults: [{ kind: 'overloaded' }] })).rejects.toMatchObject({ status: 529 });
     expect(model!.fired).toEqual([{ kind: 'overloaded', taskId: 'TASK-0001', turn: 1 }]);
   });

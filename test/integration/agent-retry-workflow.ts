@@ -1,19 +1,15 @@
-// Workflows for test/integration/agent-retry.test.ts: the agent under Flotilla's real retry policy, as runAgent
-// (one activity, runs recorded before durable turns) and as durable turns (workflows/agent-turns.ts, the loop
-// in the workflow, each model turn an activity), all on the test's one queue.
+// The workflow of test/integration/agent-retry.test.ts: the agent under Flotilla's real retry policy, as durable
+// turns (workflows/task/agent-turns.ts, the loop in the workflow, each model turn an activity), on the test's one queue.
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { AgentActivities, MainActivities } from '../../activities';
 import type { AgentOutcome } from '../../core/types';
 import { noUsage } from '../../core/usage';
-import { agentOptions, gitOptions } from '../../workflows/activity-proxies';
-import { agentTurns, AgentTaskInput } from '../../workflows/agent-turns';
+import { agentOptions, mainOptions } from '../../workflows/activity-proxies';
+import type { AgentTaskInput } from '../../activities/agent/agent-turns';
+import { agentTurns } from '../../workflows/task/agent-turns';
 
 const agents = proxyActivities<AgentActivities>(agentOptions);
-const ledger = proxyActivities<Pick<MainActivities, 'lostAgentUsage'>>(gitOptions);
-
-export async function agentOnce(input: Parameters<AgentActivities['runAgent']>[0]): Promise<AgentOutcome> {
-  return agents.runAgent(input);
-}
+const ledger = proxyActivities<Pick<MainActivities, 'lostAgentUsage'>>(mainOptions);
 
 /** The durable turns, with their bill: what the conversation reported, plus what failed turns paid for. */
 export async function agentTurnsOnce(input: AgentTaskInput): Promise<AgentOutcome> {

@@ -1,6 +1,6 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { RequestLogEntry } from '../../dev/stand-in-model';
-import { DevServer, freePort, startDevServer } from '../../dev/temporal-server';
+import { type DevServer, freePort, startDevServer } from '../../dev/temporal-server';
 import { startRun } from '../../client/start-run';
 import { resultWithin, runSettings } from '../helpers/run-helpers';
 import { makeSampleRepo, SAMPLE_FILES } from '../helpers/sample-repo';

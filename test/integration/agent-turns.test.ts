@@ -10,14 +10,14 @@ import type { AgentTaskInput } from '../../activities/agent/agent-turns';
 import { snapshotTree } from '../../activities/agent/checkpoint';
 import type { AgentStart, AgentTurn, TokenUsage } from '../../core/types';
 import { addUsage, noUsage } from '../../core/usage';
-import { Fault } from '../../dev/stand-in-faults';
-import { startStandInModel, StandInModel } from '../../dev/stand-in-model';
+import { type Fault } from '../../dev/stand-in-faults';
+import { startStandInModel, type StandInModel } from '../../dev/stand-in-model';
 import { waitFor } from '../helpers/run-helpers';
 import { makeSampleRepo } from '../helpers/sample-repo';
 
 /**
  * The durable agent's activities (startAgent, agentTurn), each in a mock activity context of its own (its own
- * activityId, as Temporal schedules each turn), driven the way workflows/agent-turns.ts drives them, against the
+ * activityId, as Temporal schedules each turn), driven the way workflows/task/agent-turns.ts drives them, against the
  * stand-in over HTTP through the real SDK.
  */
 describe('durable agent turns', () => {
@@ -146,7 +146,7 @@ describe('durable agent turns', () => {
     expect(documented(s.worktree)).toBe(true);
   });
 
-  it('ends at the turn limit, and over the token budget, with the reasons runAgent gives', async () => {
+  it('ends at the turn limit, and over the token budget, with reasons that say what to do', async () => {
     const limited = await drive(await setup(), { maxTurns: 1 });
     expect(limited.turns).toHaveLength(1);
     expect(limited.last).toMatchObject({ outcome: 'max_turns', final: { ok: false, reason: 'the agent did not finish within its limit of 1 turn; raise --max-turns or split the task' } });

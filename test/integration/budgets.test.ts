@@ -1,10 +1,10 @@
-import { WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { RunReport, RunSettings } from '../../core/types';
 import { startRun } from '../../client/start-run';
 import { controlUpdate, statusQuery } from '../../workflows/run-messages';
 import { runSettings, updateRejection, waitForStatus } from '../helpers/run-helpers';
 import { makeSampleRepo } from '../helpers/sample-repo';
-import { startTestWorker, TestWorker, useTestWorker } from '../helpers/test-worker';
+import { startTestWorker, type TestWorker, useTestWorker } from '../helpers/test-worker';
 
 const worker = useTestWorker();
 const settings = (repo: string, extra: Partial<RunSettings>): RunSettings => runSettings(repo, { maxParallel: 2, ...extra });

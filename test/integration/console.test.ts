@@ -1,5 +1,5 @@
 import type { RunReport, RunSettings } from '../../core/types';
-import { followRun, LiveOutput } from '../../client/follow-run';
+import { followRun, type LiveOutput } from '../../client/follow-run';
 import { checkSearchAttributes } from '../../client/search-attributes';
 import { startRun } from '../../client/start-run';
 import { FLOTILLA_REPO, FLOTILLA_RUN_ID, FLOTILLA_STATE } from '../../core/search-attributes';

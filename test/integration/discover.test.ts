@@ -8,7 +8,7 @@ import { discoverCommand } from '../../client/commands/discover';
 import { startStandInModel } from '../../dev/stand-in-model';
 import { analyseRepository } from '../../discover';
 import { PROPOSE_TOOL, proposeTasks } from '../../discover/instruction';
-import { buildPlan, parseTaskFiles, Plan } from '../../planner';
+import { buildPlan, parseTaskFiles, type Plan } from '../../planner';
 
 const DEMO = path.join(__dirname, '..', '..', 'examples', 'demo-repo');
 

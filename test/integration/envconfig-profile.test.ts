@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { connectClient } from '../../client/connection';
-import { LocalStack, startLocalStack } from '../../client/local-stack';
+import { type LocalStack, startLocalStack } from '../../client/local-stack';
 import { startRun } from '../../client/start-run';
 import { runSettings } from '../helpers/run-helpers';
 import { makeSampleRepo } from '../helpers/sample-repo';

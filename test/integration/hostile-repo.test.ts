@@ -1,7 +1,7 @@
 // Issue 11, done when: a hostile repository run through the real workflows cannot read the API key, write
 // outside its worktrees, reach the Temporal server or escape through symlinks, and its good tasks still commit.
 import { WorkflowFailedError } from '@temporalio/client';
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

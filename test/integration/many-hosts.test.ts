@@ -6,8 +6,8 @@ import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
 import type { RunReport, RunSettings } from '../../core/types';
 import { startRun } from '../../client/start-run';
-import { startStandInModel, StandInModel } from '../../dev/stand-in-model';
-import { createFlotillaWorkers, FlotillaWorkers } from '../../worker/worker';
+import { startStandInModel, type StandInModel } from '../../dev/stand-in-model';
+import { createFlotillaWorkers, type FlotillaWorkers } from '../../worker/worker';
 import { makeSampleRepo, SAMPLE_FILES, taskFile } from '../helpers/sample-repo';
 
 // Two worker processes ("hosts"), each with its own worktree folder, against one server: every step that

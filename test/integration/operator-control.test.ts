@@ -1,4 +1,4 @@
-import { WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
+import { type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { simpleGit } from 'simple-git';
 import type { RunReport, RunSettings, TokenUsage } from '../../core/types';
 import { execute } from '../../client/args';

@@ -1,6 +1,5 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
 import type { RunReport, RunSettings } from '../../core/types';

@@ -10,9 +10,9 @@ import { createAgentActivities } from '../../activities';
 import type { ReviewResult } from '../../activities/review/review-activities';
 import { runReviewLoop } from '../../activities/review/review-loop';
 import { taskReviewPrompt, taskReviewSystem } from '../../activities/review/review-prompt';
-import type { AgentOutcome } from '../../core/types';
+import { converse } from '../helpers/agent-conversation';
 import type { Fault } from '../../dev/stand-in-faults';
-import { startStandInModel, StandInModel } from '../../dev/stand-in-model';
+import { startStandInModel, type StandInModel } from '../../dev/stand-in-model';
 import { makeSampleRepo, SAMPLE_FILES, taskFile } from '../helpers/sample-repo';
 
 const EXPECTATION_EDIT = [
@@ -81,9 +81,9 @@ describe('reviewTask and the reviewer agent', () => {
   async function agentThenReview(taskId: string, reviewer: StandInModel, category: string, declared: string[]) {
     const runId = `rv${++n}`;
     const coder = await model();
-    const agent = (await env.run(createAgentActivities({ worktreeRoot, modelAccess: { apiKey: 'k', baseURL: coder.url } }).runAgent, {
+    const agent = await converse(env, createAgentActivities({ worktreeRoot, modelAccess: { apiKey: 'k', baseURL: coder.url } }), {
       runId, repoPath: repo, taskId, baseSha, sourcePath: `tasks/${taskId}.md`, model: 'claude-haiku-4-5', maxTurns: 10, testCommand: 'node --test test/', attempt: 1,
-    })) as AgentOutcome;
+    });
     expect(agent.ok).toBe(true);
     const review = createAgentActivities({ worktreeRoot, modelAccess: { apiKey: 'k', baseURL: reviewer.url } }).reviewTask;
     const input = { runId, repoPath: repo, taskId, baseSha, sourcePath: `tasks/${taskId}.md`, category, declared, edited: agent.edited, summary: agent.summary, tests: { command: 'node --test test/', passed: true, logPath: '/nonexistent.log', durationMs: 1 }, model: 'claude-haiku-4-5', attempt: 1 };

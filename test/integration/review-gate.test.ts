@@ -5,7 +5,7 @@ import type { ReviewMode, RunReport, TaskState, TokenUsage } from '../../core/ty
 import { startRun } from '../../client/start-run';
 import { REVIEW_TOOL_NAME } from '../../activities/review/review-tool';
 import { runSettings } from '../helpers/run-helpers';
-import { makeSampleRepo, SAMPLE_FILES, taskFile } from '../helpers/sample-repo';
+import { makeSampleRepo, SAMPLE_FILES } from '../helpers/sample-repo';
 import { useTestWorker } from '../helpers/test-worker';
 
 const worker = useTestWorker({ recordRequests: true });

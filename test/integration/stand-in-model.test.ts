@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runAgentLoop } from '../../activities/agent/agent-loop';
 import { WorktreeEditor } from '../../activities/agent/editor-tool';
-import { startStandInModel, StandInModel } from '../../dev/stand-in-model';
+import { startStandInModel, type StandInModel } from '../../dev/stand-in-model';
 import { TWO_CHANGE_TASK } from '../helpers/agent-fixtures';
 
 const TASK = TWO_CHANGE_TASK;

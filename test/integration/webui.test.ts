@@ -3,12 +3,12 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, Browser } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { startRun } from '../../client/start-run';
 import { readRunReport } from '../../client/read-report';
 import { FLOTILLA_STATE } from '../../core/search-attributes';
 import { startStandInModel } from '../../dev/stand-in-model';
-import { DevServer, freePort, startDevServer } from '../../dev/temporal-server';
+import { type DevServer, freePort, startDevServer } from '../../dev/temporal-server';
 import { createFlotillaWorkers } from '../../worker/worker';
 import { makeSampleRepo } from '../helpers/sample-repo';
 

@@ -5,7 +5,8 @@ import * as path from 'node:path';
 /**
  * Runs in flight must survive an upgrade of Flotilla: the recorded histories (see record-histories.ts)
  * are replayed with the current workflow code. A failure here means the change would break a run that is
- * going on: guard it with patched() (@temporalio/workflow) instead of changing what old runs did.
+ * going on: guard it with patched() (@temporalio/workflow) and register it in workflows/patches.ts
+ * (CONTRIBUTING.md, "The patch policy") instead of changing what old runs did.
  */
 const dir = path.join(__dirname, 'histories');
 const files = fs.readdirSync(dir).flatMap((scenario) => fs.readdirSync(path.join(dir, scenario)).map((f) => path.join(scenario, f)));

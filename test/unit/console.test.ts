@@ -51,9 +51,8 @@ describe('search attributes', () => {
 describe('the live view', () => {
   it("names each task's step from its pending activity and heartbeat", () => {
     expect(stepOf([])).toEqual({ step: 'between steps' });
-    expect(stepOf([{ activity: 'runAgent', details: { turn: 3, costUsd: 0.0123 }, retry: 1 }])).toEqual({ step: 'agent turn 3', costUsd: 0.0123 });
-    expect(stepOf([{ activity: 'runAgent', details: { tests: true }, retry: 2 }])).toEqual({ step: 'agent: running its tests (try 2)' });
     // Durable turns: turn 1 with the worktree, later turns on the host, and the permit of --agent-rpm between them.
+    expect(stepOf([{ activity: 'agentTurn', details: { tests: true }, retry: 2 }])).toEqual({ step: 'agent: running its tests (try 2)' });
     expect(stepOf([{ activity: 'startAgent', retry: 1 }])).toEqual({ step: 'agent starting' });
     expect(stepOf([{ activity: 'agentTurn', details: { turn: 4, costUsd: 0.02 }, retry: 3 }])).toEqual({ step: 'agent turn 4 (try 3)', costUsd: 0.02 });
     expect(stepOf([{ activity: 'modelPermit', retry: 1 }])).toEqual({ step: 'agent: waiting for --agent-rpm' });

@@ -8,7 +8,7 @@ import {
   assignIds,
   buildImportGraph,
   checkWithPlanner,
-  Finding,
+  type Finding,
   groupFindings,
   importersOf,
   keyOf,
@@ -22,7 +22,7 @@ import {
   runEslint,
   scanTodos,
   summaryLines,
-  TaskDraft,
+  type TaskDraft,
   testCommandFor,
 } from '../../discover';
 import { instructionKey, validateProposal } from '../../discover/instruction';

@@ -1,5 +1,5 @@
 import { globToRegExp } from '../../activities/glob';
-import { ChangeFacts, chooseTestCommand, inSuite } from '../../activities/test-selection/narrow-command';
+import { type ChangeFacts, chooseTestCommand, inSuite } from '../../activities/test-selection/narrow-command';
 import { shellQuote, splitCommand } from '../../activities/test-selection/shell-words';
 import { findRunner, splitRunnerArgs } from '../../activities/test-selection/test-runner';
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBacklog } from '../../bench/random-backlog';
-import { buildPlan, criticalPath, explainTask, parseTaskFiles, Plan, PlanOptions, renderPlanMarkdown, Risk, Task } from '../../planner';
+import { buildPlan, criticalPath, explainTask, parseTaskFiles, type Plan, type PlanOptions, renderPlanMarkdown, type Risk, type Task } from '../../planner';
 
 const OPTIONS: PlanOptions = { repoName: 'r', testCommand: 'npm test', sequentialRisk: 'high', maxParallel: 4 };
 const RANK: Record<Risk, number> = { low: 0, medium: 1, high: 2 };

@@ -1,4 +1,4 @@
-import { isTestFile, relatedGoPackages, relatedTestFiles, RepoFiles, reverseImports } from '../../activities/test-selection/related-tests';
+import { isTestFile, relatedGoPackages, relatedTestFiles, type RepoFiles, reverseImports } from '../../activities/test-selection/related-tests';
 import { goImportPaths, jsSpecifiers, pythonImports, resolveJsImport, resolvePythonImport } from '../../activities/test-selection/import-graph';
 
 /** A repository held in memory: path → content. */

@@ -1,4 +1,4 @@
-import { buildPlan, renderPlanMarkdown, Task } from '../../planner';
+import { buildPlan, renderPlanMarkdown, type Task } from '../../planner';
 
 function mk(id: string, over: Partial<Task> = {}): Task {
   return { id, title: `Title of ${id}`, category: 'docs', risk: 'low', files: [`src/${id}.ts`], dependsOn: [], description: '', changes: [], sourcePath: `tasks/${id}.md`, ...over };

@@ -1,5 +1,5 @@
 import { changedExpectations, conflictMarkers, debugLeftovers, findingsSummary, oversized, runChecks, skippedTests, undeclaredFiles } from '../../activities/review/checks';
-import { changedLines, FileDiff, parseUnifiedDiff } from '../../activities/review/diff';
+import { changedLines, type FileDiff, parseUnifiedDiff } from '../../activities/review/diff';
 
 /** A one-hunk diff of `path`: lines prefixed with "+", "-" or " ". */
 function diffOf(path: string, lines: string[], status: 'modified' | 'added' | 'deleted' = 'modified'): string {

@@ -1,7 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { ASK_FOR_VERDICT, runReviewLoop } from '../../activities/review/review-loop';
 import { parseVerdict, REVIEW_TOOL_NAME } from '../../activities/review/review-tool';
-import { reviewFeedback } from '../../workflows/review-step';
+import { reviewFeedback } from '../../workflows/task/review-step';
 
 type Reply = { content: Array<Record<string, unknown>>; stop_reason: string };
 

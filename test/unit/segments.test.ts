@@ -1,5 +1,5 @@
 import { randomBacklog } from '../../bench/random-backlog';
-import { buildPlan, PlanOptions, renderPlanMarkdown } from '../../planner';
+import { buildPlan, type PlanOptions, renderPlanMarkdown } from '../../planner';
 import { segmentsOf } from '../../planner/segments';
 import { segmentPieces } from '../../core/run-state';
 

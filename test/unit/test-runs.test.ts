@@ -2,10 +2,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseCargoText, parseGoJson, parseJestJson, parseJunit, parseMochaJson, parseNodeEvents } from '../../activities/test-runs/reports/parse-reports';
-import { TestResults } from '../../activities/test-runs/reports/results';
-import { baselineWithReruns, judgeWithReruns, RunOnce } from '../../activities/test-runs/reruns';
+import { type TestResults } from '../../activities/test-runs/reports/results';
+import { baselineWithReruns, judgeWithReruns, type RunOnce } from '../../activities/test-runs/reruns';
 import { baselineReportRun, gatedReportRun, runWithReport } from '../../activities/test-runs/run-with-report';
-import { verdict, VerdictInput } from '../../activities/test-runs/verdict';
+import { verdict, type VerdictInput } from '../../activities/test-runs/verdict';
 import { rerunCommand, withReporter } from '../../activities/test-runs/reports/with-reporter';
 
 /** Reports written by the real runners (jest 29.7, vitest 3.2, mocha 11, node 20.20 with node-reporter.ts, pytest 9.2, go 1.26, cargo 1.95) on tiny projects. */

@@ -1,5 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
-import { dedupe, FileError, firstLine, relFile, TestResult, TestResults, TestStatus } from './results';
+import { dedupe, type FileError, firstLine, relFile, type TestResult, type TestResults, type TestStatus } from './results';
 
 /**
  * Parsers from each runner's own machine-readable report to TestResults. Pure: text in, results out.

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
-import { shellJoin, ShellWord, splitCommand } from '../../test-selection/shell-words';
-import { findRunner, RunnerCall, RunnerName, splitRunnerArgs } from '../../test-selection/test-runner';
-import { TestRef } from './results';
+import { shellJoin, type ShellWord, splitCommand } from '../../test-selection/shell-words';
+import { findRunner, type RunnerCall, type RunnerName, splitRunnerArgs } from '../../test-selection/test-runner';
+import { type TestRef } from './results';
 
 /**
  * Rewrites a suite command so the runner also writes machine-readable results through its own reporter
