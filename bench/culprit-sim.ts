@@ -4,7 +4,7 @@
 // Used by the fast tests (test/integration/culprit-search.test.ts) and by `npm run bench:culprits`.
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ProbeChange, ProbeResult } from '../activities/git/integrate';
 import type { TestEvidence } from '../core/types';
 import { testQueue } from '../core/task-queues';

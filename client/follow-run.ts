@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { describeModel } from '../planner/render/model-name';
-import { Client, WorkflowFailedError } from '@temporalio/client';
+import { type Client, WorkflowFailedError } from '@temporalio/client';
 import * as path from 'node:path';
 import { runDir } from '../activities/run-paths';
 import type { BatchState, RunReport, TestEvidence } from '../core/types';

@@ -6,7 +6,7 @@ import { type DevServer, startDevServer } from '../dev/temporal-server';
 import { resolveModelAccess } from './model-access';
 import { createFlotillaWorkers, type FlotillaWorkers } from '../worker/worker';
 import { bundleWorkflows, runsThisCodeCannotContinue } from '../worker/replay-check';
-import { connectClient, localServerSettings, TemporalConnectionSettings, TemporalOverrides, temporalSettings, unreachableServer } from './connection';
+import { connectClient, localServerSettings, type TemporalConnectionSettings, type TemporalOverrides, temporalSettings, unreachableServer } from './connection';
 import type { SandboxMode } from '../core/types';
 
 export interface LocalStack {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readPackageJson } from '../activities/package-json';
 import { runAnalyser } from './sandboxed-analyser';
-import { Finding } from './types';
+import { type Finding } from './types';
 
 /** What the repository's own linters found, and a note per linter on what ran or why it was skipped. */
 export interface LinterResult {

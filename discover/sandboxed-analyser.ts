@@ -1,4 +1,4 @@
-import { spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import { bwrapArgs, bwrapAvailability } from '../activities/sandbox';
 import { shellJoin } from '../activities/test-selection/shell-words';

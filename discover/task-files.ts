@@ -4,7 +4,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { buildPlan, parseTaskFiles } from '../planner';
 import type { Plan, TaskFile, TaskProblem } from '../planner/types';
 import { readTextSafeSync } from '../activities/safe-read';
-import { NewTaskFile, TaskDraft } from './types';
+import { type NewTaskFile, type TaskDraft } from './types';
 
 /** The front-matter field holding a finding group's stable key: a re-run skips keys already written. */
 export const KEY_FIELD = 'discover-key';

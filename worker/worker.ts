@@ -8,7 +8,7 @@ import { denyHost } from '../activities/sandbox/address-policy';
 import { setPassedEnv } from '../activities/sandbox/child-env';
 import { sandboxFloor, setSandboxFloor } from '../activities/sandbox/floor';
 import type { SandboxMode } from '../core/types';
-import { agentQueue, hostQueue, TaskHost, testQueue } from '../core/task-queues';
+import { agentQueue, hostQueue, type TaskHost, testQueue } from '../core/task-queues';
 import { honourCancel } from './honour-cancel';
 import { keepAlive } from './keep-alive';
 import { redactResults } from './redact-results';

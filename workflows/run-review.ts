@@ -1,6 +1,6 @@
 // The run-level review (advisory), after the final suite: one activity per category, so each model call is
 // dispatched (and counted by --agent-rpm) on the shared agents queue, retried alone, and paid once. Sandbox-safe.
-import { ActivityFailure, ActivityOptions, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, type ActivityOptions, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { AgentActivities, MainActivities } from '../activities';
 import { agentQueue } from '../core/task-queues';
 import type { RunReview } from '../core/types';

@@ -19,7 +19,7 @@ import { type AgentLoopResult, type AgentTool, runTurn, toolbox, totalTokens } f
 import { type AgentCheckpoint, type ConversationStart, conversationFile, latestTurnCheckpoint, loadCheckpoint, loadConversation, restoreTree, saveCheckpoint, snapshotTree, turnCheckpointFile, worktreeIs } from './checkpoint';
 import { classifyApiError, isPromptTooLong } from './classify-api-error';
 import { EDITOR_TOOL, WorktreeEditor } from './editor-tool';
-import { makeRunTestsTool, RUN_TESTS_TOOL, RunTestsToolOptions } from './run-tests-tool';
+import { makeRunTestsTool, RUN_TESTS_TOOL, type RunTestsToolOptions } from './run-tests-tool';
 import { agentSystemPrompt, cannotReason } from './prompt/agent-system-prompt';
 import { firstMessage } from './prompt/first-message';
 import { gatherTheWork } from './prompt/task-brief';

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import type { ToolOutcome } from './editor-tool';
 import { failureBlocks, renderFailureBlocks } from './tool-output/failure-blocks';
 import type { Verdict } from '../test-runs/verdict';
-import { gatedReportRun, SavedBaseline } from '../test-runs/run-with-report';
+import { gatedReportRun, type SavedBaseline } from '../test-runs/run-with-report';
 import { selectTaskTests } from '../test-selection/select-task-tests';
 
 export const RUN_TESTS_TOOL: Anthropic.Tool = {

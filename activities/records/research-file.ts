@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { conventionalResearch, parseResearch, Research, ResearchError } from '../../planner/research';
+import { conventionalResearch, parseResearch, type Research, ResearchError } from '../../planner/research';
 
 /** The `.prompts/<folder>/<file>` paths of a repository (the prompts-folder convention), repo-relative. */
 async function promptFiles(repoPath: string): Promise<string[]> {

@@ -1,7 +1,7 @@
 // The reviewer's cheap deterministic checks: they run on the task's diff before any model is asked, and a
 // finding is a request for changes with the check's message. Pure.
-import { changedLines, DiffLine, FileDiff } from './diff';
-import { ConfigText, testConfigChanges } from './test-config';
+import { changedLines, type DiffLine, type FileDiff } from './diff';
+import { type ConfigText, testConfigChanges } from './test-config';
 
 /** A diff larger than this many changed lines (added + removed) per declared file is out of the task's scope. */
 export const MAX_CHANGED_LINES_PER_FILE = 200;

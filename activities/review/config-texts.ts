@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { Git } from '../git/git';
 import { readTextSafe } from '../safe-read';
 import type { FileDiff } from './diff';
-import { ConfigText, SHARED_CONFIG } from './test-config';
+import { type ConfigText, SHARED_CONFIG } from './test-config';
 
 /** package.json and the like are not read past this. */
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;

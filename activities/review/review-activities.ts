@@ -25,7 +25,7 @@ import { baseDiagnosticsFile, changeDiagnostics } from '../agent/check/check-too
 import { diagnosticLine } from '../agent/check/diagnostics';
 import { inRunSandbox } from '../sandbox';
 import { worktreeDiff } from './task-diff';
-import { reviewRunCategory, RunReviewInput, RunReviewNote, runCommitsByCategory } from './run-review';
+import { reviewRunCategory, type RunReviewInput, type RunReviewNote, runCommitsByCategory } from './run-review';
 
 export interface ReviewTaskInput extends TaskRef {
   baseSha: string;

@@ -6,7 +6,7 @@ import { classifyApiError } from '../agent/classify-api-error';
 import { gitAt, runBranch } from '../git/git';
 import { readPlan } from '../records/plan-store';
 import { runDir } from '../run-paths';
-import { ReviewLoopResult, runReviewLoop } from './review-loop';
+import { type ReviewLoopResult, runReviewLoop } from './review-loop';
 import { runReviewPrompt, runReviewSystem } from './review-prompt';
 import { commitDiff } from './task-diff';
 

@@ -1,4 +1,4 @@
-import { ShellWord } from '../test-selection/shell-words';
+import { type ShellWord } from '../test-selection/shell-words';
 import { inSuite } from '../test-selection/narrow-command';
 import { findRunner, splitRunnerArgs } from '../test-selection/test-runner';
 

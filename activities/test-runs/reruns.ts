@@ -1,5 +1,5 @@
-import { isTestFailureExit, verdict, Verdict, VerdictInput } from './verdict';
-import { refId, TestRef, TestResults, testId } from './reports/results';
+import { isTestFailureExit, verdict, type Verdict, type VerdictInput } from './verdict';
+import { refId, type TestRef, type TestResults, testId } from './reports/results';
 
 /**
  * Flaky tests told apart from broken ones by re-running only the failures, with the runner's own filter,

@@ -1,4 +1,4 @@
-import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
+import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cancellationSignal } from '../activity-context';
@@ -6,9 +6,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { failingTests } from './failing-tests';
 import { capFor, cappedLogEnding } from './log-cap';
 import { redact, stripUrlCredentials } from '../redact';
-import { bwrapArgs, bwrapAvailability, currentSandboxPolicy, SandboxPolicy } from '../sandbox';
+import { bwrapArgs, bwrapAvailability, currentSandboxPolicy, type SandboxPolicy } from '../sandbox';
 import { commandEnvFrom } from '../sandbox/child-env';
-import { InstallProxy, startInstallProxy, throughProxy } from '../sandbox/install-proxy';
+import { type InstallProxy, startInstallProxy, throughProxy } from '../sandbox/install-proxy';
 import { chooseDependencies, resetDependencyLink } from '../sandbox/dependencies-link';
 
 export interface CommandResult {

@@ -3,10 +3,10 @@ import * as path from 'node:path';
 import { type CommandResult, runShell } from './run-shell';
 import { ensureNodeReporter } from './reports/node-reporter';
 import { goJsonText, parseCargoText, parseGoJson, parseJestJson, parseJunit, parseMochaJson, parseNodeEvents } from './reports/parse-reports';
-import { TestRef, TestResults } from './reports/results';
+import { type TestRef, type TestResults } from './reports/results';
 import { nameFilterOf } from './name-filter';
-import { baselineWithReruns, BaselineOutcome, judgeWithReruns, JudgedRun, RunOnce, RunOutcome } from './reruns';
-import { planRun, ReportFormat, ReporterPlan } from './reports/with-reporter';
+import { baselineWithReruns, type BaselineOutcome, judgeWithReruns, type JudgedRun, type RunOnce, type RunOutcome } from './reruns';
+import { planRun, type ReportFormat, type ReporterPlan } from './reports/with-reporter';
 import { packageScripts } from '../package-json';
 import { readTextSafe } from '../safe-read';
 

@@ -3,8 +3,8 @@ import * as path from 'node:path';
 import { Git } from '../git/git-process';
 import { packageScripts } from '../package-json';
 import { readTextSafeSync } from '../safe-read';
-import { chooseTestCommand, TestChoice } from './narrow-command';
-import { RepoFiles, relatedGoPackages, relatedTestFiles } from './related-tests';
+import { chooseTestCommand, type TestChoice } from './narrow-command';
+import { type RepoFiles, relatedGoPackages, relatedTestFiles } from './related-tests';
 
 /** Files larger than this are not read for imports (generated bundles, data). */
 const MAX_SOURCE_BYTES = 1_000_000;

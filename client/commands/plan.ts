@@ -7,7 +7,7 @@ import type { RunSettings } from '../../core/types';
 import { readResearch } from '../../activities/records/research-file';
 import { buildPlan, explainTask, parseTaskFiles, renderPlanMarkdown } from '../../planner';
 import { ResearchError } from '../../planner/research';
-import { bool, Command, ParsedArgs, str, UsageError } from '../args';
+import { bool, type Command, type ParsedArgs, str, UsageError } from '../args';
 import { chooseModel } from '../model-access';
 import { runFlags, runSettingsFrom } from '../run-settings';
 import { STAND_IN_FLAG } from './worker';

@@ -1,4 +1,4 @@
-import { bool, Command, CONNECTION_FLAGS, connectionFrom, FlagSpec, num, Out, ParsedArgs, str } from '../args';
+import { bool, type Command, CONNECTION_FLAGS, connectionFrom, type FlagSpec, num, type Out, type ParsedArgs, str } from '../args';
 import type { SandboxMode } from '../../core/types';
 import { startLocalStack } from '../local-stack';
 

@@ -13,7 +13,7 @@ import type { RunSettings, TokenUsage } from '../../core/types';
 import { followRun } from '../follow-run';
 import { startRun } from '../start-run';
 import { projectRoot } from '../../dev/temporal-cli';
-import { EVAL_REPO, EvalTask, evalTaskFile } from './eval-tasks';
+import { EVAL_REPO, type EvalTask, evalTaskFile } from './eval-tasks';
 
 export interface EvalResult {
   id: string;

@@ -1,4 +1,4 @@
-import { Batch, Phase, Plan, PlannedTask } from '../types';
+import { type Batch, type Phase, type Plan, type PlannedTask } from '../types';
 
 /** Why another task of the same module or kind is not in this batch: the first reason that keeps it out. */
 function keptOut(u: PlannedTask, batch: Batch, plan: Plan, at: Map<string, number>): string {

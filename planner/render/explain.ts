@@ -1,6 +1,6 @@
 import { explainMix } from './explain-mix';
 import { sequentialByRisk } from './render-phase';
-import { Plan } from '../types';
+import { type Plan } from '../types';
 
 /** Why a task sits where it does: its phase and batch, its conflicts (and where they sit), its dependencies. Pure. */
 export function explainTask(plan: Plan, id: string): string[] {

@@ -1,6 +1,6 @@
-import { executionSteps, Step } from './execution-order';
-import { ModelInfo, taskToolModel } from './model-name';
-import { Plan, PlannedTask } from '../types';
+import { executionSteps, type Step } from './execution-order';
+import { type ModelInfo, taskToolModel } from './model-name';
+import { type Plan, type PlannedTask } from '../types';
 
 /** What Flotilla's agent is asked to do for a task, said so a person can give the same instruction to an agent. */
 export function agentInstruction(t: PlannedTask, plan: Plan, researchNotes = false): string {

@@ -1,10 +1,10 @@
 import { criticalPath } from '../critical-path';
-import { modelDisplay, modelFamily, ModelInfo } from './model-name';
+import { modelDisplay, modelFamily, type ModelInfo } from './model-name';
 import { MAX_BATCH_TASKS, phaseMinutes } from '../plan';
 import { renderParallelCommands, renderSequentialCommands } from './render-commands';
 import { renderPhase } from './render-phase';
 import { segmentSpan } from '../segments';
-import { Batch, Phase, Plan } from '../types';
+import { type Batch, type Phase, type Plan } from '../types';
 
 export interface RenderContext {
   runId?: string;

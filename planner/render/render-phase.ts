@@ -1,6 +1,6 @@
-import { fileWaits, FileWait } from './execution-order';
-import { agentLabel, ModelInfo } from './model-name';
-import { Batch, Phase, Plan, PlannedTask } from '../types';
+import { fileWaits, type FileWait } from './execution-order';
+import { agentLabel, type ModelInfo } from './model-name';
+import { type Batch, type Phase, type Plan, type PlannedTask } from '../types';
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 

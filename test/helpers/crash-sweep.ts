@@ -2,7 +2,7 @@
 // `flotilla worker` process) whose worker is SIGKILLed at one named crash point (activities/crash-point.ts), then
 // started again with the same host id on the same disk, so the killed activity's retry finds what its dead try left.
 import { Client, Connection } from '@temporalio/client';
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

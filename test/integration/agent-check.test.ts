@@ -8,7 +8,7 @@ import { createAgentActivities, createMainActivities } from '../../activities';
 import type { AgentTaskInput } from '../../activities/agent/agent-turns';
 import type { ReviewResult } from '../../activities/review/review-activities';
 import type { AgentStart, AgentTurn } from '../../core/types';
-import { startStandInModel, StandInModel } from '../../dev/stand-in-model';
+import { startStandInModel, type StandInModel } from '../../dev/stand-in-model';
 import { makeSampleRepo, taskFile } from '../helpers/sample-repo';
 
 const TOTAL = ['/** The sum of the prices. */', 'export function total(prices: number[]): number {', '  return prices.reduce((sum, p) => sum + p, 0);', '}', ''].join('\n');

@@ -7,7 +7,7 @@ import { simpleGit } from 'simple-git';
 import { createAgentActivities, createTestActivities } from '../../activities';
 import type { AgentTaskInput } from '../../activities/agent/agent-turns';
 import type { AgentStart, AgentTurn, TestEvidence } from '../../core/types';
-import { startStandInModel, StandInModel } from '../../dev/stand-in-model';
+import { startStandInModel, type StandInModel } from '../../dev/stand-in-model';
 import { makeSampleRepo } from '../helpers/sample-repo';
 
 /**

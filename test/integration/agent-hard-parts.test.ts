@@ -9,7 +9,7 @@ import { EMPTY_REPLY } from '../../activities/agent/agent-loop';
 import type { AgentTaskInput } from '../../activities/agent/agent-turns';
 import type { AgentStart, AgentTurn } from '../../core/types';
 import type { Fault } from '../../dev/stand-in-faults';
-import { startStandInModel, StandInModel, StandInOptions } from '../../dev/stand-in-model';
+import { startStandInModel, type StandInModel, type StandInOptions } from '../../dev/stand-in-model';
 import { makeSampleRepo, SAMPLE_FILES } from '../helpers/sample-repo';
 
 /**

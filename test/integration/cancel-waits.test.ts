@@ -1,7 +1,7 @@
 // A skipped task's worktree is taken over by the next task only once its cancelled command stopped writing there
 // (activities that write in a worktree are cancelled with WAIT_CANCELLATION_COMPLETED, and their commands' process
 // groups are killed on cancellation).
-import { WorkflowHandle } from '@temporalio/client';
+import { type WorkflowHandle } from '@temporalio/client';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ControlAction } from '../../core/control';

@@ -2,7 +2,7 @@
 // worker is SIGKILLed at that point and started again; the run must end as a run without a crash does.
 // One run per point, one after another on the shared dev server. `npm run crash-sweep:long` (FLOTILLA_SWEEP_LONG=1):
 // a larger backlog, and each point also with the worker restarted under a new host id.
-import { CRASH_POINTS, CrashPointName } from '../../activities/crash-point';
+import { CRASH_POINTS, type CrashPointName } from '../../activities/crash-point';
 import { branchContent, SWEEP, sweepRun, sweepTasks, sweepWarm } from '../helpers/crash-sweep';
 
 const LONG = process.env.FLOTILLA_SWEEP_LONG === '1';

@@ -1,6 +1,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { MAX_BATCH_TASKS } from '../../planner/plan';
-import { measureSearch, SearchMeasure, SearchScenario } from '../../bench/culprit-sim';
+import { measureSearch, type SearchMeasure, type SearchScenario } from '../../bench/culprit-sim';
 
 /**
  * The culprit search (workflows/find-culprits.ts) with simulated activities on the suite's Temporal dev server

@@ -61,7 +61,7 @@ describe('agent prompt and repo conventions', () => {
 });
 
 describe('the shared system prompt and the cannot: exit (issue 25)', () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const { agentSystemPrompt, cannotReason } = require('../../activities/agent/prompt/agent-system-prompt') as typeof import('../../activities/agent/prompt/agent-system-prompt');
   it('is the same for every call and carries the rules, the method and the exit', () => {
     expect(agentSystemPrompt()).toBe(agentSystemPrompt());

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { RunReport } from '../../core/types';
 import { detectE2eCommand } from '../../activities/test-runs/detect-e2e-command';
 import { phaseSections } from '../../activities/records/review-phases';
-import { buildPlan, renderPlanMarkdown, Task } from '../../planner';
+import { buildPlan, renderPlanMarkdown, type Task } from '../../planner';
 
 function repo(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-e2e-'));

@@ -1,4 +1,4 @@
-import { buildPlan, explainTask, Task } from '../../planner';
+import { buildPlan, explainTask, type Task } from '../../planner';
 
 const mk = (id: string, category: string, files: string[], over: Partial<Task> = {}): Task => ({ id, title: id, category, risk: 'low', files, dependsOn: [], description: '', changes: [], sourcePath: `tasks/${id}.md`, ...over });
 

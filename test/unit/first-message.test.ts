@@ -1,4 +1,4 @@
-import { declaredFilesSection, firstMessage, TheWork } from '../../activities/agent/prompt/first-message';
+import { declaredFilesSection, firstMessage, type TheWork } from '../../activities/agent/prompt/first-message';
 
 const work = (over: Partial<TheWork> = {}): TheWork => ({
   taskId: 'TASK-0042',

@@ -1,6 +1,6 @@
 import { nameFilterOf } from '../../activities/test-runs/name-filter';
-import { TestResults } from '../../activities/test-runs/reports/results';
-import { verdict, VerdictInput } from '../../activities/test-runs/verdict';
+import { type TestResults } from '../../activities/test-runs/reports/results';
+import { verdict, type VerdictInput } from '../../activities/test-runs/verdict';
 
 /** Which tests each runner's own name filter selects, with the names its report parser gives them. */
 const selects = (command: string, file: string, name: string, scripts?: Record<string, string>) => nameFilterOf(command, scripts)!.selects({ file, name });

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { baselineReportRun, gatedReportRun, SavedBaseline } from '../../activities/test-runs/run-with-report';
+import { baselineReportRun, gatedReportRun, type SavedBaseline } from '../../activities/test-runs/run-with-report';
 
 /**
  * Real runners (go, jest, pytest, node --test) on tiny projects: the suite at the base, then a task's command

@@ -2,7 +2,7 @@
 // generated backlogs (seeded), every listing of the plan checked against the workflow's own ordering function.
 import { rng } from '../../bench/random-backlog';
 import { segmentPieces } from '../../core/run-state';
-import { buildPlan, Plan, renderPlanMarkdown, Risk, Task } from '../../planner';
+import { buildPlan, type Plan, renderPlanMarkdown, type Risk, type Task } from '../../planner';
 
 const RISKS: Risk[] = ['low', 'medium', 'high'];
 

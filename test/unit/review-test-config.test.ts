@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Git } from '../../activities/git/git';
 import { runChecks, taskFileEdits, testConfigEdits } from '../../activities/review/checks';
 import { configTextsOf } from '../../activities/review/config-texts';
-import { FileDiff, parseUnifiedDiff } from '../../activities/review/diff';
+import { type FileDiff, parseUnifiedDiff } from '../../activities/review/diff';
 import { worktreeDiff } from '../../activities/review/task-diff';
 
 /**

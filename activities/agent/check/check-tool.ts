@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runShell } from '../../test-runs/run-shell';
 import { checkCommands } from './check-command';
-import { Diagnostic, diagnosticLine, newDiagnostics, parseDiagnostics } from './diagnostics';
+import { type Diagnostic, diagnosticLine, newDiagnostics, parseDiagnostics } from './diagnostics';
 import type { ToolOutcome } from '../editor-tool';
 
 export const CHECK_TOOL: Anthropic.Tool = {

@@ -12,7 +12,7 @@ import { MAX_CHANGED_LINES_PER_FILE } from '../../review/checks';
 import { selectTaskTests } from '../../test-selection/select-task-tests';
 import { latestTurnCheckpoint } from '../checkpoint';
 import { failureBlocks, renderFailureBlocks } from '../tool-output/failure-blocks';
-import { DeclaredFile, PreviousAttempt, TheWork } from './first-message';
+import { type DeclaredFile, type PreviousAttempt, type TheWork } from './first-message';
 import { readConventionsAt } from '../repo-conventions';
 import { ledgerKey } from '../spent-ledger';
 
