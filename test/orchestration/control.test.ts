@@ -21,7 +21,7 @@ describe('operator control (scripted activities)', () => {
 
   it('pause holds the tasks not started, skip drops one, resume runs the rest', async () => {
     const h = await start('pause', 6, 1);
-    await waitFor(async () => (await h.query(statusQuery)).tasks.some((t) => t.status === 'committed'), { what: 'a committed task', timeoutMs: 20_000 });
+    await waitFor(async () => (await h.query(statusQuery)).tasks.some((t) => t.status === 'integrated' || t.status === 'committed'), { what: 'a task on the run branch (integrated: the batch suite runs at the end)', timeoutMs: 20_000 });
     expect(await h.executeUpdate(controlUpdate, { args: [{ action: 'pause' }] })).toContain('pause');
     const paused = await h.query(statusQuery);
     expect(paused.status).toBe('paused');
