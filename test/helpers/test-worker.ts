@@ -27,6 +27,8 @@ export interface TestWorkerOptions {
   agentRequestsPerMinute?: number;
   /** A Temporal server of the test's own (default: the suite's, FLOTILLA_TEST_TEMPORAL). */
   address?: string;
+  /** --agent-slots (default: the worker's default). */
+  agentSlots?: number;
 }
 
 export async function startTestWorker(opts: TestWorkerOptions = {}): Promise<TestWorker> {
@@ -40,7 +42,7 @@ export async function startTestWorker(opts: TestWorkerOptions = {}): Promise<Tes
   const taskQueue = `test-${Math.random().toString(36).slice(2)}`;
   const worktreeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-wt-'));
   const native = await NativeConnection.connect({ address });
-  const worker = await createFlotillaWorkers({ connection: native, namespace: 'default', taskQueue, modelAccess: { apiKey: opts.apiKey ?? 'test-key', baseURL: standIn.url }, worktreeRoot, agentRequestsPerMinute: opts.agentRequestsPerMinute });
+  const worker = await createFlotillaWorkers({ connection: native, namespace: 'default', taskQueue, modelAccess: { apiKey: opts.apiKey ?? 'test-key', baseURL: standIn.url }, worktreeRoot, agentRequestsPerMinute: opts.agentRequestsPerMinute, ...(opts.agentSlots ? { maxParallel: opts.agentSlots } : {}) });
   const running = worker.run();
   const connection = await Connection.connect({ address });
   return {
