@@ -4,7 +4,7 @@ import type { PlannedTask } from '../planner/types';
 import { hostActivities, mainActivities, testActivities } from './activity-proxies';
 import { findCulprits } from './find-culprits';
 import { batchUpdateSignal, controlSignal, taskUpdateSignal, taskUpdatesSignal, TaskUpdate } from './run-messages';
-import { laneFreeSignal, laneGrantedSignal, laneWantedSignal } from './lane-messages';
+import { agentLanes, laneGrantedSignal } from './lanes';
 import { taskWorkflow } from './task';
 import { slimEvidence } from '../core/run-state';
 import { addUsage } from '../core/usage';
@@ -315,84 +315,4 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   const validated = suite?.passed ? { sha: tip, label: `batch-${batch.id}`, suite: slimEvidence(suite) } : undefined;
   upsertFlotillaState(fatal ? 'failed' : 'completed');
   return { tip, tasks: [...results.values()], ...(fatal ? { fatal } : {}), ...(validated ? { validated } : {}) };
-}
-
-/** What agentLanes asks of its batch. */
-interface LaneHooks {
-  /** Starts a task: holding a lane, or on deck (`deck`: its workflow starts and waits for a lane; `started` once it has). */
-  start(task: PlannedTask, deck?: { started: () => void }): Promise<unknown>;
-  /** Gives a lane to a task that waits for one (a retry, or a task on deck); false when it must not run any more. */
-  grant(id: string, fromDeck: boolean): Promise<boolean>;
-  /** Whether a task on deck may be given a lane now (not while the run is paused). */
-  deckOpen(): boolean;
-}
-
-/**
- * --max-parallel lanes, each one running agent: a task starts in a free lane and gives it back when its agent is
- * done (laneFree), so the next task's agent starts while the finished one's tests and commit run beside it.
- * A task whose agent must run again asks for a lane (laneWanted) and is served first. Up to `deckSize` more
- * tasks wait on deck, their workflows already started, so a lane that frees is taken by a signal instead of
- * a child workflow's start. A task that ends still holding its lane frees it. Resolves when every task has
- * ended; rejects with the first error.
- */
-async function agentLanes(lanes: number, deckSize: number, tasks: PlannedTask[], hooks: LaneHooks): Promise<void> {
-  let free = lanes;
-  let next = 0;
-  let failure: { err: unknown } | undefined;
-  const active = new Set<string>();
-  const holding = new Set<string>();
-  const wanted: string[] = [];
-  const deck = new Set<string>(); // on deck, not yet given a lane
-  const ready: string[] = []; // on deck with its workflow started, in the order they started
-  setHandler(laneFreeSignal, (id) => {
-    if (holding.delete(id)) free++;
-  });
-  setHandler(laneWantedSignal, (id) => void wanted.push(id));
-  const take = (id: string) => {
-    free--;
-    holding.add(id);
-  };
-  const release = (id: string) => {
-    if (holding.delete(id)) free++;
-  };
-  const give = (id: string, fromDeck: boolean) => {
-    take(id);
-    hooks.grant(id, fromDeck).then(
-      (ok) => void (ok || release(id)),
-      () => release(id), // it ended meanwhile
-    );
-  };
-  const start = (task: PlannedTask, onDeck: boolean) => {
-    active.add(task.id);
-    if (onDeck) deck.add(task.id);
-    else take(task.id);
-    const started = () => void (deck.has(task.id) && ready.push(task.id));
-    hooks
-      .start(task, onDeck ? { started } : undefined)
-      .catch((err) => void (failure ??= { err }))
-      .finally(() => {
-        active.delete(task.id);
-        deck.delete(task.id);
-        if (ready.includes(task.id)) ready.splice(ready.indexOf(task.id), 1);
-        release(task.id);
-      });
-  };
-  const grantReady = () => free > 0 && ready.length > 0 && hooks.deckOpen();
-  const startHolding = () => free > 0 && ready.length === 0 && next < tasks.length;
-  const startOnDeck = () => deck.size < deckSize && next < tasks.length;
-  const allDone = () => active.size === 0 && next >= tasks.length;
-  for (;;) {
-    await condition(() => !!failure || (free > 0 && wanted.length > 0) || grantReady() || startHolding() || startOnDeck() || allDone());
-    if (failure) throw failure.err;
-    if (free > 0 && wanted.length) {
-      const id = wanted.shift()!;
-      if (active.has(id)) give(id, false);
-    } else if (grantReady()) {
-      const id = ready.shift()!;
-      deck.delete(id);
-      give(id, true);
-    } else if (startHolding()) start(tasks[next++], false);
-    else if (startOnDeck()) start(tasks[next++], true);
-    else return;
-  }
 }

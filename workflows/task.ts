@@ -1,5 +1,5 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, condition, getExternalWorkflowHandle, isCancellation, patched, setCurrentDetails, setHandler, TimeoutFailure, workflowInfo } from '@temporalio/workflow';
-import { laneFreeSignal, laneGrantedSignal, laneWantedSignal } from './lane-messages';
+import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, patched, setCurrentDetails, TimeoutFailure, workflowInfo } from '@temporalio/workflow';
+import { laneKeeper } from './lanes';
 import { agentActivities, hostActivities, mainActivities, testActivities } from './activity-proxies';
 import type { TaskHost } from '../core/task-queues';
 import { cutBytes } from '../core/search-attributes';
@@ -27,42 +27,6 @@ class HostLost extends Error {
 
 /** A step waited on its host's queue past the host's schedule-to-start timeout. */
 const waitedTooLong = (err: unknown) => err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === 'SCHEDULE_TO_START';
-
-/**
- * The task's lane in its batch, when it holds one only while its agent runs: it starts with the lane the batch
- * started it in (or, on deck, waits for the batch to give it one), gives it back when its agent is done, and
- * asks for one again before its agent runs again.
- * Otherwise (`handsBack` false) both are no-ops: the task holds its lane until it ends.
- */
-function laneKeeper(taskId: string, handsBack: boolean, onDeck: boolean) {
-  let holding = !onDeck;
-  // A task on deck is in its batch's queue already: its first lane comes without asking.
-  let asked = onDeck;
-  let grants = 0;
-  let given: Promise<void> = Promise.resolve();
-  const batch = handsBack ? getExternalWorkflowHandle(workflowInfo().parent!.workflowId) : undefined;
-  if (batch) setHandler(laneGrantedSignal, () => void grants++);
-  return {
-    give(): void {
-      if (!batch || !holding) return;
-      holding = false;
-      // Not awaited here: the task's tests start at once. A batch that already ended ignores it.
-      given = batch.signal(laneFreeSignal, taskId).catch(() => undefined);
-    },
-    async take(): Promise<void> {
-      if (!batch || holding) return;
-      if (!asked) {
-        await given; // the batch sees "free" before "wanted"
-        await batch.signal(laneWantedSignal, taskId);
-      }
-      asked = false;
-      setCurrentDetails(`**${taskId}**: waiting for a free lane to run its agent again`);
-      await condition(() => grants > 0);
-      grants--;
-      holding = true;
-    },
-  };
-}
 
 /**
  * One task: the agent edits a fresh worktree, the task's tests judge it, and a passing change is

@@ -4,6 +4,7 @@ import type { Batch, Phase, PlannedTask } from '../planner/types';
 import type { RunStateCarry } from '../core/run-state';
 import type { ControlState } from '../core/control';
 import type { TaskHost } from '../core/task-queues';
+import type { TaskLane } from './lanes';
 
 /** What every child needs to know about the run. */
 export interface RunContext {
@@ -15,18 +16,10 @@ export interface RunContext {
   settings: Pick<RunSettings, 'model' | 'maxParallel' | 'attempts' | 'maxTurns' | 'approveRisk' | 'maxTokensPerTask' | 'setupCommand' | 'flakyReruns' | 'review' | 'reviewModel'>;
 }
 
-export interface TaskInput {
+export interface TaskInput extends TaskLane {
   ctx: RunContext;
   task: PlannedTask;
   baseSha: string;
-  /**
-   * 'agent-only': the task holds one of its batch's lanes only while its agent runs (workflows/lane-messages.ts),
-   * and a task that ends ready leaves its worktree for the batch to remove (TaskOutcome.worktreesOn).
-   * Unset: it holds its lane and removes its worktree itself, to its end.
-   */
-  lanes?: 'agent-only';
-  /** Started on deck: the task has no lane yet and waits for its batch to give it one before its agent runs. */
-  waitForLane?: boolean;
 }
 
 export interface TaskOutcome {
