@@ -4,7 +4,7 @@ import type { PlannedTask } from '../planner/types';
 import { hostActivities, mainActivities, testActivities } from './activity-proxies';
 import { findCulprits } from './find-culprits';
 import { batchUpdateSignal, controlSignal, taskUpdateSignal, taskUpdatesSignal, TaskUpdate } from './run-messages';
-import { agentLanes, laneGrantedSignal } from './lanes';
+import { agentLanes, laneGrantedSignal, laneNextSignal } from './lanes';
 import { taskWorkflow } from './task';
 import { slimEvidence } from '../core/run-state';
 import { addUsage } from '../core/usage';
@@ -277,6 +277,18 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
             await post({ id, status: 'running', reason: undefined });
           }
           await granted;
+          return true;
+        },
+        tellNext: (holder, next) => getExternalWorkflowHandle(`${ctx.rootWorkflowId}/${holder}`).signal(laneNextSignal, next ? { id: next, workflowId: `${ctx.rootWorkflowId}/${next}` } : null),
+        // Its lane came from the task before it: it may already be running its agent.
+        tookLane: async (id) => {
+          if (fatal) {
+            notStarted.set(id, `not started: ${fatal}`);
+            running.get(id)?.cancel();
+            return false;
+          }
+          onDeck.delete(id);
+          await post({ id, status: 'running', reason: undefined });
           return true;
         },
       });

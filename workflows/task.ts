@@ -190,6 +190,8 @@ export async function taskWorkflow({ ctx, task, baseSha, lanes, waitForLane }: T
     else if (!hosted) await CancellationScope.nonCancellable(() => git.removeTaskWorktree(ref));
     else await CancellationScope.nonCancellable(() => removeEverywhere(live));
   }
+  // The lane's hand-off reaches the batch before the task's end does.
+  await lane.settled();
   upsertFlotillaState(outcome.status === 'ready' ? 'completed' : outcome.status);
   setCurrentDetails(`**${task.id}**: ${outcome.status === 'ready' ? 'committed in its worktree' : `${outcome.status}: ${outcome.reason ?? ''}`}`);
   return outcome;
