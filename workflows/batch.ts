@@ -3,7 +3,7 @@ import type { TaskState } from '../core/types';
 import type { PlannedTask } from '../planner/types';
 import { hostActivities, mainActivities, testActivities } from './activity-proxies';
 import { findCulprits } from './find-culprits';
-import { batchUpdateSignal, controlSignal, taskUpdateSignal, taskUpdatesSignal, TaskUpdate } from './run-messages';
+import { batchUpdateSignal, branchReadySignal, controlSignal, taskUpdateSignal, taskUpdatesSignal, TaskUpdate } from './run-messages';
 import { agentLanes, laneGrantedSignal, laneNextSignal } from './lanes';
 import { taskWorkflow } from './task';
 import { slimEvidence } from '../core/run-state';
@@ -306,6 +306,8 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
     for (const task of tasks) await runOne(task);
   }
   await Promise.all(pendingIntegrations);
+  // The run may start its review beside this suite when this is its last batch.
+  if (ready.length) void root.signal(branchReadySignal, { batch: batch.id, tip }).catch(() => undefined);
 
   let suite = ready.length ? await testing.runBranchTests.executeWithOptions({ summary: cutBytes(`batch ${batch.id} suite: ${ctx.testCommand}`) }, [{ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batch.id}`, flakyReruns: ctx.settings.flakyReruns }]) : undefined;
   if (suite && !suite.passed) {

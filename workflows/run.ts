@@ -1,17 +1,18 @@
 import { ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, ContinueAsNew, continueAsNew, executeChild, getExternalWorkflowHandle, isCancellation, patched, setCurrentDetails, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import type { RunReport, RunSettings, TestEvidence } from '../core/types';
-import { agentActivities, mainActivities, testActivities } from './activity-proxies';
-import { addUsage, noUsage } from '../core/usage';
+import { mainActivities, testActivities } from './activity-proxies';
+import { addUsage } from '../core/usage';
 import { batchWorkflow } from './batch';
 import { applyControl, checkBudget, ControlAction, ControlState, initialControl, validateControl } from '../core/control';
 import { phaseWorkflow } from './phase';
 import { progressDetails } from './progress-details';
-import { batchUpdateSignal, controlSignal, controlUpdate, statusQuery, taskUpdateSignal, taskUpdatesSignal, TaskUpdate } from './run-messages';
+import { batchUpdateSignal, branchReadySignal, controlSignal, controlUpdate, statusQuery, taskUpdateSignal, taskUpdatesSignal, TaskUpdate } from './run-messages';
 import { RunState, segmentPieces, segmentTasks, tasksAfter } from '../core/run-state';
 import { rolledBack } from '../core/task-table';
 import { cutBytes, runStateOf } from '../core/search-attributes';
 import { childAttributes, upsertFlotillaState } from './search-attributes';
 import type { GroupResult, RunCarry, RunContext } from './types';
+import { REVIEW_GRACE_MS, RunningReview, startRunReview } from './run-review';
 
 export * from './run-messages';
 
@@ -136,6 +137,8 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
   // The last commit a batch's full suite passed on: the final validation does not run that suite again on it.
   let validated: GroupResult['validated'];
   let cancelled: unknown;
+  // The run-level review, started beside the last batch's suite (when its branch is the final one).
+  let earlyReview: RunningReview | undefined;
   const notStartedReason = () => (control.abort ? 'run aborted by the operator before it started' : `not started: ${report.reason ?? 'the run stopped'}`);
 
   try {
@@ -174,6 +177,16 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       tip = prep.baseSha;
     }
     const plan = outline!;
+    // The run-level review starts as soon as the last batch's changes are all on the run branch, beside its suite.
+    const reviewWanted = () => (settings.review ?? 'gate') !== 'off' && patched('run-review');
+    const reviewOf = (at: string) => {
+      const model = settings.reviewModel ?? settings.model;
+      return startRunReview({ runId: settings.runId, repoPath: settings.repoPath, baseSha: report.baseSha!, model, tip: at });
+    };
+    const lastBatch = plan.phases.flatMap((p) => p.batches).at(-1)?.id;
+    setHandler(branchReadySignal, (b) => {
+      if (b.batch === lastBatch && !earlyReview && !control.retry.length && !control.abort && report.status === 'running' && reviewWanted()) earlyReview = reviewOf(b.tip);
+    });
 
     const absorb = (r: GroupResult) => {
       tip = r.tip;
@@ -237,6 +250,14 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       report.reason = `aborted by the operator${rollBack ? `; ${report.branch} was reset to its base ${report.baseSha!.slice(0, 10)}` : ''}`;
     }
     if (report.status === 'running') {
+      // The review runs beside the final validation: the one started beside the last batch's suite when the branch
+      // is still where it reviewed it, else a new one.
+      let reviewing = earlyReview;
+      if (reviewing && reviewing.tip !== tip) {
+        reviewing.cancel();
+        reviewing = undefined;
+      }
+      if (!reviewing && reviewWanted() && state.counts(unseen).committed > 0) reviewing = reviewOf(tip);
       const alreadyValidated = validated && validated.sha === tip && validated.suite.command === ctx.testCommand && patched('skip-validated-final');
       report.final = alreadyValidated
         ? { ...validated!.suite, alreadyValidatedBy: validated!.label, verdict: `not run again: ${tip.slice(0, 10)} is the commit the full suite of ${validated!.label} passed on` }
@@ -248,15 +269,9 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       if (finalOk) report.status = 'completed';
       else fail(`final validation failed on ${report.branch}: ${[report.final, report.e2e].filter((e): e is TestEvidence => !!e && !e.passed).map((e) => `${e.command} (${e.failingTests.join('; ') || `exit ${e.exitCode}`})`).join(', ')}`);
       // The run-level review (advisory): one pass per category over the run's combined diff, notes for review.md.
-      if (finalOk && (settings.review ?? 'gate') !== 'off' && state.counts(unseen).committed > 0 && patched('run-review')) {
-        const model = settings.reviewModel ?? settings.model;
-        try {
-          report.runReview = await agentActivities().reviewRun.executeWithOptions({ summary: `Run review (advisory): one pass per category over the run's diff, by ${model}` }, [{ runId: settings.runId, repoPath: settings.repoPath, baseSha: report.baseSha!, model }]);
-        } catch (err) {
-          report.runReview = { model, notes: [], usage: noUsage(), error: messageOf(err) };
-        }
-      }
-    }
+      // A run that is otherwise done waits for it REVIEW_GRACE_MS at most; what it paid for is on the bill either way.
+      if (reviewing) report.runReview = await reviewing.settle(REVIEW_GRACE_MS);
+    } else earlyReview?.cancel();
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
     if (isCancellation(err) && patched('cancelled-run-cleanup')) {
