@@ -17,7 +17,11 @@ const FIRST = ['startAgent', 'runAgent'];
 export interface Handoff {
   task: string;
   wave: number;
-  /** From the freeing agent's last turn closing to this agent's first turn being scheduled (the grant). */
+  /** From the freeing agent's last turn closing to this task hearing its grant (laneGranted), when it waited on deck. */
+  signalMs?: number;
+  /** Who granted it: the task before it in the lane, or the batch. */
+  by?: 'task' | 'batch';
+  /** From the freeing agent's last turn closing to this agent's first turn being scheduled. */
   grantMs: number;
   /** … to it being started by a worker (the agent running). */
   startMs: number;
@@ -30,7 +34,12 @@ export interface Handoff {
  */
 export function laneHandoffs(spans: Span[], lanes: number): Handoff[] {
   const byTask = new Map<string, { start: number; started: number; end: number }>();
+  const granted = new Map<string, { at: number; by: 'task' | 'batch' }>();
   for (const x of spans) {
+    if (x.type === 'laneGranted@task' || x.type === 'laneGranted@batch') {
+      const id = x.workflowId.split('/').pop()!;
+      if (!granted.has(id)) granted.set(id, { at: x.scheduled, by: x.type === 'laneGranted@task' ? 'task' : 'batch' });
+    }
     if (!AGENT.includes(x.type)) continue;
     const id = x.workflowId.split('/').pop()!;
     const t = byTask.get(id) ?? { start: Infinity, started: Infinity, end: 0 };
@@ -49,7 +58,8 @@ export function laneHandoffs(spans: Span[], lanes: number): Handoff[] {
     if (i < lanes) return;
     // The lane freed earliest (before this agent's grant) that no agent took yet.
     const at = Math.min(freed[f++] ?? t.start, t.start);
-    out.push({ task, wave: Math.floor(i / lanes) + 1, grantMs: t.start - at, startMs: t.started - at });
+    const g = granted.get(task);
+    out.push({ task, wave: Math.floor(i / lanes) + 1, ...(g ? { signalMs: g.at - at, by: g.by } : {}), grantMs: t.start - at, startMs: t.started - at });
   });
   return out;
 }
@@ -64,6 +74,9 @@ export function handoffLines(h: Handoff[]): string[] {
     const grant = of.map((x) => x.grantMs);
     const start = of.map((x) => x.startMs);
     const slow = start.filter((ms) => ms > 300).length;
-    return `    wave ${w}: ${of.length} lanes re-granted; agent finished → next agent scheduled median ${f(q(grant, 0.5))} s, max ${f(Math.max(...grant))} s; → running median ${f(q(start, 0.5))} s, max ${f(Math.max(...start))} s${slow ? ` (${slow} over 0.3 s)` : ''}`;
+    const heard = of.filter((x) => x.signalMs !== undefined).map((x) => x.signalMs!);
+    const direct = of.filter((x) => x.by === 'task').length;
+    const signal = heard.length ? `grant heard median ${f(q(heard, 0.5))} s (${direct} of ${of.length} from the task before it, ${of.filter((x) => x.by === 'batch').length} from the batch); ` : '';
+    return `    wave ${w}: ${of.length} lanes re-granted; agent finished → ${signal}next agent scheduled median ${f(q(grant, 0.5))} s, max ${f(Math.max(...grant))} s; → running median ${f(q(start, 0.5))} s, max ${f(Math.max(...start))} s${slow ? ` (${slow} over 0.3 s)` : ''}`;
   });
 }

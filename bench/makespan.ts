@@ -215,6 +215,11 @@ async function runActivities(client: Client, runId: string): Promise<{ spans: Ac
       }
       // For --timeline: when the batch heard a task give its lane back.
       const signaled = e.workflowExecutionSignaledEventAttributes as { signalName?: string; input?: { payloads?: Array<{ data?: Uint8Array }> } } | undefined;
+      // Who granted a task on deck its lane: the task before it in the lane (direct) or the batch.
+      if (signaled?.signalName === 'laneGranted') {
+        const from = (e.workflowExecutionSignaledEventAttributes as { externalWorkflowExecution?: { workflowId?: string } }).externalWorkflowExecution?.workflowId ?? '';
+        spans.push({ workflowId: w.workflowId, type: /\/TASK-[^/]+$/.test(from) ? 'laneGranted@task' : 'laneGranted@batch', scheduled: ms(e), started: ms(e), closed: ms(e) });
+      }
       if (signaled?.signalName === 'laneFree') {
         const data = signaled.input?.payloads?.[0]?.data;
         const taskId = data ? (JSON.parse(Buffer.from(data).toString('utf8')) as string) : '?';
@@ -313,7 +318,7 @@ async function userPath(repo: string, n: number, review: Review, model: Model, d
 }
 
 /** Not activities: when a task workflow ran, and when its batch heard it give its lane back (for --timeline). */
-const MARKERS = ['workflow', 'laneFree@batch'];
+const MARKERS = ['workflow', 'laneFree@batch', 'laneGranted@task', 'laneGranted@batch'];
 
 function breakdown(all: Awaited<ReturnType<typeof runActivities>>, requests: RequestLogEntry[], started: number, totalMs: number, n: number): string[] {
   const h = { ...all, spans: all.spans.filter((x) => !MARKERS.includes(x.type)) };
