@@ -184,17 +184,20 @@ export function laneKeeper(taskId: string, handsBack: boolean, onDeck: boolean) 
   let asked = onDeck;
   let grants = 0;
   let nextInLane: NextInLane | null = null;
+  // Whether a laneNext is about a lane this task holds or is being granted (it may arrive before the grant, which
+  // comes from another workflow); not after it gave its lane back, until it asks again: the batch takes that promise back.
+  let listening = true;
   let given: Promise<void> = Promise.resolve();
   const batch = handsBack ? getExternalWorkflowHandle(workflowInfo().parent!.workflowId) : undefined;
   if (batch) {
     setHandler(laneGrantedSignal, () => void grants++);
-    // Heard while not holding a lane (it was given back already): the batch takes that promise back itself.
-    setHandler(laneNextSignal, (next) => void (holding && (nextInLane = next)));
+    setHandler(laneNextSignal, (next) => void (listening && (nextInLane = next)));
   }
   return {
     give(): void {
       if (!batch || !holding) return;
       holding = false;
+      listening = false;
       const to = nextInLane;
       nextInLane = null;
       // Not awaited here: the task's tests start at once. A batch that already ended ignores it; a task on deck
@@ -210,6 +213,7 @@ export function laneKeeper(taskId: string, handsBack: boolean, onDeck: boolean) 
       if (!asked) {
         await given; // the batch sees "free" before "wanted"
         await batch.signal(laneWantedSignal, taskId);
+        listening = true;
       }
       asked = false;
       setCurrentDetails(`**${taskId}**: waiting for a free lane to run its agent again`);
