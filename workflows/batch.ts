@@ -259,8 +259,9 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
     // A lane is one running agent (runs recorded before replay with a lane held for the task's whole life).
     handOver = lanesGoOn && patched('lanes-free-after-agent');
     grouped = handOver && patched('grouped-integration');
-    // Tasks on deck (runs recorded before replay without them).
-    const deckSize = handOver && patched('agents-on-deck') ? lanes : 0;
+    // Tasks on deck (runs recorded before replay without them): two per lane, so that a lane that just changed hands
+    // is promised its next task from the deck at once, without waiting for a child workflow to start.
+    const deckSize = handOver && patched('agents-on-deck') ? 2 * lanes : 0;
     if (handOver) {
       await agentLanes(lanes, deckSize, tasks, {
         start: runOne,
