@@ -21,6 +21,9 @@ export interface Handoff {
   signalMs?: number;
   /** Who granted it: the task before it in the lane, or the batch. */
   by?: 'task' | 'batch';
+  /** From hearing the grant to its next workflow task being started by the worker, and completed (which schedules the agent). */
+  wtStartMs?: number;
+  wtDoneMs?: number;
   /** From the freeing agent's last turn closing to this agent's first turn being scheduled. */
   grantMs: number;
   /** … to it being started by a worker (the agent running). */
@@ -34,11 +37,11 @@ export interface Handoff {
  */
 export function laneHandoffs(spans: Span[], lanes: number): Handoff[] {
   const byTask = new Map<string, { start: number; started: number; end: number }>();
-  const granted = new Map<string, { at: number; by: 'task' | 'batch' }>();
+  const granted = new Map<string, { at: number; by: 'task' | 'batch'; wtStarted: number; wtDone: number }>();
   for (const x of spans) {
     if (x.type === 'laneGranted@task' || x.type === 'laneGranted@batch') {
       const id = x.workflowId.split('/').pop()!;
-      if (!granted.has(id)) granted.set(id, { at: x.scheduled, by: x.type === 'laneGranted@task' ? 'task' : 'batch' });
+      if (!granted.has(id)) granted.set(id, { at: x.scheduled, by: x.type === 'laneGranted@task' ? 'task' : 'batch', wtStarted: x.started, wtDone: x.closed });
     }
     if (!AGENT.includes(x.type)) continue;
     const id = x.workflowId.split('/').pop()!;
@@ -59,7 +62,7 @@ export function laneHandoffs(spans: Span[], lanes: number): Handoff[] {
     // The lane freed earliest (before this agent's grant) that no agent took yet.
     const at = Math.min(freed[f++] ?? t.start, t.start);
     const g = granted.get(task);
-    out.push({ task, wave: Math.floor(i / lanes) + 1, ...(g ? { signalMs: g.at - at, by: g.by } : {}), grantMs: t.start - at, startMs: t.started - at });
+    out.push({ task, wave: Math.floor(i / lanes) + 1, ...(g ? { signalMs: g.at - at, by: g.by, ...(g.wtStarted ? { wtStartMs: g.wtStarted - g.at } : {}), ...(g.wtDone ? { wtDoneMs: g.wtDone - g.at } : {}) } : {}), grantMs: t.start - at, startMs: t.started - at });
   });
   return out;
 }
@@ -76,7 +79,10 @@ export function handoffLines(h: Handoff[]): string[] {
     const slow = start.filter((ms) => ms > 300).length;
     const heard = of.filter((x) => x.signalMs !== undefined).map((x) => x.signalMs!);
     const direct = of.filter((x) => x.by === 'task').length;
-    const signal = heard.length ? `grant heard median ${f(q(heard, 0.5))} s (${direct} of ${of.length} from the task before it, ${of.filter((x) => x.by === 'batch').length} from the batch); ` : '';
+    const wtStart = of.filter((x) => x.wtStartMs !== undefined).map((x) => x.wtStartMs!);
+    const wtDone = of.filter((x) => x.wtDoneMs !== undefined).map((x) => x.wtDoneMs!);
+    const wt = wtStart.length ? `, then its workflow task started +${f(q(wtStart, 0.5))} s and completed +${f(q(wtDone, 0.5))} s (medians)` : '';
+    const signal = heard.length ? `grant heard median ${f(q(heard, 0.5))} s (${direct} of ${of.length} from the task before it, ${of.filter((x) => x.by === 'batch').length} from the batch)${wt}; ` : '';
     return `    wave ${w}: ${of.length} lanes re-granted; agent finished → ${signal}next agent scheduled median ${f(q(grant, 0.5))} s, max ${f(Math.max(...grant))} s; → running median ${f(q(start, 0.5))} s, max ${f(Math.max(...start))} s${slow ? ` (${slow} over 0.3 s)` : ''}`;
   });
 }

@@ -203,6 +203,7 @@ async function runActivities(client: Client, runId: string): Promise<{ spans: Ac
     const history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
     const byId = new Map<string, ActivitySpan>();
     let wtScheduled = 0;
+    let grantSpan: ActivitySpan | undefined;
     for (const e of (history.events ?? []) as Event[]) {
       events++;
       const sched = e.activityTaskScheduledEventAttributes as { activityType?: { name?: string } } | undefined;
@@ -218,8 +219,12 @@ async function runActivities(client: Client, runId: string): Promise<{ spans: Ac
       // Who granted a task on deck its lane: the task before it in the lane (direct) or the batch.
       if (signaled?.signalName === 'laneGranted') {
         const from = (e.workflowExecutionSignaledEventAttributes as { externalWorkflowExecution?: { workflowId?: string } }).externalWorkflowExecution?.workflowId ?? '';
-        spans.push({ workflowId: w.workflowId, type: /\/TASK-[^/]+$/.test(from) ? 'laneGranted@task' : 'laneGranted@batch', scheduled: ms(e), started: ms(e), closed: ms(e) });
+        // started/closed: the first workflow task after it, started and completed (it schedules the agent).
+        grantSpan = { workflowId: w.workflowId, type: /\/TASK-[^/]+$/.test(from) ? 'laneGranted@task' : 'laneGranted@batch', scheduled: ms(e), started: 0, closed: 0 };
+        spans.push(grantSpan);
       }
+      if (grantSpan && !grantSpan.started && e.workflowTaskStartedEventAttributes) grantSpan.started = ms(e);
+      if (grantSpan && grantSpan.started && !grantSpan.closed && e.workflowTaskCompletedEventAttributes) grantSpan.closed = ms(e);
       if (signaled?.signalName === 'laneFree') {
         const data = signaled.input?.payloads?.[0]?.data;
         const taskId = data ? (JSON.parse(Buffer.from(data).toString('utf8')) as string) : '?';
