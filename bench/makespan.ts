@@ -1,12 +1,17 @@
-// `npm run bench:makespan [-- --tasks N] [-- --review gate]`: the makespan of one wide backlog, three ways, in one invocation:
+// `npm run bench:makespan [-- --tasks N] [-- --review off|gate|both] [-- --in-process] [-- --timeline]`: the makespan of
+// one wide backlog, three ways, in one invocation:
 //   (a) a plain sequential loop: for each task, the model calls (the real SDK against the stand-in), the edit,
 //       the task's test, the archive move and a commit, with the full suite before and after;
-//   (b) Flotilla on a real Temporal dev server and worker (--max-parallel 8, --review off unless asked);
-//   (c) the lower bound: baseline suite + ceil(N/8) waves x (2 model calls + the task's test) + one layer validation.
-// The case: N independent one-file tasks (default 40), each 2 model calls of 1 s (stand-in latencyMs 1000),
-// a ~0.2 s test of its own (`node --test checks/fI.test.js`) and a ~4.3 s full suite (`node --test test/`:
-// one file that sleeps 4 s, then checks every module). Prints the ratios and where Flotilla's time went
-// (from the stand-in's request log, the run's files and the workflows' histories).
+//   (b) Flotilla on the user's path (the headline): `flotilla dev` and `flotilla run --max-parallel 8 --wait` as
+//       processes of their own, as the README shows them, review off and the default (gate); with --in-process, the
+//       older setup: a dev server and worker in this process (--review off unless asked);
+//   (c) the lower bound: baseline suite + ceil(N/8) waves x (2 model calls + the task's test) + one layer validation,
+//       + one review call for the last wave when the review is on.
+// The case: N independent one-file tasks (default 40), each 2 model calls of 1 s (the stand-in, latencyMs 1000, in a
+// process of its own), a ~0.2 s test of its own (`node --test checks/fI.test.js`) and a ~4.3 s full suite
+// (`node --test test/`: one file that sleeps 4 s, then checks every module). Prints the ratios, where Flotilla's
+// time went (the stand-in's request log, the run's files, the workflows' histories), the lanes' hand-offs per wave,
+// and the CPU, git commands and history events per task.
 import Anthropic from '@anthropic-ai/sdk';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -26,6 +31,8 @@ import { freePort, startDevServer } from '../dev/temporal-server';
 import { createFlotillaWorkers } from '../worker/worker';
 import { launcherPid } from '../activities/process-launcher';
 import { cpuSeconds } from './cpu';
+import { handoffLines, laneHandoffs } from './lane-timeline';
+import { type DevProcess, runWait, startDev } from './user-path';
 import { commitAll, git } from './git-repo';
 
 const LATENCY_MS = 1000;
@@ -35,10 +42,16 @@ const MAX_PARALLEL = 8;
 const SUITE = 'node --test test/';
 const taskId = (i: number) => `TASK-${String(i + 1).padStart(4, '0')}`;
 
-function args(): { tasks: number; review: 'off' | 'gate' | 'both'; skipLoop: boolean; timeline: boolean; modelInProcess: boolean } {
+type Review = 'off' | 'gate' | 'default';
+
+function args(): { tasks: number; reviews: Review[]; skipLoop: boolean; timeline: boolean; modelInProcess: boolean; inProcess: boolean } {
   const a = process.argv.slice(2);
   const at = (name: string) => (a.includes(name) ? a[a.indexOf(name) + 1] : undefined);
-  return { tasks: Number(at('--tasks') ?? 40), review: (at('--review') as 'off' | 'gate' | 'both') ?? 'off', skipLoop: a.includes('--no-loop'), timeline: a.includes('--timeline'), modelInProcess: a.includes('--model-in-process') };
+  const inProcess = a.includes('--in-process');
+  // The user's path runs review off and the default (gate) by default; the in-process mode review off unless asked.
+  const review = at('--review') ?? (inProcess ? 'off' : 'both');
+  const reviews: Review[] = review === 'both' ? ['off', inProcess ? 'gate' : 'default'] : [review === 'gate' && !inProcess ? 'default' : (review as Review)];
+  return { tasks: Number(at('--tasks') ?? 40), reviews, skipLoop: a.includes('--no-loop'), timeline: a.includes('--timeline'), modelInProcess: a.includes('--model-in-process'), inProcess };
 }
 
 /** The stand-in model as the bench uses it: its URL and its request log. */
@@ -190,6 +203,7 @@ async function runActivities(client: Client, runId: string): Promise<{ spans: Ac
     const history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
     const byId = new Map<string, ActivitySpan>();
     let wtScheduled = 0;
+    let grantSpan: ActivitySpan | undefined;
     for (const e of (history.events ?? []) as Event[]) {
       events++;
       const sched = e.activityTaskScheduledEventAttributes as { activityType?: { name?: string } } | undefined;
@@ -202,6 +216,15 @@ async function runActivities(client: Client, runId: string): Promise<{ spans: Ac
       }
       // For --timeline: when the batch heard a task give its lane back.
       const signaled = e.workflowExecutionSignaledEventAttributes as { signalName?: string; input?: { payloads?: Array<{ data?: Uint8Array }> } } | undefined;
+      // Who granted a task on deck its lane: the task before it in the lane (direct) or the batch.
+      if (signaled?.signalName === 'laneGranted') {
+        const from = (e.workflowExecutionSignaledEventAttributes as { externalWorkflowExecution?: { workflowId?: string } }).externalWorkflowExecution?.workflowId ?? '';
+        // started/closed: the first workflow task after it, started and completed (it schedules the agent).
+        grantSpan = { workflowId: w.workflowId, type: /\/TASK-[^/]+$/.test(from) ? 'laneGranted@task' : 'laneGranted@batch', scheduled: ms(e), started: 0, closed: 0 };
+        spans.push(grantSpan);
+      }
+      if (grantSpan && !grantSpan.started && e.workflowTaskStartedEventAttributes) grantSpan.started = ms(e);
+      if (grantSpan && grantSpan.started && !grantSpan.closed && e.workflowTaskCompletedEventAttributes) grantSpan.closed = ms(e);
       if (signaled?.signalName === 'laneFree') {
         const data = signaled.input?.payloads?.[0]?.data;
         const taskId = data ? (JSON.parse(Buffer.from(data).toString('utf8')) as string) : '?';
@@ -229,10 +252,12 @@ interface FlotillaResult {
   breakdown: string[];
   /** CPU seconds during the run, by process. */
   cpu: string;
+  /** CPU seconds, git commands (where counted) and history events per task. */
+  perTask: string;
 }
 
 /** (b) Flotilla: a dev server, a worker with --max-parallel 8, the run started as `flotilla run` does. */
-async function flotilla(repo: string, n: number, review: 'off' | 'gate', model: Model, client: Client, native: NativeConnection, serverPid: number | undefined): Promise<FlotillaResult> {
+async function flotilla(repo: string, n: number, review: Review, model: Model, client: Client, native: NativeConnection, serverPid: number | undefined): Promise<FlotillaResult> {
   const taskQueue = `makespan-${Date.now()}`;
   const worktreeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-makespan-wt-'));
   const workers = await createFlotillaWorkers({ connection: native, namespace: 'default', taskQueue, modelAccess: { apiKey: 'stand-in', baseURL: model.url }, worktreeRoot, maxParallel: MAX_PARALLEL });
@@ -240,7 +265,7 @@ async function flotilla(repo: string, n: number, review: 'off' | 'gate', model: 
   const firstRequest = (await model.log()).length;
   try {
     const runId = `makespan-${n}-${review}-${Date.now()}`;
-    const settings: RunSettings = { runId, repoPath: repo, model: 'claude-haiku-4-5', maxParallel: MAX_PARALLEL, attempts: 2, maxTurns: 10, sequentialRisk: 'high', testCommand: SUITE, review };
+    const settings: RunSettings = { runId, repoPath: repo, model: 'claude-haiku-4-5', maxParallel: MAX_PARALLEL, attempts: 2, maxTurns: 10, sequentialRisk: 'high', testCommand: SUITE, review: review === 'off' ? 'off' : 'gate' };
     // Every process's CPU seconds: the worker's (this process, which also waits on the run), the test processes
     // it ran, the git processes its launcher ran, the dev server's and the stand-in's.
     const cpuNow = () => ({ worker: cpuSeconds('self'), all: cpuSeconds('self', true), git: cpuSeconds(launcherPid(), true), server: cpuSeconds(serverPid), model: model.pid ? cpuSeconds(model.pid) : 0 });
@@ -256,7 +281,9 @@ async function flotilla(repo: string, n: number, review: 'off' | 'gate', model: 
     await new Promise((r) => setTimeout(r, 1500)); // visibility catches up
     const h = await runActivities(client, runId);
     const requests = (await model.log()).slice(firstRequest);
-    return { totalMs, report, spans: h.spans, requests, breakdown: breakdown(h, requests, started, totalMs, n), cpu };
+    const total = after.all - before.all + (after.git - before.git) + (after.server - before.server) + (after.model - before.model);
+    const perTask = `per task: CPU ${(total / n).toFixed(2)} s (all processes), git commands not counted in this mode, ${(h.events / n).toFixed(0)} history events`;
+    return { totalMs, report, spans: h.spans, requests, breakdown: breakdown(h, requests, started, totalMs, n), cpu, perTask };
   } finally {
     workers.shutdown();
     await running;
@@ -264,8 +291,39 @@ async function flotilla(repo: string, n: number, review: 'off' | 'gate', model: 
   }
 }
 
+/**
+ * (b) Flotilla on the user's path: `flotilla run --max-parallel 8 --wait` (a process) against the `flotilla dev`
+ * already running (another process, with its defaults); review off, or the default. Timed from the run command's
+ * start to its exit.
+ */
+async function userPath(repo: string, n: number, review: Review, model: Model, dev: DevProcess): Promise<FlotillaResult> {
+  const runId = `makespan-user-${n}-${review}-${Date.now()}`;
+  const firstRequest = (await model.log()).length;
+  const before = { ...dev.cpu(), model: model.pid ? cpuSeconds(model.pid) : 0, gitCount: dev.gitCommands() };
+  const started = Date.now();
+  const r = await runWait(dev.address, repo, runId, MAX_PARALLEL, review === 'off' ? 'off' : 'default');
+  const after = { ...dev.cpu(), model: model.pid ? cpuSeconds(model.pid) : 0, gitCount: dev.gitCommands() };
+  if (r.code !== 0) console.log(`  flotilla run exited ${r.code}:\n${r.output}`);
+  const warning = r.output.split('\n').filter((l) => /slot/i.test(l));
+  for (const l of warning) console.log(`  flotilla run said: ${l}`);
+  const used = (k: 'worker' | 'server' | 'git' | 'all' | 'model') => after[k] - before[k];
+  const cpu = `CPU during the run (${((os.cpus().length * r.ms) / 1000).toFixed(0)} core-seconds on ${os.cpus().length} cores): flotilla dev's worker ${used('worker').toFixed(1)} s, Temporal dev server ${used('server').toFixed(1)} s, git (and its process launcher) ${used('git').toFixed(1)} s, test runs and the rest ${(used('all') - used('worker') - used('server') - used('git')).toFixed(1)} s, stand-in model ${used('model').toFixed(1)} s`;
+  const connection = await Connection.connect({ address: dev.address });
+  try {
+    const client = new Client({ connection });
+    await new Promise((res) => setTimeout(res, 1500)); // visibility catches up
+    const h = await runActivities(client, runId);
+    const requests = (await model.log()).slice(firstRequest);
+    const report = JSON.parse(fs.readFileSync(path.join(runDir(repo, runId), 'report.json'), 'utf8')) as RunReport;
+    const perTask = `per task: CPU ${((used('all') + used('model')) / n).toFixed(2)} s (all processes), ${((after.gitCount - before.gitCount) / n).toFixed(1)} git commands, ${(h.events / n).toFixed(0)} history events`;
+    return { totalMs: r.ms, report, spans: h.spans, requests, breakdown: breakdown(h, requests, started, r.ms, n), cpu, perTask };
+  } finally {
+    await connection.close();
+  }
+}
+
 /** Not activities: when a task workflow ran, and when its batch heard it give its lane back (for --timeline). */
-const MARKERS = ['workflow', 'laneFree@batch'];
+const MARKERS = ['workflow', 'laneFree@batch', 'laneGranted@task', 'laneGranted@batch'];
 
 function breakdown(all: Awaited<ReturnType<typeof runActivities>>, requests: RequestLogEntry[], started: number, totalMs: number, n: number): string[] {
   const h = { ...all, spans: all.spans.filter((x) => !MARKERS.includes(x.type)) };
@@ -344,48 +402,71 @@ async function main(): Promise<void> {
   const n = o.tasks;
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
-  console.log(`makespan: ${n} independent one-file tasks, ${MODEL_CALLS} model calls of ${LATENCY_MS / 1000} s each, --max-parallel ${MAX_PARALLEL}; ${os.cpus().length} cores, load ${load()}`);
+  console.log(`makespan: ${n} independent one-file tasks, ${MODEL_CALLS} model calls of ${LATENCY_MS / 1000} s each, --max-parallel ${MAX_PARALLEL}; ${o.inProcess ? 'worker and run in this process' : "the user's path: flotilla dev and flotilla run --wait as processes"}; ${os.cpus().length} cores, load ${load()}`);
   const model = await startModel(o.modelInProcess);
   const repo = buildRepo(n);
-  const server = await startDevServer({ port: await freePort(), headless: true });
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection });
-  const native = await NativeConnection.connect({ address: server.address });
+  let loop: LoopResult | undefined;
+  if (!o.skipLoop) {
+    loop = await plainLoop(repo, n, model);
+    console.log(`(a) plain loop: ${s(loop.totalMs)} (suite ${s(median(loop.suiteMs))}, model ${(median(loop.modelMs) / 1000).toFixed(2)} s, task test ${(median(loop.taskTestMs) / 1000).toFixed(2)} s, commit ${(median(loop.commitMs) / 1000).toFixed(2)} s per task; load ${load()})`);
+  }
+  const suiteMs = loop ? median(loop.suiteMs) : 4300;
+  const taskTestMs = loop ? median(loop.taskTestMs) : 220;
+  const waves = Math.ceil(n / MAX_PARALLEL);
+  const bound = 2 * suiteMs + waves * (MODEL_CALLS * LATENCY_MS + taskTestMs);
+  const nominal = 2 * 4300 + waves * (MODEL_CALLS * LATENCY_MS + 220);
+  console.log(`(c) lower bound: ${s(bound)} = suite ${s(suiteMs)} + ${waves} waves × (${MODEL_CALLS} × ${LATENCY_MS / 1000} s + ${(taskTestMs / 1000).toFixed(2)} s) + suite ${s(suiteMs)} (measured here; nominal with 4.3 s and 0.22 s: ${s(nominal)}); with the review: + one review call of ${LATENCY_MS / 1000} s for the last wave = ${s(bound + LATENCY_MS)}`);
+  const print = (review: Review, f: FlotillaResult, repoCopy: string) => {
+    const b = review === 'off' ? bound : bound + LATENCY_MS;
+    const committed = f.report.tasks.filter((t) => t.status === 'committed').length;
+    const commits = git(repoCopy, 'rev-list', '--count', `main..flotilla/${f.report.runId}`).trim();
+    console.log(`(b) Flotilla, review ${review === 'default' ? 'default (gate)' : review}: ${s(f.totalMs)}, ${f.report.status}, ${committed}/${n} committed (${commits} commits on the run branch); load ${load()}`);
+    console.log(`    Flotilla/bound ${(f.totalMs / b).toFixed(2)}× (bound ${s(b)})${loop ? `, loop/Flotilla ${(loop.totalMs / f.totalMs).toFixed(2)}×` : ''}`);
+    console.log(`  where the time went (activity time summed over all lanes; report ${path.join(runDir(repoCopy, f.report.runId), 'report.json')}):`);
+    for (const line of f.breakdown) console.log(line);
+    console.log(`    ${f.cpu}`);
+    console.log(`    ${f.perTask}`);
+    console.log(`  lanes re-granted (an agent finishing → the next agent in its lane), per wave:`);
+    for (const line of handoffLines(laneHandoffs(f.spans, MAX_PARALLEL))) console.log(line);
+    if (o.timeline) for (const line of timeline(f.spans, f.requests)) console.log(line);
+    if (committed !== n) console.log(`  NOT all committed: ${f.report.tasks.filter((t) => t.status !== 'committed').map((t) => `${t.id} ${t.status} ${t.reason ?? ''}`).join('; ')}`);
+  };
+  const copy = () => {
+    const repoCopy = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-makespan-run-'));
+    git(os.tmpdir(), 'clone', '-q', repo, repoCopy);
+    git(repoCopy, 'config', 'user.email', 'bench@localhost');
+    git(repoCopy, 'config', 'user.name', 'Bench');
+    return repoCopy;
+  };
   try {
-    let loop: LoopResult | undefined;
-    if (!o.skipLoop) {
-      loop = await plainLoop(repo, n, model);
-      console.log(`(a) plain loop: ${s(loop.totalMs)} (suite ${s(median(loop.suiteMs))}, model ${(median(loop.modelMs) / 1000).toFixed(2)} s, task test ${(median(loop.taskTestMs) / 1000).toFixed(2)} s, commit ${(median(loop.commitMs) / 1000).toFixed(2)} s per task; load ${load()})`);
+    if (!o.inProcess) {
+      const dev = await startDev(model.url);
+      console.log(`flotilla dev started (${dev.address}): ${dev.output().split('\n').filter((l) => /agent slots|Worker polling/.test(l)).join('; ')}`);
+      try {
+        for (const review of o.reviews) {
+          const repoCopy = copy();
+          print(review, await userPath(repoCopy, n, review, model, dev), repoCopy);
+        }
+      } finally {
+        await dev.stop();
+      }
+      return;
     }
-    const suiteMs = loop ? median(loop.suiteMs) : 4300;
-    const taskTestMs = loop ? median(loop.taskTestMs) : 220;
-    const waves = Math.ceil(n / MAX_PARALLEL);
-    const bound = 2 * suiteMs + waves * (MODEL_CALLS * LATENCY_MS + taskTestMs);
-    const nominal = 2 * 4300 + waves * (MODEL_CALLS * LATENCY_MS + 220);
-    console.log(`(c) lower bound: ${s(bound)} = suite ${s(suiteMs)} + ${waves} waves × (${MODEL_CALLS} × ${LATENCY_MS / 1000} s + ${(taskTestMs / 1000).toFixed(2)} s) + suite ${s(suiteMs)} (measured here; nominal with 4.3 s and 0.22 s: ${s(nominal)})`);
-    const modes: Array<'off' | 'gate'> = o.review === 'both' ? ['off', 'gate'] : [o.review];
-    const results: Record<string, FlotillaResult> = {};
-    for (const review of modes) {
-      const repoCopy = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-makespan-run-'));
-      git(os.tmpdir(), 'clone', '-q', repo, repoCopy);
-      git(repoCopy, 'config', 'user.email', 'bench@localhost');
-      git(repoCopy, 'config', 'user.name', 'Bench');
-      const f = await flotilla(repoCopy, n, review, model, client, native, server.process?.pid);
-      results[review] = f;
-      const committed = f.report.tasks.filter((t) => t.status === 'committed').length;
-      const commits = git(repoCopy, 'rev-list', '--count', `main..flotilla/${f.report.runId}`).trim();
-      console.log(`(b) Flotilla, review ${review}: ${s(f.totalMs)}, ${f.report.status}, ${committed}/${n} committed (${commits} commits on the run branch); load ${load()}`);
-      console.log(`    Flotilla/bound ${(f.totalMs / bound).toFixed(2)}×${loop ? `, loop/Flotilla ${(loop.totalMs / f.totalMs).toFixed(2)}×` : ''}`);
-      console.log(`  where the time went (activity time summed over all lanes; report ${path.join(runDir(repoCopy, f.report.runId), 'report.json')}):`);
-      for (const line of f.breakdown) console.log(line);
-      console.log(`    ${f.cpu}`);
-      if (o.timeline) for (const line of timeline(f.spans, f.requests)) console.log(line);
-      if (committed !== n) console.log(`  NOT all committed: ${f.report.tasks.filter((t) => t.status !== 'committed').map((t) => `${t.id} ${t.status} ${t.reason ?? ''}`).join('; ')}`);
+    const server = await startDevServer({ port: await freePort(), headless: true });
+    const connection = await Connection.connect({ address: server.address });
+    const client = new Client({ connection });
+    const native = await NativeConnection.connect({ address: server.address });
+    try {
+      for (const review of o.reviews) {
+        const repoCopy = copy();
+        print(review, await flotilla(repoCopy, n, review, model, client, native, server.process?.pid), repoCopy);
+      }
+    } finally {
+      await connection.close();
+      await native.close();
+      await server.stop();
     }
   } finally {
-    await connection.close();
-    await native.close();
-    await server.stop();
     await model.close();
   }
 }

@@ -134,6 +134,7 @@ export async function startLocalStack(o: {
     }
     workerDone = worker.run();
     o.log(`Worker polling task queues "${worker.taskQueue}" (+ -agents, -tests) and its own "${worker.hostQueue}" (+ -agents, -tests) in namespace "${namespace}"`);
+    o.log(`Worker slots: ${worker.agentSlots} agent slots (model turns at once${o.maxParallel === undefined ? '; the default: agents mostly wait on the network, --agent-slots N changes it' : ''}), ${worker.testSlots} test slots (the cores)`);
     void warnAboutRunsItCannotContinue(settings, worker.taskQueue, workflowBundle, o.log);
   }
   return {

@@ -60,6 +60,15 @@ async function frontendServes(address: string): Promise<boolean> {
 export const DEV_SERVER_TUNING_FLAGS = ['--dynamic-config-value', 'history.transferProcessorMaxPollRPS=200'];
 
 /**
+ * A dev server's database file in SQLite's write-ahead log with `synchronous=normal`: a commit appends to the log
+ * without waiting for the disk (fsync at checkpoints only). With the default (a rollback journal, fsync on every
+ * commit), every write of every workflow hop waited for the disk, one at a time: 52–59 ms per workflow start or
+ * signal against 15–19 ms here (2 cores, loaded). The database stays consistent; a crash of the server process
+ * loses nothing, a power cut the last moments at most (runs go on from what was written).
+ */
+export const DEV_SERVER_FILE_DB_FLAGS = ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'];
+
+/**
  * Starts `temporal server start-dev` bound to 127.0.0.1, with Flotilla's search attributes registered (SQLite at `dbFile` so runs survive a restart; Web UI unless headless)
  * and waits until its gRPC port answers. Reuses a server already listening on the port.
  *
@@ -80,7 +89,7 @@ export async function startDevServer(opts: { port: number; uiPort?: number; dbFi
   const args = ['server', 'start-dev', '--ip', host, '--port', String(opts.port), '--log-level', 'error', ...DEV_SERVER_ATTRIBUTE_FLAGS, ...DEV_SERVER_TUNING_FLAGS];
   if (opts.dbFile) {
     fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
-    args.push('--db-filename', opts.dbFile);
+    args.push('--db-filename', opts.dbFile, ...DEV_SERVER_FILE_DB_FLAGS);
   }
   if (opts.taskQueuePartitions) {
     for (const key of ['matching.numTaskqueueReadPartitions', 'matching.numTaskqueueWritePartitions']) args.push('--dynamic-config-value', `${key}=${opts.taskQueuePartitions}`);

@@ -13,6 +13,7 @@ import { honourCancel } from './honour-cancel';
 import { keepAlive } from './keep-alive';
 import { redactResults } from './redact-results';
 import { DEFAULT_TASK_QUEUE } from './task-queue';
+import { DEFAULT_AGENT_SLOTS, identityWithSlots } from './slots';
 
 export interface FlotillaWorkerOptions {
   connection: NativeConnection;
@@ -22,7 +23,7 @@ export interface FlotillaWorkerOptions {
   /** Why modelAccess is the stand-in model (not Claude), when it is: the run's records name it. */
   standIn?: string;
   worktreeRoot?: string;
-  /** Agents at once on this worker (the agents queue's slots). */
+  /** Agents at once on this worker (the agents queue's slots; default DEFAULT_AGENT_SLOTS). */
   maxParallel?: number;
   /**
    * Model requests per minute across ALL workers: the shared agents queue's server-side rate limit
@@ -65,8 +66,12 @@ export interface FlotillaWorkers {
   taskQueue: string;
   /** This worker's own queue: the worktree steps of the tasks whose agent ran here (plus `-agents`, `-tests`). */
   hostQueue: string;
-  /** The worker identity its Temporal workers report (in the history's ActivityTaskStarted events). */
+  /** The worker identity its Temporal workers report (in the history's ActivityTaskStarted events and the queues' pollers), with its agent slots. */
   identity: string;
+  /** Model turns at once on each of its agents queues. */
+  agentSlots: number;
+  /** Test runs at once on each of its tests queues. */
+  testSlots: number;
   /** Resolves when all of them have stopped. */
   run(): Promise<void>;
   shutdown(): void;
@@ -76,7 +81,9 @@ export async function createFlotillaWorkers(o: FlotillaWorkerOptions): Promise<F
   const taskQueue = o.taskQueue ?? DEFAULT_TASK_QUEUE;
   const hostId = o.hostId ?? (process.env.FLOTILLA_HOST_ID?.trim() || newHostId());
   const host: TaskHost = { queue: hostQueue(taskQueue, hostId), scheduleToStartMs: o.hostTimeoutMs ?? (Number(process.env.FLOTILLA_HOST_TIMEOUT_MS) || 60_000) };
-  const identity = `${process.pid}@${os.hostname()}/${hostId}`;
+  const agentSlots = o.maxParallel ?? DEFAULT_AGENT_SLOTS;
+  // The slots go in the identity: `flotilla run` reads them from the agents queue's pollers.
+  const identity = identityWithSlots(`${process.pid}@${os.hostname()}/${hostId}`, agentSlots);
   const deps = { worktreeRoot: o.worktreeRoot, host, ...(o.standIn ? { standIn: o.standIn } : {}) };
   registerSecret(o.modelAccess.apiKey);
   if (o.sandboxFloor) setSandboxFloor(o.sandboxFloor);
@@ -110,7 +117,7 @@ export async function createFlotillaWorkers(o: FlotillaWorkerOptions): Promise<F
       ...common,
       taskQueue: agentQueue(taskQueue),
       activities: createAgentActivities({ ...deps, modelAccess: o.modelAccess, rateLimited: !!o.agentRequestsPerMinute }),
-      maxConcurrentActivityTaskExecutions: o.maxParallel ?? 4,
+      maxConcurrentActivityTaskExecutions: agentSlots,
       ...(o.agentRequestsPerMinute ? { maxTaskQueueActivitiesPerSecond: o.agentRequestsPerMinute / 60 } : {}),
     }),
     await Worker.create({
@@ -122,7 +129,7 @@ export async function createFlotillaWorkers(o: FlotillaWorkerOptions): Promise<F
     // This process's own queues (Temporal's worker-specific task queues): the steps that need the
     // worktrees on this host's disk. Same slots as the shared queues; no server-side rate limit (see README).
     await Worker.create({ ...common, taskQueue: host.queue, activities: onHost.main, maxConcurrentActivityTaskExecutions: 8 }),
-    await Worker.create({ ...common, taskQueue: agentQueue(host.queue), activities: onHost.agents, maxConcurrentActivityTaskExecutions: o.maxParallel ?? 4 }),
+    await Worker.create({ ...common, taskQueue: agentQueue(host.queue), activities: onHost.agents, maxConcurrentActivityTaskExecutions: agentSlots }),
     await Worker.create({ ...common, taskQueue: testQueue(host.queue), activities: onHost.tests, maxConcurrentActivityTaskExecutions: maxTestRuns }),
   ];
   return {
@@ -130,6 +137,8 @@ export async function createFlotillaWorkers(o: FlotillaWorkerOptions): Promise<F
     taskQueue,
     hostQueue: host.queue,
     identity,
+    agentSlots,
+    testSlots: maxTestRuns,
     run: () => Promise.all(workers.map((w) => w.run())).then(() => undefined),
     shutdown: () => {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();

@@ -5,8 +5,8 @@ import { activitiesOnHost, mainActivities, testActivities } from './activity-pro
 import { culpritSearchWorkflow } from './find-culprits';
 import { integrationQueue } from './integration';
 import { progressReporter } from './progress-reporter';
-import { batchUpdateSignal, controlSignal, taskUpdatesSignal, type TaskUpdate } from './run-messages';
-import { agentLanes, laneGrantedSignal } from './lanes';
+import { batchUpdateSignal, branchReadySignal, controlSignal, taskUpdatesSignal, type TaskUpdate } from './run-messages';
+import { agentLanes, laneGrantedSignal, laneNextSignal } from './lanes';
 import { taskWorkflow } from './task/task';
 import { slimEvidence } from '../core/run-state';
 import { addUsage } from '../core/usage';
@@ -184,7 +184,9 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
 
   if (batch.mode === 'parallel') {
     const lanes = Math.max(1, Math.min(ctx.settings.maxParallel, tasks.length));
-    await agentLanes(lanes, lanes, tasks, {
+    // Tasks on deck: two per lane, so that a lane that just changed hands is promised its next task from the deck at
+    // once, without waiting for a child workflow to start.
+    await agentLanes(lanes, 2 * lanes, tasks, {
       start: runOne,
       deckOpen: () => !control.paused || !!control.abort,
       grant: async (id, fromDeck) => {
@@ -201,11 +203,25 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
         await granted;
         return true;
       },
+      tellNext: (holder, next) => getExternalWorkflowHandle(`${ctx.rootWorkflowId}/${holder}`).signal(laneNextSignal, next ? { id: next, workflowId: `${ctx.rootWorkflowId}/${next}` } : null),
+      // Its lane came from the task before it: it may already be running its agent.
+      tookLane: async (id) => {
+        if (fatal) {
+          notStarted.set(id, `not started: ${fatal}`);
+          running.get(id)?.cancel();
+          return false;
+        }
+        onDeck.delete(id);
+        await post({ id, status: 'running', reason: undefined });
+        return true;
+      },
     });
   } else {
     for (const task of tasks) await runOne(task);
   }
   await Promise.all(pendingIntegrations);
+  // The run may start its review beside this suite when this is its last batch.
+  if (ready.length) void root.signal(branchReadySignal, { batch: batch.id, tip }).catch(() => undefined);
 
   let suite: TestEvidence | undefined = ready.length ? await tests.runBranchTests.executeWithOptions({ summary: cutBytes(`batch ${batch.id} suite: ${ctx.testCommand}`) }, [{ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batch.id}`, flakyReruns: ctx.settings.flakyReruns }]) : undefined;
   if (suite && !suite.passed) {

@@ -11,6 +11,8 @@ export const statusQuery = defineQuery<RunReport>('status');
 /** Several tasks' updates, in the order they happened: a batch coalesces what it reports while its previous signal is on its way. */
 export const taskUpdatesSignal = defineSignal<[TaskUpdate[]]>('taskUpdates');
 export const batchUpdateSignal = defineSignal<[BatchUpdate]>('batchUpdate');
+/** Batch → run: its changes are all on the run branch, at `tip`, and its full suite runs now (the run may start its review). */
+export const branchReadySignal = defineSignal<[{ batch: string; tip: string }]>('branchReady');
 
 /** Operator control (flotilla pause|resume|skip|retry|approve|abort): answers with what will happen, or rejects with why not. */
 export const controlUpdate = defineUpdate<string, [ControlAction]>('control');

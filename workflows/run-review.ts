@@ -1,11 +1,14 @@
 // The run-level review (advisory), after the final suite: one activity per category, so each model call is
 // dispatched (and counted by --agent-rpm) on the shared agents queue, retried alone, and paid once. Sandbox-safe.
-import { ActivityFailure, type ActivityOptions, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, type ActivityOptions, CancellationScope, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { AgentActivities, MainActivities } from '../activities';
 import { agentQueue } from '../core/task-queues';
 import type { RunReview } from '../core/types';
 import { addUsage, noUsage } from '../core/usage';
 import { longOptions } from './activity-proxies';
+
+/** How long a run that is otherwise done waits for its review (started beside the last suite) before it finishes without it. */
+export const REVIEW_GRACE_MS = 15_000;
 
 /** The whole review's time: advice is not worth keeping a finished run open for. */
 export const RUN_REVIEW_BUDGET_MS = 3 * 60_000;
@@ -45,4 +48,33 @@ export async function reviewRunByCategory(a: { runId: string; repoPath: string; 
   }
   if (problems.length) review.error = problems.join('; ').slice(0, 2000);
   return review;
+}
+
+/** A run review under way, started off the run's critical path (beside the last batch's suite, or the final suite). */
+export interface RunningReview {
+  /** The run branch's tip it reviews. */
+  tip: string;
+  /** Its result, or what kept it from one; after `graceMs`, an error saying it was left out (and it is cancelled). */
+  settle(graceMs: number): Promise<RunReview>;
+  cancel(): void;
+}
+
+/** Starts reviewRunByCategory on the run's commits from `baseSha` to the run branch, which is at `tip` now. */
+export function startRunReview(a: { runId: string; repoPath: string; baseSha: string; model: string; tip: string }): RunningReview {
+  const scope = new CancellationScope();
+  let done: RunReview | undefined;
+  const result = scope
+    .run(() => reviewRunByCategory({ runId: a.runId, repoPath: a.repoPath, baseSha: a.baseSha, model: a.model }))
+    .catch((err): RunReview => ({ model: a.model, notes: [], usage: noUsage(), error: messageOf(err) }))
+    .then((r) => (done = r));
+  return {
+    tip: a.tip,
+    async settle(graceMs) {
+      if (!done) await Promise.race([result, sleep(graceMs)]);
+      if (done) return done;
+      scope.cancel();
+      return { model: a.model, notes: [], usage: noUsage(), error: `not finished ${graceMs / 1000} s after the final validation: the run did not wait for it (advisory); its transcripts so far are in run-review/` };
+    },
+    cancel: () => scope.cancel(),
+  };
 }

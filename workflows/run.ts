@@ -1,14 +1,14 @@
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, ContinueAsNew, continueAsNew, executeChild, isCancellation, startChild } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, ContinueAsNew, continueAsNew, executeChild, isCancellation, setHandler, startChild } from '@temporalio/workflow';
 import type { RunReport, RunSettings, TestEvidence } from '../core/types';
 import { mainActivities, testActivities } from './activity-proxies';
-import { noUsage } from '../core/usage';
 import { batchWorkflow } from './batch';
 import { phaseWorkflow } from './phase';
 import { segmentPieces, segmentTasks, tasksAfter } from '../core/run-state';
 import { rolledBack } from '../core/task-table';
 import { cutBytes } from '../core/search-attributes';
 import { RunProgress } from './run-progress';
-import { reviewRunByCategory } from './run-review';
+import { REVIEW_GRACE_MS, type RunningReview, startRunReview } from './run-review';
+import { branchReadySignal } from './run-messages';
 import { childAttributes } from './search-attributes';
 import type { RunCarry, RunContext } from './types';
 
@@ -37,6 +37,7 @@ interface At {
 export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Promise<RunReport> {
   const run = new RunProgress(settings, carry);
   run.listen();
+  const early = reviewBesideLastSuite(run);
   let rollBack = false;
   let cancelled: unknown;
   try {
@@ -48,7 +49,8 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
       if (t.status === 'pending' || t.status === 'awaiting-approval') run.state.set({ ...t, status: 'skipped', reason: notStartedReason(run) });
     }
     if (run.control.abort) rollBack = await abort(run);
-    if (run.report.status === 'running' && (await finalValidation(run, at))) await runReview(run);
+    if (run.report.status === 'running') await finalValidationAndReview(run, at, early.review);
+    else early.review?.cancel();
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
     if (!isCancellation(err)) run.fail(messageOf(err));
@@ -188,16 +190,37 @@ async function finalValidation(run: RunProgress, { ctx, tip }: At): Promise<bool
   return finalOk;
 }
 
-/** The run-level review (advisory): one pass per category over the run's combined diff, notes for review.md. */
-async function runReview(run: RunProgress): Promise<void> {
-  const { report, settings } = run;
-  if ((settings.review ?? 'gate') === 'off' || run.state.counts(run.unseen).committed === 0) return;
-  const model = settings.reviewModel ?? settings.model;
-  try {
-    report.runReview = await reviewRunByCategory({ runId: settings.runId, repoPath: settings.repoPath, baseSha: report.baseSha!, model });
-  } catch (err) {
-    report.runReview = { model, notes: [], usage: noUsage(), error: messageOf(err) };
+const reviewWanted = (run: RunProgress) => (run.settings.review ?? 'gate') !== 'off';
+const reviewOf = (run: RunProgress, tip: string) =>
+  startRunReview({ runId: run.settings.runId, repoPath: run.settings.repoPath, baseSha: run.report.baseSha!, model: run.settings.reviewModel ?? run.settings.model, tip });
+
+/**
+ * The run-level review (advisory) starts as soon as the last batch's changes are all on the run branch (its
+ * branchReady signal), beside that batch's suite: off the run's critical path.
+ */
+function reviewBesideLastSuite(run: RunProgress): { review?: RunningReview } {
+  const early: { review?: RunningReview } = {};
+  setHandler(branchReadySignal, (b) => {
+    const last = run.outline?.phases.flatMap((p) => p.batches).at(-1)?.id;
+    if (b.batch === last && !early.review && !run.control.retry.length && !run.control.abort && run.report.status === 'running' && reviewWanted(run)) early.review = reviewOf(run, b.tip);
+  });
+  return early;
+}
+
+/**
+ * The final validation with the run review beside it: the one started beside the last batch's suite when the branch
+ * is still where it reviewed it, else a new one. A run otherwise done waits for it REVIEW_GRACE_MS at most; what it
+ * paid for is on the bill either way.
+ */
+async function finalValidationAndReview(run: RunProgress, at: At, early?: RunningReview): Promise<void> {
+  let reviewing = early;
+  if (reviewing && reviewing.tip !== at.tip) {
+    reviewing.cancel();
+    reviewing = undefined;
   }
+  if (!reviewing && reviewWanted(run) && run.state.counts(run.unseen).committed > 0) reviewing = reviewOf(run, at.tip);
+  await finalValidation(run, at);
+  if (reviewing) run.report.runReview = await reviewing.settle(REVIEW_GRACE_MS);
 }
 
 /**

@@ -3,6 +3,8 @@ import { connectClient, uiBaseFor, webUiUrl } from '../connection';
 import { summaryLines, watchRun } from '../follow-run';
 import { RUN_FLAGS, runSettingsFrom } from '../run-settings';
 import { startRun } from '../start-run';
+import { slotsWarning } from '../agent-slots';
+import { DEFAULT_TASK_QUEUE } from '../../worker/task-queue';
 
 /** `flotilla run --repo DIR [--wait] …`: starts a run on the server (a worker must be running). */
 export const runCommand: Command = {
@@ -27,6 +29,9 @@ export const runCommand: Command = {
     const settings = runSettingsFrom(args, str(args, 'repo') ?? '.');
     const { client, connection, settings: conn } = await connectClient(connectionFrom(args));
     try {
+      // Before the run starts (its baseline comes before any task): the workers polling now may have fewer agent slots than its lanes.
+      const warning = await slotsWarning(client, DEFAULT_TASK_QUEUE, settings.maxParallel);
+      if (warning) out(warning);
       const handle = await startRun(client, settings, undefined, out);
       out(`Started run ${settings.runId} (workflow ${handle.workflowId}) on ${settings.repoPath}`);
       const ui = webUiUrl(uiBaseFor(conn.address), conn.namespace, handle.workflowId);

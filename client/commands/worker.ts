@@ -18,7 +18,7 @@ export const AGENT_RPM_FLAG: FlagSpec = {
 
 /** --agent-slots N: model turns at once on this worker process, on each of its agents queues (the shared one and its own). */
 export const AGENT_SLOTS_FLAGS: Record<string, FlagSpec> = {
-  'agent-slots': { type: 'string', value: 'N', int: { min: 1 }, description: "model turns at once on this worker, on each of its agents queues (the shared one: agents' first turns; its own: their later turns and the reviews)", defaultText: '4' },
+  'agent-slots': { type: 'string', value: 'N', int: { min: 1 }, description: "model turns at once on this worker, on each of its agents queues (the shared one: agents' first turns; its own: their later turns and the reviews); agents mostly wait on the network", defaultText: '16' },
   'max-parallel': { type: 'string', value: 'N', int: { min: 1 }, description: 'deprecated: the old name of --agent-slots' },
 };
 

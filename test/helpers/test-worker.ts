@@ -29,6 +29,8 @@ export interface TestWorkerOptions {
   address?: string;
   /** The worker's sandbox floor (flotilla worker --sandbox). */
   sandboxFloor?: 'auto' | 'required' | 'off';
+  /** --agent-slots (default: the worker's default). */
+  agentSlots?: number;
 }
 
 export async function startTestWorker(opts: TestWorkerOptions = {}): Promise<TestWorker> {
@@ -42,7 +44,7 @@ export async function startTestWorker(opts: TestWorkerOptions = {}): Promise<Tes
   const taskQueue = `test-${Math.random().toString(36).slice(2)}`;
   const worktreeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-wt-'));
   const native = await NativeConnection.connect({ address });
-  const worker = await createFlotillaWorkers({ connection: native, namespace: 'default', taskQueue, modelAccess: { apiKey: opts.apiKey ?? 'test-key', baseURL: standIn.url }, standIn: 'the tests run it', worktreeRoot, agentRequestsPerMinute: opts.agentRequestsPerMinute, sandboxFloor: opts.sandboxFloor });
+  const worker = await createFlotillaWorkers({ connection: native, namespace: 'default', taskQueue, modelAccess: { apiKey: opts.apiKey ?? 'test-key', baseURL: standIn.url }, standIn: 'the tests run it', worktreeRoot, agentRequestsPerMinute: opts.agentRequestsPerMinute, sandboxFloor: opts.sandboxFloor, ...(opts.agentSlots ? { maxParallel: opts.agentSlots } : {}) });
   const running = worker.run();
   const connection = await Connection.connect({ address });
   return {

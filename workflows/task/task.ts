@@ -176,6 +176,8 @@ export async function taskWorkflow({ ctx, task, baseSha, lanes, waitForLane }: T
     // Runs even when the task was cancelled: the worktree is discarded, nothing it held reaches the run branch.
     else await CancellationScope.nonCancellable(() => removeEverywhere(live));
   }
+  // The lane's hand-off reaches the batch before the task's end does.
+  await lane.settled();
   upsertFlotillaState(outcome.status === 'ready' ? 'completed' : outcome.status);
   setCurrentDetails(`**${task.id}**: ${outcome.status === 'ready' ? 'committed in its worktree' : `${outcome.status}: ${outcome.reason ?? ''}`}`);
   return outcome;
