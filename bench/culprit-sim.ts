@@ -1,4 +1,4 @@
-// The culprit search (workflows/find-culprits.ts) on a real Temporal server with simulated activities: a batch of
+// The culprit search (workflows/batch/find-culprits.ts) on a real Temporal server with simulated activities: a batch of
 // `tasks` changes of which some break the suite, alone or only together, some need an earlier change to apply, and
 // the start tip may be red. Measures the search's history (events, bytes, the largest event) and its suite runs.
 // Used by the fast tests (test/integration/culprit-search.test.ts) and by `npm run bench:culprits`.
@@ -8,7 +8,7 @@ import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@t
 import type { ProbeChange, ProbeResult } from '../activities/git/integrate';
 import type { TestEvidence } from '../core/types';
 import { testQueue } from '../core/task-queues';
-import type { CulpritSearch, CulpritSearchInput } from '../workflows/find-culprits';
+import type { CulpritSearch, CulpritSearchInput } from '../workflows/batch/find-culprits';
 
 export interface SearchScenario {
   tasks: number;
@@ -96,7 +96,7 @@ export function simulatedActivities(s: SearchScenario) {
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** The search's workflow code, bundled once per process. */
 export function searchBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/find-culprits'), logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } as never });
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/batch/find-culprits'), logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } as never });
   return bundle;
 }
 

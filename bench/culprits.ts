@@ -1,4 +1,4 @@
-// `npm run bench:culprits [-- --tasks N] [-- --culprits K]`: the culprit search (workflows/find-culprits.ts) over a
+// `npm run bench:culprits [-- --tasks N] [-- --culprits K]`: the culprit search (workflows/batch/find-culprits.ts) over a
 // batch of N changes (default 40: CI-sized) of which K (default 2) break a test only the batch's full suite runs,
 // on a real Temporal dev server with simulated git and test activities (bench/culprit-sim.ts). Prints what the
 // search dropped, its suite runs against the stated bound, and its history: events, bytes, the largest event.

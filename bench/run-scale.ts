@@ -12,7 +12,7 @@
 // `--server HOST:PORT` uses a Temporal server already running (its histories stay for a look afterwards);
 // `--worker-options JSON` adds options to the workflow worker's (for trying worker tuning).
 // `--culprits K`: K tasks (spread over the backlog) break a test only the batch's full suite runs, so each batch
-// with one runs the culprit search (workflows/find-culprits.ts) on a branch the stand-ins keep track of.
+// with one runs the culprit search (workflows/batch/find-culprits.ts) on a branch the stand-ins keep track of.
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import * as fs from 'node:fs';

@@ -3,7 +3,7 @@ import { slimEvidence } from '../core/run-state';
 import { testActivities } from './activity-proxies';
 import { executeChild } from '@temporalio/workflow';
 import { cutBytes } from '../core/search-attributes';
-import { culpritSearchWorkflow } from './find-culprits';
+import { culpritSearchWorkflow } from './batch/find-culprits';
 import { childAttributes } from './search-attributes';
 import type { GroupResult, RunContext } from './types';
 

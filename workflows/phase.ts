@@ -1,6 +1,6 @@
 import { type ChildWorkflowHandle, condition, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import type { TaskState } from '../core/types';
-import { batchWorkflow } from './batch';
+import { batchWorkflow } from './batch/batch';
 import { validatePhase } from './phase-validation';
 import { controlSignal } from './run-messages';
 import type { BatchInput, GroupResult, PhaseInput } from './types';

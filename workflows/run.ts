@@ -1,7 +1,7 @@
 import { ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, ContinueAsNew, continueAsNew, executeChild, isCancellation, setHandler, startChild } from '@temporalio/workflow';
 import type { RunReport, RunSettings, TestEvidence } from '../core/types';
 import { mainActivities, testActivities } from './activity-proxies';
-import { batchWorkflow } from './batch';
+import { batchWorkflow } from './batch/batch';
 import { phaseWorkflow } from './phase';
 import { segmentPieces, segmentTasks, tasksAfter } from '../core/run-state';
 import { rolledBack } from '../core/task-table';

@@ -4,7 +4,7 @@ import type { Batch, Phase, PlannedTask } from '../planner/types';
 import type { RunStateCarry } from '../core/run-state';
 import type { ControlState } from '../core/control';
 import type { TaskHost } from '../core/task-queues';
-import type { TaskLane } from './lanes';
+import type { TaskLane } from './batch/lanes';
 
 /** What every child needs to know about the run. */
 export interface RunContext {

@@ -3,7 +3,7 @@ import { MAX_BATCH_TASKS } from '../../planner/plan';
 import { measureSearch, type SearchMeasure, type SearchScenario } from '../../bench/culprit-sim';
 
 /**
- * The culprit search (workflows/find-culprits.ts) with simulated activities on the suite's Temporal dev server
+ * The culprit search (workflows/batch/find-culprits.ts) with simulated activities on the suite's Temporal dev server
  * (TestWorkflowEnvironment over it: the search has no timers, so it needs no time skipping): which changes it
  * drops, what it reports, and what it costs in suite runs and history events.
  */

@@ -1,5 +1,5 @@
 // A freed lane goes straight from the task whose agent is done to the task on deck the batch promised it to
-// (workflows/lanes.ts): the next agent starts within one workflow task of that task, whatever the batch is busy with.
+// (workflows/batch/lanes.ts): the next agent starts within one workflow task of that task, whatever the batch is busy with.
 import { startRun } from '../../client/start-run';
 import { activitySpans, mostAtOnce } from '../helpers/activity-spans';
 import { runSettings, uniqueRunId } from '../helpers/run-helpers';

@@ -1,4 +1,4 @@
-// The lanes of a parallel batch (workflows/lanes.ts), with scripted activities: a lane is one running agent.
+// The lanes of a parallel batch (workflows/batch/lanes.ts), with scripted activities: a lane is one running agent.
 import type { RunReport } from '../../core/types';
 import { flotillaRun } from '../../workflows';
 import { independentTasks, type Orchestration, startOrchestration } from '../helpers/orchestration';

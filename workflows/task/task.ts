@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, setCurrentDetails, TimeoutFailure } from '@temporalio/workflow';
-import { laneKeeper } from '../lanes';
+import { laneKeeper } from '../batch/lanes';
 import { agentActivities, activitiesOnHost, mainActivities, testActivities } from '../activity-proxies';
 import type { TaskHost } from '../../core/task-queues';
 import { cutBytes } from '../../core/search-attributes';

@@ -1,5 +1,5 @@
 // A batch's progress reports to its run, coalesced into taskUpdates signals.
-import type { TaskUpdate } from './run-messages';
+import type { TaskUpdate } from '../run-messages';
 
 /** Updates one signal carries at most (a few hundred bytes each). */
 const UPDATES_PER_SIGNAL = 200;

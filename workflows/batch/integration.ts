@@ -1,9 +1,9 @@
 // A batch's changes onto the run branch.
-import type { IntegrateResult } from '../activities/git/integrate';
-import { cutBytes } from '../core/search-attributes';
-import type { PlannedTask } from '../planner/types';
-import { mainActivities } from './activity-proxies';
-import type { RunContext, TaskOutcome } from './types';
+import type { IntegrateResult } from '../../activities/git/integrate';
+import { cutBytes } from '../../core/search-attributes';
+import type { PlannedTask } from '../../planner/types';
+import { mainActivities } from '../activity-proxies';
+import type { RunContext, TaskOutcome } from '../types';
 
 interface Waiting {
   task: PlannedTask;

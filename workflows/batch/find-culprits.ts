@@ -1,8 +1,8 @@
-import type { TestEvidence } from '../core/types';
-import type { ProbeChange, ProbeResult } from '../activities/git/integrate';
-import { slimEvidence } from '../core/run-state';
-import { mainActivities, testActivities } from './activity-proxies';
-import type { RunContext } from './types';
+import type { TestEvidence } from '../../core/types';
+import type { ProbeChange, ProbeResult } from '../../activities/git/integrate';
+import { slimEvidence } from '../../core/run-state';
+import { mainActivities, testActivities } from '../activity-proxies';
+import type { RunContext } from '../types';
 
 export interface CulpritSearchInput {
   ctx: RunContext;

@@ -7,7 +7,7 @@
 // tells the batch afterwards (laneHanded). The next agent starts within one workflow task of the task on deck,
 // however busy the batch is with the other tasks' updates, integrations and removals.
 import { condition, defineSignal, getExternalWorkflowHandle, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { PlannedTask } from '../planner/types';
+import type { PlannedTask } from '../../planner/types';
 
 /** Task → batch: my agent is done, my lane is free (argument: the task id). */
 export const laneFreeSignal = defineSignal<[string]>('laneFree');
@@ -29,7 +29,7 @@ export const laneHandedSignal = defineSignal<[string, string]>('laneHanded');
 /** How a task holds its batch's lane (part of TaskInput). */
 export interface TaskLane {
   /**
-   * 'agent-only': the task holds one of its batch's lanes only while its agent runs (workflows/lanes.ts),
+   * 'agent-only': the task holds one of its batch's lanes only while its agent runs (workflows/batch/lanes.ts),
    * and a task that ends ready leaves its worktree for the batch to remove (TaskOutcome.worktreesOn).
    * Unset: it holds its lane and removes its worktree itself, to its end.
    */

@@ -1,20 +1,20 @@
 import { CancellationScope, condition, executeChild, getExternalWorkflowHandle, isCancellation, setCurrentDetails, setHandler, startChild } from '@temporalio/workflow';
-import type { TaskState, TestEvidence } from '../core/types';
-import { type PlannedTask, RISK_RANK } from '../planner/types';
-import { activitiesOnHost, mainActivities, testActivities } from './activity-proxies';
+import type { TaskState, TestEvidence } from '../../core/types';
+import { type PlannedTask, RISK_RANK } from '../../planner/types';
+import { activitiesOnHost, mainActivities, testActivities } from '../activity-proxies';
 import { culpritSearchWorkflow } from './find-culprits';
 import { integrationQueue } from './integration';
 import { progressReporter } from './progress-reporter';
-import { batchUpdateSignal, branchReadySignal, controlSignal, taskUpdatesSignal, type TaskUpdate } from './run-messages';
+import { batchUpdateSignal, branchReadySignal, controlSignal, taskUpdatesSignal, type TaskUpdate } from '../run-messages';
 import { agentLanes, laneGrantedSignal, laneNextSignal } from './lanes';
-import { taskWorkflow } from './task/task';
-import { slimEvidence } from '../core/run-state';
-import { addUsage } from '../core/usage';
-import type { BatchInput, GroupResult, TaskOutcome } from './types';
-import type { TaskHost } from '../core/task-queues';
-import type { IntegrateResult } from '../activities/git/integrate';
-import { cutBytes } from '../core/search-attributes';
-import { childAttributes, upsertFlotillaState } from './search-attributes';
+import { taskWorkflow } from '../task/task';
+import { slimEvidence } from '../../core/run-state';
+import { addUsage } from '../../core/usage';
+import type { BatchInput, GroupResult, TaskOutcome } from '../types';
+import type { TaskHost } from '../../core/task-queues';
+import type { IntegrateResult } from '../../activities/git/integrate';
+import { cutBytes } from '../../core/search-attributes';
+import { childAttributes, upsertFlotillaState } from '../search-attributes';
 
 /** On the run branch: integrated (its batch's suite not yet passed on it) or committed (passed). */
 const landed = (t: TaskState) => t.status === 'integrated' || t.status === 'committed';
