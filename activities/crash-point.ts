@@ -10,10 +10,13 @@ import * as fs from 'node:fs';
 export const CRASH_POINTS = {
   'prepare-run.after-backup-ref': 'prepareRun wrote the backup ref; the run branch is not made yet',
   'warm-worktrees.mid': 'warmWorktrees added its first worktree; the others are not added yet',
-  'agent-turn.after-edits-before-checkpoint': "a later agent turn's tool calls edited the worktree; the turn's checkpoint is not saved yet",
-  'commit.after-git-mv': 'commitTask staged the edits and moved the task file to tasks/archive/; nothing is committed yet',
+  'agent-turn.after-edits-before-checkpoint':
+    "a later agent turn's tool calls edited the worktree; the turn's checkpoint is not saved yet",
+  'commit.after-git-mv':
+    'commitTask staged the edits and moved the task file to tasks/archive/; nothing is committed yet',
   'commit.after-commit-before-ref': "commitTask made the task's commit; the task ref does not point at it yet",
-  'integrate.mid-group': 'integrateCommits cherry-picked a commit onto the run branch; the rest of the group (or its answer) is not done yet',
+  'integrate.mid-group':
+    'integrateCommits cherry-picked a commit onto the run branch; the rest of the group (or its answer) is not done yet',
 } as const;
 
 export type CrashPointName = keyof typeof CRASH_POINTS;

@@ -16,7 +16,10 @@ export function globToRegExp(glob: string): RegExp {
     }
     const end = c === '[' ? glob.indexOf(']', i + 1) : -1;
     if (end > i) {
-      re += `[${glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+      re += `[${glob
+        .slice(i + 1, end)
+        .replace(/^!/, '^')
+        .replace(/\\/g, '\\\\')}]`;
       i = end;
       continue;
     }

@@ -53,8 +53,15 @@ export function createMainActivities(deps: ActivityDeps = {}) {
  * agentTurn is here too, for workers without a host queue; with one, later turns run on the host's agents queue.
  */
 export function createAgentActivities(deps: ActivityDeps & { modelAccess: ModelAccess }) {
-  const model = { worktreeRoot: deps.worktreeRoot ?? defaultWorktreeRoot(), modelAccess: deps.modelAccess, standIn: deps.standIn };
-  return { ...makeAgentTurnActivities({ ...model, host: deps.host, rateLimited: deps.rateLimited }), ...makeReviewActivities(model) };
+  const model = {
+    worktreeRoot: deps.worktreeRoot ?? defaultWorktreeRoot(),
+    modelAccess: deps.modelAccess,
+    standIn: deps.standIn,
+  };
+  return {
+    ...makeAgentTurnActivities({ ...model, host: deps.host, rateLimited: deps.rateLimited }),
+    ...makeReviewActivities(model),
+  };
 }
 
 /** The tests queue (`<queue>-tests`): every test suite, sized to the CPU count. */

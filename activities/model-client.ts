@@ -13,5 +13,10 @@ export interface ModelAccess {
  * CLI), a caller may let the SDK retry a few times itself.
  */
 export function modelClient(access: ModelAccess, opts: { retries?: number } = {}): Anthropic {
-  return new Anthropic({ apiKey: access.apiKey, baseURL: access.baseURL, maxRetries: opts.retries ?? 0, timeout: 5 * 60_000 });
+  return new Anthropic({
+    apiKey: access.apiKey,
+    baseURL: access.baseURL,
+    maxRetries: opts.retries ?? 0,
+    timeout: 5 * 60_000,
+  });
 }

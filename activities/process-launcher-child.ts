@@ -15,7 +15,17 @@ export interface LaunchRequest {
 }
 
 /** What the launcher sends back: that it started a command, then how it ended. */
-export type LaunchReport = { id: number; started: true } | { id: number; started?: undefined; code: number | null; signal: NodeJS.Signals | null; stdout: Buffer; stderr: Buffer; error?: string };
+export type LaunchReport =
+  | { id: number; started: true }
+  | {
+      id: number;
+      started?: undefined;
+      code: number | null;
+      signal: NodeJS.Signals | null;
+      stdout: Buffer;
+      stderr: Buffer;
+      error?: string;
+    };
 
 function run({ id, file, args, cwd, env, input, maxBuffer }: LaunchRequest, send: (r: LaunchReport) => void): void {
   // Said before it starts: a command the parent never heard of as started is one it may send again.

@@ -37,7 +37,11 @@ function launcherCommand(): string[] {
   if (fs.existsSync(compiled)) return (launcherArgs = [compiled]);
   const source = fs.readFileSync(path.join(__dirname, 'process-launcher-child.ts'), 'utf8');
   const ts = require('typescript') as typeof import('typescript');
-  return (launcherArgs = ['-e', ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText]);
+  return (launcherArgs = [
+    '-e',
+    ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } })
+      .outputText,
+  ]);
 }
 
 const asBuffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -76,7 +80,13 @@ class Launcher {
   run(command: Command): Promise<Finished> {
     const id = ++this.next;
     return new Promise<Finished>((resolve, reject) => {
-      const entry: InFlight = { message: { ...command, id, maxBuffer: command.maxBuffer ?? DEFAULT_MAX_BUFFER }, resolve, reject, started: false, handed: 0 };
+      const entry: InFlight = {
+        message: { ...command, id, maxBuffer: command.maxBuffer ?? DEFAULT_MAX_BUFFER },
+        resolve,
+        reject,
+        started: false,
+        handed: 0,
+      };
       this.pending.set(id, entry);
       this.hand(entry);
     });
@@ -94,13 +104,37 @@ class Launcher {
 
   private start(): ChildProcess {
     // Its own environment carries nothing of the worker's (every command gets the environment it is sent).
-    const child = spawn(process.execPath, launcherCommand(), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', env: { PATH: process.env.PATH ?? '' } });
-    child.on('message', (m: { id: number; started?: true; code: number | null; signal: string | null; stdout: Uint8Array; stderr: Uint8Array; error?: string }) => {
-      const entry = this.pending.get(m.id);
-      if (!entry || entry.to !== child) return;
-      if (m.started) entry.started = true;
-      else this.settle(m.id, (p) => p.resolve({ code: m.code, ...(m.signal ? { signal: m.signal } : {}), stdout: asBuffer(m.stdout), stderr: asBuffer(m.stderr), ...(m.error ? { error: m.error } : {}) }));
+    const child = spawn(process.execPath, launcherCommand(), {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'advanced',
+      env: { PATH: process.env.PATH ?? '' },
     });
+    child.on(
+      'message',
+      (m: {
+        id: number;
+        started?: true;
+        code: number | null;
+        signal: string | null;
+        stdout: Uint8Array;
+        stderr: Uint8Array;
+        error?: string;
+      }) => {
+        const entry = this.pending.get(m.id);
+        if (!entry || entry.to !== child) return;
+        if (m.started) entry.started = true;
+        else
+          this.settle(m.id, (p) =>
+            p.resolve({
+              code: m.code,
+              ...(m.signal ? { signal: m.signal } : {}),
+              stdout: asBuffer(m.stdout),
+              stderr: asBuffer(m.stderr),
+              ...(m.error ? { error: m.error } : {}),
+            }),
+          );
+      },
+    );
     // Once it has ended and every message it sent was read ('close'): a command it had started is rejected (its
     // process may still finish); one it had not is handed to a new launcher.
     let ended = false;
@@ -111,7 +145,14 @@ class Launcher {
       for (const [id, entry] of [...this.pending]) {
         if (entry.to !== child) continue;
         if (!entry.started && entry.handed < MAX_HANDOVERS) this.hand(entry);
-        else this.settle(id, (p) => p.reject(new Error(`the process launcher stopped (${why}) while \`${entry.message.file} ${entry.message.args.join(' ').slice(0, 80)}\` ran; try again`)));
+        else
+          this.settle(id, (p) =>
+            p.reject(
+              new Error(
+                `the process launcher stopped (${why}) while \`${entry.message.file} ${entry.message.args.join(' ').slice(0, 80)}\` ran; try again`,
+              ),
+            ),
+          );
       }
     };
     child.on('close', (code, signal) => end(signal ?? `exit code ${code}`));

@@ -10,10 +10,13 @@ export const defaultWorktreeRoot = () => process.env.FLOTILLA_WORKTREES ?? path.
 export const taskWorktree = (root: string, runId: string, taskId: string) => path.join(root, runId, taskId);
 export const integrationWorktree = (root: string, runId: string) => path.join(root, runId, '_integration');
 
-export const taskDir = (repoPath: string, runId: string, taskId: string) => path.join(runDir(repoPath, runId), 'tasks', taskId);
+export const taskDir = (repoPath: string, runId: string, taskId: string) =>
+  path.join(runDir(repoPath, runId), 'tasks', taskId);
 
 /** The research document's notes on a task, written at planning and given to its agent. */
-export const researchNotesFile = (repoPath: string, runId: string, taskId: string) => path.join(taskDir(repoPath, runId, taskId), 'research.md');
+export const researchNotesFile = (repoPath: string, runId: string, taskId: string) =>
+  path.join(taskDir(repoPath, runId, taskId), 'research.md');
 
 /** The base's per-test results, saved by the baseline run for every later gate of the run. */
-export const baselineResultsFile = (repoPath: string, runId: string) => path.join(runDir(repoPath, runId), 'logs', 'baseline.results.json');
+export const baselineResultsFile = (repoPath: string, runId: string) =>
+  path.join(runDir(repoPath, runId), 'logs', 'baseline.results.json');

@@ -38,8 +38,14 @@ function kind(st: fs.Stats): string {
 const mb = (n: number) => `${Math.round((n / (1024 * 1024)) * 10) / 10} MB`;
 
 function refuse(file: string, st: fs.Stats, maxBytes: number): UnreadableFile | null {
-  if (!st.isFile()) return new UnreadableFile(file, st.isDirectory() ? 'EISDIR' : 'ENOTREG', `is ${kind(st)}, not a regular file: not read`);
-  if (st.size > maxBytes) return new UnreadableFile(file, 'EFBIG', `is ${mb(st.size)}, more than the ${mb(maxBytes)} read at most`);
+  if (!st.isFile())
+    return new UnreadableFile(
+      file,
+      st.isDirectory() ? 'EISDIR' : 'ENOTREG',
+      `is ${kind(st)}, not a regular file: not read`,
+    );
+  if (st.size > maxBytes)
+    return new UnreadableFile(file, 'EFBIG', `is ${mb(st.size)}, more than the ${mb(maxBytes)} read at most`);
   return null;
 }
 
@@ -51,7 +57,8 @@ function opened(file: string, err: unknown): Error {
   return err as Error;
 }
 
-const tooBig = (file: string, maxBytes: number) => new UnreadableFile(file, 'EFBIG', `grew past the ${mb(maxBytes)} read at most`);
+const tooBig = (file: string, maxBytes: number) =>
+  new UnreadableFile(file, 'EFBIG', `grew past the ${mb(maxBytes)} read at most`);
 
 /** The file's bytes (see above); for the event loop. */
 export async function readSafe(file: string, maxBytes = DEFAULT_MAX_BYTES): Promise<Buffer> {

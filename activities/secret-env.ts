@@ -5,6 +5,7 @@ const SECRET_NAME = /^(ANTHROPIC_|TEMPORAL_)|(^|_)(API_?KEY|SECRET|TOKEN|PASSWOR
 export function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const key = process.env.ANTHROPIC_API_KEY;
   const out: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(env)) if (!SECRET_NAME.test(name) && !(key && value?.includes(key))) out[name] = value;
+  for (const [name, value] of Object.entries(env))
+    if (!SECRET_NAME.test(name) && !(key && value?.includes(key))) out[name] = value;
   return out;
 }

@@ -63,18 +63,22 @@ function options(argv: string[]): Options {
   };
 }
 
-
-
 /** N independent tasks: task i makes three edits to src/fI.js; its own test (~1 s) is checks/fI.test.js, the suite `node --test checks/`. */
 function buildRepo(dir: string, n: number): void {
   const w = (rel: string, text: string) => {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     fs.writeFileSync(path.join(dir, rel), text);
   };
-  w('package.json', JSON.stringify({ name: 'chaos', private: true, scripts: { test: 'node --test checks/' } }, null, 2) + '\n');
+  w(
+    'package.json',
+    JSON.stringify({ name: 'chaos', private: true, scripts: { test: 'node --test checks/' } }, null, 2) + '\n',
+  );
   w('.gitignore', 'node_modules\n');
   for (let i = 0; i < n; i++) {
-    w(`src/f${i}.js`, `// module ${i}\nfunction value() {\n  // returns\n  return ${i};\n}\n// checked\nmodule.exports = { value };\n`);
+    w(
+      `src/f${i}.js`,
+      `// module ${i}\nfunction value() {\n  // returns\n  return ${i};\n}\n// checked\nmodule.exports = { value };\n`,
+    );
     w(
       `checks/f${i}.test.js`,
       [
@@ -88,7 +92,17 @@ function buildRepo(dir: string, n: number): void {
         '',
       ].join('\n'),
     );
-    const change = (search: string, replace: string) => ['```js', `src/f${i}.js`, '<<<<<<< SEARCH', search, '=======', replace, '>>>>>>> REPLACE', '```', ''];
+    const change = (search: string, replace: string) => [
+      '```js',
+      `src/f${i}.js`,
+      '<<<<<<< SEARCH',
+      search,
+      '=======',
+      replace,
+      '>>>>>>> REPLACE',
+      '```',
+      '',
+    ];
     w(
       `tasks/${taskId(i)}.md`,
       [
@@ -156,7 +170,12 @@ async function pendingOf(client: Client, workflowId: string): Promise<Pending[]>
         }
         // Worker identity: `<pid>@<hostname>/<hostId>` (worker/worker.ts).
         const pid = Number(/^(\d+)@/.exec(a.lastWorkerIdentity ?? '')?.[1]);
-        return { workflow: workflowId, activity: a.activityType?.name ?? '?', pid: Number.isInteger(pid) ? pid : null, details };
+        return {
+          workflow: workflowId,
+          activity: a.activityType?.name ?? '?',
+          pid: Number.isInteger(pid) ? pid : null,
+          details,
+        };
       });
   } catch {
     return []; // not started yet, ended, or the server is away
@@ -181,7 +200,8 @@ async function main(): Promise<number> {
   // Whatever happens (an exception, Ctrl-C, process.exit), no process and no temp folder stays behind.
   const killAll = () => {
     for (const s of slots) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
-    if (server?.process && server.process.exitCode === null && server.process.signalCode === null) server.process.kill('SIGKILL');
+    if (server?.process && server.process.exitCode === null && server.process.signalCode === null)
+      server.process.kill('SIGKILL');
   };
   const removeTmp = () => {
     if (o.keep) return;
@@ -198,7 +218,9 @@ async function main(): Promise<number> {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
 
   try {
-    say(`seed ${o.seed}; ${o.tasks} tasks, ${o.workerKills} worker kills, ${o.serverKills} server kills, model latency ${o.latencyMs} ms; temp ${tmp}`);
+    say(
+      `seed ${o.seed}; ${o.tasks} tasks, ${o.workerKills} worker kills, ${o.serverKills} server kills, model latency ${o.latencyMs} ms; temp ${tmp}`,
+    );
     const repo = path.join(tmp, 'repo');
     fs.mkdirSync(repo);
     buildRepo(repo, o.tasks);
@@ -224,7 +246,11 @@ async function main(): Promise<number> {
         FLOTILLA_HOST_TIMEOUT_MS: '10000',
       };
       try {
-        const child = spawn(process.execPath, [CLI, 'worker', '--max-parallel', '3'], { cwd: ROOT, env, stdio: ['ignore', log, log] });
+        const child = spawn(process.execPath, [CLI, 'worker', '--max-parallel', '3'], {
+          cwd: ROOT,
+          env,
+          stdio: ['ignore', log, log],
+        });
         return { index, child, generation, startedAt: Date.now() };
       } finally {
         fs.closeSync(log); // the child has its own copy
@@ -235,7 +261,15 @@ async function main(): Promise<number> {
     connection = await Connection.connect({ address: server.address });
     let client = new Client({ connection });
     const runId = `chaos-${Date.now()}`;
-    const settings: RunSettings = { runId, repoPath: repo, model: 'claude-haiku-4-5', maxParallel: 6, attempts: 1, maxTurns: 10, sequentialRisk: 'high' };
+    const settings: RunSettings = {
+      runId,
+      repoPath: repo,
+      model: 'claude-haiku-4-5',
+      maxParallel: 6,
+      attempts: 1,
+      maxTurns: 10,
+      sequentialRisk: 'high',
+    };
     let handle: WorkflowHandle = await startRun(client, settings, taskQueue);
     const rootId = handle.workflowId;
     say(`run ${runId} started on ${server.address}; stand-in model at ${model.url}`);
@@ -255,7 +289,8 @@ async function main(): Promise<number> {
     };
 
     /** Requests the stand-in answered whose answer is still held back by its latency: in flight. */
-    const inFlight = () => model!.log.filter((e) => e.status === 200 && e.kind !== 'propose' && e.at > Date.now() - o.latencyMs);
+    const inFlight = () =>
+      model!.log.filter((e) => e.status === 200 && e.kind !== 'propose' && e.at > Date.now() - o.latencyMs);
 
     /** Where the workers are now: started activities of the task workflows and of the batches (integration). */
     const activities = async (): Promise<Pending[]> => {
@@ -267,7 +302,8 @@ async function main(): Promise<number> {
     const matches: Record<Target, (p: Pending) => boolean> = {
       agent: (p) => AGENT_STEPS.includes(p.activity) && !p.details?.tests,
       tests: (p) => p.activity === 'runTaskTests' || (AGENT_STEPS.includes(p.activity) && !!p.details?.tests),
-      integration: (p) => p.activity === 'integrateCommit' || p.activity === 'integrateCommits' || p.activity === 'commitTask',
+      integration: (p) =>
+        p.activity === 'integrateCommit' || p.activity === 'integrateCommits' || p.activity === 'commitTask',
     };
 
     /** Waits (up to 15 s) for a worker to be at the target and returns its slot and what it was doing. */
@@ -277,17 +313,23 @@ async function main(): Promise<number> {
         const live = slots.filter((s) => s.child.exitCode === null && s.child.signalCode === null);
         const hits = (await activities()).filter((p) => matches[target](p) && live.some((s) => s.child.pid === p.pid));
         // An agent counts as mid-conversation when one of its requests is in flight at the stand-in.
-        const agentHits = target === 'agent' ? hits.filter((p) => inFlight().some((e) => p.workflow.endsWith(`/${e.taskId}`))) : hits;
+        const agentHits =
+          target === 'agent' ? hits.filter((p) => inFlight().some((e) => p.workflow.endsWith(`/${e.taskId}`))) : hits;
         if (agentHits.length) {
           const p = pick(agentHits);
           const task = p.workflow.slice(rootId.length + 1);
-          const what = target === 'agent' ? `${task} mid-conversation (turn ${inFlight().find((e) => p.workflow.endsWith(`/${e.taskId}`))?.turn ?? '?'} in flight)` : `${task}: ${p.activity}`;
+          const what =
+            target === 'agent'
+              ? `${task} mid-conversation (turn ${inFlight().find((e) => p.workflow.endsWith(`/${e.taskId}`))?.turn ?? '?'} in flight)`
+              : `${task}: ${p.activity}`;
           return { slot: live.find((s) => s.child.pid === p.pid)!, what };
         }
         if (target === 'integration') {
           // A commit and its integration take well under a second: aim at them from the review just before.
           // When a task's review answer is in flight, its commit follows on the same host a moment after it lands.
-          const reviews = (await activities()).filter((p) => p.activity === 'reviewTask' && live.some((s) => s.child.pid === p.pid));
+          const reviews = (await activities()).filter(
+            (p) => p.activity === 'reviewTask' && live.some((s) => s.child.pid === p.pid),
+          );
           for (const r of reviews) {
             const e = inFlight().find((x) => x.kind === 'review' && r.workflow.endsWith(`/${x.taskId}`));
             if (!e) continue;
@@ -342,9 +384,13 @@ async function main(): Promise<number> {
       const flying = inFlight().length;
       const at = Date.now();
       slot.child.kill('SIGKILL');
-      await new Promise((r) => (slot.child.exitCode === null && slot.child.signalCode === null ? slot.child.once('exit', r) : r(null)));
+      await new Promise((r) =>
+        slot.child.exitCode === null && slot.child.signalCode === null ? slot.child.once('exit', r) : r(null),
+      );
       kills.push({ at, what, target: event, inFlight: flying, duringAgent: agentsThere > 0 });
-      say(`kill ${kills.filter((k) => k.target !== 'server').length}: worker ${slot.index} (pid ${slot.child.pid}) at ${what}; ${agentsThere} agent(s) there, ${flying} model request(s) in flight`);
+      say(
+        `kill ${kills.filter((k) => k.target !== 'server').length}: worker ${slot.index} (pid ${slot.child.pid}) at ${what}; ${agentsThere} agent(s) there, ${flying} model request(s) in flight`,
+      );
       await sleep(between(300, 1500));
       slots[slot.index] = spawnWorker(slot.index, slot.generation + 1);
     }
@@ -372,7 +418,12 @@ async function main(): Promise<number> {
     const commitsOf = new Map<string, number>();
     let duplicates = 0;
     if (report?.branch && report.baseSha) {
-      const log = git(repo, 'log', '--format=%s%x09%(trailers:key=Flotilla-Task,valueonly,separator=%x2C)', `${report.baseSha}..${report.branch}`).trim();
+      const log = git(
+        repo,
+        'log',
+        '--format=%s%x09%(trailers:key=Flotilla-Task,valueonly,separator=%x2C)',
+        `${report.baseSha}..${report.branch}`,
+      ).trim();
       for (const line of log ? log.split('\n') : []) {
         const [subject, trailer] = line.split('\t');
         const id = /^Complete (TASK-\d+):/.exec(subject)?.[1];
@@ -380,34 +431,42 @@ async function main(): Promise<number> {
         if (trailer && trailer.trim() !== id) problems.push(`commit "${subject}" carries Flotilla-Task: ${trailer}`);
         commitsOf.set(id, (commitsOf.get(id) ?? 0) + 1);
       }
-      for (const [id, n] of commitsOf) if (n > 1) (duplicates += n - 1), problems.push(`${id} has ${n} commits on ${report.branch}`);
+      for (const [id, n] of commitsOf)
+        if (n > 1) ((duplicates += n - 1), problems.push(`${id} has ${n} commits on ${report.branch}`));
       // An edit applied twice (a retried tool call after a crash) would leave its doc comment twice.
       for (let i = 0; i < o.tasks; i++) {
         if (!commitsOf.get(taskId(i))) continue;
         const text = git(repo, 'show', `${report.branch}:src/f${i}.js`);
         const wrong = MARKS.map((m) => [m, text.split(`/** ${m} `).length - 1] as const).filter(([, n]) => n !== 1);
         if (wrong.some(([, n]) => n > 1)) duplicates += 1;
-        if (wrong.length) problems.push(`${taskId(i)}: src/f${i}.js has ${wrong.map(([m, n]) => `"${m}" ${n} times`).join(', ')} (expected once each)`);
+        if (wrong.length)
+          problems.push(
+            `${taskId(i)}: src/f${i}.js has ${wrong.map(([m, n]) => `"${m}" ${n} times`).join(', ')} (expected once each)`,
+          );
       }
     } else problems.push('the report names no run branch');
     const lostTasks: string[] = [];
     for (const id of planned) {
       const t = report?.tasks.find((x) => x.id === id);
       const n = commitsOf.get(id) ?? 0;
-      if (t?.status === 'committed' && n === 0) lostTasks.push(`${id} (committed in the report, no commit on the branch)`);
+      if (t?.status === 'committed' && n === 0)
+        lostTasks.push(`${id} (committed in the report, no commit on the branch)`);
       // Every task passes on its first try: a task that did not commit was lost to the chaos.
-      else if (t?.status !== 'committed') lostTasks.push(`${id} (${t ? `${t.status}${t.reason ? `: ${t.reason}` : ''}` : 'not in the report'})`);
+      else if (t?.status !== 'committed')
+        lostTasks.push(`${id} (${t ? `${t.status}${t.reason ? `: ${t.reason}` : ''}` : 'not in the report'})`);
     }
     if (lostTasks.length) problems.push(`lost: ${lostTasks.join('; ')}`);
 
     // Repaid model turns: a (kind, task, turn) answered 200 more than once (each task has one attempt).
     const answered = model.log.filter((e) => e.status === 200 && e.kind !== 'propose');
     const groups = new Map<string, typeof answered>();
-    for (const e of answered) groups.set(`${e.kind} ${e.taskId} ${e.turn}`, [...(groups.get(`${e.kind} ${e.taskId} ${e.turn}`) ?? []), e]);
+    for (const e of answered)
+      groups.set(`${e.kind} ${e.taskId} ${e.turn}`, [...(groups.get(`${e.kind} ${e.taskId} ${e.turn}`) ?? []), e]);
     // A repeat whose earlier answer was still in flight when a worker died was lost with it; any other
     // repeat is a conversation started again (its host died with the worktree, so the task's attempt began anew).
     const workerKillTimes = kills.filter((k) => k.target !== 'server').map((k) => k.at);
-    const wasInFlight = (e: (typeof answered)[number]) => workerKillTimes.some((t) => e.at <= t && e.at > t - o.latencyMs);
+    const wasInFlight = (e: (typeof answered)[number]) =>
+      workerKillTimes.some((t) => e.at <= t && e.at > t - o.latencyMs);
     let repaidInFlight = 0;
     let repaidRestarted = 0;
     /** Of the repeats that were not in flight: reviews (a review has no checkpoints: a task whose host died after it reviews again). */
@@ -423,14 +482,26 @@ async function main(): Promise<number> {
     const repaid = repaidInFlight + repaidRestarted;
     const agentKills = kills.filter((k) => k.duringAgent).length;
     const flyingAtKills = kills.filter((k) => k.target !== 'server').reduce((s, k) => s + k.inFlight, 0);
-    if (model.requests >= 1000) say('note: the stand-in keeps the last 1,000 requests only; the repaid count covers those');
+    if (model.requests >= 1000)
+      say('note: the stand-in keeps the last 1,000 requests only; the repaid count covers those');
 
     for (const p of problems) say(`PROBLEM: ${p}`);
-    say(`run ${state ?? '?'}: ${report ? `${report.counts.committed}/${planned.length} committed` : 'no report'}; ${model.requests} model requests`);
-    say(`kills during agent conversations: ${agentKills}; model requests in flight at the worker kills: ${flyingAtKills} (the bound on turns repaid by resumed conversations)`);
-    say(`repaid model turns: ${repaid}: ${repaidInFlight} in flight at a kill (${resumed} sent again word for word, from the checkpoint), ${repaidRestarted} in conversations started again (their host died with the worktree): ${repaidRestarted - restartedReviews} agent turn(s), ${restartedReviews} review turn(s)`);
-    if (workerKills < o.workerKills || serverKills < o.serverKills) say(`note: the run finished after ${workerKills} worker kill(s) and ${serverKills} server kill(s) of the ${o.workerKills} + ${o.serverKills} planned`);
-    console.log(`kills: ${workerKills}, server kills: ${serverKills}, lost: ${lostTasks.length}, duplicates: ${duplicates}, repaid model turns: ${repaid}`);
+    say(
+      `run ${state ?? '?'}: ${report ? `${report.counts.committed}/${planned.length} committed` : 'no report'}; ${model.requests} model requests`,
+    );
+    say(
+      `kills during agent conversations: ${agentKills}; model requests in flight at the worker kills: ${flyingAtKills} (the bound on turns repaid by resumed conversations)`,
+    );
+    say(
+      `repaid model turns: ${repaid}: ${repaidInFlight} in flight at a kill (${resumed} sent again word for word, from the checkpoint), ${repaidRestarted} in conversations started again (their host died with the worktree): ${repaidRestarted - restartedReviews} agent turn(s), ${restartedReviews} review turn(s)`,
+    );
+    if (workerKills < o.workerKills || serverKills < o.serverKills)
+      say(
+        `note: the run finished after ${workerKills} worker kill(s) and ${serverKills} server kill(s) of the ${o.workerKills} + ${o.serverKills} planned`,
+      );
+    console.log(
+      `kills: ${workerKills}, server kills: ${serverKills}, lost: ${lostTasks.length}, duplicates: ${duplicates}, repaid model turns: ${repaid}`,
+    );
     failed = problems.length > 0;
     if (failed) {
       for (const f of fs.readdirSync(tmp).filter((f) => f.startsWith('worker-'))) {
@@ -441,7 +512,11 @@ async function main(): Promise<number> {
     return failed ? 1 : 0;
   } finally {
     killAll();
-    await Promise.all(slots.map((s) => (s.child.exitCode === null && s.child.signalCode === null ? new Promise((r) => s.child.once('exit', r)) : null)));
+    await Promise.all(
+      slots.map((s) =>
+        s.child.exitCode === null && s.child.signalCode === null ? new Promise((r) => s.child.once('exit', r)) : null,
+      ),
+    );
     await connection?.close().catch(() => undefined);
     await model?.close();
     await server?.stop();

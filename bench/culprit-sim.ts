@@ -55,7 +55,8 @@ export function simulatedActivities(s: SearchScenario) {
   const failingOn = (applied: Set<number>): string[] => {
     if (s.redStart) return ['test/env.test.js::needs the network'];
     const failing = s.culprits.filter((c) => applied.has(c)).map((c) => `test/t${c}.test.js::broken by ${id(c)}`);
-    for (const [a, b] of s.pairs ?? []) if (applied.has(a) && applied.has(b)) failing.push(`test/pair.test.js::${id(a)} with ${id(b)}`);
+    for (const [a, b] of s.pairs ?? [])
+      if (applied.has(a) && applied.has(b)) failing.push(`test/pair.test.js::${id(a)} with ${id(b)}`);
     return failing;
   };
   const main = {
@@ -73,14 +74,21 @@ export function simulatedActivities(s: SearchScenario) {
         if (out.has(list[i].taskId)) continue;
         const need = s.needs?.[i];
         if (need !== undefined && !applied.has(need)) {
-          notApplied.push({ taskId: list[i].taskId, reason: `its change conflicts with the run branch in src/f${need}.js` });
+          notApplied.push({
+            taskId: list[i].taskId,
+            reason: `its change conflicts with the run branch in src/f${need}.js`,
+          });
           continue;
         }
         applied.add(i);
         commits.push({ taskId: list[i].taskId, commit: `${String(++tips).padStart(8, '0')}${'c'.repeat(32)}` });
       }
       branch = applied;
-      return { tip: commits.length ? commits[commits.length - 1].commit : 'start'.padEnd(40, '0'), notApplied, ...(a.withCommits ? { commits } : {}) };
+      return {
+        tip: commits.length ? commits[commits.length - 1].commit : 'start'.padEnd(40, '0'),
+        notApplied,
+        ...(a.withCommits ? { commits } : {}),
+      };
     },
   };
   const tests = {
@@ -96,7 +104,10 @@ export function simulatedActivities(s: SearchScenario) {
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** The search's workflow code, bundled once per process. */
 export function searchBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/batch/find-culprits'), logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } as never });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows/batch/find-culprits'),
+    logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } as never,
+  });
   return bundle;
 }
 
@@ -105,11 +116,30 @@ export async function measureSearch(env: TestWorkflowEnvironment, s: SearchScena
   const sim = simulatedActivities(s);
   const taskQueue = `culprits-${Math.random().toString(36).slice(2, 8)}`;
   const workflowBundle = await searchBundle();
-  const mainWorker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: sim.main });
-  const testsWorker = await Worker.create({ connection: env.nativeConnection, taskQueue: testQueue(taskQueue), activities: sim.tests });
-  const changes = Array.from({ length: s.tasks }, (_, i) => ({ taskId: id(i), commit: `${String(i).padStart(8, '0')}${'a'.repeat(32)}` }));
+  const mainWorker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle,
+    activities: sim.main,
+  });
+  const testsWorker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: testQueue(taskQueue),
+    activities: sim.tests,
+  });
+  const changes = Array.from({ length: s.tasks }, (_, i) => ({
+    taskId: id(i),
+    commit: `${String(i).padStart(8, '0')}${'a'.repeat(32)}`,
+  }));
   const input: CulpritSearchInput = {
-    ctx: { runId: 'sim', repoPath: '/sim', rootWorkflowId: 'flotilla-sim', testCommand: 'npm test', baseline: { failing: [], flaky: [] }, settings: { model: 'claude-haiku-4-5', maxParallel: 8, attempts: 2, maxTurns: 10 } },
+    ctx: {
+      runId: 'sim',
+      repoPath: '/sim',
+      rootWorkflowId: 'flotilla-sim',
+      testCommand: 'npm test',
+      baseline: { failing: [], flaky: [] },
+      settings: { model: 'claude-haiku-4-5', maxParallel: 8, attempts: 2, maxTurns: 10 },
+    },
     batchId: '1A',
     startTip: 'start'.padEnd(40, '0'),
     changes,
@@ -118,11 +148,18 @@ export async function measureSearch(env: TestWorkflowEnvironment, s: SearchScena
   const started = Date.now();
   const workflowId = `${taskQueue}-search`;
   // Each worker stops (and is awaited) once the search has ended.
-  const result = await mainWorker.runUntil(testsWorker.runUntil(env.client.workflow.execute('culpritSearchWorkflow', { taskQueue, workflowId, args: [input] })));
+  const result = await mainWorker.runUntil(
+    testsWorker.runUntil(
+      env.client.workflow.execute('culpritSearchWorkflow', { taskQueue, workflowId, args: [input] }),
+    ),
+  );
   const ms = Date.now() - started;
   const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
   const events = history.events ?? [];
-  const sizes = events.map((e) => temporal.api.history.v1.HistoryEvent.encode(temporal.api.history.v1.HistoryEvent.fromObject(e)).finish().length);
+  const sizes = events.map(
+    (e) =>
+      temporal.api.history.v1.HistoryEvent.encode(temporal.api.history.v1.HistoryEvent.fromObject(e)).finish().length,
+  );
   return {
     result: result as CulpritSearch,
     events: events.length,

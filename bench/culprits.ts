@@ -14,7 +14,8 @@ function args(): { tasks: number; culprits: number } {
   const at = (name: string, dflt: number) => (a.includes(name) ? Number(a[a.indexOf(name) + 1]) : dflt);
   const tasks = at('--tasks', 40);
   const culprits = at('--culprits', 2);
-  if (!(tasks >= 1) || !(culprits >= 0) || culprits > tasks) throw new Error('usage: bench:culprits [-- --tasks N] [-- --culprits K], 0 <= K <= N');
+  if (!(tasks >= 1) || !(culprits >= 0) || culprits > tasks)
+    throw new Error('usage: bench:culprits [-- --tasks N] [-- --culprits K], 0 <= K <= N');
   return { tasks, culprits };
 }
 
@@ -25,16 +26,40 @@ async function main(): Promise<void> {
   const env = await TestWorkflowEnvironment.createFromExistingServer({ address: server.address });
   try {
     // Culprits spread over the batch, the first a third of the way in.
-    const positions = Array.from({ length: culprits }, (_, i) => Math.min(tasks - 1, Math.floor(((i + 1) * tasks) / (culprits + 1))));
+    const positions = Array.from({ length: culprits }, (_, i) =>
+      Math.min(tasks - 1, Math.floor(((i + 1) * tasks) / (culprits + 1))),
+    );
     const m = await measureSearch(env, { tasks, culprits: [...new Set(positions)] });
     const L = Math.ceil(Math.log2(Math.max(2, tasks)));
     const bound = 1 + culprits * L + culprits;
     const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
     console.log(`culprit search: ${tasks} changes, ${culprits} culprits (planner's largest batch: ${MAX_BATCH_TASKS})`);
-    console.log(`  dropped: ${m.result.dropped.map((d) => d.taskId).join(', ') || 'none'}; kept ${m.result.kept.length}; final suite ${m.result.suite.passed ? 'green' : 'red'}`);
-    console.log(`  suite runs: ${m.suiteRuns} (bound 1 + k·⌈log₂ n⌉ + k = ${bound}); with flaky re-runs: ${m.fullVerdicts}; applies (one activity each): ${m.applies}`);
-    console.log(`  history: ${m.events} events, ${kb(m.historyBytes)}, largest event ${kb(m.largestEventBytes)}; ${(m.ms / 1000).toFixed(1)} s`);
-    console.log(JSON.stringify({ tasks, culprits, dropped: m.result.dropped.length, kept: m.result.kept.length, green: m.result.suite.passed, suiteRuns: m.suiteRuns, bound, fullVerdicts: m.fullVerdicts, applies: m.applies, events: m.events, historyBytes: m.historyBytes, largestEventBytes: m.largestEventBytes, ms: m.ms }));
+    console.log(
+      `  dropped: ${m.result.dropped.map((d) => d.taskId).join(', ') || 'none'}; kept ${m.result.kept.length}; final suite ${m.result.suite.passed ? 'green' : 'red'}`,
+    );
+    console.log(
+      `  suite runs: ${m.suiteRuns} (bound 1 + k·⌈log₂ n⌉ + k = ${bound}); with flaky re-runs: ${m.fullVerdicts}; applies (one activity each): ${m.applies}`,
+    );
+    console.log(
+      `  history: ${m.events} events, ${kb(m.historyBytes)}, largest event ${kb(m.largestEventBytes)}; ${(m.ms / 1000).toFixed(1)} s`,
+    );
+    console.log(
+      JSON.stringify({
+        tasks,
+        culprits,
+        dropped: m.result.dropped.length,
+        kept: m.result.kept.length,
+        green: m.result.suite.passed,
+        suiteRuns: m.suiteRuns,
+        bound,
+        fullVerdicts: m.fullVerdicts,
+        applies: m.applies,
+        events: m.events,
+        historyBytes: m.historyBytes,
+        largestEventBytes: m.largestEventBytes,
+        ms: m.ms,
+      }),
+    );
     if (m.events >= 10_000) throw new Error(`the search's history passed 10,000 events (${m.events})`);
   } finally {
     await env.teardown();

@@ -43,7 +43,26 @@ export interface KindProfile {
   integrations: { n: number; waitMs: number; runMs: number; gapMs: number };
 }
 
-const empty = (): KindProfile => ({ executions: 0, events: 0, maxEvents: 0, maxEventsId: '', workflowTasks: 0, wftWaitMs: 0, wftRunMs: 0, wftFailed: 0, wftTimedOut: 0, activities: 0, activityWaitMs: 0, signalsReceived: 0, signalsSent: 0, signalMs: 0, childStarts: 0, childStartMs: 0, wallMs: 0, integrations: { n: 0, waitMs: 0, runMs: 0, gapMs: 0 } });
+const empty = (): KindProfile => ({
+  executions: 0,
+  events: 0,
+  maxEvents: 0,
+  maxEventsId: '',
+  workflowTasks: 0,
+  wftWaitMs: 0,
+  wftRunMs: 0,
+  wftFailed: 0,
+  wftTimedOut: 0,
+  activities: 0,
+  activityWaitMs: 0,
+  signalsReceived: 0,
+  signalsSent: 0,
+  signalMs: 0,
+  childStarts: 0,
+  childStartMs: 0,
+  wallMs: 0,
+  integrations: { n: 0, waitMs: 0, runMs: 0, gapMs: 0 },
+});
 
 function profileOne(p: KindProfile, id: string, events: HistoryEvent[]): void {
   p.executions++;
@@ -57,12 +76,17 @@ function profileOne(p: KindProfile, id: string, events: HistoryEvent[]): void {
   let integrationDone: number | undefined;
   for (const e of events) {
     byId.set(Number(e.eventId), e);
-    if (['integrateCommit', 'integrateCommits'].includes(e.activityTaskScheduledEventAttributes?.activityType?.name ?? '')) {
+    if (
+      ['integrateCommit', 'integrateCommits'].includes(e.activityTaskScheduledEventAttributes?.activityType?.name ?? '')
+    ) {
       integrations.add(Number(e.eventId));
       p.integrations.n++;
       if (integrationDone !== undefined) p.integrations.gapMs += ms(e) - integrationDone;
     }
-    if (e.activityTaskCompletedEventAttributes && integrations.has(Number(e.activityTaskCompletedEventAttributes.scheduledEventId))) {
+    if (
+      e.activityTaskCompletedEventAttributes &&
+      integrations.has(Number(e.activityTaskCompletedEventAttributes.scheduledEventId))
+    ) {
       const s = byId.get(Number(e.activityTaskCompletedEventAttributes.startedEventId));
       if (s) p.integrations.runMs += ms(e) - ms(s);
       integrationDone = ms(e);
@@ -80,7 +104,8 @@ function profileOne(p: KindProfile, id: string, events: HistoryEvent[]): void {
       p.activities++;
       const s = byId.get(Number(e.activityTaskStartedEventAttributes.scheduledEventId));
       if (s) p.activityWaitMs += ms(e) - ms(s);
-      if (integrations.has(Number(e.activityTaskStartedEventAttributes.scheduledEventId)) && s) p.integrations.waitMs += ms(e) - ms(s);
+      if (integrations.has(Number(e.activityTaskStartedEventAttributes.scheduledEventId)) && s)
+        p.integrations.waitMs += ms(e) - ms(s);
     } else if (e.workflowExecutionSignaledEventAttributes) p.signalsReceived++;
     else if (e.externalWorkflowExecutionSignaledEventAttributes) {
       p.signalsSent++;
@@ -105,7 +130,8 @@ function kindOf(root: string, workflowId: string): string {
 /** Reads every history of the run whose root workflow id is `root` (a few at a time) and profiles them by kind. */
 export async function profileRun(client: Client, root: string): Promise<Map<string, KindProfile>> {
   const ids: Array<{ workflowId: string; runId: string }> = [];
-  for await (const w of client.workflow.list({ query: `WorkflowId STARTS_WITH '${root}'` })) ids.push({ workflowId: w.workflowId, runId: w.runId });
+  for await (const w of client.workflow.list({ query: `WorkflowId STARTS_WITH '${root}'` }))
+    ids.push({ workflowId: w.workflowId, runId: w.runId });
   const out = new Map<string, KindProfile>();
   let next = 0;
   await Promise.all(
@@ -124,7 +150,9 @@ export async function profileRun(client: Client, root: string): Promise<Map<stri
 
 /** A table of the profile, per task of the run (n tasks) and per workflow task. */
 export function profileLines(profile: Map<string, KindProfile>, n: number): string[] {
-  const lines = ['  kind   execs  events/task  max events  WFTs/task  WFT wait  WFT run  WFT fail/timeout  activities/task  activity wait  signals in/out per task  signal ms  child start ms'];
+  const lines = [
+    '  kind   execs  events/task  max events  WFTs/task  WFT wait  WFT run  WFT fail/timeout  activities/task  activity wait  signals in/out per task  signal ms  child start ms',
+  ];
   const avg = (sum: number, count: number) => (count ? (sum / count).toFixed(0) : '-');
   for (const kind of ['run', 'phase', 'batch', 'task']) {
     const p = profile.get(kind);
@@ -134,9 +162,14 @@ export function profileLines(profile: Map<string, KindProfile>, n: number): stri
     );
   }
   const b = profile.get('batch')?.integrations;
-  if (b?.n) lines.push(`  integration steps (one at a time): ${b.n}, each waited ${(b.waitMs / b.n).toFixed(0)} ms to start, ran ${(b.runMs / b.n).toFixed(0)} ms, and the next was scheduled ${(b.gapMs / Math.max(1, b.n - profile.get('batch')!.executions)).toFixed(0)} ms after`);
+  if (b?.n)
+    lines.push(
+      `  integration steps (one at a time): ${b.n}, each waited ${(b.waitMs / b.n).toFixed(0)} ms to start, ran ${(b.runMs / b.n).toFixed(0)} ms, and the next was scheduled ${(b.gapMs / Math.max(1, b.n - profile.get('batch')!.executions)).toFixed(0)} ms after`,
+    );
   const all = [...profile.values()];
   const sum = (f: (p: KindProfile) => number) => all.reduce((s, p) => s + f(p), 0);
-  lines.push(`  all: ${(sum((p) => p.events) / n).toFixed(1)} events and ${(sum((p) => p.workflowTasks) / n).toFixed(2)} workflow tasks per task; workflow tasks waited ${(sum((p) => p.wftWaitMs) / 1000).toFixed(0)} s and ran ${(sum((p) => p.wftRunMs) / 1000).toFixed(0)} s in total`);
+  lines.push(
+    `  all: ${(sum((p) => p.events) / n).toFixed(1)} events and ${(sum((p) => p.workflowTasks) / n).toFixed(2)} workflow tasks per task; workflow tasks waited ${(sum((p) => p.wftWaitMs) / 1000).toFixed(0)} s and ran ${(sum((p) => p.wftRunMs) / 1000).toFixed(0)} s in total`,
+  );
   return lines;
 }

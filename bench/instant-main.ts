@@ -18,16 +18,31 @@ export function instantMainActivities(backlogs: Map<string, Task[]>, nextSha: ()
   const main: Partial<MainActivities> = {
     ...makePlanStoreActivities(),
     async prepareRun(s: RunSettings) {
-      return { baseSha: nextSha(), branch: `flotilla/${s.runId}`, runDir: runDir(s.repoPath, s.runId), testCommand: 'npm test' };
+      return {
+        baseSha: nextSha(),
+        branch: `flotilla/${s.runId}`,
+        runDir: runDir(s.repoPath, s.runId),
+        testCommand: 'npm test',
+      };
     },
     async planRun(a) {
-      const plan = buildPlan(backlogs.get(a.runId)!, [], { repoName, testCommand: a.testCommand, sequentialRisk: a.sequentialRisk, maxParallel: a.maxParallel, segmentTasks: a.segmentTasks });
+      const plan = buildPlan(backlogs.get(a.runId)!, [], {
+        repoName,
+        testCommand: a.testCommand,
+        sequentialRisk: a.sequentialRisk,
+        maxParallel: a.maxParallel,
+        segmentTasks: a.segmentTasks,
+      });
       const dir = runDir(a.repoPath, a.runId);
       fs.mkdirSync(dir, { recursive: true });
       const planJsonPath = path.join(dir, 'plan.json');
       fs.writeFileSync(planJsonPath, JSON.stringify(plan));
       const { tasks, conflicts: _, ...outline } = plan;
-      return { outline: { ...outline, taskCount: Object.keys(tasks).length }, planPath: path.join(dir, 'plan.md'), planJsonPath };
+      return {
+        outline: { ...outline, taskCount: Object.keys(tasks).length },
+        planPath: path.join(dir, 'plan.md'),
+        planJsonPath,
+      };
     },
     async commitTask() {
       return { commit: nextSha() };

@@ -41,7 +41,13 @@ export function laneHandoffs(spans: Span[], lanes: number): Handoff[] {
   for (const x of spans) {
     if (x.type === 'laneGranted@task' || x.type === 'laneGranted@batch') {
       const id = x.workflowId.split('/').pop()!;
-      if (!granted.has(id)) granted.set(id, { at: x.scheduled, by: x.type === 'laneGranted@task' ? 'task' : 'batch', wtStarted: x.started, wtDone: x.closed });
+      if (!granted.has(id))
+        granted.set(id, {
+          at: x.scheduled,
+          by: x.type === 'laneGranted@task' ? 'task' : 'batch',
+          wtStarted: x.started,
+          wtDone: x.closed,
+        });
     }
     if (!AGENT.includes(x.type)) continue;
     const id = x.workflowId.split('/').pop()!;
@@ -62,7 +68,20 @@ export function laneHandoffs(spans: Span[], lanes: number): Handoff[] {
     // The lane freed earliest (before this agent's grant) that no agent took yet.
     const at = Math.min(freed[f++] ?? t.start, t.start);
     const g = granted.get(task);
-    out.push({ task, wave: Math.floor(i / lanes) + 1, ...(g ? { signalMs: g.at - at, by: g.by, ...(g.wtStarted ? { wtStartMs: g.wtStarted - g.at } : {}), ...(g.wtDone ? { wtDoneMs: g.wtDone - g.at } : {}) } : {}), grantMs: t.start - at, startMs: t.started - at });
+    out.push({
+      task,
+      wave: Math.floor(i / lanes) + 1,
+      ...(g
+        ? {
+            signalMs: g.at - at,
+            by: g.by,
+            ...(g.wtStarted ? { wtStartMs: g.wtStarted - g.at } : {}),
+            ...(g.wtDone ? { wtDoneMs: g.wtDone - g.at } : {}),
+          }
+        : {}),
+      grantMs: t.start - at,
+      startMs: t.started - at,
+    });
   });
   return out;
 }
@@ -70,7 +89,8 @@ export function laneHandoffs(spans: Span[], lanes: number): Handoff[] {
 /** One line per wave: the hand-offs' median and worst, and how many took more than 0.3 s. */
 export function handoffLines(h: Handoff[]): string[] {
   const waves = [...new Set(h.map((x) => x.wave))].sort((a, b) => a - b);
-  const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
+  const q = (xs: number[], p: number) =>
+    [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
   const f = (ms: number) => (ms / 1000).toFixed(2);
   return waves.map((w) => {
     const of = h.filter((x) => x.wave === w);
@@ -81,8 +101,12 @@ export function handoffLines(h: Handoff[]): string[] {
     const direct = of.filter((x) => x.by === 'task').length;
     const wtStart = of.filter((x) => x.wtStartMs !== undefined).map((x) => x.wtStartMs!);
     const wtDone = of.filter((x) => x.wtDoneMs !== undefined).map((x) => x.wtDoneMs!);
-    const wt = wtStart.length ? `, then its workflow task started +${f(q(wtStart, 0.5))} s and completed +${f(q(wtDone, 0.5))} s (medians)` : '';
-    const signal = heard.length ? `grant heard median ${f(q(heard, 0.5))} s (${direct} of ${of.length} from the task before it, ${of.filter((x) => x.by === 'batch').length} from the batch)${wt}; ` : '';
+    const wt = wtStart.length
+      ? `, then its workflow task started +${f(q(wtStart, 0.5))} s and completed +${f(q(wtDone, 0.5))} s (medians)`
+      : '';
+    const signal = heard.length
+      ? `grant heard median ${f(q(heard, 0.5))} s (${direct} of ${of.length} from the task before it, ${of.filter((x) => x.by === 'batch').length} from the batch)${wt}; `
+      : '';
     return `    wave ${w}: ${of.length} lanes re-granted; agent finished → ${signal}next agent scheduled median ${f(q(grant, 0.5))} s, max ${f(Math.max(...grant))} s; → running median ${f(q(start, 0.5))} s, max ${f(Math.max(...start))} s${slow ? ` (${slow} over 0.3 s)` : ''}`;
   });
 }

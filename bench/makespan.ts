@@ -44,14 +44,31 @@ const taskId = (i: number) => `TASK-${String(i + 1).padStart(4, '0')}`;
 
 type Review = 'off' | 'gate' | 'default';
 
-function args(): { tasks: number; reviews: Review[]; skipLoop: boolean; timeline: boolean; modelInProcess: boolean; inProcess: boolean } {
+function args(): {
+  tasks: number;
+  reviews: Review[];
+  skipLoop: boolean;
+  timeline: boolean;
+  modelInProcess: boolean;
+  inProcess: boolean;
+} {
   const a = process.argv.slice(2);
   const at = (name: string) => (a.includes(name) ? a[a.indexOf(name) + 1] : undefined);
   const inProcess = a.includes('--in-process');
   // The user's path runs review off and the default (gate) by default; the in-process mode review off unless asked.
   const review = at('--review') ?? (inProcess ? 'off' : 'both');
-  const reviews: Review[] = review === 'both' ? ['off', inProcess ? 'gate' : 'default'] : [review === 'gate' && !inProcess ? 'default' : (review as Review)];
-  return { tasks: Number(at('--tasks') ?? 40), reviews, skipLoop: a.includes('--no-loop'), timeline: a.includes('--timeline'), modelInProcess: a.includes('--model-in-process'), inProcess };
+  const reviews: Review[] =
+    review === 'both'
+      ? ['off', inProcess ? 'gate' : 'default']
+      : [review === 'gate' && !inProcess ? 'default' : (review as Review)];
+  return {
+    tasks: Number(at('--tasks') ?? 40),
+    reviews,
+    skipLoop: a.includes('--no-loop'),
+    timeline: a.includes('--timeline'),
+    modelInProcess: a.includes('--model-in-process'),
+    inProcess,
+  };
 }
 
 /** The stand-in model as the bench uses it: its URL and its request log. */
@@ -84,7 +101,10 @@ function buildRepo(n: number): string {
   w('.gitignore', 'node_modules\n');
   for (let i = 0; i < n; i++) {
     w(`src/f${i}.js`, `// module ${i}\nfunction value() {\n  return ${i};\n}\nmodule.exports = { value };\n`);
-    w(`checks/f${i}.test.js`, `const test = require('node:test');\nconst assert = require('node:assert');\nconst { value } = require('../src/f${i}.js');\ntest('f${i} value', () => assert.strictEqual(value(), ${i}));\n`);
+    w(
+      `checks/f${i}.test.js`,
+      `const test = require('node:test');\nconst assert = require('node:assert');\nconst { value } = require('../src/f${i}.js');\ntest('f${i} value', () => assert.strictEqual(value(), ${i}));\n`,
+    );
     const id = taskId(i);
     w(
       `tasks/${id}.md`,
@@ -161,7 +181,15 @@ async function plainLoop(source: string, n: number, model: Model): Promise<LoopR
     const taskFile = fs.readFileSync(path.join(dir, 'tasks', `${id}.md`), 'utf8');
     const t0 = Date.now();
     const editor = new WorktreeEditor(dir);
-    await runAgentLoop({ client, model: 'claude-haiku-4-5', system: systemPrompt(`node --test checks/f${i}.test.js`), prompt: taskPrompt(id, taskFile), editor, maxTurns: 10, maxTokens: 8192 });
+    await runAgentLoop({
+      client,
+      model: 'claude-haiku-4-5',
+      system: systemPrompt(`node --test checks/f${i}.test.js`),
+      prompt: taskPrompt(id, taskFile),
+      editor,
+      maxTurns: 10,
+      maxTokens: 8192,
+    });
     out.modelMs.push(Date.now() - t0);
     out.taskTestMs.push(timed(() => execSync(`node --test checks/f${i}.test.js`, { cwd: dir, stdio: 'pipe' }))[1]);
     out.commitMs.push(
@@ -179,7 +207,12 @@ async function plainLoop(source: string, n: number, model: Model): Promise<LoopR
   return out;
 }
 
-type Event = { eventType?: unknown; eventTime?: { seconds?: unknown; nanos?: unknown } | null; eventId?: unknown; [k: string]: unknown };
+type Event = {
+  eventType?: unknown;
+  eventTime?: { seconds?: unknown; nanos?: unknown } | null;
+  eventId?: unknown;
+  [k: string]: unknown;
+};
 const ms = (e: Event) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor(Number(e.eventTime?.nanos ?? 0) / 1e6);
 
 interface ActivitySpan {
@@ -191,7 +224,16 @@ interface ActivitySpan {
 }
 
 /** Every activity of the run's workflows, with its scheduled, started and closed times, and the workflows' task latencies. */
-async function runActivities(client: Client, runId: string): Promise<{ spans: ActivitySpan[]; workflowTaskWaitMs: number; workflowTasks: number; workflows: number; events: number }> {
+async function runActivities(
+  client: Client,
+  runId: string,
+): Promise<{
+  spans: ActivitySpan[];
+  workflowTaskWaitMs: number;
+  workflowTasks: number;
+  workflows: number;
+  events: number;
+}> {
   const root = `flotilla-${runId}`;
   const spans: ActivitySpan[] = [];
   let workflowTaskWaitMs = 0;
@@ -207,28 +249,56 @@ async function runActivities(client: Client, runId: string): Promise<{ spans: Ac
     for (const e of (history.events ?? []) as Event[]) {
       events++;
       const sched = e.activityTaskScheduledEventAttributes as { activityType?: { name?: string } } | undefined;
-      if (sched) byId.set(String(e.eventId), { workflowId: w.workflowId, type: sched.activityType?.name ?? '?', scheduled: ms(e), started: 0, closed: 0 });
+      if (sched)
+        byId.set(String(e.eventId), {
+          workflowId: w.workflowId,
+          type: sched.activityType?.name ?? '?',
+          scheduled: ms(e),
+          started: 0,
+          closed: 0,
+        });
       const started = e.activityTaskStartedEventAttributes as { scheduledEventId?: unknown } | undefined;
       if (started) byId.get(String(started.scheduledEventId))!.started = ms(e);
-      for (const k of ['activityTaskCompletedEventAttributes', 'activityTaskFailedEventAttributes', 'activityTaskTimedOutEventAttributes', 'activityTaskCanceledEventAttributes']) {
+      for (const k of [
+        'activityTaskCompletedEventAttributes',
+        'activityTaskFailedEventAttributes',
+        'activityTaskTimedOutEventAttributes',
+        'activityTaskCanceledEventAttributes',
+      ]) {
         const closed = e[k] as { scheduledEventId?: unknown } | undefined;
         if (closed) byId.get(String(closed.scheduledEventId))!.closed = ms(e);
       }
       // For --timeline: when the batch heard a task give its lane back.
-      const signaled = e.workflowExecutionSignaledEventAttributes as { signalName?: string; input?: { payloads?: Array<{ data?: Uint8Array }> } } | undefined;
+      const signaled = e.workflowExecutionSignaledEventAttributes as
+        { signalName?: string; input?: { payloads?: Array<{ data?: Uint8Array }> } } | undefined;
       // Who granted a task on deck its lane: the task before it in the lane (direct) or the batch.
       if (signaled?.signalName === 'laneGranted') {
-        const from = (e.workflowExecutionSignaledEventAttributes as { externalWorkflowExecution?: { workflowId?: string } }).externalWorkflowExecution?.workflowId ?? '';
+        const from =
+          (e.workflowExecutionSignaledEventAttributes as { externalWorkflowExecution?: { workflowId?: string } })
+            .externalWorkflowExecution?.workflowId ?? '';
         // started/closed: the first workflow task after it, started and completed (it schedules the agent).
-        grantSpan = { workflowId: w.workflowId, type: /\/TASK-[^/]+$/.test(from) ? 'laneGranted@task' : 'laneGranted@batch', scheduled: ms(e), started: 0, closed: 0 };
+        grantSpan = {
+          workflowId: w.workflowId,
+          type: /\/TASK-[^/]+$/.test(from) ? 'laneGranted@task' : 'laneGranted@batch',
+          scheduled: ms(e),
+          started: 0,
+          closed: 0,
+        };
         spans.push(grantSpan);
       }
       if (grantSpan && !grantSpan.started && e.workflowTaskStartedEventAttributes) grantSpan.started = ms(e);
-      if (grantSpan && grantSpan.started && !grantSpan.closed && e.workflowTaskCompletedEventAttributes) grantSpan.closed = ms(e);
+      if (grantSpan && grantSpan.started && !grantSpan.closed && e.workflowTaskCompletedEventAttributes)
+        grantSpan.closed = ms(e);
       if (signaled?.signalName === 'laneFree') {
         const data = signaled.input?.payloads?.[0]?.data;
         const taskId = data ? (JSON.parse(Buffer.from(data).toString('utf8')) as string) : '?';
-        spans.push({ workflowId: `${w.workflowId.split('/')[0]}/${taskId}`, type: 'laneFree@batch', scheduled: ms(e), started: ms(e), closed: ms(e) });
+        spans.push({
+          workflowId: `${w.workflowId.split('/')[0]}/${taskId}`,
+          type: 'laneFree@batch',
+          scheduled: ms(e),
+          started: ms(e),
+          closed: ms(e),
+        });
       }
       if (e.workflowTaskScheduledEventAttributes) wtScheduled = ms(e);
       if (e.workflowTaskStartedEventAttributes && wtScheduled) {
@@ -239,7 +309,14 @@ async function runActivities(client: Client, runId: string): Promise<{ spans: Ac
     }
     spans.push(...byId.values());
     const all = (history.events ?? []) as Event[];
-    if (/\/TASK-/.test(w.workflowId) && all.length) spans.push({ workflowId: w.workflowId, type: 'workflow', scheduled: ms(all[0]), started: ms(all[0]), closed: ms(all[all.length - 1]) });
+    if (/\/TASK-/.test(w.workflowId) && all.length)
+      spans.push({
+        workflowId: w.workflowId,
+        type: 'workflow',
+        scheduled: ms(all[0]),
+        started: ms(all[0]),
+        closed: ms(all[all.length - 1]),
+      });
   }
   return { spans, workflowTaskWaitMs, workflowTasks, workflows, events };
 }
@@ -257,18 +334,49 @@ interface FlotillaResult {
 }
 
 /** (b) Flotilla: a dev server, a worker with --max-parallel 8, the run started as `flotilla run` does. */
-async function flotilla(repo: string, n: number, review: Review, model: Model, client: Client, native: NativeConnection, serverPid: number | undefined): Promise<FlotillaResult> {
+async function flotilla(
+  repo: string,
+  n: number,
+  review: Review,
+  model: Model,
+  client: Client,
+  native: NativeConnection,
+  serverPid: number | undefined,
+): Promise<FlotillaResult> {
   const taskQueue = `makespan-${Date.now()}`;
   const worktreeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-makespan-wt-'));
-  const workers = await createFlotillaWorkers({ connection: native, namespace: 'default', taskQueue, modelAccess: { apiKey: 'stand-in', baseURL: model.url }, worktreeRoot, maxParallel: MAX_PARALLEL });
+  const workers = await createFlotillaWorkers({
+    connection: native,
+    namespace: 'default',
+    taskQueue,
+    modelAccess: { apiKey: 'stand-in', baseURL: model.url },
+    worktreeRoot,
+    maxParallel: MAX_PARALLEL,
+  });
   const running = workers.run();
   const firstRequest = (await model.log()).length;
   try {
     const runId = `makespan-${n}-${review}-${Date.now()}`;
-    const settings: RunSettings = { runId, repoPath: repo, model: 'claude-haiku-4-5', maxParallel: MAX_PARALLEL, attempts: 2, maxTurns: 10, sequentialRisk: 'high', testCommand: SUITE, review: review === 'off' ? 'off' : 'gate' };
+    const settings: RunSettings = {
+      runId,
+      repoPath: repo,
+      model: 'claude-haiku-4-5',
+      maxParallel: MAX_PARALLEL,
+      attempts: 2,
+      maxTurns: 10,
+      sequentialRisk: 'high',
+      testCommand: SUITE,
+      review: review === 'off' ? 'off' : 'gate',
+    };
     // Every process's CPU seconds: the worker's (this process, which also waits on the run), the test processes
     // it ran, the git processes its launcher ran, the dev server's and the stand-in's.
-    const cpuNow = () => ({ worker: cpuSeconds('self'), all: cpuSeconds('self', true), git: cpuSeconds(launcherPid(), true), server: cpuSeconds(serverPid), model: model.pid ? cpuSeconds(model.pid) : 0 });
+    const cpuNow = () => ({
+      worker: cpuSeconds('self'),
+      all: cpuSeconds('self', true),
+      git: cpuSeconds(launcherPid(), true),
+      server: cpuSeconds(serverPid),
+      model: model.pid ? cpuSeconds(model.pid) : 0,
+    });
     const before = cpuNow();
     const started = Date.now();
     const handle = await startRun(client, settings, taskQueue);
@@ -281,9 +389,18 @@ async function flotilla(repo: string, n: number, review: Review, model: Model, c
     await new Promise((r) => setTimeout(r, 1500)); // visibility catches up
     const h = await runActivities(client, runId);
     const requests = (await model.log()).slice(firstRequest);
-    const total = after.all - before.all + (after.git - before.git) + (after.server - before.server) + (after.model - before.model);
+    const total =
+      after.all - before.all + (after.git - before.git) + (after.server - before.server) + (after.model - before.model);
     const perTask = `per task: CPU ${(total / n).toFixed(2)} s (all processes), git commands not counted in this mode, ${(h.events / n).toFixed(0)} history events`;
-    return { totalMs, report, spans: h.spans, requests, breakdown: breakdown(h, requests, started, totalMs, n), cpu, perTask };
+    return {
+      totalMs,
+      report,
+      spans: h.spans,
+      requests,
+      breakdown: breakdown(h, requests, started, totalMs, n),
+      cpu,
+      perTask,
+    };
   } finally {
     workers.shutdown();
     await running;
@@ -296,7 +413,13 @@ async function flotilla(repo: string, n: number, review: Review, model: Model, c
  * already running (another process, with its defaults); review off, or the default. Timed from the run command's
  * start to its exit.
  */
-async function userPath(repo: string, n: number, review: Review, model: Model, dev: DevProcess): Promise<FlotillaResult> {
+async function userPath(
+  repo: string,
+  n: number,
+  review: Review,
+  model: Model,
+  dev: DevProcess,
+): Promise<FlotillaResult> {
   const runId = `makespan-user-${n}-${review}-${Date.now()}`;
   const firstRequest = (await model.log()).length;
   const before = { ...dev.cpu(), model: model.pid ? cpuSeconds(model.pid) : 0, gitCount: dev.gitCommands() };
@@ -316,7 +439,15 @@ async function userPath(repo: string, n: number, review: Review, model: Model, d
     const requests = (await model.log()).slice(firstRequest);
     const report = JSON.parse(fs.readFileSync(path.join(runDir(repo, runId), 'report.json'), 'utf8')) as RunReport;
     const perTask = `per task: CPU ${((used('all') + used('model')) / n).toFixed(2)} s (all processes), ${((after.gitCount - before.gitCount) / n).toFixed(1)} git commands, ${(h.events / n).toFixed(0)} history events`;
-    return { totalMs: r.ms, report, spans: h.spans, requests, breakdown: breakdown(h, requests, started, r.ms, n), cpu, perTask };
+    return {
+      totalMs: r.ms,
+      report,
+      spans: h.spans,
+      requests,
+      breakdown: breakdown(h, requests, started, r.ms, n),
+      cpu,
+      perTask,
+    };
   } finally {
     await connection.close();
   }
@@ -325,7 +456,13 @@ async function userPath(repo: string, n: number, review: Review, model: Model, d
 /** Not activities: when a task workflow ran, and when its batch heard it give its lane back (for --timeline). */
 const MARKERS = ['workflow', 'laneFree@batch', 'laneGranted@task', 'laneGranted@batch'];
 
-function breakdown(all: Awaited<ReturnType<typeof runActivities>>, requests: RequestLogEntry[], started: number, totalMs: number, n: number): string[] {
+function breakdown(
+  all: Awaited<ReturnType<typeof runActivities>>,
+  requests: RequestLogEntry[],
+  started: number,
+  totalMs: number,
+  n: number,
+): string[] {
   const h = { ...all, spans: all.spans.filter((x) => !MARKERS.includes(x.type)) };
   const of = (...types: string[]) => h.spans.filter((x) => types.includes(x.type));
   const run = (xs: ActivitySpan[]) => xs.reduce((t, x) => t + (x.closed - x.started), 0);
@@ -335,7 +472,8 @@ function breakdown(all: Awaited<ReturnType<typeof runActivities>>, requests: Req
   const STARTS = ['runAgent', 'startAgent'];
   const AGENT = [...STARTS, 'agentTurn', 'modelPermit'];
   const firstCall = new Map<string, number>();
-  for (const r of requests) if (!firstCall.has(r.taskId) || r.at < firstCall.get(r.taskId)!) firstCall.set(r.taskId, r.at);
+  for (const r of requests)
+    if (!firstCall.has(r.taskId) || r.at < firstCall.get(r.taskId)!) firstCall.set(r.taskId, r.at);
   let prepare = 0;
   let agent = run(of('agentTurn', 'modelPermit'));
   for (const a of of(...STARTS)) {
@@ -352,12 +490,43 @@ function breakdown(all: Awaited<ReturnType<typeof runActivities>>, requests: Req
     ['review (reviewTask)', run(of('reviewTask')), of('reviewTask').length],
     ['task tests (runTaskTests)', run(of('runTaskTests')), of('runTaskTests').length],
     ['commit (commitTask)', run(of('commitTask')), of('commitTask').length],
-    ['integration onto the run branch (integrateCommit, or integrateCommits for a group)', run(of('integrateCommit', 'integrateCommits')), of('integrateCommit', 'integrateCommits').length],
-    ['suites (baselineTests, runBranchTests)', run(of('baselineTests', 'runBranchTests')), of('baselineTests', 'runBranchTests').length],
-    ['other activities (prepare, plan, records)', run(h.spans.filter((x) => ![...AGENT, 'removeTaskWorktree', 'reviewTask', 'runTaskTests', 'commitTask', 'integrateCommit', 'integrateCommits', 'baselineTests', 'runBranchTests'].includes(x.type))), 0],
+    [
+      'integration onto the run branch (integrateCommit, or integrateCommits for a group)',
+      run(of('integrateCommit', 'integrateCommits')),
+      of('integrateCommit', 'integrateCommits').length,
+    ],
+    [
+      'suites (baselineTests, runBranchTests)',
+      run(of('baselineTests', 'runBranchTests')),
+      of('baselineTests', 'runBranchTests').length,
+    ],
+    [
+      'other activities (prepare, plan, records)',
+      run(
+        h.spans.filter(
+          (x) =>
+            ![
+              ...AGENT,
+              'removeTaskWorktree',
+              'reviewTask',
+              'runTaskTests',
+              'commitTask',
+              'integrateCommit',
+              'integrateCommits',
+              'baselineTests',
+              'runBranchTests',
+            ].includes(x.type),
+        ),
+      ),
+      0,
+    ],
   ];
-  const lines = rows.filter(([, t, c]) => t > 0 || c > 0).map(([name, t, c]) => `    ${name}: ${s(t)} in all${c ? `, ${(t / c / 1000).toFixed(2)} s each (${c})` : ''}`);
-  lines.push(`    Temporal round trips: activity scheduled→started ${s(wait(h.spans))} in all over ${h.spans.length} activities (${(wait(h.spans) / Math.max(1, h.spans.length)).toFixed(0)} ms each); workflow tasks scheduled→started ${s(h.workflowTaskWaitMs)} over ${h.workflowTasks} (${(h.workflowTaskWaitMs / Math.max(1, h.workflowTasks)).toFixed(0)} ms each); ${h.workflows} workflows, ${h.events} events`);
+  const lines = rows
+    .filter(([, t, c]) => t > 0 || c > 0)
+    .map(([name, t, c]) => `    ${name}: ${s(t)} in all${c ? `, ${(t / c / 1000).toFixed(2)} s each (${c})` : ''}`);
+  lines.push(
+    `    Temporal round trips: activity scheduled→started ${s(wait(h.spans))} in all over ${h.spans.length} activities (${(wait(h.spans) / Math.max(1, h.spans.length)).toFixed(0)} ms each); workflow tasks scheduled→started ${s(h.workflowTaskWaitMs)} over ${h.workflowTasks} (${(h.workflowTaskWaitMs / Math.max(1, h.workflowTasks)).toFixed(0)} ms each); ${h.workflows} workflows, ${h.events} events`,
+  );
   // The critical path, by phase of the run: up to the first agent, the tasks, then the suites after the last integration.
   const first = (xs: ActivitySpan[]) => Math.min(...xs.map((x) => x.scheduled));
   const last = (xs: ActivitySpan[]) => Math.max(...xs.map((x) => x.closed));
@@ -373,7 +542,12 @@ function breakdown(all: Awaited<ReturnType<typeof runActivities>>, requests: Req
         1000 /
         Math.ceil(n / MAX_PARALLEL)
       ).toFixed(2)} s each); ` +
-        branch.map((b, i) => `suite ${i + 1} ${s(b.closed - b.started)} (waited ${s(b.started - b.scheduled)}, ${s(b.scheduled - (i ? branch[i - 1].closed : tasksEnd))} after the previous step)`).join('; ') +
+        branch
+          .map(
+            (b, i) =>
+              `suite ${i + 1} ${s(b.closed - b.started)} (waited ${s(b.started - b.scheduled)}, ${s(b.scheduled - (i ? branch[i - 1].closed : tasksEnd))} after the previous step)`,
+          )
+          .join('; ') +
         `; → end +${s(started + totalMs - (branch.length ? last(branch) : tasksEnd))}`,
     );
   }
@@ -382,7 +556,9 @@ function breakdown(all: Awaited<ReturnType<typeof runActivities>>, requests: Req
 
 /** `--timeline`: each task's steps, in seconds from the first agent's scheduling: `step scheduled/started–closed`. */
 function timeline(spans: ActivitySpan[], requests: RequestLogEntry[]): string[] {
-  const zero = Math.min(...spans.filter((x) => x.type === 'runAgent' || x.type === 'startAgent').map((x) => x.scheduled));
+  const zero = Math.min(
+    ...spans.filter((x) => x.type === 'runAgent' || x.type === 'startAgent').map((x) => x.scheduled),
+  );
   const t = (ms: number) => ((ms - zero) / 1000).toFixed(2);
   const byTask = new Map<string, ActivitySpan[]>();
   for (const x of spans) {
@@ -393,7 +569,10 @@ function timeline(spans: ActivitySpan[], requests: RequestLogEntry[]): string[] 
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([id, xs]) => {
       const asked = requests.filter((r) => r.taskId === id && r.kind === 'agent').map((r) => `${r.turn}@${t(r.at)}`);
-      return `    ${id}: ${xs.sort((a, b) => a.scheduled - b.scheduled).map((x) => `${x.type} ${t(x.scheduled)}/${t(x.started)}–${t(x.closed)}`).join(', ')}; model requests ${asked.join(' ')}`;
+      return `    ${id}: ${xs
+        .sort((a, b) => a.scheduled - b.scheduled)
+        .map((x) => `${x.type} ${t(x.scheduled)}/${t(x.started)}–${t(x.closed)}`)
+        .join(', ')}; model requests ${asked.join(' ')}`;
     });
 }
 
@@ -401,35 +580,57 @@ async function main(): Promise<void> {
   const o = args();
   const n = o.tasks;
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
-  console.log(`makespan: ${n} independent one-file tasks, ${MODEL_CALLS} model calls of ${LATENCY_MS / 1000} s each, --max-parallel ${MAX_PARALLEL}; ${o.inProcess ? 'worker and run in this process' : "the user's path: flotilla dev and flotilla run --wait as processes"}; ${os.cpus().length} cores, load ${load()}`);
+  const load = () =>
+    os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ');
+  console.log(
+    `makespan: ${n} independent one-file tasks, ${MODEL_CALLS} model calls of ${LATENCY_MS / 1000} s each, --max-parallel ${MAX_PARALLEL}; ${o.inProcess ? 'worker and run in this process' : "the user's path: flotilla dev and flotilla run --wait as processes"}; ${os.cpus().length} cores, load ${load()}`,
+  );
   const model = await startModel(o.modelInProcess);
   const repo = buildRepo(n);
   let loop: LoopResult | undefined;
   if (!o.skipLoop) {
     loop = await plainLoop(repo, n, model);
-    console.log(`(a) plain loop: ${s(loop.totalMs)} (suite ${s(median(loop.suiteMs))}, model ${(median(loop.modelMs) / 1000).toFixed(2)} s, task test ${(median(loop.taskTestMs) / 1000).toFixed(2)} s, commit ${(median(loop.commitMs) / 1000).toFixed(2)} s per task; load ${load()})`);
+    console.log(
+      `(a) plain loop: ${s(loop.totalMs)} (suite ${s(median(loop.suiteMs))}, model ${(median(loop.modelMs) / 1000).toFixed(2)} s, task test ${(median(loop.taskTestMs) / 1000).toFixed(2)} s, commit ${(median(loop.commitMs) / 1000).toFixed(2)} s per task; load ${load()})`,
+    );
   }
   const suiteMs = loop ? median(loop.suiteMs) : 4300;
   const taskTestMs = loop ? median(loop.taskTestMs) : 220;
   const waves = Math.ceil(n / MAX_PARALLEL);
   const bound = 2 * suiteMs + waves * (MODEL_CALLS * LATENCY_MS + taskTestMs);
   const nominal = 2 * 4300 + waves * (MODEL_CALLS * LATENCY_MS + 220);
-  console.log(`(c) lower bound: ${s(bound)} = suite ${s(suiteMs)} + ${waves} waves × (${MODEL_CALLS} × ${LATENCY_MS / 1000} s + ${(taskTestMs / 1000).toFixed(2)} s) + suite ${s(suiteMs)} (measured here; nominal with 4.3 s and 0.22 s: ${s(nominal)}); with the review: + one review call of ${LATENCY_MS / 1000} s for the last wave = ${s(bound + LATENCY_MS)}`);
+  console.log(
+    `(c) lower bound: ${s(bound)} = suite ${s(suiteMs)} + ${waves} waves × (${MODEL_CALLS} × ${LATENCY_MS / 1000} s + ${(taskTestMs / 1000).toFixed(2)} s) + suite ${s(suiteMs)} (measured here; nominal with 4.3 s and 0.22 s: ${s(nominal)}); with the review: + one review call of ${LATENCY_MS / 1000} s for the last wave = ${s(bound + LATENCY_MS)}`,
+  );
   const print = (review: Review, f: FlotillaResult, repoCopy: string) => {
     const b = review === 'off' ? bound : bound + LATENCY_MS;
     const committed = f.report.tasks.filter((t) => t.status === 'committed').length;
     const commits = git(repoCopy, 'rev-list', '--count', `main..flotilla/${f.report.runId}`).trim();
-    console.log(`(b) Flotilla, review ${review === 'default' ? 'default (gate)' : review}: ${s(f.totalMs)}, ${f.report.status}, ${committed}/${n} committed (${commits} commits on the run branch); load ${load()}`);
-    console.log(`    Flotilla/bound ${(f.totalMs / b).toFixed(2)}× (bound ${s(b)})${loop ? `, loop/Flotilla ${(loop.totalMs / f.totalMs).toFixed(2)}×` : ''}`);
-    console.log(`  where the time went (activity time summed over all lanes; report ${path.join(runDir(repoCopy, f.report.runId), 'report.json')}):`);
+    console.log(
+      `(b) Flotilla, review ${review === 'default' ? 'default (gate)' : review}: ${s(f.totalMs)}, ${f.report.status}, ${committed}/${n} committed (${commits} commits on the run branch); load ${load()}`,
+    );
+    console.log(
+      `    Flotilla/bound ${(f.totalMs / b).toFixed(2)}× (bound ${s(b)})${loop ? `, loop/Flotilla ${(loop.totalMs / f.totalMs).toFixed(2)}×` : ''}`,
+    );
+    console.log(
+      `  where the time went (activity time summed over all lanes; report ${path.join(runDir(repoCopy, f.report.runId), 'report.json')}):`,
+    );
     for (const line of f.breakdown) console.log(line);
     console.log(`    ${f.cpu}`);
     console.log(`    ${f.perTask}`);
     console.log(`  lanes re-granted (an agent finishing → the next agent in its lane), per wave:`);
     for (const line of handoffLines(laneHandoffs(f.spans, MAX_PARALLEL))) console.log(line);
     if (o.timeline) for (const line of timeline(f.spans, f.requests)) console.log(line);
-    if (committed !== n) console.log(`  NOT all committed: ${f.report.tasks.filter((t) => t.status !== 'committed').map((t) => `${t.id} ${t.status} ${t.reason ?? ''}`).join('; ')}`);
+    if (committed !== n)
+      console.log(
+        `  NOT all committed: ${f.report.tasks
+          .filter((t) => t.status !== 'committed')
+          .map((t) => `${t.id} ${t.status} ${t.reason ?? ''}`)
+          .join('; ')}`,
+      );
   };
   const copy = () => {
     const repoCopy = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-makespan-run-'));
@@ -441,7 +642,13 @@ async function main(): Promise<void> {
   try {
     if (!o.inProcess) {
       const dev = await startDev(model.url);
-      console.log(`flotilla dev started (${dev.address}): ${dev.output().split('\n').filter((l) => /agent slots|Worker polling/.test(l)).join('; ')}`);
+      console.log(
+        `flotilla dev started (${dev.address}): ${dev
+          .output()
+          .split('\n')
+          .filter((l) => /agent slots|Worker polling/.test(l))
+          .join('; ')}`,
+      );
       try {
         for (const review of o.reviews) {
           const repoCopy = copy();

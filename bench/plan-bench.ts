@@ -9,7 +9,8 @@ import { randomBacklog } from './random-backlog';
 /** The least time any schedule needs: the longest dependency chain, or the busiest file, in estimated minutes. */
 function criticalPathMinutes(plan: Plan): number {
   const perFile = new Map<string, number>();
-  for (const t of Object.values(plan.tasks)) for (const f of t.touches) perFile.set(f, (perFile.get(f) ?? 0) + t.estimateMinutes);
+  for (const t of Object.values(plan.tasks))
+    for (const f of t.touches) perFile.set(f, (perFile.get(f) ?? 0) + t.estimateMinutes);
   return Math.max(criticalPath(plan).minutes, ...perFile.values());
 }
 
@@ -35,7 +36,10 @@ function measure(name: string, tasks: Task[], problems: TaskProblem[] = []): voi
 }
 
 const demoTasks = path.join(projectRoot(), 'examples', 'demo-repo', 'tasks');
-const files = fs.readdirSync(demoTasks).filter((f) => f.endsWith('.md')).map((f) => ({ path: `tasks/${f}`, text: fs.readFileSync(path.join(demoTasks, f), 'utf8') }));
+const files = fs
+  .readdirSync(demoTasks)
+  .filter((f) => f.endsWith('.md'))
+  .map((f) => ({ path: `tasks/${f}`, text: fs.readFileSync(path.join(demoTasks, f), 'utf8') }));
 const demo = parseTaskFiles(files);
 console.log('Planner benchmark (high-risk phases are sequential by design and left out of the batch ratio)');
 measure('demo backlog', demo.tasks, demo.problems);

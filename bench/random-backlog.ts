@@ -31,6 +31,16 @@ export function randomBacklog(n: number, files = Math.max(10, Math.round(n * 0.3
     const risk: Risk = roll < 0.55 ? 'low' : roll < 0.85 ? 'medium' : 'high';
     const id = `TASK-${String(i + 1).padStart(5, '0')}`;
     const deps = i > 0 && r() < 0.05 ? [`TASK-${String(1 + Math.floor(r() * i)).padStart(5, '0')}`] : [];
-    return { id, title: `Task ${i + 1}`, category: pick(CATEGORIES), risk, files: [...touched], dependsOn: deps, description: '', changes: [], sourcePath: `tasks/${id}.md` };
+    return {
+      id,
+      title: `Task ${i + 1}`,
+      category: pick(CATEGORIES),
+      risk,
+      files: [...touched],
+      dependsOn: deps,
+      description: '',
+      changes: [],
+      sourcePath: `tasks/${id}.md`,
+    };
   });
 }

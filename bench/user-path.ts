@@ -26,7 +26,11 @@ export interface DevProcess {
 /** The direct children of a process (from /proc). */
 function childrenOf(pid: number): number[] {
   try {
-    return fs.readdirSync(`/proc/${pid}/task`).flatMap((t) => fs.readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+    return fs
+      .readdirSync(`/proc/${pid}/task`)
+      .flatMap((t) =>
+        fs.readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number),
+      );
   } catch {
     return [];
   }
@@ -47,7 +51,8 @@ function treeCpu(pid: number): number {
 async function waitFor(child: ChildProcess, out: () => string, pattern: RegExp, ms: number): Promise<void> {
   const until = Date.now() + ms;
   while (!pattern.test(out())) {
-    if (child.exitCode !== null) throw new Error(`it exited (code ${child.exitCode}) before printing ${pattern}:\n${out()}`);
+    if (child.exitCode !== null)
+      throw new Error(`it exited (code ${child.exitCode}) before printing ${pattern}:\n${out()}`);
     if (Date.now() > until) throw new Error(`no ${pattern} after ${ms / 1000} s:\n${out()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -60,7 +65,10 @@ export async function startDev(modelUrl: string): Promise<DevProcess> {
   fs.mkdirSync(trace);
   // git reads $XDG_CONFIG_HOME/git/config as global configuration: trace2 writes one file per git process there.
   fs.mkdirSync(path.join(home, 'config', 'git'), { recursive: true });
-  fs.writeFileSync(path.join(home, 'config', 'git', 'config'), `[trace2]\n\teventTarget = ${trace}\n\teventBrief = true\n`);
+  fs.writeFileSync(
+    path.join(home, 'config', 'git', 'config'),
+    `[trace2]\n\teventTarget = ${trace}\n\teventBrief = true\n`,
+  );
   const port = await freePort();
   const env = {
     ...process.env,
@@ -71,7 +79,10 @@ export async function startDev(modelUrl: string): Promise<DevProcess> {
     XDG_CONFIG_HOME: path.join(home, 'config'),
     CI: '1',
   };
-  const child = spawn(process.execPath, [CLI, 'dev', '--port', String(port), '--ui-port', String(await freePort())], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'dev', '--port', String(port), '--ui-port', String(await freePort())], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let text = '';
   child.stdout!.on('data', (b: Buffer) => (text += b.toString()));
   child.stderr!.on('data', (b: Buffer) => (text += b.toString()));
@@ -84,7 +95,12 @@ export async function startDev(modelUrl: string): Promise<DevProcess> {
     cpu() {
       const server = find((c) => /temporal/.test(c) && /server/.test(c));
       const launcher = find((c) => /^\S*node -e/.test(c));
-      return { worker: cpuSeconds(pid), server: server.reduce((t, p) => t + treeCpu(p), 0), git: launcher.reduce((t, p) => t + treeCpu(p), 0), all: treeCpu(pid) };
+      return {
+        worker: cpuSeconds(pid),
+        server: server.reduce((t, p) => t + treeCpu(p), 0),
+        git: launcher.reduce((t, p) => t + treeCpu(p), 0),
+        all: treeCpu(pid),
+      };
     },
     gitCommands: () => fs.readdirSync(trace).length,
     output: () => text,
@@ -103,8 +119,27 @@ export async function startDev(modelUrl: string): Promise<DevProcess> {
 }
 
 /** `flotilla run --repo R --max-parallel N --wait [--review off] --run-id ID --address A`: its wall time, exit code and output. */
-export async function runWait(address: string, repo: string, runId: string, maxParallel: number, review: 'off' | 'default'): Promise<{ ms: number; code: number | null; output: string }> {
-  const args = [CLI, 'run', '--repo', repo, '--max-parallel', String(maxParallel), '--wait', '--run-id', runId, '--address', address, ...(review === 'off' ? ['--review', 'off'] : [])];
+export async function runWait(
+  address: string,
+  repo: string,
+  runId: string,
+  maxParallel: number,
+  review: 'off' | 'default',
+): Promise<{ ms: number; code: number | null; output: string }> {
+  const args = [
+    CLI,
+    'run',
+    '--repo',
+    repo,
+    '--max-parallel',
+    String(maxParallel),
+    '--wait',
+    '--run-id',
+    runId,
+    '--address',
+    address,
+    ...(review === 'off' ? ['--review', 'off'] : []),
+  ];
   const started = Date.now();
   const child = spawn(process.execPath, args, { env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';

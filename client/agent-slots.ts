@@ -7,7 +7,11 @@ const POLLER_FRESH_MS = 120_000;
 
 /** The agent slots of the workers polling the shared agents queue of `taskQueue` now, from the pollers' identities. */
 export async function pollingAgentSlots(client: Client, taskQueue: string): Promise<PolledSlots> {
-  const r = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: agentQueue(taskQueue), kind: 1 /* NORMAL */ }, taskQueueType: 2 /* ACTIVITY */ });
+  const r = await client.workflowService.describeTaskQueue({
+    namespace: client.options.namespace,
+    taskQueue: { name: agentQueue(taskQueue), kind: 1 /* NORMAL */ },
+    taskQueueType: 2 /* ACTIVITY */,
+  });
   const now = Date.now();
   const fresh = (r.pollers ?? []).filter((p) => {
     const s = p.lastAccessTime?.seconds;

@@ -70,9 +70,24 @@ const HELP_FLAG: FlagSpec = { type: 'boolean', short: 'h', description: 'print t
 
 /** The connection flags of every command that talks to Temporal; they override @temporalio/envconfig's settings. */
 export const CONNECTION_FLAGS: Record<string, FlagSpec> = {
-  address: { type: 'string', value: 'HOST:PORT', description: 'Temporal server', defaultText: "TEMPORAL_ADDRESS, the profile's address, or localhost:7233" },
-  namespace: { type: 'string', value: 'NS', description: 'Temporal namespace', defaultText: "TEMPORAL_NAMESPACE, the profile's namespace, or default" },
-  profile: { type: 'string', value: 'NAME', description: "profile in Temporal's client config file (temporal.toml; TLS, API key)", defaultText: 'TEMPORAL_PROFILE, or default' },
+  address: {
+    type: 'string',
+    value: 'HOST:PORT',
+    description: 'Temporal server',
+    defaultText: "TEMPORAL_ADDRESS, the profile's address, or localhost:7233",
+  },
+  namespace: {
+    type: 'string',
+    value: 'NS',
+    description: 'Temporal namespace',
+    defaultText: "TEMPORAL_NAMESPACE, the profile's namespace, or default",
+  },
+  profile: {
+    type: 'string',
+    value: 'NAME',
+    description: "profile in Temporal's client config file (temporal.toml; TLS, API key)",
+    defaultText: 'TEMPORAL_PROFILE, or default',
+  },
 };
 
 export function connectionFrom(args: ParsedArgs): ConnectionOptions {
@@ -105,7 +120,8 @@ function distance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
   return d[a.length][b.length];
@@ -133,28 +149,40 @@ const flagName = (f: FlagSpec, name: string) => `--${name}${f.type === 'string' 
 function checkValue(name: string, f: FlagSpec, raw: string): string | number {
   if (f.int) {
     const n = Number(raw);
-    if (raw.trim() === '' || !Number.isInteger(n) || n < f.int.min) throw new UsageError(`--${name} must be a whole number of at least ${f.int.min} (got "${raw}")`);
+    if (raw.trim() === '' || !Number.isInteger(n) || n < f.int.min)
+      throw new UsageError(`--${name} must be a whole number of at least ${f.int.min} (got "${raw}")`);
     return n;
   }
   if (f.positive) {
     const n = Number(raw);
-    if (raw.trim() === '' || !(n > 0) || !Number.isFinite(n)) throw new UsageError(`--${name} must be a positive number${f.unit ? ` of ${f.unit}` : ''} (got "${raw}")`);
+    if (raw.trim() === '' || !(n > 0) || !Number.isFinite(n))
+      throw new UsageError(`--${name} must be a positive number${f.unit ? ` of ${f.unit}` : ''} (got "${raw}")`);
     return n;
   }
-  if (f.choices && !f.choices.includes(raw)) throw new UsageError(`--${name} must be one of ${f.choices.join(', ')} (got "${raw}")`);
+  if (f.choices && !f.choices.includes(raw))
+    throw new UsageError(`--${name} must be one of ${f.choices.join(', ')} (got "${raw}")`);
   return raw;
 }
 
-type Token = { kind: 'option'; name: string; rawName: string; value?: string; inlineValue?: boolean } | { kind: 'positional'; value: string } | { kind: 'option-terminator' };
+type Token =
+  | { kind: 'option'; name: string; rawName: string; value?: string; inlineValue?: boolean }
+  | { kind: 'positional'; value: string }
+  | { kind: 'option-terminator' };
 
 function tokensOf(spec: CommandSpec, argv: string[]): Token[] {
-  const options = Object.fromEntries(Object.entries(allFlags(spec)).map(([n, f]) => [n, { type: f.type, ...(f.short ? { short: f.short } : {}) }]));
+  const options = Object.fromEntries(
+    Object.entries(allFlags(spec)).map(([n, f]) => [n, { type: f.type, ...(f.short ? { short: f.short } : {}) }]),
+  );
   return parseNodeArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true }).tokens as Token[];
 }
 
 /** True when the command line asks for help (-h, --help), wherever it is before `--`. */
 export function wantsHelp(spec: CommandSpec, argv: string[]): boolean {
-  return tokensOf(spec, argv).some((t) => t.kind === 'option' && (t.name === 'help' || (t.inlineValue === false && (t.value === '--help' || t.value === '-h'))));
+  return tokensOf(spec, argv).some(
+    (t) =>
+      t.kind === 'option' &&
+      (t.name === 'help' || (t.inlineValue === false && (t.value === '--help' || t.value === '-h'))),
+  );
 }
 
 /** Says precisely what is wrong with a command line that strict parsing refused. */
@@ -175,7 +203,9 @@ function diagnose(spec: CommandSpec, argv: string[], err: Error): UsageError {
     } else if (f.type === 'string' && t.value === undefined) {
       problems.push(`${flagName(f, t.name)}: the value is missing`);
     } else if (f.type === 'string' && t.inlineValue === false && t.value?.startsWith('-')) {
-      problems.push(`${flagName(f, t.name)}: the value is missing (to give "${t.value}" as the value, write --${t.name}=${t.value})`);
+      problems.push(
+        `${flagName(f, t.name)}: the value is missing (to give "${t.value}" as the value, write --${t.name}=${t.value})`,
+      );
     }
   }
   return new UsageError(problems.length ? problems.join('; ') : (err.message.split('\n')[0] ?? String(err)));
@@ -187,7 +217,9 @@ function diagnose(spec: CommandSpec, argv: string[], err: Error): UsageError {
  */
 export function parseCommandLine(spec: CommandSpec, argv: string[]): ParsedArgs {
   const flags = allFlags(spec);
-  const options = Object.fromEntries(Object.entries(flags).map(([n, f]) => [n, { type: f.type, ...(f.short ? { short: f.short } : {}) }]));
+  const options = Object.fromEntries(
+    Object.entries(flags).map(([n, f]) => [n, { type: f.type, ...(f.short ? { short: f.short } : {}) }]),
+  );
   let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
   try {
     parsed = parseNodeArgs({ args: argv, options, strict: true, allowPositionals: true }) as typeof parsed;
@@ -204,7 +236,9 @@ export function parseCommandLine(spec: CommandSpec, argv: string[]): ParsedArgs 
     const extra = parsed.positionals.slice(declared.length);
     throw new UsageError(
       `unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((e) => `"${e}"`).join(' ')}` +
-        (declared.length ? ` (it takes ${declared.map((p) => (p.optional ? `[${p.name}]` : p.name)).join(' ')})` : ' (it takes no arguments)'),
+        (declared.length
+          ? ` (it takes ${declared.map((p) => (p.optional ? `[${p.name}]` : p.name)).join(' ')})`
+          : ' (it takes no arguments)'),
     );
   }
   const values: Record<string, FlagValue> = {};
@@ -224,7 +258,9 @@ function synopsis(spec: CommandSpec): string {
 
 /** The overview line of a command: its synopsis. */
 export function overviewLine(spec: CommandSpec): string {
-  return ['flotilla', spec.name, ...(spec.positionals ?? []).map((p) => (p.optional ? `[${p.name}]` : p.name))].join(' ');
+  return ['flotilla', spec.name, ...(spec.positionals ?? []).map((p) => (p.optional ? `[${p.name}]` : p.name))].join(
+    ' ',
+  );
 }
 
 function defaultOf(f: FlagSpec): string | undefined {
@@ -235,18 +271,28 @@ function defaultOf(f: FlagSpec): string | undefined {
 
 function table(rows: [string, string][]): string[] {
   const width = Math.min(32, Math.max(...rows.map(([a]) => a.length)));
-  return rows.map(([a, b]) => (a.length > width ? `  ${a}\n  ${''.padEnd(width)}  ${b}` : `  ${a.padEnd(width)}  ${b}`));
+  return rows.map(([a, b]) =>
+    a.length > width ? `  ${a}\n  ${''.padEnd(width)}  ${b}` : `  ${a.padEnd(width)}  ${b}`,
+  );
 }
 
 /** `flotilla <command> --help`: usage, arguments, every flag with its default, and examples. */
 export function commandHelp(spec: CommandSpec): string {
   const lines = [`flotilla ${spec.name}: ${spec.summary}`, '', `Usage: ${synopsis(spec)}`];
   if (spec.details) lines.push('', ...spec.details.split('\n'));
-  if (spec.positionals?.length) lines.push('', 'Arguments:', ...table(spec.positionals.map((p) => [p.name, p.description + (p.optional ? ' (optional)' : '')])));
+  if (spec.positionals?.length)
+    lines.push(
+      '',
+      'Arguments:',
+      ...table(spec.positionals.map((p) => [p.name, p.description + (p.optional ? ' (optional)' : '')])),
+    );
   const flagRows: [string, string][] = Object.entries(allFlags(spec)).map(([name, f]) => {
     const d = defaultOf(f);
     const choices = f.choices ? ` (one of ${f.choices.join(', ')})` : '';
-    return [`${f.short ? `-${f.short}, ` : ''}${flagName(f, name)}`, `${f.description}${choices}${d !== undefined ? ` [default: ${d}]` : ''}`];
+    return [
+      `${f.short ? `-${f.short}, ` : ''}${flagName(f, name)}`,
+      `${f.description}${choices}${d !== undefined ? ` [default: ${d}]` : ''}`,
+    ];
   });
   lines.push('', 'Options:', ...table(flagRows));
   lines.push('', spec.examples.length > 1 ? 'Examples:' : 'Example:', ...spec.examples.map((e) => `  ${e}`));

@@ -95,7 +95,10 @@ function findCommand(name: string): Command | undefined {
 }
 
 function unknownCommand(name: string, io: Io): number {
-  const guess = closest(name, COMMANDS.map((c) => c.name));
+  const guess = closest(
+    name,
+    COMMANDS.map((c) => c.name),
+  );
   io.err(`flotilla: unknown command "${name}"${guess ? ` (did you mean ${guess}?)` : ''}`);
   io.err('see flotilla --help');
   return 2;
@@ -124,7 +127,12 @@ export async function main(argv: string[], io: Io = consoleIo): Promise<number> 
     const command = findCommand(rest[0]);
     if (!command) return unknownCommand(rest[0], io);
     if (rest.length > 1) {
-      io.err(`flotilla help: unexpected argument${rest.length > 2 ? 's' : ''} ${rest.slice(1).map((a) => `"${a}"`).join(' ')} (it takes one COMMAND)`);
+      io.err(
+        `flotilla help: unexpected argument${rest.length > 2 ? 's' : ''} ${rest
+          .slice(1)
+          .map((a) => `"${a}"`)
+          .join(' ')} (it takes one COMMAND)`,
+      );
       io.err('see flotilla --help');
       return 2;
     }
@@ -133,7 +141,9 @@ export async function main(argv: string[], io: Io = consoleIo): Promise<number> 
   }
   if (name.startsWith('-')) {
     const guess = closest(name.replace(/^-+/, ''), ['help', 'version']);
-    io.err(`flotilla: unknown option ${name}${guess ? ` (did you mean --${guess}?)` : ''}; the command comes first: flotilla <command> [options]`);
+    io.err(
+      `flotilla: unknown option ${name}${guess ? ` (did you mean --${guess}?)` : ''}; the command comes first: flotilla <command> [options]`,
+    );
     io.err('see flotilla --help');
     return 2;
   }

@@ -44,12 +44,18 @@ export interface TemporalConnectionSettings extends TemporalSettings {
  * TEMPORAL_TLS*, TEMPORAL_GRPC_META_*), then the override. A string override is an address.
  * The same settings serve clients and workers.
  */
-export function temporalSettings(override?: string | TemporalOverrides, env: NodeJS.ProcessEnv = process.env): TemporalConnectionSettings {
+export function temporalSettings(
+  override?: string | TemporalOverrides,
+  env: NodeJS.ProcessEnv = process.env,
+): TemporalConnectionSettings {
   const o: TemporalOverrides = typeof override === 'string' ? { address: override } : (override ?? {});
   // An empty TEMPORAL_X counts as unset (envconfig would let an empty TEMPORAL_ADDRESS hide the profile's);
   // an empty TEMPORAL_GRPC_META_X keeps its meaning: remove that header.
   const vars = Object.fromEntries(
-    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && (e[1] !== '' || !e[0].startsWith('TEMPORAL_') || e[0].startsWith('TEMPORAL_GRPC_META_'))),
+    Object.entries(env).filter(
+      (e): e is [string, string] =>
+        e[1] !== undefined && (e[1] !== '' || !e[0].startsWith('TEMPORAL_') || e[0].startsWith('TEMPORAL_GRPC_META_')),
+    ),
   );
   let config: ReturnType<typeof loadClientConnectConfig>;
   try {
@@ -61,24 +67,35 @@ export function temporalSettings(override?: string | TemporalOverrides, env: Nod
   const c = config.connectionOptions;
   const configured = o.address || c.address || undefined;
   const address = configured ?? DEFAULT_ADDRESS;
-  const source =
-    o.address
-      ? 'the command line'
-      : vars.TEMPORAL_ADDRESS
-        ? 'TEMPORAL_ADDRESS'
-        : c.address
-          ? `profile "${o.profile ?? vars.TEMPORAL_PROFILE ?? 'default'}" of ${vars.TEMPORAL_CONFIG_FILE ?? 'the Temporal config file'}`
-          : 'the default';
+  const source = o.address
+    ? 'the command line'
+    : vars.TEMPORAL_ADDRESS
+      ? 'TEMPORAL_ADDRESS'
+      : c.address
+        ? `profile "${o.profile ?? vars.TEMPORAL_PROFILE ?? 'default'}" of ${vars.TEMPORAL_CONFIG_FILE ?? 'the Temporal config file'}`
+        : 'the default';
   const connectionOptions: TemporalConnectionOptions = { address };
   if (c.tls !== undefined && c.tls !== null) connectionOptions.tls = c.tls;
   if (c.apiKey) connectionOptions.apiKey = c.apiKey;
   if (c.metadata && Object.keys(c.metadata).length) connectionOptions.metadata = { ...c.metadata };
-  return { address, namespace: o.namespace || config.namespace || 'default', addressConfigured: configured !== undefined, source, connectionOptions };
+  return {
+    address,
+    namespace: o.namespace || config.namespace || 'default',
+    addressConfigured: configured !== undefined,
+    source,
+    connectionOptions,
+  };
 }
 
 /** Settings for a local dev server this process started: plain gRPC, no credentials. */
 export function localServerSettings(address: string, namespace: string): TemporalConnectionSettings {
-  return { address, namespace, addressConfigured: false, source: 'the local dev server', connectionOptions: { address } };
+  return {
+    address,
+    namespace,
+    addressConfigured: false,
+    source: 'the local dev server',
+    connectionOptions: { address },
+  };
 }
 
 function isSettings(x: unknown): x is TemporalConnectionSettings {
@@ -91,8 +108,15 @@ function isSettings(x: unknown): x is TemporalConnectionSettings {
  */
 export function unreachableServer(s: Pick<TemporalConnectionSettings, 'address' | 'source'>, err: unknown): Error {
   const raw = err instanceof Error ? err.message : String(err);
-  const why = /refused/i.test(raw) ? 'connection refused' : /dns|resolve|not known|ENOTFOUND/i.test(raw) ? 'the host name does not resolve' : /timed? ?out|deadline/i.test(raw) ? 'no answer in time' : raw.split('\n')[0];
-  const unset = s.source === 'TEMPORAL_ADDRESS' ? ', or unset TEMPORAL_ADDRESS to let `flotilla dev` start a dev server' : '';
+  const why = /refused/i.test(raw)
+    ? 'connection refused'
+    : /dns|resolve|not known|ENOTFOUND/i.test(raw)
+      ? 'the host name does not resolve'
+      : /timed? ?out|deadline/i.test(raw)
+        ? 'no answer in time'
+        : raw.split('\n')[0];
+  const unset =
+    s.source === 'TEMPORAL_ADDRESS' ? ', or unset TEMPORAL_ADDRESS to let `flotilla dev` start a dev server' : '';
   return new Error(`cannot reach the Temporal server at ${s.address} (from ${s.source}): ${why} — start one${unset}`);
 }
 
@@ -110,7 +134,11 @@ export async function connectClient(
         `Start one with \`npx flotilla dev\` (local dev server, Web UI and worker), or point --address, TEMPORAL_ADDRESS or a profile (--profile, TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE) at your cluster.`,
     );
   }
-  return { client: new Client({ connection, namespace: s.namespace }), connection, settings: { address: s.address, namespace: s.namespace } };
+  return {
+    client: new Client({ connection, namespace: s.namespace }),
+    connection,
+    settings: { address: s.address, namespace: s.namespace },
+  };
 }
 
 export function webUiUrl(uiBase: string | null, namespace: string, workflowId: string): string | null {

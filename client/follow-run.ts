@@ -14,14 +14,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const doneCount = ({ counts: c }: RunReport) => c.planned - c.pending - c.running - c['awaiting-approval'];
 
 /** ", 3 integrated (their batch's suite has not passed yet)" when some are. */
-const integratedNote = (n: number | undefined) => (n ? `, ${n} integrated (their batch's suite has not passed on them)` : '');
+const integratedNote = (n: number | undefined) =>
+  n ? `, ${n} integrated (their batch's suite has not passed on them)` : '';
 
 /** "  … 120/500 tasks done (118 committed, 2 skipped), 4 running in batch 1A" */
 export function progressLine(r: RunReport): string {
   const c = r.counts;
   // Task files skipped at planning are not among the planned tasks (the run always holds them in memory).
   const skipped = c.skipped - r.tasks.filter((t) => !t.batch && t.status === 'skipped').length;
-  const parts = [`${c.committed} committed${c.integrated ? `, ${c.integrated} integrated` : ''}`, ...(skipped ? [`${skipped} skipped`] : []), ...(c.failed ? [`${c.failed} failed`] : [])];
+  const parts = [
+    `${c.committed} committed${c.integrated ? `, ${c.integrated} integrated` : ''}`,
+    ...(skipped ? [`${skipped} skipped`] : []),
+    ...(c.failed ? [`${c.failed} failed`] : []),
+  ];
   const batch = r.batches.find((b) => b.state === 'running');
   const cost = r.usage.costUsd !== undefined ? `, $${r.usage.costUsd.toFixed(2)} so far` : '';
   return `  … ${doneCount(r)}/${c.planned} tasks done (${parts.join(', ')}), ${c.running} running${batch && c.running ? ` in batch ${batch.id}` : ''}${cost}`;
@@ -65,7 +70,11 @@ const POLLER_FRESH_MS = 120_000;
 
 /** How many workers poll the workflow task queue now, per the server (no worker needed to answer). */
 export async function workflowPollers(client: Client, taskQueue: string): Promise<number> {
-  const r = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: taskQueue, kind: 1 /* NORMAL */ }, taskQueueType: 1 /* WORKFLOW */ });
+  const r = await client.workflowService.describeTaskQueue({
+    namespace: client.options.namespace,
+    taskQueue: { name: taskQueue, kind: 1 /* NORMAL */ },
+    taskQueueType: 1 /* WORKFLOW */,
+  });
   const now = Date.now();
   return (r.pollers ?? []).filter((p) => {
     const s = p.lastAccessTime?.seconds;
@@ -88,7 +97,9 @@ export function sandboxLine(repoPath: string, runId: string): string | undefined
   } catch {
     return undefined;
   }
-  return record.sandboxed ? `Sandbox: ${record.detail}` : `WARNING: this run is NOT sandboxed: ${record.detail}. See SECURITY.md.`;
+  return record.sandboxed
+    ? `Sandbox: ${record.detail}`
+    : `WARNING: this run is NOT sandboxed: ${record.detail}. See SECURITY.md.`;
 }
 
 /**
@@ -97,7 +108,14 @@ export function sandboxLine(repoPath: string, runId: string): string | undefined
  * failed. Says what the run does while it starts, plans and runs the baseline. When no worker polls the
  * run's task queue for `noWorkerMs`, throws a NoWorkerError that says how to start one (instead of waiting).
  */
-export async function followRun(client: Client, workflowId: string, out: (line: string) => void, pollMs = 1000, progressEveryMs = 15_000, opts: FollowOptions = {}): Promise<RunReport> {
+export async function followRun(
+  client: Client,
+  workflowId: string,
+  out: (line: string) => void,
+  pollMs = 1000,
+  progressEveryMs = 15_000,
+  opts: FollowOptions = {},
+): Promise<RunReport> {
   const handle = client.workflow.getHandle(workflowId);
   const runId = workflowId.replace(/^flotilla-/, '');
   const live = opts.live;
@@ -139,7 +157,8 @@ export async function followRun(client: Client, workflowId: string, out: (line: 
       return true; // the check could not be made: let the query tell
     }
     noPollerSince ??= Date.now();
-    if (Date.now() - noPollerSince >= noWorkerMs && !finished) throw new NoWorkerError(noWorkerMessage(taskQueue!, Math.round(noWorkerMs / 1000), runId));
+    if (Date.now() - noPollerSince >= noWorkerMs && !finished)
+      throw new NoWorkerError(noWorkerMessage(taskQueue!, Math.round(noWorkerMs / 1000), runId));
     return false;
   };
   const poll = async () => {
@@ -166,11 +185,14 @@ export async function followRun(client: Client, workflowId: string, out: (line: 
           say(line);
         }
       }
-      if (report.status === 'paused') say(`Paused: ${report.reason ?? 'by the operator'} (flotilla resume ${report.runId})`);
+      if (report.status === 'paused')
+        say(`Paused: ${report.reason ?? 'by the operator'} (flotilla resume ${report.runId})`);
       if (report.status === 'running' && !announced) {
         announced = true;
         const n = report.counts.planned;
-        const segments = report.segment ? ` (${report.segment.of} segments: the run workflow continues-as-new between them)` : '';
+        const segments = report.segment
+          ? ` (${report.segment.of} segments: the run workflow continues-as-new between them)`
+          : '';
         say(`${baselineLine(report.baseline)} Executing ${n} tasks in ${report.batches.length} batches${segments}…`);
       }
     }
@@ -190,7 +212,11 @@ export async function followRun(client: Client, workflowId: string, out: (line: 
       say(`  ${t.id} (${t.title}) waits for approval: flotilla approve ${report.runId} ${t.id}`);
     }
     if (live && !last) {
-      const steps = await readTaskSteps(client, workflowId, report.tasks.filter((t) => t.status === 'running').map((t) => t.id));
+      const steps = await readTaskSteps(
+        client,
+        workflowId,
+        report.tasks.filter((t) => t.status === 'running').map((t) => t.id),
+      );
       live.draw((frame = liveFrame(report, steps, { width: live.width() })));
       return;
     }
@@ -220,7 +246,7 @@ export async function followRun(client: Client, workflowId: string, out: (line: 
 export function terminalLiveOutput(): LiveOutput | null {
   if (!process.stdout.isTTY || process.env.TERM === 'dumb' || process.env.CI) return null;
   // log-update 4 is CommonJS (later versions are ESM-only); it hides the cursor while it draws.
-   
+
   const logUpdate = require('log-update') as typeof import('log-update');
   return { draw: (f) => logUpdate(f), clear: () => logUpdate.clear(), width: () => process.stdout.columns || 100 };
 }
@@ -229,12 +255,19 @@ export function terminalLiveOutput(): LiveOutput | null {
  * Follows a run for a command (watch, run --wait, demo): live on a terminal, plain lines elsewhere. Ctrl-C
  * stops watching, says that the run goes on and how to re-attach, and exits 130.
  */
-export async function watchRun(client: Client, workflowId: string, out: (line: string) => void, opts: FollowOptions = {}): Promise<RunReport> {
+export async function watchRun(
+  client: Client,
+  workflowId: string,
+  out: (line: string) => void,
+  opts: FollowOptions = {},
+): Promise<RunReport> {
   const runId = workflowId.replace(/^flotilla-/, '');
   const live = opts.live !== undefined ? opts.live : terminalLiveOutput();
   const onInterrupt = () => {
     live?.clear();
-    out(`\n${opts.interruptMessage ?? `Stopped watching. Run ${runId} goes on on the server; re-attach with: flotilla watch ${runId} (or flotilla status ${runId})`}`);
+    out(
+      `\n${opts.interruptMessage ?? `Stopped watching. Run ${runId} goes on on the server; re-attach with: flotilla watch ${runId} (or flotilla status ${runId})`}`,
+    );
     process.exit(130);
   };
   process.once('SIGINT', onInterrupt);
@@ -250,19 +283,31 @@ export function summaryLines(report: RunReport): string[] {
   const c = report.counts;
   const notDone = report.tasks.filter((t) => t.status === 'skipped' || t.status === 'failed');
   lines.push(`Run ${report.runId}: ${report.status}${report.reason ? ` (${report.reason})` : ''}`);
-  lines.push(`  ${c.committed} task(s) committed on ${report.branch ?? '(no branch)'}${integratedNote(c.integrated)}, ${c.skipped + c.failed} skipped or failed`);
-  for (const t of report.tasks.filter((x) => x.status === 'integrated').slice(0, 50)) lines.push(`  - ${t.id} integrated: ${t.reason ?? "its batch's suite has not passed on it"}`);
+  lines.push(
+    `  ${c.committed} task(s) committed on ${report.branch ?? '(no branch)'}${integratedNote(c.integrated)}, ${c.skipped + c.failed} skipped or failed`,
+  );
+  for (const t of report.tasks.filter((x) => x.status === 'integrated').slice(0, 50))
+    lines.push(`  - ${t.id} integrated: ${t.reason ?? "its batch's suite has not passed on it"}`);
   lines.push(`  Model: ${describeModel(report.model, report.standIn)}`);
   for (const t of notDone.slice(0, 50)) lines.push(`  - ${t.id} ${t.status}: ${t.reason ?? 'no reason recorded'}`);
   if (notDone.length > 50) lines.push(`  … and ${notDone.length - 50} more (see review.md)`);
   if (report.baseline) lines.push(`  ${baselineLine(report.baseline)}`);
   if (report.final) {
-    const again = report.final.alreadyValidatedBy ? `; not run again: the same commit passed the full suite of ${report.final.alreadyValidatedBy}` : '';
-    lines.push(`  Final suite on the run branch: ${report.final.passed ? 'passed' : 'FAILED'} (${report.final.command}${again})`);
+    const again = report.final.alreadyValidatedBy
+      ? `; not run again: the same commit passed the full suite of ${report.final.alreadyValidatedBy}`
+      : '';
+    lines.push(
+      `  Final suite on the run branch: ${report.final.passed ? 'passed' : 'FAILED'} (${report.final.command}${again})`,
+    );
   }
   const u = report.usage;
-  const cost = u.costUsd !== undefined ? ` (about $${u.costUsd.toFixed(4)} at ${report.model} list prices${report.standIn ? '; the stand-in did the work, so nothing was billed' : ''})` : '';
-  lines.push(`  Tokens: ${u.inputTokens} in, ${u.outputTokens} out, ${u.cacheReadTokens} cache read, ${u.cacheWriteTokens} cache write${cost}`);
+  const cost =
+    u.costUsd !== undefined
+      ? ` (about $${u.costUsd.toFixed(4)} at ${report.model} list prices${report.standIn ? '; the stand-in did the work, so nothing was billed' : ''})`
+      : '';
+  lines.push(
+    `  Tokens: ${u.inputTokens} in, ${u.outputTokens} out, ${u.cacheReadTokens} cache read, ${u.cacheWriteTokens} cache write${cost}`,
+  );
   lines.push(`  Review: ${path.join(runDir(report.repoPath, report.runId), 'review.md')} (report.json beside it)`);
   return lines;
 }
@@ -270,10 +315,14 @@ export function summaryLines(report: RunReport): string[] {
 /** What the baseline suite said, honestly: green, green with flaky tests, or red tests that were allowed. */
 export function baselineLine(e: TestEvidence | undefined): string {
   if (!e) return 'Baseline suite not run.';
-  const flaky = e.flaky?.length ? ` (${e.flaky.length} flaky test${e.flaky.length > 1 ? 's' : ''}, never blamed: ${e.flaky.slice(0, 3).join('; ')}${e.flaky.length > 3 ? '…' : ''})` : '';
+  const flaky = e.flaky?.length
+    ? ` (${e.flaky.length} flaky test${e.flaky.length > 1 ? 's' : ''}, never blamed: ${e.flaky.slice(0, 3).join('; ')}${e.flaky.length > 3 ? '…' : ''})`
+    : '';
   if (e.failingTests.length) {
     const n = e.failingTests.length;
     return `Baseline suite red: ${n} test${n > 1 ? 's' : ''} already failing (${e.failingTests.slice(0, 3).join('; ')}${n > 3 ? '…' : ''}), allowed by --allow-failing-baseline and counted as already red${flaky}.`;
   }
-  return e.passed ? `Baseline suite green${flaky}.` : `Baseline suite red (exit code ${e.exitCode}), allowed by --allow-failing-baseline.`;
+  return e.passed
+    ? `Baseline suite green${flaky}.`
+    : `Baseline suite red (exit code ${e.exitCode}), allowed by --allow-failing-baseline.`;
 }

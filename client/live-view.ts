@@ -48,7 +48,11 @@ export function stepOf(pending: PendingStep[]): TaskStep {
 }
 
 /** Reads the step of each running task from its workflow's pending activities (a describe per task: no query, no history). */
-export async function readTaskSteps(client: Client, rootWorkflowId: string, taskIds: string[]): Promise<Map<string, TaskStep>> {
+export async function readTaskSteps(
+  client: Client,
+  rootWorkflowId: string,
+  taskIds: string[],
+): Promise<Map<string, TaskStep>> {
   const steps = new Map<string, TaskStep>();
   await Promise.all(
     taskIds.slice(0, 32).map(async (id) => {
@@ -91,12 +95,17 @@ export function phaseMessage(r: Pick<RunReport, 'status' | 'planPath' | 'baselin
 }
 
 /** One frame of the live view. Pure. */
-export function liveFrame(r: RunReport, steps: Map<string, TaskStep>, opts: { width?: number; maxTasks?: number } = {}): string {
+export function liveFrame(
+  r: RunReport,
+  steps: Map<string, TaskStep>,
+  opts: { width?: number; maxTasks?: number } = {},
+): string {
   const width = opts.width ?? 100;
   const clip = (s: string) => (s.length > width ? `${s.slice(0, width - 1)}…` : s);
   const c = r.counts;
   const lines: string[] = [];
-  const status = r.status === 'paused' ? `paused (${r.reason ?? 'by the operator'}; flotilla resume ${r.runId})` : r.status;
+  const status =
+    r.status === 'paused' ? `paused (${r.reason ?? 'by the operator'}; flotilla resume ${r.runId})` : r.status;
   lines.push(`Run ${r.runId}: ${status}${r.segment ? `, segment ${r.segment.number} of ${r.segment.of}` : ''}`);
   const message = phaseMessage(r);
   if (message) {
@@ -104,8 +113,12 @@ export function liveFrame(r: RunReport, steps: Map<string, TaskStep>, opts: { wi
   } else {
     const n = done(r);
     const batch = r.batches.find((b) => b.state === 'running');
-    lines.push(`  ${bar(c.planned ? n / c.planned : 0)} ${n}/${c.planned} tasks done${batch ? `, batch ${batch.id} (${batch.mode})` : ''}`);
-    lines.push(`  ${c.committed} committed${c.integrated ? `, ${c.integrated} integrated` : ''}, ${c.skipped} skipped, ${c.failed} failed, ${c.running} running${c['awaiting-approval'] ? `, ${c['awaiting-approval']} waiting for approval` : ''}${r.usage.costUsd !== undefined ? ` · $${r.usage.costUsd.toFixed(2)} so far` : ''}`);
+    lines.push(
+      `  ${bar(c.planned ? n / c.planned : 0)} ${n}/${c.planned} tasks done${batch ? `, batch ${batch.id} (${batch.mode})` : ''}`,
+    );
+    lines.push(
+      `  ${c.committed} committed${c.integrated ? `, ${c.integrated} integrated` : ''}, ${c.skipped} skipped, ${c.failed} failed, ${c.running} running${c['awaiting-approval'] ? `, ${c['awaiting-approval']} waiting for approval` : ''}${r.usage.costUsd !== undefined ? ` · $${r.usage.costUsd.toFixed(2)} so far` : ''}`,
+    );
   }
   const running = r.tasks.filter((t) => t.status === 'running');
   const waiting = r.tasks.filter((t) => t.status === 'awaiting-approval');
@@ -114,7 +127,8 @@ export function liveFrame(r: RunReport, steps: Map<string, TaskStep>, opts: { wi
   const idWidth = Math.max(9, ...running.map((t) => t.id.length));
   for (const t of running.slice(0, max)) lines.push(taskLine(t, steps.get(t.id), idWidth));
   if (running.length > max) lines.push(`  … and ${running.length - max} more running`);
-  for (const t of waiting.slice(0, max)) lines.push(`  ${t.id.padEnd(idWidth)}  waiting for approval: flotilla approve ${r.runId} ${t.id}`);
+  for (const t of waiting.slice(0, max))
+    lines.push(`  ${t.id.padEnd(idWidth)}  waiting for approval: flotilla approve ${r.runId} ${t.id}`);
   lines.push('', 'Ctrl-C stops watching; the run goes on.');
   // Clipped to the terminal's width: a wrapped line would break the redraw in place.
   return lines.map(clip).join('\n');

@@ -6,7 +6,14 @@ import { type DevServer, startDevServer } from '../dev/temporal-server';
 import { resolveModelAccess } from './model-access';
 import { createFlotillaWorkers, type FlotillaWorkers } from '../worker/worker';
 import { bundleWorkflows, runsThisCodeCannotContinue } from '../worker/replay-check';
-import { connectClient, localServerSettings, type TemporalConnectionSettings, type TemporalOverrides, temporalSettings, unreachableServer } from './connection';
+import {
+  connectClient,
+  localServerSettings,
+  type TemporalConnectionSettings,
+  type TemporalOverrides,
+  temporalSettings,
+  unreachableServer,
+} from './connection';
 import type { SandboxMode } from '../core/types';
 
 export interface LocalStack {
@@ -24,7 +31,12 @@ export interface LocalStack {
 let runtimeInstalled = false;
 
 /** Says, at start, which runs in flight were started by a Flotilla version this one cannot continue, and what to do. */
-async function warnAboutRunsItCannotContinue(settings: TemporalConnectionSettings, taskQueue: string, workflowBundle: { code: string }, log: (s: string) => void): Promise<void> {
+async function warnAboutRunsItCannotContinue(
+  settings: TemporalConnectionSettings,
+  taskQueue: string,
+  workflowBundle: { code: string },
+  log: (s: string) => void,
+): Promise<void> {
   // The temporal CLI reads the same TEMPORAL_* variables and profile; a local dev server needs its address.
   const where = settings.addressConfigured ? `--namespace ${settings.namespace}` : `--address ${settings.address}`;
   try {
@@ -33,7 +45,8 @@ async function warnAboutRunsItCannotContinue(settings: TemporalConnectionSetting
       // One warning per run: its root workflow id is what comes before the first '/'.
       const byRun = new Map<string, string[]>();
       const failures = await runsThisCodeCannotContinue(client, taskQueue, { workflowBundle });
-      for (const f of failures) byRun.set(f.workflowId.split('/')[0], [...(byRun.get(f.workflowId.split('/')[0]) ?? []), f.workflowId]);
+      for (const f of failures)
+        byRun.set(f.workflowId.split('/')[0], [...(byRun.get(f.workflowId.split('/')[0]) ?? []), f.workflowId]);
       for (const [root, ids] of byRun) {
         const first = failures.find((f) => f.workflowId.startsWith(root))!;
         log(
@@ -94,15 +107,28 @@ export async function startLocalStack(o: {
   let uiUrl: string | null = null;
   if (configured.addressConfigured || o.external) {
     // --port picks the port of a dev server this command would start: with a server named elsewhere, it means nothing.
-    if (o.port !== undefined && !o.external) throw new Error(`--port ${o.port} is for a local dev server, but ${configured.source} names the server at ${configured.address}: drop --port, or unset ${configured.source === 'TEMPORAL_ADDRESS' ? 'TEMPORAL_ADDRESS' : 'the address'} to start a dev server on that port`);
+    if (o.port !== undefined && !o.external)
+      throw new Error(
+        `--port ${o.port} is for a local dev server, but ${configured.source} names the server at ${configured.address}: drop --port, or unset ${configured.source === 'TEMPORAL_ADDRESS' ? 'TEMPORAL_ADDRESS' : 'the address'} to start a dev server on that port`,
+      );
     settings = configured;
-    const auth = [settings.connectionOptions.tls ? 'TLS' : '', settings.connectionOptions.apiKey ? 'API key' : ''].filter(Boolean).join(', ');
-    o.log(`Using the Temporal server at ${settings.address}, namespace "${settings.namespace}" (from ${settings.source}${auth ? `; ${auth}` : ''})`);
+    const auth = [settings.connectionOptions.tls ? 'TLS' : '', settings.connectionOptions.apiKey ? 'API key' : '']
+      .filter(Boolean)
+      .join(', ');
+    o.log(
+      `Using the Temporal server at ${settings.address}, namespace "${settings.namespace}" (from ${settings.source}${auth ? `; ${auth}` : ''})`,
+    );
   } else {
     const port = o.port ?? 7233;
     // One partition per task queue: a single-process dev server gains nothing from more, and --agent-rpm (the
     // shared agents queue's rate) is then exact instead of shared out among partitions.
-    server = await startDevServer({ port, uiPort: o.uiPort, dbFile: path.join(stateDir(), 'temporal.db'), log: o.log, taskQueuePartitions: 1 });
+    server = await startDevServer({
+      port,
+      uiPort: o.uiPort,
+      dbFile: path.join(stateDir(), 'temporal.db'),
+      log: o.log,
+      taskQueuePartitions: 1,
+    });
     if (!server.process) o.log(`Using the Temporal server already running on ${server.address}`);
     settings = localServerSettings(server.address, configured.namespace);
     uiUrl = server.uiUrl;
@@ -124,7 +150,19 @@ export async function startLocalStack(o: {
       });
       // One bundle per process: the worker runs it and the replay check below replays the runs in flight with it.
       workflowBundle = await bundleWorkflows();
-      worker = await createFlotillaWorkers({ connection, namespace, taskQueue: o.taskQueue, modelAccess: model.access, ...(model.standInReason ? { standIn: model.standInReason } : {}), maxParallel: o.maxParallel, agentRequestsPerMinute: o.agentRequestsPerMinute, workflowBundle, sandboxFloor: o.sandboxFloor, passEnv: o.passEnv, temporalAddress: address });
+      worker = await createFlotillaWorkers({
+        connection,
+        namespace,
+        taskQueue: o.taskQueue,
+        modelAccess: model.access,
+        ...(model.standInReason ? { standIn: model.standInReason } : {}),
+        maxParallel: o.maxParallel,
+        agentRequestsPerMinute: o.agentRequestsPerMinute,
+        workflowBundle,
+        sandboxFloor: o.sandboxFloor,
+        passEnv: o.passEnv,
+        temporalAddress: address,
+      });
     } catch (err) {
       // A worker that cannot start takes down what this call started (no orphaned dev server or stand-in model).
       await connection?.close().catch(() => undefined);
@@ -133,8 +171,12 @@ export async function startLocalStack(o: {
       throw err;
     }
     workerDone = worker.run();
-    o.log(`Worker polling task queues "${worker.taskQueue}" (+ -agents, -tests) and its own "${worker.hostQueue}" (+ -agents, -tests) in namespace "${namespace}"`);
-    o.log(`Worker slots: ${worker.agentSlots} agent slots (model turns at once${o.maxParallel === undefined ? '; the default: agents mostly wait on the network, --agent-slots N changes it' : ''}), ${worker.testSlots} test slots (the cores)`);
+    o.log(
+      `Worker polling task queues "${worker.taskQueue}" (+ -agents, -tests) and its own "${worker.hostQueue}" (+ -agents, -tests) in namespace "${namespace}"`,
+    );
+    o.log(
+      `Worker slots: ${worker.agentSlots} agent slots (model turns at once${o.maxParallel === undefined ? '; the default: agents mostly wait on the network, --agent-slots N changes it' : ''}), ${worker.testSlots} test slots (the cores)`,
+    );
     void warnAboutRunsItCannotContinue(settings, worker.taskQueue, workflowBundle, o.log);
   }
   return {

@@ -5,8 +5,7 @@ import { startStandInModel, type StandInModel } from '../dev/stand-in-model';
 
 /** Which model a worker talks to, decided from the environment and --stand-in (no side effects). */
 export type ModelChoice =
-  | { kind: 'anthropic'; apiKey: string; baseURL?: string }
-  | { kind: 'stand-in'; reason: string };
+  { kind: 'anthropic'; apiKey: string; baseURL?: string } | { kind: 'stand-in'; reason: string };
 
 /** True for FLOTILLA_STAND_IN=1/true/yes. */
 export function standInFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -22,7 +21,8 @@ export function chooseModel(o: { standIn?: boolean; env?: NodeJS.ProcessEnv } = 
   const env = o.env ?? process.env;
   if (o.standIn) return { kind: 'stand-in', reason: '--stand-in' };
   if (standInFromEnv(env)) return { kind: 'stand-in', reason: 'FLOTILLA_STAND_IN is set' };
-  if (env.ANTHROPIC_API_KEY === undefined && env.ANTHROPIC_API_KEY_FILE) return keyFromFile(env.ANTHROPIC_API_KEY_FILE, env);
+  if (env.ANTHROPIC_API_KEY === undefined && env.ANTHROPIC_API_KEY_FILE)
+    return keyFromFile(env.ANTHROPIC_API_KEY_FILE, env);
   if (env.ANTHROPIC_API_KEY === undefined) return { kind: 'stand-in', reason: 'ANTHROPIC_API_KEY is not set' };
   const apiKey = env.ANTHROPIC_API_KEY.trim();
   if (!apiKey) {
@@ -44,7 +44,9 @@ function keyFromFile(file: string, env: NodeJS.ProcessEnv): ModelChoice {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`ANTHROPIC_API_KEY_FILE=${file} cannot be read (${(err as Error).message}). Point it at a file holding your Anthropic API key, or unset it.`);
+    throw new Error(
+      `ANTHROPIC_API_KEY_FILE=${file} cannot be read (${(err as Error).message}). Point it at a file holding your Anthropic API key, or unset it.`,
+    );
   }
   const apiKey = text.trim();
   if (!apiKey) return { kind: 'stand-in', reason: `ANTHROPIC_API_KEY_FILE (${file}) is empty` };

@@ -14,20 +14,28 @@ import { runWorkflowId } from './start-run';
 export async function readRunReport(client: Client, runId: string): Promise<RunReport> {
   const handle = client.workflow.getHandle(runWorkflowId(runId));
   const description = await handle.describe().catch((err: Error) => {
-    throw new Error(`Could not find run ${runId}: ${err.message.split('\n')[0]}. Check the run id (flotilla-<runId> in the Web UI).`);
+    throw new Error(
+      `Could not find run ${runId}: ${err.message.split('\n')[0]}. Check the run id (flotilla-<runId> in the Web UI).`,
+    );
   });
   if (description.status.name === 'RUNNING') {
     return handle.query(statusQuery).catch((err: Error) => {
-      throw new Error(`Run ${runId} is running but no worker answered (${err.message.split('\n')[0]}). Start one: npx flotilla worker`);
+      throw new Error(
+        `Run ${runId} is running but no worker answered (${err.message.split('\n')[0]}). Start one: npx flotilla worker`,
+      );
     });
   }
   let report: RunReport | undefined;
   try {
     report = (await handle.result()) as RunReport;
   } catch (err) {
-    const details = err instanceof WorkflowFailedError ? (err.cause as { details?: unknown[] } | undefined)?.details : undefined;
+    const details =
+      err instanceof WorkflowFailedError ? (err.cause as { details?: unknown[] } | undefined)?.details : undefined;
     report = details?.[0] as RunReport | undefined;
-    if (!report?.runId) throw new Error(`Run ${runId} ended ${description.status.name.toLowerCase()} without a report: ${(err as Error).message.split('\n')[0]}`);
+    if (!report?.runId)
+      throw new Error(
+        `Run ${runId} ended ${description.status.name.toLowerCase()} without a report: ${(err as Error).message.split('\n')[0]}`,
+      );
   }
   return withAllTasks(report);
 }

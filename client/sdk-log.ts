@@ -4,7 +4,14 @@ import * as path from 'node:path';
 
 /** The first line of an error (or of any message), without the stack. */
 function firstLine(value: unknown): string {
-  const text = value instanceof Error ? `${value.message}` : typeof value === 'string' ? value : value == null ? '' : String(value);
+  const text =
+    value instanceof Error
+      ? `${value.message}`
+      : typeof value === 'string'
+        ? value
+        : value == null
+          ? ''
+          : String(value);
   return (text.split('\n').find((l) => l.trim()) ?? '').trim().slice(0, 300);
 }
 
@@ -39,7 +46,11 @@ export function fileLine(entry: LogEntry): string {
  * A log function for the Temporal Runtime's DefaultLogger: every entry goes to `file` (appended), and
  * warnings and errors also to `terminal` as one readable line each (no stack traces among the progress lines).
  */
-export function sdkLogFunction(file: string, terminal: (line: string) => void, o: { coreQuietMs?: number; now?: () => number } = {}): (entry: LogEntry) => void {
+export function sdkLogFunction(
+  file: string,
+  terminal: (line: string) => void,
+  o: { coreQuietMs?: number; now?: () => number } = {},
+): (entry: LogEntry) => void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const fd = fs.openSync(file, 'a');
   const now = o.now ?? Date.now;

@@ -25,7 +25,11 @@ export function checkSearchAttributes(client: Client): Promise<AttributeCheck> {
         const missing = SEARCH_ATTRIBUTE_NAMES.filter((n) => (custom[n] as number | undefined) !== KEYWORD);
         return { registered: missing.length === 0, missing };
       } catch (err) {
-        return { registered: false, missing: [...SEARCH_ATTRIBUTE_NAMES], error: (err as Error).message.split('\n')[0] };
+        return {
+          registered: false,
+          missing: [...SEARCH_ATTRIBUTE_NAMES],
+          error: (err as Error).message.split('\n')[0],
+        };
       }
     })();
     checked.set(client, check);
@@ -35,7 +39,9 @@ export function checkSearchAttributes(client: Client): Promise<AttributeCheck> {
 
 /** What to tell the user when the namespace lacks them: the run goes on without them, and how to register them. */
 export function missingAttributesMessage(namespace: string, check: AttributeCheck): string {
-  const why = check.error ? `could not list its search attributes (${check.error})` : `has no ${check.missing.join(', ')} search attribute${check.missing.length > 1 ? 's' : ''}`;
+  const why = check.error
+    ? `could not list its search attributes (${check.error})`
+    : `has no ${check.missing.join(', ')} search attribute${check.missing.length > 1 ? 's' : ''}`;
   return (
     `Note: namespace "${namespace}" ${why}, so runs go without Flotilla's search attributes (no filtering by run, repository or state in the Web UI, nor flotilla runs --state/--repo). ` +
     `Register them once with: ${createAttributesCommand(namespace, check.missing)}`

@@ -26,7 +26,13 @@ export function runDetails(s: RunSettings): string {
     ['allow failing baseline', s.allowFailingBaseline],
   ];
   const cell = (v: unknown) => String(v).replace(/\|/g, '/').replace(/\n/g, ' ');
-  return [`**Flotilla run ${s.runId}**`, '', '| setting | value |', '|---|---|', ...rows.filter(([, v]) => v !== undefined && v !== false).map(([k, v]) => `| ${k} | ${cell(v)} |`)].join('\n');
+  return [
+    `**Flotilla run ${s.runId}**`,
+    '',
+    '| setting | value |',
+    '|---|---|',
+    ...rows.filter(([, v]) => v !== undefined && v !== false).map(([k, v]) => `| ${k} | ${cell(v)} |`),
+  ].join('\n');
 }
 
 /**
@@ -35,7 +41,12 @@ export function runDetails(s: RunSettings): string {
  * someone else's work). When the namespace has Flotilla's search attributes, the run (and its children)
  * carry them; else `log` says how to register them and the run goes without.
  */
-export async function startRun(client: Client, settings: RunSettings, taskQueue = DEFAULT_TASK_QUEUE, log?: (line: string) => void) {
+export async function startRun(
+  client: Client,
+  settings: RunSettings,
+  taskQueue = DEFAULT_TASK_QUEUE,
+  log?: (line: string) => void,
+) {
   const workflowId = runWorkflowId(settings.runId);
   const attributes = await checkSearchAttributes(client);
   if (!attributes.registered) log?.(missingAttributesMessage(client.options.namespace, attributes));
@@ -50,7 +61,9 @@ export async function startRun(client: Client, settings: RunSettings, taskQueue 
       staticDetails: runDetails(settings),
       // For `flotilla runs`: which repository a run works on (a path, never a secret).
       memo: { repoPath: settings.repoPath },
-      ...(attributes.registered ? { typedSearchAttributes: flotillaAttributes(settings.runId, settings.repoPath) } : {}),
+      ...(attributes.registered
+        ? { typedSearchAttributes: flotillaAttributes(settings.runId, settings.repoPath) }
+        : {}),
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -59,6 +72,8 @@ export async function startRun(client: Client, settings: RunSettings, taskQueue 
       .describe()
       .then((d) => `${d.status.name.toLowerCase()}, started ${d.startTime.toISOString()}`)
       .catch(() => 'its state unknown');
-    throw new Error(`run id ${settings.runId} is already taken by workflow ${workflowId} (${existing}). Pick another --run-id, or look at that run with: flotilla status ${settings.runId}`);
+    throw new Error(
+      `run id ${settings.runId} is already taken by workflow ${workflowId} (${existing}). Pick another --run-id, or look at that run with: flotilla status ${settings.runId}`,
+    );
   }
 }

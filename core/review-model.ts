@@ -8,5 +8,7 @@ export const STRONG_REVIEW_MODEL = 'claude-sonnet-4-5';
 const NEEDS_A_STRONGER_EYE = new Set(['refactor', 'dead-code', 'deadcode', 'dead_code', 'unused']);
 
 export function defaultReviewModel(task: { category: string; risk: string }, codingModel: string): string {
-  return NEEDS_A_STRONGER_EYE.has(task.category.toLowerCase()) || task.risk === 'high' ? STRONG_REVIEW_MODEL : codingModel;
+  return NEEDS_A_STRONGER_EYE.has(task.category.toLowerCase()) || task.risk === 'high'
+    ? STRONG_REVIEW_MODEL
+    : codingModel;
 }

@@ -53,7 +53,13 @@ export class RunState {
 
   updateBatch(u: Partial<BatchState> & { id: string }): void {
     if (u.id === this.retryBatch?.id) this.retryBatch = { ...this.retryBatch, ...u };
-    else this.progress[u.id] = { ...this.progress[u.id], ...(u.state ? { state: u.state } : {}), ...(u.suite ? { suite: slimEvidence(u.suite) } : {}), ...(u.outcome ? { outcome: u.outcome } : {}) };
+    else
+      this.progress[u.id] = {
+        ...this.progress[u.id],
+        ...(u.state ? { state: u.state } : {}),
+        ...(u.suite ? { suite: slimEvidence(u.suite) } : {}),
+        ...(u.outcome ? { outcome: u.outcome } : {}),
+      };
   }
 
   addRetryBatch(b: BatchState): void {
@@ -69,7 +75,8 @@ export class RunState {
   /** Tasks that did not commit, with why: tasks depending on them are skipped. */
   blocked(): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const t of this.tasks.values()) if (t.status === 'skipped' || t.status === 'failed') out[t.id] = t.reason ?? t.status;
+    for (const t of this.tasks.values())
+      if (t.status === 'skipped' || t.status === 'failed') out[t.id] = t.reason ?? t.status;
     return out;
   }
 
@@ -93,7 +100,16 @@ export class RunState {
     const finished = new Set(outline.segments.slice(0, segmentIndex).flatMap((s) => s.batchIds));
     const out: BatchState[] = [];
     for (const p of outline.phases) {
-      for (const b of p.batches) out.push({ id: b.id, phase: b.phase, label: b.label, mode: b.mode, taskIds: b.taskIds, state: finished.has(b.id) ? 'done' : 'pending', ...this.progress[b.id] });
+      for (const b of p.batches)
+        out.push({
+          id: b.id,
+          phase: b.phase,
+          label: b.label,
+          mode: b.mode,
+          taskIds: b.taskIds,
+          state: finished.has(b.id) ? 'done' : 'pending',
+          ...this.progress[b.id],
+        });
     }
     if (this.retryBatch) out.push(this.retryBatch);
     return out;
@@ -107,7 +123,12 @@ export class RunState {
     const counts = { ...this.saved.counts };
     const usage = { ...this.saved.usage };
     tally(dropped, counts, usage);
-    return { tasks: kept, saved: { counts, usage }, batchProgress: {}, ...(this.retryBatch ? { retryBatch: this.retryBatch } : {}) };
+    return {
+      tasks: kept,
+      saved: { counts, usage },
+      batchProgress: {},
+      ...(this.retryBatch ? { retryBatch: this.retryBatch } : {}),
+    };
   }
 
   /** What the current segment's batches did, to save on disk before it is dropped from memory. */
@@ -125,9 +146,16 @@ export class RunState {
 }
 
 /** The tasks of a segment with the phase and batch each runs in. */
-export function segmentTasks(outline: PlanOutline, segment: Segment): Array<{ id: string; phase: number; batch: string }> {
+export function segmentTasks(
+  outline: PlanOutline,
+  segment: Segment,
+): Array<{ id: string; phase: number; batch: string }> {
   const ids = new Set(segment.batchIds);
-  return outline.phases.flatMap((p) => p.batches.filter((b) => ids.has(b.id)).flatMap((b) => b.taskIds.map((id) => ({ id, phase: p.number, batch: b.id }))));
+  return outline.phases.flatMap((p) =>
+    p.batches
+      .filter((b) => ids.has(b.id))
+      .flatMap((b) => b.taskIds.map((id) => ({ id, phase: p.number, batch: b.id }))),
+  );
 }
 
 /** Tasks of the segments after `index`: not in memory yet. */
@@ -145,9 +173,14 @@ export function segmentPieces(outline: PlanOutline, segmentIndex: number): Array
   for (const phase of outline.phases) {
     const batches = phase.batches.filter((b) => ids.has(b.id));
     if (!batches.length) continue;
-    const partsBefore = outline.segments.slice(0, segmentIndex).filter((s) => phase.batches.some((b) => s.batchIds.includes(b.id))).length;
+    const partsBefore = outline.segments
+      .slice(0, segmentIndex)
+      .filter((s) => phase.batches.some((b) => s.batchIds.includes(b.id))).length;
     const whole = batches.length === phase.batches.length;
-    out.push({ phase: { ...phase, batches }, suffix: whole ? `${phase.number}` : `${phase.number}.${partsBefore + 1}` });
+    out.push({
+      phase: { ...phase, batches },
+      suffix: whole ? `${phase.number}` : `${phase.number}.${partsBefore + 1}`,
+    });
   }
   return out;
 }

@@ -12,11 +12,24 @@ export const FLOTILLA_STATE = defineSearchAttributeKey('FlotillaState', SearchAt
 export const SEARCH_ATTRIBUTE_NAMES = [FLOTILLA_RUN_ID.name, FLOTILLA_REPO.name, FLOTILLA_STATE.name] as const;
 
 /** A run's states; a task child also ends as `skipped`. */
-export const FLOTILLA_STATES = ['running', 'paused', 'awaiting-approval', 'completed', 'failed', 'cancelled', 'aborted', 'skipped'] as const;
+export const FLOTILLA_STATES = [
+  'running',
+  'paused',
+  'awaiting-approval',
+  'completed',
+  'failed',
+  'cancelled',
+  'aborted',
+  'skipped',
+] as const;
 export type FlotillaState = (typeof FLOTILLA_STATES)[number];
 
 /** The attributes a run (or a child of it) starts with. */
-export function flotillaAttributes(runId: string, repoPath: string, state: FlotillaState = 'running'): SearchAttributePair[] {
+export function flotillaAttributes(
+  runId: string,
+  repoPath: string,
+  state: FlotillaState = 'running',
+): SearchAttributePair[] {
   return [
     { key: FLOTILLA_RUN_ID, value: runId },
     { key: FLOTILLA_REPO, value: repoPath },
@@ -37,12 +50,18 @@ export function runStateOf(r: Pick<RunReport, 'status' | 'tasks'>): FlotillaStat
 }
 
 /** The `temporal` command that registers the attributes on a namespace. */
-export function createAttributesCommand(namespace: string, missing: readonly string[] = SEARCH_ATTRIBUTE_NAMES): string {
+export function createAttributesCommand(
+  namespace: string,
+  missing: readonly string[] = SEARCH_ATTRIBUTE_NAMES,
+): string {
   return `temporal operator search-attribute create --namespace ${namespace} ${missing.map((n) => `--name ${n} --type Keyword`).join(' ')}`;
 }
 
 /** `temporal server start-dev` flags that register them on a dev server. */
-export const DEV_SERVER_ATTRIBUTE_FLAGS: string[] = SEARCH_ATTRIBUTE_NAMES.flatMap((n) => ['--search-attribute', `${n}=Keyword`]);
+export const DEV_SERVER_ATTRIBUTE_FLAGS: string[] = SEARCH_ATTRIBUTE_NAMES.flatMap((n) => [
+  '--search-attribute',
+  `${n}=Keyword`,
+]);
 
 /** Bytes of one code point in UTF-8 (a lone surrogate is sent as U+FFFD: 3 bytes). Sandbox-safe (no Buffer). */
 const utf8Bytes = (cp: number) => (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);

@@ -2,7 +2,16 @@
 import type { TaskCounts, TaskState, TokenUsage } from './types';
 import { addUsage, noUsage } from './usage';
 
-export const noCounts = (): TaskCounts => ({ planned: 0, pending: 0, 'awaiting-approval': 0, running: 0, integrated: 0, committed: 0, skipped: 0, failed: 0 });
+export const noCounts = (): TaskCounts => ({
+  planned: 0,
+  pending: 0,
+  'awaiting-approval': 0,
+  running: 0,
+  integrated: 0,
+  committed: 0,
+  skipped: 0,
+  failed: 0,
+});
 
 /** Adds the tasks' statuses (and usage) into `counts` (and `usage`). */
 export function tally(tasks: Iterable<TaskState>, counts: TaskCounts, usage?: TokenUsage): void {
@@ -28,4 +37,6 @@ export function addCounts(a: TaskCounts, b: TaskCounts): TaskCounts {
 
 /** After abort --rollback: every committed task is recorded as rolled back, with the commit it had. */
 export const rolledBack = (t: TaskState): TaskState =>
-  t.status === 'committed' || t.status === 'integrated' ? { ...t, status: 'skipped', reason: `rolled back by abort --rollback (was ${t.commit})`, commit: undefined } : t;
+  t.status === 'committed' || t.status === 'integrated'
+    ? { ...t, status: 'skipped', reason: `rolled back by abort --rollback (was ${t.commit})`, commit: undefined }
+    : t;

@@ -94,7 +94,13 @@ export interface TaskReview {
 /** The run-level review after the final suite: one pass per category over the run's combined diff. Advisory. */
 export interface RunReview {
   model: string;
-  notes: Array<{ category: string; tasks: string[]; verdict: TaskReview['verdict']; summary: string; comments: ReviewComment[] }>;
+  notes: Array<{
+    category: string;
+    tasks: string[];
+    verdict: TaskReview['verdict'];
+    summary: string;
+    comments: ReviewComment[];
+  }>;
   usage: TokenUsage;
   /** Set when the review could not be done (it never fails the run). */
   error?: string;
@@ -232,7 +238,8 @@ export interface TaskTestRun {
  * `integrated`: its change is on the run branch, but its batch's full suite has not passed on it yet (it becomes
  * `committed` when it does; a batch that ends without a green suite leaves it `integrated`, never `committed`).
  */
-export type TaskStatus = 'pending' | 'awaiting-approval' | 'running' | 'integrated' | 'committed' | 'skipped' | 'failed';
+export type TaskStatus =
+  'pending' | 'awaiting-approval' | 'running' | 'integrated' | 'committed' | 'skipped' | 'failed';
 
 export interface TaskState {
   id: string;
@@ -268,7 +275,8 @@ export interface BatchState {
 }
 
 /** aborted: by the operator (flotilla abort); cancelled: from Temporal itself (Web UI, temporal workflow cancel). */
-export type RunStatusName = 'starting' | 'planning' | 'running' | 'paused' | 'completed' | 'aborted' | 'cancelled' | 'failed';
+export type RunStatusName =
+  'starting' | 'planning' | 'running' | 'paused' | 'completed' | 'aborted' | 'cancelled' | 'failed';
 
 export interface RunReport {
   runId: string;

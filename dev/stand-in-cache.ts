@@ -41,25 +41,34 @@ interface PromptBlock {
 export function promptBlocks(body: { tools?: unknown; system?: unknown; messages?: unknown }): PromptBlock[] {
   const blocks: PromptBlock[] = [];
   if (Array.isArray(body.tools)) blocks.push(...body.tools.map((t): PromptBlock => ({ kind: 'tool', content: t })));
-  const system = typeof body.system === 'string' ? [{ type: 'text', text: body.system }] : Array.isArray(body.system) ? body.system : [];
+  const system =
+    typeof body.system === 'string'
+      ? [{ type: 'text', text: body.system }]
+      : Array.isArray(body.system)
+        ? body.system
+        : [];
   blocks.push(...system.map((s): PromptBlock => ({ kind: 'system', content: s })));
   (Array.isArray(body.messages) ? body.messages : []).forEach((m: Json, i: number) => {
-    const content = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : Array.isArray(m.content) ? m.content : [];
+    const content =
+      typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : Array.isArray(m.content) ? m.content : [];
     for (const b of content) blocks.push({ kind: 'message', message: i, role: m.role, content: b });
   });
   return blocks;
 }
 
-const isBreakpoint = (b: PromptBlock) => !!b.content && typeof b.content === 'object' && !!(b.content as Json).cache_control;
+const isBreakpoint = (b: PromptBlock) =>
+  !!b.content && typeof b.content === 'object' && !!(b.content as Json).cache_control;
 
 /** A block's identity for the cache: its content without the cache_control marker. */
 function blockText(b: PromptBlock): string {
-  const content = b.content && typeof b.content === 'object' ? { ...(b.content as Json), cache_control: undefined } : b.content;
+  const content =
+    b.content && typeof b.content === 'object' ? { ...(b.content as Json), cache_control: undefined } : b.content;
   return JSON.stringify({ ...b, content });
 }
 
 /** How many cache_control breakpoints a request has (the API allows 4). */
-export const breakpointCount = (body: { tools?: unknown; system?: unknown; messages?: unknown }) => promptBlocks(body).filter(isBreakpoint).length;
+export const breakpointCount = (body: { tools?: unknown; system?: unknown; messages?: unknown }) =>
+  promptBlocks(body).filter(isBreakpoint).length;
 
 export class PromptCache {
   private readonly entries = new Map<string, number>();
@@ -71,7 +80,13 @@ export class PromptCache {
   ) {}
 
   /** Reads and writes the cache for one request; returns its input usage split like the API's. */
-  use(body: { model?: unknown; tools?: unknown; system?: unknown; messages?: unknown; tool_choice?: unknown }): CacheUsage {
+  use(body: {
+    model?: unknown;
+    tools?: unknown;
+    system?: unknown;
+    messages?: unknown;
+    tool_choice?: unknown;
+  }): CacheUsage {
     const blocks = promptBlocks(body);
     const hashes: string[] = [];
     const prefix: number[] = [];
@@ -105,6 +120,10 @@ export class PromptCache {
       this.entries.set(hashes[bp], now + this.ttlMs);
       written = Math.max(written, prefix[bp]);
     }
-    return { input_tokens: total - written, cache_creation_input_tokens: written - readTokens, cache_read_input_tokens: readTokens };
+    return {
+      input_tokens: total - written,
+      cache_creation_input_tokens: written - readTokens,
+      cache_read_input_tokens: readTokens,
+    };
   }
 }

@@ -22,7 +22,8 @@ export function redactedThinkingBlock(): Block {
 }
 
 function thinkingProblem(b: Block): string | null {
-  if (b.type === 'thinking' && (typeof b.thinking !== 'string' || b.signature !== mac(b.thinking))) return 'Invalid `signature` in `thinking` block';
+  if (b.type === 'thinking' && (typeof b.thinking !== 'string' || b.signature !== mac(b.thinking)))
+    return 'Invalid `signature` in `thinking` block';
   if (b.type === 'redacted_thinking') {
     const [nonce, sig] = String(b.data ?? '').split('.');
     if (!nonce || sig !== mac(nonce)) return 'Invalid `data` in `redacted_thinking` block';
@@ -30,7 +31,8 @@ function thinkingProblem(b: Block): string | null {
   return null;
 }
 
-const blocksOf = (m: Message): Block[] => (typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : Array.isArray(m.content) ? m.content : []);
+const blocksOf = (m: Message): Block[] =>
+  typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : Array.isArray(m.content) ? m.content : [];
 
 function conversationProblem(messages: Message[]): string | null {
   for (let i = 0; i < messages.length; i++) {
@@ -39,7 +41,8 @@ function conversationProblem(messages: Message[]): string | null {
     const blocks = blocksOf(m);
     for (let k = 0; k < blocks.length; k++) {
       const b = blocks[k];
-      if (b.type === 'text' && !String(b.text ?? '').length) return `messages.${i}.content.${k}.text: text content blocks must be non-empty`;
+      if (b.type === 'text' && !String(b.text ?? '').length)
+        return `messages.${i}.content.${k}.text: text content blocks must be non-empty`;
       const bad = m.role === 'assistant' ? thinkingProblem(b) : null;
       if (bad) return `messages.${i}.content.${k}: ${bad}`;
     }
@@ -51,20 +54,34 @@ function conversationProblem(messages: Message[]): string | null {
     const asked = new Set(prev.filter((b) => b.type === 'tool_use').map((b) => String(b.id)));
     const answered = blocks.filter((b) => b.type === 'tool_result').map((b) => String(b.tool_use_id));
     const unexpected = m.role === 'user' ? answered.filter((id) => !asked.has(id)) : [];
-    if (unexpected.length) return `messages.${i}.content: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${unexpected.join(', ')}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`;
+    if (unexpected.length)
+      return `messages.${i}.content: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${unexpected.join(', ')}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`;
     if (m.role === 'assistant') {
       const ids = blocks.filter((b) => b.type === 'tool_use').map((b) => String(b.id));
       const next = messages[i + 1];
-      const results = new Set(next?.role === 'user' ? blocksOf(next).filter((b) => b.type === 'tool_result').map((b) => String(b.tool_use_id)) : []);
+      const results = new Set(
+        next?.role === 'user'
+          ? blocksOf(next)
+              .filter((b) => b.type === 'tool_result')
+              .map((b) => String(b.tool_use_id))
+          : [],
+      );
       const missing = ids.filter((id) => !results.has(id));
-      if (missing.length) return `messages.${i + 1}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`;
+      if (missing.length)
+        return `messages.${i + 1}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`;
     }
   }
   return null;
 }
 
 /** What is wrong with a request body, as the API's invalid_request_error message; null when it is fine. */
-export function requestProblem(body: { model?: unknown; max_tokens?: unknown; messages?: unknown; system?: unknown; tools?: unknown }): string | null {
+export function requestProblem(body: {
+  model?: unknown;
+  max_tokens?: unknown;
+  messages?: unknown;
+  system?: unknown;
+  tools?: unknown;
+}): string | null {
   if (typeof body.model !== 'string' || !body.model) return 'model: Field required';
   if (typeof body.max_tokens !== 'number') return 'max_tokens: Field required';
   if (!Array.isArray(body.messages) || !body.messages.length) return 'messages: at least one message is required';

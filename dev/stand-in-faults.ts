@@ -6,7 +6,17 @@
 /** Answers with an HTTP error, or no answer at all. */
 export const HTTP_FAULTS = ['rate_limit', 'overloaded', 'server_error', 'unauthorized', 'drop_connection'] as const;
 /** Answers 200 with an unusual reply. */
-export const REPLY_FAULTS = ['truncated_tool_call', 'malformed_tool_input', 'outside_path', 'thinking', 'parallel_edits', 'pause_turn', 'refusal', 'catastrophic_regex', 'empty_end_turn'] as const;
+export const REPLY_FAULTS = [
+  'truncated_tool_call',
+  'malformed_tool_input',
+  'outside_path',
+  'thinking',
+  'parallel_edits',
+  'pause_turn',
+  'refusal',
+  'catastrophic_regex',
+  'empty_end_turn',
+] as const;
 export const FAULT_KINDS = [...HTTP_FAULTS, ...REPLY_FAULTS] as const;
 
 export type HttpFaultKind = (typeof HTTP_FAULTS)[number];
@@ -42,11 +52,15 @@ export function validateFaults(value: unknown, source = 'faults'): Fault[] {
     const where = `${source}[${i}]`;
     if (!f || typeof f !== 'object') throw new Error(`${where} must be an object: ${USAGE}`);
     const { kind, taskId, turn, asks, times, retryAfterSeconds } = f as Record<string, unknown>;
-    if (asks !== undefined && !(ASKERS as readonly unknown[]).includes(asks)) throw new Error(`${where}.asks must be one of ${ASKERS.join(', ')} (got ${JSON.stringify(asks)})`);
-    if (typeof kind !== 'string' || !(FAULT_KINDS as readonly string[]).includes(kind)) throw new Error(`${where}.kind must be one of ${FAULT_KINDS.join(', ')} (got ${JSON.stringify(kind)})`);
-    if (taskId !== undefined && typeof taskId !== 'string') throw new Error(`${where}.taskId must be a string such as "TASK-0001"`);
+    if (asks !== undefined && !(ASKERS as readonly unknown[]).includes(asks))
+      throw new Error(`${where}.asks must be one of ${ASKERS.join(', ')} (got ${JSON.stringify(asks)})`);
+    if (typeof kind !== 'string' || !(FAULT_KINDS as readonly string[]).includes(kind))
+      throw new Error(`${where}.kind must be one of ${FAULT_KINDS.join(', ')} (got ${JSON.stringify(kind)})`);
+    if (taskId !== undefined && typeof taskId !== 'string')
+      throw new Error(`${where}.taskId must be a string such as "TASK-0001"`);
     for (const [name, v] of Object.entries({ turn, times, retryAfterSeconds })) {
-      if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new Error(`${where}.${name} must be a number of at least 0`);
+      if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0))
+        throw new Error(`${where}.${name} must be a number of at least 0`);
     }
     return f as Fault;
   });
@@ -76,7 +90,13 @@ export class FaultPlan {
 
   /** The first fault matching this request, used up once; or null. */
   take(taskId: string, turn: number, asker?: Asker): Fault | null {
-    const i = this.faults.findIndex((f, k) => this.left[k] > 0 && (f.taskId === undefined || f.taskId === taskId) && (f.turn === undefined || f.turn === turn) && (f.asks === undefined || f.asks === asker));
+    const i = this.faults.findIndex(
+      (f, k) =>
+        this.left[k] > 0 &&
+        (f.taskId === undefined || f.taskId === taskId) &&
+        (f.turn === undefined || f.turn === turn) &&
+        (f.asks === undefined || f.asks === asker),
+    );
     if (i < 0) return null;
     this.left[i]--;
     this.fired.push({ kind: this.faults[i].kind, taskId, turn });

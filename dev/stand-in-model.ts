@@ -4,7 +4,14 @@ import { type AddressInfo } from 'node:net';
 import { parseChangeBlocks } from '../planner/parse-task';
 import { PromptCache, tokensOf } from './stand-in-cache';
 import { redactedThinkingBlock, requestProblem, thinkingBlock } from './stand-in-checks';
-import { type Fault, FaultPlan, type HttpFaultKind, isHttpFault, type ReplyFaultKind, validateFaults } from './stand-in-faults';
+import {
+  type Fault,
+  FaultPlan,
+  type HttpFaultKind,
+  isHttpFault,
+  type ReplyFaultKind,
+  validateFaults,
+} from './stand-in-faults';
 import { proposeReply, proposeToolOf } from './stand-in-propose';
 import { isReviewRequest, reviewerReply } from './stand-in-reviewer';
 
@@ -51,39 +58,90 @@ export function taskIdOf(messages: Message[]): string {
 }
 
 type ChangeBlock = ReturnType<typeof parseChangeBlocks>['blocks'][number];
-const editInput = (b: ChangeBlock) => (b.search ? { command: 'str_replace', path: b.path, old_str: b.search, new_str: b.replace } : { command: 'create', path: b.path, file_text: b.replace });
-const toolUse = (input: Record<string, unknown>, blockId = id('toolu')): Block => ({ type: 'tool_use', id: blockId, name: EDITOR, input });
+const editInput = (b: ChangeBlock) =>
+  b.search
+    ? { command: 'str_replace', path: b.path, old_str: b.search, new_str: b.replace }
+    : { command: 'create', path: b.path, file_text: b.replace };
+const toolUse = (input: Record<string, unknown>, blockId = id('toolu')): Block => ({
+  type: 'tool_use',
+  id: blockId,
+  name: EDITOR,
+  input,
+});
 
 /** A reply-fault's version of the reply, given the blocks still to apply. */
 function faultyReply(fault: ReplyFaultKind, normal: Reply, remaining: ChangeBlock[], taskId: string): Reply {
   const next = remaining[0];
   switch (fault) {
     case 'thinking':
-      return { ...normal, content: [thinkingBlock(`The task is ${taskId}; ${remaining.length} change(s) left.`), redactedThinkingBlock(), ...normal.content] };
+      return {
+        ...normal,
+        content: [
+          thinkingBlock(`The task is ${taskId}; ${remaining.length} change(s) left.`),
+          redactedThinkingBlock(),
+          ...normal.content,
+        ],
+      };
     case 'parallel_edits':
       if (remaining.length < 2) return normal;
-      return { content: [{ type: 'text', text: `Applying the ${remaining.length} remaining changes at once.` }, ...remaining.map((b) => toolUse(editInput(b)))], stop_reason: 'tool_use' };
+      return {
+        content: [
+          { type: 'text', text: `Applying the ${remaining.length} remaining changes at once.` },
+          ...remaining.map((b) => toolUse(editInput(b))),
+        ],
+        stop_reason: 'tool_use',
+      };
     case 'truncated_tool_call': {
-      const text = { type: 'text', text: next ? `Applying the change to ${next.path}.` : 'I was about to summarise my work but' };
+      const text = {
+        type: 'text',
+        text: next ? `Applying the change to ${next.path}.` : 'I was about to summarise my work but',
+      };
       if (!next) return { content: [text], stop_reason: 'max_tokens' };
-      const input = next.search ? { command: 'str_replace', path: next.path, old_str: next.search.slice(0, Math.ceil(next.search.length / 2)) } : { command: 'create', path: next.path };
+      const input = next.search
+        ? { command: 'str_replace', path: next.path, old_str: next.search.slice(0, Math.ceil(next.search.length / 2)) }
+        : { command: 'create', path: next.path };
       return { content: [text, toolUse(input, faultId())], stop_reason: 'max_tokens' };
     }
     case 'malformed_tool_input': {
       if (!next) return normal;
-      const input = next.search ? { command: 'str_replace', path: next.path, new_str: next.replace } : { command: 'create', path: next.path };
-      return { content: [{ type: 'text', text: `Applying the change to ${next.path}.` }, toolUse(input, faultId())], stop_reason: 'tool_use' };
+      const input = next.search
+        ? { command: 'str_replace', path: next.path, new_str: next.replace }
+        : { command: 'create', path: next.path };
+      return {
+        content: [{ type: 'text', text: `Applying the change to ${next.path}.` }, toolUse(input, faultId())],
+        stop_reason: 'tool_use',
+      };
     }
     case 'pause_turn':
       return { content: [{ type: 'text', text: `Still working on ${taskId}.` }], stop_reason: 'pause_turn' };
     case 'refusal':
-      return { content: [], stop_reason: 'refusal', stop_details: { type: 'refusal', category: null, explanation: `The stand-in declines ${taskId}, as its faults asked.` } };
+      return {
+        content: [],
+        stop_reason: 'refusal',
+        stop_details: {
+          type: 'refusal',
+          category: null,
+          explanation: `The stand-in declines ${taskId}, as its faults asked.`,
+        },
+      };
     case 'outside_path':
-      return { content: [{ type: 'text', text: 'Writing a note next to the repository.' }, toolUse({ command: 'create', path: OUTSIDE_PATH, file_text: 'written by the hostile stand-in\n' }, faultId())], stop_reason: 'tool_use' };
+      return {
+        content: [
+          { type: 'text', text: 'Writing a note next to the repository.' },
+          toolUse({ command: 'create', path: OUTSIDE_PATH, file_text: 'written by the hostile stand-in\n' }, faultId()),
+        ],
+        stop_reason: 'tool_use',
+      };
     case 'empty_end_turn':
       return { content: [], stop_reason: 'end_turn' };
     case 'catastrophic_regex':
-      return { content: [{ type: 'text', text: 'Searching first.' }, { type: 'tool_use', id: faultId(), name: 'search', input: { command: 'grep', pattern: CATASTROPHIC_REGEX } }], stop_reason: 'tool_use' };
+      return {
+        content: [
+          { type: 'text', text: 'Searching first.' },
+          { type: 'tool_use', id: faultId(), name: 'search', input: { command: 'grep', pattern: CATASTROPHIC_REGEX } },
+        ],
+        stop_reason: 'tool_use',
+      };
   }
 }
 
@@ -98,21 +156,41 @@ export function nextReply(messages: Message[], fault?: ReplyFaultKind): Reply {
   const fixAt = taskFile.search(/^## Fix\b/m);
   const { blocks: changes } = parseChangeBlocks(fixAt >= 0 ? taskFile.slice(0, fixAt) : taskFile);
   const fixes = fixAt >= 0 ? parseChangeBlocks(taskFile.slice(fixAt)).blocks : [];
-  const reported = messages.some((m) => m.role === 'user' && Array.isArray(m.content) && m.content.some((b) => b.type === 'tool_result' && /now reports \d+ new problem/.test(JSON.stringify(b.content ?? ''))));
+  const reported = messages.some(
+    (m) =>
+      m.role === 'user' &&
+      Array.isArray(m.content) &&
+      m.content.some(
+        (b) => b.type === 'tool_result' && /now reports \d+ new problem/.test(JSON.stringify(b.content ?? '')),
+      ),
+  );
   const blocks = reported ? [...changes, ...fixes] : changes;
 
-  const calls = messages.filter((m) => m.role === 'assistant' && Array.isArray(m.content)).flatMap((m) => (m.content as Block[]).filter((b) => b.type === 'tool_use'));
+  const calls = messages
+    .filter((m) => m.role === 'assistant' && Array.isArray(m.content))
+    .flatMap((m) => (m.content as Block[]).filter((b) => b.type === 'tool_use'));
   const done = calls.filter((b) => !String(b.id).startsWith(FAULT_ID));
   const last = messages[messages.length - 1];
-  const lastErrors = Array.isArray(last?.content) ? last.content.filter((b) => b.type === 'tool_result' && b.is_error && !String(b.tool_use_id).startsWith(FAULT_ID)) : [];
+  const lastErrors = Array.isArray(last?.content)
+    ? last.content.filter((b) => b.type === 'tool_result' && b.is_error && !String(b.tool_use_id).startsWith(FAULT_ID))
+    : [];
   const remaining = blocks.slice(done.length);
   let reply: Reply;
   if (lastErrors.length) {
     const why = textOf(lastErrors as Block[]).slice(0, 500);
-    reply = { content: [{ type: 'text', text: `I could not apply the change for ${taskId}: ${why}` }], stop_reason: 'end_turn' };
+    reply = {
+      content: [{ type: 'text', text: `I could not apply the change for ${taskId}: ${why}` }],
+      stop_reason: 'end_turn',
+    };
   } else if (remaining.length) {
     const b = remaining[0];
-    reply = { content: [{ type: 'text', text: `Applying change ${done.length + 1} of ${blocks.length} to ${b.path}.` }, toolUse(editInput(b))], stop_reason: 'tool_use' };
+    reply = {
+      content: [
+        { type: 'text', text: `Applying change ${done.length + 1} of ${blocks.length} to ${b.path}.` },
+        toolUse(editInput(b)),
+      ],
+      stop_reason: 'tool_use',
+    };
   } else {
     const files = [...new Set(blocks.map((b) => b.path))];
     const summary = blocks.length
@@ -124,11 +202,22 @@ export function nextReply(messages: Message[], fault?: ReplyFaultKind): Reply {
 }
 
 /** The HTTP answer of an HTTP fault: status, error type, message and extra headers. */
-function httpFault(f: Fault & { kind: Exclude<HttpFaultKind, 'drop_connection'> }): { status: number; type: string; message: string; headers: Record<string, string> } {
-  const retryAfter = (s: number | undefined): Record<string, string> => (s === undefined ? {} : { 'retry-after': String(s) });
+function httpFault(f: Fault & { kind: Exclude<HttpFaultKind, 'drop_connection'> }): {
+  status: number;
+  type: string;
+  message: string;
+  headers: Record<string, string>;
+} {
+  const retryAfter = (s: number | undefined): Record<string, string> =>
+    s === undefined ? {} : { 'retry-after': String(s) };
   switch (f.kind) {
     case 'rate_limit':
-      return { status: 429, type: 'rate_limit_error', message: 'This request would exceed the rate limit for your organization of 50 requests per minute.', headers: retryAfter(f.retryAfterSeconds ?? 1) };
+      return {
+        status: 429,
+        type: 'rate_limit_error',
+        message: 'This request would exceed the rate limit for your organization of 50 requests per minute.',
+        headers: retryAfter(f.retryAfterSeconds ?? 1),
+      };
     case 'overloaded':
       return { status: 529, type: 'overloaded_error', message: 'Overloaded', headers: retryAfter(f.retryAfterSeconds) };
     case 'server_error':
@@ -187,7 +276,12 @@ export async function startStandInModel(opts: StandInOptions = {}): Promise<Stan
     const requestId = id('req');
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       const data = JSON.stringify(body);
-      res.writeHead(status, { 'content-type': 'application/json', 'request-id': requestId, 'content-length': Buffer.byteLength(data), ...headers });
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'request-id': requestId,
+        'content-length': Buffer.byteLength(data),
+        ...headers,
+      });
       res.end(data);
     };
     const chunks: Buffer[] = [];
@@ -196,7 +290,14 @@ export async function startStandInModel(opts: StandInOptions = {}): Promise<Stan
       state.requests++;
       const url = (req.url ?? '').split('?')[0];
       if (req.method !== 'POST' || url !== '/v1/messages') {
-        return send(404, errorBody('not_found_error', `${req.method} ${url} not found; the stand-in serves POST /v1/messages`, requestId));
+        return send(
+          404,
+          errorBody(
+            'not_found_error',
+            `${req.method} ${url} not found; the stand-in serves POST /v1/messages`,
+            requestId,
+          ),
+        );
       }
       if (!req.headers['x-api-key'] && !req.headers.authorization) {
         return send(401, errorBody('authentication_error', 'x-api-key header is required', requestId));
@@ -213,11 +314,27 @@ export async function startStandInModel(opts: StandInOptions = {}): Promise<Stan
       const messages = body.messages as Message[];
       const propose = proposeToolOf(body.tools);
       const kind: RequestLogEntry['kind'] = propose ? 'propose' : isReviewRequest(body.tools) ? 'review' : 'agent';
-      const prefix = createHash('sha256').update(JSON.stringify([body.system ?? null, messages])).digest('hex').slice(0, 16);
-      const where = { at: Date.now(), taskId: taskIdOf(messages), turn: messages.filter((m) => m.role === 'assistant').length + 1, kind, prefix };
+      const prefix = createHash('sha256')
+        .update(JSON.stringify([body.system ?? null, messages]))
+        .digest('hex')
+        .slice(0, 16);
+      const where = {
+        at: Date.now(),
+        taskId: taskIdOf(messages),
+        turn: messages.filter((m) => m.role === 'assistant').length + 1,
+        kind,
+        prefix,
+      };
       const note = (status: RequestLogEntry['status']) => log.push({ ...where, status }) > 1000 && log.shift();
       // The run-level reviewer offers the verdict tool only; a task's reviewer also the tools to look around with.
-      const asker = kind === 'review' ? (Array.isArray(body.tools) && body.tools.length === 1 ? 'run-review' : 'review') : kind === 'agent' ? 'agent' : undefined;
+      const asker =
+        kind === 'review'
+          ? Array.isArray(body.tools) && body.tools.length === 1
+            ? 'run-review'
+            : 'review'
+          : kind === 'agent'
+            ? 'agent'
+            : undefined;
       const fault = plan.take(where.taskId, where.turn, asker);
       if (fault?.kind === 'drop_connection') {
         note('dropped');
@@ -233,14 +350,26 @@ export async function startStandInModel(opts: StandInOptions = {}): Promise<Stan
       const window = opts.contextWindowTokens ?? 200_000;
       if (promptTokens + (body.max_tokens as number) > window) {
         note(400);
-        return send(400, errorBody('invalid_request_error', `prompt is too long: ${promptTokens} tokens > ${window - (body.max_tokens as number)} maximum`, requestId));
+        return send(
+          400,
+          errorBody(
+            'invalid_request_error',
+            `prompt is too long: ${promptTokens} tokens > ${window - (body.max_tokens as number)} maximum`,
+            requestId,
+          ),
+        );
       }
       note(200);
       const replyFault = fault ? (fault.kind as ReplyFaultKind) : undefined;
       // A request offering propose_tasks (flotilla discover --instruction) gets a deterministic split of the instruction;
       // one that offers the verdict tool is a reviewer's (dev/stand-in-reviewer.ts).
-      const reply: Reply = propose ? proposeReply(messages, propose) : kind === 'review' ? reviewerReply(messages, replyFault) : nextReply(messages, replyFault);
-      const outputTokens = reply.stop_reason === 'max_tokens' ? (body.max_tokens as number) : tokensOf(JSON.stringify(reply.content));
+      const reply: Reply = propose
+        ? proposeReply(messages, propose)
+        : kind === 'review'
+          ? reviewerReply(messages, replyFault)
+          : nextReply(messages, replyFault);
+      const outputTokens =
+        reply.stop_reason === 'max_tokens' ? (body.max_tokens as number) : tokensOf(JSON.stringify(reply.content));
       const message = {
         id: id('msg'),
         type: 'message',

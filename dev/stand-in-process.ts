@@ -19,7 +19,8 @@ export async function startStandInProcess(opts: Omit<StandInOptions, 'recordRequ
   const child = fork(__filename, [JSON.stringify(opts)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = () =>
     new Promise<FromChild>((resolve, reject) => {
-      const onExit = (code: number | null) => reject(new Error(`the stand-in model process exited (code ${code}) before it answered`));
+      const onExit = (code: number | null) =>
+        reject(new Error(`the stand-in model process exited (code ${code}) before it answered`));
       child.once('exit', onExit);
       child.once('message', (m) => {
         child.off('exit', onExit);

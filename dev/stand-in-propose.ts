@@ -16,11 +16,14 @@ const TEST = /(?:^|\/)(?:test|tests|__tests__)\/|\.(?:test|spec)\.[^/]+$|(?:^|\/
 /** The name of the propose tool the request offers, if any. */
 export function proposeToolOf(tools: unknown): string | null {
   if (!Array.isArray(tools)) return null;
-  const t = tools.find((x) => x && typeof x === 'object' && /^propose_tasks$/.test(String((x as { name?: unknown }).name)));
+  const t = tools.find(
+    (x) => x && typeof x === 'object' && /^propose_tasks$/.test(String((x as { name?: unknown }).name)),
+  );
   return t ? String((t as { name: string }).name) : null;
 }
 
-const textOf = (c: Message['content']) => (typeof c === 'string' ? c : c.map((b) => (b.type === 'text' ? String(b.text) : '')).join('\n'));
+const textOf = (c: Message['content']) =>
+  typeof c === 'string' ? c : c.map((b) => (b.type === 'text' ? String(b.text) : '')).join('\n');
 
 function categoryOf(instruction: string): string {
   const s = instruction.toLowerCase();
@@ -59,7 +62,10 @@ export function proposeTasksInput(instruction: string, files: string[]): { tasks
     groups.set(entry, [...(groups.get(entry) ?? []), f]);
   }
   const category = categoryOf(instruction);
-  const what = instruction.trim().replace(/\s+/g, ' ').replace(/[.\s]+$/, '');
+  const what = instruction
+    .trim()
+    .replace(/\s+/g, ' ')
+    .replace(/[.\s]+$/, '');
   const short = what.length > 90 ? `${what.slice(0, 87)}…` : what;
   return {
     tasks: [...groups.entries()]
@@ -80,7 +86,10 @@ export function proposeReply(messages: Message[], toolName: string): { content: 
   const text = first ? textOf(first.content) : '';
   const instruction = /<instruction>\n?([\s\S]*?)\n?<\/instruction>/.exec(text)?.[1] ?? text;
   const listing = /<files>\n?([\s\S]*?)\n?<\/files>/.exec(text)?.[1] ?? '';
-  const files = listing.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('…'));
+  const files = listing
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('…'));
   const input = proposeTasksInput(instruction, files);
   return {
     content: [

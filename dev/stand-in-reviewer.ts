@@ -19,7 +19,10 @@ type Reply = { content: Block[]; stop_reason: string; stop_details?: Record<stri
 
 /** Whether the request is a reviewer's: it offers the verdict tool. */
 export function isReviewRequest(tools: unknown): boolean {
-  return Array.isArray(tools) && tools.some((t) => t && typeof t === 'object' && (t as { name?: unknown }).name === REVIEW_TOOL_NAME);
+  return (
+    Array.isArray(tools) &&
+    tools.some((t) => t && typeof t === 'object' && (t as { name?: unknown }).name === REVIEW_TOOL_NAME)
+  );
 }
 
 const COMPARISON = /<=|>=|<(?!<)|>(?!>)/g;
@@ -31,7 +34,12 @@ export function boundaryChanges(diff: string): Array<{ file: string; line?: numb
     for (const hunk of f.hunks) {
       const removed = hunk.filter((l) => l.kind === '-');
       for (const a of hunk.filter((l) => l.kind === '+')) {
-        const r = removed.find((x) => x.text !== a.text && /[<>]/.test(x.text) && x.text.replace(COMPARISON, '<>') === a.text.replace(COMPARISON, '<>'));
+        const r = removed.find(
+          (x) =>
+            x.text !== a.text &&
+            /[<>]/.test(x.text) &&
+            x.text.replace(COMPARISON, '<>') === a.text.replace(COMPARISON, '<>'),
+        );
         if (r) out.push({ file: f.path, line: a.newLine, was: r.text.trim(), now: a.text.trim() });
       }
     }
@@ -39,7 +47,8 @@ export function boundaryChanges(diff: string): Array<{ file: string; line?: numb
   return out;
 }
 
-const textOf = (content: string | Block[]) => (typeof content === 'string' ? content : content.map((b) => (b.type === 'text' ? String(b.text) : '')).join('\n'));
+const textOf = (content: string | Block[]) =>
+  typeof content === 'string' ? content : content.map((b) => (b.type === 'text' ? String(b.text) : '')).join('\n');
 
 /** The reviewer's reply to the conversation (and an optional reply fault: thinking and refusal apply, the rest are the coder's). */
 export function reviewerReply(messages: Message[], fault?: ReplyFaultKind): Reply {
@@ -52,20 +61,42 @@ export function reviewerReply(messages: Message[], fault?: ReplyFaultKind): Repl
   const findings = category === 'tests' ? [] : changedExpectations(parseUnifiedDiff(diff));
   // Its method for behaviour-preserving tasks: a comparison whose operator changed changes behaviour at the boundary.
   const boundaries = category === 'tests' || category === 'bugfix' ? [] : boundaryChanges(diff);
-  const input = !findings.length && boundaries.length
-    ? {
-        verdict: 'request_changes',
-        summary: `${subject} changes behaviour at a boundary (${boundaries[0].file}:${boundaries[0].line}): \`${boundaries[0].was}\` became \`${boundaries[0].now}\`; a ${category || 'behaviour-preserving'} task must keep it`,
-        comments: boundaries.map((b) => ({ file: b.file, line: b.line, message: `\`${b.was}\` became \`${b.now}\`: the result differs at the boundary value; keep the original comparison` })),
-      }
-    : findings.length
-    ? {
-        verdict: 'request_changes',
-        summary: `${subject} makes its tests pass by changing what they expect (${findings[0].file}:${findings[0].line}); fix the code instead`,
-        comments: findings.map((f) => ({ file: f.file, line: f.line, message: `${f.message}: a ${category || 'non-tests'} task must not change test expectations` })),
-      }
-    : { verdict: 'approve', summary: `${subject}: the change does what the task asks and leaves the tests as they were`, comments: [] };
-  if (fault === 'refusal') return { content: [], stop_reason: 'refusal', stop_details: { type: 'refusal', category: null, explanation: `The stand-in declines to review ${subject}, as its faults asked.` } };
+  const input =
+    !findings.length && boundaries.length
+      ? {
+          verdict: 'request_changes',
+          summary: `${subject} changes behaviour at a boundary (${boundaries[0].file}:${boundaries[0].line}): \`${boundaries[0].was}\` became \`${boundaries[0].now}\`; a ${category || 'behaviour-preserving'} task must keep it`,
+          comments: boundaries.map((b) => ({
+            file: b.file,
+            line: b.line,
+            message: `\`${b.was}\` became \`${b.now}\`: the result differs at the boundary value; keep the original comparison`,
+          })),
+        }
+      : findings.length
+        ? {
+            verdict: 'request_changes',
+            summary: `${subject} makes its tests pass by changing what they expect (${findings[0].file}:${findings[0].line}); fix the code instead`,
+            comments: findings.map((f) => ({
+              file: f.file,
+              line: f.line,
+              message: `${f.message}: a ${category || 'non-tests'} task must not change test expectations`,
+            })),
+          }
+        : {
+            verdict: 'approve',
+            summary: `${subject}: the change does what the task asks and leaves the tests as they were`,
+            comments: [],
+          };
+  if (fault === 'refusal')
+    return {
+      content: [],
+      stop_reason: 'refusal',
+      stop_details: {
+        type: 'refusal',
+        category: null,
+        explanation: `The stand-in declines to review ${subject}, as its faults asked.`,
+      },
+    };
   const content: Block[] = [
     { type: 'text', text: `Reviewed ${subject}.` },
     { type: 'tool_use', id: `toolu_${randomBytes(12).toString('hex')}`, name: REVIEW_TOOL_NAME, input },

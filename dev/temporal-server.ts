@@ -66,7 +66,12 @@ export const DEV_SERVER_TUNING_FLAGS = ['--dynamic-config-value', 'history.trans
  * signal against 15–19 ms here (2 cores, loaded). The database stays consistent; a crash of the server process
  * loses nothing, a power cut the last moments at most (runs go on from what was written).
  */
-export const DEV_SERVER_FILE_DB_FLAGS = ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'];
+export const DEV_SERVER_FILE_DB_FLAGS = [
+  '--sqlite-pragma',
+  'journal_mode=wal',
+  '--sqlite-pragma',
+  'synchronous=normal',
+];
 
 /**
  * Starts `temporal server start-dev` bound to 127.0.0.1, with Flotilla's search attributes registered (SQLite at `dbFile` so runs survive a restart; Web UI unless headless)
@@ -77,7 +82,14 @@ export const DEV_SERVER_FILE_DB_FLAGS = ['--sqlite-pragma', 'journal_mode=wal', 
  * with one partition the rate is exact; with four, a lone agent's requests get a quarter of it and up to four
  * may go at once.
  */
-export async function startDevServer(opts: { port: number; uiPort?: number; dbFile?: string; headless?: boolean; log?: (line: string) => void; taskQueuePartitions?: number }): Promise<DevServer> {
+export async function startDevServer(opts: {
+  port: number;
+  uiPort?: number;
+  dbFile?: string;
+  headless?: boolean;
+  log?: (line: string) => void;
+  taskQueuePartitions?: number;
+}): Promise<DevServer> {
   const host = '127.0.0.1';
   const address = `${host}:${opts.port}`;
   const uiPort = opts.uiPort ?? opts.port + 1000;
@@ -86,13 +98,25 @@ export async function startDevServer(opts: { port: number; uiPort?: number; dbFi
     return { address, uiUrl, process: null, stop: async () => undefined };
   }
   // Flotilla's search attributes (FlotillaRunId, FlotillaRepo, FlotillaState) are registered at start, for the Web UI's filters.
-  const args = ['server', 'start-dev', '--ip', host, '--port', String(opts.port), '--log-level', 'error', ...DEV_SERVER_ATTRIBUTE_FLAGS, ...DEV_SERVER_TUNING_FLAGS];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    host,
+    '--port',
+    String(opts.port),
+    '--log-level',
+    'error',
+    ...DEV_SERVER_ATTRIBUTE_FLAGS,
+    ...DEV_SERVER_TUNING_FLAGS,
+  ];
   if (opts.dbFile) {
     fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile, ...DEV_SERVER_FILE_DB_FLAGS);
   }
   if (opts.taskQueuePartitions) {
-    for (const key of ['matching.numTaskqueueReadPartitions', 'matching.numTaskqueueWritePartitions']) args.push('--dynamic-config-value', `${key}=${opts.taskQueuePartitions}`);
+    for (const key of ['matching.numTaskqueueReadPartitions', 'matching.numTaskqueueWritePartitions'])
+      args.push('--dynamic-config-value', `${key}=${opts.taskQueuePartitions}`);
   }
   if (opts.headless) args.push('--headless');
   // Loopback only, for the Web UI too: the dev server has no TLS and no authorization.
@@ -107,14 +131,17 @@ export async function startDevServer(opts: { port: number; uiPort?: number; dbFi
   // The port opens before the frontend serves: wait for both (a client that connects in between is told
   // "Frontend is not healthy yet").
   while (!(await portOpen(host, opts.port)) || !(await frontendServes(address))) {
-    if (exited !== null) throw new Error(`temporal server start-dev exited with code ${exited}:\n${output.slice(-2000)}`);
+    if (exited !== null)
+      throw new Error(`temporal server start-dev exited with code ${exited}:\n${output.slice(-2000)}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`temporal server start-dev did not open ${address} within 60 s:\n${output.slice(-2000)}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  opts.log?.(`Temporal dev server on ${address}${uiUrl ? `, Web UI ${uiUrl}` : ''}${opts.dbFile ? `, database ${opts.dbFile}` : ''}`);
+  opts.log?.(
+    `Temporal dev server on ${address}${uiUrl ? `, Web UI ${uiUrl}` : ''}${opts.dbFile ? `, database ${opts.dbFile}` : ''}`,
+  );
   return {
     address,
     uiUrl,

@@ -30,7 +30,11 @@ export const keyOf = (kind: FindingKind, file: string) => `${kind}:${file}`;
  */
 export function riskOf(kind: FindingKind, findings: Finding[], importers: number): { risk: Risk; reason: string } {
   const why: string[] = [];
-  if (kind === 'docs') return { risk: 'low', reason: `comments only${importers ? `; ${importers} importer${importers === 1 ? '' : 's'}` : ''}` };
+  if (kind === 'docs')
+    return {
+      risk: 'low',
+      reason: `comments only${importers ? `; ${importers} importer${importers === 1 ? '' : 's'}` : ''}`,
+    };
   let score = 0;
   if (kind === 'todo' || kind === 'fixme') {
     score++;
@@ -70,7 +74,12 @@ function titleOf(kind: FindingKind, file: string, findings: Finding[]): string {
   }
 }
 
-function howOf(kind: FindingKind, file: string, findings: Finding[], facts: RepoFacts): { intro: string; how: string; check: string } {
+function howOf(
+  kind: FindingKind,
+  file: string,
+  findings: Finding[],
+  facts: RepoFacts,
+): { intro: string; how: string; check: string } {
   const tsc = facts.hasTsconfig ? '`npx tsc --noEmit` still passes' : '';
   switch (kind) {
     case 'docs':
@@ -83,7 +92,9 @@ function howOf(kind: FindingKind, file: string, findings: Finding[], facts: Repo
       return {
         intro: `\`${file}\` has loose types:`,
         how: 'Replace each explicit `any` with the narrowest type the code supports (a concrete type, a generic, or `unknown` narrowed where it is used), and declare the return type each exported function already returns. Keep the behaviour exactly as it is; widen nothing callers rely on.',
-        check: [tsc, 'no explicit `any` is left at the lines listed, and the tests still pass'].filter(Boolean).join(', '),
+        check: [tsc, 'no explicit `any` is left at the lines listed, and the tests still pass']
+          .filter(Boolean)
+          .join(', '),
       };
     case 'dead-code':
       return {
@@ -112,11 +123,19 @@ function howOf(kind: FindingKind, file: string, findings: Finding[], facts: Repo
 }
 
 /** The description a model can act on: what, where (line by line), how, and how to check. */
-function descriptionOf(kind: FindingKind, file: string, findings: Finding[], facts: RepoFacts, tests: string | undefined, risk: { risk: Risk; reason: string }): string {
+function descriptionOf(
+  kind: FindingKind,
+  file: string,
+  findings: Finding[],
+  facts: RepoFacts,
+  tests: string | undefined,
+  risk: { risk: Risk; reason: string },
+): string {
   const { intro, how, check } = howOf(kind, file, findings, facts);
   const sorted = [...findings].sort((a, b) => a.line - b.line || a.message.localeCompare(b.message));
   const lines = sorted.slice(0, MAX_LISTED).map((f) => `- line ${f.line}: ${f.message}`);
-  if (sorted.length > MAX_LISTED) lines.push(`- … and ${sorted.length - MAX_LISTED} more of the same kind in this file`);
+  if (sorted.length > MAX_LISTED)
+    lines.push(`- … and ${sorted.length - MAX_LISTED} more of the same kind in this file`);
   return [
     intro,
     '',

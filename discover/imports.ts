@@ -45,13 +45,20 @@ export function resolvePython(from: string, text: string, files: ReadonlySet<str
     const dots = m[1].length;
     let dir = '';
     if (dots) {
-      const parts = path.posix.dirname(from).split('/').filter((p) => p !== '.');
+      const parts = path.posix
+        .dirname(from)
+        .split('/')
+        .filter((p) => p !== '.');
       dir = parts.slice(0, Math.max(0, parts.length - (dots - 1))).join('/');
       if (dir) dir += '/';
     }
     if (m[2]) tryModule(m[2], dir);
     // `from pkg import mod`: the names may be modules too.
-    for (const name of m[3].replace(/[()]/g, '').split(',').map((s) => s.trim().split(/\s+/)[0]).filter((s) => /^\w+$/.test(s))) {
+    for (const name of m[3]
+      .replace(/[()]/g, '')
+      .split(',')
+      .map((s) => s.trim().split(/\s+/)[0])
+      .filter((s) => /^\w+$/.test(s))) {
       tryModule(m[2] ? `${m[2]}.${name}` : name, dir);
     }
   }
@@ -100,7 +107,15 @@ export function relatedTests(graph: ImportGraph, file: string, allFiles: string[
   const direct = importersOf(graph, file).filter(isTestFile);
   if (direct.length || isTestFile(file)) return isTestFile(file) ? [file] : direct;
   const stem = (file.split('/').pop() ?? file).replace(/\.[^.]+$/, '');
-  return allFiles.filter((f) => isTestFile(f) && new RegExp(`^(?:test_)?${stem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:[._](?:test|spec))?\\.[^/]+$`).test(f.split('/').pop() ?? '')).sort();
+  return allFiles
+    .filter(
+      (f) =>
+        isTestFile(f) &&
+        new RegExp(`^(?:test_)?${stem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:[._](?:test|spec))?\\.[^/]+$`).test(
+          f.split('/').pop() ?? '',
+        ),
+    )
+    .sort();
 }
 
 const quote = (f: string) => (/^[\w./@+-]+$/.test(f) ? f : `'${f.replace(/'/g, `'\\''`)}'`);
@@ -115,7 +130,9 @@ export function testCommandFor(repo: string, testFiles: string[]): string | null
   const list = testFiles.map(quote).join(' ');
   if (testFiles.every((f) => PYTHON.test(f))) {
     const has = (f: string) => fs.existsSync(path.join(repo, f));
-    return has('pyproject.toml') || has('pytest.ini') || has('setup.cfg') || has('conftest.py') || has('tox.ini') ? `python3 -m pytest -q ${list}` : null;
+    return has('pyproject.toml') || has('pytest.ini') || has('setup.cfg') || has('conftest.py') || has('tox.ini')
+      ? `python3 -m pytest -q ${list}`
+      : null;
   }
   const pkg = readPackageJson(repo);
   if (!pkg) return null;
@@ -125,13 +142,22 @@ export function testCommandFor(repo: string, testFiles: string[]): string | null
   if (words[0] === 'jest' || (words[0] === 'npx' && words[1] === 'jest')) return `npx jest ${list}`;
   if (words[0] === 'vitest' || (words[0] === 'npx' && words[1] === 'vitest')) return `npx vitest run ${list}`;
   if (words[0] === 'node' && words.includes('--test')) return replacePatterns(words, list);
-  if (words[0] === 'mocha' || (words[0] === 'npx' && words[1] === 'mocha')) return replacePatterns(words[0] === 'npx' ? words : ['npx', ...words], list);
+  if (words[0] === 'mocha' || (words[0] === 'npx' && words[1] === 'mocha'))
+    return replacePatterns(words[0] === 'npx' ? words : ['npx', ...words], list);
   return null;
 }
 
 /** The script with its file/glob arguments (the words after the options that look like paths) replaced by the list. */
 function replacePatterns(words: string[], list: string): string {
-  const isPattern = (w: string, i: number) => !w.startsWith('-') && i > 0 && /[*/]|\.[cm]?[jt]sx?$/.test(w) && !/^(?:tsx|ts-node\/register|tsx\/cjs|tsx\/esm)$/.test(w) && words[i - 1] !== '--import' && words[i - 1] !== '--require' && words[i - 1] !== '-r' && words[i - 1] !== '--loader';
+  const isPattern = (w: string, i: number) =>
+    !w.startsWith('-') &&
+    i > 0 &&
+    /[*/]|\.[cm]?[jt]sx?$/.test(w) &&
+    !/^(?:tsx|ts-node\/register|tsx\/cjs|tsx\/esm)$/.test(w) &&
+    words[i - 1] !== '--import' &&
+    words[i - 1] !== '--require' &&
+    words[i - 1] !== '-r' &&
+    words[i - 1] !== '--loader';
   const kept = words.filter((w, i) => !isPattern(w, i) || w === 'npx');
   return `${kept.join(' ')} ${list}`;
 }

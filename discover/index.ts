@@ -11,7 +11,14 @@ import { type Finding, type NewTaskFile, type TaskDraft } from './types';
 
 export * from './types';
 export { groupFindings, riskOf, keyOf, MANY_IMPORTERS } from './group';
-export { readExistingTasks, assignIds, renderTaskFile, checkWithPlanner, writeTaskFiles, KEY_FIELD } from './task-files';
+export {
+  readExistingTasks,
+  assignIds,
+  renderTaskFile,
+  checkWithPlanner,
+  writeTaskFiles,
+  KEY_FIELD,
+} from './task-files';
 export { analyseTypeScript, scanTodos, missingDocs, typeFindings } from './ts-analysis';
 export { parseEslintJson, parseRuffJson, runEslint, runRuff } from './linters';
 export { buildImportGraph, importersOf, relatedTests, testCommandFor } from './imports';
@@ -78,7 +85,12 @@ export interface Prepared {
   problems: TaskProblem[];
 }
 
-export function prepareTaskFiles(repo: string, drafts: TaskDraft[], repoFiles: string[], opts: SelectOptions = {}): Prepared {
+export function prepareTaskFiles(
+  repo: string,
+  drafts: TaskDraft[],
+  repoFiles: string[],
+  opts: SelectOptions = {},
+): Prepared {
   const existing = readExistingTasks(repo);
   const selected = assignIds(drafts, existing, opts);
   const { problems } = checkWithPlanner(path.basename(repo), existing.files, selected.files, new Set(repoFiles));
@@ -86,24 +98,46 @@ export function prepareTaskFiles(repo: string, drafts: TaskDraft[], repoFiles: s
 }
 
 /** The summary: counts by category and risk, the linters' notes, and the next command. */
-export function summaryLines(repo: string, prepared: Prepared, notes: string[], opts: { dryRun?: boolean; findings?: number } = {}): string[] {
+export function summaryLines(
+  repo: string,
+  prepared: Prepared,
+  notes: string[],
+  opts: { dryRun?: boolean; findings?: number } = {},
+): string[] {
   const out: string[] = [];
   const written = prepared.files;
   const verb = opts.dryRun ? 'Would write' : 'Wrote';
-  const range = written.length ? ` (${written[0].id}${written.length > 1 ? ` … ${written[written.length - 1].id}` : ''})` : '';
-  out.push(`${opts.findings !== undefined ? `${opts.findings} finding(s) in ${written.length + prepared.skippedExisting.length + prepared.skippedByLimit.length} group(s). ` : ''}${verb} ${written.length} task file(s)${range} in ${path.join(repo, 'tasks')}.`);
-  if (prepared.skippedExisting.length) out.push(`Skipped ${prepared.skippedExisting.length} already in tasks/ or tasks/archive/ (same discover-key).`);
-  if (prepared.skippedByLimit.length) out.push(`Left out ${prepared.skippedByLimit.length} over --max (run again to add them).`);
+  const range = written.length
+    ? ` (${written[0].id}${written.length > 1 ? ` … ${written[written.length - 1].id}` : ''})`
+    : '';
+  out.push(
+    `${opts.findings !== undefined ? `${opts.findings} finding(s) in ${written.length + prepared.skippedExisting.length + prepared.skippedByLimit.length} group(s). ` : ''}${verb} ${written.length} task file(s)${range} in ${path.join(repo, 'tasks')}.`,
+  );
+  if (prepared.skippedExisting.length)
+    out.push(`Skipped ${prepared.skippedExisting.length} already in tasks/ or tasks/archive/ (same discover-key).`);
+  if (prepared.skippedByLimit.length)
+    out.push(`Left out ${prepared.skippedByLimit.length} over --max (run again to add them).`);
   if (written.length) {
     const cats = [...new Set(written.map((f) => f.draft.category))].sort();
-    const count = (c: string, r?: string) => written.filter((f) => f.draft.category === c && (!r || f.draft.risk === r)).length;
+    const count = (c: string, r?: string) =>
+      written.filter((f) => f.draft.category === c && (!r || f.draft.risk === r)).length;
     const w = Math.max(8, ...cats.map((c) => c.length));
     out.push('', `  ${'category'.padEnd(w)}  low  medium  high  total`);
-    for (const c of cats) out.push(`  ${c.padEnd(w)}  ${String(count(c, 'low')).padStart(3)}  ${String(count(c, 'medium')).padStart(6)}  ${String(count(c, 'high')).padStart(4)}  ${String(count(c)).padStart(5)}`);
+    for (const c of cats)
+      out.push(
+        `  ${c.padEnd(w)}  ${String(count(c, 'low')).padStart(3)}  ${String(count(c, 'medium')).padStart(6)}  ${String(count(c, 'high')).padStart(4)}  ${String(count(c)).padStart(5)}`,
+      );
     const all = (r: string) => written.filter((f) => f.draft.risk === r).length;
-    out.push(`  ${'all'.padEnd(w)}  ${String(all('low')).padStart(3)}  ${String(all('medium')).padStart(6)}  ${String(all('high')).padStart(4)}  ${String(written.length).padStart(5)}`, '');
+    out.push(
+      `  ${'all'.padEnd(w)}  ${String(all('low')).padStart(3)}  ${String(all('medium')).padStart(6)}  ${String(all('high')).padStart(4)}  ${String(written.length).padStart(5)}`,
+      '',
+    );
   }
   for (const n of notes) out.push(`Note: ${n}`);
-  out.push(opts.dryRun ? `Next: flotilla discover --repo ${repo} (without --dry-run) to write them, then flotilla plan --repo ${repo}` : `Next: flotilla plan --repo ${repo}   (commit tasks/ before flotilla run)`);
+  out.push(
+    opts.dryRun
+      ? `Next: flotilla discover --repo ${repo} (without --dry-run) to write them, then flotilla plan --repo ${repo}`
+      : `Next: flotilla plan --repo ${repo}   (commit tasks/ before flotilla run)`,
+  );
   return out;
 }

@@ -24,11 +24,29 @@ export const proposeTool = (): Anthropic.Tool => ({
         items: {
           type: 'object',
           properties: {
-            title: { type: 'string', description: 'Imperative, one line, without any task id (e.g. "Add JSDoc to the exported functions of src/parser.ts").' },
+            title: {
+              type: 'string',
+              description:
+                'Imperative, one line, without any task id (e.g. "Add JSDoc to the exported functions of src/parser.ts").',
+            },
             category: { type: 'string', enum: [...KNOWN_CATEGORIES] },
-            risk: { type: 'string', enum: [...RISKS], description: 'low: no behaviour change; medium: local behaviour or exported types; high: public behaviour or many importers.' },
-            files: { type: 'array', items: { type: 'string' }, description: 'Repo-relative paths the task edits, from the listing (a new file only in an existing folder).' },
-            description: { type: 'string', description: 'What to change, where, and how to check it: enough for an agent that sees only this text and the files.' },
+            risk: {
+              type: 'string',
+              enum: [...RISKS],
+              description:
+                'low: no behaviour change; medium: local behaviour or exported types; high: public behaviour or many importers.',
+            },
+            files: {
+              type: 'array',
+              items: { type: 'string' },
+              description:
+                'Repo-relative paths the task edits, from the listing (a new file only in an existing folder).',
+            },
+            description: {
+              type: 'string',
+              description:
+                'What to change, where, and how to check it: enough for an agent that sees only this text and the files.',
+            },
           },
           required: ['title', 'category', 'risk', 'files', 'description'],
         },
@@ -56,7 +74,13 @@ export function factsText(analysis: Analysis): string {
     const parts = [`${importers} importer${importers === 1 ? '' : 's'}`];
     const tests = analysis.facts.testCommand(analysis.facts.testFiles(file));
     if (tests && !isTestFile(file)) parts.push(`tests: ${tests}`);
-    for (const [kind, ls] of kinds ?? []) parts.push(`${kind} at lines ${[...new Set(ls)].sort((a, b) => a - b).slice(0, 30).join(', ')}`);
+    for (const [kind, ls] of kinds ?? [])
+      parts.push(
+        `${kind} at lines ${[...new Set(ls)]
+          .sort((a, b) => a - b)
+          .slice(0, 30)
+          .join(', ')}`,
+      );
     lines.push(`${file}: ${parts.join('; ')}`);
   }
   return lines.join('\n');
@@ -88,21 +112,38 @@ export interface ProposedTask {
 }
 
 /** Checks the tool input; returns the valid tasks and a line per problem (for the model's second try). */
-export function validateProposal(input: unknown, repoFiles: readonly string[]): { tasks: ProposedTask[]; problems: string[] } {
+export function validateProposal(
+  input: unknown,
+  repoFiles: readonly string[],
+): { tasks: ProposedTask[]; problems: string[] } {
   const problems: string[] = [];
   const tasks: ProposedTask[] = [];
   const list = (input as { tasks?: unknown })?.tasks;
   if (!Array.isArray(list) || !list.length) return { tasks, problems: ['`tasks` must be a non-empty array'] };
   const files = new Set(repoFiles);
-  const dirs = new Set(repoFiles.flatMap((f) => f.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+  const dirs = new Set(
+    repoFiles.flatMap((f) =>
+      f
+        .split('/')
+        .slice(0, -1)
+        .map((_, i, parts) => parts.slice(0, i + 1).join('/')),
+    ),
+  );
   list.forEach((raw, i) => {
     const t = (raw ?? {}) as Record<string, unknown>;
     const at = `tasks[${i}]`;
     const mine: string[] = [];
-    const title = typeof t.title === 'string' ? t.title.replace(/\s+/g, ' ').replace(/^(?:TASK-\d+\s*[:—-]\s*)/i, '').trim() : '';
+    const title =
+      typeof t.title === 'string'
+        ? t.title
+            .replace(/\s+/g, ' ')
+            .replace(/^(?:TASK-\d+\s*[:—-]\s*)/i, '')
+            .trim()
+        : '';
     if (!title) mine.push(`${at}.title is missing`);
     const category = typeof t.category === 'string' ? t.category.trim().toLowerCase() : '';
-    if (!(KNOWN_CATEGORIES as readonly string[]).includes(category)) mine.push(`${at}.category "${String(t.category)}" is not one of ${KNOWN_CATEGORIES.join(', ')}`);
+    if (!(KNOWN_CATEGORIES as readonly string[]).includes(category))
+      mine.push(`${at}.category "${String(t.category)}" is not one of ${KNOWN_CATEGORIES.join(', ')}`);
     const risk = (typeof t.risk === 'string' ? t.risk.trim().toLowerCase() : '') as Risk;
     if (!RISKS.includes(risk)) mine.push(`${at}.risk "${String(t.risk)}" is not one of low, medium, high`);
     const description = typeof t.description === 'string' ? t.description.trim() : '';
@@ -126,7 +167,14 @@ export function validateProposal(input: unknown, repoFiles: readonly string[]): 
       }
     }
     if (mine.length) return void problems.push(...mine);
-    tasks.push({ title: title.slice(0, 160), category, risk, files: [...new Set(existing)], newFiles: [...new Set(created)], description });
+    tasks.push({
+      title: title.slice(0, 160),
+      category,
+      risk,
+      files: [...new Set(existing)],
+      newFiles: [...new Set(created)],
+      description,
+    });
   });
   return { tasks, problems };
 }
@@ -181,8 +229,12 @@ export interface ProposeOptions {
  * checks its answer and, when some tasks are invalid, asks once more with the problems. Returns the valid
  * tasks and the problems left.
  */
-export async function proposeTasks(o: ProposeOptions): Promise<{ tasks: ProposedTask[]; problems: string[]; usage: { input: number; output: number } }> {
-  const messages: Anthropic.MessageParam[] = [{ role: 'user', content: instructionPrompt(o.instruction, o.repoName, o.analysis) }];
+export async function proposeTasks(
+  o: ProposeOptions,
+): Promise<{ tasks: ProposedTask[]; problems: string[]; usage: { input: number; output: number } }> {
+  const messages: Anthropic.MessageParam[] = [
+    { role: 'user', content: instructionPrompt(o.instruction, o.repoName, o.analysis) },
+  ];
   const usage = { input: 0, output: 0 };
   let last: { tasks: ProposedTask[]; problems: string[] } = { tasks: [], problems: ['the model did not answer'] };
   for (let round = 1; round <= (o.rounds ?? 2); round++) {
@@ -196,18 +248,38 @@ export async function proposeTasks(o: ProposeOptions): Promise<{ tasks: Proposed
     });
     usage.input += response.usage.input_tokens;
     usage.output += response.usage.output_tokens;
-    const call = response.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use' && b.name === PROPOSE_TOOL);
+    const call = response.content.find(
+      (b): b is Anthropic.ToolUseBlock => b.type === 'tool_use' && b.name === PROPOSE_TOOL,
+    );
     if (!call) {
-      last = { tasks: [], problems: [`the model answered without calling ${PROPOSE_TOOL} (stop_reason ${response.stop_reason})`] };
-      messages.push({ role: 'assistant', content: response.content as Anthropic.ContentBlockParam[] }, { role: 'user', content: `Call ${PROPOSE_TOOL} with the tasks.` });
+      last = {
+        tasks: [],
+        problems: [`the model answered without calling ${PROPOSE_TOOL} (stop_reason ${response.stop_reason})`],
+      };
+      messages.push(
+        { role: 'assistant', content: response.content as Anthropic.ContentBlockParam[] },
+        { role: 'user', content: `Call ${PROPOSE_TOOL} with the tasks.` },
+      );
       continue;
     }
     last = validateProposal(call.input, o.analysis.files);
     if (!last.problems.length) break;
-    o.log?.(`The model's answer has ${last.problems.length} problem(s)${round < (o.rounds ?? 2) ? '; asking again' : ''}: ${last.problems.slice(0, 3).join('; ')}`);
+    o.log?.(
+      `The model's answer has ${last.problems.length} problem(s)${round < (o.rounds ?? 2) ? '; asking again' : ''}: ${last.problems.slice(0, 3).join('; ')}`,
+    );
     messages.push(
       { role: 'assistant', content: response.content as Anthropic.ContentBlockParam[] },
-      { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, is_error: true, content: `Fix these and call ${PROPOSE_TOOL} again with the complete list:\n${last.problems.map((p) => `- ${p}`).join('\n')}` }] },
+      {
+        role: 'user',
+        content: [
+          {
+            type: 'tool_result',
+            tool_use_id: call.id,
+            is_error: true,
+            content: `Fix these and call ${PROPOSE_TOOL} again with the complete list:\n${last.problems.map((p) => `- ${p}`).join('\n')}`,
+          },
+        ],
+      },
     );
   }
   return { ...last, usage };

@@ -5,7 +5,22 @@ import { NO_REPO_PROGRAMS } from '../activities/git/repo-programs';
 import { withoutSecrets } from '../activities/secret-env';
 
 /** Folders never analysed: dependencies, build output, Flotilla's own state and the task backlog. */
-const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'build', 'out', 'coverage', '.flotilla', '.next', '.venv', 'venv', '__pycache__', '.tox', 'tasks', 'vendor']);
+const SKIP_DIRS = new Set([
+  'node_modules',
+  '.git',
+  'dist',
+  'build',
+  'out',
+  'coverage',
+  '.flotilla',
+  '.next',
+  '.venv',
+  'venv',
+  '__pycache__',
+  '.tox',
+  'tasks',
+  'vendor',
+]);
 
 export const JS_TS = /\.(?:[cm]?ts|tsx|[cm]?js|jsx)$/;
 export const PYTHON = /\.py$/;
@@ -16,8 +31,16 @@ export function listRepoFiles(repo: string): string[] {
   try {
     // As Flotilla's other git commands (activities/git/repo-programs.ts): nothing of the repository's runs, no credential is passed.
     const config = NO_REPO_PROGRAMS.flatMap((c) => ['-c', c]);
-    const env = withoutSecrets(Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toUpperCase().startsWith('GIT_'))));
-    const out = execFileSync('git', [...config, 'ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: repo, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+    const env = withoutSecrets(
+      Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toUpperCase().startsWith('GIT_'))),
+    );
+    const out = execFileSync('git', [...config, 'ls-files', '--cached', '--others', '--exclude-standard', '-z'], {
+      cwd: repo,
+      env,
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     files = out.split('\0').filter(Boolean);
   } catch {
     files = null;
@@ -25,7 +48,13 @@ export function listRepoFiles(repo: string): string[] {
   if (!files) files = walk(repo);
   return files
     .map((f) => f.replace(/\\/g, '/'))
-    .filter((f) => !f.split('/').slice(0, -1).some((d) => SKIP_DIRS.has(d)))
+    .filter(
+      (f) =>
+        !f
+          .split('/')
+          .slice(0, -1)
+          .some((d) => SKIP_DIRS.has(d)),
+    )
     .filter((f) => fs.existsSync(path.join(repo, f)))
     .sort();
 }
@@ -46,7 +75,10 @@ export function isTestFile(file: string): boolean {
   const base = file.split('/').pop() ?? file;
   if (/\.(?:test|spec)\.[cm]?[jt]sx?$/.test(base)) return true;
   if (/^test_.*\.py$|_test\.py$/.test(base)) return true;
-  return file.split('/').slice(0, -1).some((d) => d === 'test' || d === 'tests' || d === '__tests__');
+  return file
+    .split('/')
+    .slice(0, -1)
+    .some((d) => d === 'test' || d === 'tests' || d === '__tests__');
 }
 
 /** A source file the analysers look at: JS/TS (not a declaration file) or Python. */

@@ -5,7 +5,9 @@ import { shellJoin } from '../activities/test-selection/shell-words';
 import { commandEnv } from '../activities/test-runs/run-shell';
 
 /** What an analyser printed, or why it did not run. */
-export type AnalyserRun = ({ ran: true } & Pick<SpawnSyncReturns<string>, 'status' | 'stdout' | 'stderr' | 'error'>) | { ran: false; reason: string };
+export type AnalyserRun =
+  | ({ ran: true } & Pick<SpawnSyncReturns<string>, 'status' | 'stdout' | 'stderr' | 'error'>)
+  | { ran: false; reason: string };
 
 /**
  * Runs a repository's own analyser (its `node_modules/.bin/eslint` and the config that ESLint loads as code,
@@ -16,10 +18,21 @@ export type AnalyserRun = ({ ran: true } & Pick<SpawnSyncReturns<string>, 'statu
  */
 export function runAnalyser(repo: string, bin: string, args: string[], timeoutMs: number): AnalyserRun {
   const sandbox = bwrapAvailability();
-  if (!sandbox.ok) return { ran: false, reason: `the sandbox is not available here (${sandbox.reason}), and a repository's own linter runs only in it` };
+  if (!sandbox.ok)
+    return {
+      ran: false,
+      reason: `the sandbox is not available here (${sandbox.reason}), and a repository's own linter runs only in it`,
+    };
   const wrapped = bwrapArgs({ command: shellJoin([bin, ...args]), cwd: repo, network: false });
   // bubblewrap's options end at `--` (the command follows): the repository, writable for tests, is read-only here.
   wrapped.splice(wrapped.indexOf('--'), 0, '--remount-ro', fs.realpathSync(repo));
-  const r = spawnSync(sandbox.path, wrapped, { cwd: repo, env: commandEnv(), encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, timeout: timeoutMs, killSignal: 'SIGKILL' });
+  const r = spawnSync(sandbox.path, wrapped, {
+    cwd: repo,
+    env: commandEnv(),
+    encoding: 'utf8',
+    maxBuffer: 512 * 1024 * 1024,
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
+  });
   return { ran: true, status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', error: r.error };
 }

@@ -79,7 +79,11 @@ export interface SelectOptions {
  * The drafts to write, with ids after the highest existing TASK number: keys already present (in
  * tasks/ or tasks/archive/) are skipped, then the category filter and --max apply, in the drafts' order.
  */
-export function assignIds(drafts: TaskDraft[], existing: ExistingTasks, opts: SelectOptions = {}): { files: NewTaskFile[]; skippedExisting: TaskDraft[]; skippedByLimit: TaskDraft[] } {
+export function assignIds(
+  drafts: TaskDraft[],
+  existing: ExistingTasks,
+  opts: SelectOptions = {},
+): { files: NewTaskFile[]; skippedExisting: TaskDraft[]; skippedByLimit: TaskDraft[] } {
   const skippedExisting: TaskDraft[] = [];
   const skippedByLimit: TaskDraft[] = [];
   const files: NewTaskFile[] = [];
@@ -109,10 +113,24 @@ export function assignIds(drafts: TaskDraft[], existing: ExistingTasks, opts: Se
  * Plans the existing task files together with the new ones, as `flotilla plan` would, and returns the
  * problems the planner has with the new ones (empty: they plan cleanly) and the plan.
  */
-export function checkWithPlanner(repoName: string, existing: TaskFile[], added: NewTaskFile[], existingFiles: ReadonlySet<string>): { problems: TaskProblem[]; plan: Plan } {
+export function checkWithPlanner(
+  repoName: string,
+  existing: TaskFile[],
+  added: NewTaskFile[],
+  existingFiles: ReadonlySet<string>,
+): { problems: TaskProblem[]; plan: Plan } {
   const newPaths = new Set(added.map((f) => f.path));
-  const { tasks, problems } = parseTaskFiles([...existing.filter((f) => !newPaths.has(f.path)), ...added.map((f) => ({ path: f.path, text: f.text }))]);
-  const plan = buildPlan(tasks, problems, { repoName, testCommand: 'npm test', sequentialRisk: 'high', maxParallel: 4, existingFiles });
+  const { tasks, problems } = parseTaskFiles([
+    ...existing.filter((f) => !newPaths.has(f.path)),
+    ...added.map((f) => ({ path: f.path, text: f.text })),
+  ]);
+  const plan = buildPlan(tasks, problems, {
+    repoName,
+    testCommand: 'npm test',
+    sequentialRisk: 'high',
+    maxParallel: 4,
+    existingFiles,
+  });
   return { problems: plan.skipped.filter((p) => newPaths.has(p.file)), plan };
 }
 

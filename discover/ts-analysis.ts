@@ -16,7 +16,9 @@ const lineOf = (sf: ts.SourceFile, pos: number) => sf.getLineAndCharacterOfPosit
 
 /** The node has a `/** … *\/` comment right before it. */
 function hasDocComment(sf: ts.SourceFile, node: ts.Node): boolean {
-  return (ts.getLeadingCommentRanges(sf.text, node.pos) ?? []).some((r) => sf.text.startsWith('/**', r.pos) && !sf.text.startsWith('/**/', r.pos));
+  return (ts.getLeadingCommentRanges(sf.text, node.pos) ?? []).some(
+    (r) => sf.text.startsWith('/**', r.pos) && !sf.text.startsWith('/**/', r.pos),
+  );
 }
 
 /** Names and kinds of an exported top-level statement ("function `parse`"), empty when it is not a declaration. */
@@ -29,7 +31,10 @@ function declared(sf: ts.SourceFile, node: ts.Statement): { name: string; kind: 
   if (ts.isEnumDeclaration(node)) return [{ name: node.name.text, kind: 'enum' }];
   if (ts.isModuleDeclaration(node)) return [{ name: name(node.name), kind: 'namespace' }];
   if (ts.isVariableStatement(node)) {
-    return node.declarationList.declarations.map((d) => ({ name: ts.isIdentifier(d.name) ? d.name.text : d.name.getText(sf), kind: (node.declarationList.flags & ts.NodeFlags.Const) !== 0 ? 'const' : 'variable' }));
+    return node.declarationList.declarations.map((d) => ({
+      name: ts.isIdentifier(d.name) ? d.name.text : d.name.getText(sf),
+      kind: (node.declarationList.flags & ts.NodeFlags.Const) !== 0 ? 'const' : 'variable',
+    }));
   }
   return [];
 }
@@ -45,7 +50,13 @@ export function missingDocs(sf: ts.SourceFile, file: string): Finding[] {
       if (seen.has(key)) continue;
       seen.add(key);
       if (hasDocComment(sf, st)) continue;
-      out.push({ kind: 'docs', file, line: lineOf(sf, st.getStart(sf)), message: `${d.kind} \`${d.name}\` has no doc comment`, exported: true });
+      out.push({
+        kind: 'docs',
+        file,
+        line: lineOf(sf, st.getStart(sf)),
+        message: `${d.kind} \`${d.name}\` has no doc comment`,
+        exported: true,
+      });
     }
   }
   return out;
@@ -70,7 +81,8 @@ function placeOf(node: ts.Node): string {
     if (parts.length === 2) break;
   }
   if (!parts.length) return '';
-  if (parts.length === 1 && /^(function|method)/.test(parts[0]) && isReturnType(node)) return ` in the return type of ${parts[0]}`;
+  if (parts.length === 1 && /^(function|method)/.test(parts[0]) && isReturnType(node))
+    return ` in the return type of ${parts[0]}`;
   return ` in ${parts.join(' of ')}`;
 }
 
@@ -84,8 +96,14 @@ function isReturnType(node: ts.Node): boolean {
 /** The node is part of an exported top-level declaration's signature (not inside a body, not private). */
 function inExportedSignature(node: ts.Node): boolean {
   for (let n: ts.Node = node; n.parent; n = n.parent) {
-    if (ts.isBlock(n) || ts.isArrowFunction(n.parent) && n === (n.parent as ts.ArrowFunction).body) return false;
-    if (ts.canHaveModifiers(n) && (ts.getModifiers(n) ?? []).some((m) => m.kind === ts.SyntaxKind.PrivateKeyword || m.kind === ts.SyntaxKind.ProtectedKeyword)) return false;
+    if (ts.isBlock(n) || (ts.isArrowFunction(n.parent) && n === (n.parent as ts.ArrowFunction).body)) return false;
+    if (
+      ts.canHaveModifiers(n) &&
+      (ts.getModifiers(n) ?? []).some(
+        (m) => m.kind === ts.SyntaxKind.PrivateKeyword || m.kind === ts.SyntaxKind.ProtectedKeyword,
+      )
+    )
+      return false;
     if (ts.isSourceFile(n.parent)) return isExported(n);
   }
   return false;
@@ -97,7 +115,14 @@ export function typeFindings(sf: ts.SourceFile, file: string): Finding[] {
   const out: Finding[] = [];
   const visit = (node: ts.Node) => {
     if (node.kind === ts.SyntaxKind.AnyKeyword) {
-      out.push({ kind: 'types', file, line: lineOf(sf, node.getStart(sf)), message: `explicit \`any\`${placeOf(node)}`, exported: inExportedSignature(node), rule: 'any' });
+      out.push({
+        kind: 'types',
+        file,
+        line: lineOf(sf, node.getStart(sf)),
+        message: `explicit \`any\`${placeOf(node)}`,
+        exported: inExportedSignature(node),
+        rule: 'any',
+      });
     }
     ts.forEachChild(node, visit);
   };
@@ -105,13 +130,33 @@ export function typeFindings(sf: ts.SourceFile, file: string): Finding[] {
   for (const st of sf.statements) {
     if (!isExported(st)) continue;
     if (ts.isFunctionDeclaration(st) && st.body && !st.type) {
-      out.push({ kind: 'types', file, line: lineOf(sf, st.getStart(sf)), message: `exported function \`${st.name?.text ?? 'default'}\` has no return type`, exported: true, rule: 'return-type' });
+      out.push({
+        kind: 'types',
+        file,
+        line: lineOf(sf, st.getStart(sf)),
+        message: `exported function \`${st.name?.text ?? 'default'}\` has no return type`,
+        exported: true,
+        rule: 'return-type',
+      });
     }
     if (ts.isVariableStatement(st)) {
       for (const d of st.declarationList.declarations) {
         const init = d.initializer;
-        if (!d.type && init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) && !init.type && ts.isIdentifier(d.name)) {
-          out.push({ kind: 'types', file, line: lineOf(sf, d.getStart(sf)), message: `exported function \`${d.name.text}\` has no return type`, exported: true, rule: 'return-type' });
+        if (
+          !d.type &&
+          init &&
+          (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) &&
+          !init.type &&
+          ts.isIdentifier(d.name)
+        ) {
+          out.push({
+            kind: 'types',
+            file,
+            line: lineOf(sf, d.getStart(sf)),
+            message: `exported function \`${d.name.text}\` has no return type`,
+            exported: true,
+            rule: 'return-type',
+          });
         }
       }
     }
@@ -202,14 +247,23 @@ export function analyseTypeScript(repo: string, files: string[]): Finding[] {
 
 /** Every comment of a JS/TS source, from the parser (so text inside strings and templates is not a comment). */
 export function commentsOf(file: string, text: string): { line: number; text: string }[] {
-  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, /\.[cm]?jsx?$/.test(file) ? ts.ScriptKind.JSX : /x$/.test(file) ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const sf = ts.createSourceFile(
+    file,
+    text,
+    ts.ScriptTarget.Latest,
+    false,
+    /\.[cm]?jsx?$/.test(file) ? ts.ScriptKind.JSX : /x$/.test(file) ? ts.ScriptKind.TSX : ts.ScriptKind.TS,
+  );
   const seen = new Map<number, { pos: number; text: string }>();
   const visit = (node: ts.Node) => {
-    for (const r of ts.getLeadingCommentRanges(text, node.pos) ?? []) if (!seen.has(r.pos)) seen.set(r.pos, { pos: r.pos, text: text.slice(r.pos, r.end) });
+    for (const r of ts.getLeadingCommentRanges(text, node.pos) ?? [])
+      if (!seen.has(r.pos)) seen.set(r.pos, { pos: r.pos, text: text.slice(r.pos, r.end) });
     for (const child of node.getChildren(sf)) visit(child);
   };
   visit(sf);
-  return [...seen.values()].sort((a, b) => a.pos - b.pos).map((c) => ({ line: sf.getLineAndCharacterOfPosition(c.pos).line + 1, text: c.text }));
+  return [...seen.values()]
+    .sort((a, b) => a.pos - b.pos)
+    .map((c) => ({ line: sf.getLineAndCharacterOfPosition(c.pos).line + 1, text: c.text }));
 }
 
 const MARKER = /^\s*@?(TODO|FIXME)\b(?:\([^)]*\))?([:\s-]*)(.*)$/;

@@ -14,7 +14,19 @@ export const CATEGORY_OF: Record<FindingKind, string> = {
 };
 
 /** The categories a task may have (a model's answer is checked against them). */
-export const KNOWN_CATEGORIES = ['docs', 'types', 'naming', 'dead-code', 'refactor', 'tests', 'error-handling', 'lint', 'todo', 'performance', 'security'] as const;
+export const KNOWN_CATEGORIES = [
+  'docs',
+  'types',
+  'naming',
+  'dead-code',
+  'refactor',
+  'tests',
+  'error-handling',
+  'lint',
+  'todo',
+  'performance',
+  'security',
+] as const;
 
 /** One thing an analyser found, at one line of one repo-relative file. */
 export interface Finding {

@@ -10,7 +10,12 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * that names no file, or any task of a sequential phase, runs alone. Conflicts are indexed by file, so
  * the work is linear in the input for backlogs without hot files.
  */
-export function colourPhase(tasks: PlannedTask[], sequential: boolean, maxBatch = Infinity, maxParallel = Infinity): PlannedTask[][] {
+export function colourPhase(
+  tasks: PlannedTask[],
+  sequential: boolean,
+  maxBatch = Infinity,
+  maxParallel = Infinity,
+): PlannedTask[][] {
   const n = tasks.length;
   const index = new Map(tasks.map((t, i) => [t.id, i]));
   const users = new Map<string, number[]>();
@@ -55,7 +60,13 @@ export function colourPhase(tasks: PlannedTask[], sequential: boolean, maxBatch 
     let chosen = -1;
     if (!runsAlone) {
       for (let b = after; b < batches.length && chosen < 0; b++) {
-        if (!alone[b] && batches[b].length < maxBatch && !saturation[i].has(b) && !t.touches.some((f) => batchFiles[b].has(f))) chosen = b;
+        if (
+          !alone[b] &&
+          batches[b].length < maxBatch &&
+          !saturation[i].has(b) &&
+          !t.touches.some((f) => batchFiles[b].has(f))
+        )
+          chosen = b;
       }
     }
     if (chosen < 0) {
@@ -102,7 +113,17 @@ export function phaseLowerBound(tasks: PlannedTask[], sequential: boolean, maxBa
         continue;
       }
       stack.pop();
-      chain.set(top, 1 + Math.max(0, ...byId.get(top)!.dependsOn.filter((d) => ids.has(d)).map((d) => chain.get(d)!)));
+      chain.set(
+        top,
+        1 +
+          Math.max(
+            0,
+            ...byId
+              .get(top)!
+              .dependsOn.filter((d) => ids.has(d))
+              .map((d) => chain.get(d)!),
+          ),
+      );
     }
     return chain.get(id)!;
   };

@@ -10,12 +10,18 @@ const SWAP_BUDGET = 100_000;
  * makespan (`maxParallel` agents at once; the batch's waves times its longest task): among schedules of the same
  * length, the more grouped one. Tasks in one-task "alone" batches stay. Local search, a few passes.
  */
-export function groupSimilar(batches: PlannedTask[][], exclusive: boolean[], maxBatch = Infinity, maxParallel = Infinity): PlannedTask[][] {
+export function groupSimilar(
+  batches: PlannedTask[][],
+  exclusive: boolean[],
+  maxBatch = Infinity,
+  maxParallel = Infinity,
+): PlannedTask[][] {
   const groups = batches.map((b) => [...b]);
   const batchOf = new Map<string, number>();
   groups.forEach((g, b) => g.forEach((t) => batchOf.set(t.id, b)));
   const dependents = new Map<string, string[]>();
-  for (const g of groups) for (const t of g) for (const d of t.dependsOn) dependents.set(d, [...(dependents.get(d) ?? []), t.id]);
+  for (const g of groups)
+    for (const t of g) for (const d of t.dependsOn) dependents.set(d, [...(dependents.get(d) ?? []), t.id]);
   const files = groups.map((g) => {
     const m = new Map<string, number>();
     for (const t of g) for (const f of t.touches) m.set(f, (m.get(f) ?? 0) + 1);
@@ -30,7 +36,8 @@ export function groupSimilar(batches: PlannedTask[][], exclusive: boolean[], max
   const modules = tally((t) => t.module);
   const kinds = tally((t) => t.category);
   // How much a task "belongs" in a batch: others of its module and of its kind already there.
-  const affinity = (t: PlannedTask, b: number, self: number) => (modules[b].get(t.module) ?? 0) - self + (kinds[b].get(t.category) ?? 0) - self;
+  const affinity = (t: PlannedTask, b: number, self: number) =>
+    (modules[b].get(t.module) ?? 0) - self + (kinds[b].get(t.category) ?? 0) - self;
   // The batches a task may sit in: after its dependencies' batches, before its dependents'.
   const range = (t: PlannedTask) => {
     let lo = 0;
@@ -43,7 +50,8 @@ export function groupSimilar(batches: PlannedTask[][], exclusive: boolean[], max
   const estimates = tally((t) => String(t.estimateMinutes));
   const longest = (b: number, out?: PlannedTask, into?: PlannedTask) => {
     let max = into ? into.estimateMinutes : 0;
-    for (const [e, n] of estimates[b]) if (n - (out && String(out.estimateMinutes) === e ? 1 : 0) > 0) max = Math.max(max, Number(e));
+    for (const [e, n] of estimates[b])
+      if (n - (out && String(out.estimateMinutes) === e ? 1 : 0) > 0) max = Math.max(max, Number(e));
     return max;
   };
   // A batch's estimated minutes, as the plan counts them, with `out` taken out and `into` put in.
@@ -51,9 +59,11 @@ export function groupSimilar(batches: PlannedTask[][], exclusive: boolean[], max
     const size = groups[b].length - (out ? 1 : 0) + (into ? 1 : 0);
     return size ? Math.ceil(size / maxParallel) * longest(b, out, into) : 0;
   };
-  const noLonger = (from: number, to: number, t: PlannedTask, u?: PlannedTask) => minutes(from, t, u) + minutes(to, u, t) <= minutes(from) + minutes(to);
+  const noLonger = (from: number, to: number, t: PlannedTask, u?: PlannedTask) =>
+    minutes(from, t, u) + minutes(to, u, t) <= minutes(from) + minutes(to);
   // Whether t's files are free in batch b once `leaving` (if any) has left it.
-  const filesFree = (t: PlannedTask, b: number, leaving?: PlannedTask) => t.touches.every((f) => (files[b].get(f) ?? 0) - (leaving?.touches.includes(f) ? 1 : 0) === 0);
+  const filesFree = (t: PlannedTask, b: number, leaving?: PlannedTask) =>
+    t.touches.every((f) => (files[b].get(f) ?? 0) - (leaving?.touches.includes(f) ? 1 : 0) === 0);
 
   const place = (t: PlannedTask, from: number, to: number) => {
     groups[from].splice(groups[from].indexOf(t), 1);
@@ -65,7 +75,11 @@ export function groupSimilar(batches: PlannedTask[][], exclusive: boolean[], max
       else files[from].delete(f);
       files[to].set(f, (files[to].get(f) ?? 0) + 1);
     }
-    for (const [tallies, key] of [[modules, t.module], [kinds, t.category], [estimates, String(t.estimateMinutes)]] as const) {
+    for (const [tallies, key] of [
+      [modules, t.module],
+      [kinds, t.category],
+      [estimates, String(t.estimateMinutes)],
+    ] as const) {
       tallies[from].set(key, tallies[from].get(key)! - 1);
       tallies[to].set(key, (tallies[to].get(key) ?? 0) + 1);
     }
@@ -111,10 +125,18 @@ export function groupSimilar(batches: PlannedTask[][], exclusive: boolean[], max
           for (const u of groups[to]) {
             if (--budget <= 0) break;
             const gainT = affinity(t, to, 0) - same(u.module, t.module) - same(u.category, t.category) - here;
-            const gainU = affinity(u, from, 0) - same(t.module, u.module) - same(t.category, u.category) - affinity(u, to, 1);
+            const gainU =
+              affinity(u, from, 0) - same(t.module, u.module) - same(t.category, u.category) - affinity(u, to, 1);
             if (gainT + gainU <= 0) continue;
             const ru = range(u);
-            if (from < ru.lo || from >= ru.hi || !filesFree(t, to, u) || !filesFree(u, from, t) || !noLonger(from, to, t, u)) continue;
+            if (
+              from < ru.lo ||
+              from >= ru.hi ||
+              !filesFree(t, to, u) ||
+              !filesFree(u, from, t) ||
+              !noLonger(from, to, t, u)
+            )
+              continue;
             place(t, from, to);
             place(u, to, from);
             swapped = done = true;

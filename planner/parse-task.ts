@@ -13,7 +13,11 @@ function fail(file: string, reason: string, id?: string): ParsedTaskFile {
 
 function asStringList(value: unknown): string[] | null {
   if (value === undefined || value === null) return [];
-  if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (typeof value === 'string')
+    return value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) {
     return value.map((v) => String(v).trim()).filter(Boolean);
   }
@@ -32,7 +36,10 @@ export function section(body: string, name: string): string {
       break;
     }
   }
-  return lines.slice(start + 1, end).join('\n').trim();
+  return lines
+    .slice(start + 1, end)
+    .join('\n')
+    .trim();
 }
 
 /**
@@ -160,7 +167,8 @@ export function parseTaskFile(file: TaskFile): ParsedTaskFile {
     const msg = (err as Error).message.split('\n')[0].replace(/:\s*$/, '');
     return fail(file.path, `front matter is not valid YAML: ${msg}`);
   }
-  if (!meta || typeof meta !== 'object' || Array.isArray(meta)) return fail(file.path, 'front matter is not a YAML mapping');
+  if (!meta || typeof meta !== 'object' || Array.isArray(meta))
+    return fail(file.path, 'front matter is not a YAML mapping');
   const m = meta as Record<string, unknown>;
   const id = typeof m.id === 'string' ? m.id.trim() : typeof m.id === 'number' ? String(m.id) : '';
   if (!id) return fail(file.path, 'front matter has no id');

@@ -4,7 +4,18 @@ import { checkDependencies } from './dependencies';
 import { estimateMinutes } from './estimate';
 import { moduleOf } from './paths';
 import { segmentsOf } from './segments';
-import { type Batch, type Conflict, type Phase, type Plan, type PlanOptions, type PlannedTask, RISK_RANK, RISKS, type Task, type TaskProblem } from './types';
+import {
+  type Batch,
+  type Conflict,
+  type Phase,
+  type Plan,
+  type PlanOptions,
+  type PlannedTask,
+  RISK_RANK,
+  RISKS,
+  type Task,
+  type TaskProblem,
+} from './types';
 
 export function touchedFiles(task: Task): string[] {
   return [...new Set([...task.files, ...task.changes.map((c) => c.path)])].sort();
@@ -59,7 +70,10 @@ function phaseIndex(tasks: PlannedTask[], depth: Map<string, number>): Map<strin
   const byId = new Map(tasks.map((t) => [t.id, t]));
   const phase = new Map<string, number>();
   for (const t of [...tasks].sort((a, b) => depth.get(a.id)! - depth.get(b.id)!)) {
-    phase.set(t.id, Math.max(RISK_RANK[t.risk], ...t.dependsOn.map((d) => phase.get(d) ?? RISK_RANK[byId.get(d)!.risk])));
+    phase.set(
+      t.id,
+      Math.max(RISK_RANK[t.risk], ...t.dependsOn.map((d) => phase.get(d) ?? RISK_RANK[byId.get(d)!.risk])),
+    );
   }
   return phase;
 }
@@ -92,8 +106,16 @@ function missingFiles(tasks: Task[], existing: ReadonlySet<string> | undefined):
   const problems: TaskProblem[] = [];
   for (const t of tasks) {
     const created = new Set(t.changes.filter((c) => !c.search).map((c) => c.path));
-    const missing = t.changes.filter((c) => c.search).map((c) => c.path).filter((f) => !existing.has(f) && !created.has(f));
-    if (missing.length) problems.push({ file: t.sourcePath, id: t.id, reason: `changes ${[...new Set(missing)].join(', ')}, which the repository does not have (a Change block that creates a file has an empty SEARCH)` });
+    const missing = t.changes
+      .filter((c) => c.search)
+      .map((c) => c.path)
+      .filter((f) => !existing.has(f) && !created.has(f));
+    if (missing.length)
+      problems.push({
+        file: t.sourcePath,
+        id: t.id,
+        reason: `changes ${[...new Set(missing)].join(', ')}, which the repository does not have (a Change block that creates a file has an empty SEARCH)`,
+      });
   }
   return problems;
 }

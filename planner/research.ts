@@ -57,7 +57,11 @@ export function parseResearch(file: string, text: string): Research {
     const ids = heading ? [...new Set(heading[2].match(TASK_ID) ?? [])] : [];
     if (heading && ids.length) {
       let end = i + 1;
-      while (end < lines.length && !(HEADING.exec(lines[end]) && HEADING.exec(lines[end])![1].length <= heading[1].length)) end++;
+      while (
+        end < lines.length &&
+        !(HEADING.exec(lines[end]) && HEADING.exec(lines[end])![1].length <= heading[1].length)
+      )
+        end++;
       for (const id of ids) add(id, [line, ...lines.slice(i + 1, end)]);
       // Items inside the section that name another task are notes on that task too.
       section = { ids, end };
@@ -75,7 +79,10 @@ export function parseResearch(file: string, text: string): Research {
   const out: Record<string, string> = {};
   for (const [id, parts] of notes) {
     const text = parts.join('\n\n');
-    out[id] = text.length > MAX_NOTE_CHARS ? `${text.slice(0, MAX_NOTE_CHARS)}\n[… cut at ${MAX_NOTE_CHARS} characters; the rest is in the research document]` : text;
+    out[id] =
+      text.length > MAX_NOTE_CHARS
+        ? `${text.slice(0, MAX_NOTE_CHARS)}\n[… cut at ${MAX_NOTE_CHARS} characters; the rest is in the research document]`
+        : text;
   }
   return { path: file, notes: out };
 }

@@ -12,7 +12,12 @@ export const honourCancel: ActivityInterceptorsFactory = (ctx) => ({
       try {
         return await next(input);
       } catch (err) {
-        if (err instanceof CancelledFailure || !ctx.cancellationSignal.aborted || !ctx.cancellationDetails?.cancelRequested) throw err;
+        if (
+          err instanceof CancelledFailure ||
+          !ctx.cancellationSignal.aborted ||
+          !ctx.cancellationDetails?.cancelRequested
+        )
+          throw err;
         throw new CancelledFailure(`cancelled: ${err instanceof Error ? err.message : String(err)}`);
       }
     },

@@ -15,10 +15,18 @@ export interface ReplayFailure {
 }
 
 /** The histories that fail to replay with this worker's workflow code (nondeterminism), one line each. */
-export async function replayFailures(histories: AsyncIterable<{ workflowId: string; history: unknown }> | Iterable<{ workflowId: string; history: unknown }>, code: WorkflowCode = { workflowsPath: require.resolve('../workflows') }): Promise<ReplayFailure[]> {
+export async function replayFailures(
+  histories:
+    AsyncIterable<{ workflowId: string; history: unknown }> | Iterable<{ workflowId: string; history: unknown }>,
+  code: WorkflowCode = { workflowsPath: require.resolve('../workflows') },
+): Promise<ReplayFailure[]> {
   const failures: ReplayFailure[] = [];
   for await (const r of Worker.runReplayHistories({ ...code, replayName: 'flotilla-upgrade-check' }, histories)) {
-    if (r.error) failures.push({ workflowId: r.workflowId, message: (r.error.message.match(/\[TMPRL1100\][^"]*/)?.[0] ?? r.error.message).split('\n')[0].slice(0, 300) });
+    if (r.error)
+      failures.push({
+        workflowId: r.workflowId,
+        message: (r.error.message.match(/\[TMPRL1100\][^"]*/)?.[0] ?? r.error.message).split('\n')[0].slice(0, 300),
+      });
   }
   return failures;
 }
@@ -28,12 +36,21 @@ export async function replayFailures(histories: AsyncIterable<{ workflowId: stri
  * workflow's history is replayed with the code this worker runs. Started by an older version whose
  * workflows changed without patched(), they would stall on nondeterminism errors; better said at start.
  */
-export async function runsThisCodeCannotContinue(client: Client, taskQueue: string, code?: WorkflowCode): Promise<ReplayFailure[]> {
+export async function runsThisCodeCannotContinue(
+  client: Client,
+  taskQueue: string,
+  code?: WorkflowCode,
+): Promise<ReplayFailure[]> {
   const running: Array<{ workflowId: string; runId: string }> = [];
-  for await (const w of client.workflow.list({ query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'` })) running.push({ workflowId: w.workflowId, runId: w.runId });
+  for await (const w of client.workflow.list({ query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'` }))
+    running.push({ workflowId: w.workflowId, runId: w.runId });
   if (!running.length) return [];
   async function* histories() {
-    for (const w of running) yield { workflowId: w.workflowId, history: await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory() };
+    for (const w of running)
+      yield {
+        workflowId: w.workflowId,
+        history: await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory(),
+      };
   }
   return replayFailures(histories(), code);
 }

@@ -26,7 +26,11 @@ export interface PolledSlots {
 
 export function polledSlots(identities: string[]): PolledSlots {
   const told = identities.map(agentSlotsOf);
-  return { workers: identities.length, slots: told.reduce<number>((t, n) => t + (n ?? 0), 0), unknown: told.filter((n) => n === undefined).length };
+  return {
+    workers: identities.length,
+    slots: told.reduce<number>((t, n) => t + (n ?? 0), 0),
+    unknown: told.filter((n) => n === undefined).length,
+  };
 }
 
 /**

@@ -1,7 +1,13 @@
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import * as os from 'node:os';
 import * as crypto from 'node:crypto';
-import { createAgentActivities, createHostActivities, createMainActivities, createTestActivities, type ModelAccess } from '../activities';
+import {
+  createAgentActivities,
+  createHostActivities,
+  createMainActivities,
+  createTestActivities,
+  type ModelAccess,
+} from '../activities';
 import { registerSecret } from '../activities/redact';
 import { describeSandbox } from '../activities/sandbox';
 import { denyHost } from '../activities/sandbox/address-policy';
@@ -56,7 +62,11 @@ export interface FlotillaWorkerOptions {
 
 /** This process's host id: `<hostname>-<pid>-<random>` (unique even for two worker processes, or two workers in one process). */
 export function newHostId(): string {
-  const name = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 60) || 'host';
+  const name =
+    os
+      .hostname()
+      .replace(/[^A-Za-z0-9.-]/g, '_')
+      .slice(0, 60) || 'host';
   return `${name}-${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
 }
 
@@ -80,7 +90,10 @@ export interface FlotillaWorkers {
 export async function createFlotillaWorkers(o: FlotillaWorkerOptions): Promise<FlotillaWorkers> {
   const taskQueue = o.taskQueue ?? DEFAULT_TASK_QUEUE;
   const hostId = o.hostId ?? (process.env.FLOTILLA_HOST_ID?.trim() || newHostId());
-  const host: TaskHost = { queue: hostQueue(taskQueue, hostId), scheduleToStartMs: o.hostTimeoutMs ?? (Number(process.env.FLOTILLA_HOST_TIMEOUT_MS) || 60_000) };
+  const host: TaskHost = {
+    queue: hostQueue(taskQueue, hostId),
+    scheduleToStartMs: o.hostTimeoutMs ?? (Number(process.env.FLOTILLA_HOST_TIMEOUT_MS) || 60_000),
+  };
   const agentSlots = o.maxParallel ?? DEFAULT_AGENT_SLOTS;
   // The slots go in the identity: `flotilla run` reads them from the agents queue's pollers.
   const identity = identityWithSlots(`${process.pid}@${os.hostname()}/${hostId}`, agentSlots);
@@ -92,9 +105,18 @@ export async function createFlotillaWorkers(o: FlotillaWorkerOptions): Promise<F
   if (frontend) denyHost(frontend.replace(/:\d+$/, ''));
   const sandbox = describeSandbox();
   const floor = sandboxFloor();
-  if (floor === 'required' && !sandbox.sandboxed) throw new Error(`flotilla worker --sandbox required (or FLOTILLA_SANDBOX=required), but ${sandbox.detail}. Run \`npm install\` again (it installs bubblewrap), or install bubblewrap.`);
-  if (!sandbox.sandboxed) console.warn(`flotilla worker: repository commands will NOT be sandboxed on this worker: ${sandbox.detail}. Runs with --sandbox required will fail; see SECURITY.md.`);
-  const common: Pick<WorkerOptions, 'connection' | 'namespace' | 'interceptors' | 'shutdownGraceTime' | 'identity' | 'maxHeartbeatThrottleInterval'> = {
+  if (floor === 'required' && !sandbox.sandboxed)
+    throw new Error(
+      `flotilla worker --sandbox required (or FLOTILLA_SANDBOX=required), but ${sandbox.detail}. Run \`npm install\` again (it installs bubblewrap), or install bubblewrap.`,
+    );
+  if (!sandbox.sandboxed)
+    console.warn(
+      `flotilla worker: repository commands will NOT be sandboxed on this worker: ${sandbox.detail}. Runs with --sandbox required will fail; see SECURITY.md.`,
+    );
+  const common: Pick<
+    WorkerOptions,
+    'connection' | 'namespace' | 'interceptors' | 'shutdownGraceTime' | 'identity' | 'maxHeartbeatThrottleInterval'
+  > = {
     connection: o.connection,
     namespace: o.namespace,
     identity,
@@ -116,7 +138,11 @@ export async function createFlotillaWorkers(o: FlotillaWorkerOptions): Promise<F
     await Worker.create({
       ...common,
       taskQueue: agentQueue(taskQueue),
-      activities: createAgentActivities({ ...deps, modelAccess: o.modelAccess, rateLimited: !!o.agentRequestsPerMinute }),
+      activities: createAgentActivities({
+        ...deps,
+        modelAccess: o.modelAccess,
+        rateLimited: !!o.agentRequestsPerMinute,
+      }),
       maxConcurrentActivityTaskExecutions: agentSlots,
       ...(o.agentRequestsPerMinute ? { maxTaskQueueActivitiesPerSecond: o.agentRequestsPerMinute / 60 } : {}),
     }),
@@ -128,9 +154,24 @@ export async function createFlotillaWorkers(o: FlotillaWorkerOptions): Promise<F
     }),
     // This process's own queues (Temporal's worker-specific task queues): the steps that need the
     // worktrees on this host's disk. Same slots as the shared queues; no server-side rate limit (see README).
-    await Worker.create({ ...common, taskQueue: host.queue, activities: onHost.main, maxConcurrentActivityTaskExecutions: 8 }),
-    await Worker.create({ ...common, taskQueue: agentQueue(host.queue), activities: onHost.agents, maxConcurrentActivityTaskExecutions: agentSlots }),
-    await Worker.create({ ...common, taskQueue: testQueue(host.queue), activities: onHost.tests, maxConcurrentActivityTaskExecutions: maxTestRuns }),
+    await Worker.create({
+      ...common,
+      taskQueue: host.queue,
+      activities: onHost.main,
+      maxConcurrentActivityTaskExecutions: 8,
+    }),
+    await Worker.create({
+      ...common,
+      taskQueue: agentQueue(host.queue),
+      activities: onHost.agents,
+      maxConcurrentActivityTaskExecutions: agentSlots,
+    }),
+    await Worker.create({
+      ...common,
+      taskQueue: testQueue(host.queue),
+      activities: onHost.tests,
+      maxConcurrentActivityTaskExecutions: maxTestRuns,
+    }),
   ];
   return {
     workers,

@@ -1,4 +1,10 @@
-import { ActivityCancellationType, type ActivityOptions, proxyActivities, type RetryPolicy, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  type ActivityOptions,
+  proxyActivities,
+  type RetryPolicy,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { AgentActivities, HostActivities, MainActivities, TestActivities } from '../activities';
 import { agentQueue, type TaskHost, testQueue } from '../core/task-queues';
 
@@ -18,17 +24,30 @@ const retry: RetryPolicy = {
 const waitForCancel = { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
 
 /** Git and file work: quick, and (like every activity, see worker/keep-alive.ts) heartbeating, so a dead worker is noticed within 30 seconds. */
-export const mainOptions: ActivityOptions = { startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry, ...waitForCancel };
+export const mainOptions: ActivityOptions = {
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry,
+  ...waitForCancel,
+};
 
 /** Test suites and agents: long, heartbeating every few seconds so a dead worker is noticed within 30 seconds. */
-export const longOptions: ActivityOptions = { startToCloseTimeout: '60 minutes', heartbeatTimeout: '30 seconds', retry, ...waitForCancel };
+export const longOptions: ActivityOptions = {
+  startToCloseTimeout: '60 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry,
+  ...waitForCancel,
+};
 
 /**
  * The agent: like a test run, but rate limits and overload are routine with many agents at once, so it
  * tries longer (each retry waits what the API's retry-after asked, else up to 2 minutes) before the task
  * is recorded as failed. A rejected key or model is never retried (AgentConfigError).
  */
-export const agentOptions: ActivityOptions = { ...longOptions, retry: { ...retry, maximumAttempts: 10, maximumInterval: '2 minutes' } };
+export const agentOptions: ActivityOptions = {
+  ...longOptions,
+  retry: { ...retry, maximumAttempts: 10, maximumInterval: '2 minutes' },
+};
 
 // One typed proxy per task queue: each sees only the activities its queue's workers register
 // (activities/index.ts), so calling one on the wrong queue does not compile. Call inside a workflow function.
@@ -36,9 +55,11 @@ export const agentOptions: ActivityOptions = { ...longOptions, retry: { ...retry
 /** Git, worktrees, plans and records, on the run's own task queue. */
 export const mainActivities = () => proxyActivities<MainActivities>(mainOptions);
 /** The agent, on the agents task queue (its worker's slots are --max-parallel, its rate is --agent-rpm). */
-export const agentActivities = () => proxyActivities<AgentActivities>({ ...agentOptions, taskQueue: agentQueue(workflowInfo().taskQueue) });
+export const agentActivities = () =>
+  proxyActivities<AgentActivities>({ ...agentOptions, taskQueue: agentQueue(workflowInfo().taskQueue) });
 /** Test runs, on the tests task queue (its worker's slots follow the CPU count). */
-export const testActivities = () => proxyActivities<TestActivities>({ ...longOptions, taskQueue: testQueue(workflowInfo().taskQueue) });
+export const testActivities = () =>
+  proxyActivities<TestActivities>({ ...longOptions, taskQueue: testQueue(workflowInfo().taskQueue) });
 
 /**
  * The steps that need a task's worktree, on the queues of the host that holds it (the worker process whose

@@ -13,7 +13,13 @@ import { childAttributes, upsertFlotillaState } from './search-attributes';
  * the run forwards commands to the batch it last heard from, which, between one batch ending and the next
  * one reporting, is the finished one; through the phase, a command sent at that moment still arrives.
  */
-export async function phaseWorkflow({ ctx, phase, tip: startTip, blocked: blockedBefore, control: initial }: PhaseInput): Promise<GroupResult> {
+export async function phaseWorkflow({
+  ctx,
+  phase,
+  tip: startTip,
+  blocked: blockedBefore,
+  control: initial,
+}: PhaseInput): Promise<GroupResult> {
   let control = initial;
   let running: ChildWorkflowHandle<typeof batchWorkflow> | null = null;
   setHandler(controlSignal, (c) => {
@@ -24,7 +30,10 @@ export async function phaseWorkflow({ ctx, phase, tip: startTip, blocked: blocke
   const blocked = { ...blockedBefore };
   const states: TaskState[] = [];
   let validated: GroupResult['validated'];
-  const runBatch = async (input: BatchInput, options: { workflowId: string; staticSummary: string } & ReturnType<typeof childAttributes>): Promise<GroupResult> => {
+  const runBatch = async (
+    input: BatchInput,
+    options: { workflowId: string; staticSummary: string } & ReturnType<typeof childAttributes>,
+  ): Promise<GroupResult> => {
     const child = await startChild(batchWorkflow, { ...options, args: [input] });
     running = child;
     // A command that arrived while the batch was being started went to nobody yet: hand it over now.
@@ -37,7 +46,14 @@ export async function phaseWorkflow({ ctx, phase, tip: startTip, blocked: blocke
   };
   for (const batch of phase.batches) {
     await condition(() => !control.paused || !!control.abort);
-    const r = await runBatch({ ctx, batch, tip, blocked, control }, { workflowId: `${ctx.rootWorkflowId}/batch-${batch.id}`, staticSummary: cutBytes(`Batch ${batch.id} (${batch.mode}): ${batch.label}`), ...childAttributes() });
+    const r = await runBatch(
+      { ctx, batch, tip, blocked, control },
+      {
+        workflowId: `${ctx.rootWorkflowId}/batch-${batch.id}`,
+        staticSummary: cutBytes(`Batch ${batch.id} (${batch.mode}): ${batch.label}`),
+        ...childAttributes(),
+      },
+    );
     tip = r.tip;
     if (r.validated) validated = r.validated;
     for (const t of r.tasks) {
@@ -50,7 +66,20 @@ export async function phaseWorkflow({ ctx, phase, tip: startTip, blocked: blocke
     }
   }
   // Phase validation: the full suite on the phase's last commit, the e2e suite there, what they found.
-  const v = await validatePhase(ctx, workflowInfo().workflowId.replace(/^.*\/phase-/, ''), startTip, tip, states, validated);
+  const v = await validatePhase(
+    ctx,
+    workflowInfo().workflowId.replace(/^.*\/phase-/, ''),
+    startTip,
+    tip,
+    states,
+    validated,
+  );
   upsertFlotillaState('completed');
-  return { tip: v.tip, tasks: v.tasks, phaseCheck: v.check, ...(v.validated ? { validated: v.validated } : {}), ...(v.e2ePassed ? { e2ePassed: v.e2ePassed } : {}) };
+  return {
+    tip: v.tip,
+    tasks: v.tasks,
+    phaseCheck: v.check,
+    ...(v.validated ? { validated: v.validated } : {}),
+    ...(v.e2ePassed ? { e2ePassed: v.e2ePassed } : {}),
+  };
 }

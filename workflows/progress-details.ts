@@ -12,11 +12,14 @@ export function progressDetails(r: RunReport): string {
   ];
   lines.push('', `Model: ${describeModel(r.model, r.standIn)}`);
   const waiting = r.tasks.filter((t) => t.status === 'awaiting-approval').map((t) => t.id);
-  if (waiting.length) lines.push('', `Waiting for approval: ${waiting.join(', ')} (flotilla approve ${r.runId} TASK-x)`);
+  if (waiting.length)
+    lines.push('', `Waiting for approval: ${waiting.join(', ')} (flotilla approve ${r.runId} TASK-x)`);
   if (r.batches.length) {
     lines.push('', '| batch | mode | state | suite | label |', '|---|---|---|---|---|');
     for (const b of r.batches.slice(0, 60)) {
-      lines.push(`| ${b.id} | ${b.mode} | ${b.state} | ${b.suite ? (b.suite.passed ? 'green' : 'red') : ''} | ${b.label.replace(/\|/g, '/')} |`);
+      lines.push(
+        `| ${b.id} | ${b.mode} | ${b.state} | ${b.suite ? (b.suite.passed ? 'green' : 'red') : ''} | ${b.label.replace(/\|/g, '/')} |`,
+      );
     }
     if (r.batches.length > 60) lines.push(`| … | | | | ${r.batches.length - 60} more |`);
   }

@@ -3,11 +3,25 @@
 import { getExternalWorkflowHandle, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { PlanOutline, RunReport, RunSettings } from '../core/types';
 import { addUsage } from '../core/usage';
-import { applyControl, checkBudget, type ControlAction, type ControlState, initialControl, validateControl } from '../core/control';
+import {
+  applyControl,
+  checkBudget,
+  type ControlAction,
+  type ControlState,
+  initialControl,
+  validateControl,
+} from '../core/control';
 import { RunState, tasksAfter } from '../core/run-state';
 import { runStateOf } from '../core/search-attributes';
 import { progressDetails } from './progress-details';
-import { batchUpdateSignal, controlSignal, controlUpdate, statusQuery, taskUpdatesSignal, type TaskUpdate } from './run-messages';
+import {
+  batchUpdateSignal,
+  controlSignal,
+  controlUpdate,
+  statusQuery,
+  taskUpdatesSignal,
+  type TaskUpdate,
+} from './run-messages';
 import { upsertFlotillaState } from './search-attributes';
 import type { GroupResult, RunCarry } from './types';
 
@@ -33,12 +47,28 @@ export class RunProgress {
   /** The e2e suite's last green run after a phase: the final e2e does not run again on that commit. */
   e2ePassed: GroupResult['e2ePassed'];
 
-  constructor(readonly settings: RunSettings, carry?: RunCarry) {
+  constructor(
+    readonly settings: RunSettings,
+    carry?: RunCarry,
+  ) {
     this.state = new RunState(carry?.state);
     const counts = this.state.counts({ n: 0, status: 'pending' });
     this.report = carry
       ? { ...carry.report, status: 'running', batches: [], tasks: [], counts, usage: this.state.usage() }
-      : { runId: settings.runId, status: 'starting', repoPath: settings.repoPath, branch: null, baseSha: null, model: settings.model, planPath: null, startedAt: new Date().toISOString(), batches: [], tasks: [], counts, usage: this.state.usage() };
+      : {
+          runId: settings.runId,
+          status: 'starting',
+          repoPath: settings.repoPath,
+          branch: null,
+          baseSha: null,
+          model: settings.model,
+          planPath: null,
+          startedAt: new Date().toISOString(),
+          batches: [],
+          tasks: [],
+          counts,
+          usage: this.state.usage(),
+        };
     this.outline = carry?.outline;
     this.segmentIndex = carry?.segment ?? 0;
     this.control = carry?.control ?? initialControl(settings.budgetUsd);
@@ -70,7 +100,9 @@ export class RunProgress {
       tasks: [...state.tasks.values()],
       counts: state.counts(this.unseen),
       ...(elsewhere ? { tasksElsewhere: elsewhere } : {}),
-      ...(outline && outline.segments.length > 1 ? { segment: { number: Math.min(this.segmentIndex + 1, outline.segments.length), of: outline.segments.length } } : {}),
+      ...(outline && outline.segments.length > 1
+        ? { segment: { number: Math.min(this.segmentIndex + 1, outline.segments.length), of: outline.segments.length } }
+        : {}),
       usage,
     };
   }
@@ -84,8 +116,15 @@ export class RunProgress {
 
   /** Operator control: the new state goes to the running phase and batch, which act on it. */
   async forwardControl(): Promise<void> {
-    const targets = [this.runningPhase ? `${this.rootWorkflowId}/phase-${this.runningPhase}` : null, this.runningBatch ? `${this.rootWorkflowId}/batch-${this.runningBatch}` : null];
-    for (const id of targets) if (id) await getExternalWorkflowHandle(id).signal(controlSignal, this.control).catch(() => undefined);
+    const targets = [
+      this.runningPhase ? `${this.rootWorkflowId}/phase-${this.runningPhase}` : null,
+      this.runningBatch ? `${this.rootWorkflowId}/batch-${this.runningBatch}` : null,
+    ];
+    for (const id of targets)
+      if (id)
+        await getExternalWorkflowHandle(id)
+          .signal(controlSignal, this.control)
+          .catch(() => undefined);
   }
 
   /** A batch's result: the branch's new tip, its tasks' states, and a fatal error that stops the run. */
@@ -108,7 +147,9 @@ export class RunProgress {
         this.runningBatch = u.id;
         // The batch has the control its phase had when it started it; send it any change made since.
         if (this.sentControl && this.control !== this.sentControl) {
-          void getExternalWorkflowHandle(`${this.rootWorkflowId}/batch-${u.id}`).signal(controlSignal, this.control).catch(() => undefined);
+          void getExternalWorkflowHandle(`${this.rootWorkflowId}/batch-${u.id}`)
+            .signal(controlSignal, this.control)
+            .catch(() => undefined);
         }
       }
       this.showProgress();
@@ -123,7 +164,13 @@ export class RunProgress {
         return message;
       },
       {
-        validator: (action: ControlAction) => validateControl(action, { runId: this.settings.runId, runStatus: this.report.status, control: this.control, statusOf: (id) => this.statusOf(id) }),
+        validator: (action: ControlAction) =>
+          validateControl(action, {
+            runId: this.settings.runId,
+            runStatus: this.report.status,
+            control: this.control,
+            statusOf: (id) => this.statusOf(id),
+          }),
       },
     );
   }

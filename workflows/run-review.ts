@@ -1,6 +1,13 @@
 // The run-level review (advisory), after the final suite: one activity per category, so each model call is
 // dispatched (and counted by --agent-rpm) on the shared agents queue, retried alone, and paid once. Sandbox-safe.
-import { ActivityFailure, type ActivityOptions, CancellationScope, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  type ActivityOptions,
+  CancellationScope,
+  proxyActivities,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { AgentActivities, MainActivities } from '../activities';
 import { agentQueue } from '../core/task-queues';
 import type { RunReview } from '../core/types';
@@ -14,7 +21,11 @@ export const REVIEW_GRACE_MS = 15_000;
 export const RUN_REVIEW_BUDGET_MS = 3 * 60_000;
 
 /** A category's call: a few quick tries (an overloaded API is waited for a little, not for minutes). */
-const reviewOptions: ActivityOptions = { ...longOptions, startToCloseTimeout: '5 minutes', retry: { ...longOptions.retry, maximumAttempts: 4, maximumInterval: '15 seconds' } };
+const reviewOptions: ActivityOptions = {
+  ...longOptions,
+  startToCloseTimeout: '5 minutes',
+  retry: { ...longOptions.retry, maximumAttempts: 4, maximumInterval: '15 seconds' },
+};
 
 const messageOf = (err: unknown) => {
   const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
@@ -26,10 +37,21 @@ const messageOf = (err: unknown) => {
  * pass its own activity on the shared agents queue, checkpointed: activities/review/run-review.ts). A category whose
  * pass fails, or that the budget does not reach, is named in `error`; the review never fails the run.
  */
-export async function reviewRunByCategory(a: { runId: string; repoPath: string; baseSha: string; model: string }): Promise<RunReview> {
+export async function reviewRunByCategory(a: {
+  runId: string;
+  repoPath: string;
+  baseSha: string;
+  model: string;
+}): Promise<RunReview> {
   const started = Date.now();
-  const { runReviewCategories } = proxyActivities<Pick<MainActivities, 'runReviewCategories'>>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3 } });
-  const reviewer = proxyActivities<Pick<AgentActivities, 'reviewRunCategory'>>({ ...reviewOptions, taskQueue: agentQueue(workflowInfo().taskQueue) });
+  const { runReviewCategories } = proxyActivities<Pick<MainActivities, 'runReviewCategories'>>({
+    startToCloseTimeout: '2 minutes',
+    retry: { maximumAttempts: 3 },
+  });
+  const reviewer = proxyActivities<Pick<AgentActivities, 'reviewRunCategory'>>({
+    ...reviewOptions,
+    taskQueue: agentQueue(workflowInfo().taskQueue),
+  });
   const review: RunReview = { model: a.model, notes: [], usage: noUsage() };
   const problems: string[] = [];
   for (const category of await runReviewCategories(a)) {
@@ -39,7 +61,10 @@ export async function reviewRunByCategory(a: { runId: string; repoPath: string; 
       continue;
     }
     try {
-      const r = await reviewer.reviewRunCategory.executeWithOptions({ summary: `Run review (advisory) of ${category}, by ${a.model}`, scheduleToCloseTimeout: left }, [{ ...a, category }]);
+      const r = await reviewer.reviewRunCategory.executeWithOptions(
+        { summary: `Run review (advisory) of ${category}, by ${a.model}`, scheduleToCloseTimeout: left },
+        [{ ...a, category }],
+      );
       review.notes.push(r.note);
       addUsage(review.usage, r.usage);
     } catch (err) {
@@ -60,7 +85,13 @@ export interface RunningReview {
 }
 
 /** Starts reviewRunByCategory on the run's commits from `baseSha` to the run branch, which is at `tip` now. */
-export function startRunReview(a: { runId: string; repoPath: string; baseSha: string; model: string; tip: string }): RunningReview {
+export function startRunReview(a: {
+  runId: string;
+  repoPath: string;
+  baseSha: string;
+  model: string;
+  tip: string;
+}): RunningReview {
   const scope = new CancellationScope();
   let done: RunReview | undefined;
   const result = scope
@@ -73,7 +104,12 @@ export function startRunReview(a: { runId: string; repoPath: string; baseSha: st
       if (!done) await Promise.race([result, sleep(graceMs)]);
       if (done) return done;
       scope.cancel();
-      return { model: a.model, notes: [], usage: noUsage(), error: `not finished ${graceMs / 1000} s after the final validation: the run did not wait for it (advisory); its transcripts so far are in run-review/` };
+      return {
+        model: a.model,
+        notes: [],
+        usage: noUsage(),
+        error: `not finished ${graceMs / 1000} s after the final validation: the run did not wait for it (advisory); its transcripts so far are in run-review/`,
+      };
     },
     cancel: () => scope.cancel(),
   };

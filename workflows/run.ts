@@ -1,4 +1,16 @@
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, ContinueAsNew, continueAsNew, executeChild, isCancellation, setHandler, startChild } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  ContinueAsNew,
+  continueAsNew,
+  executeChild,
+  isCancellation,
+  setHandler,
+  startChild,
+} from '@temporalio/workflow';
 import type { RunReport, RunSettings, TestEvidence } from '../core/types';
 import { mainActivities, testActivities } from './activity-proxies';
 import { batchWorkflow } from './batch/batch';
@@ -46,7 +58,8 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
     run.unseen = { n: run.unseen.n, status: 'skipped' };
     at.tip = await retryBatch(run, at);
     for (const t of run.state.tasks.values()) {
-      if (t.status === 'pending' || t.status === 'awaiting-approval') run.state.set({ ...t, status: 'skipped', reason: notStartedReason(run) });
+      if (t.status === 'pending' || t.status === 'awaiting-approval')
+        run.state.set({ ...t, status: 'skipped', reason: notStartedReason(run) });
     }
     if (run.control.abort) rollBack = await abort(run);
     if (run.report.status === 'running') await finalValidationAndReview(run, at, early.review);
@@ -62,7 +75,10 @@ export async function flotillaRun(settings: RunSettings, carry?: RunCarry): Prom
   return finish(run, { rollBack, cancelled });
 }
 
-const notStartedReason = (run: RunProgress) => (run.control.abort ? 'run aborted by the operator before it started' : `not started: ${run.report.reason ?? 'the run stopped'}`);
+const notStartedReason = (run: RunProgress) =>
+  run.control.abort
+    ? 'run aborted by the operator before it started'
+    : `not started: ${run.report.reason ?? 'the run stopped'}`;
 
 /** A new run: the repository checked and its run branch made, the plan, and the baseline (worktrees for the first agents made meanwhile). */
 async function prepare(run: RunProgress): Promise<At> {
@@ -72,7 +88,20 @@ async function prepare(run: RunProgress): Promise<At> {
   report.branch = prep.branch;
   report.baseSha = prep.baseSha;
   report.status = 'planning';
-  const planned = await main.planRun({ runId: settings.runId, repoPath: settings.repoPath, baseSha: prep.baseSha, testCommand: prep.testCommand, maxParallel: settings.maxParallel, model: settings.model, sequentialRisk: settings.sequentialRisk, segmentTasks: settings.segmentTasks, research: settings.research, reviewModel: settings.reviewModel, e2eCommand: prep.e2eCommand, e2eAfter: settings.e2eAfter });
+  const planned = await main.planRun({
+    runId: settings.runId,
+    repoPath: settings.repoPath,
+    baseSha: prep.baseSha,
+    testCommand: prep.testCommand,
+    maxParallel: settings.maxParallel,
+    model: settings.model,
+    sequentialRisk: settings.sequentialRisk,
+    segmentTasks: settings.segmentTasks,
+    research: settings.research,
+    reviewModel: settings.reviewModel,
+    e2eCommand: prep.e2eCommand,
+    e2eAfter: settings.e2eAfter,
+  });
   if (planned.standIn) report.standIn = planned.standIn;
   const outline = (run.outline = planned.outline);
   report.planPath = planned.planPath;
@@ -81,21 +110,62 @@ async function prepare(run: RunProgress): Promise<At> {
   for (const s of outline.skipped) {
     const named = s.id ?? s.file.replace(/^.*\//, '').replace(/\.md$/, '');
     const id = plannedIds.has(named) ? s.file : named;
-    if (!state.tasks.has(id)) state.set({ id, title: s.file, status: 'skipped', phase: null, batch: null, attempts: 0, reason: `${s.file}: ${s.reason}` });
+    if (!state.tasks.has(id))
+      state.set({
+        id,
+        title: s.file,
+        status: 'skipped',
+        phase: null,
+        batch: null,
+        attempts: 0,
+        reason: `${s.file}: ${s.reason}`,
+      });
   }
   run.unseen = { n: outline.taskCount, status: 'pending' };
   // While the baseline runs, worktrees for the first agents are made on this host.
-  const warmed = main.warmWorktrees({ runId: settings.runId, repoPath: settings.repoPath, sha: prep.baseSha, count: Math.min(2 * settings.maxParallel, outline.taskCount, 32) }).catch(() => 0);
-  const base = await testActivities().baselineTests.executeWithOptions({ summary: cutBytes(`baseline: ${prep.testCommand}`) }, [{ runId: settings.runId, repoPath: settings.repoPath, testCommand: prep.testCommand, installCommand: settings.installCommand, setupCommand: settings.setupCommand, flakyReruns: settings.flakyReruns }]);
+  const warmed = main
+    .warmWorktrees({
+      runId: settings.runId,
+      repoPath: settings.repoPath,
+      sha: prep.baseSha,
+      count: Math.min(2 * settings.maxParallel, outline.taskCount, 32),
+    })
+    .catch(() => 0);
+  const base = await testActivities().baselineTests.executeWithOptions(
+    { summary: cutBytes(`baseline: ${prep.testCommand}`) },
+    [
+      {
+        runId: settings.runId,
+        repoPath: settings.repoPath,
+        testCommand: prep.testCommand,
+        installCommand: settings.installCommand,
+        setupCommand: settings.setupCommand,
+        flakyReruns: settings.flakyReruns,
+      },
+    ],
+  );
   await warmed;
   report.baseline = base.evidence;
   if (!report.baseline.passed && !settings.allowFailingBaseline) {
     const names = report.baseline.failingTests.join('; ') || `exit code ${report.baseline.exitCode}`;
-    run.fail(`the test suite fails before any change (${prep.testCommand}: ${names}); fix it first, or pass --allow-failing-baseline to treat those tests as already red. Log: ${report.baseline.logPath}`);
+    run.fail(
+      `the test suite fails before any change (${prep.testCommand}: ${names}); fix it first, or pass --allow-failing-baseline to treat those tests as already red. Log: ${report.baseline.logPath}`,
+    );
   } else {
     report.status = 'running';
   }
-  return { ctx: { runId: settings.runId, repoPath: settings.repoPath, rootWorkflowId: run.rootWorkflowId, testCommand: prep.testCommand, ...(prep.e2eCommand ? { e2eCommand: prep.e2eCommand } : {}), baseline: base.baseline, settings }, tip: prep.baseSha };
+  return {
+    ctx: {
+      runId: settings.runId,
+      repoPath: settings.repoPath,
+      rootWorkflowId: run.rootWorkflowId,
+      testCommand: prep.testCommand,
+      ...(prep.e2eCommand ? { e2eCommand: prep.e2eCommand } : {}),
+      baseline: base.baseline,
+      settings,
+    },
+    tip: prep.baseSha,
+  };
 }
 
 /**
@@ -107,8 +177,14 @@ async function runSegments(run: RunProgress, { ctx, tip }: At): Promise<string> 
   const plan = run.outline!;
   for (; run.segmentIndex < plan.segments.length && run.goesOn(); run.segmentIndex++) {
     const members = segmentTasks(plan, plan.segments[run.segmentIndex]);
-    const titles = await mainActivities().loadTaskTitles({ runId: settings.runId, repoPath: settings.repoPath, ids: members.filter((m) => !state.tasks.has(m.id)).map((m) => m.id) });
-    for (const m of members) if (!state.tasks.has(m.id)) state.set({ id: m.id, title: titles[m.id], status: 'pending', phase: m.phase, batch: m.batch, attempts: 0 });
+    const titles = await mainActivities().loadTaskTitles({
+      runId: settings.runId,
+      repoPath: settings.repoPath,
+      ids: members.filter((m) => !state.tasks.has(m.id)).map((m) => m.id),
+    });
+    for (const m of members)
+      if (!state.tasks.has(m.id))
+        state.set({ id: m.id, title: titles[m.id], status: 'pending', phase: m.phase, batch: m.batch, attempts: 0 });
     run.unseen = { n: tasksAfter(plan, run.segmentIndex), status: 'pending' };
     for (const { phase, suffix } of segmentPieces(plan, run.segmentIndex)) {
       if (!run.goesOn()) break;
@@ -117,7 +193,9 @@ async function runSegments(run: RunProgress, { ctx, tip }: At): Promise<string> 
       const child = await startChild(phaseWorkflow, {
         workflowId: `${run.rootWorkflowId}/phase-${suffix}`,
         args: [{ ctx, phase, tip, blocked: state.blocked(), control: run.control }],
-        staticSummary: cutBytes(`Phase ${suffix}: ${phase.name} (${phase.batches.reduce((n, b) => n + b.taskIds.length, 0)} tasks)`),
+        staticSummary: cutBytes(
+          `Phase ${suffix}: ${phase.name} (${phase.batches.reduce((n, b) => n + b.taskIds.length, 0)} tasks)`,
+        ),
         ...childAttributes(),
       });
       // Started now: a change made while it was starting reaches it only if sent again.
@@ -127,11 +205,25 @@ async function runSegments(run: RunProgress, { ctx, tip }: At): Promise<string> 
     }
     if (run.segmentIndex + 1 < plan.segments.length && run.goesOn()) {
       // Keep the history bounded: save this segment's tasks, drop the committed ones, and start afresh.
-      await mainActivities().saveTaskStates({ runId: settings.runId, repoPath: settings.repoPath, segment: plan.segments[run.segmentIndex].number, tasks: [...state.tasks.values()], batches: state.batchProgress() });
+      await mainActivities().saveTaskStates({
+        runId: settings.runId,
+        repoPath: settings.repoPath,
+        segment: plan.segments[run.segmentIndex].number,
+        tasks: [...state.tasks.values()],
+        batches: state.batchProgress(),
+      });
       await condition(allHandlersFinished);
       if (!run.control.abort) {
         const { tasks: _t, batches: _b, counts: _c, usage: _u, ...kept } = run.report;
-        await continueAsNew<typeof flotillaRun>(settings, { segment: run.segmentIndex + 1, report: kept, outline: plan, ctx, tip, control: run.control, state: state.carryAfterSaving() });
+        await continueAsNew<typeof flotillaRun>(settings, {
+          segment: run.segmentIndex + 1,
+          report: kept,
+          outline: plan,
+          ctx,
+          tip,
+          control: run.control,
+          state: state.carryAfterSaving(),
+        });
       }
     }
   }
@@ -143,13 +235,27 @@ async function retryBatch(run: RunProgress, { ctx, tip }: At): Promise<string> {
   const { state, control } = run;
   const retry = control.retry.filter((id) => ['skipped', 'failed'].includes(state.tasks.get(id)?.status ?? ''));
   if (!retry.length || !run.goesOn()) return tip;
-  const batch = { id: 'R', phase: run.outline!.phases.length + 1, mode: 'sequential' as const, label: `operator retries: ${retry.join(', ')}`, taskIds: retry };
+  const batch = {
+    id: 'R',
+    phase: run.outline!.phases.length + 1,
+    mode: 'sequential' as const,
+    label: `operator retries: ${retry.join(', ')}`,
+    taskIds: retry,
+  };
   state.addRetryBatch({ ...batch, state: 'pending' });
   const blocked = state.blocked();
   for (const id of retry) delete blocked[id];
-  const priorUsage = Object.fromEntries(retry.flatMap((id) => (state.tasks.get(id)?.usage ? [[id, state.tasks.get(id)!.usage!]] : [])));
+  const priorUsage = Object.fromEntries(
+    retry.flatMap((id) => (state.tasks.get(id)?.usage ? [[id, state.tasks.get(id)!.usage!]] : [])),
+  );
   run.sentControl = control;
-  return run.absorb(await executeChild(batchWorkflow, { workflowId: `${run.rootWorkflowId}/batch-R`, args: [{ ctx, batch, tip, blocked, control: { ...control, skip: [] }, priorUsage }], ...childAttributes() }));
+  return run.absorb(
+    await executeChild(batchWorkflow, {
+      workflowId: `${run.rootWorkflowId}/batch-R`,
+      args: [{ ctx, batch, tip, blocked, control: { ...control, skip: [] }, priorUsage }],
+      ...childAttributes(),
+    }),
+  );
 }
 
 /** Aborted by the operator: with rollback, the run branch goes back to its base. Returns whether it did. */
@@ -173,26 +279,61 @@ async function finalValidation(run: RunProgress, { ctx, tip }: At): Promise<bool
   const tests = testActivities();
   const alreadyValidated = validated && validated.sha === tip && validated.suite.command === ctx.testCommand;
   report.final = alreadyValidated
-    ? { ...validated.suite, alreadyValidatedBy: validated.label, verdict: `not run again: ${tip.slice(0, 10)} is the commit the full suite of ${validated.label} passed on` }
-    : await tests.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: ctx.testCommand, label: 'final', baseline: ctx.baseline, flakyReruns: settings.flakyReruns });
+    ? {
+        ...validated.suite,
+        alreadyValidatedBy: validated.label,
+        verdict: `not run again: ${tip.slice(0, 10)} is the commit the full suite of ${validated.label} passed on`,
+      }
+    : await tests.runBranchTests({
+        runId: settings.runId,
+        repoPath: settings.repoPath,
+        command: ctx.testCommand,
+        label: 'final',
+        baseline: ctx.baseline,
+        flakyReruns: settings.flakyReruns,
+      });
   // The e2e command was resolved at preparation (--e2e-cmd, else detected); --e2e-after never runs none.
   const e2eCommand = ctx.e2eCommand ?? (settings.e2eAfter === 'never' ? undefined : settings.e2eCommand);
   const e2ePassed = run.e2ePassed;
   if (e2eCommand) {
     report.e2e =
       e2ePassed?.sha === tip
-        ? { ...e2ePassed.evidence, alreadyValidatedBy: e2ePassed.label, verdict: `not run again: ${tip.slice(0, 10)} is the commit the e2e suite of ${e2ePassed.label} passed on` }
-        : await tests.runBranchTests({ runId: settings.runId, repoPath: settings.repoPath, command: e2eCommand, label: 'e2e', baseline: { failing: [], flaky: ctx.baseline.flaky }, flakyReruns: settings.flakyReruns, comparedToBase: false });
+        ? {
+            ...e2ePassed.evidence,
+            alreadyValidatedBy: e2ePassed.label,
+            verdict: `not run again: ${tip.slice(0, 10)} is the commit the e2e suite of ${e2ePassed.label} passed on`,
+          }
+        : await tests.runBranchTests({
+            runId: settings.runId,
+            repoPath: settings.repoPath,
+            command: e2eCommand,
+            label: 'e2e',
+            baseline: { failing: [], flaky: ctx.baseline.flaky },
+            flakyReruns: settings.flakyReruns,
+            comparedToBase: false,
+          });
   }
   const finalOk = report.final.passed && (!report.e2e || report.e2e.passed);
   if (finalOk) report.status = 'completed';
-  else run.fail(`final validation failed on ${report.branch}: ${[report.final, report.e2e].filter((e): e is TestEvidence => !!e && !e.passed).map((e) => `${e.command} (${e.failingTests.join('; ') || `exit ${e.exitCode}`})`).join(', ')}`);
+  else
+    run.fail(
+      `final validation failed on ${report.branch}: ${[report.final, report.e2e]
+        .filter((e): e is TestEvidence => !!e && !e.passed)
+        .map((e) => `${e.command} (${e.failingTests.join('; ') || `exit ${e.exitCode}`})`)
+        .join(', ')}`,
+    );
   return finalOk;
 }
 
 const reviewWanted = (run: RunProgress) => (run.settings.review ?? 'gate') !== 'off';
 const reviewOf = (run: RunProgress, tip: string) =>
-  startRunReview({ runId: run.settings.runId, repoPath: run.settings.repoPath, baseSha: run.report.baseSha!, model: run.settings.reviewModel ?? run.settings.model, tip });
+  startRunReview({
+    runId: run.settings.runId,
+    repoPath: run.settings.repoPath,
+    baseSha: run.report.baseSha!,
+    model: run.settings.reviewModel ?? run.settings.model,
+    tip,
+  });
 
 /**
  * The run-level review (advisory) starts as soon as the last batch's changes are all on the run branch (its
@@ -202,7 +343,15 @@ function reviewBesideLastSuite(run: RunProgress): { review?: RunningReview } {
   const early: { review?: RunningReview } = {};
   setHandler(branchReadySignal, (b) => {
     const last = run.outline?.phases.flatMap((p) => p.batches).at(-1)?.id;
-    if (b.batch === last && !early.review && !run.control.retry.length && !run.control.abort && run.report.status === 'running' && reviewWanted(run)) early.review = reviewOf(run, b.tip);
+    if (
+      b.batch === last &&
+      !early.review &&
+      !run.control.retry.length &&
+      !run.control.abort &&
+      run.report.status === 'running' &&
+      reviewWanted(run)
+    )
+      early.review = reviewOf(run, b.tip);
   });
   return early;
 }
@@ -229,20 +378,40 @@ async function finalValidationAndReview(run: RunProgress, at: At, early?: Runnin
  */
 function cancel(run: RunProgress): void {
   run.report.status = 'cancelled';
-  run.report.reason = 'cancelled from Temporal (the Web UI or `temporal workflow cancel`); running tasks were cancelled and their worktrees discarded';
+  run.report.reason =
+    'cancelled from Temporal (the Web UI or `temporal workflow cancel`); running tasks were cancelled and their worktrees discarded';
   for (const t of run.state.tasks.values()) {
-    if (['pending', 'awaiting-approval', 'running'].includes(t.status)) run.state.set({ ...t, status: 'skipped', reason: t.status === 'running' ? 'cancelled while running: the run was cancelled' : 'not started: the run was cancelled' });
+    if (['pending', 'awaiting-approval', 'running'].includes(t.status))
+      run.state.set({
+        ...t,
+        status: 'skipped',
+        reason:
+          t.status === 'running'
+            ? 'cancelled while running: the run was cancelled'
+            : 'not started: the run was cancelled',
+      });
   }
   run.unseen = { n: run.unseen.n, status: 'skipped' };
 }
 
 /** report.json, plan and review records, the review branch; then the run's result (a failed run fails the workflow). */
-async function finish(run: RunProgress, { rollBack, cancelled }: { rollBack: boolean; cancelled: unknown }): Promise<RunReport> {
+async function finish(
+  run: RunProgress,
+  { rollBack, cancelled }: { rollBack: boolean; cancelled: unknown },
+): Promise<RunReport> {
   const { report, settings } = run;
   report.finishedAt = new Date().toISOString();
   run.showProgress();
   const final = run.snapshot();
-  const finishing = () => mainActivities().finishRun({ runId: settings.runId, repoPath: settings.repoPath, report: final, reviewBranch: settings.reviewBranch, notStarted: cancelled ? 'not started: the run was cancelled' : notStartedReason(run), ...(rollBack ? { rolledBack: true } : {}) });
+  const finishing = () =>
+    mainActivities().finishRun({
+      runId: settings.runId,
+      repoPath: settings.repoPath,
+      report: final,
+      reviewBranch: settings.reviewBranch,
+      notStarted: cancelled ? 'not started: the run was cancelled' : notStartedReason(run),
+      ...(rollBack ? { rolledBack: true } : {}),
+    });
   try {
     // After a cancellation the run's scope is cancelled: its last records are written in a scope that is not.
     const finished = cancelled ? await CancellationScope.nonCancellable(finishing) : await finishing();
@@ -251,6 +420,7 @@ async function finish(run: RunProgress, { rollBack, cancelled }: { rollBack: boo
     if (final.status !== 'failed' && !cancelled) throw err;
   }
   if (cancelled) throw cancelled;
-  if (final.status === 'failed') throw ApplicationFailure.nonRetryable(final.reason ?? 'run failed', 'RunFailed', final);
+  if (final.status === 'failed')
+    throw ApplicationFailure.nonRetryable(final.reason ?? 'run failed', 'RunFailed', final);
   return final;
 }

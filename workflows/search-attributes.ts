@@ -1,6 +1,12 @@
 // Flotilla's search attributes inside workflows. Sandbox-safe.
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { flotillaAttributes, FLOTILLA_REPO, FLOTILLA_RUN_ID, FLOTILLA_STATE, type FlotillaState } from '../core/search-attributes';
+import {
+  flotillaAttributes,
+  FLOTILLA_REPO,
+  FLOTILLA_RUN_ID,
+  FLOTILLA_STATE,
+  type FlotillaState,
+} from '../core/search-attributes';
 
 /** Options for a child workflow: the run's id and repository, state running (nothing when this workflow has none). */
 export function childAttributes(): { typedSearchAttributes?: ReturnType<typeof flotillaAttributes> } {

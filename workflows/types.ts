@@ -1,5 +1,16 @@
 // Inputs and results of the child workflows.
-import type { Baseline, PhaseCheck, PlanOutline, RunReport, RunSettings, TaskReview, TaskState, TaskTestRun, TestEvidence, TokenUsage } from '../core/types';
+import type {
+  Baseline,
+  PhaseCheck,
+  PlanOutline,
+  RunReport,
+  RunSettings,
+  TaskReview,
+  TaskState,
+  TaskTestRun,
+  TestEvidence,
+  TokenUsage,
+} from '../core/types';
 import type { Batch, Phase, PlannedTask } from '../planner/types';
 import type { RunStateCarry } from '../core/run-state';
 import type { ControlState } from '../core/control';
@@ -15,7 +26,20 @@ export interface RunContext {
   /** The e2e command, given or detected (absent with --e2e-after never). */
   e2eCommand?: string;
   baseline: Baseline;
-  settings: Pick<RunSettings, 'model' | 'maxParallel' | 'attempts' | 'maxTurns' | 'approveRisk' | 'maxTokensPerTask' | 'setupCommand' | 'flakyReruns' | 'review' | 'reviewModel' | 'e2eAfter'>;
+  settings: Pick<
+    RunSettings,
+    | 'model'
+    | 'maxParallel'
+    | 'attempts'
+    | 'maxTurns'
+    | 'approveRisk'
+    | 'maxTokensPerTask'
+    | 'setupCommand'
+    | 'flakyReruns'
+    | 'review'
+    | 'reviewModel'
+    | 'e2eAfter'
+  >;
 }
 
 export interface TaskInput extends TaskLane {

@@ -6,7 +6,6 @@ import { turnCostUsd } from './pricing';
 import { withCacheBreakpoints } from './prompt-cache';
 import { contextWindowOf, fitConversation } from './context-budget';
 
-
 /** A custom tool the agent may call besides the text editor. */
 export interface AgentTool {
   definition: Anthropic.Tool | Anthropic.ToolTextEditor20250728;
@@ -48,9 +47,11 @@ export interface AgentLoopResult {
 
 export const CUT_OFF_TOOL_CALL =
   'Your last reply was cut off at the output limit, so its tool call was not run. Continue with smaller steps: one short edit per tool call.';
-export const CUT_OFF_TEXT = 'Your last reply was cut off at the output limit. Continue where you stopped, more briefly.';
+export const CUT_OFF_TEXT =
+  'Your last reply was cut off at the output limit. Continue where you stopped, more briefly.';
 /** After an empty end_turn (no text, no tool call): a new user message, as the API's stop-reason guide says, never the same request again. */
-export const EMPTY_REPLY = 'Your last reply was empty. Please continue: call a tool for your next step, or, if the task is complete, reply with your summary (or with cannot: <reason>).';
+export const EMPTY_REPLY =
+  'Your last reply was empty. Please continue: call a tool for your next step, or, if the task is complete, reply with your summary (or with cannot: <reason>).';
 /** A tool call cut off by max_tokens is asked again once in the same turn with this many times the output limit, up to MAX_OUTPUT_TOKENS. */
 export const MAX_TOKENS_RETRY_FACTOR = 2;
 export const MAX_OUTPUT_TOKENS = 32_000;
@@ -68,7 +69,12 @@ export function turnTokens(u: Anthropic.Usage | undefined): TokenUsage {
 }
 
 /** Adds a turn to the total; the total has a cost only while every turn had one (`turnCost` undefined = unknown price). */
-export function addTurn(total: TokenUsage, turn: TokenUsage, turnCost: number | undefined, pricedSoFar: boolean): boolean {
+export function addTurn(
+  total: TokenUsage,
+  turn: TokenUsage,
+  turnCost: number | undefined,
+  pricedSoFar: boolean,
+): boolean {
   total.inputTokens += turn.inputTokens;
   total.outputTokens += turn.outputTokens;
   total.cacheWriteTokens += turn.cacheWriteTokens;
@@ -96,16 +102,25 @@ export function pushUserText(messages: Anthropic.MessageParam[], text: string): 
     messages.push({ role: 'user', content: text });
     return;
   }
-  const blocks: Anthropic.ContentBlockParam[] = typeof last.content === 'string' ? [{ type: 'text', text: last.content }] : last.content;
+  const blocks: Anthropic.ContentBlockParam[] =
+    typeof last.content === 'string' ? [{ type: 'text', text: last.content }] : last.content;
   messages[messages.length - 1] = { role: 'user', content: [...blocks, { type: 'text', text }] };
 }
 
-async function runTool(tools: Map<string, AgentTool>, block: Anthropic.ToolUseBlock): Promise<Anthropic.ToolResultBlockParam> {
+async function runTool(
+  tools: Map<string, AgentTool>,
+  block: Anthropic.ToolUseBlock,
+): Promise<Anthropic.ToolResultBlockParam> {
   const tool = tools.get(block.name);
   const input = block.input;
   let outcome: ToolOutcome;
-  if (!tool) outcome = { content: `Error: unknown tool ${block.name}; the tools are ${[...tools.keys()].join(', ')}`, isError: true };
-  else if (!input || typeof input !== 'object' || Array.isArray(input)) outcome = { content: 'Error: the tool input must be a JSON object', isError: true };
+  if (!tool)
+    outcome = {
+      content: `Error: unknown tool ${block.name}; the tools are ${[...tools.keys()].join(', ')}`,
+      isError: true,
+    };
+  else if (!input || typeof input !== 'object' || Array.isArray(input))
+    outcome = { content: 'Error: the tool input must be a JSON object', isError: true };
   else {
     try {
       outcome = await tool.run(input as Record<string, unknown>);
@@ -113,20 +128,29 @@ async function runTool(tools: Map<string, AgentTool>, block: Anthropic.ToolUseBl
       outcome = { content: `Error: ${(err as Error).message}`, isError: true };
     }
   }
-  return { type: 'tool_result', tool_use_id: block.id, content: outcome.content, ...(outcome.isError ? { is_error: true } : {}) };
+  return {
+    type: 'tool_result',
+    tool_use_id: block.id,
+    content: outcome.content,
+    ...(outcome.isError ? { is_error: true } : {}),
+  };
 }
 
 /** A short note of one tool call for the Web UI: `str_replace src/a.ts`, `search grep`, `run_tests`. */
 export function toolNote(block: Anthropic.ToolUseBlock): string {
   const input = (block.input && typeof block.input === 'object' ? block.input : {}) as Record<string, unknown>;
   const word = (v: unknown) => (typeof v === 'string' ? v.replace(/\s+/g, ' ').slice(0, 80) : '');
-  if (block.name === EDITOR_TOOL.name) return [word(input.command) || 'edit', word(input.path)].filter(Boolean).join(' ');
+  if (block.name === EDITOR_TOOL.name)
+    return [word(input.command) || 'edit', word(input.path)].filter(Boolean).join(' ');
   if (block.name === 'search') return ['search', word(input.command)].filter(Boolean).join(' ');
   return block.name.slice(0, 40);
 }
 
 /** The editor and the other tools of a conversation, by name, and their definitions for the request. */
-export function toolbox(editor: WorktreeEditor | (() => WorktreeEditor), more: AgentTool[] = []): { tools: Map<string, AgentTool>; definitions: AgentTool['definition'][] } {
+export function toolbox(
+  editor: WorktreeEditor | (() => WorktreeEditor),
+  more: AgentTool[] = [],
+): { tools: Map<string, AgentTool>; definitions: AgentTool['definition'][] } {
   const editorOf = typeof editor === 'function' ? editor : () => editor;
   const editorTool: AgentTool = { definition: EDITOR_TOOL, run: (input) => editorOf().run(input as EditorInput) };
   const tools = new Map([editorTool, ...more].map((t) => [t.definition.name, t] as const));
@@ -171,13 +195,21 @@ export interface TurnStep {
  */
 export async function runTurn(o: TurnOptions, messages: Anthropic.MessageParam[], lastText: string): Promise<TurnStep> {
   // The conversation's budget: old tool results trimmed when it nears the window; a request that cannot fit is not sent.
-  const fitted = fitConversation({ system: o.system, tools: o.definitions, messages }, o.contextWindow ?? contextWindowOf(o.model), o.maxTokens);
+  const fitted = fitConversation(
+    { system: o.system, tools: o.definitions, messages },
+    o.contextWindow ?? contextWindowOf(o.model),
+    o.maxTokens,
+  );
   if (!fitted.fits) return { outcome: 'context_window', text: lastText, usage: noUsage(), calls: [] };
   const usage = noUsage();
   let priced = true;
   let response: Anthropic.Message;
   for (let maxTokens = o.maxTokens; ; maxTokens = Math.min(MAX_OUTPUT_TOKENS, maxTokens * MAX_TOKENS_RETRY_FACTOR)) {
-    const request = { model: o.model, max_tokens: maxTokens, ...withCacheBreakpoints({ tools: o.definitions, system: o.system, messages }) };
+    const request = {
+      model: o.model,
+      max_tokens: maxTokens,
+      ...withCacheBreakpoints({ tools: o.definitions, system: o.system, messages }),
+    };
     response = await o.client.messages.create(request, { signal: o.signal });
     const t = turnTokens(response.usage);
     priced = addTurn(usage, t, turnCostUsd(o.model, t) ?? turnCostUsd(response.model, t), priced);
@@ -188,7 +220,12 @@ export async function runTurn(o: TurnOptions, messages: Anthropic.MessageParam[]
   }
   await o.ready;
   const text = textOf(response.content);
-  const step = (outcome: TurnStep['outcome'], said: string, calls: string[] = []): TurnStep => ({ outcome, text: said, usage, calls });
+  const step = (outcome: TurnStep['outcome'], said: string, calls: string[] = []): TurnStep => ({
+    outcome,
+    text: said,
+    usage,
+    calls,
+  });
   if (o.tokensLeft !== undefined && totalTokens(usage) > o.tokensLeft && response.stop_reason !== 'end_turn') {
     // Tool calls of this turn are not run: the task is over its budget.
     messages.push({ role: 'assistant', content: response.content });
@@ -227,8 +264,10 @@ export async function runTurn(o: TurnOptions, messages: Anthropic.MessageParam[]
       return step('context_window', lastText);
     default: {
       // An empty end_turn (no text, no tool call): not sent back as it is; a new user message asks it to go on, once.
-      const empty = response.stop_reason === 'end_turn' && !text && !response.content.some((b) => b.type === 'tool_use');
-      const askedAlready = messages[messages.length - 1]?.role === 'user' && messages[messages.length - 1].content === EMPTY_REPLY;
+      const empty =
+        response.stop_reason === 'end_turn' && !text && !response.content.some((b) => b.type === 'tool_use');
+      const askedAlready =
+        messages[messages.length - 1]?.role === 'user' && messages[messages.length - 1].content === EMPTY_REPLY;
       if (empty && !askedAlready) {
         messages.push({ role: 'user', content: EMPTY_REPLY });
         return step('continue', lastText, ['(empty reply)']);

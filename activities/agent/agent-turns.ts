@@ -12,11 +12,29 @@ import { activityTry, cancellationSignal } from '../activity-context';
 import { type ModelAccess, modelClient } from '../model-client';
 import { redact, registerSecret } from '../redact';
 import { baselineResultsFile, integrationWorktree, runDir, taskDir, taskWorktree } from '../run-paths';
-import { baseDiagnosticsFile, CHECK_TOOL, diagnosticsAfterEdit, makeCheckTool, saveBaseDiagnostics } from './check/check-tool';
+import {
+  baseDiagnosticsFile,
+  CHECK_TOOL,
+  diagnosticsAfterEdit,
+  makeCheckTool,
+  saveBaseDiagnostics,
+} from './check/check-tool';
 import { inRunSandbox } from '../sandbox';
 import { prepareEnvironment } from '../test-runs/dependencies';
 import { type AgentLoopResult, type AgentTool, runTurn, toolbox, totalTokens } from './agent-loop';
-import { type AgentCheckpoint, type ConversationStart, conversationFile, latestTurnCheckpoint, loadCheckpoint, loadConversation, restoreTree, saveCheckpoint, snapshotTree, turnCheckpointFile, worktreeIs } from './checkpoint';
+import {
+  type AgentCheckpoint,
+  type ConversationStart,
+  conversationFile,
+  latestTurnCheckpoint,
+  loadCheckpoint,
+  loadConversation,
+  restoreTree,
+  saveCheckpoint,
+  snapshotTree,
+  turnCheckpointFile,
+  worktreeIs,
+} from './checkpoint';
 import { classifyApiError, isPromptTooLong } from './classify-api-error';
 import { EDITOR_TOOL, WorktreeEditor } from './editor-tool';
 import { makeRunTestsTool, RUN_TESTS_TOOL, type RunTestsToolOptions } from './run-tests-tool';
@@ -58,27 +76,51 @@ export type AgentTaskInput = TaskRef & {
 export type AgentTurnInput = TaskRef & { attempt: number; turn: number; spent: TokenUsage };
 
 /** Why an agent run is not a change to test, or undefined when it is. */
-export function agentFailure(outcome: AgentLoopResult['outcome'], summary: string, maxTurns: number, edited: string[], tokenBudget?: number): string | undefined {
+export function agentFailure(
+  outcome: AgentLoopResult['outcome'],
+  summary: string,
+  maxTurns: number,
+  edited: string[],
+  tokenBudget?: number,
+): string | undefined {
   const cannot = outcome === 'ok' ? cannotReason(summary) : undefined;
   if (cannot) return `the agent could not do the task: ${cannot}`;
-  if (outcome === 'over_budget') return `budget exceeded: the task used more than --max-tokens-per-task ${tokenBudget} tokens; its edits were discarded`;
-  if (outcome === 'max_turns') return `the agent did not finish within its limit of ${maxTurns} turn${maxTurns === 1 ? '' : 's'}; raise --max-turns or split the task`;
+  if (outcome === 'over_budget')
+    return `budget exceeded: the task used more than --max-tokens-per-task ${tokenBudget} tokens; its edits were discarded`;
+  if (outcome === 'max_turns')
+    return `the agent did not finish within its limit of ${maxTurns} turn${maxTurns === 1 ? '' : 's'}; raise --max-turns or split the task`;
   if (outcome === 'refusal') return `the model refused: ${summary}`;
-  if (outcome === 'context_window') return `the conversation outgrew the model's context window (the API refused it as too long, or it would not fit even with old tool results trimmed); split the task`;
+  if (outcome === 'context_window')
+    return `the conversation outgrew the model's context window (the API refused it as too long, or it would not fit even with old tool results trimmed); split the task`;
   if (edited.length === 0) return `the agent made no change${summary ? `: ${summary.slice(0, 300)}` : ''}`;
   return undefined;
 }
 
 /** The agent's tools besides the editor: read-only search and the task's own tests, both confined to the worktree. */
-export function agentTools(worktree: string, testCommand: string, logPath: (n: number) => string, tests: Pick<RunTestsToolOptions, 'ownTests' | 'edited' | 'baseline'> = {}): AgentTool[] {
-  const runTests = makeRunTestsTool({ command: testCommand, cwd: worktree, logPath, onTick: () => heartbeatSafe({ tests: true }), ...tests });
+export function agentTools(
+  worktree: string,
+  testCommand: string,
+  logPath: (n: number) => string,
+  tests: Pick<RunTestsToolOptions, 'ownTests' | 'edited' | 'baseline'> = {},
+): AgentTool[] {
+  const runTests = makeRunTestsTool({
+    command: testCommand,
+    cwd: worktree,
+    logPath,
+    onTick: () => heartbeatSafe({ tests: true }),
+    ...tests,
+  });
   return [
     { definition: SEARCH_TOOL, run: (input) => runSearch(worktree, input) },
     { definition: RUN_TESTS_TOOL, run: (input) => runTests(input) },
   ];
 }
 
-const exists = (p: string) => fs.stat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  fs.stat(p).then(
+    () => true,
+    () => false,
+  );
 
 /** The most tool notes a turn reports, and how long each may be: the turn's result goes into history. */
 const MAX_NOTES = 12;
@@ -124,8 +166,20 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
   function conversationOf(a: TaskRef & { attempt: number }) {
     const tried = activityTry();
     const dir = taskDir(a.repoPath, a.runId, a.taskId);
-    const ledger = new SpentLedger(dir, activityLedgerKey(tried.workflowRunId, a.attempt, tried.activityId), tried.attempt);
-    return { tried, key: ledgerKey(tried.workflowRunId, a.attempt), dir, worktree: worktreeOf(a), transcriptPath: path.join(dir, `transcript-${a.attempt}.json`), ledger, earlier: ledger.earlier() };
+    const ledger = new SpentLedger(
+      dir,
+      activityLedgerKey(tried.workflowRunId, a.attempt, tried.activityId),
+      tried.attempt,
+    );
+    return {
+      tried,
+      key: ledgerKey(tried.workflowRunId, a.attempt),
+      dir,
+      worktree: worktreeOf(a),
+      transcriptPath: path.join(dir, `transcript-${a.attempt}.json`),
+      ledger,
+      earlier: ledger.earlier(),
+    };
   }
 
   async function start(a: AgentTaskInput): Promise<AgentStart> {
@@ -136,9 +190,15 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
       await freshWorktree(a.repoPath, worktree, a.baseSha, sharedDeps(a));
       if (a.setupCommand) await prepareEnvironment({ cwd: worktree, logDir: dir, setupCommand: a.setupCommand });
       // The base's own diagnostics, once per base commit, before any edit: the check tool and the gate show only new ones.
-      await saveBaseDiagnostics(worktree, baseDiagnosticsFile(runDir(a.repoPath, a.runId), a.baseSha), dir).catch(() => undefined);
+      await saveBaseDiagnostics(worktree, baseDiagnosticsFile(runDir(a.repoPath, a.runId), a.baseSha), dir).catch(
+        () => undefined,
+      );
     })();
-    const settled = () => prepared.then(() => undefined, () => undefined);
+    const settled = () =>
+      prepared.then(
+        () => undefined,
+        () => undefined,
+      );
     void settled(); // awaited below; never an unhandled rejection
     const base = { ...(deps.host ? { host: deps.host } : {}), rateLimited: !!deps.rateLimited, transcriptPath };
     try {
@@ -146,12 +206,27 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
       const last = await latestTurnCheckpoint(dir, key);
       if (last?.result) {
         await prepared;
-        if (await restoreTree(worktree, last.tree).then(() => true, () => false)) return { ...base, turn: { ...last.result, usage: earlier, replayed: true } };
+        if (
+          await restoreTree(worktree, last.tree).then(
+            () => true,
+            () => false,
+          )
+        )
+          return { ...base, turn: { ...last.result, usage: earlier, replayed: true } };
         // Its tree cannot be restored: the conversation starts again, and its old turns must not be taken for the new ones.
         await freshWorktree(a.repoPath, worktree, a.baseSha, sharedDeps(a));
         for (let n = last.turn; n > 0; n--) await fs.rm(turnCheckpointFile(dir, key, n), { force: true });
       }
-      const turn = await firstTurn(a, { key, dir, worktree, transcriptPath, ledger, earlier, prepared, workflowRunId: tried.workflowRunId });
+      const turn = await firstTurn(a, {
+        key,
+        dir,
+        worktree,
+        transcriptPath,
+        ledger,
+        earlier,
+        prepared,
+        workflowRunId: tried.workflowRunId,
+      });
       return { ...base, turn };
     } finally {
       // A failed try leaves no git command of its own running under its retry.
@@ -160,9 +235,26 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
   }
 
   /** Turn 1: the conversation's start, written to the task's folder, then the first request. */
-  async function firstTurn(a: AgentTaskInput, p: { key: string; dir: string; worktree: string; transcriptPath: string; ledger: SpentLedger; earlier: TokenUsage; prepared: Promise<void>; workflowRunId: string }): Promise<AgentTurn> {
+  async function firstTurn(
+    a: AgentTaskInput,
+    p: {
+      key: string;
+      dir: string;
+      worktree: string;
+      transcriptPath: string;
+      ledger: SpentLedger;
+      earlier: TokenUsage;
+      prepared: Promise<void>;
+      workflowRunId: string;
+    },
+  ): Promise<AgentTurn> {
     // The work goes in the first message; the system prompt is the same bytes for every task (one cache entry for the run).
-    const work = await gatherTheWork({ ...a, dir: p.dir, workflowRunId: p.workflowRunId, worktree: () => p.prepared.then(() => p.worktree) });
+    const work = await gatherTheWork({
+      ...a,
+      dir: p.dir,
+      workflowRunId: p.workflowRunId,
+      worktree: () => p.prepared.then(() => p.worktree),
+    });
     const conversation: ConversationStart = {
       system: agentSystemPrompt(),
       prompt: firstMessage(work),
@@ -177,7 +269,18 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
       ...(a.setupCommand ? { setupCommand: a.setupCommand } : {}),
     };
     await saveCheckpoint(conversationFile(p.dir, p.key), conversation);
-    return play({ ...p, ref: a, attempt: a.attempt, conversation, turn: 1, messages: [{ role: 'user', content: conversation.prompt }], lastText: '', edited: [], spent: noUsage(), ready: p.prepared });
+    return play({
+      ...p,
+      ref: a,
+      attempt: a.attempt,
+      conversation,
+      turn: 1,
+      messages: [{ role: 'user', content: conversation.prompt }],
+      lastText: '',
+      edited: [],
+      spent: noUsage(),
+      ready: p.prepared,
+    });
   }
 
   async function laterTurn(a: AgentTurnInput): Promise<AgentTurn> {
@@ -192,7 +295,8 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
       const missing = !(await exists(path.join(worktree, '.git')));
       if (!missing && (await worktreeIs(worktree, conversation.baseSha, cp.tree))) return;
       await freshWorktree(a.repoPath, worktree, conversation.baseSha, sharedDeps(a));
-      if (missing && conversation.setupCommand) await prepareEnvironment({ cwd: worktree, logDir: dir, setupCommand: conversation.setupCommand });
+      if (missing && conversation.setupCommand)
+        await prepareEnvironment({ cwd: worktree, logDir: dir, setupCommand: conversation.setupCommand });
       await restoreTree(worktree, cp.tree);
     };
     // Answered already: an earlier try ran this turn and saved it, but its completion never reached the server.
@@ -204,12 +308,31 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
     const before = await loadCheckpoint(turnCheckpointFile(dir, key, a.turn - 1));
     if (!before) throw lost(a, `the checkpoint of turn ${a.turn - 1}`);
     await restoreIfNeeded(before);
-    return play({ ref: a, attempt: a.attempt, key, dir, worktree, conversation, turn: a.turn, messages: before.messages, lastText: before.lastText, edited: before.edited, tree: before.tree, spent: a.spent, earlier, ledger, transcriptPath });
+    return play({
+      ref: a,
+      attempt: a.attempt,
+      key,
+      dir,
+      worktree,
+      conversation,
+      turn: a.turn,
+      messages: before.messages,
+      lastText: before.lastText,
+      edited: before.edited,
+      tree: before.tree,
+      spent: a.spent,
+      earlier,
+      ledger,
+      transcriptPath,
+    });
   }
 
   /** A conversation whose files are gone cannot go on: the task attempt fails (with what is missing). */
   function lost(a: AgentTurnInput, what: string): ApplicationFailure {
-    return ApplicationFailure.nonRetryable(`the agent of ${a.taskId} (attempt ${a.attempt}) cannot go on to turn ${a.turn}: ${what} is not in ${taskDir(a.repoPath, a.runId, a.taskId)}`, 'AgentStateLost');
+    return ApplicationFailure.nonRetryable(
+      `the agent of ${a.taskId} (attempt ${a.attempt}) cannot go on to turn ${a.turn}: ${what} is not in ${taskDir(a.repoPath, a.runId, a.taskId)}`,
+      'AgentStateLost',
+    );
   }
 
   /** One turn: the model request, its tool calls, the transcript and the turn's checkpoint. */
@@ -252,13 +375,21 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
       ownTests: !!c.ownTests,
       edited: () => {
         const edited = [...editorOf().edited].filter((f) => f !== c.sourcePath);
-        return edited.length ? edited : c.declared ?? [];
+        return edited.length ? edited : (c.declared ?? []);
       },
       baseline: () => readSavedBaseline(baselineResultsFile(p.ref.repoPath, p.ref.runId)),
     };
     const baseFile = baseDiagnosticsFile(runDir(p.ref.repoPath, p.ref.runId), c.baseSha);
     const checkTool = makeCheckTool({ cwd: p.worktree, edited: testsOptions.edited, baseFile, logDir: p.dir });
-    const more = [...agentTools(p.worktree, c.testCommand, (n) => path.join(p.dir, `agent-tests-${p.attempt}-t${p.turn}-${n}.log`), testsOptions), { definition: CHECK_TOOL, run: () => checkTool() }];
+    const more = [
+      ...agentTools(
+        p.worktree,
+        c.testCommand,
+        (n) => path.join(p.dir, `agent-tests-${p.attempt}-t${p.turn}-${n}.log`),
+        testsOptions,
+      ),
+      { definition: CHECK_TOOL, run: () => checkTool() },
+    ];
     const { tools, definitions } = toolbox(editorOf, more);
     let edits = 0;
     for (const [name, tool] of [...tools]) {
@@ -267,10 +398,17 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
         if (name !== EDITOR_TOOL.name || input.command !== 'view') wrote = true;
         const outcome = await tool.run(input);
         // An edit's result carries the new diagnostics of the file it edited (the same check the gate runs).
-        if (name !== EDITOR_TOOL.name || input.command === 'view' || outcome.isError || typeof input.path !== 'string') return outcome;
+        if (name !== EDITOR_TOOL.name || input.command === 'view' || outcome.isError || typeof input.path !== 'string')
+          return outcome;
         const file = editorOf().resolve(input.path);
         if ('error' in file) return outcome;
-        const found = await diagnosticsAfterEdit({ cwd: p.worktree, file: file.rel, baseFile, logDir: p.dir, label: `edit-${p.attempt}-t${p.turn}-${++edits}` }).catch(() => '');
+        const found = await diagnosticsAfterEdit({
+          cwd: p.worktree,
+          file: file.rel,
+          baseFile,
+          logDir: p.dir,
+          label: `edit-${p.attempt}-t${p.turn}-${++edits}`,
+        }).catch(() => '');
         return found ? { ...outcome, content: `${outcome.content}${found}` } : outcome;
       };
       tools.set(name, { ...tool, run });
@@ -294,7 +432,10 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
           ...(c.tokenBudget !== undefined ? { tokensLeft: Math.max(0, c.tokenBudget - spentTokens) } : {}),
           onAnswered: (u) => {
             p.ledger.record(u);
-            heartbeatSafe({ turn: p.turn, ...(u.costUsd !== undefined ? { costUsd: costOf(p.spent, p.earlier, u) } : {}) });
+            heartbeatSafe({
+              turn: p.turn,
+              ...(u.costUsd !== undefined ? { costUsd: costOf(p.spent, p.earlier, u) } : {}),
+            });
           },
         },
         p.messages,
@@ -309,7 +450,8 @@ export function makeAgentTurnActivities(deps: AgentDeps) {
       await fs.writeFile(p.transcriptPath, redact(JSON.stringify(p.messages, null, 2)));
     }
     const editor = editorOf();
-    const ended: AgentTurnOutcome | undefined = step.outcome !== 'continue' ? step.outcome : p.turn >= c.maxTurns ? 'max_turns' : undefined;
+    const ended: AgentTurnOutcome | undefined =
+      step.outcome !== 'continue' ? step.outcome : p.turn >= c.maxTurns ? 'max_turns' : undefined;
     const edited = [...editor.edited].filter((f) => f !== c.sourcePath).sort();
     const notes = step.calls.slice(0, MAX_NOTES).map((n) => n.slice(0, 100));
     if (step.calls.length > MAX_NOTES) notes.push(`… ${step.calls.length - MAX_NOTES} more`);

@@ -22,7 +22,11 @@ export interface AgentCheckpoint {
   /** The worktree's content after the turn's tool calls (`git write-tree` of everything in it). */
   tree: string;
   /** Set once the conversation is over: how it ended. A re-run of the same task attempt replays it, asking nothing. */
-  final?: { outcome: 'ok' | 'max_turns' | 'refusal' | 'context_window' | 'over_budget'; summary: string; turns: number };
+  final?: {
+    outcome: 'ok' | 'max_turns' | 'refusal' | 'context_window' | 'over_budget';
+    summary: string;
+    turns: number;
+  };
   /** A durable turn's checkpoint (one file per turn): what the turn returned, so a try that finds it answers the same, asking nothing. */
   result?: AgentTurn;
 }
@@ -49,7 +53,8 @@ export interface ConversationStart {
 export const conversationFile = (taskDir: string, key: string) => path.join(taskDir, `agent-${key}.json`);
 
 /** The checkpoint of one turn of a durable conversation (its key: the task workflow's run and attempt). */
-export const turnCheckpointFile = (taskDir: string, key: string, turn: number) => path.join(taskDir, `checkpoint-${key}-turn-${turn}.json`);
+export const turnCheckpointFile = (taskDir: string, key: string, turn: number) =>
+  path.join(taskDir, `checkpoint-${key}-turn-${turn}.json`);
 
 /** The checkpoint of the furthest turn of a durable conversation, or null when none was saved. */
 export async function latestTurnCheckpoint(taskDir: string, key: string): Promise<AgentCheckpoint | null> {
@@ -102,14 +107,21 @@ export async function saveCheckpoint(file: string, cp: AgentCheckpoint | Convers
  * checkout. It goes with the worktree.
  */
 export async function snapshotTree(worktree: string): Promise<string> {
-  const gitDir = (await worktreeGitDir(worktree)) ?? (await runGit(worktree, ['rev-parse', '--path-format=absolute', '--git-dir'], { strict: true })).trim();
+  const gitDir =
+    (await worktreeGitDir(worktree)) ??
+    (await runGit(worktree, ['rev-parse', '--path-format=absolute', '--git-dir'], { strict: true })).trim();
   const index = path.join(gitDir, 'flotilla-checkpoint.index');
   // A lock left by a snapshot whose git was killed (the worker's machine went down mid-turn) would fail every snapshot
   // after it, and so every retry of the turn: the worktree is one activity's at a time, so a lock found here is stale.
   await fs.rm(`${index}.lock`, { force: true });
   // strict: a snapshot from a git that failed silently would restore a worktree without some of its edits.
   const git = (args: string[]) => runGit(worktree, args, { env: { GIT_INDEX_FILE: index }, strict: true });
-  if (!(await fs.stat(index).then(() => true, () => false))) {
+  if (
+    !(await fs.stat(index).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     await fs.copyFile(path.join(gitDir, 'index'), index).catch(() => git(['read-tree', 'HEAD']));
   }
   // Everything git would see (a node_modules link worktrees.ts made, when not ignored, is kept as a link).

@@ -39,7 +39,9 @@ export function estimateTokens(r: BudgetRequest): number {
 export const inputLimit = (window: number, maxTokens: number) => Math.floor((window - maxTokens) * 0.9);
 
 const resultText = (b: Anthropic.ToolResultBlockParam) =>
-  typeof b.content === 'string' ? b.content : (b.content ?? []).map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
+  typeof b.content === 'string'
+    ? b.content
+    : (b.content ?? []).map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
 
 /**
  * Replaces the text of tool results older than the most recent `keep` with a short stub, oldest first, until
@@ -48,7 +50,8 @@ const resultText = (b: Anthropic.ToolResultBlockParam) =>
 export function trimOldToolResults(r: BudgetRequest, target: number, keep = KEEP_RECENT_RESULTS): number {
   const where: Array<[number, number]> = [];
   r.messages.forEach((m, i) => {
-    if (m.role === 'user' && Array.isArray(m.content)) m.content.forEach((b, k) => b.type === 'tool_result' && where.push([i, k]));
+    if (m.role === 'user' && Array.isArray(m.content))
+      m.content.forEach((b, k) => b.type === 'tool_result' && where.push([i, k]));
   });
   let trimmed = 0;
   // Kept up to date by what each trim removes (JSON-escaping aside), not recounted: conversations are long.

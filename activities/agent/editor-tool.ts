@@ -97,7 +97,10 @@ function writeNoFollow(abs: string, text: string): void {
 }
 
 /** Anthropic's text editor tool for Claude 4.x: built into the model, so it has no input schema. */
-export const EDITOR_TOOL: Anthropic.ToolTextEditor20250728 = { type: 'text_editor_20250728', name: 'str_replace_based_edit_tool' };
+export const EDITOR_TOOL: Anthropic.ToolTextEditor20250728 = {
+  type: 'text_editor_20250728',
+  name: 'str_replace_based_edit_tool',
+};
 
 /**
  * The text editor tool, confined to one worktree: paths that leave it (.., absolute paths elsewhere,
@@ -137,9 +140,11 @@ export class WorktreeEditor {
       return { error: `${p} cannot be resolved: ${(err as Error).message}` };
     }
     const realRel = path.relative(this.realRoot, real);
-    if (realRel.startsWith('..') || path.isAbsolute(realRel)) return { error: `${p} leads outside the repository through a symlink` };
+    if (realRel.startsWith('..') || path.isAbsolute(realRel))
+      return { error: `${p} leads outside the repository through a symlink` };
     if (touchesGit(realRel)) return { error: `${p} leads inside .git through a symlink, which is off limits` };
-    if (opts.write && real !== abs) return { error: `${p} goes through a symlink; edit the file it points to by its own path` };
+    if (opts.write && real !== abs)
+      return { error: `${p} goes through a symlink; edit the file it points to by its own path` };
     if (opts.write && isSymlink(abs)) return { error: `${p} is a symlink; edit the file it points to by its own path` };
     return { rel: rel || '.', abs };
   }
@@ -164,22 +169,40 @@ export class WorktreeEditor {
         if (typeof input.file_text !== 'string') return { content: 'Error: create needs file_text', isError: true };
         if (fs.existsSync(abs)) {
           const what = fs.statSync(abs).isDirectory() ? 'a folder' : 'a file';
-          return { content: `Error: ${rel} already exists (${what}); create only makes new files and never overwrites. To change it, view it and use str_replace or insert; to add a new file, choose a path that does not exist.`, isError: true };
+          return {
+            content: `Error: ${rel} already exists (${what}); create only makes new files and never overwrites. To change it, view it and use str_replace or insert; to add a new file, choose a path that does not exist.`,
+            isError: true,
+          };
         }
         fs.mkdirSync(path.dirname(abs), { recursive: true });
         writeNoFollow(abs, input.file_text);
         this.edited.add(rel);
-        return { content: editResult(`Created ${rel} (${lineSpan(input.file_text)} line${lineSpan(input.file_text) === 1 ? '' : 's'})`, rel, numberedSnippet(input.file_text, 1, Math.min(lineSpan(input.file_text), 8), 0)), isError: false };
+        return {
+          content: editResult(
+            `Created ${rel} (${lineSpan(input.file_text)} line${lineSpan(input.file_text) === 1 ? '' : 's'})`,
+            rel,
+            numberedSnippet(input.file_text, 1, Math.min(lineSpan(input.file_text), 8), 0),
+          ),
+          isError: false,
+        };
       }
       case 'str_replace': {
         if (!fs.existsSync(abs)) return { content: `Error: ${rel} does not exist`, isError: true };
-        if (typeof input.old_str !== 'string' || !input.old_str) return { content: 'Error: str_replace needs old_str', isError: true };
+        if (typeof input.old_str !== 'string' || !input.old_str)
+          return { content: 'Error: str_replace needs old_str', isError: true };
         const text = readText(abs, rel);
         const count = text.split(input.old_str).length - 1;
-        if (count === 0) return { content: `Error: No match found for replacement text in ${rel}. Check whitespace and indentation, or view the file first.`, isError: true };
+        if (count === 0)
+          return {
+            content: `Error: No match found for replacement text in ${rel}. Check whitespace and indentation, or view the file first.`,
+            isError: true,
+          };
         if (count > 1) {
           const at = matchLines(text, input.old_str);
-          return { content: `Error: Found ${count} matches for replacement text in ${rel}, starting on lines ${at.join(', ')}. Include more surrounding lines in old_str so it matches exactly one of them.`, isError: true };
+          return {
+            content: `Error: Found ${count} matches for replacement text in ${rel}, starting on lines ${at.join(', ')}. Include more surrounding lines in old_str so it matches exactly one of them.`,
+            isError: true,
+          };
         }
         const newStr = input.new_str ?? '';
         const first = lineAt(text, text.indexOf(input.old_str));
@@ -187,7 +210,14 @@ export class WorktreeEditor {
         writeNoFollow(abs, after);
         this.edited.add(rel);
         const last = first + (newStr ? lineSpan(newStr) - 1 : 0);
-        return { content: editResult(`Replaced lines ${first}-${first + lineSpan(input.old_str) - 1} of ${rel}`, rel, numberedSnippet(after, first, last)), isError: false };
+        return {
+          content: editResult(
+            `Replaced lines ${first}-${first + lineSpan(input.old_str) - 1} of ${rel}`,
+            rel,
+            numberedSnippet(after, first, last),
+          ),
+          isError: false,
+        };
       }
       case 'insert': {
         if (!fs.existsSync(abs)) return { content: `Error: ${rel} does not exist`, isError: true };
@@ -203,10 +233,20 @@ export class WorktreeEditor {
         const after = lines.join('\n');
         writeNoFollow(abs, after);
         this.edited.add(rel);
-        return { content: editResult(`Inserted ${added.length} line${added.length === 1 ? '' : 's'} after line ${at} of ${rel}`, rel, numberedSnippet(after, at + 1, at + added.length)), isError: false };
+        return {
+          content: editResult(
+            `Inserted ${added.length} line${added.length === 1 ? '' : 's'} after line ${at} of ${rel}`,
+            rel,
+            numberedSnippet(after, at + 1, at + added.length),
+          ),
+          isError: false,
+        };
       }
       default:
-        return { content: `Error: unknown command ${String(input.command)}; use view, create, str_replace or insert`, isError: true };
+        return {
+          content: `Error: unknown command ${String(input.command)}; use view, create, str_replace or insert`,
+          isError: true,
+        };
     }
   }
 
@@ -223,7 +263,14 @@ export class WorktreeEditor {
     // The path was resolved inside the worktree through its links: read where it leads, without following any more.
     const lines = readText(fs.realpathSync(abs), rel).split('\n');
     const [from, to] = range ? [Math.max(1, range[0]), range[1] === -1 ? lines.length : range[1]] : [1, lines.length];
-    const shown = lines.slice(from - 1, to).map((l, i) => `${String(from + i).padStart(6)}\t${l}`).join('\n');
-    return { content: shown.length > MAX_VIEW_CHARS ? shown.slice(0, MAX_VIEW_CHARS) + '\n… (truncated; use view_range)' : shown, isError: false };
+    const shown = lines
+      .slice(from - 1, to)
+      .map((l, i) => `${String(from + i).padStart(6)}\t${l}`)
+      .join('\n');
+    return {
+      content:
+        shown.length > MAX_VIEW_CHARS ? shown.slice(0, MAX_VIEW_CHARS) + '\n… (truncated; use view_range)' : shown,
+      isError: false,
+    };
   }
 }

@@ -8,7 +8,9 @@ export const lostUsageActivities = {
    * whose activities failed (beyond `reported`, what their results already brought the workflow), or, without
    * `attempt`, every attempt of a task cancelled while it ran.
    */
-  async lostAgentUsage(a: TaskRef & { workflowRunId: string; attempt?: number; reported?: TokenUsage }): Promise<TokenUsage> {
+  async lostAgentUsage(
+    a: TaskRef & { workflowRunId: string; attempt?: number; reported?: TokenUsage },
+  ): Promise<TokenUsage> {
     const dir = taskDir(a.repoPath, a.runId, a.taskId);
     if (a.attempt === undefined) return spentByTaskRun(dir, a.workflowRunId);
     const spent = spentByAttempt(dir, a.workflowRunId, a.attempt);

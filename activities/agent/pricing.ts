@@ -18,13 +18,17 @@ interface Tier {
   rates: Rates;
 }
 
-const HAIKU_4_5: Tier[] = [{ upToPromptTokens: Infinity, rates: { input: 1, output: 5, cacheWrite: 1.25, cacheRead: 0.1 } }];
+const HAIKU_4_5: Tier[] = [
+  { upToPromptTokens: Infinity, rates: { input: 1, output: 5, cacheWrite: 1.25, cacheRead: 0.1 } },
+];
 
 const PRICES: Record<string, Tier[]> = {
   'claude-haiku-4-5': HAIKU_4_5,
   'claude-haiku-4-5-20251001': HAIKU_4_5,
   // The reviewer's default for refactors, dead code and high-risk tasks (core/review-model.ts).
-  'claude-sonnet-4-5': [{ upToPromptTokens: Infinity, rates: { input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 } }],
+  'claude-sonnet-4-5': [
+    { upToPromptTokens: Infinity, rates: { input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 } },
+  ],
   'claude-haiku-5-5': [
     { upToPromptTokens: 100_000, rates: { input: 0.1, output: 0.5, cacheWrite: 0.125, cacheRead: 0.01 } },
     // Above 100K: $0.50 / $2.50 published; the cache rates use the standard 1.25x / 0.1x of input.
@@ -48,6 +52,10 @@ export function ratesFor(model: string, promptTokens: number): Rates | undefined
 export function turnCostUsd(model: string, t: TurnTokens): number | undefined {
   const rates = ratesFor(model, t.inputTokens + t.cacheWriteTokens + t.cacheReadTokens);
   if (!rates) return undefined;
-  const micro = t.inputTokens * rates.input + t.outputTokens * rates.output + t.cacheWriteTokens * rates.cacheWrite + t.cacheReadTokens * rates.cacheRead;
+  const micro =
+    t.inputTokens * rates.input +
+    t.outputTokens * rates.output +
+    t.cacheWriteTokens * rates.cacheWrite +
+    t.cacheReadTokens * rates.cacheRead;
   return micro / 1_000_000;
 }

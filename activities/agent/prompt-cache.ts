@@ -13,7 +13,8 @@ function markNewestUser(messages: Anthropic.MessageParam[]): Anthropic.MessagePa
   const i = messages.map((m) => m.role).lastIndexOf('user');
   if (i < 0) return messages;
   const m = messages[i];
-  const blocks: Anthropic.ContentBlockParam[] = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : [...m.content];
+  const blocks: Anthropic.ContentBlockParam[] =
+    typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : [...m.content];
   if (!blocks.length) return messages;
   const last = blocks[blocks.length - 1];
   if (last.type === 'thinking' || last.type === 'redacted_thinking') return messages;
@@ -26,7 +27,17 @@ function markNewestUser(messages: Anthropic.MessageParam[]): Anthropic.MessagePa
  * stable prefix, shared by every turn), and the newest user message, so the next turn reads this one's
  * prefix from the cache. Three breakpoints; the API allows four.
  */
-export function withCacheBreakpoints(r: CacheableRequest): { tools: Anthropic.ToolUnion[]; system: Anthropic.TextBlockParam[]; messages: Anthropic.MessageParam[] } {
-  const tools = r.tools.map((t, i) => (i === r.tools.length - 1 ? ({ ...t, cache_control: EPHEMERAL } as Anthropic.ToolUnion) : t));
-  return { tools, system: [{ type: 'text', text: r.system, cache_control: EPHEMERAL }], messages: markNewestUser(r.messages) };
+export function withCacheBreakpoints(r: CacheableRequest): {
+  tools: Anthropic.ToolUnion[];
+  system: Anthropic.TextBlockParam[];
+  messages: Anthropic.MessageParam[];
+} {
+  const tools = r.tools.map((t, i) =>
+    i === r.tools.length - 1 ? ({ ...t, cache_control: EPHEMERAL } as Anthropic.ToolUnion) : t,
+  );
+  return {
+    tools,
+    system: [{ type: 'text', text: r.system, cache_control: EPHEMERAL }],
+    messages: markNewestUser(r.messages),
+  };
 }

@@ -10,10 +10,32 @@ const DOCS = [
 ];
 
 const LANGUAGES: Record<string, string> = {
-  ts: 'TypeScript', tsx: 'TypeScript', mts: 'TypeScript', cts: 'TypeScript',
-  js: 'JavaScript', jsx: 'JavaScript', mjs: 'JavaScript', cjs: 'JavaScript',
-  py: 'Python', go: 'Go', rs: 'Rust', java: 'Java', kt: 'Kotlin', rb: 'Ruby', php: 'PHP', cs: 'C#',
-  c: 'C', h: 'C', cc: 'C++', cpp: 'C++', hpp: 'C++', swift: 'Swift', scala: 'Scala', sh: 'Shell', ex: 'Elixir', exs: 'Elixir',
+  ts: 'TypeScript',
+  tsx: 'TypeScript',
+  mts: 'TypeScript',
+  cts: 'TypeScript',
+  js: 'JavaScript',
+  jsx: 'JavaScript',
+  mjs: 'JavaScript',
+  cjs: 'JavaScript',
+  py: 'Python',
+  go: 'Go',
+  rs: 'Rust',
+  java: 'Java',
+  kt: 'Kotlin',
+  rb: 'Ruby',
+  php: 'PHP',
+  cs: 'C#',
+  c: 'C',
+  h: 'C',
+  cc: 'C++',
+  cpp: 'C++',
+  hpp: 'C++',
+  swift: 'Swift',
+  scala: 'Scala',
+  sh: 'Shell',
+  ex: 'Elixir',
+  exs: 'Elixir',
 };
 
 /** At most `max` characters, cut at a line end. */

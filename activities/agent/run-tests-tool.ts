@@ -10,9 +10,14 @@ export const RUN_TESTS_TOOL: Anthropic.Tool = {
   name: 'run_tests',
   description:
     "Runs the tests the gate will run on your change: the task's own test command when it names one, else the suite narrowed to the tests related to the files you edited, " +
-    'judged against the base commit. Returns whether they pass, the tests your change made fail with each failure\'s own output, and the tests that already failed or were flaky ' +
+    "judged against the base commit. Returns whether they pass, the tests your change made fail with each failure's own output, and the tests that already failed or were flaky " +
     'before your change (not yours to fix). Set full to run the whole suite instead. It is slow: run it once your change is complete, not after every edit.',
-  input_schema: { type: 'object', properties: { full: { type: 'boolean', description: 'Run the whole test suite rather than the tests the gate selects.' } } },
+  input_schema: {
+    type: 'object',
+    properties: {
+      full: { type: 'boolean', description: 'Run the whole test suite rather than the tests the gate selects.' },
+    },
+  },
 };
 
 const TAIL_CHARS = 2_000;
@@ -29,7 +34,8 @@ export interface TestRunView {
   tail: string;
 }
 
-const listed = (ids: string[]) => ids.slice(0, MAX_LISTED).join('; ') + (ids.length > MAX_LISTED ? `; … ${ids.length - MAX_LISTED} more` : '');
+const listed = (ids: string[]) =>
+  ids.slice(0, MAX_LISTED).join('; ') + (ids.length > MAX_LISTED ? `; … ${ids.length - MAX_LISTED} more` : '');
 
 /** The tool result the model reads: the verdict, each new failure's block, the base's red and flaky tests marked, and a short tail. */
 export function describeTestRun(r: TestRunView): ToolOutcome {
@@ -37,12 +43,17 @@ export function describeTestRun(r: TestRunView): ToolOutcome {
   const lines = [`${v.passed ? 'Tests PASSED' : 'Tests FAILED'} (exit code ${r.exitCode}): ${r.command}`];
   if (r.selection) lines.push(`Tests chosen: ${r.selection}`);
   lines.push(`Verdict against the base commit: ${v.reason}`);
-  if (v.preExisting.length) lines.push(`Already failing at the base (not caused by you; leave them): ${listed(v.preExisting)}`);
+  if (v.preExisting.length)
+    lines.push(`Already failing at the base (not caused by you; leave them): ${listed(v.preExisting)}`);
   if (v.flaky.length) lines.push(`Flaky at the base (never blamed on you): ${listed(v.flaky)}`);
   if (!v.passed) {
     lines.push(`Failing because of this change: ${listed(v.failing) || '(none named; see the output)'}`);
-    const blocks = failureBlocks(r.output, v.failing.map((id) => id.replace(/ \((vanished|failed to load.*)\)$/, '')));
-    if (blocks.some((b) => b.block)) lines.push('', 'Each failure as the runner reported it:', renderFailureBlocks(blocks));
+    const blocks = failureBlocks(
+      r.output,
+      v.failing.map((id) => id.replace(/ \((vanished|failed to load.*)\)$/, '')),
+    );
+    if (blocks.some((b) => b.block))
+      lines.push('', 'Each failure as the runner reported it:', renderFailureBlocks(blocks));
   }
   const tail = r.tail.length > TAIL_CHARS ? '…' + r.tail.slice(-TAIL_CHARS) : r.tail;
   lines.push('--- end of output ---', tail.trim());
@@ -75,7 +86,10 @@ export function makeRunTestsTool(o: RunTestsToolOptions) {
     calls++;
     const log = o.logPath(calls);
     const edited = o.edited?.() ?? [];
-    const choice = o.ownTests || input.full === true || !edited.length ? { command: o.command, selection: undefined } : await selectTaskTests(o.cwd, o.command, edited);
+    const choice =
+      o.ownTests || input.full === true || !edited.length
+        ? { command: o.command, selection: undefined }
+        : await selectTaskTests(o.cwd, o.command, edited);
     const saved = o.baseline?.() ?? null;
     const judged = await gatedReportRun(choice.command, o.cwd, log, {
       baseline: saved,
@@ -93,6 +107,13 @@ export function makeRunTestsTool(o: RunTestsToolOptions) {
         return first.tail;
       }
     })();
-    return describeTestRun({ command: choice.command, ...(choice.selection ? { selection: choice.selection } : {}), exitCode: first.exitCode, verdict: judged.verdict, output, tail: first.tail });
+    return describeTestRun({
+      command: choice.command,
+      ...(choice.selection ? { selection: choice.selection } : {}),
+      exitCode: first.exitCode,
+      verdict: judged.verdict,
+      output,
+      tail: first.tail,
+    });
   };
 }

@@ -31,7 +31,8 @@ interface Matcher {
  * equivalent and are refused with a message the model can act on.
  */
 export function linearRegex(pattern: string, ignoreCase = false): Matcher {
-  if (/\\(?:[1-9]|k<)/.test(pattern)) throw new Error('backreferences (\\1, \\k<name>) are not supported; search for the text itself');
+  if (/\\(?:[1-9]|k<)/.test(pattern))
+    throw new Error('backreferences (\\1, \\k<name>) are not supported; search for the text itself');
   const translated = RE2JS.translateRegExp(pattern);
   return RE2JS.compile(translated, ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
 }
@@ -103,7 +104,8 @@ function grep(root: string, re: Matcher, files: string[]): { lines: string[]; mo
 
 /** The search tool, confined to one worktree: it lists and reads only regular files under it, never follows symlinks, never writes. */
 export function runSearch(root: string, input: SearchInput): ToolOutcome {
-  if (typeof input.pattern !== 'string' || !input.pattern) return { content: 'Error: pattern is required', isError: true };
+  if (typeof input.pattern !== 'string' || !input.pattern)
+    return { content: 'Error: pattern is required', isError: true };
   if (input.command === 'files') {
     let re: Matcher;
     try {
@@ -120,14 +122,21 @@ export function runSearch(root: string, input: SearchInput): ToolOutcome {
     try {
       re = linearRegex(input.pattern, input.ignore_case === true);
     } catch (err) {
-      return { content: `Error: invalid regular expression (RE2 syntax: no lookaround or backreferences): ${(err as Error).message}`, isError: true };
+      return {
+        content: `Error: invalid regular expression (RE2 syntax: no lookaround or backreferences): ${(err as Error).message}`,
+        isError: true,
+      };
     }
     try {
       only = input.include ? linearGlob(input.include) : null;
     } catch (err) {
       return { content: `Error: invalid include glob: ${(err as Error).message}`, isError: true };
     }
-    const { lines, more } = grep(root, re, listFiles(root).filter((f) => !only || only.test(f)));
+    const { lines, more } = grep(
+      root,
+      re,
+      listFiles(root).filter((f) => !only || only.test(f)),
+    );
     return { content: lines.length ? bounded(lines, more) : `No lines match /${input.pattern}/.`, isError: false };
   }
   return { content: `Error: unknown command ${String(input.command)}; use files or grep`, isError: true };

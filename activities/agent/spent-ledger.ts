@@ -51,7 +51,8 @@ export class SpentLedger {
 export const ledgerKey = (workflowRunId: string, attempt: number) => `${workflowRunId.slice(0, 36)}-${attempt}`;
 
 /** The ledger key of one scheduled activity of a task workflow's attempt: Temporal's activityId is unique per scheduled activity. */
-export const activityLedgerKey = (workflowRunId: string, attempt: number, activityId: string) => `${ledgerKey(workflowRunId, attempt)}-a${activityId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64)}`;
+export const activityLedgerKey = (workflowRunId: string, attempt: number, activityId: string) =>
+  `${ledgerKey(workflowRunId, attempt)}-a${activityId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64)}`;
 
 /** Everything the agent activities of one task workflow's attempt spent, every activity and try (ledgers of older versions, keyed by the attempt alone, too). */
 export const spentByAttempt = (dir: string, workflowRunId: string, attempt: number): TokenUsage => {
@@ -60,7 +61,8 @@ export const spentByAttempt = (dir: string, workflowRunId: string, attempt: numb
 };
 
 /** Everything one task workflow's agents spent, over all its attempts and tries (for a task cancelled mid-way). */
-export const spentByTaskRun = (dir: string, workflowRunId: string): TokenUsage => sumLedgers(dir, [`spent-${workflowRunId.slice(0, 36)}-`]);
+export const spentByTaskRun = (dir: string, workflowRunId: string): TokenUsage =>
+  sumLedgers(dir, [`spent-${workflowRunId.slice(0, 36)}-`]);
 
 /** What `total` holds beyond `reported` (never below zero): what was paid for and never reported to the workflow. */
 export function unreported(total: TokenUsage, reported: TokenUsage): TokenUsage {
@@ -81,7 +83,9 @@ export function unreported(total: TokenUsage, reported: TokenUsage): TokenUsage 
 /** The sum of the ledger files in `dir` whose names start with one of `prefixes`. */
 function sumLedgers(dir: string, prefixes: string[]): TokenUsage {
   const total = noUsage();
-  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => prefixes.some((p) => f.startsWith(p)) && f.endsWith('.json')) : [];
+  const files = fs.existsSync(dir)
+    ? fs.readdirSync(dir).filter((f) => prefixes.some((p) => f.startsWith(p)) && f.endsWith('.json'))
+    : [];
   for (const f of files) addUsage(total, JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as TokenUsage);
   return total;
 }

@@ -28,7 +28,9 @@ const chains = new Map<string, Promise<unknown>>();
 export function gitCommonDir(repoPath: string): Promise<string> {
   let dir = commonDirs.get(repoPath);
   if (!dir) {
-    dir = runGit(repoPath, ['rev-parse', '--path-format=absolute', '--git-common-dir'], { strict: true }).then((r) => r.trim());
+    dir = runGit(repoPath, ['rev-parse', '--path-format=absolute', '--git-common-dir'], { strict: true }).then((r) =>
+      r.trim(),
+    );
     dir.catch(() => commonDirs.delete(repoPath));
     commonDirs.set(repoPath, dir);
   }
@@ -72,7 +74,13 @@ async function breakLock(lock: string, judged: { token?: string }): Promise<void
     .catch(() => undefined);
   if (now !== judged.token) return; // someone else took it over and holds it now
   const trash = `${lock}.stale-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-  if (await fs.rename(lock, trash).then(() => true, () => false)) await fs.rm(trash, { recursive: true, force: true });
+  if (
+    await fs.rename(lock, trash).then(
+      () => true,
+      () => false,
+    )
+  )
+    await fs.rm(trash, { recursive: true, force: true });
 }
 
 async function acquire(lock: string): Promise<() => Promise<void>> {
@@ -81,7 +89,10 @@ async function acquire(lock: string): Promise<() => Promise<void>> {
   for (let i = 0; ; i++) {
     try {
       await fs.mkdir(lock);
-      await fs.writeFile(path.join(lock, 'owner.json'), JSON.stringify({ pid: process.pid, host: os.hostname(), token } satisfies Owner));
+      await fs.writeFile(
+        path.join(lock, 'owner.json'),
+        JSON.stringify({ pid: process.pid, host: os.hostname(), token } satisfies Owner),
+      );
       const timer = setInterval(() => {
         const t = new Date();
         fs.utimes(lock, t, t).catch(() => undefined);
@@ -103,7 +114,10 @@ async function acquire(lock: string): Promise<() => Promise<void>> {
       await breakLock(lock, judged);
       continue;
     }
-    if (Date.now() - started > WAIT_MS) throw new Error(`timed out after ${WAIT_MS / 1000} s waiting for ${lock} (held by another Flotilla worker; remove it if none is running)`);
+    if (Date.now() - started > WAIT_MS)
+      throw new Error(
+        `timed out after ${WAIT_MS / 1000} s waiting for ${lock} (held by another Flotilla worker; remove it if none is running)`,
+      );
     await new Promise((r) => setTimeout(r, Math.min(200, 5 + 5 * i) + Math.random() * 20));
   }
 }

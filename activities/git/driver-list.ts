@@ -53,7 +53,10 @@ function systemConfigs(): string[] {
       return false;
     }
   });
-  systemFor = { PATH, files: ['/etc/gitconfig', ...(found ? [path.join(path.dirname(path.resolve(found)), 'etc', 'gitconfig')] : [])] };
+  systemFor = {
+    PATH,
+    files: ['/etc/gitconfig', ...(found ? [path.join(path.dirname(path.resolve(found)), 'etc', 'gitconfig')] : [])],
+  };
   return systemFor.files;
 }
 
@@ -61,7 +64,13 @@ function systemConfigs(): string[] {
 function configFiles(cwd: string, dirs: string[]): string[] {
   const home = process.env.HOME ?? os.homedir();
   const xdg = process.env.XDG_CONFIG_HOME || path.join(home, '.config');
-  return [...systemConfigs(), path.join(home, '.gitconfig'), path.join(xdg, 'git', 'config'), ...dirs.flatMap((d) => [path.join(d, 'config'), path.join(d, 'config.worktree')]), path.join(cwd, '.git')];
+  return [
+    ...systemConfigs(),
+    path.join(home, '.gitconfig'),
+    path.join(xdg, 'git', 'config'),
+    ...dirs.flatMap((d) => [path.join(d, 'config'), path.join(d, 'config.worktree')]),
+    path.join(cwd, '.git'),
+  ];
 }
 
 /**
@@ -73,7 +82,10 @@ export async function driverListing(cwd: string, query: string[], ask: Ask): Pro
   if (k && (await stampOf(configFiles(cwd, k.dirs))) === k.stamp) return k.listing;
   kept.delete(cwd);
   // Asked afresh: the git folders (not a repository yet: nothing is kept, every command asks), then the list.
-  const dirs = await ask(['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir']).then((out) => out.split('\n').filter(Boolean), () => []);
+  const dirs = await ask(['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir']).then(
+    (out) => out.split('\n').filter(Boolean),
+    () => [],
+  );
   if (!dirs.length) return ask(query);
   const files = configFiles(cwd, dirs);
   const before = await stampOf(files);

@@ -47,7 +47,9 @@ export interface GitOptions {
 export async function runGit(cwd: string, args: string[], options: GitOptions = {}): Promise<string> {
   const [subcommand = '', ...rest] = args;
   // The drivers' list: a silent exit 1 is "none"; a config git cannot read fails the command.
-  const drivers = mayRunDrivers(args) ? configEnv(neutralisers(await driverListing(cwd, [...DRIVER_QUERY], (a) => launchGit(cwd, a, {}, `git ${a[0]}`)))) : {};
+  const drivers = mayRunDrivers(args)
+    ? configEnv(neutralisers(await driverListing(cwd, [...DRIVER_QUERY], (a) => launchGit(cwd, a, {}, `git ${a[0]}`))))
+    : {};
   const config = [...(options.config ?? []), ...NO_REPO_PROGRAMS];
   const full = [...config.flatMap((c) => ['-c', c]), subcommand, ...commandFlags(subcommand), ...rest];
   return launchGit(cwd, full, { ...options, env: { ...drivers, ...options.env } }, `git ${args.slice(0, 2).join(' ')}`);
@@ -64,12 +66,29 @@ function configEnv(pairs: Array<[string, string]>): NodeJS.ProcessEnv {
 }
 
 /** One git process, `what` naming it in errors. */
-async function launchGit(cwd: string, args: string[], options: Omit<GitOptions, 'config'>, what: string): Promise<string> {
-  const r = await launch({ file: 'git', args, cwd, env: gitEnvironment(options.env), ...(options.input !== undefined ? { input: options.input } : {}), ...(options.maxBuffer ? { maxBuffer: options.maxBuffer } : {}) });
-  if (r.error !== undefined) throw new GitError(`${what} could not ${r.code === null && !r.stdout.length && !r.stderr.length ? 'start' : 'finish'}: ${r.error}`, null);
+async function launchGit(
+  cwd: string,
+  args: string[],
+  options: Omit<GitOptions, 'config'>,
+  what: string,
+): Promise<string> {
+  const r = await launch({
+    file: 'git',
+    args,
+    cwd,
+    env: gitEnvironment(options.env),
+    ...(options.input !== undefined ? { input: options.input } : {}),
+    ...(options.maxBuffer ? { maxBuffer: options.maxBuffer } : {}),
+  });
+  if (r.error !== undefined)
+    throw new GitError(
+      `${what} could not ${r.code === null && !r.stdout.length && !r.stderr.length ? 'start' : 'finish'}: ${r.error}`,
+      null,
+    );
   if (r.signal) throw new GitError(`${what} was ended by ${r.signal}: ${r.stderr.toString('utf8').slice(-2000)}`, null);
   const stdout = r.stdout.toString('utf8');
-  if (r.code !== 0 && (r.stderr.length || options.strict)) throw new GitError(stdout + r.stderr.toString('utf8') || `${what} exited with code ${r.code}`, r.code);
+  if (r.code !== 0 && (r.stderr.length || options.strict))
+    throw new GitError(stdout + r.stderr.toString('utf8') || `${what} exited with code ${r.code}`, r.code);
   return stdout;
 }
 

@@ -20,7 +20,10 @@ function hasIdentity(dir: string): Promise<boolean> {
   if (known && Date.now() - known.at < IDENTITY_TTL_MS) return known.has;
   const has = Promise.resolve()
     .then(() => new Git(dir).raw(['config', '--get', 'user.email']))
-    .then((email) => !!email.trim(), () => false);
+    .then(
+      (email) => !!email.trim(),
+      () => false,
+    );
   if (identities.size > 1000) identities.clear();
   identities.set(dir, { at: Date.now(), has });
   return has;
@@ -45,7 +48,8 @@ export function withoutTrailers(text: string, oneLine = false): string {
 }
 
 /** This run's trailers of a commit, read by git from the message's final trailer block only. */
-const TRAILER_FORMAT = '%H%x00%(trailers:key=Flotilla-Run,valueonly,separator=%x2C)%x00%(trailers:key=Flotilla-Task,valueonly,separator=%x2C)%x01';
+const TRAILER_FORMAT =
+  '%H%x00%(trailers:key=Flotilla-Run,valueonly,separator=%x2C)%x00%(trailers:key=Flotilla-Task,valueonly,separator=%x2C)%x01';
 
 /** One `git log --format=TRAILER_FORMAT` entry: the commit and its run and task trailers. */
 function trailersOf(entry: string): { sha: string; run?: string; task?: string } {

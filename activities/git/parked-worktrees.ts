@@ -18,7 +18,13 @@ export async function parkWorktree(repoPath: string, worktree: string): Promise<
   if (!admin) return false;
   const parked = path.join(parkingOf(worktree), `${path.basename(admin)}-${randomBytes(4).toString('hex')}`);
   await fs.mkdir(path.dirname(parked), { recursive: true });
-  if (!(await fs.rename(worktree, parked).then(() => true, () => false))) return false;
+  if (
+    !(await fs.rename(worktree, parked).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return false;
   await relink(admin, parked);
   return true;
 }
@@ -32,7 +38,13 @@ export async function takeParkedWorktree(repoPath: string, worktree: string): Pr
   const dir = parkingOf(worktree);
   for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
     const parked = path.join(dir, name);
-    if (!(await fs.rename(parked, worktree).then(() => true, () => false))) continue; // taken by another agent
+    if (
+      !(await fs.rename(parked, worktree).then(
+        () => true,
+        () => false,
+      ))
+    )
+      continue; // taken by another agent
     const admin = await ownRegistration(repoPath, worktree, parked);
     if (admin) {
       await relink(admin, worktree);

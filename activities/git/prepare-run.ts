@@ -29,9 +29,14 @@ async function excludeFlotillaFolder(repoPath: string): Promise<void> {
 async function claimRunId(dir: string, runId: string): Promise<void> {
   const me = workflowRunId();
   const file = path.join(dir, 'owner.json');
-  const owner = await fs.readFile(file, 'utf8').then((t) => (JSON.parse(t) as { workflowRunId?: string }).workflowRunId, () => undefined);
+  const owner = await fs.readFile(file, 'utf8').then(
+    (t) => (JSON.parse(t) as { workflowRunId?: string }).workflowRunId,
+    () => undefined,
+  );
   if (owner && me && owner !== me) {
-    throw repoError(`run id ${runId} was already used by another run in this repository (see ${dir}). Start the run with another --run-id.`);
+    throw repoError(
+      `run id ${runId} was already used by another run in this repository (see ${dir}). Start the run with another --run-id.`,
+    );
   }
   if (!owner && me) await fs.writeFile(file, JSON.stringify({ workflowRunId: me }) + '\n');
 }
@@ -44,10 +49,14 @@ export function makeRunSetupActivities() {
      */
     async prepareRun(s: RunSettings & { allowDirty?: boolean }): Promise<PreparedRun> {
       const stat = await fs.stat(s.repoPath).catch(() => null);
-      if (!stat?.isDirectory()) throw repoError(`${s.repoPath} does not exist or is not a folder. Pass --repo with the path of a git repository.`);
+      if (!stat?.isDirectory())
+        throw repoError(
+          `${s.repoPath} does not exist or is not a folder. Pass --repo with the path of a git repository.`,
+        );
       const git = await gitAt(s.repoPath);
       const top = await git.raw(['rev-parse', '--show-toplevel']).catch(() => '');
-      if (!top.trim()) throw repoError(`${s.repoPath} is not a git repository. Run \`git init\` and commit your code first.`);
+      if (!top.trim())
+        throw repoError(`${s.repoPath} is not a git repository. Run \`git init\` and commit your code first.`);
       if (path.resolve(top.trim()) !== (await fs.realpath(s.repoPath))) {
         throw repoError(`${s.repoPath} is inside the repository ${top.trim()}; pass --repo ${top.trim()}`);
       }
@@ -65,7 +74,9 @@ export function makeRunSetupActivities() {
           const dirty = await changedPaths(git);
           if (dirty.length) {
             const files = dirty.slice(0, 10).join(', ') + (dirty.length > 10 ? ` and ${dirty.length - 10} more` : '');
-            throw repoError(`the working tree of ${s.repoPath} has uncommitted changes (${files}). Commit or stash them, then start the run again.`);
+            throw repoError(
+              `the working tree of ${s.repoPath} has uncommitted changes (${files}). Commit or stash them, then start the run again.`,
+            );
           }
         }
         baseSha = head.trim();
@@ -73,17 +84,25 @@ export function makeRunSetupActivities() {
         crashPoint('prepare-run.after-backup-ref');
       }
       // The run branch starts at the backup ref; a try that died between the two made only the ref.
-      if (!(await git.raw(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]).catch(() => '')).trim()) await git.raw(['branch', branch, baseSha]);
+      if (!(await git.raw(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]).catch(() => '')).trim())
+        await git.raw(['branch', branch, baseSha]);
       // The run's sandbox, recorded for the activities that run commands, the report and `run --wait`.
       // Never below this worker's floor (flotilla worker --sandbox): a run asking for off on such a worker fails here.
       const mode = atLeastFloor(s.sandbox ?? 'auto');
       const sandbox = describeSandbox(mode, s.sandboxNetwork === true);
-      if (mode === 'required' && !sandbox.sandboxed) throw repoError(`--sandbox required, but ${sandbox.detail}. Install bubblewrap on the workers, or start the run with --sandbox auto.`);
+      if (mode === 'required' && !sandbox.sandboxed)
+        throw repoError(
+          `--sandbox required, but ${sandbox.detail}. Install bubblewrap on the workers, or start the run with --sandbox auto.`,
+        );
       writeSandboxRecord(s.repoPath, s.runId, sandbox);
       if (!sandbox.sandboxed) console.warn(`flotilla: run ${s.runId} is NOT sandboxed: ${sandbox.detail}`);
       const testCommand = s.testCommand ?? detectTestCommand(s.repoPath);
-      if (!testCommand) throw repoError(`no test command found in ${s.repoPath} (looked for package.json "test", Makefile test, pytest, go.mod, Cargo.toml). Pass --test-cmd.`);
-      const e2eCommand = s.e2eAfter === 'never' ? undefined : (s.e2eCommand ?? detectE2eCommand(s.repoPath) ?? undefined);
+      if (!testCommand)
+        throw repoError(
+          `no test command found in ${s.repoPath} (looked for package.json "test", Makefile test, pytest, go.mod, Cargo.toml). Pass --test-cmd.`,
+        );
+      const e2eCommand =
+        s.e2eAfter === 'never' ? undefined : (s.e2eCommand ?? detectE2eCommand(s.repoPath) ?? undefined);
       return { baseSha, branch, runDir: dir, testCommand, ...(e2eCommand ? { e2eCommand } : {}) };
     },
   };

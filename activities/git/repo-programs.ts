@@ -44,7 +44,21 @@ export function commandFlags(subcommand: string): string[] {
  * driver list (which costs a git process, a few milliseconds). Any other command, present or future, gets one.
  * `read-tree` touches the work tree only with `-u`; `worktree prune`, `list`, `lock` and `unlock` never do.
  */
-const NO_DRIVERS = new Set(['rev-parse', 'update-ref', 'for-each-ref', 'ls-tree', 'ls-files', 'rev-list', 'cat-file', 'config', 'symbolic-ref', 'branch', 'write-tree', 'log', 'show']);
+const NO_DRIVERS = new Set([
+  'rev-parse',
+  'update-ref',
+  'for-each-ref',
+  'ls-tree',
+  'ls-files',
+  'rev-list',
+  'cat-file',
+  'config',
+  'symbolic-ref',
+  'branch',
+  'write-tree',
+  'log',
+  'show',
+]);
 
 export function mayRunDrivers(args: readonly string[]): boolean {
   const [subcommand = '', ...rest] = args;
@@ -59,7 +73,13 @@ export function mayRunDrivers(args: readonly string[]): boolean {
  * listed. This asks git for every `filter.*` and `merge.*` key the command would see (includes followed), and
  * the include keys themselves (driver-list.ts keeps no list of a config that includes other files).
  */
-export const DRIVER_QUERY: readonly string[] = ['config', '-z', '--name-only', '--get-regexp', '^(filter|merge|include|includeif)\\.'];
+export const DRIVER_QUERY: readonly string[] = [
+  'config',
+  '-z',
+  '--name-only',
+  '--get-regexp',
+  '^(filter|merge|include|includeif)\\.',
+];
 
 /**
  * The settings that empty each listed driver: a filter with no command is no filter (and not `required`, which
@@ -76,7 +96,14 @@ export function neutralisers(listing: string): Array<[string, string]> {
     (m[1].toLowerCase() === 'filter' ? filters : merges).add(m[2]);
   }
   const out: Array<[string, string]> = [];
-  for (const name of filters) for (const [k, v] of [['clean', ''], ['smudge', ''], ['process', ''], ['required', 'false']]) out.push([`filter.${name}.${k}`, v]);
+  for (const name of filters)
+    for (const [k, v] of [
+      ['clean', ''],
+      ['smudge', ''],
+      ['process', ''],
+      ['required', 'false'],
+    ])
+      out.push([`filter.${name}.${k}`, v]);
   for (const name of merges) out.push([`merge.${name}.driver`, 'exit 1']);
   return out;
 }

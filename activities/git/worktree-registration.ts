@@ -22,7 +22,11 @@ async function registrationsDir(repoPath: string): Promise<string> {
  * `worktrees/` and its `gitdir` file must name this worktree back (or `registeredAt`, where the folder was
  * before it moved). Null otherwise.
  */
-export async function ownRegistration(repoPath: string, worktree: string, registeredAt = worktree): Promise<string | null> {
+export async function ownRegistration(
+  repoPath: string,
+  worktree: string,
+  registeredAt = worktree,
+): Promise<string | null> {
   const named = await worktreeGitDir(worktree);
   const admin = named && (await fs.realpath(named).catch(() => null));
   if (!admin) return null;

@@ -69,7 +69,12 @@ async function addDetachedWorktree(repoPath: string, worktree: string, sha: stri
  * Else a worktree another task of the run parked on this host is taken over (parked-worktrees.ts), reset and
  * cleaned of everything git does not track, ignored files included; else a new one is added.
  */
-export async function freshWorktree(repoPath: string, worktree: string, sha: string, sharedDeps?: string): Promise<Git> {
+export async function freshWorktree(
+  repoPath: string,
+  worktree: string,
+  sha: string,
+  sharedDeps?: string,
+): Promise<Git> {
   const own = await exists(path.join(worktree, '.git'));
   if (!own) await fs.rm(worktree, { recursive: true, force: true });
   if (own || (await takeParkedWorktree(repoPath, worktree))) {
@@ -100,7 +105,13 @@ const WARM = 'warm-';
  * already (a try that died half way; taken by a task since, or parked again) are counted, by their registrations,
  * and only the rest are added. `onEach` is called after each one (heartbeats). Returns how many exist.
  */
-export async function addParkedWorktrees(repoPath: string, like: string, sha: string, count: number, onEach?: () => void): Promise<number> {
+export async function addParkedWorktrees(
+  repoPath: string,
+  like: string,
+  sha: string,
+  count: number,
+  onEach?: () => void,
+): Promise<number> {
   const runFolder = path.dirname(like);
   let made = (await registrationsUnder(repoPath, runFolder)).filter((r) => path.basename(r).startsWith(WARM)).length;
   for (; made < count; made++) {
@@ -116,7 +127,8 @@ export async function addParkedWorktrees(repoPath: string, like: string, sha: st
 async function cleanAtHead(wt: Git, worktree: string): Promise<boolean> {
   const gitDir = await worktreeGitDir(worktree);
   if (!gitDir) return false;
-  for (const f of ['index.lock', 'CHERRY_PICK_HEAD', 'MERGE_HEAD', 'REVERT_HEAD']) if (await exists(path.join(gitDir, f))) return false;
+  for (const f of ['index.lock', 'CHERRY_PICK_HEAD', 'MERGE_HEAD', 'REVERT_HEAD'])
+    if (await exists(path.join(gitDir, f))) return false;
   const status = await wt.raw(['status', '--porcelain', '--untracked-files=all']);
   return status.split('\n').every((l) => !l.trim() || /^\?\? node_modules\/?$/.test(l.trim()));
 }

@@ -15,18 +15,36 @@ import { allRunRecords, saveTaskStates } from './task-records';
 /** Deletes `refs` in one `git update-ref --stdin` transaction. */
 function deleteRefs(repoPath: string, refs: string[]): Promise<void> {
   if (!refs.length) return Promise.resolve();
-  return runGit(repoPath, ['update-ref', '--stdin'], { input: refs.map((r) => `delete ${r}\n`).join(''), strict: true }).then(() => undefined);
+  return runGit(repoPath, ['update-ref', '--stdin'], {
+    input: refs.map((r) => `delete ${r}\n`).join(''),
+    strict: true,
+  }).then(() => undefined);
 }
 
 /** Adds the planned tasks the run never reached, as skipped with `reason`. */
-async function withUnstarted(repoPath: string, runId: string, tasks: TaskState[], reason: string): Promise<TaskState[]> {
+async function withUnstarted(
+  repoPath: string,
+  runId: string,
+  tasks: TaskState[],
+  reason: string,
+): Promise<TaskState[]> {
   const plan = await readPlan(repoPath, runId).catch(() => null);
   if (!plan) return tasks;
   const seen = new Set(tasks.map((t) => t.id));
   const out = [...tasks];
   for (const phase of plan.phases) {
     for (const b of phase.batches) {
-      for (const id of b.taskIds) if (!seen.has(id)) out.push({ id, title: plan.tasks[id].title, status: 'skipped', phase: phase.number, batch: b.id, attempts: 0, reason });
+      for (const id of b.taskIds)
+        if (!seen.has(id))
+          out.push({
+            id,
+            title: plan.tasks[id].title,
+            status: 'skipped',
+            phase: phase.number,
+            batch: b.id,
+            attempts: 0,
+            reason,
+          });
     }
   }
   return out;
@@ -39,7 +57,14 @@ export function makeRunRecordActivities(worktreeRoot: string) {
     saveTaskStates,
 
     /** Writes report.json and review.md, and removes the run's worktrees; the run branch and backup ref stay. */
-    async finishRun(a: { runId: string; repoPath: string; report: RunReport; reviewBranch?: boolean; rolledBack?: boolean; notStarted?: string }): Promise<{ reportPath: string; reviewBranch?: RunReport['reviewBranch'] }> {
+    async finishRun(a: {
+      runId: string;
+      repoPath: string;
+      report: RunReport;
+      reviewBranch?: boolean;
+      rolledBack?: boolean;
+      notStarted?: string;
+    }): Promise<{ reportPath: string; reviewBranch?: RunReport['reviewBranch'] }> {
       // The run holds only its last segment's tasks (and those that did not commit); earlier ones were saved on disk,
       // and tasks of segments it never reached are only in plan.json.
       const all = await allRunRecords(a.repoPath, a.runId, a.report);
@@ -51,13 +76,16 @@ export function makeRunRecordActivities(worktreeRoot: string) {
       if (a.report.runReview) addUsage(usage, a.report.runReview.usage);
       const { tasksElsewhere: _, ...rest } = a.report;
       const report: RunReport = { ...rest, batches: all.batches, tasks, counts, usage };
-      if (a.reviewBranch && report.status === 'completed') report.reviewBranch = await buildReviewBranch(report, worktreeRoot);
+      if (a.reviewBranch && report.status === 'completed')
+        report.reviewBranch = await buildReviewBranch(report, worktreeRoot);
       const file = path.join(runDir(a.repoPath, a.runId), 'report.json');
       await fs.mkdir(path.dirname(file), { recursive: true });
       await fs.writeFile(file, JSON.stringify(report, null, 2) + '\n');
       if (report.baseSha) await writeReview(report);
       const git = await gitAt(a.repoPath);
-      const refs = (await git.raw(['for-each-ref', '--format=%(refname)', `refs/flotilla/${a.runId}/tasks/`])).split('\n').filter(Boolean);
+      const refs = (await git.raw(['for-each-ref', '--format=%(refname)', `refs/flotilla/${a.runId}/tasks/`]))
+        .split('\n')
+        .filter(Boolean);
       // One transaction for all of them (one git process, not one per task).
       await deleteRefs(a.repoPath, refs);
       // The run's folder of worktrees (its own and any a crashed task left there), and their registrations.

@@ -13,7 +13,20 @@ const TASK_FILE = /^tasks\/[^/]+\.md$/;
 /** `standIn`: why this worker's model is the stand-in (not Claude), when it is; the plan and the run's records say so. */
 export const makePlanRunActivities = (deps: { standIn?: string } = {}) => ({
   /** Parses the task files committed at the base commit and writes plan.md and plan.json to the run folder. */
-  async planRun(a: { runId: string; repoPath: string; baseSha: string; testCommand: string; maxParallel: number; model: string; sequentialRisk: RunSettings['sequentialRisk']; segmentTasks?: number; research?: string; reviewModel?: string; e2eCommand?: string; e2eAfter?: RunSettings['e2eAfter'] }): Promise<PlannedRun> {
+  async planRun(a: {
+    runId: string;
+    repoPath: string;
+    baseSha: string;
+    testCommand: string;
+    maxParallel: number;
+    model: string;
+    sequentialRisk: RunSettings['sequentialRisk'];
+    segmentTasks?: number;
+    research?: string;
+    reviewModel?: string;
+    e2eCommand?: string;
+    e2eAfter?: RunSettings['e2eAfter'];
+  }): Promise<PlannedRun> {
     const git = await gitAt(a.repoPath);
     const names = (await git.raw(['ls-tree', '-r', '--name-only', a.baseSha, '--', 'tasks/']))
       .split('\n')
@@ -21,7 +34,9 @@ export const makePlanRunActivities = (deps: { standIn?: string } = {}) => ({
     const files = [];
     for (const p of names) files.push({ path: p, text: await git.raw(['show', `${a.baseSha}:${p}`]) });
     const { tasks, problems } = parseTaskFiles(files);
-    const existingFiles = new Set((await git.raw(['ls-tree', '-r', '--name-only', a.baseSha])).split('\n').filter(Boolean));
+    const existingFiles = new Set(
+      (await git.raw(['ls-tree', '-r', '--name-only', a.baseSha])).split('\n').filter(Boolean),
+    );
     const plan = buildPlan(tasks, problems, {
       existingFiles,
       repoName: path.basename(a.repoPath),
@@ -42,7 +57,9 @@ export const makePlanRunActivities = (deps: { standIn?: string } = {}) => ({
     const dir = runDir(a.repoPath, a.runId);
     const planPath = path.join(dir, 'plan.md');
     const planJsonPath = path.join(dir, 'plan.json');
-    await fs.writeFile(planPath, renderPlanMarkdown(plan, {
+    await fs.writeFile(
+      planPath,
+      renderPlanMarkdown(plan, {
         runId: a.runId,
         model: a.model,
         ...(deps.standIn ? { standIn: deps.standIn } : {}),
@@ -50,10 +67,16 @@ export const makePlanRunActivities = (deps: { standIn?: string } = {}) => ({
         ...(a.e2eCommand ? { e2eCommand: a.e2eCommand } : {}),
         ...(a.e2eAfter ? { e2eAfter: a.e2eAfter } : {}),
         ...(research ? { research: { path: research.path, taskIds: noted } } : {}),
-      }),);
+      }),
+    );
     await fs.writeFile(planJsonPath, JSON.stringify(plan, null, 2) + '\n');
     // Only the outline goes back into the workflow's history; batches load their tasks from plan.json.
     const { tasks: planned, conflicts: _, ...outline } = plan;
-    return { outline: { ...outline, taskCount: Object.keys(planned).length }, planPath, planJsonPath, ...(deps.standIn ? { standIn: deps.standIn } : {}) };
+    return {
+      outline: { ...outline, taskCount: Object.keys(planned).length },
+      planPath,
+      planJsonPath,
+      ...(deps.standIn ? { standIn: deps.standIn } : {}),
+    };
   },
 });

@@ -22,7 +22,11 @@ export async function readPlan(repoPath: string, runId: string): Promise<Plan> {
 function pick(plan: Plan, ids: string[]): PlannedTask[] {
   return ids.map((id) => {
     const t = plan.tasks[id];
-    if (!t) throw ApplicationFailure.nonRetryable(`${id} is not in the run's plan.json: the run folder was changed while the run was going on. Start a new run.`, 'TaskInputError');
+    if (!t)
+      throw ApplicationFailure.nonRetryable(
+        `${id} is not in the run's plan.json: the run folder was changed while the run was going on. Start a new run.`,
+        'TaskInputError',
+      );
     return t;
   });
 }

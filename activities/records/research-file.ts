@@ -8,7 +8,8 @@ async function promptFiles(repoPath: string): Promise<string[]> {
   const folders = await fs.readdir(root, { withFileTypes: true }).catch(() => []);
   const out: string[] = [];
   for (const f of folders.filter((d) => d.isDirectory())) {
-    for (const name of await fs.readdir(path.join(root, f.name)).catch(() => [] as string[])) out.push(`.prompts/${f.name}/${name}`);
+    for (const name of await fs.readdir(path.join(root, f.name)).catch(() => [] as string[]))
+      out.push(`.prompts/${f.name}/${name}`);
   }
   return out;
 }

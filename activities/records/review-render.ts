@@ -15,12 +15,18 @@ function evidenceLine(label: string, e: TestEvidence | undefined, missing = 'not
   const fails = e.failingTests.length ? ` — failing: ${e.failingTests.join('; ')}` : '';
   const flaky = e.flaky?.length ? ` — flaky, not blamed: ${e.flaky.join('; ')}` : '';
   const red = e.preExisting?.length ? ` — already red at the baseline: ${e.preExisting.join('; ')}` : '';
-  const removed = e.removedTests?.length ? ` — tests removed from files the change edited: ${e.removedTests.join('; ')}` : '';
-  if (e.alreadyValidatedBy) return `- ${label}: passed, not run again: the same commit passed the full suite of ${e.alreadyValidatedBy}, \`${e.command}\`${flaky} ([log](${e.logPath}))`;
+  const removed = e.removedTests?.length
+    ? ` — tests removed from files the change edited: ${e.removedTests.join('; ')}`
+    : '';
+  if (e.alreadyValidatedBy)
+    return `- ${label}: passed, not run again: the same commit passed the full suite of ${e.alreadyValidatedBy}, \`${e.command}\`${flaky} ([log](${e.logPath}))`;
   return `- ${label}: ${e.passed ? 'passed' : `FAILED (exit ${e.exitCode})`} in ${(e.durationMs / 1000).toFixed(1)} s, \`${e.command}\`${fails}${flaky}${red}${removed} ([log](${e.logPath}))`;
 }
 
-const costOf = (u: TokenUsage) => (u.costUsd !== undefined ? `$${u.costUsd.toFixed(4)}` : `${u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens} tokens`);
+const costOf = (u: TokenUsage) =>
+  u.costUsd !== undefined
+    ? `$${u.costUsd.toFixed(4)}`
+    : `${u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens} tokens`;
 
 /** How much of the input came from the prompt cache: the shared prefix at work (issue 25). */
 export function cacheLine(u: TokenUsage): string {
@@ -34,8 +40,11 @@ export function reviewLines(r: TaskReview, indent = '  '): string[] {
   const verdict = r.verdict === 'approve' ? 'approved' : 'changes requested';
   const who = r.by === 'checks' ? 'by the deterministic checks' : `by the reviewer (${r.model ?? 'model'})`;
   const reviews = (r.reviews ?? 1) > 1 ? `, ${r.reviews} reviews` : '';
-  const lines = [`${indent}- review: **${verdict}** ${who}${r.mode === 'advisory' ? ' (advisory)' : ''}: ${r.summary} (cost ${costOf(r.usage)}${reviews})`];
-  for (const c of r.comments.slice(0, 20)) lines.push(`${indent}  - ${c.file ? `\`${c.file}${c.line ? `:${c.line}` : ''}\` ` : ''}${c.message}`);
+  const lines = [
+    `${indent}- review: **${verdict}** ${who}${r.mode === 'advisory' ? ' (advisory)' : ''}: ${r.summary} (cost ${costOf(r.usage)}${reviews})`,
+  ];
+  for (const c of r.comments.slice(0, 20))
+    lines.push(`${indent}  - ${c.file ? `\`${c.file}${c.line ? `:${c.line}` : ''}\` ` : ''}${c.message}`);
   if (r.comments.length > 20) lines.push(`${indent}  - … ${r.comments.length - 20} more in report.json`);
   return lines;
 }
@@ -46,11 +55,17 @@ function runReviewLines(report: RunReport): string[] {
   if (!rr) return [];
   const out = ['## Run review (advisory)', ''];
   if (rr.error) out.push(`The run-level review could not be done: ${rr.error}`, '');
-  out.push(`One pass per category over the run's combined diff, by \`${rr.model}\` (cost ${costOf(rr.usage)}); these notes never rolled anything back.`, '');
+  out.push(
+    `One pass per category over the run's combined diff, by \`${rr.model}\` (cost ${costOf(rr.usage)}); these notes never rolled anything back.`,
+    '',
+  );
   if (!rr.notes.length && !rr.error) out.push('No committed change to review.', '');
   for (const n of rr.notes) {
-    out.push(`- **${n.category}** (${n.tasks.join(', ')}): ${n.verdict === 'approve' ? 'consistent' : 'worth a look'}: ${n.summary}`);
-    for (const c of n.comments.slice(0, 20)) out.push(`  - ${c.file ? `\`${c.file}${c.line ? `:${c.line}` : ''}\` ` : ''}${c.message}`);
+    out.push(
+      `- **${n.category}** (${n.tasks.join(', ')}): ${n.verdict === 'approve' ? 'consistent' : 'worth a look'}: ${n.summary}`,
+    );
+    for (const c of n.comments.slice(0, 20))
+      out.push(`  - ${c.file ? `\`${c.file}${c.line ? `:${c.line}` : ''}\` ` : ''}${c.message}`);
   }
   out.push('');
   return out;
@@ -63,7 +78,12 @@ export function undeclaredFiles(stat: CommitStat, plan: Plan): string[] {
 }
 
 /** review.md: what a reviewer needs to accept or undo the run. Pure. */
-export function renderReview(report: RunReport, plan: Plan | null, stats: CommitStat[], sandbox?: { sandboxed: boolean; detail: string }): string {
+export function renderReview(
+  report: RunReport,
+  plan: Plan | null,
+  stats: CommitStat[],
+  sandbox?: { sandboxed: boolean; detail: string },
+): string {
   const out: string[] = [];
   const byTask = new Map(report.tasks.map((t) => [t.id, t]));
   const statOf = new Map(stats.map((s) => [s.taskId, s]));
@@ -77,11 +97,23 @@ export function renderReview(report: RunReport, plan: Plan | null, stats: Commit
   out.push(`# Review: Flotilla run ${report.runId}`, '');
   out.push(`- Status: **${report.status}**${report.reason ? ` (${report.reason})` : ''}`);
   out.push(`- Branch: \`${branch}\` from \`${report.baseSha ?? '?'}\` (backup ref \`${backup}\`)`);
-  out.push(`- Tasks: ${committed.length} committed, ${integrated.length ? `${integrated.length} integrated but not verified by their batch's suite, ` : ''}${notDone.length} skipped or failed, of ${report.tasks.length}`);
-  out.push(`- Model: ${describeModel(report.model, report.standIn)}; tokens ${report.usage.inputTokens} in / ${report.usage.outputTokens} out${report.usage.costUsd !== undefined ? `, about $${report.usage.costUsd.toFixed(4)}` : ''}; ${cacheLine(report.usage)}`);
+  out.push(
+    `- Tasks: ${committed.length} committed, ${integrated.length ? `${integrated.length} integrated but not verified by their batch's suite, ` : ''}${notDone.length} skipped or failed, of ${report.tasks.length}`,
+  );
+  out.push(
+    `- Model: ${describeModel(report.model, report.standIn)}; tokens ${report.usage.inputTokens} in / ${report.usage.outputTokens} out${report.usage.costUsd !== undefined ? `, about $${report.usage.costUsd.toFixed(4)}` : ''}; ${cacheLine(report.usage)}`,
+  );
   if (report.planPath) out.push(`- Plan: ${report.planPath}`);
-  if (sandbox) out.push(sandbox.sandboxed ? `- Sandbox: ${sandbox.detail}` : `- **NOT sandboxed**: ${sandbox.detail}. The repository's tests and commands ran with the worker's own access (see SECURITY.md).`);
-  if (report.reviewBranch) out.push(`- Review branch: ${report.reviewBranch.branch ? `\`${report.reviewBranch.branch}\` (${report.reviewBranch.note})` : report.reviewBranch.note}`);
+  if (sandbox)
+    out.push(
+      sandbox.sandboxed
+        ? `- Sandbox: ${sandbox.detail}`
+        : `- **NOT sandboxed**: ${sandbox.detail}. The repository's tests and commands ran with the worker's own access (see SECURITY.md).`,
+    );
+  if (report.reviewBranch)
+    out.push(
+      `- Review branch: ${report.reviewBranch.branch ? `\`${report.reviewBranch.branch}\` (${report.reviewBranch.note})` : report.reviewBranch.note}`,
+    );
   out.push('');
 
   out.push('## Commits by phase and category', '');
@@ -105,24 +137,47 @@ export function renderReview(report: RunReport, plan: Plan | null, stats: Commit
         const files = s ? s.files.filter((f) => !f.path.startsWith('tasks/')) : [];
         const added = files.reduce((n, f) => n + f.added, 0);
         const removed = files.reduce((n, f) => n + f.removed, 0);
-        out.push(`- \`${t.commit?.slice(0, 10)}\` ${t.id}: ${t.title} (batch ${t.batch}; ${files.length} file${files.length === 1 ? '' : 's'}, +${added} −${removed}: ${files.map((f) => f.path).join(', ')})`);
-        if (t.tests) out.push(`  - its tests: passed in ${(t.tests.durationMs / 1000).toFixed(1)} s, \`${t.tests.command}\`${t.tests.selection ? ` (${t.tests.selection})` : ''} ([log](${t.tests.logPath}))`);
+        out.push(
+          `- \`${t.commit?.slice(0, 10)}\` ${t.id}: ${t.title} (batch ${t.batch}; ${files.length} file${files.length === 1 ? '' : 's'}, +${added} −${removed}: ${files.map((f) => f.path).join(', ')})`,
+        );
+        if (t.tests)
+          out.push(
+            `  - its tests: passed in ${(t.tests.durationMs / 1000).toFixed(1)} s, \`${t.tests.command}\`${t.tests.selection ? ` (${t.tests.selection})` : ''} ([log](${t.tests.logPath}))`,
+          );
         if (t.review) out.push(...reviewLines(t.review));
-        if (t.usage) out.push(`  - its cost: ${costOf(t.usage)} over ${t.attempts} attempt${t.attempts === 1 ? '' : 's'}; ${cacheLine(t.usage)}`);
+        if (t.usage)
+          out.push(
+            `  - its cost: ${costOf(t.usage)} over ${t.attempts} attempt${t.attempts === 1 ? '' : 's'}; ${cacheLine(t.usage)}`,
+          );
       }
       out.push('');
     }
   }
 
   if (integrated.length) {
-    out.push('## Integrated, not verified', '', "On the run branch, but their batch's full suite never passed on them:", '');
-    for (const t of integrated) out.push(`- \`${t.commit?.slice(0, 10)}\` ${t.id}: ${t.title} (batch ${t.batch}): ${t.reason ?? "its batch's suite did not pass"}`);
+    out.push(
+      '## Integrated, not verified',
+      '',
+      "On the run branch, but their batch's full suite never passed on them:",
+      '',
+    );
+    for (const t of integrated)
+      out.push(
+        `- \`${t.commit?.slice(0, 10)}\` ${t.id}: ${t.title} (batch ${t.batch}): ${t.reason ?? "its batch's suite did not pass"}`,
+      );
     out.push('');
   }
 
   out.push('## Test evidence', '');
   out.push(evidenceLine('Baseline (before any change)', report.baseline));
-  for (const b of report.batches) out.push(evidenceLine(`After batch ${b.id} (${b.label})`, b.suite, b.state === 'done' ? 'not needed, no change was committed' : 'not run'));
+  for (const b of report.batches)
+    out.push(
+      evidenceLine(
+        `After batch ${b.id} (${b.label})`,
+        b.suite,
+        b.state === 'done' ? 'not needed, no change was committed' : 'not run',
+      ),
+    );
   out.push(evidenceLine('Final suite on the run branch', report.final));
   if (report.e2e) out.push(evidenceLine('End-to-end', report.e2e));
   out.push('');
@@ -133,7 +188,9 @@ export function renderReview(report: RunReport, plan: Plan | null, stats: Commit
   if (!notDone.length) out.push('None.');
   for (const t of notDone) {
     const log = t.tests && !t.tests.passed ? ` ([test log](${t.tests.logPath}))` : '';
-    out.push(`- ${t.id} (${t.status}${t.batch ? `, batch ${t.batch}` : ''}): ${t.reason ?? 'no reason recorded'}${log}`);
+    out.push(
+      `- ${t.id} (${t.status}${t.batch ? `, batch ${t.batch}` : ''}): ${t.reason ?? 'no reason recorded'}${log}`,
+    );
     if (t.review) out.push(...reviewLines(t.review));
   }
   out.push('');
@@ -157,11 +214,20 @@ export function renderReview(report: RunReport, plan: Plan | null, stats: Commit
     const extra = plan ? undeclaredFiles(s, plan) : [];
     if (extra.length) notes.push(`${s.taskId} changed files its task file did not name: ${extra.join(', ')}`);
   }
-  for (const t of committed) if ((t.attempts ?? 1) > 1) notes.push(`${t.id} passed its tests on attempt ${t.attempts} (earlier attempts failed; transcripts in the run folder)`);
-  for (const t of notDone.filter((x) => byTask.get(x.id)?.failingTests?.length)) notes.push(`${t.id} was rolled back; failing tests: ${t.failingTests!.join('; ')}`);
-  const flaky = [...new Set([report.baseline, report.final, ...report.batches.map((b) => b.suite)].flatMap((e) => e?.flaky ?? []))];
-  if (flaky.length) notes.push(`Flaky tests (they flipped between runs, so no task was blamed for them): ${flaky.join('; ')}`);
-  if (report.baseline?.failingTests.length) notes.push(`Already red before the run (--allow-failing-baseline): ${report.baseline.failingTests.join('; ')}`);
+  for (const t of committed)
+    if ((t.attempts ?? 1) > 1)
+      notes.push(
+        `${t.id} passed its tests on attempt ${t.attempts} (earlier attempts failed; transcripts in the run folder)`,
+      );
+  for (const t of notDone.filter((x) => byTask.get(x.id)?.failingTests?.length))
+    notes.push(`${t.id} was rolled back; failing tests: ${t.failingTests!.join('; ')}`);
+  const flaky = [
+    ...new Set([report.baseline, report.final, ...report.batches.map((b) => b.suite)].flatMap((e) => e?.flaky ?? [])),
+  ];
+  if (flaky.length)
+    notes.push(`Flaky tests (they flipped between runs, so no task was blamed for them): ${flaky.join('; ')}`);
+  if (report.baseline?.failingTests.length)
+    notes.push(`Already red before the run (--allow-failing-baseline): ${report.baseline.failingTests.join('; ')}`);
   if (!notes.length) notes.push('Every committed change stayed within the files its task named.');
   for (const n of notes) out.push(`- ${n}`);
   out.push('');

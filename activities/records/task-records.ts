@@ -13,7 +13,13 @@ interface SegmentRecord {
 }
 
 /** Writes the task states and batch results of a finished segment, before the run drops them from memory. Idempotent. */
-export async function saveTaskStates(a: { runId: string; repoPath: string; segment: number; tasks: TaskState[]; batches?: Record<string, BatchProgress> }): Promise<void> {
+export async function saveTaskStates(a: {
+  runId: string;
+  repoPath: string;
+  segment: number;
+  tasks: TaskState[];
+  batches?: Record<string, BatchProgress>;
+}): Promise<void> {
   const dir = stateDir(a.repoPath, a.runId);
   await fs.mkdir(dir, { recursive: true });
   const file = path.join(dir, `segment-${a.segment}.json`);
@@ -26,7 +32,11 @@ export async function saveTaskStates(a: { runId: string; repoPath: string; segme
  * Every task and batch of the run: what earlier segments saved, overridden by what the run still holds
  * in memory (the latest word on each), tasks in order of first appearance.
  */
-export async function allRunRecords(repoPath: string, runId: string, live: { tasks: TaskState[]; batches: BatchState[] }): Promise<{ tasks: TaskState[]; batches: BatchState[] }> {
+export async function allRunRecords(
+  repoPath: string,
+  runId: string,
+  live: { tasks: TaskState[]; batches: BatchState[] },
+): Promise<{ tasks: TaskState[]; batches: BatchState[] }> {
   const dir = stateDir(repoPath, runId);
   const files = (await fs.readdir(dir).catch(() => [] as string[])).filter((f) => /^segment-\d+\.json$/.test(f));
   files.sort((x, y) => Number(x.replace(/\D/g, '')) - Number(y.replace(/\D/g, '')));

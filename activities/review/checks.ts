@@ -6,7 +6,16 @@ import { type ConfigText, testConfigChanges } from './test-config';
 /** A diff larger than this many changed lines (added + removed) per declared file is out of the task's scope. */
 export const MAX_CHANGED_LINES_PER_FILE = 200;
 
-export type CheckName = 'test-expectations' | 'tests-skipped' | 'undeclared-files' | 'oversized' | 'debug-leftovers' | 'conflict-markers' | 'test-config' | 'task-files' | 'new-diagnostics';
+export type CheckName =
+  | 'test-expectations'
+  | 'tests-skipped'
+  | 'undeclared-files'
+  | 'oversized'
+  | 'debug-leftovers'
+  | 'conflict-markers'
+  | 'test-config'
+  | 'task-files'
+  | 'new-diagnostics';
 
 export interface Finding {
   check: CheckName;
@@ -30,12 +39,15 @@ export interface CheckInput {
 }
 
 /** Test files by path (the same shapes the commit policy protects). */
-export const TEST_FILE = /(^|\/)(test|tests|__tests__|spec)\/|\.(test|spec)\.[cm]?[jt]sx?$|(^|\/)test_[^/]+\.py$|_test\.(go|py)$/;
+export const TEST_FILE =
+  /(^|\/)(test|tests|__tests__|spec)\/|\.(test|spec)\.[cm]?[jt]sx?$|(^|\/)test_[^/]+\.py$|_test\.(go|py)$/;
 export const isTestFile = (p: string) => TEST_FILE.test(p);
 
-const ASSERTION = /\b(assert\w*|expect|should|assertThat|require\.\w+|t\.(Error|Errorf|Fatal|Fatalf))\b|\.to[A-Z]\w*\(|\bself\.assert\w+/;
+const ASSERTION =
+  /\b(assert\w*|expect|should|assertThat|require\.\w+|t\.(Error|Errorf|Fatal|Fatalf))\b|\.to[A-Z]\w*\(|\bself\.assert\w+/;
 /** String, number, boolean and null-like literals. */
-const LITERAL = /(["'`])(?:\\.|(?!\1).)*\1|(?<![\w.)\]])-?\d+(?:\.\d+)?(?:e[+-]?\d+)?n?\b|\b(?:true|false|null|undefined|None|True|False|nil|NaN|Infinity)\b/g;
+const LITERAL =
+  /(["'`])(?:\\.|(?!\1).)*\1|(?<![\w.)\]])-?\d+(?:\.\d+)?(?:e[+-]?\d+)?n?\b|\b(?:true|false|null|undefined|None|True|False|nil|NaN|Infinity)\b/g;
 
 const isComment = (text: string) => /^\s*(\/\/|\/?\*|#)/.test(text);
 const literals = (text: string) => text.match(LITERAL) ?? [];
@@ -67,7 +79,12 @@ export function changedExpectations(files: FileDiff[]): Finding[] {
         });
         if (!match) continue;
         used.add(match);
-        out.push({ check: 'test-expectations', file: f.path, line: match.newLine, message: `changes what a test expects: \`${r.text.trim()}\` became \`${match.text.trim()}\`` });
+        out.push({
+          check: 'test-expectations',
+          file: f.path,
+          line: match.newLine,
+          message: `changes what a test expects: \`${r.text.trim()}\` became \`${match.text.trim()}\``,
+        });
       }
     }
   }
@@ -77,15 +94,20 @@ export function changedExpectations(files: FileDiff[]): Finding[] {
 const SKIP_MARKERS: Array<[RegExp, string]> = [
   [/\b(it|test|describe|context|suite)\s*\.\s*(skip|todo)\s*\(/, 'skips a test'],
   [/\b(xit|xtest|xdescribe|xcontext)\s*\(/, 'skips a test'],
-  [/\b(it|test|describe|context|suite)\s*\.\s*only\s*\(|\b(fit|fdescribe)\s*\(/, 'focuses one test (.only), so the others no longer run'],
+  [
+    /\b(it|test|describe|context|suite)\s*\.\s*only\s*\(|\b(fit|fdescribe)\s*\(/,
+    'focuses one test (.only), so the others no longer run',
+  ],
   [/@pytest\.mark\.(skip|skipif|xfail)\b|@unittest\.skip|\bpytest\.skip\s*\(|\bself\.skipTest\s*\(/, 'skips a test'],
   [/\bt\.Skip(Now|f)?\s*\(/, 'skips a test'],
   [/#\[ignore\]/, 'skips a test'],
   [/\{\s*skip\s*:\s*true\s*\}|\.skip\s*=\s*true/, 'skips a test'],
 ];
-const TEST_DECLARATION = /^\s*(it|test|describe)\s*\(|^\s*(async\s+)?def\s+test_\w*\s*\(|^\s*func\s+Test\w*\s*\(|^\s*#\[test\]/;
+const TEST_DECLARATION =
+  /^\s*(it|test|describe)\s*\(|^\s*(async\s+)?def\s+test_\w*\s*\(|^\s*func\s+Test\w*\s*\(|^\s*#\[test\]/;
 /** A task that says it removes, skips or disables tests. */
-const SAYS_SO = /\b(skip|remov|delet|drop|disabl|quarantin)\w*\b[^.\n]{0,80}\btests?\b|\btests?\b[^.\n]{0,80}\b(skip|remov|delet|drop|disabl|quarantin)\w*/i;
+const SAYS_SO =
+  /\b(skip|remov|delet|drop|disabl|quarantin)\w*\b[^.\n]{0,80}\btests?\b|\btests?\b[^.\n]{0,80}\b(skip|remov|delet|drop|disabl|quarantin)\w*/i;
 
 /** Tests skipped, focused or deleted, unless the task says it does that. */
 export function skippedTests(files: FileDiff[], taskText: string): Finding[] {
@@ -105,7 +127,13 @@ export function skippedTests(files: FileDiff[], taskText: string): Finding[] {
         if (l.kind === '+') {
           const marker = SKIP_MARKERS.find(([re]) => re.test(l.text));
           const wasThere = marker && hunk.some((r) => r.kind === '-' && r.text.trim() === l.text.trim());
-          if (marker && !wasThere) out.push({ check: 'tests-skipped', file: f.path, line: l.newLine, message: `${marker[1]}: \`${l.text.trim()}\`` });
+          if (marker && !wasThere)
+            out.push({
+              check: 'tests-skipped',
+              file: f.path,
+              line: l.newLine,
+              message: `${marker[1]}: \`${l.text.trim()}\``,
+            });
           if (TEST_DECLARATION.test(l.text)) declaredAdded++;
         } else if (l.kind === '-' && TEST_DECLARATION.test(l.text) && isTestFile(f.path)) {
           removedCount++;
@@ -114,20 +142,42 @@ export function skippedTests(files: FileDiff[], taskText: string): Finding[] {
       }
     }
     if (removedCount > declaredAdded && declaredRemoved) {
-      out.push({ check: 'tests-skipped', file: f.path, line: declaredRemoved.oldLine, message: `removes ${removedCount - declaredAdded} test${removedCount - declaredAdded === 1 ? '' : 's'}, e.g. \`${declaredRemoved.text.trim()}\`` });
+      out.push({
+        check: 'tests-skipped',
+        file: f.path,
+        line: declaredRemoved.oldLine,
+        message: `removes ${removedCount - declaredAdded} test${removedCount - declaredAdded === 1 ? '' : 's'}, e.g. \`${declaredRemoved.text.trim()}\``,
+      });
     }
   }
   return out;
 }
 
-const mentions = (summary: string, file: string) => summary.includes(file) || new RegExp(`\\b${file.split('/').pop()!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(summary);
+const mentions = (summary: string, file: string) =>
+  summary.includes(file) ||
+  new RegExp(
+    `\\b${file
+      .split('/')
+      .pop()!
+      .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`,
+  ).test(summary);
 
 /** Changed files the task did not name, unless the agent's summary names them (its reason). */
 export function undeclaredFiles(files: FileDiff[], declared: string[], summary: string): Finding[] {
   const named = new Set(declared);
   return files
-    .filter((f) => !f.path.startsWith('tasks/') && !named.has(f.path) && !(f.oldPath && named.has(f.oldPath)) && !mentions(summary, f.path))
-    .map((f) => ({ check: 'undeclared-files' as const, file: f.path, message: `changes ${f.path}, which the task does not name, and the summary gives no reason for it` }));
+    .filter(
+      (f) =>
+        !f.path.startsWith('tasks/') &&
+        !named.has(f.path) &&
+        !(f.oldPath && named.has(f.oldPath)) &&
+        !mentions(summary, f.path),
+    )
+    .map((f) => ({
+      check: 'undeclared-files' as const,
+      file: f.path,
+      message: `changes ${f.path}, which the task does not name, and the summary gives no reason for it`,
+    }));
 }
 
 /** A diff much larger than the task's declared scope. */
@@ -139,7 +189,12 @@ export function oversized(files: FileDiff[], declared: string[], maxPerFile = MA
   }, 0);
   const limit = maxPerFile * Math.max(1, declared.length);
   if (total <= limit) return [];
-  return [{ check: 'oversized', message: `changes ${total} lines in ${counted.length} file${counted.length === 1 ? '' : 's'}, more than ${limit} (${maxPerFile} per declared file); split the task or keep to its scope` }];
+  return [
+    {
+      check: 'oversized',
+      message: `changes ${total} lines in ${counted.length} file${counted.length === 1 ? '' : 's'}, more than ${limit} (${maxPerFile} per declared file); split the task or keep to its scope`,
+    },
+  ];
 }
 
 const LEFTOVERS: Array<{ re: RegExp; what: string; only?: RegExp }> = [
@@ -159,7 +214,13 @@ export function debugLeftovers(files: FileDiff[]): Finding[] {
       const lines = f.hunks.flat().filter((l) => l.kind !== ' ' && re.test(l.text) && !isComment(l.text));
       const added = lines.filter((l) => l.kind === '+');
       const removed = lines.filter((l) => l.kind === '-').length;
-      if (added.length > removed) out.push({ check: 'debug-leftovers', file: f.path, line: added[removed]?.newLine ?? added[0].newLine, message: `adds ${what} in non-test code: \`${added[0].text.trim()}\`` });
+      if (added.length > removed)
+        out.push({
+          check: 'debug-leftovers',
+          file: f.path,
+          line: added[removed]?.newLine ?? added[0].newLine,
+          message: `adds ${what} in non-test code: \`${added[0].text.trim()}\``,
+        });
     }
   }
   return out;
@@ -172,13 +233,24 @@ export function conflictMarkers(files: FileDiff[]): Finding[] {
     const added = f.hunks.flat().filter((l) => l.kind === '+');
     const opening = added.some((l) => /^<{7}( |$)/.test(l.text));
     const marker = added.find((l) => /^(<{7}|>{7})( |$)/.test(l.text) || (opening && /^={7}$/.test(l.text)));
-    if (marker) out.push({ check: 'conflict-markers', file: f.path, line: marker.newLine, message: `leaves a merge-conflict marker: \`${marker.text.trim()}\`` });
+    if (marker)
+      out.push({
+        check: 'conflict-markers',
+        file: f.path,
+        line: marker.newLine,
+        message: `leaves a merge-conflict marker: \`${marker.text.trim()}\``,
+      });
   }
   return out;
 }
 
 /** A change to how the tests run (test-config.ts): the gate that judges the change would run differently. */
-export function testConfigEdits(files: FileDiff[], declared: string[], taskText: string, configTexts?: Record<string, ConfigText>): Finding[] {
+export function testConfigEdits(
+  files: FileDiff[],
+  declared: string[],
+  taskText: string,
+  configTexts?: Record<string, ConfigText>,
+): Finding[] {
   return testConfigChanges(files, { declared, taskText, isTestFile }, configTexts).map(({ file, what }) => ({
     check: 'test-config' as const,
     file,
@@ -191,7 +263,13 @@ export function testConfigEdits(files: FileDiff[], declared: string[], taskText:
  * or Change blocks). The commit's own move of the task's file to tasks/archive/ is no such write.
  */
 export function taskFileEdits(files: FileDiff[]): Finding[] {
-  return files.filter((f) => f.path.startsWith('tasks/') && !f.path.startsWith('tasks/archive/') && f.status !== 'deleted').map((f) => ({ check: 'task-files' as const, file: f.path, message: `changes ${f.path}: task files (tasks/) are the run's backlog, never part of a change` }));
+  return files
+    .filter((f) => f.path.startsWith('tasks/') && !f.path.startsWith('tasks/archive/') && f.status !== 'deleted')
+    .map((f) => ({
+      check: 'task-files' as const,
+      file: f.path,
+      message: `changes ${f.path}: task files (tasks/) are the run's backlog, never part of a change`,
+    }));
 }
 
 /** Every check, in order; an empty list means the model may review. */

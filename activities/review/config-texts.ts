@@ -13,10 +13,18 @@ const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
  * scripts run), for the review's test-config check. A side that is missing or cannot be read safely (a FIFO,
  * a link) is null.
  */
-export async function configTextsOf(git: Git, worktree: string, baseSha: string, files: FileDiff[]): Promise<Record<string, ConfigText>> {
+export async function configTextsOf(
+  git: Git,
+  worktree: string,
+  baseSha: string,
+  files: FileDiff[],
+): Promise<Record<string, ConfigText>> {
   const out: Record<string, ConfigText> = {};
   const root: FileDiff = { path: 'package.json', status: 'modified', hunks: [] };
-  const wanted = [...files.filter((f) => SHARED_CONFIG.test(f.path)), ...(files.some((f) => f.path === 'package.json') ? [] : [root])];
+  const wanted = [
+    ...files.filter((f) => SHARED_CONFIG.test(f.path)),
+    ...(files.some((f) => f.path === 'package.json') ? [] : [root]),
+  ];
   for (const f of wanted) {
     const before = await git.raw(['show', `${baseSha}:${f.oldPath ?? f.path}`]).catch(() => null);
     const after = await readTextSafe(path.join(worktree, f.path), MAX_CONFIG_BYTES).catch(() => null);

@@ -54,32 +54,49 @@ async function tail(file: string, chars: number): Promise<string> {
 }
 
 const numberLines = (text: string, from: number, to: number) =>
-  text.split('\n').slice(from - 1, to).map((l, i) => `${String(from + i).padStart(6)}\t${l}`).join('\n');
+  text
+    .split('\n')
+    .slice(from - 1, to)
+    .map((l, i) => `${String(from + i).padStart(6)}\t${l}`)
+    .join('\n');
 
 /** A file as it was at `baseSha`, numbered (part of it with a range); an error the model can read when it was not there. */
-export async function viewBase(worktree: string, baseSha: string, input: Record<string, unknown>): Promise<ToolOutcome> {
+export async function viewBase(
+  worktree: string,
+  baseSha: string,
+  input: Record<string, unknown>,
+): Promise<ToolOutcome> {
   const file = typeof input.path === 'string' ? input.path.trim().replace(/^\.\//, '') : '';
-  if (!file || file.startsWith('/') || file.split('/').includes('..')) return { content: 'Error: path must be relative to the repository root', isError: true };
+  if (!file || file.startsWith('/') || file.split('/').includes('..'))
+    return { content: 'Error: path must be relative to the repository root', isError: true };
   const text = await runGit(worktree, ['show', `${baseSha}:${file}`], { strict: true }).catch(() => undefined);
-  if (text === undefined) return { content: `Error: ${file} did not exist at the base commit (the change adds it)`, isError: true };
+  if (text === undefined)
+    return { content: `Error: ${file} did not exist at the base commit (the change adds it)`, isError: true };
   const lines = text.split('\n').length;
-  const start = Number.isInteger(Number(input.start_line)) && Number(input.start_line) > 0 ? Number(input.start_line) : 1;
+  const start =
+    Number.isInteger(Number(input.start_line)) && Number(input.start_line) > 0 ? Number(input.start_line) : 1;
   const end = Number.isInteger(Number(input.end_line)) && Number(input.end_line) > 0 ? Number(input.end_line) : lines;
   const shown = numberLines(text, start, end);
-  return { content: shown.length > 40_000 ? `${shown.slice(0, 40_000)}\n… (truncated; use start_line/end_line)` : shown, isError: false };
+  return {
+    content: shown.length > 40_000 ? `${shown.slice(0, 40_000)}\n… (truncated; use start_line/end_line)` : shown,
+    isError: false,
+  };
 }
 
 /** The reviewer's read-only tools over a worktree: a file view, the same file at the base commit, and the search tool. */
 function readOnlyTools(worktree: string, baseSha?: string): AgentTool[] {
   const editor = new WorktreeEditor(worktree);
   return [
-    ...(baseSha ? [{ definition: VIEW_BASE_TOOL, run: (input: Record<string, unknown>) => viewBase(worktree, baseSha, input) }] : []),
+    ...(baseSha
+      ? [{ definition: VIEW_BASE_TOOL, run: (input: Record<string, unknown>) => viewBase(worktree, baseSha, input) }]
+      : []),
     {
       definition: VIEW_TOOL,
       run: (input) => {
         const start = Number(input.start_line);
         const end = input.end_line === undefined ? -1 : Number(input.end_line);
-        const range: [number, number] | undefined = Number.isInteger(start) && start > 0 ? [start, Number.isInteger(end) ? end : -1] : undefined;
+        const range: [number, number] | undefined =
+          Number.isInteger(start) && start > 0 ? [start, Number.isInteger(end) ? end : -1] : undefined;
         return editor.run({ command: 'view', path: input.path as string, ...(range ? { view_range: range } : {}) });
       },
     },
@@ -91,10 +108,21 @@ function readOnlyTools(worktree: string, baseSha?: string): AgentTool[] {
  * The reviewer agent's verdict as a review. No verdict (refusal, out of turns) is no approval in gate mode: the
  * change goes back like a request for changes; advisory (and the run-level review), it is recorded and never blocks.
  */
-export function fromLoop(r: ReviewLoopResult, model: string, transcriptPath?: string, mode: 'gate' | 'advisory' = 'advisory'): ReviewResult {
+export function fromLoop(
+  r: ReviewLoopResult,
+  model: string,
+  transcriptPath?: string,
+  mode: 'gate' | 'advisory' = 'advisory',
+): ReviewResult {
   const base = { by: 'model' as const, usage: r.usage, model, ...(transcriptPath ? { transcriptPath } : {}) };
   if (r.verdict) return { ...base, ...r.verdict };
-  if (mode === 'gate') return { ...base, verdict: 'request_changes', summary: `no verdict from the reviewer (${r.problem}); in gate mode that is no approval`, comments: [] };
+  if (mode === 'gate')
+    return {
+      ...base,
+      verdict: 'request_changes',
+      summary: `no verdict from the reviewer (${r.problem}); in gate mode that is no approval`,
+      comments: [],
+    };
   return { ...base, verdict: 'approve', summary: `no verdict (${r.problem}); not blocking`, comments: [] };
 }
 
@@ -117,14 +145,50 @@ export function makeReviewActivities(deps: { worktreeRoot: string; modelAccess: 
       const changed = a.edited.filter((f) => f !== a.sourcePath);
       const diff = await worktreeDiff(worktree, a.baseSha, changed);
       const files = parseUnifiedDiff(diff);
-      const findings = runChecks({ category: a.category, taskText: taskFile, declared: a.declared, summary: a.summary, files, configTexts: await configTextsOf(wt, worktree, a.baseSha, files) });
+      const findings = runChecks({
+        category: a.category,
+        taskText: taskFile,
+        declared: a.declared,
+        summary: a.summary,
+        files,
+        configTexts: await configTextsOf(wt, worktree, a.baseSha, files),
+      });
       // The static check the agent's own check tool runs (type checker, linter), compared with the base: only new diagnostics fail.
       const checkLogs = taskDir(a.repoPath, a.runId, a.taskId);
-      const checked = await inRunSandbox(a, deps.worktreeRoot, () => changeDiagnostics(worktree, changed, baseDiagnosticsFile(runDir(a.repoPath, a.runId), a.baseSha), checkLogs, `gate-${a.attempt}`)).catch(() => undefined);
-      if (checked?.baseKnown) findings.push(...checked.added.map((d) => ({ check: 'new-diagnostics' as const, file: d.file, line: d.line, message: `adds a ${d.tool} diagnostic: ${diagnosticLine(d)}` })));
+      const checked = await inRunSandbox(a, deps.worktreeRoot, () =>
+        changeDiagnostics(
+          worktree,
+          changed,
+          baseDiagnosticsFile(runDir(a.repoPath, a.runId), a.baseSha),
+          checkLogs,
+          `gate-${a.attempt}`,
+        ),
+      ).catch(() => undefined);
+      if (checked?.baseKnown)
+        findings.push(
+          ...checked.added.map((d) => ({
+            check: 'new-diagnostics' as const,
+            file: d.file,
+            line: d.line,
+            message: `adds a ${d.tool} diagnostic: ${diagnosticLine(d)}`,
+          })),
+        );
       if (findings.length) {
-        const comments: ReviewComment[] = findings.slice(0, MAX_COMMENTS).map((f) => ({ ...(f.file ? { file: f.file } : {}), ...(f.line ? { line: f.line } : {}), message: f.message.slice(0, MAX_COMMENT_CHARS), check: f.check }));
-        return { verdict: 'request_changes', summary: findingsSummary(findings).slice(0, MAX_COMMENT_CHARS), comments, by: 'checks', usage: noUsage() };
+        const comments: ReviewComment[] = findings
+          .slice(0, MAX_COMMENTS)
+          .map((f) => ({
+            ...(f.file ? { file: f.file } : {}),
+            ...(f.line ? { line: f.line } : {}),
+            message: f.message.slice(0, MAX_COMMENT_CHARS),
+            check: f.check,
+          }));
+        return {
+          verdict: 'request_changes',
+          summary: findingsSummary(findings).slice(0, MAX_COMMENT_CHARS),
+          comments,
+          by: 'checks',
+          usage: noUsage(),
+        };
       }
       const dir = taskDir(a.repoPath, a.runId, a.taskId);
       const transcriptPath = path.join(dir, `review-${a.attempt}.json`);
@@ -135,7 +199,15 @@ export function makeReviewActivities(deps: { worktreeRoot: string; modelAccess: 
           model: a.model,
           system: taskReviewSystem(),
           // The reviewer reads each changed function whole (the checks above read the plain diff).
-          prompt: taskReviewPrompt({ taskId: a.taskId, attempt: a.attempt, taskFile, summary: a.summary, edited: a.edited, tests: { ...a.tests, tail: await tail(a.tests.logPath, 3000) }, diff: await worktreeDiff(worktree, a.baseSha, changed, { functionContext: true }) }),
+          prompt: taskReviewPrompt({
+            taskId: a.taskId,
+            attempt: a.attempt,
+            taskFile,
+            summary: a.summary,
+            edited: a.edited,
+            tests: { ...a.tests, tail: await tail(a.tests.logPath, 3000) },
+            diff: await worktreeDiff(worktree, a.baseSha, changed, { functionContext: true }),
+          }),
           tools: readOnlyTools(worktree, a.baseSha),
           maxTurns: a.maxTurns ?? REVIEW_MAX_TURNS,
           history,
@@ -158,7 +230,12 @@ export function makeReviewActivities(deps: { worktreeRoot: string; modelAccess: 
      */
     async reviewRunCategory(a: RunReviewInput & { category: string }): Promise<RunReviewNote> {
       heartbeatSafe({ category: a.category });
-      return reviewRunCategory(a, { client, baseURL: deps.modelAccess.baseURL, signal: cancellationSignal(), fromLoop: (r) => fromLoop(r, named(a.model)) });
+      return reviewRunCategory(a, {
+        client,
+        baseURL: deps.modelAccess.baseURL,
+        signal: cancellationSignal(),
+        fromLoop: (r) => fromLoop(r, named(a.model)),
+      });
     },
 
     /**
@@ -170,7 +247,15 @@ export function makeReviewActivities(deps: { worktreeRoot: string; modelAccess: 
       const notes: RunReview['notes'] = [];
       for (const category of (await runCommitsByCategory(a)).keys()) {
         heartbeatSafe({ category });
-        const r = await reviewRunCategory({ ...a, category }, { client, baseURL: deps.modelAccess.baseURL, signal: cancellationSignal(), fromLoop: (x) => fromLoop(x, named(a.model)) });
+        const r = await reviewRunCategory(
+          { ...a, category },
+          {
+            client,
+            baseURL: deps.modelAccess.baseURL,
+            signal: cancellationSignal(),
+            fromLoop: (x) => fromLoop(x, named(a.model)),
+          },
+        );
         addUsage(usage, r.usage);
         notes.push(r.note);
       }

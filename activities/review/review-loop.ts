@@ -34,10 +34,17 @@ export interface ReviewLoopResult {
 
 export const ASK_FOR_VERDICT = `Please decide now: call ${REVIEW_TOOL_NAME} with your verdict.`;
 
-async function runTool(tools: Map<string, AgentTool>, block: Anthropic.ToolUseBlock): Promise<Anthropic.ToolResultBlockParam> {
+async function runTool(
+  tools: Map<string, AgentTool>,
+  block: Anthropic.ToolUseBlock,
+): Promise<Anthropic.ToolResultBlockParam> {
   const tool = tools.get(block.name);
   let outcome: ToolOutcome;
-  if (!tool) outcome = { content: `Error: unknown tool ${block.name}; the tools are ${[...tools.keys(), REVIEW_TOOL_NAME].join(', ')}`, isError: true };
+  if (!tool)
+    outcome = {
+      content: `Error: unknown tool ${block.name}; the tools are ${[...tools.keys(), REVIEW_TOOL_NAME].join(', ')}`,
+      isError: true,
+    };
   else {
     try {
       outcome = await tool.run((block.input ?? {}) as Record<string, unknown>);
@@ -45,7 +52,12 @@ async function runTool(tools: Map<string, AgentTool>, block: Anthropic.ToolUseBl
       outcome = { content: `Error: ${(err as Error).message}`, isError: true };
     }
   }
-  return { type: 'tool_result', tool_use_id: block.id, content: outcome.content, ...(outcome.isError ? { is_error: true } : {}) };
+  return {
+    type: 'tool_result',
+    tool_use_id: block.id,
+    content: outcome.content,
+    ...(outcome.isError ? { is_error: true } : {}),
+  };
 }
 
 /**
@@ -74,11 +86,19 @@ export async function runReviewLoop(o: ReviewLoopOptions): Promise<ReviewLoopRes
     priced = addTurn(usage, t, turnCostUsd(o.model, t) ?? turnCostUsd(response.model, t), priced);
     o.onTurn?.(turn, usage);
     const calls = response.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
-    if (response.stop_reason === 'refusal') return { problem: `the reviewer refused: ${response.stop_details?.explanation ?? 'no reason given'}`, turns: turn, usage };
+    if (response.stop_reason === 'refusal')
+      return {
+        problem: `the reviewer refused: ${response.stop_details?.explanation ?? 'no reason given'}`,
+        turns: turn,
+        usage,
+      };
     if (response.stop_reason === 'max_tokens') {
       const kept = response.content.filter((b) => b.type !== 'tool_use' && !(b.type === 'text' && !b.text));
       if (kept.some((b) => b.type === 'text' && b.text.trim())) messages.push({ role: 'assistant', content: kept });
-      pushUserText(messages, `Your last reply was cut off at the output limit. ${ASK_FOR_VERDICT} Keep the comments short.`);
+      pushUserText(
+        messages,
+        `Your last reply was cut off at the output limit. ${ASK_FOR_VERDICT} Keep the comments short.`,
+      );
       force = true;
       continue;
     }

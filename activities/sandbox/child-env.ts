@@ -28,7 +28,10 @@ function passedNames(env: NodeJS.ProcessEnv): string[] {
 }
 
 /** The environment a repository command gets from the worker's `env`; no value for which `holdsKey` (the model key). */
-export function commandEnvFrom(env: NodeJS.ProcessEnv, holdsKey: (value: string) => boolean = () => false): NodeJS.ProcessEnv {
+export function commandEnvFrom(
+  env: NodeJS.ProcessEnv,
+  holdsKey: (value: string) => boolean = () => false,
+): NodeJS.ProcessEnv {
   const names = new Set(passedNames(env));
   const out: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(env)) {

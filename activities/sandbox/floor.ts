@@ -13,14 +13,16 @@ let configured: SandboxMode | undefined;
 
 /** Sets this process's floor (createFlotillaWorkers, from --sandbox); undefined goes back to FLOTILLA_SANDBOX. */
 export function setSandboxFloor(mode: SandboxMode | undefined): void {
-  if (mode !== undefined && !MODES.includes(mode)) throw new Error(`--sandbox must be one of ${MODES.join(', ')}, not '${mode}'`);
+  if (mode !== undefined && !MODES.includes(mode))
+    throw new Error(`--sandbox must be one of ${MODES.join(', ')}, not '${mode}'`);
   configured = mode;
 }
 
 /** The floor: the higher of --sandbox and FLOTILLA_SANDBOX; 'off' (no floor) when neither is set. */
 export function sandboxFloor(env: NodeJS.ProcessEnv = process.env): SandboxMode {
   const fromEnv = env.FLOTILLA_SANDBOX?.trim();
-  if (fromEnv && !MODES.includes(fromEnv as SandboxMode)) throw new Error(`FLOTILLA_SANDBOX must be one of ${MODES.join(', ')}, not '${fromEnv}'`);
+  if (fromEnv && !MODES.includes(fromEnv as SandboxMode))
+    throw new Error(`FLOTILLA_SANDBOX must be one of ${MODES.join(', ')}, not '${fromEnv}'`);
   const modes = [configured, fromEnv as SandboxMode | undefined].filter((m): m is SandboxMode => !!m);
   return modes.reduce<SandboxMode>((a, b) => (RANK[b] > RANK[a] ? b : a), 'off');
 }

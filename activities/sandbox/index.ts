@@ -3,5 +3,13 @@
 export { bwrapAvailability, resetBwrapAvailability } from './bwrap';
 export type { Availability } from './bwrap';
 export { bwrapArgs, gitCommonDir } from './wrap';
-export { currentSandboxPolicy, DEFAULT_POLICY, describeSandbox, inRunSandbox, readSandboxRecord, withSandboxPolicy, writeSandboxRecord } from './policy';
+export {
+  currentSandboxPolicy,
+  DEFAULT_POLICY,
+  describeSandbox,
+  inRunSandbox,
+  readSandboxRecord,
+  withSandboxPolicy,
+  writeSandboxRecord,
+} from './policy';
 export type { SandboxPolicy, SandboxRecord } from './policy';

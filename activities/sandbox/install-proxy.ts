@@ -64,10 +64,20 @@ export async function startInstallProxy(): Promise<InstallProxy> {
       res.writeHead(403).end(`flotilla: installs may not reach ${url.hostname}:${port}: ${target.refused}\n`);
       return;
     }
-    const upstream = http.request({ host: target.address, port, method: req.method, path: url.pathname + url.search, headers: { ...req.headers, host: url.host }, setHost: false }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
+    const upstream = http.request(
+      {
+        host: target.address,
+        port,
+        method: req.method,
+        path: url.pathname + url.search,
+        headers: { ...req.headers, host: url.host },
+        setHost: false,
+      },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
     upstream.on('error', () => res.writeHead(502).end());
     req.pipe(upstream);
   });
@@ -84,7 +94,9 @@ export async function startInstallProxy(): Promise<InstallProxy> {
     const target = await checkedAddress(host);
     if ('refused' in target) {
       refused.push(`${host}:${port} (${target.refused})`);
-      client.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\n\r\nflotilla: installs may not reach ${host}:${port}: ${target.refused}\n`);
+      client.end(
+        `HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\n\r\nflotilla: installs may not reach ${host}:${port}: ${target.refused}\n`,
+      );
       return;
     }
     const upstream = net.connect(Number(port), target.address, () => {
@@ -120,11 +132,24 @@ export const PROXY_PORT = 3128;
 export function throughProxy(command: string, socket: string): string {
   const forwarder = `require('net').createServer((c) => { const u = require('net').connect(${JSON.stringify(socket)}); c.pipe(u); u.pipe(c); u.on('error', () => c.destroy()); c.on('error', () => u.destroy()); }).listen(${PROXY_PORT}, '127.0.0.1')`;
   const url = `http://127.0.0.1:${PROXY_PORT}`;
-  const vars = ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy', 'npm_config_proxy', 'npm_config_https_proxy', 'YARN_HTTP_PROXY', 'YARN_HTTPS_PROXY'].map((v) => `${v}=${url}`).join(' ');
+  const vars = [
+    'HTTP_PROXY',
+    'HTTPS_PROXY',
+    'http_proxy',
+    'https_proxy',
+    'npm_config_proxy',
+    'npm_config_https_proxy',
+    'YARN_HTTP_PROXY',
+    'YARN_HTTPS_PROXY',
+  ]
+    .map((v) => `${v}=${url}`)
+    .join(' ');
   const node = JSON.stringify(process.execPath);
-  return `${node} -e ${shellQuote(forwarder)} & FLOTILLA_PROXY_PID=$!; export ${vars} NO_PROXY= no_proxy=; ` +
+  return (
+    `${node} -e ${shellQuote(forwarder)} & FLOTILLA_PROXY_PID=$!; export ${vars} NO_PROXY= no_proxy=; ` +
     `for i in 1 2 3 4 5 6 7 8 9 10; do ${node} -e "require('net').connect(${PROXY_PORT},'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))" && break; sleep 0.2; done; ` +
-    `( ${command} ); FLOTILLA_RC=$?; kill $FLOTILLA_PROXY_PID 2>/dev/null; exit $FLOTILLA_RC`;
+    `( ${command} ); FLOTILLA_RC=$?; kill $FLOTILLA_PROXY_PID 2>/dev/null; exit $FLOTILLA_RC`
+  );
 }
 
 function shellQuote(s: string): string {

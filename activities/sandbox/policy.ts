@@ -45,10 +45,27 @@ const recordPath = (repoPath: string, runId: string) => path.join(runDir(repoPat
 
 /** What the sandbox of a run with these settings is on this machine. */
 export function describeSandbox(mode: SandboxMode = 'auto', network = false): SandboxRecord {
-  if (mode === 'off') return { mode, network, sandboxed: false, detail: 'the sandbox is off (--sandbox off): repository commands run with the worker\'s own access' };
+  if (mode === 'off')
+    return {
+      mode,
+      network,
+      sandboxed: false,
+      detail: "the sandbox is off (--sandbox off): repository commands run with the worker's own access",
+    };
   const bwrap = bwrapAvailability();
-  if (!bwrap.ok) return { mode, network, sandboxed: false, detail: `bubblewrap is not available (${bwrap.reason}): repository commands run with the worker's own access` };
-  return { mode, network, sandboxed: true, detail: `bubblewrap ${bwrap.version}: writes only to the task's worktree, own PID namespace, ${network ? 'network allowed (--sandbox-network)' : 'no network'}` };
+  if (!bwrap.ok)
+    return {
+      mode,
+      network,
+      sandboxed: false,
+      detail: `bubblewrap is not available (${bwrap.reason}): repository commands run with the worker's own access`,
+    };
+  return {
+    mode,
+    network,
+    sandboxed: true,
+    detail: `bubblewrap ${bwrap.version}: writes only to the task's worktree, own PID namespace, ${network ? 'network allowed (--sandbox-network)' : 'no network'}`,
+  };
 }
 
 export function writeSandboxRecord(repoPath: string, runId: string, record: SandboxRecord): void {
@@ -70,13 +87,20 @@ export function readSandboxRecord(repoPath: string, runId: string): SandboxRecor
  * worktree folder hidden; and the places the run's dependencies may be (the repository's node_modules, the one
  * installed in the run's worktree), which runShell resolves itself before each command.
  */
-export function inRunSandbox<T>(a: { repoPath: string; runId: string }, worktreeRoot: string, fn: () => Promise<T>): Promise<T> {
+export function inRunSandbox<T>(
+  a: { repoPath: string; runId: string },
+  worktreeRoot: string,
+  fn: () => Promise<T>,
+): Promise<T> {
   const record = readSandboxRecord(a.repoPath, a.runId);
   const policy: SandboxPolicy = {
     mode: atLeastFloor(record?.mode ?? DEFAULT_POLICY.mode),
     network: record?.network ?? DEFAULT_POLICY.network,
     hide: [worktreeRoot],
-    dependencies: [path.join(a.repoPath, 'node_modules'), path.join(integrationWorktree(worktreeRoot, a.runId), 'node_modules')],
+    dependencies: [
+      path.join(a.repoPath, 'node_modules'),
+      path.join(integrationWorktree(worktreeRoot, a.runId), 'node_modules'),
+    ],
   };
   return withSandboxPolicy(policy, fn);
 }

@@ -2,7 +2,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** Folders under a home that hold credentials or a user's private data: never mounted back, whatever PATH says. */
-const PRIVATE = new Set(['.ssh', '.aws', '.gnupg', '.config', '.docker', '.kube', '.azure', '.gcloud', '.netrc', '.password-store', '.npmrc', '.pypirc']);
+const PRIVATE = new Set([
+  '.ssh',
+  '.aws',
+  '.gnupg',
+  '.config',
+  '.docker',
+  '.kube',
+  '.azure',
+  '.gcloud',
+  '.netrc',
+  '.password-store',
+  '.npmrc',
+  '.pypirc',
+]);
 
 /** Toolchains that need a sibling folder to run (cargo's binaries are rustup's proxies). */
 const COMPANIONS: Record<string, string[]> = { '.cargo': ['.rustup'] };

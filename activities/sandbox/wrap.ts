@@ -19,7 +19,8 @@ const real = (p: string): string | null => {
 function machineSecretFiles(): string[] {
   const candidates = ['/etc/shadow', '/etc/shadow-', '/etc/gshadow', '/etc/gshadow-'];
   try {
-    for (const f of fs.readdirSync('/etc/ssh')) if (/^ssh_host_.*_key$/.test(f)) candidates.push(path.join('/etc/ssh', f));
+    for (const f of fs.readdirSync('/etc/ssh'))
+      if (/^ssh_host_.*_key$/.test(f)) candidates.push(path.join('/etc/ssh', f));
   } catch {
     /* no /etc/ssh */
   }
@@ -70,10 +71,29 @@ export function gitCommonDir(cwd: string): string | null {
  *   no capability and no further user namespace (ISOLATION_ARGS: root outside is powerless inside), a fresh /proc
  *   (no other process, the worker's environ included, is visible), a new session, killed with its parent.
  */
-export function bwrapArgs(o: { command: string; cwd: string; network: boolean; hide?: string[]; writable?: string[]; dependencies?: string; sockets?: string[] }): string[] {
+export function bwrapArgs(o: {
+  command: string;
+  cwd: string;
+  network: boolean;
+  hide?: string[];
+  writable?: string[];
+  dependencies?: string;
+  sockets?: string[];
+}): string[] {
   const cwd = real(o.cwd) ?? path.resolve(o.cwd);
   const hidden: string[] = [];
-  const candidates = ['/tmp', '/var/tmp', '/home', '/root', '/run', os.homedir(), process.env.HOME, os.tmpdir(), ...(o.hide ?? []), path.dirname(cwd)];
+  const candidates = [
+    '/tmp',
+    '/var/tmp',
+    '/home',
+    '/root',
+    '/run',
+    os.homedir(),
+    process.env.HOME,
+    os.tmpdir(),
+    ...(o.hide ?? []),
+    path.dirname(cwd),
+  ];
   for (const c of candidates) {
     if (!c) continue;
     const r = real(c);

@@ -19,15 +19,25 @@ export function detectInstallCommand(repoPath: string): string | null {
  * `cwd`. Task worktrees then link the node_modules installed here instead of installing again.
  * A failure stops with the command, its log and what to do.
  */
-export async function prepareEnvironment(a: { cwd: string; logDir: string; installCommand?: string | null; setupCommand?: string }): Promise<void> {
+export async function prepareEnvironment(a: {
+  cwd: string;
+  logDir: string;
+  installCommand?: string | null;
+  setupCommand?: string;
+}): Promise<void> {
   const steps: Array<[string, string]> = [];
   if (a.installCommand) steps.push(['install', a.installCommand]);
   if (a.setupCommand) steps.push(['setup', a.setupCommand]);
   for (const [name, command] of steps) {
     // The install command has to reach the package registry: it gets the network, not the rest of the machine.
-    const r = await runShell(command, a.cwd, path.join(a.logDir, `${name}.log`), { onTick: heartbeatSafe, network: name === 'install' });
+    const r = await runShell(command, a.cwd, path.join(a.logDir, `${name}.log`), {
+      onTick: heartbeatSafe,
+      network: name === 'install',
+    });
     if (!r.passed) {
-      throw repoError(`the ${name} command failed (${command}, exit ${r.exitCode}); see ${r.logPath}. Fix it, or pass --${name}-cmd with one that works.\n${r.tail.slice(-1500)}`);
+      throw repoError(
+        `the ${name} command failed (${command}, exit ${r.exitCode}); see ${r.logPath}. Fix it, or pass --${name}-cmd with one that works.\n${r.tail.slice(-1500)}`,
+      );
     }
   }
 }

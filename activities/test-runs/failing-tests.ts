@@ -5,7 +5,10 @@
 export function failingTests(output: string): string[] {
   const names: string[] = [];
   const add = (n: string) => {
-    const name = n.trim().replace(/\s+#.*$/, '').replace(/\s+\(\d+(\.\d+)?\s*m?s\)$/, '');
+    const name = n
+      .trim()
+      .replace(/\s+#.*$/, '')
+      .replace(/\s+\(\d+(\.\d+)?\s*m?s\)$/, '');
     if (name && !names.includes(name)) names.push(name);
   };
   for (const raw of output.split(/\r?\n/)) {

@@ -27,7 +27,15 @@ const totalMs = (runs: ReportedRun[]) => runs.reduce((ms, r) => ms + r.result.du
  * `flakyReruns` times: a test that passes on a re-run is flaky and never blamed.
  */
 export async function gatedTestRun(command: string, cwd: string, logPath: string, g: Gate): Promise<TestEvidence> {
-  const judged = await gatedReportRun(command, cwd, logPath, { baseline: g.saved, knownFlaky: g.baseline.flaky, edited: g.edited, fullSuite: g.fullSuite, maxReruns: g.flakyReruns, onTick: heartbeatSafe, changedSinceBase: g.changedSinceBase });
+  const judged = await gatedReportRun(command, cwd, logPath, {
+    baseline: g.saved,
+    knownFlaky: g.baseline.flaky,
+    edited: g.edited,
+    fullSuite: g.fullSuite,
+    maxReruns: g.flakyReruns,
+    onTick: heartbeatSafe,
+    changedSinceBase: g.changedSinceBase,
+  });
   const first = judged.runs[0].result;
   const v = judged.verdict;
   const flaky = unique([...v.flaky, ...judged.newFlaky]);
@@ -51,8 +59,17 @@ export async function gatedTestRun(command: string, cwd: string, logPath: string
  * are the baseline's red tests; tests that passed on a re-run are flaky (a base whose only failures are
  * flaky is green). The per-test results are saved to `baselineFile` for every later gate.
  */
-export async function baselineTestRun(command: string, cwd: string, logPath: string, baselineFile: string, flakyReruns?: number): Promise<{ evidence: TestEvidence; baseline: Baseline }> {
-  const { saved, runs } = await baselineReportRun(command, cwd, logPath, baselineFile, { onTick: heartbeatSafe, maxReruns: flakyReruns });
+export async function baselineTestRun(
+  command: string,
+  cwd: string,
+  logPath: string,
+  baselineFile: string,
+  flakyReruns?: number,
+): Promise<{ evidence: TestEvidence; baseline: Baseline }> {
+  const { saved, runs } = await baselineReportRun(command, cwd, logPath, baselineFile, {
+    onTick: heartbeatSafe,
+    maxReruns: flakyReruns,
+  });
   const first = runs[0].result;
   const evidence: TestEvidence = {
     command,

@@ -45,7 +45,12 @@ function goRegExp(source: string): RegExp | undefined {
     if (inline[1].includes('m')) flags += 'm';
     s = s.slice(inline[0].length);
   }
-  s = s.replace(/\(\?P</g, '(?<').replace(/\\z/g, '$').replace(/\\A/g, '^').replace(/\\p([A-Z])/g, '\\p{$1}').replace(/\\P([A-Z])/g, '\\P{$1}');
+  s = s
+    .replace(/\(\?P</g, '(?<')
+    .replace(/\\z/g, '$')
+    .replace(/\\A/g, '^')
+    .replace(/\\p([A-Z])/g, '\\p{$1}')
+    .replace(/\\P([A-Z])/g, '\\P{$1}');
   return regExp(s, flags) ?? regExp(s, flags.replace('u', ''));
 }
 
@@ -80,7 +85,8 @@ function flagValues(args: string[], names: string[], glued = false): string[] {
     for (const n of names) {
       if (a === n && i + 1 < args.length) values.push(args[++i]);
       else if (a.startsWith(`${n}=`)) values.push(a.slice(n.length + 1));
-      else if (glued && n.length === 2 && a.startsWith(n) && a.length > 2 && !a.startsWith(`${n}=`)) values.push(a.slice(2));
+      else if (glued && n.length === 2 && a.startsWith(n) && a.length > 2 && !a.startsWith(`${n}=`))
+        values.push(a.slice(2));
       else continue;
       break;
     }
@@ -88,13 +94,18 @@ function flagValues(args: string[], names: string[], glued = false): string[] {
   return values;
 }
 
-const never: (describe: string) => NameFilter = (describe) => ({ describe: `${describe} (not evaluated: no test is expected to be missing)`, selects: () => false });
+const never: (describe: string) => NameFilter = (describe) => ({
+  describe: `${describe} (not evaluated: no test is expected to be missing)`,
+  selects: () => false,
+});
 
 function goFilter(args: string[]): NameFilter | null {
   const run = flagValues(args, ['-run', '--run']).pop();
   const skip = flagValues(args, ['-skip', '--skip']).pop();
   if (run === undefined && skip === undefined) return null;
-  const describe = [run !== undefined ? `-run ${run}` : '', skip !== undefined ? `-skip ${skip}` : ''].filter(Boolean).join(' ');
+  const describe = [run !== undefined ? `-run ${run}` : '', skip !== undefined ? `-skip ${skip}` : '']
+    .filter(Boolean)
+    .join(' ');
   const compile = (p: string | undefined) => (p === undefined || p === '' ? [] : splitGoPattern(p).map(goRegExp));
   const runParts = compile(run);
   const skipParts = compile(skip);
@@ -105,7 +116,8 @@ function goFilter(args: string[]): NameFilter | null {
       const levels = name.split('/');
       // go runs a test when each level of its name matches the pattern's part for that level (a parent runs so its matching subtests can).
       const runs = runParts.every((r, i) => i >= levels.length || r!.test(levels[i]));
-      const skipped = skipParts.length > 0 && levels.length >= skipParts.length && skipParts.every((r, i) => r!.test(levels[i]));
+      const skipped =
+        skipParts.length > 0 && levels.length >= skipParts.length && skipParts.every((r, i) => r!.test(levels[i]));
       return runs && !skipped;
     },
   };
@@ -134,7 +146,10 @@ function nodeFilter(args: string[]): NameFilter | null {
   const names = flagValues(args, ['--test-name-pattern']);
   const skips = flagValues(args, ['--test-skip-pattern']);
   if (!names.length && !skips.length) return null;
-  const describe = [...names.map((n) => `--test-name-pattern ${n}`), ...skips.map((s) => `--test-skip-pattern ${s}`)].join(' ');
+  const describe = [
+    ...names.map((n) => `--test-name-pattern ${n}`),
+    ...skips.map((s) => `--test-skip-pattern ${s}`),
+  ].join(' ');
   const run = names.map(nodePattern);
   const skip = skips.map(nodePattern);
   if ([...run, ...skip].some((r) => !r)) return never(describe);
@@ -240,17 +255,26 @@ function pytestFilter(args: ShellWord[]): NameFilter | null {
   const ids = patterns.map((p) => norm(p.text)).filter((p) => p.includes('::'));
   const wholeFiles = patterns.filter((p) => !p.text.includes('::'));
   if (k === undefined && m === undefined && !deselected.length && !ids.length) return null;
-  const describe = [k !== undefined ? `-k ${k}` : '', m !== undefined ? `-m ${m}` : '', ...deselected.map((d) => `--deselect ${d}`), ...ids].filter(Boolean).join(' ');
+  const describe = [
+    k !== undefined ? `-k ${k}` : '',
+    m !== undefined ? `-m ${m}` : '',
+    ...deselected.map((d) => `--deselect ${d}`),
+    ...ids,
+  ]
+    .filter(Boolean)
+    .join(' ');
   if (m !== undefined) return never(describe);
   const expr = k === undefined || k.trim() === '' ? undefined : parseKeywordExpr(k);
   if (k !== undefined && k.trim() !== '' && !expr) return never(describe);
-  const under = (id: string, prefix: string) => id === prefix || id.startsWith(`${prefix}::`) || id.startsWith(`${prefix}[`);
+  const under = (id: string, prefix: string) =>
+    id === prefix || id.startsWith(`${prefix}::`) || id.startsWith(`${prefix}[`);
   return {
     describe,
     selects: (t) => {
       const id = `${t.file}::${t.name}`;
       // `file::Class::test` words pick single tests; a file or folder word picks its every test.
-      const byPosition = ids.length === 0 || (wholeFiles.length > 0 && inSuite(t.file, wholeFiles)) || ids.some((p) => under(id, p));
+      const byPosition =
+        ids.length === 0 || (wholeFiles.length > 0 && inSuite(t.file, wholeFiles)) || ids.some((p) => under(id, p));
       if (!byPosition) return false;
       if (deselected.some((d) => under(id, norm(d)))) return false;
       return !expr || evaluate(expr, pytestKeywords(t));

@@ -27,7 +27,9 @@ export function passedIn(rerun: TestResults, candidates: TestRef[]): TestRef[] {
   return candidates.filter((r) => {
     if (r.name !== undefined) return status.get(testId({ file: r.file, name: r.name })) === 'passed';
     const inFile = rerun.tests.filter((t) => t.file === r.file);
-    return !broken.has(r.file) && inFile.some((t) => t.status === 'passed') && !inFile.some((t) => t.status === 'failed');
+    return (
+      !broken.has(r.file) && inFile.some((t) => t.status === 'passed') && !inFile.some((t) => t.status === 'failed')
+    );
   });
 }
 
@@ -44,7 +46,11 @@ export function failuresOf(results: TestResults, skip: Set<string>): TestRef[] {
  * Re-runs `candidates` up to `max` times, dropping each one that passes; returns the ids that passed
  * (flaky) and how many re-runs it took. Stops early when nothing is left or a re-run gives no report.
  */
-async function shakeOut(runOnce: RunOnce, candidates: TestRef[], max: number): Promise<{ flaky: string[]; reruns: number }> {
+async function shakeOut(
+  runOnce: RunOnce,
+  candidates: TestRef[],
+  max: number,
+): Promise<{ flaky: string[]; reruns: number }> {
   const flaky: string[] = [];
   let left = candidates;
   let reruns = 0;
@@ -93,7 +99,18 @@ export async function judgeWithReruns(runOnce: RunOnce, opts: JudgeOptions): Pro
   const known = new Set(opts.knownFlaky);
   const first = await runOnce(null);
   const judge = (flaky: Set<string>) =>
-    verdict({ baseline: opts.baseline, run: first.results, exitCode: first.exitCode, edited: opts.edited, flaky, fullSuite: opts.fullSuite, runner: opts.runner, textFailures: first.textFailures, baselineTextFailures: opts.baselineTextFailures, ...opts.expected });
+    verdict({
+      baseline: opts.baseline,
+      run: first.results,
+      exitCode: first.exitCode,
+      edited: opts.edited,
+      flaky,
+      fullSuite: opts.fullSuite,
+      runner: opts.runner,
+      textFailures: first.textFailures,
+      baselineTextFailures: opts.baselineTextFailures,
+      ...opts.expected,
+    });
   const before = judge(known);
   if (before.passed) return { verdict: before, first, reruns: 0, newFlaky: [] };
 
@@ -102,7 +119,10 @@ export async function judgeWithReruns(runOnce: RunOnce, opts: JudgeOptions): Pro
     const all = new Set([...known, ...flaky]);
     return { verdict: judge(all), first, reruns, newFlaky: flaky };
   }
-  const baseRed = new Set([...(opts.baseline?.tests ?? []).filter((t) => t.status === 'failed').map(testId), ...(opts.baseline?.fileErrors ?? []).map((e) => e.file)]);
+  const baseRed = new Set([
+    ...(opts.baseline?.tests ?? []).filter((t) => t.status === 'failed').map(testId),
+    ...(opts.baseline?.fileErrors ?? []).map((e) => e.file),
+  ]);
   const candidates = failuresOf(first.results, new Set([...known, ...baseRed]));
   if (candidates.length === 0) return { verdict: before, first, reruns: 0, newFlaky: [] };
   const { flaky, reruns } = await shakeOut(runOnce, candidates, max);
@@ -110,7 +130,12 @@ export async function judgeWithReruns(runOnce: RunOnce, opts: JudgeOptions): Pro
 }
 
 /** Text mode: the whole command again; a name the first run failed that a re-run did not is flaky. */
-async function shakeOutText(runOnce: RunOnce, first: RunOutcome, max: number, runner?: string): Promise<{ flaky: string[]; reruns: number }> {
+async function shakeOutText(
+  runOnce: RunOnce,
+  first: RunOutcome,
+  max: number,
+  runner?: string,
+): Promise<{ flaky: string[]; reruns: number }> {
   let left = first.textFailures ?? [];
   const flaky: string[] = [];
   let reruns = 0;
@@ -119,7 +144,7 @@ async function shakeOutText(runOnce: RunOnce, first: RunOutcome, max: number, ru
     const r = await runOnce(null);
     // A re-run that crashed says nothing about which names passed.
     if (r.exitCode !== 0 && (!isTestFailureExit(runner, r.exitCode) || !(r.textFailures ?? []).length)) continue;
-    const still = new Set(r.exitCode === 0 ? [] : r.textFailures ?? []);
+    const still = new Set(r.exitCode === 0 ? [] : (r.textFailures ?? []));
     flaky.push(...left.filter((n) => !still.has(n)));
     left = left.filter((n) => still.has(n));
   }
@@ -141,25 +166,51 @@ export interface BaselineOutcome {
 }
 
 /** The baseline: the suite once, its failures re-run up to `maxReruns` times; a base whose only failures are flaky is green-with-flaky. */
-export async function baselineWithReruns(runOnce: RunOnce, opts: { runner?: string; maxReruns?: number } = {}): Promise<BaselineOutcome> {
+export async function baselineWithReruns(
+  runOnce: RunOnce,
+  opts: { runner?: string; maxReruns?: number } = {},
+): Promise<BaselineOutcome> {
   const max = opts.maxReruns ?? DEFAULT_RERUNS;
   const first = await runOnce(null);
   if (first.exitCode === 0 && (!first.results || failuresOf(first.results, new Set()).length === 0)) {
-    return { results: first.results, passed: true, failing: [], flaky: [], exitCode: 0, reason: 'the suite passes at the base' };
+    return {
+      results: first.results,
+      passed: true,
+      failing: [],
+      flaky: [],
+      exitCode: 0,
+      reason: 'the suite passes at the base',
+    };
   }
   if (!first.results) {
     const { flaky } = await shakeOutText(runOnce, first, max, opts.runner);
     const failing = (first.textFailures ?? []).filter((n) => !flaky.includes(n));
-    const passed = isTestFailureExit(opts.runner, first.exitCode) && (first.textFailures ?? []).length > 0 && failing.length === 0;
-    return { results: null, passed, failing, flaky, exitCode: first.exitCode, textFailures: first.textFailures, reason: passed ? `only flaky tests failed (${flaky.join('; ')}); read from the output text` : `the suite fails at the base (no report${failing.length ? `: ${failing.join('; ')}` : ''})` };
+    const passed =
+      isTestFailureExit(opts.runner, first.exitCode) && (first.textFailures ?? []).length > 0 && failing.length === 0;
+    return {
+      results: null,
+      passed,
+      failing,
+      flaky,
+      exitCode: first.exitCode,
+      textFailures: first.textFailures,
+      reason: passed
+        ? `only flaky tests failed (${flaky.join('; ')}); read from the output text`
+        : `the suite fails at the base (no report${failing.length ? `: ${failing.join('; ')}` : ''})`,
+    };
   }
   const candidates = failuresOf(first.results, new Set());
   const { flaky } = await shakeOut(runOnce, candidates, max);
   const failing = candidates.map(refId).filter((id) => !flaky.includes(id));
-  const exitExplained = isTestFailureExit(opts.runner, first.exitCode) && (first.exitCode === 0 || candidates.length > 0);
+  const exitExplained =
+    isTestFailureExit(opts.runner, first.exitCode) && (first.exitCode === 0 || candidates.length > 0);
   const passed = failing.length === 0 && exitExplained;
   const reason = passed
-    ? flaky.length ? `green with flaky tests: ${flaky.join('; ')}` : 'the suite passes at the base'
-    : failing.length ? `the suite fails at the base: ${failing.join('; ')}` : `the suite exits with code ${first.exitCode} at the base with no failed test`;
+    ? flaky.length
+      ? `green with flaky tests: ${flaky.join('; ')}`
+      : 'the suite passes at the base'
+    : failing.length
+      ? `the suite fails at the base: ${failing.join('; ')}`
+      : `the suite exits with code ${first.exitCode} at the base with no failed test`;
   return { results: first.results, passed, failing, flaky, exitCode: first.exitCode, reason };
 }

@@ -75,7 +75,14 @@ function killGroup(pid: number): void {
 }
 
 /** How a command is started: in the sandbox, or (auto without bubblewrap, off) as a plain shell. */
-function launch(command: string, cwd: string, policy: SandboxPolicy, network: boolean, writable?: string[], proxy?: InstallProxy): { child: ChildProcess; sandboxed: boolean; note?: string } {
+function launch(
+  command: string,
+  cwd: string,
+  policy: SandboxPolicy,
+  network: boolean,
+  writable?: string[],
+  proxy?: InstallProxy,
+): { child: ChildProcess; sandboxed: boolean; note?: string } {
   const env = commandEnv();
   const options: SpawnOptions = { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] };
   // The dependencies Flotilla chose, resolved now; the worktree's link to them made again (a command may have moved it).
@@ -86,14 +93,29 @@ function launch(command: string, cwd: string, policy: SandboxPolicy, network: bo
     if (bwrap.ok) {
       // An install's network is the worker's proxy (install-proxy.ts), not the host's network.
       const args = proxy
-        ? bwrapArgs({ command: throughProxy(command, proxy.socket), cwd, network: false, hide: policy.hide, writable, dependencies, sockets: [proxy.socket] })
+        ? bwrapArgs({
+            command: throughProxy(command, proxy.socket),
+            cwd,
+            network: false,
+            hide: policy.hide,
+            writable,
+            dependencies,
+            sockets: [proxy.socket],
+          })
         : bwrapArgs({ command, cwd, network, hide: policy.hide, writable, dependencies });
       return { child: spawn(bwrap.path, args, options), sandboxed: true };
     }
     if (policy.mode === 'required') {
-      throw ApplicationFailure.nonRetryable(`--sandbox required, but the sandbox is not available on this worker: ${bwrap.reason}. Install bubblewrap, or start the run with --sandbox auto (or off).`, 'RepoError');
+      throw ApplicationFailure.nonRetryable(
+        `--sandbox required, but the sandbox is not available on this worker: ${bwrap.reason}. Install bubblewrap, or start the run with --sandbox auto (or off).`,
+        'RepoError',
+      );
     }
-    return { child: spawn('sh', ['-c', command], options), sandboxed: false, note: `# NOT sandboxed: ${bwrap.reason}\n` };
+    return {
+      child: spawn('sh', ['-c', command], options),
+      sandboxed: false,
+      note: `# NOT sandboxed: ${bwrap.reason}\n`,
+    };
   }
   return { child: spawn('sh', ['-c', command], options), sandboxed: false, note: '# NOT sandboxed: --sandbox off\n' };
 }
@@ -120,7 +142,10 @@ export async function runShell(
   if (signal?.aborted) throw signal.reason ?? new Error('cancelled');
   fs.mkdirSync(path.dirname(logPath), { recursive: true });
   // A command that needs the registry (the install) in a run without --sandbox-network gets it through the proxy.
-  const proxy = opts.network === true && !policy.network && policy.mode !== 'off' && bwrapAvailability().ok ? await startInstallProxy() : undefined;
+  const proxy =
+    opts.network === true && !policy.network && policy.mode !== 'off' && bwrapAvailability().ok
+      ? await startInstallProxy()
+      : undefined;
   let launched: ReturnType<typeof launch>;
   try {
     launched = launch(command, cwd, policy, opts.network === true || policy.network, opts.writable, proxy);
@@ -205,12 +230,21 @@ export async function runShell(
   clearTimeout(timer);
   signal?.removeEventListener('abort', onAbort);
   if (skipped > 0) log.write(cappedLogEnding(cap, skipped, tail.text()));
-  const footer = cancelled ? `\n# cancelled\n` : timedOut ? `\n# timed out after ${timeoutMs} ms\n` : `\n# exit code ${exitCode}\n`;
+  const footer = cancelled
+    ? `\n# cancelled\n`
+    : timedOut
+      ? `\n# timed out after ${timeoutMs} ms\n`
+      : `\n# exit code ${exitCode}\n`;
   await proxy?.close();
-  const refusedNote = proxy?.refused.length ? `# the install's network refused: ${proxy.refused.slice(0, 20).join(', ')}\n` : '';
+  const refusedNote = proxy?.refused.length
+    ? `# the install's network refused: ${proxy.refused.slice(0, 20).join(', ')}\n`
+    : '';
   await new Promise<void>((resolve) => log.end(refusedNote + footer, () => resolve()));
   if (cancelled) throw signal?.reason ?? new Error('cancelled');
-  const kept = total <= KEPT_HEAD_CHARS ? head : `${head}\n… (${total - KEPT_HEAD_CHARS - Math.min(KEPT_TAIL_CHARS, total - KEPT_HEAD_CHARS)} characters not kept in memory; see ${logPath})\n${tail.text().slice(-Math.min(KEPT_TAIL_CHARS, total - KEPT_HEAD_CHARS))}`;
+  const kept =
+    total <= KEPT_HEAD_CHARS
+      ? head
+      : `${head}\n… (${total - KEPT_HEAD_CHARS - Math.min(KEPT_TAIL_CHARS, total - KEPT_HEAD_CHARS)} characters not kept in memory; see ${logPath})\n${tail.text().slice(-Math.min(KEPT_TAIL_CHARS, total - KEPT_HEAD_CHARS))}`;
   const lastLines = (total <= KEPT_HEAD_CHARS ? head : tail.text()).split('\n');
   return {
     command,

@@ -2,10 +2,25 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type CommandResult, runShell } from './run-shell';
 import { ensureNodeReporter } from './reports/node-reporter';
-import { goJsonText, parseCargoText, parseGoJson, parseJestJson, parseJunit, parseMochaJson, parseNodeEvents } from './reports/parse-reports';
+import {
+  goJsonText,
+  parseCargoText,
+  parseGoJson,
+  parseJestJson,
+  parseJunit,
+  parseMochaJson,
+  parseNodeEvents,
+} from './reports/parse-reports';
 import { type TestRef, type TestResults } from './reports/results';
 import { nameFilterOf } from './name-filter';
-import { baselineWithReruns, type BaselineOutcome, judgeWithReruns, type JudgedRun, type RunOnce, type RunOutcome } from './reruns';
+import {
+  baselineWithReruns,
+  type BaselineOutcome,
+  judgeWithReruns,
+  type JudgedRun,
+  type RunOnce,
+  type RunOutcome,
+} from './reruns';
 import { planRun, type ReportFormat, type ReporterPlan } from './reports/with-reporter';
 import { packageScripts } from '../package-json';
 import { readTextSafe } from '../safe-read';
@@ -19,7 +34,15 @@ const MAX_REPORT_BYTES = 128 * 1024 * 1024;
  * against the baseline, and the baseline itself).
  */
 
-const EXTENSION: Record<ReportFormat, string> = { 'jest-json': 'json', 'vitest-json': 'json', 'mocha-json': 'json', 'node-events': 'jsonl', junit: 'xml', 'go-json': 'jsonl', 'cargo-text': 'txt' };
+const EXTENSION: Record<ReportFormat, string> = {
+  'jest-json': 'json',
+  'vitest-json': 'json',
+  'mocha-json': 'json',
+  'node-events': 'jsonl',
+  junit: 'xml',
+  'go-json': 'jsonl',
+  'cargo-text': 'txt',
+};
 
 /** Parses a report of `format`; throws when the text is not that format. */
 export function parseReport(format: ReportFormat, text: string, cwd?: string): TestResults {
@@ -50,7 +73,12 @@ export interface ReportedRun extends RunOutcome {
 }
 
 /** Runs `command` (or just `only` of it) in `cwd` with the runner's reporter; never rejects on a failing run. */
-export async function runWithReport(command: string, cwd: string, logPath: string, opts: { scripts?: Record<string, string>; only?: TestRef[]; timeoutMs?: number; onTick?: () => void } = {}): Promise<ReportedRun> {
+export async function runWithReport(
+  command: string,
+  cwd: string,
+  logPath: string,
+  opts: { scripts?: Record<string, string>; only?: TestRef[]; timeoutMs?: number; onTick?: () => void } = {},
+): Promise<ReportedRun> {
   const scripts = opts.scripts ?? packageScripts(cwd);
   // The report (and node's reporter) live in a folder of this run's own, the one place besides the worktree
   // the sandboxed command may write: the run's other logs and records stay out of its reach.
@@ -61,10 +89,22 @@ export async function runWithReport(command: string, cwd: string, logPath: strin
   fs.rmSync(reportDir, { recursive: true, force: true });
   fs.mkdirSync(reportDir, { recursive: true });
   if (plan.format === 'node-events') ensureNodeReporter(reportDir);
-  const result = await runShell(plan.command, cwd, logPath, { timeoutMs: opts.timeoutMs, onTick: opts.onTick, writable: [reportDir] });
+  const result = await runShell(plan.command, cwd, logPath, {
+    timeoutMs: opts.timeoutMs,
+    onTick: opts.onTick,
+    writable: [reportDir],
+  });
   const textFallback = (note: string): ReportedRun => {
     fs.appendFileSync(logPath, `# results read from the output text: ${note}\n`);
-    return { result, plan, exitCode: result.exitCode, results: null, textFailures: result.failingTests, source: 'text', note };
+    return {
+      result,
+      plan,
+      exitCode: result.exitCode,
+      results: null,
+      textFailures: result.failingTests,
+      source: 'text',
+      note,
+    };
   };
   if (!plan.format) return textFallback(plan.note ?? 'no report');
   let text: string;
@@ -73,7 +113,11 @@ export async function runWithReport(command: string, cwd: string, logPath: strin
     text = await readTextSafe(plan.reportFile ?? logPath, MAX_REPORT_BYTES);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return textFallback(code === 'ENOENT' ? `${plan.runner} wrote no report to ${plan.reportFile}` : `${plan.runner}'s report was not read: ${(err as Error).message}`);
+    return textFallback(
+      code === 'ENOENT'
+        ? `${plan.runner} wrote no report to ${plan.reportFile}`
+        : `${plan.runner}'s report was not read: ${(err as Error).message}`,
+    );
   }
   if (!text.trim()) return textFallback(`${plan.runner}'s report ${plan.reportFile} is empty`);
   let results: TestResults;
@@ -85,13 +129,19 @@ export async function runWithReport(command: string, cwd: string, logPath: strin
   if (plan.format === 'go-json') {
     const human = goJsonText(text);
     result.tail = human.split('\n').slice(-60).join('\n').slice(-6000);
-    if (result.exitCode !== 0) result.failingTests = results.tests.filter((t) => t.status === 'failed').map((t) => t.name);
+    if (result.exitCode !== 0)
+      result.failingTests = results.tests.filter((t) => t.status === 'failed').map((t) => t.name);
   }
   return { result, plan, exitCode: result.exitCode, results, source: 'report' };
 }
 
 /** A RunOnce over `command` whose runs log to `logPath`, then `….rerun-1.log`, `….rerun-2.log`… Keeps every run for the evidence. */
-export function reportingRunner(command: string, cwd: string, logPath: string, opts: { onTick?: () => void; timeoutMs?: number } = {}): { runOnce: RunOnce; runs: ReportedRun[] } {
+export function reportingRunner(
+  command: string,
+  cwd: string,
+  logPath: string,
+  opts: { onTick?: () => void; timeoutMs?: number } = {},
+): { runOnce: RunOnce; runs: ReportedRun[] } {
   const runs: ReportedRun[] = [];
   const scripts = packageScripts(cwd);
   const runOnce: RunOnce = async (only) => {
@@ -110,7 +160,13 @@ export interface SavedBaseline extends BaselineOutcome {
 }
 
 /** Runs the suite at the base with re-runs of its failures, and saves the outcome to `savePath`. */
-export async function baselineReportRun(command: string, cwd: string, logPath: string, savePath: string, opts: { onTick?: () => void; maxReruns?: number } = {}): Promise<{ saved: SavedBaseline; runs: ReportedRun[] }> {
+export async function baselineReportRun(
+  command: string,
+  cwd: string,
+  logPath: string,
+  savePath: string,
+  opts: { onTick?: () => void; maxReruns?: number } = {},
+): Promise<{ saved: SavedBaseline; runs: ReportedRun[] }> {
   const { runOnce, runs } = reportingRunner(command, cwd, logPath, opts);
   const runner = planRun(command, packageScripts(cwd), '/dev/null').runner;
   const outcome = await baselineWithReruns(runOnce, { runner, maxReruns: opts.maxReruns });
@@ -146,13 +202,25 @@ export async function gatedReportRun(
   command: string,
   cwd: string,
   logPath: string,
-  a: { baseline: SavedBaseline | null; knownFlaky: string[]; edited: string[]; fullSuite: boolean; maxReruns?: number; onTick?: () => void; changedSinceBase?: string[] },
+  a: {
+    baseline: SavedBaseline | null;
+    knownFlaky: string[];
+    edited: string[];
+    fullSuite: boolean;
+    maxReruns?: number;
+    onTick?: () => void;
+    changedSinceBase?: string[];
+  },
 ): Promise<JudgedRun & { runs: ReportedRun[] }> {
   const { runOnce, runs } = reportingRunner(command, cwd, logPath, { onTick: a.onTick });
   const scripts = packageScripts(cwd);
   const runner = planRun(command, scripts, '/dev/null').runner;
   const filter = nameFilterOf(command, scripts);
-  if (filter) fs.appendFileSync(logPath, `# name filter: ${filter.describe}: baseline tests it does not select are not expected\n`);
+  if (filter)
+    fs.appendFileSync(
+      logPath,
+      `# name filter: ${filter.describe}: baseline tests it does not select are not expected\n`,
+    );
   const judged = await judgeWithReruns(runOnce, {
     baseline: a.baseline?.results ?? null,
     knownFlaky: [...a.knownFlaky, ...(a.baseline?.flaky ?? [])],

@@ -79,7 +79,8 @@ export function isTestFailureExit(runner: string | undefined, code: number): boo
   }
 }
 
-const list = (xs: string[], max = 5) => (xs.length <= max ? xs.join('; ') : `${xs.slice(0, max).join('; ')} and ${xs.length - max} more`);
+const list = (xs: string[], max = 5) =>
+  xs.length <= max ? xs.join('; ') : `${xs.slice(0, max).join('; ')} and ${xs.length - max} more`;
 
 const cleanPath = (f: string) => f.replace(/\\/g, '/').replace(/^\.\//, '');
 
@@ -105,11 +106,24 @@ export function verdict(input: VerdictInput): Verdict {
   const changed = new Set((input.changedSinceBase ?? []).map(cleanPath));
   const exitOk = isTestFailureExit(input.runner, input.exitCode);
   const isEdited = (file: string): boolean => inFiles(file, edited, input.runner, input.goModule);
-  const changedOnBranch = (file: string): boolean => changed.size > 0 && inFiles(file, changed, input.runner, input.goModule);
+  const changedOnBranch = (file: string): boolean =>
+    changed.size > 0 && inFiles(file, changed, input.runner, input.goModule);
 
-  if (!input.run && input.expectResults && input.baseline && input.baseline.tests.length + input.baseline.fileErrors.length > 0) {
+  if (
+    !input.run &&
+    input.expectResults &&
+    input.baseline &&
+    input.baseline.tests.length + input.baseline.fileErrors.length > 0
+  ) {
     const failing = [`no per-test results (the baseline reported ${input.baseline.tests.length} tests)`];
-    return { passed: false, failing, removed: [], preExisting: [], flaky: [], reason: `the test command reported per-test results at the base (${input.baseline.tests.length} tests) and none now (exit code ${input.exitCode}): the change stopped the runner from reporting (e.g. emptied the test script), so a pass by exit code proves nothing` };
+    return {
+      passed: false,
+      failing,
+      removed: [],
+      preExisting: [],
+      flaky: [],
+      reason: `the test command reported per-test results at the base (${input.baseline.tests.length} tests) and none now (exit code ${input.exitCode}): the change stopped the runner from reporting (e.g. emptied the test script), so a pass by exit code proves nothing`,
+    };
   }
   if (!input.run) return textVerdict(input, flaky, exitOk);
   const run = input.run;
@@ -149,7 +163,8 @@ export function verdict(input: VerdictInput): Verdict {
       if (!gone) continue;
       const what = current ? `${id} (now skipped)` : id;
       if (isEdited(t.file)) removed.push(what);
-      else if (changedOnBranch(t.file)) continue; // an earlier commit changed that file: the baseline's tests there are not this run's
+      else if (changedOnBranch(t.file))
+        continue; // an earlier commit changed that file: the baseline's tests there are not this run's
       else failing.push(current ? what : `${id} (vanished)`);
     }
   }
@@ -166,7 +181,8 @@ export function verdict(input: VerdictInput): Verdict {
     passed = false;
     failing.push(`exit code ${input.exitCode} with no failed test`);
     reason = `the test command exited with code ${input.exitCode} but reported no failed test or file to explain it`;
-  } else if (input.exitCode !== 0) reason = `every failure was already red at the base or is flaky (${list([...preExisting, ...flakyHit])})`;
+  } else if (input.exitCode !== 0)
+    reason = `every failure was already red at the base or is flaky (${list([...preExisting, ...flakyHit])})`;
   else reason = 'no test that was green at the base is red';
   if (passed && removed.length) reason += `; tests removed from edited files: ${list(removed)}`;
   return { passed, failing, removed, preExisting, flaky: flakyHit, reason };
@@ -175,15 +191,59 @@ export function verdict(input: VerdictInput): Verdict {
 /** Without a report: a non-zero exit passes only when every scraped failure name is known red or flaky at the base. */
 function textVerdict(input: VerdictInput, flaky: Set<string>, exitOk: boolean): Verdict {
   const none = { removed: [] as string[] };
-  if (input.exitCode === 0) return { passed: true, failing: [], ...none, preExisting: [], flaky: [], reason: 'the test command passed (no machine-readable results; judged by exit code)' };
+  if (input.exitCode === 0)
+    return {
+      passed: true,
+      failing: [],
+      ...none,
+      preExisting: [],
+      flaky: [],
+      reason: 'the test command passed (no machine-readable results; judged by exit code)',
+    };
   const names = input.textFailures ?? [];
-  const baseRed = new Set([...(input.baselineTextFailures ?? []), ...(input.baseline?.tests ?? []).filter((t) => t.status === 'failed').flatMap((t) => [t.name, testId(t)])]);
-  const flakyNames = new Set([...flaky].flatMap((id) => [id, id.includes('::') ? id.slice(id.lastIndexOf('::') + 2) : id]));
+  const baseRed = new Set([
+    ...(input.baselineTextFailures ?? []),
+    ...(input.baseline?.tests ?? []).filter((t) => t.status === 'failed').flatMap((t) => [t.name, testId(t)]),
+  ]);
+  const flakyNames = new Set(
+    [...flaky].flatMap((id) => [id, id.includes('::') ? id.slice(id.lastIndexOf('::') + 2) : id]),
+  );
   const preExisting = names.filter((n) => baseRed.has(n) && !flakyNames.has(n));
   const flakyHit = names.filter((n) => flakyNames.has(n));
   const failing = names.filter((n) => !baseRed.has(n) && !flakyNames.has(n));
-  if (!exitOk) return { passed: false, failing: [...failing, `exit code ${input.exitCode}`], ...none, preExisting, flaky: flakyHit, reason: `the test command exited with code ${input.exitCode} (timed out, killed or crashed); no machine-readable results` };
-  if (names.length === 0) return { passed: false, failing: [`exit code ${input.exitCode} with no failed test`], ...none, preExisting, flaky: flakyHit, reason: `the test command exited with code ${input.exitCode} and wrote no report; no failed test names could be read from its output` };
-  if (failing.length) return { passed: false, failing, ...none, preExisting, flaky: flakyHit, reason: `the change broke ${list(failing)} (read from the output text: the runner wrote no report)` };
-  return { passed: true, failing: [], ...none, preExisting, flaky: flakyHit, reason: `every failure named in the output was already red or is flaky (read from the output text: the runner wrote no report, so a failure without a test name could be missed)` };
+  if (!exitOk)
+    return {
+      passed: false,
+      failing: [...failing, `exit code ${input.exitCode}`],
+      ...none,
+      preExisting,
+      flaky: flakyHit,
+      reason: `the test command exited with code ${input.exitCode} (timed out, killed or crashed); no machine-readable results`,
+    };
+  if (names.length === 0)
+    return {
+      passed: false,
+      failing: [`exit code ${input.exitCode} with no failed test`],
+      ...none,
+      preExisting,
+      flaky: flakyHit,
+      reason: `the test command exited with code ${input.exitCode} and wrote no report; no failed test names could be read from its output`,
+    };
+  if (failing.length)
+    return {
+      passed: false,
+      failing,
+      ...none,
+      preExisting,
+      flaky: flakyHit,
+      reason: `the change broke ${list(failing)} (read from the output text: the runner wrote no report)`,
+    };
+  return {
+    passed: true,
+    failing: [],
+    ...none,
+    preExisting,
+    flaky: flakyHit,
+    reason: `every failure named in the output was already red or is flaky (read from the output text: the runner wrote no report, so a failure without a test name could be missed)`,
+  };
 }

@@ -33,7 +33,12 @@ export function jsSpecifiers(source: string): string[] {
 
 const JS_EXTENSIONS = ['.ts', '.tsx', '.js', '.jsx', '.mjs', '.cjs', '.mts', '.cts'];
 /** TypeScript's habit: `./x.js` in the source means `./x.ts` (or .tsx) on disk. */
-const TS_FOR_JS: Record<string, string[]> = { '.js': ['.ts', '.tsx'], '.jsx': ['.tsx'], '.mjs': ['.mts'], '.cjs': ['.cts'] };
+const TS_FOR_JS: Record<string, string[]> = {
+  '.js': ['.ts', '.tsx'],
+  '.jsx': ['.tsx'],
+  '.mjs': ['.mts'],
+  '.cjs': ['.cts'],
+};
 
 /**
  * The repository file a relative specifier in `from` points to: the exact file, the file with one of the
@@ -74,7 +79,8 @@ function joinParentheses(source: string): string {
     if (open < 0) break;
     const close = source.indexOf(')', open + 1);
     if (close < 0) break;
-    out += source.slice(at, open) + source.slice(open + 1, close).replace(/\s+/g, (ws) => (ws.includes('\n') ? ' ' : ws));
+    out +=
+      source.slice(at, open) + source.slice(open + 1, close).replace(/\s+/g, (ws) => (ws.includes('\n') ? ' ' : ws));
     at = close + 1;
   }
   return out + source.slice(at);
@@ -88,12 +94,21 @@ export function pythonImports(source: string): PythonImport[] {
     // Written so that no two quantifiers can share characters: linear on any line.
     const from = /^\s*from\s+(\.*)(\w[\w.]*)?\s+import\s+([^#]+)/.exec(line);
     if (from) {
-      const names = from[3].split(',').map((n) => n.trim().split(/\s+as\s+/)[0].trim()).filter((n) => /^\w+$/.test(n));
+      const names = from[3]
+        .split(',')
+        .map((n) =>
+          n
+            .trim()
+            .split(/\s+as\s+/)[0]
+            .trim(),
+        )
+        .filter((n) => /^\w+$/.test(n));
       imports.push({ level: from[1].length, module: from[2] ?? '', names });
       continue;
     }
     const plain = /^\s*import\s([^#]*)/.exec(line.replace(/(?<!\s)\s+as\s+\w+/g, ''));
-    if (plain && /^[\w.\s,]*$/.test(plain[1])) for (const m of plain[1].split(',')) if (m.trim()) imports.push({ level: 0, module: m.trim(), names: [] });
+    if (plain && /^[\w.\s,]*$/.test(plain[1]))
+      for (const m of plain[1].split(',')) if (m.trim()) imports.push({ level: 0, module: m.trim(), names: [] });
   }
   return imports;
 }
@@ -102,7 +117,9 @@ export function pythonImports(source: string): PythonImport[] {
 function pythonModuleFiles(dir: string, dotted: string, exists: Exists): string[] {
   const rel = dotted.split('.').filter(Boolean).join('/');
   const base = rel ? (dir ? `${dir}/${rel}` : rel) : dir;
-  return [`${base}.py`, `${base ? `${base}/` : ''}__init__.py`].filter((f) => !f.startsWith('/') && !f.startsWith('.py') && exists(f));
+  return [`${base}.py`, `${base ? `${base}/` : ''}__init__.py`].filter(
+    (f) => !f.startsWith('/') && !f.startsWith('.py') && exists(f),
+  );
 }
 
 /**
@@ -114,7 +131,10 @@ export function resolvePythonImport(from: string, imp: PythonImport, exists: Exi
   const dir = posix.dirname(from) === '.' ? '' : posix.dirname(from);
   let roots: string[];
   if (imp.level > 0) {
-    const up = dir.split('/').filter(Boolean).slice(0, Math.max(0, dir.split('/').filter(Boolean).length - (imp.level - 1)));
+    const up = dir
+      .split('/')
+      .filter(Boolean)
+      .slice(0, Math.max(0, dir.split('/').filter(Boolean).length - (imp.level - 1)));
     roots = [up.join('/')];
   } else {
     roots = [...new Set(['', 'src', dir])];
@@ -122,7 +142,8 @@ export function resolvePythonImport(from: string, imp: PythonImport, exists: Exi
   const found = new Set<string>();
   for (const root of roots) {
     for (const f of pythonModuleFiles(root, imp.module, exists)) found.add(f);
-    for (const name of imp.names) for (const f of pythonModuleFiles(root, imp.module ? `${imp.module}.${name}` : name, exists)) found.add(f);
+    for (const name of imp.names)
+      for (const f of pythonModuleFiles(root, imp.module ? `${imp.module}.${name}` : name, exists)) found.add(f);
   }
   found.delete(from);
   return [...found];

@@ -65,7 +65,8 @@ function runnerStart(call: RunnerCall): string[] {
 
 /** Why a narrowed command would run differently from the suite, or undefined. */
 function rewriteHazard(call: RunnerCall): string | undefined {
-  if (call.script?.hooks) return `the "${call.script.name}" script has pre/post hooks that only \`${call.script.call.join(' ')}\` runs`;
+  if (call.script?.hooks)
+    return `the "${call.script.name}" script has pre/post hooks that only \`${call.script.call.join(' ')}\` runs`;
   return undefined;
 }
 
@@ -73,7 +74,11 @@ function rewriteHazard(call: RunnerCall): string | undefined {
  * Chooses the command for a change. `full` is the suite command, `scripts` the worktree's package.json
  * scripts (to see through `npm test`).
  */
-export function chooseTestCommand(full: string, scripts: Record<string, string> | undefined, facts: ChangeFacts): TestChoice {
+export function chooseTestCommand(
+  full: string,
+  scripts: Record<string, string> | undefined,
+  facts: ChangeFacts,
+): TestChoice {
   const fullSuite = (why: string): TestChoice => ({ command: full, selection: `full suite: ${why}` });
   const { changed, deleted } = facts;
   if (changed.length === 0) return fullSuite('the change names no file');
@@ -88,7 +93,10 @@ export function chooseTestCommand(full: string, scripts: Record<string, string> 
     const { flags, patterns } = splitRunnerArgs('go', call.args);
     const chosen = packages.filter((p) => inGoPackages(p, patterns));
     if (chosen.length === 0) return fullSuite(`no Go package with tests depends on ${listFiles(changed)}`);
-    return { command: shellJoin([...runnerStart(call), ...flags, ...chosen]), selection: `${about}: packages ${listFiles(chosen)}` };
+    return {
+      command: shellJoin([...runnerStart(call), ...flags, ...chosen]),
+      selection: `${about}: packages ${listFiles(chosen)}`,
+    };
   }
 
   const tests = facts.relatedTests();
@@ -106,22 +114,37 @@ export function chooseTestCommand(full: string, scripts: Record<string, string> 
       // Appended to the suite command as written (through npm after `--`, so npm hands them to the script),
       // which keeps the script's hooks; a script that calls another script is rewritten instead.
       if (!call.script) return { command: `${full} ${shellJoin(extra)}`, selection: note };
-      if (!call.script.nested) return { command: `${full}${call.script.manager === 'npm' && !call.script.passesArgs ? ' --' : ''} ${shellJoin(extra)}`, selection: note };
+      if (!call.script.nested)
+        return {
+          command: `${full}${call.script.manager === 'npm' && !call.script.passesArgs ? ' --' : ''} ${shellJoin(extra)}`,
+          selection: note,
+        };
       if (hazard) return fullSuite(hazard);
       return { command: shellJoin([...runnerStart(call), ...call.args.map((w) => w.text), ...extra]), selection: note };
     }
     if (hazard) return fullSuite(hazard);
     const args = ['run', 'watch', 'dev'].includes(call.args[0]?.text) ? call.args.slice(1) : call.args;
     const { flags, patterns } = splitRunnerArgs('vitest', args);
-    if (patterns.length) return fullSuite(`the vitest command selects its own files (${patterns.map((p) => p.text).join(' ')})`);
-    return { command: shellJoin([...runnerStart(call), 'related', '--run', '--passWithNoTests', ...flags, ...present]), selection: note };
+    if (patterns.length)
+      return fullSuite(`the vitest command selects its own files (${patterns.map((p) => p.text).join(' ')})`);
+    return {
+      command: shellJoin([...runnerStart(call), 'related', '--run', '--passWithNoTests', ...flags, ...present]),
+      selection: note,
+    };
   }
 
   const hazard = rewriteHazard(call);
   if (hazard) return fullSuite(hazard);
   const { flags, patterns } = splitRunnerArgs(call.runner, call.args);
-  if (call.runner === 'pytest' && patterns.some((p) => p.text.includes('::'))) return fullSuite('the pytest command selects single tests');
+  if (call.runner === 'pytest' && patterns.some((p) => p.text.includes('::')))
+    return fullSuite('the pytest command selects single tests');
   const chosen = tests.filter((t) => inSuite(t, patterns));
-  if (chosen.length === 0) return fullSuite(`no test that imports ${listFiles(changed)} is among the suite's files (${patterns.map((p) => p.text).join(' ')})`);
-  return { command: shellJoin([...runnerStart(call), ...flags, ...chosen]), selection: `${about}: ${listFiles(chosen)}` };
+  if (chosen.length === 0)
+    return fullSuite(
+      `no test that imports ${listFiles(changed)} is among the suite's files (${patterns.map((p) => p.text).join(' ')})`,
+    );
+  return {
+    command: shellJoin([...runnerStart(call), ...flags, ...chosen]),
+    selection: `${about}: ${listFiles(chosen)}`,
+  };
 }

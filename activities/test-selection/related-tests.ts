@@ -1,5 +1,14 @@
 import * as path from 'node:path';
-import { goImportPaths, goModulePath, goPackageDir, JS_SOURCE, jsSpecifiers, pythonImports, resolveJsImport, resolvePythonImport } from './import-graph';
+import {
+  goImportPaths,
+  goModulePath,
+  goPackageDir,
+  JS_SOURCE,
+  jsSpecifiers,
+  pythonImports,
+  resolveJsImport,
+  resolvePythonImport,
+} from './import-graph';
 
 /**
  * Which tests a change concerns: the test files that import a changed file, directly or through other
@@ -42,7 +51,8 @@ export function reverseImports(repo: RepoFiles): Map<string, string[]> {
         if (target && target !== file) link(target, file);
       }
     } else {
-      for (const imp of pythonImports(source)) for (const target of resolvePythonImport(file, imp, exists)) link(target, file);
+      for (const imp of pythonImports(source))
+        for (const target of resolvePythonImport(file, imp, exists)) link(target, file);
     }
   }
   return importers;
@@ -91,5 +101,8 @@ export function relatedGoPackages(repo: RepoFiles, changed: string[]): string[] 
   }
   const start = [...new Set(changed.filter((f) => f.endsWith('.go')).map(dirOf))];
   const dirs = reachable(start, (d) => [...(importers.get(d) ?? [])]);
-  return [...dirs].filter((d) => testedDirs.has(d)).sort().map((d) => (d ? `./${d}` : '.'));
+  return [...dirs]
+    .filter((d) => testedDirs.has(d))
+    .sort()
+    .map((d) => (d ? `./${d}` : '.'));
 }

@@ -33,7 +33,10 @@ export async function selectTaskTests(worktree: string, full: string, changed: s
   try {
     repo = await worktreeFiles(worktree);
   } catch (err) {
-    return { command: full, selection: `full suite: could not list the worktree's files (${(err as Error).message.trim()})` };
+    return {
+      command: full,
+      selection: `full suite: could not list the worktree's files (${(err as Error).message.trim()})`,
+    };
   }
   const deleted = changed.filter((f) => !fs.existsSync(path.join(worktree, f)));
   return chooseTestCommand(full, packageScripts(worktree), {

@@ -20,7 +20,11 @@ const GLOB_SAFE = /^[A-Za-z0-9_\-./=:@,+%^*?[\]]+$/;
  * characters were unquoted stays unquoted, so the shell still expands it (`test/*.test.ts`).
  */
 export function shellJoin(words: Array<string | ShellWord>): string {
-  return words.map((w) => (typeof w === 'string' ? shellQuote(w) : w.glob && GLOB_SAFE.test(w.text) ? w.text : shellQuote(w.text))).join(' ');
+  return words
+    .map((w) =>
+      typeof w === 'string' ? shellQuote(w) : w.glob && GLOB_SAFE.test(w.text) ? w.text : shellQuote(w.text),
+    )
+    .join(' ');
 }
 
 /** One word of a command: its literal text, and whether an unquoted glob character in it would be expanded. */

@@ -49,7 +49,8 @@ function scriptName(words: string[]): { manager: ScriptHop['manager']; name: str
   if (rest.includes('--')) return undefined; // extra arguments for the script: not a plain suite command
   if (manager === 'npm' && ['test', 't', 'tst'].includes(first)) return { manager, name: 'test' };
   if (['run', 'run-script'].includes(first) && second && !second.startsWith('-')) return { manager, name: second };
-  if (manager !== 'npm' && first && !first.startsWith('-') && !['exec', 'dlx', 'install', 'add'].includes(first)) return { manager, name: first };
+  if (manager !== 'npm' && first && !first.startsWith('-') && !['exec', 'dlx', 'install', 'add'].includes(first))
+    return { manager, name: first };
   return undefined;
 }
 
@@ -77,7 +78,8 @@ function directRunner(words: ShellWord[]): Omit<RunnerCall, 'env' | 'script'> | 
   if (i > 0) return undefined;
   if (exe === 'node' && startsTestRunner(text.slice(1))) return { runner: 'node', ...tail(1) };
   if (exe === 'pytest' || exe === 'py.test') return { runner: 'pytest', ...tail(1) };
-  if (/^python(\d+(\.\d+)?)?$/.test(exe ?? '') && text[1] === '-m' && text[2] === 'pytest') return { runner: 'pytest', ...tail(3) };
+  if (/^python(\d+(\.\d+)?)?$/.test(exe ?? '') && text[1] === '-m' && text[2] === 'pytest')
+    return { runner: 'pytest', ...tail(3) };
   if (exe === 'go' && text[1] === 'test') return { runner: 'go', ...tail(2) };
   return undefined;
 }
@@ -99,32 +101,177 @@ export function findRunner(command: string, scripts: Record<string, string> | un
   const passed = handsArgs ? rest.slice(dash + 1) : [];
   if (handsArgs) rest = rest.slice(0, dash);
   const script = scriptName(rest.map((w) => w.text));
-  if (!script && handsArgs) return { reason: `"${command}" hands arguments to something that is not a package.json script` };
+  if (!script && handsArgs)
+    return { reason: `"${command}" hands arguments to something that is not a package.json script` };
   if (script) {
     const body = scripts?.[script.name];
-    if (typeof body !== 'string') return { reason: `package.json has no "${script.name}" script to read the runner from` };
+    if (typeof body !== 'string')
+      return { reason: `package.json has no "${script.name}" script to read the runner from` };
     if (hops >= 3) return { reason: `package.json scripts call each other too deeply to follow` };
     const inner = findRunner(body, scripts, hops + 1);
     if ('reason' in inner) return inner;
     const hooks = [`pre${script.name}`, `post${script.name}`].some((h) => typeof scripts?.[h] === 'string');
     const { call } = inner;
-    if (handsArgs && call.script) return { reason: `"${command}" hands arguments to a script that calls another script` };
+    if (handsArgs && call.script)
+      return { reason: `"${command}" hands arguments to a script that calls another script` };
     if (passed.length) call.args = [...call.args, ...passed];
     // The outermost hop is the one a narrowed command can append to; the env of hops between stays with the runner.
-    return { call: { ...call, env: [...(call.script?.env ?? []), ...call.env], script: { call: rest.map((w) => w.text), ...script, hooks: hooks || !!call.script?.hooks, env, nested: !!call.script, ...(handsArgs ? { passesArgs: true } : {}) } } };
+    return {
+      call: {
+        ...call,
+        env: [...(call.script?.env ?? []), ...call.env],
+        script: {
+          call: rest.map((w) => w.text),
+          ...script,
+          hooks: hooks || !!call.script?.hooks,
+          env,
+          nested: !!call.script,
+          ...(handsArgs ? { passesArgs: true } : {}),
+        },
+      },
+    };
   }
   const direct = directRunner(rest);
-  if (!direct) return { reason: `no known test runner (jest, vitest, node --test, mocha, pytest, go test) in "${command}"` };
+  if (!direct)
+    return { reason: `no known test runner (jest, vitest, node --test, mocha, pytest, go test) in "${command}"` };
   return { call: { ...direct, env } };
 }
 
 /** Flags that take a separate value, per runner (a flag written `--flag=value` never needs listing). */
 const VALUE_FLAGS: Record<Exclude<RunnerName, 'jest'>, string[]> = {
-  node: ['-r', '--require', '--import', '--loader', '--experimental-loader', '-C', '--conditions', '--env-file', '--input-type', '--test-reporter', '--test-reporter-destination', '--test-name-pattern', '--test-skip-pattern', '--test-concurrency', '--test-timeout', '--test-shard', '--test-coverage-include', '--test-coverage-exclude', '--test-global-setup', '--watch-path'],
-  mocha: ['-r', '--require', '-R', '--reporter', '-O', '--reporter-option', '--reporter-options', '-u', '--ui', '-t', '--timeout', '--slow', '-s', '-g', '--grep', '-f', '--fgrep', '--config', '--package', '--extension', '--file', '--ignore', '--exclude', '-j', '--jobs', '--retries', '-n', '--node-option'],
-  vitest: ['-c', '--config', '-r', '--root', '--dir', '--project', '--environment', '--reporter', '--pool', '-t', '--testNamePattern', '--mode', '--outputFile', '--shard', '--maxWorkers', '--minWorkers', '--testTimeout'],
-  pytest: ['-k', '-m', '-c', '-p', '-o', '-W', '-n', '--rootdir', '--tb', '--maxfail', '--junitxml', '--junit-xml', '--ignore', '--ignore-glob', '--deselect', '--confcutdir', '--basetemp', '--cov', '--cov-report', '--cov-config', '--log-level', '--durations', '--import-mode', '--dist'],
-  go: ['-run', '-skip', '-bench', '-benchtime', '-count', '-cpu', '-parallel', '-timeout', '-tags', '-p', '-covermode', '-coverpkg', '-coverprofile', '-cpuprofile', '-memprofile', '-blockprofile', '-mutexprofile', '-outputdir', '-trace', '-exec', '-ldflags', '-gcflags', '-asmflags', '-mod', '-modfile', '-o', '-shuffle', '-vet', '-list', '-fuzz', '-fuzztime', '-overlay', '-pgo', '-C'],
+  node: [
+    '-r',
+    '--require',
+    '--import',
+    '--loader',
+    '--experimental-loader',
+    '-C',
+    '--conditions',
+    '--env-file',
+    '--input-type',
+    '--test-reporter',
+    '--test-reporter-destination',
+    '--test-name-pattern',
+    '--test-skip-pattern',
+    '--test-concurrency',
+    '--test-timeout',
+    '--test-shard',
+    '--test-coverage-include',
+    '--test-coverage-exclude',
+    '--test-global-setup',
+    '--watch-path',
+  ],
+  mocha: [
+    '-r',
+    '--require',
+    '-R',
+    '--reporter',
+    '-O',
+    '--reporter-option',
+    '--reporter-options',
+    '-u',
+    '--ui',
+    '-t',
+    '--timeout',
+    '--slow',
+    '-s',
+    '-g',
+    '--grep',
+    '-f',
+    '--fgrep',
+    '--config',
+    '--package',
+    '--extension',
+    '--file',
+    '--ignore',
+    '--exclude',
+    '-j',
+    '--jobs',
+    '--retries',
+    '-n',
+    '--node-option',
+  ],
+  vitest: [
+    '-c',
+    '--config',
+    '-r',
+    '--root',
+    '--dir',
+    '--project',
+    '--environment',
+    '--reporter',
+    '--pool',
+    '-t',
+    '--testNamePattern',
+    '--mode',
+    '--outputFile',
+    '--shard',
+    '--maxWorkers',
+    '--minWorkers',
+    '--testTimeout',
+  ],
+  pytest: [
+    '-k',
+    '-m',
+    '-c',
+    '-p',
+    '-o',
+    '-W',
+    '-n',
+    '--rootdir',
+    '--tb',
+    '--maxfail',
+    '--junitxml',
+    '--junit-xml',
+    '--ignore',
+    '--ignore-glob',
+    '--deselect',
+    '--confcutdir',
+    '--basetemp',
+    '--cov',
+    '--cov-report',
+    '--cov-config',
+    '--log-level',
+    '--durations',
+    '--import-mode',
+    '--dist',
+  ],
+  go: [
+    '-run',
+    '-skip',
+    '-bench',
+    '-benchtime',
+    '-count',
+    '-cpu',
+    '-parallel',
+    '-timeout',
+    '-tags',
+    '-p',
+    '-covermode',
+    '-coverpkg',
+    '-coverprofile',
+    '-cpuprofile',
+    '-memprofile',
+    '-blockprofile',
+    '-mutexprofile',
+    '-outputdir',
+    '-trace',
+    '-exec',
+    '-ldflags',
+    '-gcflags',
+    '-asmflags',
+    '-mod',
+    '-modfile',
+    '-o',
+    '-shuffle',
+    '-vet',
+    '-list',
+    '-fuzz',
+    '-fuzztime',
+    '-overlay',
+    '-pgo',
+    '-C',
+  ],
 };
 
 /** A runner's arguments split into flags (with their values, in order) and positional patterns. */

@@ -19,8 +19,20 @@ export const demoCommand: Command = {
   details: 'Exits 0 when the run completed (skipped tasks are not a failure), 1 when it failed.',
   flags: {
     dir: { type: 'string', value: 'DIR', default: 'demo-run', description: 'where to create the demo repository' },
-    port: { type: 'string', value: 'N', int: { min: 1 }, description: "the dev server's gRPC port (a server already there is used)", defaultText: '7233, or the server at TEMPORAL_ADDRESS' },
-    'ui-port': { type: 'string', value: 'N', int: { min: 1 }, description: "the dev server's Web UI port", defaultText: 'the port + 1000' },
+    port: {
+      type: 'string',
+      value: 'N',
+      int: { min: 1 },
+      description: "the dev server's gRPC port (a server already there is used)",
+      defaultText: '7233, or the server at TEMPORAL_ADDRESS',
+    },
+    'ui-port': {
+      type: 'string',
+      value: 'N',
+      int: { min: 1 },
+      description: "the dev server's Web UI port",
+      defaultText: 'the port + 1000',
+    },
     'agent-rpm': AGENT_RPM_FLAG,
     'stand-in': STAND_IN_FLAG,
     ...RUN_FLAGS,
@@ -31,7 +43,15 @@ export const demoCommand: Command = {
     out(`Creating the demo repository in ${dir}`);
     await createDemoRepo(dir);
     const settings = runSettingsFrom(args, dir);
-    const stack = await startLocalStack({ port: num(args, 'port'), uiPort: num(args, 'ui-port'), worker: true, maxParallel: settings.maxParallel, agentRequestsPerMinute: num(args, 'agent-rpm'), standIn: bool(args, 'stand-in'), log: out });
+    const stack = await startLocalStack({
+      port: num(args, 'port'),
+      uiPort: num(args, 'ui-port'),
+      worker: true,
+      maxParallel: settings.maxParallel,
+      agentRequestsPerMinute: num(args, 'agent-rpm'),
+      standIn: bool(args, 'stand-in'),
+      log: out,
+    });
     let connection: Connection | null = null;
     try {
       // The stack's settings carry the cluster's TLS and API key when it is not the local dev server.

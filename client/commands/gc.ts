@@ -13,11 +13,16 @@ export const gcCommand: Command = {
   summary: 'remove worktrees left behind by runs that are proven finished',
   details:
     'Worktrees are on the disk of the worker that made them: run gc on each host that runs a worker, with its worktree folder. ' +
-    'A run\'s worktrees are removed only when the Temporal server says the run is closed, or when the server does not know the run ' +
+    "A run's worktrees are removed only when the Temporal server says the run is closed, or when the server does not know the run " +
     'and its report.json (<repo>/.flotilla/runs/<runId>/) says it finished. Anything else is kept and listed with the reason. ' +
     'Removes nothing when the server cannot be reached (exit 1).',
   flags: {
-    worktrees: { type: 'string', value: 'DIR', description: 'where the worktrees are', defaultText: 'FLOTILLA_WORKTREES, or $TMPDIR/flotilla-worktrees' },
+    worktrees: {
+      type: 'string',
+      value: 'DIR',
+      description: 'where the worktrees are',
+      defaultText: 'FLOTILLA_WORKTREES, or $TMPDIR/flotilla-worktrees',
+    },
     ...CONNECTION_FLAGS,
   },
   examples: ['flotilla gc', 'flotilla gc --worktrees /var/tmp/flotilla-worktrees'],
@@ -28,7 +33,10 @@ export const gcCommand: Command = {
 function repoOf(wt: string): string | null {
   const gitFile = path.join(wt, '.git');
   if (!fs.existsSync(gitFile) || !fs.statSync(gitFile).isFile()) return null;
-  const gitdir = fs.readFileSync(gitFile, 'utf8').replace(/^gitdir:\s*/, '').trim();
+  const gitdir = fs
+    .readFileSync(gitFile, 'utf8')
+    .replace(/^gitdir:\s*/, '')
+    .trim();
   return path.resolve(gitdir, '..', '..', '..');
 }
 
@@ -47,12 +55,16 @@ type Verdict = { remove: true; why: string } | { remove: false; why: string };
 
 async function gc(args: Parameters<Command['run']>[0], out: (s: string) => void): Promise<number> {
   const root = str(args, 'worktrees') ?? defaultWorktreeRoot();
-  const runs = fs.existsSync(root) ? fs.readdirSync(root).filter((n) => fs.statSync(path.join(root, n)).isDirectory()) : [];
+  const runs = fs.existsSync(root)
+    ? fs.readdirSync(root).filter((n) => fs.statSync(path.join(root, n)).isDirectory())
+    : [];
   let conn: Awaited<ReturnType<typeof connectClient>>;
   try {
     conn = await connectClient(connectionFrom(args));
   } catch {
-    out('No Temporal server reachable, so nothing is removed: a run may still be using its worktrees. Start the server (npx flotilla dev) and run gc again.');
+    out(
+      'No Temporal server reachable, so nothing is removed: a run may still be using its worktrees. Start the server (npx flotilla dev) and run gc again.',
+    );
     return 1;
   }
   const { client, connection } = conn;
@@ -61,16 +73,24 @@ async function gc(args: Parameters<Command['run']>[0], out: (s: string) => void)
     try {
       const d = await client.workflow.getHandle(runWorkflowId(runId)).describe();
       const status = d.status.name;
-      if (status === 'RUNNING' || status === 'CONTINUED_AS_NEW' || status === 'PAUSED' || status === 'UNSPECIFIED') return { remove: false, why: `the run is ${status.toLowerCase().replace(/_/g, '-')} on the server` };
+      if (status === 'RUNNING' || status === 'CONTINUED_AS_NEW' || status === 'PAUSED' || status === 'UNSPECIFIED')
+        return { remove: false, why: `the run is ${status.toLowerCase().replace(/_/g, '-')} on the server` };
       return { remove: true, why: `the run is ${status.toLowerCase().replace(/_/g, '-')}` };
     } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) return { remove: false, why: `the server could not say whether it is running (${err instanceof Error ? err.message.split('\n')[0] : String(err)})` };
+      if (!(err instanceof WorkflowNotFoundError))
+        return {
+          remove: false,
+          why: `the server could not say whether it is running (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`,
+        };
       const repos = [...new Set(worktrees.map(repoOf).filter((r): r is string => !!r))];
       for (const repo of repos) {
         const report = finishedReport(repo, runId);
         if (report) return { remove: true, why: `unknown to the server, and ${report} says it finished` };
       }
-      return { remove: false, why: `unknown to the server (another namespace or server? ${repos.length ? 'no finished report.json in ' + repos.map((r) => runDir(r, runId)).join(', ') : 'no worktree names its repository'}), so it cannot be proven finished` };
+      return {
+        remove: false,
+        why: `unknown to the server (another namespace or server? ${repos.length ? 'no finished report.json in ' + repos.map((r) => runDir(r, runId)).join(', ') : 'no worktree names its repository'}), so it cannot be proven finished`,
+      };
     }
   };
   let removed = 0;
@@ -100,6 +120,8 @@ async function gc(args: Parameters<Command['run']>[0], out: (s: string) => void)
     await connection.close();
   }
   for (const k of kept) out(k);
-  out(removed ? `Removed ${removed} leftover worktree(s) from ${root}.` : `No leftover worktrees to remove in ${root}.`);
+  out(
+    removed ? `Removed ${removed} leftover worktree(s) from ${root}.` : `No leftover worktrees to remove in ${root}.`,
+  );
   return 0;
 }

@@ -19,10 +19,29 @@ export const planCommand: Command = {
   details: 'Needs no server. Task files that cannot be parsed are reported on stderr and skipped.',
   flags: {
     repo: { type: 'string', value: 'DIR', default: '.', description: 'the repository, with its task files in tasks/' },
-    out: { type: 'string', value: 'FILE', description: 'write the plan to FILE and print a one-line summary', defaultText: 'print it' },
+    out: {
+      type: 'string',
+      value: 'FILE',
+      description: 'write the plan to FILE and print a one-line summary',
+      defaultText: 'print it',
+    },
     json: { type: 'boolean', description: 'the plan as JSON (plan.json) instead of markdown' },
-    explain: { type: 'string', value: 'TASK-x', description: 'say why a task sits in its phase and batch, instead of the plan' },
-    ...runFlags('max-parallel', 'sequential-risk', 'segment-tasks', 'test-cmd', 'e2e-cmd', 'e2e-after', 'model', 'review-model', 'research'),
+    explain: {
+      type: 'string',
+      value: 'TASK-x',
+      description: 'say why a task sits in its phase and batch, instead of the plan',
+    },
+    ...runFlags(
+      'max-parallel',
+      'sequential-risk',
+      'segment-tasks',
+      'test-cmd',
+      'e2e-cmd',
+      'e2e-after',
+      'model',
+      'review-model',
+      'research',
+    ),
     'stand-in': STAND_IN_FLAG,
   },
   examples: [
@@ -37,7 +56,11 @@ export const planCommand: Command = {
 async function planRepository(args: ParsedArgs, out: (s: string) => void): Promise<number> {
   const repo = path.resolve(str(args, 'repo') ?? '.');
   const tasksDir = path.join(repo, 'tasks');
-  if (!fs.existsSync(tasksDir)) throw new UsageError(`${tasksDir} does not exist: put the task files (TASK-0001.md …) in a tasks/ folder, or pass --repo.`, false);
+  if (!fs.existsSync(tasksDir))
+    throw new UsageError(
+      `${tasksDir} does not exist: put the task files (TASK-0001.md …) in a tasks/ folder, or pass --repo.`,
+      false,
+    );
   const files = fs
     .readdirSync(tasksDir)
     .filter((f) => f.endsWith('.md') && !/^readme/i.test(f))
@@ -45,9 +68,7 @@ async function planRepository(args: ParsedArgs, out: (s: string) => void): Promi
   const settings = runSettingsFrom(args, repo);
   const { tasks, problems } = parseTaskFiles(files);
   // The files the working tree has (tracked or new), so tasks naming a missing file are flagged.
-  const listed = await new Git(repo)
-    .raw(['ls-files', '--cached', '--others', '--exclude-standard'])
-    .catch(() => null);
+  const listed = await new Git(repo).raw(['ls-files', '--cached', '--others', '--exclude-standard']).catch(() => null);
   const plan = buildPlan(tasks, problems, {
     ...(listed !== null ? { existingFiles: new Set(listed.split('\n').filter(Boolean)) } : {}),
     repoName: path.basename(repo),
@@ -73,7 +94,9 @@ async function planRepository(args: ParsedArgs, out: (s: string) => void): Promi
         ...standIn(bool(args, 'stand-in')),
         ...(settings.reviewModel ? { reviewModel: settings.reviewModel } : {}),
         ...e2e(settings, repo),
-        ...(research ? { research: { path: research.path, taskIds: Object.keys(research.notes).filter((id) => plan.tasks[id]) } } : {}),
+        ...(research
+          ? { research: { path: research.path, taskIds: Object.keys(research.notes).filter((id) => plan.tasks[id]) } }
+          : {}),
       });
   const target = str(args, 'out');
   if (target) {
@@ -81,7 +104,9 @@ async function planRepository(args: ParsedArgs, out: (s: string) => void): Promi
     fs.writeFileSync(target, text);
     const n = Object.keys(plan.tasks).length;
     const batches = plan.phases.reduce((k, p) => k + p.batches.length, 0);
-    out(`Planned ${n} tasks in ${plan.phases.length} phases and ${batches} batches (${plan.skipped.length} skipped): ${path.resolve(target)}`);
+    out(
+      `Planned ${n} tasks in ${plan.phases.length} phases and ${batches} batches (${plan.skipped.length} skipped): ${path.resolve(target)}`,
+    );
   } else {
     out(text.trimEnd());
   }

@@ -12,7 +12,10 @@ export const reportCommand: Command = {
     'Run it where the repository is at the path the run was given (--repo): any worker host, with the repository on a shared path.',
   positionals: [{ name: 'RUN_ID', description: 'the run (flotilla runs lists them)' }],
   flags: {
-    json: { type: 'boolean', description: "print report.json instead of review.md (a run still going: its state now, same shape)" },
+    json: {
+      type: 'boolean',
+      description: 'print report.json instead of review.md (a run still going: its state now, same shape)',
+    },
     ...CONNECTION_FLAGS,
   },
   examples: ['flotilla report 20250101-120000-ab12', 'flotilla report 20250101-120000-ab12 --json > report.json'],

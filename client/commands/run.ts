@@ -24,7 +24,10 @@ export const runCommand: Command = {
     ...RUN_FLAGS,
     ...CONNECTION_FLAGS,
   },
-  examples: ['flotilla run --repo ../my-repo --wait', 'flotilla run --repo ../my-repo --max-parallel 8 --approve high --budget-usd 5'],
+  examples: [
+    'flotilla run --repo ../my-repo --wait',
+    'flotilla run --repo ../my-repo --max-parallel 8 --approve high --budget-usd 5',
+  ],
   async run(args, out) {
     const settings = runSettingsFrom(args, str(args, 'repo') ?? '.');
     const { client, connection, settings: conn } = await connectClient(connectionFrom(args));

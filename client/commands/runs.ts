@@ -29,7 +29,8 @@ export function stateOf(w: Pick<WorkflowExecutionInfo, 'status' | 'typedSearchAt
 export const runsCommand: Command = {
   name: 'runs',
   summary: 'recent runs and their ids, newest first (no worker needed)',
-  details: '--state and --repo filter on the server, on the FlotillaState and FlotillaRepo search attributes (the Web UI filters on them too).',
+  details:
+    '--state and --repo filter on the server, on the FlotillaState and FlotillaRepo search attributes (the Web UI filters on them too).',
   flags: {
     running: { type: 'boolean', description: 'only the runs going on now' },
     state: { type: 'string', value: 'STATE', choices: FLOTILLA_STATES, description: 'only the runs in this state' },
@@ -38,7 +39,11 @@ export const runsCommand: Command = {
     json: { type: 'boolean', description: 'print a JSON array of {runId, workflowId, state, started, repo}' },
     ...CONNECTION_FLAGS,
   },
-  examples: ['flotilla runs', 'flotilla runs --running --json', 'flotilla runs --state awaiting-approval --repo ../my-repo'],
+  examples: [
+    'flotilla runs',
+    'flotilla runs --running --json',
+    'flotilla runs --state awaiting-approval --repo ../my-repo',
+  ],
   async run(args, out) {
     const limit = num(args, 'limit') ?? 20;
     const running = bool(args, 'running');
@@ -47,7 +52,10 @@ export const runsCommand: Command = {
     const repo = str(args, 'repo');
     const { client, connection, settings } = await connectClient(connectionFrom(args));
     try {
-      const filters = [`WorkflowType = 'flotillaRun'`, `ExecutionStatus ${running ? "= 'Running'" : "!= 'ContinuedAsNew'"}`];
+      const filters = [
+        `WorkflowType = 'flotillaRun'`,
+        `ExecutionStatus ${running ? "= 'Running'" : "!= 'ContinuedAsNew'"}`,
+      ];
       if (state !== undefined || repo !== undefined) {
         const check = await checkSearchAttributes(client);
         if (!check.registered) {
@@ -62,8 +70,15 @@ export const runsCommand: Command = {
       const rows: { runId: string; workflowId: string; state: string; started: string; repo: string }[] = [];
       for await (const w of client.workflow.list({ query: filters.join(' AND ') })) {
         if (!w.workflowId.startsWith(PREFIX)) continue;
-        const repoPath = typeof w.memo?.repoPath === 'string' ? w.memo.repoPath : (w.typedSearchAttributes?.get(FLOTILLA_REPO) ?? '');
-        rows.push({ runId: w.workflowId.slice(PREFIX.length), workflowId: w.workflowId, state: stateOf(w), started: w.startTime.toISOString(), repo: repoPath });
+        const repoPath =
+          typeof w.memo?.repoPath === 'string' ? w.memo.repoPath : (w.typedSearchAttributes?.get(FLOTILLA_REPO) ?? '');
+        rows.push({
+          runId: w.workflowId.slice(PREFIX.length),
+          workflowId: w.workflowId,
+          state: stateOf(w),
+          started: w.startTime.toISOString(),
+          repo: repoPath,
+        });
         if (rows.length >= limit) break;
       }
       if (json) {
@@ -71,10 +86,23 @@ export const runsCommand: Command = {
         return 0;
       }
       if (rows.length) out(`${'RUN'.padEnd(26)} ${'STATE'.padEnd(17)} ${'STARTED'.padEnd(20)} REPOSITORY`);
-      for (const r of rows) out(`${r.runId.padEnd(26)} ${r.state.padEnd(17)} ${r.started.slice(0, 19).replace('T', ' ').padEnd(20)} ${r.repo}`);
+      for (const r of rows)
+        out(
+          `${r.runId.padEnd(26)} ${r.state.padEnd(17)} ${r.started.slice(0, 19).replace('T', ' ').padEnd(20)} ${r.repo}`,
+        );
       const filtered = state !== undefined || repo !== undefined;
-      if (rows.length === 0) out(filtered ? 'No run matches.' : running ? 'No run is going on.' : 'No runs yet. Start one: npx flotilla run --repo <your repo> --wait');
-      else out(`Details: flotilla status <run>, live: flotilla watch <run>; after a crash, start a worker (npx flotilla worker, or npx flotilla dev) and the runs go on.`);
+      if (rows.length === 0)
+        out(
+          filtered
+            ? 'No run matches.'
+            : running
+              ? 'No run is going on.'
+              : 'No runs yet. Start one: npx flotilla run --repo <your repo> --wait',
+        );
+      else
+        out(
+          `Details: flotilla status <run>, live: flotilla watch <run>; after a crash, start a worker (npx flotilla worker, or npx flotilla dev) and the runs go on.`,
+        );
       return 0;
     } finally {
       await connection.close();

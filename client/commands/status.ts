@@ -25,7 +25,8 @@ export const statusCommand: Command = {
     for (const b of report.batches) out(`  batch ${b.id.padEnd(4)} ${b.state.padEnd(8)} ${b.label}`);
     const running = report.tasks.filter((t) => t.status === 'running');
     if (running.length) out(`  running: ${running.map((t) => `${t.id} (${t.title})`).join(', ')}`);
-    for (const t of report.tasks.filter((x) => x.status === 'awaiting-approval')) out(`  ${t.id} (${t.title}) waits for approval: flotilla approve ${runId} ${t.id}`);
+    for (const t of report.tasks.filter((x) => x.status === 'awaiting-approval'))
+      out(`  ${t.id} (${t.title}) waits for approval: flotilla approve ${runId} ${t.id}`);
     if (['completed', 'failed'].includes(report.status)) for (const line of summaryLines(report)) out(line);
     return 0;
   },

@@ -15,7 +15,10 @@ export const watchCommand: Command = {
     'queue for 10 s (start one: flotilla worker, or flotilla dev). A run that has ended prints its summary.',
   positionals: [{ name: 'RUN_ID', description: 'the run (flotilla runs lists them)' }],
   flags: { ...CONNECTION_FLAGS },
-  examples: ['flotilla watch 20250101-120000-ab12', 'flotilla watch 20250101-120000-ab12 --address temporal.internal:7233'],
+  examples: [
+    'flotilla watch 20250101-120000-ab12',
+    'flotilla watch 20250101-120000-ab12 --address temporal.internal:7233',
+  ],
   async run(args, out) {
     const runId = args.positionals[0];
     const workflowId = runWorkflowId(runId);
@@ -25,7 +28,9 @@ export const watchCommand: Command = {
         .getHandle(workflowId)
         .describe()
         .catch((err: Error) => {
-          throw new Error(`Could not find run ${runId}: ${err.message.split('\n')[0]}. Check the run id (flotilla runs lists them).`);
+          throw new Error(
+            `Could not find run ${runId}: ${err.message.split('\n')[0]}. Check the run id (flotilla runs lists them).`,
+          );
         });
       let report;
       if (description.status.name !== 'RUNNING') {

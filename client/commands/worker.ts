@@ -1,4 +1,14 @@
-import { bool, type Command, CONNECTION_FLAGS, connectionFrom, type FlagSpec, num, type Out, type ParsedArgs, str } from '../args';
+import {
+  bool,
+  type Command,
+  CONNECTION_FLAGS,
+  connectionFrom,
+  type FlagSpec,
+  num,
+  type Out,
+  type ParsedArgs,
+  str,
+} from '../args';
 import type { SandboxMode } from '../../core/types';
 import { startLocalStack } from '../local-stack';
 
@@ -18,12 +28,27 @@ export const AGENT_RPM_FLAG: FlagSpec = {
 
 /** --agent-slots N: model turns at once on this worker process, on each of its agents queues (the shared one and its own). */
 export const AGENT_SLOTS_FLAGS: Record<string, FlagSpec> = {
-  'agent-slots': { type: 'string', value: 'N', int: { min: 1 }, description: "model turns at once on this worker, on each of its agents queues (the shared one: agents' first turns; its own: their later turns and the reviews); agents mostly wait on the network", defaultText: '16' },
-  'max-parallel': { type: 'string', value: 'N', int: { min: 1 }, description: 'deprecated: the old name of --agent-slots' },
+  'agent-slots': {
+    type: 'string',
+    value: 'N',
+    int: { min: 1 },
+    description:
+      "model turns at once on this worker, on each of its agents queues (the shared one: agents' first turns; its own: their later turns and the reviews); agents mostly wait on the network",
+    defaultText: '16',
+  },
+  'max-parallel': {
+    type: 'string',
+    value: 'N',
+    int: { min: 1 },
+    description: 'deprecated: the old name of --agent-slots',
+  },
 };
 
 /** --stand-in: the stand-in model even when ANTHROPIC_API_KEY is set (as FLOTILLA_STAND_IN=1). */
-export const STAND_IN_FLAG: FlagSpec = { type: 'boolean', description: 'use the stand-in model (not Claude) even when ANTHROPIC_API_KEY is set; also FLOTILLA_STAND_IN=1' };
+export const STAND_IN_FLAG: FlagSpec = {
+  type: 'boolean',
+  description: 'use the stand-in model (not Claude) even when ANTHROPIC_API_KEY is set; also FLOTILLA_STAND_IN=1',
+};
 
 /** The worker's agent slots from --agent-slots, or the deprecated --max-parallel (with a note). */
 export function agentSlotsFrom(args: ParsedArgs, command: string, out: Out): number | undefined {
@@ -48,7 +73,7 @@ export const workerCommand: Command = {
     'task whose agent started here (its later turns, tests, review, commit) need its worktree, which is on this host (FLOTILLA_WORKTREES). The repositories must be\n' +
     'at the same path on every worker host (see "Scaling out" in the README). A run\'s tasks go as wide as the smaller of its lanes\n' +
     "(run --max-parallel) and the agent slots of all workers (--agent-slots on each). An agent's first model turn runs on the shared agents\n" +
-    'queue, its later turns on this host\'s own (the worktree is here); --agent-rpm limits the model requests of all of them.',
+    "queue, its later turns on this host's own (the worktree is here); --agent-rpm limits the model requests of all of them.",
   flags: {
     ...AGENT_SLOTS_FLAGS,
     'agent-rpm': AGENT_RPM_FLAG,
@@ -57,13 +82,24 @@ export const workerCommand: Command = {
       type: 'string',
       value: 'MODE',
       choices: ['auto', 'required', 'off'],
-      description: "the least sandbox a run may have on this worker, whatever the run asks for: required refuses to start without bubblewrap, and a run with --sandbox off fails on a worker with auto or required (SECURITY.md)",
+      description:
+        'the least sandbox a run may have on this worker, whatever the run asks for: required refuses to start without bubblewrap, and a run with --sandbox off fails on a worker with auto or required (SECURITY.md)',
       defaultText: 'FLOTILLA_SANDBOX, else no floor',
     },
-    'pass-env': { type: 'string', value: 'NAMES', description: "variables of the worker's environment that repository commands get besides PATH, HOME, locale, TERM and CI (comma-separated; also FLOTILLA_PASS_ENV)", defaultText: 'none' },
+    'pass-env': {
+      type: 'string',
+      value: 'NAMES',
+      description:
+        "variables of the worker's environment that repository commands get besides PATH, HOME, locale, TERM and CI (comma-separated; also FLOTILLA_PASS_ENV)",
+      defaultText: 'none',
+    },
     ...CONNECTION_FLAGS,
   },
-  examples: ['flotilla worker', 'flotilla worker --sandbox required --pass-env NPM_CONFIG_REGISTRY', 'flotilla worker --address temporal.internal:7233 --namespace flotilla --agent-slots 8 --agent-rpm 50'],
+  examples: [
+    'flotilla worker',
+    'flotilla worker --sandbox required --pass-env NPM_CONFIG_REGISTRY',
+    'flotilla worker --address temporal.internal:7233 --namespace flotilla --agent-slots 8 --agent-rpm 50',
+  ],
   async run(args, out) {
     const stack = await startLocalStack({
       worker: true,
@@ -73,7 +109,10 @@ export const workerCommand: Command = {
       agentRequestsPerMinute: num(args, 'agent-rpm'),
       standIn: bool(args, 'stand-in'),
       sandboxFloor: str(args, 'sandbox') as SandboxMode | undefined,
-      passEnv: str(args, 'pass-env')?.split(',').map((n) => n.trim()).filter(Boolean),
+      passEnv: str(args, 'pass-env')
+        ?.split(',')
+        .map((n) => n.trim())
+        .filter(Boolean),
       log: out,
     });
     const stop = () => void stack.stop();

@@ -26,8 +26,25 @@ const TESTS = 'node --import tsx --test test/*.test.ts';
 export const EVAL_REPO: Record<string, string> = {
   '.gitignore': 'node_modules\n',
   'package.json': JSON.stringify({ name: 'ledger', private: true, scripts: { test: TESTS } }, null, 2) + '\n',
-  'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'esnext', moduleResolution: 'bundler', allowImportingTsExtensions: true, types: [] }, include: ['src'] }, null, 2) + '\n',
-  'README.md': '# ledger\n\nA small bookkeeping library. TypeScript, strict mode. Tests: `npm test` (node:test through tsx).\n',
+  'tsconfig.json':
+    JSON.stringify(
+      {
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          target: 'es2022',
+          module: 'esnext',
+          moduleResolution: 'bundler',
+          allowImportingTsExtensions: true,
+          types: [],
+        },
+        include: ['src'],
+      },
+      null,
+      2,
+    ) + '\n',
+  'README.md':
+    '# ledger\n\nA small bookkeeping library. TypeScript, strict mode. Tests: `npm test` (node:test through tsx).\n',
   'src/registry.ts': [
     'const entries: Map<string, any> = new Map();',
     '',
@@ -50,7 +67,7 @@ export const EVAL_REPO: Record<string, string> = {
     '}',
     '',
     'export function truncate(text: string, max: number): string {',
-    "  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;",
+    '  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;',
     '}',
     '',
   ].join('\n'),
@@ -62,15 +79,36 @@ export const EVAL_REPO: Record<string, string> = {
     '}',
     '',
     'function legacyPad(value: string, width: number): string {',
-    "  let out = value;",
+    '  let out = value;',
     "  while (out.length < width) out = ' ' + out;",
     '  return out;',
     '}',
     '',
   ].join('\n'),
-  'src/dates.ts': ['export function parseDate(iso: string): Date {', '  const d = new Date(`${iso}T00:00:00Z`);', '  if (Number.isNaN(d.getTime())) throw new Error(`not a date: ${iso}`);', '  return d;', '}', ''].join('\n'),
-  'src/report.ts': ["import { parseDate } from './dates.ts';", '', 'export function dayOfWeek(iso: string): number {', '  return parseDate(iso).getUTCDay();', '}', ''].join('\n'),
-  'src/sum.ts': ['export function sumTo(n: number): number {', '  let total = 0;', '  for (let i = 1; i <= n; i++) total += i;', '  return total;', '}', ''].join('\n'),
+  'src/dates.ts': [
+    'export function parseDate(iso: string): Date {',
+    '  const d = new Date(`${iso}T00:00:00Z`);',
+    '  if (Number.isNaN(d.getTime())) throw new Error(`not a date: ${iso}`);',
+    '  return d;',
+    '}',
+    '',
+  ].join('\n'),
+  'src/report.ts': [
+    "import { parseDate } from './dates.ts';",
+    '',
+    'export function dayOfWeek(iso: string): number {',
+    '  return parseDate(iso).getUTCDay();',
+    '}',
+    '',
+  ].join('\n'),
+  'src/sum.ts': [
+    'export function sumTo(n: number): number {',
+    '  let total = 0;',
+    '  for (let i = 1; i <= n; i++) total += i;',
+    '  return total;',
+    '}',
+    '',
+  ].join('\n'),
   'test/ledger.test.ts': [
     "import { test } from 'node:test';",
     "import assert from 'node:assert/strict';",
@@ -96,7 +134,8 @@ export const EVAL_TASKS: EvalTask[] = [
     category: 'types',
     risk: 'low',
     files: ['src/registry.ts'],
-    description: 'src/registry.ts uses `any` for the registered values. Replace every explicit `any` with a precise type (for example `unknown`, or a generic), so that callers get type checking. How to check: `npx tsc --noEmit` still passes and the tests pass.',
+    description:
+      'src/registry.ts uses `any` for the registered values. Replace every explicit `any` with a precise type (for example `unknown`, or a generic), so that callers get type checking. How to check: `npx tsc --noEmit` still passes and the tests pass.',
     expect: 'committed',
     accept: `! grep -nE '\\bany\\b' src/registry.ts && ${TSC} && ${TESTS}`,
   },
@@ -106,7 +145,8 @@ export const EVAL_TASKS: EvalTask[] = [
     category: 'docs',
     risk: 'low',
     files: ['src/strings.ts'],
-    description: 'The exported functions of src/strings.ts have no documentation. Add a TSDoc comment to each exported function describing what it does, its parameters and its result. Do not change the code.',
+    description:
+      'The exported functions of src/strings.ts have no documentation. Add a TSDoc comment to each exported function describing what it does, its parameters and its result. Do not change the code.',
     expect: 'committed',
     hiddenFiles: {
       'hidden/documented.mjs': [
@@ -125,7 +165,8 @@ export const EVAL_TASKS: EvalTask[] = [
     category: 'dead-code',
     risk: 'low',
     files: ['src/format.ts'],
-    description: 'src/format.ts contains a private helper, legacyPad, that nothing calls. Remove it. Keep formatMoney as it is.',
+    description:
+      'src/format.ts contains a private helper, legacyPad, that nothing calls. Remove it. Keep formatMoney as it is.',
     expect: 'committed',
     accept: `! grep -n legacyPad src/format.ts && grep -q 'export function formatMoney' src/format.ts && ${TSC} && ${TESTS}`,
   },
@@ -146,7 +187,8 @@ export const EVAL_TASKS: EvalTask[] = [
     category: 'refactor',
     risk: 'medium',
     files: ['src/sum.ts'],
-    description: 'Rewrite sumTo in src/sum.ts without the explicit for loop (for example with Array.from and reduce, or a closed formula). Its behaviour must stay exactly the same for every input.',
+    description:
+      'Rewrite sumTo in src/sum.ts without the explicit for loop (for example with Array.from and reduce, or a closed formula). Its behaviour must stay exactly the same for every input.',
     expect: 'committed',
     hiddenFiles: {
       // What the visible test does not cover: 0, 1 and negative inputs (the loop gives 0 for n < 1).
@@ -164,5 +206,17 @@ export const EVAL_TASKS: EvalTask[] = [
 
 /** A task's file as `flotilla discover` writes it: front matter and prose, no Change section. */
 export function evalTaskFile(t: EvalTask): string {
-  return ['---', `id: ${t.id}`, `title: ${t.title}`, `category: ${t.category}`, `risk: ${t.risk}`, 'files:', ...t.files.map((f) => `  - ${f}`), '---', '## Description', t.description, ''].join('\n');
+  return [
+    '---',
+    `id: ${t.id}`,
+    `title: ${t.title}`,
+    `category: ${t.category}`,
+    `risk: ${t.risk}`,
+    'files:',
+    ...t.files.map((f) => `  - ${f}`),
+    '---',
+    '## Description',
+    t.description,
+    '',
+  ].join('\n');
 }

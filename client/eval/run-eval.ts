@@ -56,7 +56,13 @@ export async function acceptanceCheck(repo: string, ref: string, task: EvalTask)
       fs.writeFileSync(path.join(dir, rel), text);
     }
     return await new Promise((resolve) =>
-      execFile('sh', ['-c', task.accept], { cwd: dir, timeout: 5 * 60_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => resolve(err ? `${stdout}${stderr}`.trim().split('\n').slice(-8).join('\n') || String(err) : null)),
+      execFile(
+        'sh',
+        ['-c', task.accept],
+        { cwd: dir, timeout: 5 * 60_000, maxBuffer: 16 * 1024 * 1024 },
+        (err, stdout, stderr) =>
+          resolve(err ? `${stdout}${stderr}`.trim().split('\n').slice(-8).join('\n') || String(err) : null),
+      ),
     );
   } finally {
     await git.raw(['worktree', 'remove', '--force', dir]).catch(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -64,7 +70,13 @@ export async function acceptanceCheck(repo: string, ref: string, task: EvalTask)
 }
 
 /** One eval task: its run, then its acceptance check. */
-export async function evalTask(client: Client, task: EvalTask, repo: string, settingsFor: (repo: string) => RunSettings, progress: (line: string) => void): Promise<EvalResult> {
+export async function evalTask(
+  client: Client,
+  task: EvalTask,
+  repo: string,
+  settingsFor: (repo: string) => RunSettings,
+  progress: (line: string) => void,
+): Promise<EvalResult> {
   await makeEvalRepo(repo, task);
   const settings = settingsFor(repo);
   const started = Date.now();
@@ -92,7 +104,17 @@ export function evalTable(results: EvalResult[], header: { model: string; review
   const widths = [9, 10, 10, 7, 9, 9, 11, 10, 8];
   lines.push(cols.map((c, i) => pad(c, widths[i])).join(' '));
   for (const r of results) {
-    const row = [r.id, r.expect, r.status, r.passed ? 'pass' : 'FAIL', String(r.attempts), String(tokens(r.usage)), String(r.usage.cacheReadTokens), money(r.usage), `${(r.ms / 1000).toFixed(1)}s`];
+    const row = [
+      r.id,
+      r.expect,
+      r.status,
+      r.passed ? 'pass' : 'FAIL',
+      String(r.attempts),
+      String(tokens(r.usage)),
+      String(r.usage.cacheReadTokens),
+      money(r.usage),
+      `${(r.ms / 1000).toFixed(1)}s`,
+    ];
     lines.push(row.map((c, i) => pad(c, widths[i])).join(' '));
   }
   const passed = results.filter((r) => r.passed).length;
@@ -101,7 +123,9 @@ export function evalTable(results: EvalResult[], header: { model: string; review
   const allTokens = results.reduce((n, r) => n + tokens(r.usage), 0);
   const ms = results.reduce((n, r) => n + r.ms, 0);
   lines.push('');
-  lines.push(`Passed ${passed} of ${results.length} (${results.length ? Math.round((100 * passed) / results.length) : 0}%); ${allTokens} tokens; ${priced ? `$${cost.toFixed(4)}` : 'cost unknown'}${priced && passed ? `, $${(cost / passed).toFixed(4)} per successful task` : ''}; ${(ms / 1000).toFixed(1)} s`);
+  lines.push(
+    `Passed ${passed} of ${results.length} (${results.length ? Math.round((100 * passed) / results.length) : 0}%); ${allTokens} tokens; ${priced ? `$${cost.toFixed(4)}` : 'cost unknown'}${priced && passed ? `, $${(cost / passed).toFixed(4)} per successful task` : ''}; ${(ms / 1000).toFixed(1)} s`,
+  );
   for (const r of results.filter((x) => !x.passed)) lines.push(`- ${r.id}: ${r.why ?? 'failed'}`);
   return lines;
 }

@@ -37,13 +37,30 @@ export function onThisPostgres(composeEnv: Record<string, string>, pg: Postgres)
  * The `temporal-schema` service (its environment from docker-compose.yml): creates the databases `temporal`
  * and `temporal_visibility` and applies every schema version, from the module's own copy of the schema.
  */
-export async function setupSchema(procs: Processes, bin: string, build: TemporalBuild, pg: Postgres, composeEnv: Record<string, string>): Promise<void> {
+export async function setupSchema(
+  procs: Processes,
+  bin: string,
+  build: TemporalBuild,
+  pg: Postgres,
+  composeEnv: Record<string, string>,
+): Promise<void> {
   const script = path.join(projectRoot(), 'deploy', 'temporal', 'setup-postgres.sh');
-  await procs.run('temporal-schema', 'sh', [script], { env: env(bin, { ...onThisPostgres(composeEnv, pg), TEMPORAL_SCHEMA_DIR: build.schemaDir }), timeoutMs: 300_000 });
+  await procs.run('temporal-schema', 'sh', [script], {
+    env: env(bin, { ...onThisPostgres(composeEnv, pg), TEMPORAL_SCHEMA_DIR: build.schemaDir }),
+    timeoutMs: 300_000,
+  });
 }
 
 /** The `temporal-setup` service: waits for the server, creates the namespace and registers Flotilla's search attributes. */
-export async function setupNamespace(procs: Processes, bin: string, address: string, composeEnv: Record<string, string>): Promise<void> {
+export async function setupNamespace(
+  procs: Processes,
+  bin: string,
+  address: string,
+  composeEnv: Record<string, string>,
+): Promise<void> {
   const script = path.join(projectRoot(), 'deploy', 'temporal', 'setup-namespace.sh');
-  await procs.run('temporal-setup', 'sh', [script], { env: env(bin, { ...composeEnv, TEMPORAL_ADDRESS: address }), timeoutMs: 300_000 });
+  await procs.run('temporal-setup', 'sh', [script], {
+    env: env(bin, { ...composeEnv, TEMPORAL_ADDRESS: address }),
+    timeoutMs: 300_000,
+  });
 }

@@ -16,7 +16,9 @@ export function goCommand(): string {
       /* next */
     }
   }
-  throw new Error('Go is needed to build the Temporal server from its module (go.temporal.io/server): install Go (go.dev/dl), put it on PATH or set GO to the go binary');
+  throw new Error(
+    'Go is needed to build the Temporal server from its module (go.temporal.io/server): install Go (go.dev/dl), put it on PATH or set GO to the go binary',
+  );
 }
 
 export function goOutput(go: string, args: string[]): string {
@@ -25,7 +27,10 @@ export function goOutput(go: string, args: string[]): string {
 
 /** Where the module's source is (`go mod download` fetches it through the proxy when the module cache lacks it). */
 export function moduleDir(go: string, module: string, version: string): string {
-  const info = JSON.parse(goOutput(go, ['mod', 'download', '-json', `${module}@v${version}`])) as { Dir?: string; Error?: string };
+  const info = JSON.parse(goOutput(go, ['mod', 'download', '-json', `${module}@v${version}`])) as {
+    Dir?: string;
+    Error?: string;
+  };
   if (!info.Dir) throw new Error(`go mod download ${module}@v${version}: ${info.Error ?? 'no source folder'}`);
   return info.Dir;
 }
@@ -72,20 +77,40 @@ export async function ensureGoBuild(o: {
   fs.mkdirSync(staging, { recursive: true });
   const packages = Object.keys(o.binaries).map((p) => `${p}@v${o.version}`);
   const logName = `go-build-${path.basename(o.dir)}`;
-  o.log(`  go install ${[...(o.flags ?? []), ...packages].join(' ')} with ${goVersion} (log: ${o.procs.logFile(logName)})`);
+  o.log(
+    `  go install ${[...(o.flags ?? []), ...packages].join(' ')} with ${goVersion} (log: ${o.procs.logFile(logName)})`,
+  );
   const started = Date.now();
   const ticker = setInterval(() => o.log(`  still building (${Math.round((Date.now() - started) / 1000)} s)`), 30_000);
   try {
-    await o.procs.run(logName, go, ['install', ...(o.flags ?? []), ...packages], { env: { ...process.env, GOBIN: staging, CGO_ENABLED: process.env.CGO_ENABLED ?? '0' } });
+    await o.procs.run(logName, go, ['install', ...(o.flags ?? []), ...packages], {
+      env: { ...process.env, GOBIN: staging, CGO_ENABLED: process.env.CGO_ENABLED ?? '0' },
+    });
   } finally {
     clearInterval(ticker);
   }
   fs.mkdirSync(path.join(o.dir, 'bin'), { recursive: true });
   // go install names a binary after the package's last element (cmd/server → server).
-  for (const [pkg, name] of Object.entries(o.binaries)) fs.renameSync(path.join(staging, path.basename(pkg)), path.join(o.dir, 'bin', name));
+  for (const [pkg, name] of Object.entries(o.binaries))
+    fs.renameSync(path.join(staging, path.basename(pkg)), path.join(o.dir, 'bin', name));
   fs.rmSync(staging, { recursive: true, force: true });
   o.extra?.(go);
   const buildSeconds = Math.round((Date.now() - started) / 1000);
-  fs.writeFileSync(stamp, JSON.stringify({ module: o.module, version: o.version, packages, flags: o.flags ?? [], goVersion, buildSeconds, builtAt: new Date().toISOString() }, null, 2) + '\n');
+  fs.writeFileSync(
+    stamp,
+    JSON.stringify(
+      {
+        module: o.module,
+        version: o.version,
+        packages,
+        flags: o.flags ?? [],
+        goVersion,
+        buildSeconds,
+        builtAt: new Date().toISOString(),
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   return { dir: o.dir, goVersion, buildSeconds };
 }

@@ -23,13 +23,18 @@ export function postgresBinDir(): string {
   const candidates: string[] = [];
   if (process.env.PG_BIN) candidates.push(process.env.PG_BIN);
   try {
-    candidates.push(execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    candidates.push(
+      execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(),
+    );
   } catch {
     /* no pg_config on PATH */
   }
   const debian = '/usr/lib/postgresql';
   if (fs.existsSync(debian)) {
-    const versions = fs.readdirSync(debian).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const versions = fs
+      .readdirSync(debian)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     candidates.push(...versions.map((v) => path.join(debian, v, 'bin')));
   }
   const found = candidates.find((d) => has(d, 'initdb') && has(d, 'postgres') && has(d, 'pg_isready'));
@@ -47,14 +52,20 @@ export function postgresRunAs(): RunAs | undefined {
   if (process.getuid?.() !== 0) return undefined;
   for (const user of ['postgres', 'nobody']) {
     try {
-      const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
-      const gid = Number(execFileSync('id', ['-g', user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+      const uid = Number(
+        execFileSync('id', ['-u', user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(),
+      );
+      const gid = Number(
+        execFileSync('id', ['-g', user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(),
+      );
       if (uid !== 0) return { uid, gid };
     } catch {
       /* no such user */
     }
   }
-  throw new Error('running as root, and there is no `postgres` or `nobody` user to run PostgreSQL as (initdb refuses root)');
+  throw new Error(
+    'running as root, and there is no `postgres` or `nobody` user to run PostgreSQL as (initdb refuses root)',
+  );
 }
 
 function chownTree(dir: string, owner: RunAs): void {
@@ -80,32 +91,65 @@ export async function startPostgres(procs: Processes, dir: string, user: string,
   fs.writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
   if (runAs) chownTree(dir, runAs);
   // Password logins over TCP (scram-sha-256), as the postgres image sets them up; local sockets trust (this user only).
-  await procs.run('postgres-initdb', path.join(binDir, 'initdb'), ['-D', data, '-U', user, `--pwfile=${pwfile}`, '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--locale=C'], { runAs, timeoutMs: 120_000 });
+  await procs.run(
+    'postgres-initdb',
+    path.join(binDir, 'initdb'),
+    [
+      '-D',
+      data,
+      '-U',
+      user,
+      `--pwfile=${pwfile}`,
+      '--auth-host=scram-sha-256',
+      '--auth-local=trust',
+      '-E',
+      'UTF8',
+      '--locale=C',
+    ],
+    { runAs, timeoutMs: 120_000 },
+  );
   fs.rmSync(pwfile);
   const host = '127.0.0.1';
   const port = await freePort();
-  const child = procs.start('postgres', path.join(binDir, 'postgres'), ['-D', data, '-h', host, '-p', String(port), '-k', sockets], { runAs, stopSignal: 'SIGINT' });
+  const child = procs.start(
+    'postgres',
+    path.join(binDir, 'postgres'),
+    ['-D', data, '-h', host, '-p', String(port), '-k', sockets],
+    { runAs, stopSignal: 'SIGINT' },
+  );
   const deadline = Date.now() + 60_000;
   // The compose file's health check: pg_isready -U temporal -d postgres.
   for (;;) {
     try {
-      execFileSync(path.join(binDir, 'pg_isready'), ['-h', host, '-p', String(port), '-U', user, '-d', 'postgres'], { stdio: 'ignore' });
+      execFileSync(path.join(binDir, 'pg_isready'), ['-h', host, '-p', String(port), '-U', user, '-d', 'postgres'], {
+        stdio: 'ignore',
+      });
       break;
     } catch {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`postgres ended at start; its log:\n${tail(procs.logFile('postgres'))}`);
-      if (Date.now() > deadline) throw new Error(`postgres did not accept connections on ${host}:${port} within 60 s; its log:\n${tail(procs.logFile('postgres'))}`);
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`postgres ended at start; its log:\n${tail(procs.logFile('postgres'))}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `postgres did not accept connections on ${host}:${port} within 60 s; its log:\n${tail(procs.logFile('postgres'))}`,
+        );
       await sleep(250);
     }
   }
-  const version = execFileSync(path.join(binDir, 'postgres'), ['--version'], { encoding: 'utf8' }).trim().replace(/^postgres \(PostgreSQL\) /, '');
+  const version = execFileSync(path.join(binDir, 'postgres'), ['--version'], { encoding: 'utf8' })
+    .trim()
+    .replace(/^postgres \(PostgreSQL\) /, '');
   return { host, port, user, password, version, binDir };
 }
 
 /** One value from a query, through psql over TCP with the password (as any client would connect). */
 export function psqlValue(pg: Postgres, database: string, sql: string): string {
-  return execFileSync(path.join(pg.binDir, 'psql'), ['-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', database, '-At', '-c', sql], {
-    encoding: 'utf8',
-    env: { ...process.env, PGPASSWORD: pg.password },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }).trim();
+  return execFileSync(
+    path.join(pg.binDir, 'psql'),
+    ['-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', database, '-At', '-c', sql],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, PGPASSWORD: pg.password },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  ).trim();
 }

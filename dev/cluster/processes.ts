@@ -43,10 +43,21 @@ export class Processes {
    * Starts a long-running process with its output in <logDir>/<name>.log. It gets its own process group
    * (detached), so a Ctrl-C in the terminal reaches this script only, which then stops everything in order.
    */
-  start(name: string, command: string, args: string[], o: { env?: NodeJS.ProcessEnv; cwd?: string; runAs?: RunAs; stopSignal?: NodeJS.Signals } = {}): ChildProcess {
+  start(
+    name: string,
+    command: string,
+    args: string[],
+    o: { env?: NodeJS.ProcessEnv; cwd?: string; runAs?: RunAs; stopSignal?: NodeJS.Signals } = {},
+  ): ChildProcess {
     const fd = fs.openSync(this.logFile(name), 'a');
     try {
-      const options: SpawnOptions = { env: o.env ?? process.env, cwd: o.cwd, stdio: ['ignore', fd, fd], detached: true, ...o.runAs };
+      const options: SpawnOptions = {
+        env: o.env ?? process.env,
+        cwd: o.cwd,
+        stdio: ['ignore', fd, fd],
+        detached: true,
+        ...o.runAs,
+      };
       const child = spawn(command, args, options);
       // A command that cannot start (ENOENT) shows as an exit; the caller's wait sees it.
       child.on('error', (err) => fs.appendFileSync(this.logFile(name), `\n${command}: ${err.message}\n`));
@@ -63,11 +74,21 @@ export class Processes {
   }
 
   /** Runs a command to its end, its output in <logDir>/<name>.log; throws with the log's tail when it fails. */
-  run(name: string, command: string, args: string[], o: { env?: NodeJS.ProcessEnv; cwd?: string; runAs?: RunAs; timeoutMs?: number } = {}): Promise<void> {
+  run(
+    name: string,
+    command: string,
+    args: string[],
+    o: { env?: NodeJS.ProcessEnv; cwd?: string; runAs?: RunAs; timeoutMs?: number } = {},
+  ): Promise<void> {
     const file = this.logFile(name);
     const fd = fs.openSync(file, 'a');
     return new Promise<void>((resolve, reject) => {
-      const child = spawn(command, args, { env: o.env ?? process.env, cwd: o.cwd, stdio: ['ignore', fd, fd], ...o.runAs });
+      const child = spawn(command, args, {
+        env: o.env ?? process.env,
+        cwd: o.cwd,
+        stdio: ['ignore', fd, fd],
+        ...o.runAs,
+      });
       fs.closeSync(fd);
       const entry: Started = { name, child, stopSignal: 'SIGTERM' };
       this.started.push(entry);
@@ -81,7 +102,11 @@ export class Processes {
       child.once('error', (err) => done(new Error(`${command}: ${err.message}`)));
       child.once('exit', (code, signal) => {
         if (code === 0) return done();
-        done(new Error(`${name} (${[command, ...args].join(' ')}) ended with ${signal ?? `exit code ${code}`}; its log ${file}:\n${tail(file)}`));
+        done(
+          new Error(
+            `${name} (${[command, ...args].join(' ')}) ended with ${signal ?? `exit code ${code}`}; its log ${file}:\n${tail(file)}`,
+          ),
+        );
       });
     });
   }

@@ -57,12 +57,24 @@ export async function freeLowPort(taken: number[]): Promise<number> {
 /** `temporal operator cluster health`: true once the frontend answers SERVING. */
 export function serverHealthy(address: string): Promise<boolean> {
   return new Promise((resolve) => {
-    execFile(temporalCliPath(), ['operator', 'cluster', 'health', '--address', address], { timeout: 10_000 }, (err, stdout) => resolve(!err && /SERVING/.test(stdout)));
+    execFile(
+      temporalCliPath(),
+      ['operator', 'cluster', 'health', '--address', address],
+      { timeout: 10_000 },
+      (err, stdout) => resolve(!err && /SERVING/.test(stdout)),
+    );
   });
 }
 
 /** Starts the server on `pg` with the `temporal` service's environment, and waits until it is healthy (up to `timeoutMs`). */
-export async function startTemporalServer(procs: Processes, build: TemporalBuild, pg: Postgres, composeEnv: Record<string, string>, workDir: string, timeoutMs = 180_000): Promise<TemporalServer> {
+export async function startTemporalServer(
+  procs: Processes,
+  build: TemporalBuild,
+  pg: Postgres,
+  composeEnv: Record<string, string>,
+  workDir: string,
+  timeoutMs = 180_000,
+): Promise<TemporalServer> {
   const ports: Record<string, number> = {};
   for (const v of PORT_VARIABLES) ports[v] = await freeLowPort(Object.values(ports));
   const env: NodeJS.ProcessEnv = {
@@ -72,7 +84,13 @@ export async function startTemporalServer(procs: Processes, build: TemporalBuild
     // compose binds 0.0.0.0 inside its network and publishes on 127.0.0.1; here there is no network in between.
     BIND_ON_IP: '127.0.0.1',
     // compose mounts deploy/temporal/dynamicconfig at /etc/temporal/config/dynamicconfig, the image's working folder.
-    DYNAMIC_CONFIG_FILE_PATH: path.join(projectRoot(), 'deploy', 'temporal', 'dynamicconfig', path.basename(composeEnv.DYNAMIC_CONFIG_FILE_PATH ?? 'production-sql.yaml')),
+    DYNAMIC_CONFIG_FILE_PATH: path.join(
+      projectRoot(),
+      'deploy',
+      'temporal',
+      'dynamicconfig',
+      path.basename(composeEnv.DYNAMIC_CONFIG_FILE_PATH ?? 'production-sql.yaml'),
+    ),
     ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
   };
   const child = procs.start('temporal-server', build.server, ['start'], { env, cwd: workDir });
@@ -80,9 +98,14 @@ export async function startTemporalServer(procs: Processes, build: TemporalBuild
   const deadline = Date.now() + timeoutMs;
   while (!(await serverHealthy(address))) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`temporal-server ended at start (${child.signalCode ?? `exit code ${child.exitCode}`}); its log ${procs.logFile('temporal-server')}:\n${tail(procs.logFile('temporal-server'))}`);
+      throw new Error(
+        `temporal-server ended at start (${child.signalCode ?? `exit code ${child.exitCode}`}); its log ${procs.logFile('temporal-server')}:\n${tail(procs.logFile('temporal-server'))}`,
+      );
     }
-    if (Date.now() > deadline) throw new Error(`temporal-server was not healthy on ${address} within ${timeoutMs / 1000} s; its log ${procs.logFile('temporal-server')}:\n${tail(procs.logFile('temporal-server'))}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `temporal-server was not healthy on ${address} within ${timeoutMs / 1000} s; its log ${procs.logFile('temporal-server')}:\n${tail(procs.logFile('temporal-server'))}`,
+      );
     await sleep(500);
   }
   return { address, ports };

@@ -30,9 +30,18 @@ export interface UiBuild extends GoBuild {
 
 /** The tag of the compose file's `repo` images; they must agree when there are several (admin-tools twice). */
 export function composeImageTag(composeFile: string, repo: string): string {
-  const compose = parse(fs.readFileSync(composeFile, 'utf8'), { merge: true }) as { services: Record<string, { image?: string }> };
-  const tags = [...new Set(Object.values(compose.services).flatMap((s) => (s.image?.startsWith(`${repo}:`) ? [s.image.slice(repo.length + 1)] : [])))];
-  if (tags.length !== 1) throw new Error(`${composeFile}: expected one tag of ${repo}, found ${tags.length ? tags.join(', ') : 'none'}`);
+  const compose = parse(fs.readFileSync(composeFile, 'utf8'), { merge: true }) as {
+    services: Record<string, { image?: string }>;
+  };
+  const tags = [
+    ...new Set(
+      Object.values(compose.services).flatMap((s) =>
+        s.image?.startsWith(`${repo}:`) ? [s.image.slice(repo.length + 1)] : [],
+      ),
+    ),
+  ];
+  if (tags.length !== 1)
+    throw new Error(`${composeFile}: expected one tag of ${repo}, found ${tags.length ? tags.join(', ') : 'none'}`);
   return tags[0];
 }
 
@@ -40,11 +49,17 @@ export function composeImageTag(composeFile: string, repo: string): string {
 export function composeServerVersion(composeFile: string): string {
   const server = composeImageTag(composeFile, 'temporalio/server');
   const admin = composeImageTag(composeFile, 'temporalio/admin-tools');
-  if (admin !== server) throw new Error(`${composeFile}: temporalio/admin-tools (${admin}) and temporalio/server (${server}) differ`);
+  if (admin !== server)
+    throw new Error(`${composeFile}: temporalio/admin-tools (${admin}) and temporalio/server (${server}) differ`);
   return server;
 }
 
-export async function ensureTemporalBuild(procs: Processes, toolsDir: string, version: string, log: (line: string) => void): Promise<TemporalBuild> {
+export async function ensureTemporalBuild(
+  procs: Processes,
+  toolsDir: string,
+  version: string,
+  log: (line: string) => void,
+): Promise<TemporalBuild> {
   const dir = path.join(toolsDir, `temporal-server-${version}`);
   const schemaDir = path.join(dir, 'schema', 'postgresql', 'v12');
   const build = await ensureGoBuild({
@@ -52,17 +67,31 @@ export async function ensureTemporalBuild(procs: Processes, toolsDir: string, ve
     dir,
     module: SERVER_MODULE,
     version,
-    binaries: { [`${SERVER_MODULE}/cmd/server`]: 'temporal-server', [`${SERVER_MODULE}/cmd/tools/sql`]: 'temporal-sql-tool' },
+    binaries: {
+      [`${SERVER_MODULE}/cmd/server`]: 'temporal-server',
+      [`${SERVER_MODULE}/cmd/tools/sql`]: 'temporal-sql-tool',
+    },
     // As the server's Makefile builds the images' binaries: CGO off, -tags disable_grpc_modules.
     flags: ['-tags', 'disable_grpc_modules'],
     // The schema of exactly this version, kept with the binaries: a later run needs neither Go nor the module cache.
     extra: (go) => copyFromModule(go, SERVER_MODULE, version, 'schema/postgresql/v12', schemaDir),
     log,
   });
-  return { ...build, version, server: path.join(dir, 'bin', 'temporal-server'), sqlTool: path.join(dir, 'bin', 'temporal-sql-tool'), schemaDir };
+  return {
+    ...build,
+    version,
+    server: path.join(dir, 'bin', 'temporal-server'),
+    sqlTool: path.join(dir, 'bin', 'temporal-sql-tool'),
+    schemaDir,
+  };
 }
 
-export async function ensureUiBuild(procs: Processes, toolsDir: string, version: string, log: (line: string) => void): Promise<UiBuild> {
+export async function ensureUiBuild(
+  procs: Processes,
+  toolsDir: string,
+  version: string,
+  log: (line: string) => void,
+): Promise<UiBuild> {
   const dir = path.join(toolsDir, `temporal-ui-${version}`);
   const configDir = path.join(dir, 'config');
   const build = await ensureGoBuild({

@@ -51,7 +51,10 @@ export function fileWaits(plan: Pick<Plan, 'phases' | 'conflicts'>, phase: Phase
   const out = new Map<string, FileWait[]>();
   for (const [id, byTask] of waits) {
     const list = [...byTask.entries()].map(([e, files]) => ({ id: e, batch: batchOf.get(e)!, files: files.sort() }));
-    out.set(id, list.sort((a, b) => at.get(a.id)! - at.get(b.id)! || a.id.localeCompare(b.id)));
+    out.set(
+      id,
+      list.sort((a, b) => at.get(a.id)! - at.get(b.id)! || a.id.localeCompare(b.id)),
+    );
   }
   return out;
 }

@@ -25,13 +25,18 @@ export function explainMix(plan: Plan, phase: Phase, batch: Batch, id: string): 
   const here = batch.taskIds.map((x) => plan.tasks[x]);
   const kinds = [...new Set(here.map((x) => x.category))].sort();
   const modules = [...new Set(here.map((x) => x.module))].sort();
-  if (kinds.length === 1 && modules.length === 1) return [`  grouping: the whole batch is ${kinds[0]} in ${modules[0]}`];
+  if (kinds.length === 1 && modules.length === 1)
+    return [`  grouping: the whole batch is ${kinds[0]} in ${modules[0]}`];
   const t = plan.tasks[id];
   // Each batch's and each task's position in the run.
   const at = new Map<string, number>();
   plan.phases.flatMap((p) => p.batches).forEach((b, i) => [b.id, ...b.taskIds].forEach((x) => at.set(x, i)));
-  const lines = [`  grouping: this batch mixes ${kinds.length} kind${kinds.length === 1 ? '' : 's'} (${kinds.join(', ')}) and ${modules.length} module${modules.length === 1 ? '' : 's'} (${modules.join(', ')}); the planner groups only where no batch is added and the phase's estimate does not grow`];
-  const elsewhere = phase.batches.filter((b) => b !== batch).flatMap((b) => b.taskIds.map((x) => ({ u: plan.tasks[x], b: b.id })));
+  const lines = [
+    `  grouping: this batch mixes ${kinds.length} kind${kinds.length === 1 ? '' : 's'} (${kinds.join(', ')}) and ${modules.length} module${modules.length === 1 ? '' : 's'} (${modules.join(', ')}); the planner groups only where no batch is added and the phase's estimate does not grow`,
+  ];
+  const elsewhere = phase.batches
+    .filter((b) => b !== batch)
+    .flatMap((b) => b.taskIds.map((x) => ({ u: plan.tasks[x], b: b.id })));
   for (const [what, same] of [
     [`${t.category} task`, (u: PlannedTask) => u.category === t.category],
     [`${t.module} task`, (u: PlannedTask) => u.module === t.module],

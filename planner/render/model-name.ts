@@ -23,7 +23,8 @@ export function taskToolModel(model: string): string {
 
 /** "Claude Haiku (`claude-haiku-4-5`)", "`claude-sonnet-4-5`", or the stand-in, said as such. */
 export function modelDisplay(m: ModelInfo): string {
-  if (m.standIn) return `the stand-in model (not Claude: it applies each task's Change blocks; used because ${m.standIn}; with an API key, \`${m.model}\`)`;
+  if (m.standIn)
+    return `the stand-in model (not Claude: it applies each task's Change blocks; used because ${m.standIn}; with an API key, \`${m.model}\`)`;
   const family = modelFamily(m.model);
   return family ? `Claude ${family.charAt(0).toUpperCase()}${family.slice(1)} (\`${m.model}\`)` : `\`${m.model}\``;
 }

@@ -19,13 +19,21 @@ function taskCall(t: PlannedTask, plan: Plan, model: ModelInfo, notes: ReadonlyS
   return `Task(subagent_type="general-purpose", model="${taskToolModel(model.model)}", prompt=${JSON.stringify(prompt)})`;
 }
 
-const stepName = (s: Step | undefined) => (s ? (s.batch.mode === 'parallel' ? `Batch ${s.batch.id}` : `Step ${s.batch.id}`) : 'the final validation');
+const stepName = (s: Step | undefined) =>
+  s ? (s.batch.mode === 'parallel' ? `Batch ${s.batch.id}` : `Step ${s.batch.id}`) : 'the final validation';
 
 /** A note on who really does the work, for the top of each commands block. */
 function header(model: ModelInfo): string[] {
-  const lines = ['# These are the instructions Flotilla gives its agents, step by step in the order the run takes them. Flotilla runs them itself, with its gates;'];
-  lines.push('# an agent given one by hand must stop after its tests: archiving and committing are the engine\'s, after the gates.');
-  if (model.standIn) lines.push(`# This plan was made for the stand-in model (not Claude), because ${model.standIn}; model= names the configured ${model.model}.`);
+  const lines = [
+    '# These are the instructions Flotilla gives its agents, step by step in the order the run takes them. Flotilla runs them itself, with its gates;',
+  ];
+  lines.push(
+    "# an agent given one by hand must stop after its tests: archiving and committing are the engine's, after the gates.",
+  );
+  if (model.standIn)
+    lines.push(
+      `# This plan was made for the stand-in model (not Claude), because ${model.standIn}; model= names the configured ${model.model}.`,
+    );
   return lines;
 }
 
@@ -35,26 +43,37 @@ export function renderParallelCommands(plan: Plan, model: ModelInfo, notes: Read
   const parts: string[] = [...header(model), ''];
   steps.forEach((s, i) => {
     if (s.batch.mode === 'sequential') {
-      parts.push(`# Step ${s.batch.id} - one task alone (${s.batch.taskIds[0]}): run its line in <sequential_commands> now, then go on with ${stepName(steps[i + 1])}`, '');
+      parts.push(
+        `# Step ${s.batch.id} - one task alone (${s.batch.taskIds[0]}): run its line in <sequential_commands> now, then go on with ${stepName(steps[i + 1])}`,
+        '',
+      );
       return;
     }
-    parts.push(`# Batch ${s.batch.id} - Launch all simultaneously (${s.batch.label}), after ${i ? stepName(steps[i - 1]) : 'the baseline suite'} has committed`, 'agents = [');
+    parts.push(
+      `# Batch ${s.batch.id} - Launch all simultaneously (${s.batch.label}), after ${i ? stepName(steps[i - 1]) : 'the baseline suite'} has committed`,
+      'agents = [',
+    );
     for (const id of s.batch.taskIds) parts.push(`  ${taskCall(plan.tasks[id], plan, model, notes)},`);
     parts.push(']', '');
   });
-  if (!steps.some((s) => s.batch.mode === 'parallel')) parts.push('# No parallel batches: every task conflicts with another or is high risk.');
+  if (!steps.some((s) => s.batch.mode === 'parallel'))
+    parts.push('# No parallel batches: every task conflicts with another or is high risk.');
   return parts.join('\n').trimEnd();
 }
 
 /** <sequential_commands>: the one-task steps, in run order, each with the steps either side of it. */
 export function renderSequentialCommands(plan: Plan, model: ModelInfo, notes: ReadonlySet<string> = new Set()): string {
   const steps = executionSteps(plan);
-  const parts: string[] = ['# Run one at a time for conflicting tasks; each starts from the run branch after the previous step committed'];
+  const parts: string[] = [
+    '# Run one at a time for conflicting tasks; each starts from the run branch after the previous step committed',
+  ];
   let any = false;
   steps.forEach((s, i) => {
     if (s.batch.mode !== 'sequential') return;
     any = true;
-    parts.push(`# Step ${s.batch.id} (Phase ${s.phase.number}): after ${i ? stepName(steps[i - 1]) : 'the baseline suite'}, before ${stepName(steps[i + 1])}`);
+    parts.push(
+      `# Step ${s.batch.id} (Phase ${s.phase.number}): after ${i ? stepName(steps[i - 1]) : 'the baseline suite'}, before ${stepName(steps[i + 1])}`,
+    );
     parts.push(taskCall(plan.tasks[s.batch.taskIds[0]], plan, model, notes));
   });
   if (!any) parts.push('# None: no task needs to run on its own.');

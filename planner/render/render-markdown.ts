@@ -43,12 +43,20 @@ function confidence(plan: Plan): 'high' | 'medium' | 'low' {
 
 function openQuestions(plan: Plan): string[] {
   const q: string[] = [];
-  for (const s of plan.skipped) q.push(`${s.file}${s.id ? ` (${s.id})` : ''} cannot be planned: ${s.reason}. Fix the file and re-plan, or leave it skipped?`);
+  for (const s of plan.skipped)
+    q.push(
+      `${s.file}${s.id ? ` (${s.id})` : ''} cannot be planned: ${s.reason}. Fix the file and re-plan, or leave it skipped?`,
+    );
   for (const t of Object.values(plan.tasks).filter((x) => !x.touches.length)) {
-    q.push(`${t.id} names no file, so it is treated as touching everything and runs alone. Which files does it change?`);
+    q.push(
+      `${t.id} names no file, so it is treated as touching everything and runs alone. Which files does it change?`,
+    );
   }
   const hot = plan.conflicts.filter((c) => c.tasks.length >= 3);
-  for (const c of hot.slice(0, 5)) q.push(`${c.file} is touched by ${c.tasks.length} tasks (${c.tasks.join(', ')}); they run one per batch. Could some be merged?`);
+  for (const c of hot.slice(0, 5))
+    q.push(
+      `${c.file} is touched by ${c.tasks.length} tasks (${c.tasks.join(', ')}); they run one per batch. Could some be merged?`,
+    );
   if (!q.length) q.push('None: every task file parsed and every task names the files it changes.');
   return q;
 }
@@ -56,7 +64,8 @@ function openQuestions(plan: Plan): string[] {
 /** How the run workflow's history is kept bounded: one segment per execution, continue-as-new between them. */
 function segmentNote(plan: Plan): string {
   const segs = plan.segments;
-  if (segs.length <= 1) return '- The run fits one execution of the run workflow (one segment); it does not need to continue-as-new';
+  if (segs.length <= 1)
+    return '- The run fits one execution of the run workflow (one segment); it does not need to continue-as-new';
   const spans = segs.map((s) => `${s.number}: batches ${segmentSpan(s)} (${s.tasks} tasks)`).join('; ');
   return `- The run is split into ${segs.length} segments of at most ${Math.max(...segs.map((s) => s.tasks))} tasks, and the run workflow continues-as-new between them so its history stays small: ${spans}`;
 }
@@ -65,8 +74,10 @@ function segmentNote(plan: Plan): string {
 function e2eLine(ctx: RenderContext): string {
   const after = ctx.e2eAfter ?? 'phase';
   if (after === 'never') return '- [ ] Check e2e tests (not run: --e2e-after never)';
-  if (!ctx.e2eCommand) return '- [ ] Check e2e tests (none found: no test:e2e or e2e script, Playwright or Cypress config, or e2e folder; pass --e2e-cmd CMD)';
-  if (after === 'run') return `- [ ] Check e2e tests (\`${ctx.e2eCommand}\`, once, on the final run branch: --e2e-after run)`;
+  if (!ctx.e2eCommand)
+    return '- [ ] Check e2e tests (none found: no test:e2e or e2e script, Playwright or Cypress config, or e2e folder; pass --e2e-cmd CMD)';
+  if (after === 'run')
+    return `- [ ] Check e2e tests (\`${ctx.e2eCommand}\`, once, on the final run branch: --e2e-after run)`;
   return `- [ ] Check e2e tests (\`${ctx.e2eCommand}\` on the phase's last commit; when it fails, the phase's changes that break it are found, rolled back and recorded as skipped)`;
 }
 
@@ -91,19 +102,40 @@ export function renderPlanMarkdown(plan: Plan, ctx: RenderContext = {}): string 
       `tasks in one parallel batch never share a file, so their commits apply cleanly on the run branch \`${branch}\`. ` +
       `The user's checked-out branch is never touched. Each task is committed only when its tests pass, together with the move ` +
       `of its task file to tasks/archive/; a task that breaks a test is rolled back and skipped with the reason.` +
-      (plan.skipped.length ? ` ${plan.skipped.length} task file(s) cannot be planned and are listed under Skip Lists.` : ''),
+      (plan.skipped.length
+        ? ` ${plan.skipped.length} task file(s) cannot be planned and are listed under Skip Lists.`
+        : ''),
   );
   out.push('', '## Execution Phases', '');
   for (const phase of plan.phases) out.push(renderPhase(phase, plan, info), '');
-  out.push('## Agent Coordination', '', '### Parallel Execution Commands', '<parallel_commands>', renderParallelCommands(plan, info, notes), '</parallel_commands>', '');
-  out.push('### Sequential Execution Commands', '<sequential_commands>', renderSequentialCommands(plan, info, notes), '</sequential_commands>', '');
+  out.push(
+    '## Agent Coordination',
+    '',
+    '### Parallel Execution Commands',
+    '<parallel_commands>',
+    renderParallelCommands(plan, info, notes),
+    '</parallel_commands>',
+    '',
+  );
+  out.push(
+    '### Sequential Execution Commands',
+    '<sequential_commands>',
+    renderSequentialCommands(plan, info, notes),
+    '</sequential_commands>',
+    '',
+  );
   out.push(
     'Coordination: each batch is a Temporal child workflow; agents report completion by returning their result to it, ' +
       'and the batch commits results onto the run branch one at a time. Progress is visible in the Temporal Web UI and in `flotilla status`.',
     '',
   );
   out.push('## Quality Gates', '', '### Pre-Execution Checklist', '<pre_execution>');
-  out.push('- [ ] Working tree clean', `- [ ] All tests passing (\`${plan.testCommand}\`)`, '- [ ] Dependencies installed', `- [ ] Backup created (\`${backup}\`)`);
+  out.push(
+    '- [ ] Working tree clean',
+    `- [ ] All tests passing (\`${plan.testCommand}\`)`,
+    '- [ ] Dependencies installed',
+    `- [ ] Backup created (\`${backup}\`)`,
+  );
   out.push('</pre_execution>', '', '### Per-Task Validation', '<per_task_validation>');
   out.push(
     "1. Run task-specific tests (the task's `tests:` command, else the tests that import the changed files, else the full suite)",
@@ -118,7 +150,15 @@ export function renderPlanMarkdown(plan: Plan, ctx: RenderContext = {}): string 
     `- [ ] Review changes (each task's diff by the reviewer${ctx.reviewModel ? ` \`${ctx.reviewModel}\`` : ''} before it commits; the run's combined diff once, at the end)`,
     '- [ ] Document any issues (a section per phase in review.md: the suite, the e2e run, rollbacks and skips; report.json has the same)',
   );
-  out.push('</phase_validation>', '', '## Failure Recovery', '', '### Rollback Procedures', '<rollback>', 'If task fails:');
+  out.push(
+    '</phase_validation>',
+    '',
+    '## Failure Recovery',
+    '',
+    '### Rollback Procedures',
+    '<rollback>',
+    'If task fails:',
+  );
   out.push(
     "1. Discard the task's worktree and branch; nothing reaches the run branch",
     '2. Record the task as skipped with the failing tests as the reason (report.json, `flotilla status`)',
@@ -146,11 +186,18 @@ export function renderPlanMarkdown(plan: Plan, ctx: RenderContext = {}): string 
   out.push('</review_prep>', '', '## Implementation Timeline', '<timeline>', 'Estimated execution:');
   for (const phase of plan.phases) {
     const c = phaseCounts(phase);
-    out.push(`- Phase ${phase.number}: ${c.total} tasks, ${c.parallel} parallel, ${c.sequential} sequential (~${fmtMin(phaseMinutes(phase, plan))})`);
+    out.push(
+      `- Phase ${phase.number}: ${c.total} tasks, ${c.parallel} parallel, ${c.sequential} sequential (~${fmtMin(phaseMinutes(phase, plan))})`,
+    );
   }
   const chain = criticalPath(plan);
-  out.push(`Total: ~${fmtMin(plan.totalEstimateMinutes)} wall-clock with ${plan.maxParallel} agents at once (estimated from each task's risk and size; phases and batches run in order)`);
-  if (chain.taskIds.length) out.push(`Critical path: ${chain.taskIds.join(' → ')} (~${fmtMin(chain.minutes)}; no schedule can be shorter than its longest dependency chain)`);
+  out.push(
+    `Total: ~${fmtMin(plan.totalEstimateMinutes)} wall-clock with ${plan.maxParallel} agents at once (estimated from each task's risk and size; phases and batches run in order)`,
+  );
+  if (chain.taskIds.length)
+    out.push(
+      `Critical path: ${chain.taskIds.join(' → ')} (~${fmtMin(chain.minutes)}; no schedule can be shorter than its longest dependency chain)`,
+    );
   out.push('</timeline>', '', '<metadata>', `<confidence>${confidence(plan)}</confidence>`, '<dependencies>');
   out.push(
     ctx.research
@@ -171,7 +218,7 @@ export function renderPlanMarkdown(plan: Plan, ctx: RenderContext = {}): string 
       : `- ${modelFamily(model) === 'haiku' ? 'Haiku model' : `Model \`${model}\``} available for all agents${modelFamily(model) === 'haiku' ? ` (\`${model}\`)` : ''}${ctx.reviewModel ? `; the reviewer is \`${ctx.reviewModel}\`` : ''}`,
     '- Tests are deterministic',
     '- Git operations allowed (worktrees, a run branch, commits)',
-    "- A task changes only the files it declares or names in its Change blocks; conflicts are computed from those",
+    '- A task changes only the files it declares or names in its Change blocks; conflicts are computed from those',
     `- Each phase and batch is a Temporal child workflow, and each task a child of its batch; a batch holds at most ${MAX_BATCH_TASKS} tasks (wider sets of independent tasks are split), so no workflow nears Temporal's limits on pending children or history`,
     segmentNote(plan),
   );

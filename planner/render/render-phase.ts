@@ -18,10 +18,16 @@ export function taskLine(t: PlannedTask, model: ModelInfo): string {
 }
 
 /** Why a one-task step runs alone. */
-export function aloneReason(t: PlannedTask, phase: Phase, waits: FileWait[] | undefined, riskSequential: boolean): string {
+export function aloneReason(
+  t: PlannedTask,
+  phase: Phase,
+  waits: FileWait[] | undefined,
+  riskSequential: boolean,
+): string {
   if (riskSequential) return `${phase.risk} risk: one at a time`;
   if (!t.touches.length) return 'names no file, so it runs alone';
-  if (waits?.length) return `after ${waits.map((w) => `${w.id} (${w.batch})`).join(', ')}, which change ${[...new Set(waits.flatMap((w) => w.files))].sort().join(', ')} too`;
+  if (waits?.length)
+    return `after ${waits.map((w) => `${w.id} (${w.batch})`).join(', ')}, which change ${[...new Set(waits.flatMap((w) => w.files))].sort().join(', ')} too`;
   if (t.dependsOn.length) return `after ${t.dependsOn.join(', ')}`;
   return 'no task left to run beside it';
 }
@@ -44,7 +50,10 @@ export function renderPhase(phase: Phase, plan: Plan, model: ModelInfo): string 
   const waits = fileWaits(plan, phase);
   const byRisk = sequentialByRisk(phase);
   const lines: string[] = [`### Phase ${phase.number}: ${phase.name}`, `<${tag}>`];
-  lines.push(`Steps in the order they run; each starts from the run branch once the step before it has committed and passed the full suite.`, '');
+  lines.push(
+    `Steps in the order they run; each starts from the run branch once the step before it has committed and passed the full suite.`,
+    '',
+  );
   for (const b of phase.batches) {
     const first = plan.tasks[b.taskIds[0]];
     lines.push(stepHeading(b, phase, plan, aloneReason(first, phase, waits.get(first.id), byRisk)));
@@ -52,17 +61,23 @@ export function renderPhase(phase: Phase, plan: Plan, model: ModelInfo): string 
     lines.push('');
   }
   const ordered = phase.batches.flatMap((b) => b.taskIds.map((id) => ({ t: plan.tasks[id], batch: b.id })));
-  lines.push('Sequential (File conflicts): tasks that run after an earlier step of this phase because they change the same files');
+  lines.push(
+    'Sequential (File conflicts): tasks that run after an earlier step of this phase because they change the same files',
+  );
   const conflicting = ordered.filter(({ t }) => waits.has(t.id));
   if (!conflicting.length) lines.push('- none: no two tasks of this phase change the same file');
-  for (const { t, batch } of conflicting) lines.push(`- ${t.id} (${batch}) after ${waits.get(t.id)!.map(waitText).join('; ')}`);
+  for (const { t, batch } of conflicting)
+    lines.push(`- ${t.id} (${batch}) after ${waits.get(t.id)!.map(waitText).join('; ')}`);
   const noFile = ordered.filter(({ t }) => !t.touches.length);
   if (noFile.length) {
     lines.push('', 'Sequential (No files named): tasks that name no file, so they run alone');
     for (const { t, batch } of noFile) lines.push(`- ${t.id} (${batch})`);
   }
   if (byRisk) {
-    lines.push('', `Sequential (Risk): every ${phase.risk}-risk task runs alone, one after another, in the steps above`);
+    lines.push(
+      '',
+      `Sequential (Risk): every ${phase.risk}-risk task runs alone, one after another, in the steps above`,
+    );
     for (const { t, batch } of ordered) lines.push(`- ${t.id} (${batch})`);
   }
   lines.push('');

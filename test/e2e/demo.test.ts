@@ -14,10 +14,18 @@ describe('flotilla demo (end to end)', () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-e2e-'));
     const dir = path.join(work, 'demo');
     const port = await freePort();
-    const env: NodeJS.ProcessEnv = { ...process.env, FLOTILLA_STATE_DIR: path.join(work, 'state'), FLOTILLA_WORKTREES: path.join(work, 'worktrees') };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      FLOTILLA_STATE_DIR: path.join(work, 'state'),
+      FLOTILLA_WORKTREES: path.join(work, 'worktrees'),
+    };
     delete env.ANTHROPIC_API_KEY;
     delete env.TEMPORAL_ADDRESS;
-    const child = spawn(process.execPath, [CLI, 'demo', '--dir', dir, '--port', String(port), '--ui-port', String(await freePort())], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'demo', '--dir', dir, '--port', String(port), '--ui-port', String(await freePort())],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -58,7 +66,12 @@ describe('flotilla demo (end to end)', () => {
       expect(files).toMatch(new RegExp(`^R100\\ttasks/${t.id}\\.md\\ttasks/archive/${t.id}\\.md$`, 'm'));
     }
     const tree = await git.raw(['ls-tree', '-r', '--name-only', report.branch!, 'tasks/']);
-    expect(tree.split('\n').filter((p) => /^tasks\/TASK-\d+\.md$/.test(p)).sort()).toEqual(['tasks/TASK-0012.md', 'tasks/TASK-0027.md', 'tasks/TASK-0043.md']);
+    expect(
+      tree
+        .split('\n')
+        .filter((p) => /^tasks\/TASK-\d+\.md$/.test(p))
+        .sort(),
+    ).toEqual(['tasks/TASK-0012.md', 'tasks/TASK-0027.md', 'tasks/TASK-0043.md']);
 
     // The user's branch is untouched, and the demo's own tests pass on the run branch.
     expect((await git.raw(['rev-parse', 'main'])).trim()).toBe(report.baseSha);

@@ -18,10 +18,21 @@ export async function activitySpans(client: Client, workflowId: string): Promise
   const byScheduled = new Map<string, ActivitySpan>();
   for (const e of history.events ?? []) {
     const at = ms(e.eventTime as Time);
-    if (e.activityTaskScheduledEventAttributes) scheduled.set(String(e.eventId), e.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
+    if (e.activityTaskScheduledEventAttributes)
+      scheduled.set(String(e.eventId), e.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
     const st = e.activityTaskStartedEventAttributes;
-    if (st) byScheduled.set(String(st.scheduledEventId), { workflowId, type: scheduled.get(String(st.scheduledEventId)) ?? '?', started: at, closed: 0 });
-    const closed = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes ?? e.activityTaskCanceledEventAttributes;
+    if (st)
+      byScheduled.set(String(st.scheduledEventId), {
+        workflowId,
+        type: scheduled.get(String(st.scheduledEventId)) ?? '?',
+        started: at,
+        closed: 0,
+      });
+    const closed =
+      e.activityTaskCompletedEventAttributes ??
+      e.activityTaskFailedEventAttributes ??
+      e.activityTaskTimedOutEventAttributes ??
+      e.activityTaskCanceledEventAttributes;
     if (closed) {
       const span = byScheduled.get(String(closed.scheduledEventId));
       if (span) span.closed = at;

@@ -20,10 +20,13 @@ const CLI = path.resolve(__dirname, '../../bin/flotilla.js');
  * test/unit/crash-points.test.ts fails otherwise.
  */
 export const SWEEP: Record<CrashPointName, string> = {
-  'prepare-run.after-backup-ref': 'the retry makes the run branch at the backup ref (without it, no branch: the run fails at its first integration)',
+  'prepare-run.after-backup-ref':
+    'the retry makes the run branch at the backup ref (without it, no branch: the run fails at its first integration)',
   'warm-worktrees.mid': 'the retry adds only the warm worktrees still missing (without it, a second set)',
-  'agent-turn.after-edits-before-checkpoint': "the turn, asked again as a new activity (try 1, after waiting on its host), restores the worktree from the last checkpoint before it edits (without it, the edit lands twice)",
-  'commit.after-git-mv': 'the retry finds the task file already moved (without it, every retry fails at `git mv` and the task fails)',
+  'agent-turn.after-edits-before-checkpoint':
+    'the turn, asked again as a new activity (try 1, after waiting on its host), restores the worktree from the last checkpoint before it edits (without it, the edit lands twice)',
+  'commit.after-git-mv':
+    'the retry finds the task file already moved (without it, every retry fails at `git mv` and the task fails)',
   'commit.after-commit-before-ref': 'the retry writes the task ref for the commit it finds (without it, no task ref)',
   'integrate.mid-group': 'the retry finds the cherry-picked commit on the run branch and applies it once',
 };
@@ -37,22 +40,51 @@ export function sweepTasks(n = 3) {
   return Array.from({ length: n }, (_, i) => {
     const m = moduleName(i);
     const id = `TASK-${String(i + 1).padStart(4, '0')}`;
-    return { id, module: m, subject: `Complete ${id}: Document ${m}`, file: `src/${m}.js`, docs: [doc(m, 'one'), doc(m, 'two')] };
+    return {
+      id,
+      module: m,
+      subject: `Complete ${id}: Document ${m}`,
+      file: `src/${m}.js`,
+      docs: [doc(m, 'one'), doc(m, 'two')],
+    };
   });
 }
 
 /** Independent tasks, one module each, each two edits (two agent turns that edit, then a summary turn). */
 export function sweepRepoFiles(n = 3): Record<string, string> {
   const files: Record<string, string> = {
-    'package.json': JSON.stringify({ name: 'sweep', private: true, scripts: { test: 'node --test test/' } }, null, 2) + '\n',
+    'package.json':
+      JSON.stringify({ name: 'sweep', private: true, scripts: { test: 'node --test test/' } }, null, 2) + '\n',
   };
   for (const t of sweepTasks(n)) {
     const m = t.module;
-    files[t.file] = `function one() {\n  return 1;\n}\n\nfunction two() {\n  return 2;\n}\n\nmodule.exports = { one, two };\n`;
-    files[`test/${m}.test.js`] = `const test = require('node:test');\nconst assert = require('node:assert/strict');\nconst { one, two } = require('../src/${m}');\ntest('${m}', () => assert.equal(one() + two(), 3));\n`;
+    files[t.file] =
+      `function one() {\n  return 1;\n}\n\nfunction two() {\n  return 2;\n}\n\nmodule.exports = { one, two };\n`;
+    files[`test/${m}.test.js`] =
+      `const test = require('node:test');\nconst assert = require('node:assert/strict');\nconst { one, two } = require('../src/${m}');\ntest('${m}', () => assert.equal(one() + two(), 3));\n`;
     // The second Change block: the stand-in's second edit, on a later turn (agentTurn). Its SEARCH text survives it, so an edit applied twice shows.
-    const second = ['```', t.file, '<<<<<<< SEARCH', 'function two() {', '=======', `${doc(m, 'two')}\nfunction two() {`, '>>>>>>> REPLACE', '```', ''].join('\n');
-    files[`tasks/${t.id}.md`] = taskFile(t.id, `Document ${m}`, 'docs', 'low', [t.file], t.file, 'function one() {', `${doc(m, 'one')}\nfunction one() {`) + second;
+    const second = [
+      '```',
+      t.file,
+      '<<<<<<< SEARCH',
+      'function two() {',
+      '=======',
+      `${doc(m, 'two')}\nfunction two() {`,
+      '>>>>>>> REPLACE',
+      '```',
+      '',
+    ].join('\n');
+    files[`tasks/${t.id}.md`] =
+      taskFile(
+        t.id,
+        `Document ${m}`,
+        'docs',
+        'low',
+        [t.file],
+        t.file,
+        'function one() {',
+        `${doc(m, 'one')}\nfunction one() {`,
+      ) + second;
   }
   return files;
 }
@@ -83,7 +115,12 @@ const git = (repo: string, ...args: string[]) => execFileSync('git', args, { cwd
 /** The registrations (`.git/worktrees/<name>`) of the repository. */
 function registrations(repo: string): string[] {
   const dir = path.join(repo, '.git', 'worktrees');
-  return fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name) : [];
+  return fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name)
+    : [];
 }
 
 /**
@@ -93,13 +130,21 @@ function registrations(repo: string): string[] {
 async function failActivitiesOf(client: Client, taskQueue: string, pid: number): Promise<number> {
   let failed = 0;
   for await (const w of client.workflow.list({ query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'` })) {
-    const d = await client.workflow.getHandle(w.workflowId, w.runId).describe().catch(() => null);
+    const d = await client.workflow
+      .getHandle(w.workflowId, w.runId)
+      .describe()
+      .catch(() => null);
     for (const a of d?.raw.pendingActivities ?? []) {
       if (!a.lastWorkerIdentity?.startsWith(`${pid}@`) || !a.activityId || a.state !== 2 /* STARTED */) continue;
-      await client.activity.fail({ workflowId: w.workflowId, runId: w.runId, activityId: a.activityId }, new Error(`the worker (pid ${pid}) was killed`)).then(
-        () => failed++,
-        () => undefined,
-      );
+      await client.activity
+        .fail(
+          { workflowId: w.workflowId, runId: w.runId, activityId: a.activityId },
+          new Error(`the worker (pid ${pid}) was killed`),
+        )
+        .then(
+          () => failed++,
+          () => undefined,
+        );
     }
   }
   return failed;
@@ -111,7 +156,10 @@ async function failActivitiesOf(client: Client, taskQueue: string, pid: number):
  * the dead host's queue is asked again as a new activity) a worker with the same host id starts. Returns what the
  * checks need.
  */
-export async function sweepRun(point: CrashPointName, opts: { tasks?: number; newHost?: boolean; restartAfterMs?: number; timeoutMs?: number } = {}): Promise<SweepResult> {
+export async function sweepRun(
+  point: CrashPointName,
+  opts: { tasks?: number; newHost?: boolean; restartAfterMs?: number; timeoutMs?: number } = {},
+): Promise<SweepResult> {
   const address = process.env.FLOTILLA_TEST_TEMPORAL!;
   const repo = await makeSampleRepo(sweepRepoFiles(opts.tasks));
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-sweep-'));
@@ -160,7 +208,10 @@ export async function sweepRun(point: CrashPointName, opts: { tasks?: number; ne
   const watching = (async () => {
     while (!stopped) {
       try {
-        for (const r of git(repo, 'for-each-ref', '--format=%(refname)', `refs/flotilla/${runId}/tasks/`).split('\n').filter(Boolean)) refsSeen.add(r.replace(/^.*\//, ''));
+        for (const r of git(repo, 'for-each-ref', '--format=%(refname)', `refs/flotilla/${runId}/tasks/`)
+          .split('\n')
+          .filter(Boolean))
+          refsSeen.add(r.replace(/^.*\//, ''));
         mostWarm = Math.max(mostWarm, registrations(repo).filter((n) => n.startsWith('warm-')).length);
       } catch {
         /* the repository between two git commands */
@@ -170,7 +221,10 @@ export async function sweepRun(point: CrashPointName, opts: { tasks?: number; ne
   })();
   try {
     const handle = await startRun(client, runSettings(repo, { runId, maxParallel: LANES, review: 'off' }), taskQueue);
-    const report = await resultWithin(handle, { what: `the sweep run crashed at ${point}`, timeoutMs: opts.timeoutMs ?? (opts.newHost ? 300_000 : 150_000) });
+    const report = await resultWithin(handle, {
+      what: `the sweep run crashed at ${point}`,
+      timeoutMs: opts.timeoutMs ?? (opts.newHost ? 300_000 : 150_000),
+    });
     const runFolder = path.join(tmp, 'worktrees', runId);
     return {
       report,
@@ -180,7 +234,11 @@ export async function sweepRun(point: CrashPointName, opts: { tasks?: number; ne
       mostWarm,
       leftRegistrations: registrations(repo),
       leftFolder: fs.existsSync(runFolder) ? fs.readdirSync(runFolder) : [],
-      workerLogs: fs.readdirSync(tmp).filter((f) => f.startsWith('worker-')).map((f) => `--- ${f}\n${fs.readFileSync(path.join(tmp, f), 'utf8').slice(-2000)}`).join('\n'),
+      workerLogs: fs
+        .readdirSync(tmp)
+        .filter((f) => f.startsWith('worker-'))
+        .map((f) => `--- ${f}\n${fs.readFileSync(path.join(tmp, f), 'utf8').slice(-2000)}`)
+        .join('\n'),
     };
   } finally {
     stopped = true;
@@ -197,8 +255,16 @@ export async function sweepRun(point: CrashPointName, opts: { tasks?: number; ne
 }
 
 /** The run branch's commit subjects and, per task, how many times each of its edits is in its file. */
-export function branchContent(repo: string, report: RunReport, tasks: ReturnType<typeof sweepTasks>): { subjects: string[]; docCounts: Record<string, number[]> } {
-  const subjects = git(repo, 'log', '--format=%s', `${report.baseSha}..${report.branch}`).trim().split('\n').filter(Boolean).sort();
+export function branchContent(
+  repo: string,
+  report: RunReport,
+  tasks: ReturnType<typeof sweepTasks>,
+): { subjects: string[]; docCounts: Record<string, number[]> } {
+  const subjects = git(repo, 'log', '--format=%s', `${report.baseSha}..${report.branch}`)
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .sort();
   const docCounts: Record<string, number[]> = {};
   for (const t of tasks) {
     const text = git(repo, 'show', `${report.branch}:${t.file}`);

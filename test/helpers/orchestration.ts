@@ -16,15 +16,39 @@ import { agentQueue, testQueue } from '../../core/task-queues';
 import type { RunSettings, TestEvidence, TokenUsage } from '../../core/types';
 import type { Task } from '../../planner';
 
-const passed = (command: string): TestEvidence => ({ command, passed: true, exitCode: 0, failingTests: [], tail: '', logPath: '/dev/null', durationMs: 1 });
-const usage = (): TokenUsage => ({ inputTokens: 100, outputTokens: 10, cacheWriteTokens: 0, cacheReadTokens: 0, costUsd: 0.001 });
+const passed = (command: string): TestEvidence => ({
+  command,
+  passed: true,
+  exitCode: 0,
+  failingTests: [],
+  tail: '',
+  logPath: '/dev/null',
+  durationMs: 1,
+});
+const usage = (): TokenUsage => ({
+  inputTokens: 100,
+  outputTokens: 10,
+  cacheWriteTokens: 0,
+  cacheReadTokens: 0,
+  costUsd: 0.001,
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** n independent low-risk tasks, one file each: one parallel batch. */
 export function independentTasks(n: number): Task[] {
   return Array.from({ length: n }, (_, i) => {
     const id = `TASK-${String(i + 1).padStart(4, '0')}`;
-    return { id, title: `Tidy src/f${i}.ts`, category: 'docs', risk: 'low', files: [`src/f${i}.ts`], dependsOn: [], description: '', changes: [], sourcePath: `tasks/${id}.md` };
+    return {
+      id,
+      title: `Tidy src/f${i}.ts`,
+      category: 'docs',
+      risk: 'low',
+      files: [`src/f${i}.ts`],
+      dependsOn: [],
+      description: '',
+      changes: [],
+      sourcePath: `tasks/${id}.md`,
+    };
   });
 }
 
@@ -83,11 +107,29 @@ function scriptedActivities(script: Script, backlogs: Map<string, Task[]>) {
   const agentSide: Partial<AgentActivities> = {
     // One turn: the agent's whole time is its first turn.
     async startAgent(a) {
-      return during('agent', a.taskId, script.agentMs, () => ({ rateLimited: false, transcriptPath: '/dev/null', turn: { turn: 1, outcome: 'ok' as const, tools: [], edited: [`src/${a.taskId}.ts`], usage: usage(), final: { ok: true, summary: `Did ${a.taskId}.` } } }));
+      return during('agent', a.taskId, script.agentMs, () => ({
+        rateLimited: false,
+        transcriptPath: '/dev/null',
+        turn: {
+          turn: 1,
+          outcome: 'ok' as const,
+          tools: [],
+          edited: [`src/${a.taskId}.ts`],
+          usage: usage(),
+          final: { ok: true, summary: `Did ${a.taskId}.` },
+        },
+      }));
     },
     async modelPermit() {},
     async reviewTask(a) {
-      return { verdict: 'approve' as const, summary: 'approved', comments: [], by: 'model' as const, usage: usage(), model: a.model };
+      return {
+        verdict: 'approve' as const,
+        summary: 'approved',
+        comments: [],
+        by: 'model' as const,
+        usage: usage(),
+        model: a.model,
+      };
     },
     async reviewRun(a) {
       return { model: a.model, notes: [], usage: usage() };
@@ -118,9 +160,14 @@ export async function startOrchestration(timing: { agentMs: number; testsMs: num
   }
   const executable = process.env.FLOTILLA_TIME_SKIPPING_SERVER;
   const env = executable
-    ? await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: executable } } })
+    ? await TestWorkflowEnvironment.createTimeSkipping({
+        server: { executable: { type: 'existing-path', path: executable } },
+      })
     : await TestWorkflowEnvironment.createFromExistingServer({ address: process.env.FLOTILLA_TEST_TEMPORAL! });
-  bundle ??= await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('ERROR') });
+  bundle ??= await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: new DefaultLogger('ERROR'),
+  });
   const script: Script = { ...timing, log: [], peak: { agents: 0, busy: 0 } };
   const backlogs = new Map<string, Task[]>();
   const acts = scriptedActivities(script, backlogs);
@@ -139,7 +186,16 @@ export async function startOrchestration(timing: { agentMs: number; testsMs: num
     script,
     backlog(runId, tasks) {
       backlogs.set(runId, tasks);
-      return { runId, repoPath, model: 'claude-haiku-4-5', maxParallel: 2, attempts: 1, maxTurns: 10, sequentialRisk: 'high', review: 'off' };
+      return {
+        runId,
+        repoPath,
+        model: 'claude-haiku-4-5',
+        maxParallel: 2,
+        attempts: 1,
+        maxTurns: 10,
+        sequentialRisk: 'high',
+        review: 'off',
+      };
     },
     async stop() {
       for (const w of workers) w.shutdown();

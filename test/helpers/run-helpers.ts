@@ -11,7 +11,16 @@ export function uniqueRunId(prefix = 'run'): string {
 
 /** The settings of a test run on the stand-in model; a unique run id unless `overrides.runId` is given. */
 export function runSettings(repoPath: string, overrides: Partial<RunSettings> = {}): RunSettings {
-  return { runId: uniqueRunId(), repoPath, model: 'claude-haiku-4-5', maxParallel: 4, attempts: 1, maxTurns: 10, sequentialRisk: 'high', ...overrides };
+  return {
+    runId: uniqueRunId(),
+    repoPath,
+    model: 'claude-haiku-4-5',
+    maxParallel: 4,
+    attempts: 1,
+    maxTurns: 10,
+    sequentialRisk: 'high',
+    ...overrides,
+  };
 }
 
 export interface WaitOptions {
@@ -29,21 +38,31 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Polls `check` until it returns a value other than undefined/false and returns that value. On timeout,
  * throws naming `what`, how long it waited, and `describe()` (what was last seen).
  */
-export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, opts: WaitOptions & { describe?: () => string }): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  opts: WaitOptions & { describe?: () => string },
+): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
     if (v !== undefined && v !== false) return v;
-    if (Date.now() >= deadline) throw new Error(`timed out after ${(timeoutMs / 1000).toFixed(1)} s waiting for ${opts.what}${opts.describe ? `; last seen: ${opts.describe()}` : ''}`);
+    if (Date.now() >= deadline)
+      throw new Error(
+        `timed out after ${(timeoutMs / 1000).toFixed(1)} s waiting for ${opts.what}${opts.describe ? `; last seen: ${opts.describe()}` : ''}`,
+      );
     await pause(opts.intervalMs ?? 100);
   }
 }
 
 /** One line about a run's status: status, reason, segment, counts, and the tasks that run or wait. */
 export function describeStatus(r: RunReport): string {
-  const active = r.tasks.filter((t) => t.status === 'running' || t.status === 'awaiting-approval').map((t) => `${t.id} ${t.status}`);
-  const counts = Object.entries(r.counts ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
+  const active = r.tasks
+    .filter((t) => t.status === 'running' || t.status === 'awaiting-approval')
+    .map((t) => `${t.id} ${t.status}`);
+  const counts = Object.entries(r.counts ?? {})
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   return [
     `status ${r.status}${r.reason ? ` (${r.reason})` : ''}`,
     ...(r.segment ? [`segment ${r.segment.number}/${r.segment.of}`] : []),
@@ -57,7 +76,11 @@ export function describeStatus(r: RunReport): string {
  * Polls the run's status query until `predicate` holds and returns that status. On timeout, throws naming
  * what it waited for and the last status seen (or the last query error, when the query never answered).
  */
-export async function waitForStatus(handle: WorkflowHandle, predicate: (r: RunReport) => boolean, opts: WaitOptions): Promise<RunReport> {
+export async function waitForStatus(
+  handle: WorkflowHandle,
+  predicate: (r: RunReport) => boolean,
+  opts: WaitOptions,
+): Promise<RunReport> {
   let last: RunReport | undefined;
   let lastError: unknown;
   return waitFor(
@@ -73,7 +96,10 @@ export async function waitForStatus(handle: WorkflowHandle, predicate: (r: RunRe
     {
       ...opts,
       what: `${opts.what} (run ${handle.workflowId})`,
-      describe: () => (last ? describeStatus(last) : `no status (last query error: ${lastError instanceof Error ? lastError.message : String(lastError)})`),
+      describe: () =>
+        last
+          ? describeStatus(last)
+          : `no status (last query error: ${lastError instanceof Error ? lastError.message : String(lastError)})`,
     },
   );
 }
@@ -82,7 +108,10 @@ export async function waitForStatus(handle: WorkflowHandle, predicate: (r: RunRe
  * The run's result, or (after `timeoutMs`, default 240 s) a loud error with the run's last status: a run
  * that hangs fails with what it was doing instead of at the test's timeout.
  */
-export async function resultWithin(handle: WorkflowHandle, opts: { timeoutMs?: number; what: string }): Promise<RunReport> {
+export async function resultWithin(
+  handle: WorkflowHandle,
+  opts: { timeoutMs?: number; what: string },
+): Promise<RunReport> {
   const timeoutMs = opts.timeoutMs ?? 240_000;
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
@@ -90,7 +119,13 @@ export async function resultWithin(handle: WorkflowHandle, opts: { timeoutMs?: n
       void handle
         .query(statusQuery)
         .then(describeStatus, (err) => `no status (query error: ${err instanceof Error ? err.message : String(err)})`)
-        .then((seen) => reject(new Error(`timed out after ${(timeoutMs / 1000).toFixed(1)} s waiting for ${opts.what} (run ${handle.workflowId}); last seen: ${seen}`)));
+        .then((seen) =>
+          reject(
+            new Error(
+              `timed out after ${(timeoutMs / 1000).toFixed(1)} s waiting for ${opts.what} (run ${handle.workflowId}); last seen: ${seen}`,
+            ),
+          ),
+        );
     }, timeoutMs);
   });
   try {

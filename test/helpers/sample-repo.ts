@@ -5,7 +5,8 @@ import { simpleGit } from 'simple-git';
 
 /** A tiny JavaScript project with node:test tests and six task files, committed in a temp folder. */
 export const SAMPLE_FILES: Record<string, string> = {
-  'package.json': JSON.stringify({ name: 'sample', private: true, scripts: { test: 'node --test test/' } }, null, 2) + '\n',
+  'package.json':
+    JSON.stringify({ name: 'sample', private: true, scripts: { test: 'node --test test/' } }, null, 2) + '\n',
   'src/math.js': [
     'function add(a, b) {',
     '  return a + b;',
@@ -18,7 +19,9 @@ export const SAMPLE_FILES: Record<string, string> = {
     'module.exports = { add, sub };',
     '',
   ].join('\n'),
-  'src/text.js': ["function upper(s) {", '  return s.toUpperCase();', '}', '', 'module.exports = { upper };', ''].join('\n'),
+  'src/text.js': ['function upper(s) {', '  return s.toUpperCase();', '}', '', 'module.exports = { upper };', ''].join(
+    '\n',
+  ),
   'test/math.test.js': [
     "const test = require('node:test');",
     "const assert = require('node:assert/strict');",
@@ -34,15 +37,74 @@ export const SAMPLE_FILES: Record<string, string> = {
     "test('upper makes capitals', () => assert.equal(upper('ab'), 'AB'));",
     '',
   ].join('\n'),
-  'tasks/TASK-0001.md': taskFile('TASK-0001', 'Document add', 'docs', 'low', ['src/math.js'], 'src/math.js', 'function add(a, b) {', '/** Adds two numbers. */\nfunction add(a, b) {'),
-  'tasks/TASK-0002.md': taskFile('TASK-0002', 'Document upper', 'docs', 'low', ['src/text.js'], 'src/text.js', 'function upper(s) {', '/** Upper-cases a string. */\nfunction upper(s) {'),
-  'tasks/TASK-0003.md': taskFile('TASK-0003', 'Document sub', 'docs', 'low', ['src/math.js'], 'src/math.js', 'function sub(a, b) {', '/** Subtracts b from a. */\nfunction sub(a, b) {'),
-  'tasks/TASK-0004.md': taskFile('TASK-0004', 'Simplify add', 'refactor', 'medium', ['src/math.js'], 'src/math.js', '  return a + b;', '  return a - b;', 'node --test test/math.test.js'),
+  'tasks/TASK-0001.md': taskFile(
+    'TASK-0001',
+    'Document add',
+    'docs',
+    'low',
+    ['src/math.js'],
+    'src/math.js',
+    'function add(a, b) {',
+    '/** Adds two numbers. */\nfunction add(a, b) {',
+  ),
+  'tasks/TASK-0002.md': taskFile(
+    'TASK-0002',
+    'Document upper',
+    'docs',
+    'low',
+    ['src/text.js'],
+    'src/text.js',
+    'function upper(s) {',
+    '/** Upper-cases a string. */\nfunction upper(s) {',
+  ),
+  'tasks/TASK-0003.md': taskFile(
+    'TASK-0003',
+    'Document sub',
+    'docs',
+    'low',
+    ['src/math.js'],
+    'src/math.js',
+    'function sub(a, b) {',
+    '/** Subtracts b from a. */\nfunction sub(a, b) {',
+  ),
+  'tasks/TASK-0004.md': taskFile(
+    'TASK-0004',
+    'Simplify add',
+    'refactor',
+    'medium',
+    ['src/math.js'],
+    'src/math.js',
+    '  return a + b;',
+    '  return a - b;',
+    'node --test test/math.test.js',
+  ),
   'tasks/TASK-0005.md': '---\nid: TASK-0005\ntitle: [broken\n---\n## Description\nBad front matter.\n',
-  'tasks/TASK-0006.md': taskFile('TASK-0006', 'Add a shout helper', 'refactor', 'high', ['src/shout.js'], 'src/shout.js', '', "module.exports = (s) => s.toUpperCase() + '!';", undefined, ['TASK-0002']),
+  'tasks/TASK-0006.md': taskFile(
+    'TASK-0006',
+    'Add a shout helper',
+    'refactor',
+    'high',
+    ['src/shout.js'],
+    'src/shout.js',
+    '',
+    "module.exports = (s) => s.toUpperCase() + '!';",
+    undefined,
+    ['TASK-0002'],
+  ),
 };
 
-export function taskFile(id: string, title: string, category: string, risk: string, files: string[], file: string, search: string, replace: string, tests?: string, deps?: string[]): string {
+export function taskFile(
+  id: string,
+  title: string,
+  category: string,
+  risk: string,
+  files: string[],
+  file: string,
+  search: string,
+  replace: string,
+  tests?: string,
+  deps?: string[],
+): string {
   return [
     '---',
     `id: ${id}`,

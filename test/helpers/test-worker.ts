@@ -35,16 +35,33 @@ export interface TestWorkerOptions {
 
 export async function startTestWorker(opts: TestWorkerOptions = {}): Promise<TestWorker> {
   const address = opts.address ?? process.env.FLOTILLA_TEST_TEMPORAL;
-  if (!address) throw new Error('FLOTILLA_TEST_TEMPORAL is not set: run the tests through jest (test/global-setup.ts starts the server)');
+  if (!address)
+    throw new Error(
+      'FLOTILLA_TEST_TEMPORAL is not set: run the tests through jest (test/global-setup.ts starts the server)',
+    );
   if (!runtimeReady) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeReady = true;
   }
-  const standIn = await startStandInModel({ latencyMs: opts.latencyMs, faults: opts.faults, recordRequests: opts.recordRequests });
+  const standIn = await startStandInModel({
+    latencyMs: opts.latencyMs,
+    faults: opts.faults,
+    recordRequests: opts.recordRequests,
+  });
   const taskQueue = `test-${Math.random().toString(36).slice(2)}`;
   const worktreeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-wt-'));
   const native = await NativeConnection.connect({ address });
-  const worker = await createFlotillaWorkers({ connection: native, namespace: 'default', taskQueue, modelAccess: { apiKey: opts.apiKey ?? 'test-key', baseURL: standIn.url }, standIn: 'the tests run it', worktreeRoot, agentRequestsPerMinute: opts.agentRequestsPerMinute, sandboxFloor: opts.sandboxFloor, ...(opts.agentSlots ? { maxParallel: opts.agentSlots } : {}) });
+  const worker = await createFlotillaWorkers({
+    connection: native,
+    namespace: 'default',
+    taskQueue,
+    modelAccess: { apiKey: opts.apiKey ?? 'test-key', baseURL: standIn.url },
+    standIn: 'the tests run it',
+    worktreeRoot,
+    agentRequestsPerMinute: opts.agentRequestsPerMinute,
+    sandboxFloor: opts.sandboxFloor,
+    ...(opts.agentSlots ? { maxParallel: opts.agentSlots } : {}),
+  });
   const running = worker.run();
   const connection = await Connection.connect({ address });
   return {

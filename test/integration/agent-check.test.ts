@@ -11,9 +11,28 @@ import type { AgentStart, AgentTurn } from '../../core/types';
 import { startStandInModel, type StandInModel } from '../../dev/stand-in-model';
 import { makeSampleRepo, taskFile } from '../helpers/sample-repo';
 
-const TOTAL = ['/** The sum of the prices. */', 'export function total(prices: number[]): number {', '  return prices.reduce((sum, p) => sum + p, 0);', '}', ''].join('\n');
-const MAKES_A_TYPE_ERROR = ['  return prices.reduce((sum, p) => sum + p, 0);', '  const start: number = "0";\n  return prices.reduce((sum, p) => sum + p, start);'] as const;
-const FIX = ['```', 'src/total.ts', '<<<<<<< SEARCH', '  const start: number = "0";', '=======', '  const start: number = 0;', '>>>>>>> REPLACE', '```', ''].join('\n');
+const TOTAL = [
+  '/** The sum of the prices. */',
+  'export function total(prices: number[]): number {',
+  '  return prices.reduce((sum, p) => sum + p, 0);',
+  '}',
+  '',
+].join('\n');
+const MAKES_A_TYPE_ERROR = [
+  '  return prices.reduce((sum, p) => sum + p, 0);',
+  '  const start: number = "0";\n  return prices.reduce((sum, p) => sum + p, start);',
+] as const;
+const FIX = [
+  '```',
+  'src/total.ts',
+  '<<<<<<< SEARCH',
+  '  const start: number = "0";',
+  '=======',
+  '  const start: number = 0;',
+  '>>>>>>> REPLACE',
+  '```',
+  '',
+].join('\n');
 
 /**
  * Issue 25: the static check. The agent's edit results carry the new diagnostics of the file it edited (tsc with
@@ -29,10 +48,23 @@ describe('the check: shown to the agent after each edit, and run by the gate aga
   const worktreeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-check-wt-'));
 
   beforeAll(async () => {
-    const types = (id: string) => taskFile(id, 'Name the initial value of total', 'types', 'low', ['src/total.ts'], 'src/total.ts', MAKES_A_TYPE_ERROR[0], MAKES_A_TYPE_ERROR[1]);
+    const types = (id: string) =>
+      taskFile(
+        id,
+        'Name the initial value of total',
+        'types',
+        'low',
+        ['src/total.ts'],
+        'src/total.ts',
+        MAKES_A_TYPE_ERROR[0],
+        MAKES_A_TYPE_ERROR[1],
+      );
     repo = await makeSampleRepo({
       'package.json': JSON.stringify({ name: 'prices', private: true, scripts: { test: 'true' } }),
-      'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'es2020', module: 'commonjs' }, include: ['src'] }),
+      'tsconfig.json': JSON.stringify({
+        compilerOptions: { strict: true, noEmit: true, target: 'es2020', module: 'commonjs' },
+        include: ['src'],
+      }),
       'src/total.ts': TOTAL,
       // A type error already there at the base: never blamed on a task.
       'src/legacy.ts': 'export const legacy: string = 1;\n',
@@ -44,19 +76,54 @@ describe('the check: shown to the agent after each edit, and run by the gate aga
   });
   afterAll(() => model.close());
 
-  const env = (runId: string, id: string) => new MockActivityEnvironment({ activityId: id, attempt: 1, workflowExecution: { workflowId: `wf-${runId}`, runId: `run-${runId}` } }, { logger });
+  const env = (runId: string, id: string) =>
+    new MockActivityEnvironment(
+      { activityId: id, attempt: 1, workflowExecution: { workflowId: `wf-${runId}`, runId: `run-${runId}` } },
+      { logger },
+    );
   const acts = () => createAgentActivities({ worktreeRoot, modelAccess: { apiKey: 'test-key', baseURL: model.url } });
 
   async function agentThenGate(runId: string, taskId: string) {
     const a = acts();
-    const input: AgentTaskInput = { runId, repoPath: repo, taskId, baseSha, sourcePath: `tasks/${taskId}.md`, model: 'claude-haiku-4-5', maxTurns: 8, testCommand: 'npm test', attempt: 1 };
+    const input: AgentTaskInput = {
+      runId,
+      repoPath: repo,
+      taskId,
+      baseSha,
+      sourcePath: `tasks/${taskId}.md`,
+      model: 'claude-haiku-4-5',
+      maxTurns: 8,
+      testCommand: 'npm test',
+      attempt: 1,
+    };
     let n = 0;
     const turns: AgentTurn[] = [((await env(runId, `${++n}`).run(a.startAgent, input)) as AgentStart).turn];
-    while (!turns[turns.length - 1].final) turns.push((await env(runId, `${++n}`).run(a.agentTurn, { runId, repoPath: repo, taskId, attempt: 1, turn: turns.length + 1, spent: turns[turns.length - 1].usage })) as AgentTurn);
+    while (!turns[turns.length - 1].final)
+      turns.push(
+        (await env(runId, `${++n}`).run(a.agentTurn, {
+          runId,
+          repoPath: repo,
+          taskId,
+          attempt: 1,
+          turn: turns.length + 1,
+          spent: turns[turns.length - 1].usage,
+        })) as AgentTurn,
+      );
     const last = turns[turns.length - 1];
     const review = (await env(runId, 'review').run(a.reviewTask, {
-      runId, repoPath: repo, taskId, baseSha, sourcePath: `tasks/${taskId}.md`, category: 'types', declared: ['src/total.ts'], edited: last.edited, summary: last.final!.summary,
-      tests: { command: 'npm test', passed: true, logPath: '/nonexistent.log', durationMs: 1 }, model: 'claude-haiku-4-5', attempt: 1, mode: 'gate' as const,
+      runId,
+      repoPath: repo,
+      taskId,
+      baseSha,
+      sourcePath: `tasks/${taskId}.md`,
+      category: 'types',
+      declared: ['src/total.ts'],
+      edited: last.edited,
+      summary: last.final!.summary,
+      tests: { command: 'npm test', passed: true, logPath: '/nonexistent.log', durationMs: 1 },
+      model: 'claude-haiku-4-5',
+      attempt: 1,
+      mode: 'gate' as const,
     })) as ReviewResult;
     return { turns, last, review, worktree: path.join(worktreeRoot, runId, taskId) };
   }
@@ -70,13 +137,28 @@ describe('the check: shown to the agent after each edit, and run by the gate aga
       [3, []],
     ]);
     // What the agent read after its first edit: the new diagnostic of its own check, not the base's old one.
-    const secondRequest = JSON.stringify((model.bodies.find((b) => JSON.stringify(b).includes('TASK-0200') && (b as { messages: unknown[] }).messages.length === 3) as { messages: unknown[] }).messages[2]);
+    const secondRequest = JSON.stringify(
+      (
+        model.bodies.find(
+          (b) => JSON.stringify(b).includes('TASK-0200') && (b as { messages: unknown[] }).messages.length === 3,
+        ) as { messages: unknown[] }
+      ).messages[2],
+    );
     expect(secondRequest).toContain('The check (tsc) now reports 1 new problem in src/total.ts');
     expect(secondRequest).toMatch(/src\/total\.ts:3:\d+ TS2322 Type 'string' is not assignable to type 'number'/);
     expect(secondRequest).not.toContain('legacy.ts');
     expect(fs.readFileSync(path.join(worktree, 'src/total.ts'), 'utf8')).toContain('const start: number = 0;');
     expect(review).toMatchObject({ verdict: 'approve' });
-    const committed = await createMainActivities({ worktreeRoot }).commitTask({ runId, repoPath: repo, taskId: 'TASK-0200', baseSha, title: 'Name the initial value of total', summary: last.final!.summary, edited: last.edited, sourcePath: 'tasks/TASK-0200.md' });
+    const committed = await createMainActivities({ worktreeRoot }).commitTask({
+      runId,
+      repoPath: repo,
+      taskId: 'TASK-0200',
+      baseSha,
+      title: 'Name the initial value of total',
+      summary: last.final!.summary,
+      edited: last.edited,
+      sourcePath: 'tasks/TASK-0200.md',
+    });
     expect(committed.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(await simpleGit(repo).show([`${committed.commit}:src/total.ts`])).toContain('const start: number = 0;');
   });
@@ -84,7 +166,13 @@ describe('the check: shown to the agent after each edit, and run by the gate aga
   it('the same change without the fix is refused by the gate, naming the new diagnostic', async () => {
     const { last, review } = await agentThenGate('check2', 'TASK-0201');
     expect(last.final).toMatchObject({ ok: true });
-    expect(review).toMatchObject({ verdict: 'request_changes', by: 'checks', comments: [expect.objectContaining({ check: 'new-diagnostics', file: 'src/total.ts', line: 3 })] });
-    expect(review.summary).toMatch(/adds a tsc diagnostic: src\/total\.ts:3:\d+ TS2322 Type 'string' is not assignable to type 'number'/);
+    expect(review).toMatchObject({
+      verdict: 'request_changes',
+      by: 'checks',
+      comments: [expect.objectContaining({ check: 'new-diagnostics', file: 'src/total.ts', line: 3 })],
+    });
+    expect(review.summary).toMatch(
+      /adds a tsc diagnostic: src\/total\.ts:3:\d+ TS2322 Type 'string' is not assignable to type 'number'/,
+    );
   });
 });

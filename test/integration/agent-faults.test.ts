@@ -38,16 +38,42 @@ describe('the agent against a hostile stand-in', () => {
     const runId = `run${++n}`;
     const acts = createAgentActivities({ worktreeRoot, modelAccess: { apiKey: 'test-key', baseURL: model.url } });
     const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
-    const input = { runId, repoPath: repo, taskId: 'TASK-0001', baseSha, sourcePath: 'tasks/TASK-0001.md', model: 'claude-haiku-4-5', maxTurns: 10, testCommand: 'node --test test/' };
-    const attempt = (k: number, over: Partial<typeof input> = {}) => converse(env, acts, { ...input, ...over, attempt: k });
-    return { attempt, env, acts, input, worktree: path.join(worktreeRoot, runId, 'TASK-0001'), runDir: path.join(worktreeRoot, runId) };
+    const input = {
+      runId,
+      repoPath: repo,
+      taskId: 'TASK-0001',
+      baseSha,
+      sourcePath: 'tasks/TASK-0001.md',
+      model: 'claude-haiku-4-5',
+      maxTurns: 10,
+      testCommand: 'node --test test/',
+    };
+    const attempt = (k: number, over: Partial<typeof input> = {}) =>
+      converse(env, acts, { ...input, ...over, attempt: k });
+    return {
+      attempt,
+      env,
+      acts,
+      input,
+      worktree: path.join(worktreeRoot, runId, 'TASK-0001'),
+      runDir: path.join(worktreeRoot, runId),
+    };
   }
 
   const expectDone = (r: AgentOutcome, worktree: string) => {
     expect(r).toMatchObject({ ok: true, edited: ['src/math.js'], turns: 2 });
-    expect(fs.readFileSync(path.join(worktree, 'src/math.js'), 'utf8')).toContain('/** Adds two numbers. */\nfunction add(a, b) {');
+    expect(fs.readFileSync(path.join(worktree, 'src/math.js'), 'utf8')).toContain(
+      '/** Adds two numbers. */\nfunction add(a, b) {',
+    );
     expect(r.usage.inputTokens).toBeGreaterThan(0);
-    expect(r.usage.costUsd).toBeCloseTo((r.usage.inputTokens * 1 + r.usage.outputTokens * 5 + r.usage.cacheWriteTokens * 1.25 + r.usage.cacheReadTokens * 0.1) / 1e6, 12);
+    expect(r.usage.costUsd).toBeCloseTo(
+      (r.usage.inputTokens * 1 +
+        r.usage.outputTokens * 5 +
+        r.usage.cacheWriteTokens * 1.25 +
+        r.usage.cacheReadTokens * 0.1) /
+        1e6,
+      12,
+    );
   };
 
   it.each([
@@ -55,16 +81,19 @@ describe('the agent against a hostile stand-in', () => {
     ['overloaded', { kind: 'overloaded', retryAfterSeconds: 2 } as Fault, 'overloaded', 2000],
     ['server_error', { kind: 'server_error', turn: 2 } as Fault, 'failed', undefined],
     ['drop_connection', { kind: 'drop_connection' } as Fault, 'could not reach the model API', undefined],
-  ])('%s fails the attempt as a retryable ApplicationFailure; the retry succeeds', async (_name, fault, text, delay) => {
-    const { attempt, worktree } = await setup([{ ...fault, taskId: 'TASK-0001' }]);
-    const err = await attempt(1).catch((e) => e);
-    expect(err).toBeInstanceOf(ApplicationFailure);
-    expect(err).toMatchObject({ nonRetryable: false, type: 'ModelApiError' });
-    expect(err.message).toContain(text);
-    expect(err.nextRetryDelay).toBe(delay);
-    expect(model!.fired).toHaveLength(1);
-    expectDone(await attempt(1), worktree);
-  });
+  ])(
+    '%s fails the attempt as a retryable ApplicationFailure; the retry succeeds',
+    async (_name, fault, text, delay) => {
+      const { attempt, worktree } = await setup([{ ...fault, taskId: 'TASK-0001' }]);
+      const err = await attempt(1).catch((e) => e);
+      expect(err).toBeInstanceOf(ApplicationFailure);
+      expect(err).toMatchObject({ nonRetryable: false, type: 'ModelApiError' });
+      expect(err.message).toContain(text);
+      expect(err.nextRetryDelay).toBe(delay);
+      expect(model!.fired).toHaveLength(1);
+      expectDone(await attempt(1), worktree);
+    },
+  );
 
   it('a retry after a mid-conversation failure resumes at the last complete turn: no answered request is sent again', async () => {
     const { attempt, worktree, acts, input } = await setup([{ kind: 'server_error', taskId: 'TASK-0001', turn: 2 }]);
@@ -72,9 +101,18 @@ describe('the agent against a hostile stand-in', () => {
     // Temporal's retry of the same turn (its try 2, same workflow run): the worktree is rebuilt from turn 1's checkpoint.
     fs.rmSync(worktree, { recursive: true, force: true });
     const retry = new MockActivityEnvironment({ attempt: 2 }, { logger: new DefaultLogger('ERROR') });
-    const turn2 = await retry.run(acts.agentTurn, { runId: input.runId, repoPath: input.repoPath, taskId: input.taskId, attempt: 1, turn: 2, spent: { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 } });
+    const turn2 = await retry.run(acts.agentTurn, {
+      runId: input.runId,
+      repoPath: input.repoPath,
+      taskId: input.taskId,
+      attempt: 1,
+      turn: 2,
+      spent: { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 },
+    });
     expect(turn2).toMatchObject({ turn: 2, edited: ['src/math.js'], final: { ok: true } });
-    expect(fs.readFileSync(path.join(worktree, 'src/math.js'), 'utf8')).toContain('/** Adds two numbers. */\nfunction add(a, b) {');
+    expect(fs.readFileSync(path.join(worktree, 'src/math.js'), 'utf8')).toContain(
+      '/** Adds two numbers. */\nfunction add(a, b) {',
+    );
     const turns = model!.log.filter((e) => e.taskId === 'TASK-0001').map((e) => `${e.turn}:${e.status}`);
     // Turn 1 was answered (and its edit made) once; turn 2 failed once and was asked again after the resume.
     expect(turns).toEqual(['1:200', '2:500', '2:200']);
@@ -89,9 +127,17 @@ describe('the agent against a hostile stand-in', () => {
     fs.rmSync(worktree, { recursive: true, force: true });
     const again = await attempt(1);
     expect(model!.log.length).toBe(asked);
-    expect(again).toMatchObject({ ok: true, replayed: true, edited: first.edited, turns: first.turns, summary: first.summary });
+    expect(again).toMatchObject({
+      ok: true,
+      replayed: true,
+      edited: first.edited,
+      turns: first.turns,
+      summary: first.summary,
+    });
     expect(again.usage.inputTokens).toBe(0);
-    expect(fs.readFileSync(path.join(worktree, 'src/math.js'), 'utf8')).toContain('/** Adds two numbers. */\nfunction add(a, b) {');
+    expect(fs.readFileSync(path.join(worktree, 'src/math.js'), 'utf8')).toContain(
+      '/** Adds two numbers. */\nfunction add(a, b) {',
+    );
   });
 
   it('a rejected key is a final AgentConfigError that says what to do', async () => {
@@ -115,19 +161,26 @@ describe('the agent against a hostile stand-in', () => {
     ['outside_path', 'outside the repository'],
   ])('%s costs a turn, writes nothing outside the worktree, and the task still gets done', async (kind, text) => {
     // A cut-off tool call is asked again once with a higher max_tokens: cut twice, it costs a turn.
-    const { attempt, worktree, runDir } = await setup([{ kind: kind as Fault['kind'], ...(kind === 'truncated_tool_call' ? { times: 2 } : {}) }]);
+    const { attempt, worktree, runDir } = await setup([
+      { kind: kind as Fault['kind'], ...(kind === 'truncated_tool_call' ? { times: 2 } : {}) },
+    ]);
     const r = await attempt(1);
     expect(r).toMatchObject({ ok: true, edited: ['src/math.js'], turns: 3 });
     expect(fs.readFileSync(r.transcriptPath, 'utf8')).toContain(text);
     expect(fs.readdirSync(runDir)).toEqual(['TASK-0001']);
     expect(fs.existsSync(path.resolve(worktree, '../outside.txt'))).toBe(false);
-    expect(fs.readFileSync(path.join(worktree, 'src/math.js'), 'utf8')).toContain('/** Adds two numbers. */\nfunction add(a, b) {');
+    expect(fs.readFileSync(path.join(worktree, 'src/math.js'), 'utf8')).toContain(
+      '/** Adds two numbers. */\nfunction add(a, b) {',
+    );
   });
 
   it('ends at the turn limit with a reason that says what to do', async () => {
     const { attempt } = await setup([]);
     const r = await attempt(1, { maxTurns: 1 });
-    expect(r).toMatchObject({ ok: false, reason: 'the agent did not finish within its limit of 1 turn; raise --max-turns or split the task' });
+    expect(r).toMatchObject({
+      ok: false,
+      reason: 'the agent did not finish within its limit of 1 turn; raise --max-turns or split the task',
+    });
   });
 
   it('aborts the model call in flight when the activity is cancelled', async () => {
@@ -135,7 +188,11 @@ describe('the agent against a hostile stand-in', () => {
     const started = Date.now();
     const running = attempt(1);
     // Cancel once the model request is in flight (the stand-in answers it after 5 s).
-    await waitFor(() => model!.requests >= 1, { what: 'the model request to reach the stand-in', timeoutMs: 4_000, intervalMs: 20 });
+    await waitFor(() => model!.requests >= 1, {
+      what: 'the model request to reach the stand-in',
+      timeoutMs: 4_000,
+      intervalMs: 20,
+    });
     env.cancel();
     await expect(running).rejects.toBeInstanceOf(CancelledFailure);
     expect(Date.now() - started).toBeLessThan(4_000);
@@ -144,14 +201,19 @@ describe('the agent against a hostile stand-in', () => {
   it('saves the transcript even when a model call fails', async () => {
     const { attempt } = await setup([{ kind: 'server_error', turn: 2 }]);
     await expect(attempt(3)).rejects.toBeInstanceOf(ApplicationFailure);
-    const transcript = JSON.parse(fs.readFileSync(path.join(repo, '.flotilla/runs', `run${n}`, 'tasks/TASK-0001/transcript-3.json'), 'utf8'));
+    const transcript = JSON.parse(
+      fs.readFileSync(path.join(repo, '.flotilla/runs', `run${n}`, 'tasks/TASK-0001/transcript-3.json'), 'utf8'),
+    );
     expect(transcript.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user']);
   });
 
   describe('FLOTILLA_STAND_IN_FAULTS for worker subprocesses', () => {
     const saved = { key: process.env.ANTHROPIC_API_KEY, faults: process.env.FLOTILLA_STAND_IN_FAULTS };
     afterEach(() => {
-      for (const [name, value] of [['ANTHROPIC_API_KEY', saved.key], ['FLOTILLA_STAND_IN_FAULTS', saved.faults]] as const) {
+      for (const [name, value] of [
+        ['ANTHROPIC_API_KEY', saved.key],
+        ['FLOTILLA_STAND_IN_FAULTS', saved.faults],
+      ] as const) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
       }
@@ -165,7 +227,12 @@ describe('the agent against a hostile stand-in', () => {
       try {
         expect(lines.join('\n')).toContain('injecting 1 fault(s) from FLOTILLA_STAND_IN_FAULTS');
         const client = new Anthropic({ apiKey: access.apiKey, baseURL: access.baseURL, maxRetries: 0 });
-        const ask = () => client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'Complete TASK-0009.' }] });
+        const ask = () =>
+          client.messages.create({
+            model: 'claude-haiku-4-5',
+            max_tokens: 100,
+            messages: [{ role: 'user', content: 'Complete TASK-0009.' }],
+          });
         await expect(ask()).rejects.toMatchObject({ status: 529 });
         await expect(ask()).resolves.toMatchObject({ stop_reason: 'end_turn' });
       } finally {

@@ -29,27 +29,56 @@ describe('the first message: the work, a shared prefix, and what a retry learns'
   });
   afterAll(() => model.close());
 
-  type Body = { system: { text: string }[]; tools: unknown[]; messages: { role: string; content: string | { type: string; text?: string }[] }[] };
+  type Body = {
+    system: { text: string }[];
+    tools: unknown[];
+    messages: { role: string; content: string | { type: string; text?: string }[] }[];
+  };
   const bodies = () => model.bodies as unknown as Body[];
   const firstUserText = (b: Body) => {
     const c = b.messages[0].content;
     return typeof c === 'string' ? c : c.map((x) => x.text ?? '').join('\n');
   };
-  const env = (runId: string, activityId: string) => new MockActivityEnvironment({ activityId, attempt: 1, workflowExecution: { workflowId: `wf-${runId}`, runId: `run-${runId}` } }, { logger });
+  const env = (runId: string, activityId: string) =>
+    new MockActivityEnvironment(
+      { activityId, attempt: 1, workflowExecution: { workflowId: `wf-${runId}`, runId: `run-${runId}` } },
+      { logger },
+    );
   const agents = () => createAgentActivities({ worktreeRoot, modelAccess: { apiKey: 'test-key', baseURL: model.url } });
 
   /** The workflow's loop for one task attempt: startAgent, then agentTurn until the conversation ends. */
   async function drive(input: AgentTaskInput) {
     const acts = agents();
     let n = 0;
-    const start = (await env(input.runId, `${input.taskId}-${input.attempt}-${++n}`).run(acts.startAgent, input)) as AgentStart;
+    const start = (await env(input.runId, `${input.taskId}-${input.attempt}-${++n}`).run(
+      acts.startAgent,
+      input,
+    )) as AgentStart;
     let last: AgentTurn = start.turn;
     while (!last.final) {
-      last = (await env(input.runId, `${input.taskId}-${input.attempt}-${++n}`).run(acts.agentTurn, { runId: input.runId, repoPath: repo, taskId: input.taskId, attempt: input.attempt, turn: last.turn + 1, spent: last.usage })) as AgentTurn;
+      last = (await env(input.runId, `${input.taskId}-${input.attempt}-${++n}`).run(acts.agentTurn, {
+        runId: input.runId,
+        repoPath: repo,
+        taskId: input.taskId,
+        attempt: input.attempt,
+        turn: last.turn + 1,
+        spent: last.usage,
+      })) as AgentTurn;
     }
     return last;
   }
-  const task = (runId: string, taskId: string, over: Partial<AgentTaskInput> = {}): AgentTaskInput => ({ runId, repoPath: repo, taskId, baseSha, sourcePath: `tasks/${taskId}.md`, model: 'claude-haiku-4-5', maxTurns: 12, testCommand: 'npm test', attempt: 1, ...over });
+  const task = (runId: string, taskId: string, over: Partial<AgentTaskInput> = {}): AgentTaskInput => ({
+    runId,
+    repoPath: repo,
+    taskId,
+    baseSha,
+    sourcePath: `tasks/${taskId}.md`,
+    model: 'claude-haiku-4-5',
+    maxTurns: 12,
+    testCommand: 'npm test',
+    attempt: 1,
+    ...over,
+  });
 
   it('two tasks of one run send byte-identical system prompt and tools; the first message carries the work', async () => {
     const from = bodies().length;
@@ -71,7 +100,9 @@ describe('the first message: the work, a shared prefix, and what a retry learns'
     expect(work).toContain('At most 200 changed lines');
     expect(work).toContain('Do not change what any test expects');
     expect(work).toContain('No console.log');
-    expect(work).toContain('Files the task declares: src/math.js. Any other file you change must be named in your final reply');
+    expect(work).toContain(
+      'Files the task declares: src/math.js. Any other file you change must be named in your final reply',
+    );
     expect(work).toContain('Done checklist');
     expect(work).toContain('`cannot: <reason>`');
     expect(work).toContain('at most 12 turns');
@@ -80,7 +111,10 @@ describe('the first message: the work, a shared prefix, and what a retry learns'
   it("the shared prefix is long enough to cache: a run's next task reads tools and system from the cache on its first request", async () => {
     const one = await drive(task('first2', 'TASK-0001'));
     expect(one.usage.cacheReadTokens + one.usage.cacheWriteTokens).toBeGreaterThan(0);
-    const start = (await env('first2', 'TASK-0002-first').run(agents().startAgent, task('first2', 'TASK-0002'))) as AgentStart;
+    const start = (await env('first2', 'TASK-0002-first').run(
+      agents().startAgent,
+      task('first2', 'TASK-0002'),
+    )) as AgentStart;
     // The stand-in caches as the API does: nothing under 4,096 tokens (Haiku 4.5), the API's tool prompt counted.
     expect(start.turn.usage.cacheReadTokens).toBeGreaterThanOrEqual(4_096);
   });
@@ -91,10 +125,25 @@ describe('the first message: the work, a shared prefix, and what a retry learns'
     expect(first.final?.ok).toBe(true);
     // The gate: the tests queue's own activity, in the attempt's worktree (TASK-0004 turns + into -, so add's test goes red).
     const tests = createTestActivities({ worktreeRoot });
-    const evidence = (await env(runId, 'tests-1').run(tests.runTaskTests, { runId, repoPath: repo, taskId: 'TASK-0004', command: 'node --test test/math.test.js', attempt: 1, baseline: { failing: [], flaky: [] } })) as TestEvidence;
+    const evidence = (await env(runId, 'tests-1').run(tests.runTaskTests, {
+      runId,
+      repoPath: repo,
+      taskId: 'TASK-0004',
+      command: 'node --test test/math.test.js',
+      attempt: 1,
+      baseline: { failing: [], flaky: [] },
+    })) as TestEvidence;
     expect(evidence.passed).toBe(false);
     const from = bodies().length;
-    await drive(task(runId, 'TASK-0004', { testCommand: 'node --test test/math.test.js', attempt: 2, feedback: evidence.tail, failingTests: evidence.failingTests, ...(evidence.verdict ? { testVerdict: evidence.verdict } : {}) }));
+    await drive(
+      task(runId, 'TASK-0004', {
+        testCommand: 'node --test test/math.test.js',
+        attempt: 2,
+        feedback: evidence.tail,
+        failingTests: evidence.failingTests,
+        ...(evidence.verdict ? { testVerdict: evidence.verdict } : {}),
+      }),
+    );
     const work = firstUserText(bodies()[from]);
     expect(work).toContain('Attempt 1 at this task was refused by the tests');
     expect(work).toContain('<previous_diff>');

@@ -25,7 +25,19 @@ describe('the agent meets the hard parts', () => {
   let n = 0;
 
   beforeAll(async () => {
-    const prose = ['---', 'id: TASK-0100', 'title: Explain the math module', 'category: docs', 'risk: low', 'files:', '  - src/math.js', '---', '## Description', 'Add doc comments to the exported API of src/math.js.', ''].join('\n');
+    const prose = [
+      '---',
+      'id: TASK-0100',
+      'title: Explain the math module',
+      'category: docs',
+      'risk: low',
+      'files:',
+      '  - src/math.js',
+      '---',
+      '## Description',
+      'Add doc comments to the exported API of src/math.js.',
+      '',
+    ].join('\n');
     repo = await makeSampleRepo({ ...SAMPLE_FILES, 'tasks/TASK-0100.md': prose });
     baseSha = (await simpleGit(repo).revparse(['HEAD'])).trim();
   });
@@ -38,21 +50,56 @@ describe('the agent meets the hard parts', () => {
     const worktreeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-hard-wt-'));
     const acts = createAgentActivities({ worktreeRoot, modelAccess: { apiKey: 'test-key', baseURL: model.url } });
     let k = 0;
-    const env = () => new MockActivityEnvironment({ activityId: `${++k}`, attempt: 1, workflowExecution: { workflowId: `wf-${runId}`, runId: `run-${runId}` } }, { logger });
-    const input: AgentTaskInput = { runId, repoPath: repo, taskId, baseSha, sourcePath: `tasks/${taskId}.md`, model: 'claude-haiku-4-5', maxTurns: 8, testCommand: 'npm test', attempt: 1 };
+    const env = () =>
+      new MockActivityEnvironment(
+        { activityId: `${++k}`, attempt: 1, workflowExecution: { workflowId: `wf-${runId}`, runId: `run-${runId}` } },
+        { logger },
+      );
+    const input: AgentTaskInput = {
+      runId,
+      repoPath: repo,
+      taskId,
+      baseSha,
+      sourcePath: `tasks/${taskId}.md`,
+      model: 'claude-haiku-4-5',
+      maxTurns: 8,
+      testCommand: 'npm test',
+      attempt: 1,
+    };
     const turns: AgentTurn[] = [((await env().run(acts.startAgent, input)) as AgentStart).turn];
-    while (!turns[turns.length - 1].final) turns.push((await env().run(acts.agentTurn, { runId, repoPath: repo, taskId, attempt: 1, turn: turns.length + 1, spent: turns[turns.length - 1].usage })) as AgentTurn);
+    while (!turns[turns.length - 1].final)
+      turns.push(
+        (await env().run(acts.agentTurn, {
+          runId,
+          repoPath: repo,
+          taskId,
+          attempt: 1,
+          turn: turns.length + 1,
+          spent: turns[turns.length - 1].usage,
+        })) as AgentTurn,
+      );
     return { turns, last: turns[turns.length - 1], model, worktree: path.join(worktreeRoot, runId, taskId) };
   }
-  const documented = (worktree: string) => fs.readFileSync(path.join(worktree, 'src/math.js'), 'utf8').includes('/** Adds two numbers. */');
+  const documented = (worktree: string) =>
+    fs.readFileSync(path.join(worktree, 'src/math.js'), 'utf8').includes('/** Adds two numbers. */');
 
   it('a prose task the model cannot do ends with "cannot: …": skipped with that reason, nothing to commit', async () => {
     const { last } = await drive('TASK-0100');
-    expect(last).toMatchObject({ turn: 1, outcome: 'ok', edited: [], final: { ok: false, reason: expect.stringMatching(/^the agent could not do the task: TASK-0100 is a prose task/) } });
+    expect(last).toMatchObject({
+      turn: 1,
+      outcome: 'ok',
+      edited: [],
+      final: {
+        ok: false,
+        reason: expect.stringMatching(/^the agent could not do the task: TASK-0100 is a prose task/),
+      },
+    });
   });
 
   it('an empty end_turn after tool results gets a new user message asking it to go on, and the task gets done', async () => {
-    const { turns, last, model, worktree } = await drive('TASK-0001', { faults: [{ kind: 'empty_end_turn', taskId: 'TASK-0001', turn: 2 }] });
+    const { turns, last, model, worktree } = await drive('TASK-0001', {
+      faults: [{ kind: 'empty_end_turn', taskId: 'TASK-0001', turn: 2 }],
+    });
     expect(turns.map((t) => [t.turn, t.outcome, t.tools])).toEqual([
       [1, 'continue', ['str_replace src/math.js']],
       [2, 'continue', ['(empty reply)']],
@@ -67,7 +114,9 @@ describe('the agent meets the hard parts', () => {
   });
 
   it('a tool call cut off by max_tokens is asked again in the same turn with a higher limit, never run cut', async () => {
-    const { turns, model, worktree } = await drive('TASK-0001', { faults: [{ kind: 'truncated_tool_call', taskId: 'TASK-0001', turn: 1 }] });
+    const { turns, model, worktree } = await drive('TASK-0001', {
+      faults: [{ kind: 'truncated_tool_call', taskId: 'TASK-0001', turn: 1 }],
+    });
     expect(turns.map((t) => [t.turn, t.tools])).toEqual([
       [1, ['str_replace src/math.js']],
       [2, []],
@@ -82,6 +131,10 @@ describe('the agent meets the hard parts', () => {
   it('a prompt longer than the context window (the API\'s 400 "prompt is too long") ends the attempt with its reason, not the run', async () => {
     const { last, model } = await drive('TASK-0001', { contextWindowTokens: 12_000 });
     expect(model.log.map((e) => e.status)).toEqual([400]);
-    expect(last).toMatchObject({ turn: 1, outcome: 'context_window', final: { ok: false, reason: expect.stringContaining("outgrew the model's context window") } });
+    expect(last).toMatchObject({
+      turn: 1,
+      outcome: 'context_window',
+      final: { ok: false, reason: expect.stringContaining("outgrew the model's context window") },
+    });
   });
 });

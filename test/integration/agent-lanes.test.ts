@@ -26,7 +26,17 @@ function repoFiles(): Record<string, string> {
       '',
     ].join('\n');
     const replace = i === 6 ? 'module.exports = 2;' : `module.exports = 1; // f${i}`;
-    files[`tasks/${id}.md`] = taskFile(id, `Touch f${i}`, 'docs', 'low', [`src/f${i}.js`], `src/f${i}.js`, 'module.exports = 1;', replace, `node --test checks/f${i}.test.js`);
+    files[`tasks/${id}.md`] = taskFile(
+      id,
+      `Touch f${i}`,
+      'docs',
+      'low',
+      [`src/f${i}.js`],
+      `src/f${i}.js`,
+      'module.exports = 1;',
+      replace,
+      `node --test checks/f${i}.test.js`,
+    );
   }
   return files;
 }
@@ -49,19 +59,25 @@ describe('lanes are agents (--max-parallel)', () => {
   it('runs at most --max-parallel agents at once, starts the next agent while finished tasks test and commit, and gives a retried agent a lane', async () => {
     const runId = uniqueRunId('lanes');
     const repo = await makeSampleRepo(repoFiles());
-    const report = await (await startRun(worker().client, runSettings(repo, { runId, maxParallel: 2, attempts: 2 }), worker().taskQueue)).result();
+    const report = await (
+      await startRun(worker().client, runSettings(repo, { runId, maxParallel: 2, attempts: 2 }), worker().taskQueue)
+    ).result();
     expect(report.status).toBe('completed');
     const byId = Object.fromEntries(report.tasks.map((t) => [t.id, t]));
     for (let i = 1; i <= 5; i++) expect(byId[`TASK-000${i}`]).toMatchObject({ status: 'committed', attempts: 1 });
     expect(byId['TASK-0006']).toMatchObject({ status: 'skipped', attempts: 2 });
     expect(byId['TASK-0006'].reason).toContain('tests failed');
 
-    const perTask = await Promise.all(report.tasks.map((t) => activitySpans(worker().client, `flotilla-${runId}/${t.id}`)));
+    const perTask = await Promise.all(
+      report.tasks.map((t) => activitySpans(worker().client, `flotilla-${runId}/${t.id}`)),
+    );
     const agents = perTask.flatMap(agentRuns);
     expect(agents.length).toBe(7); // five tasks once, TASK-0006 twice
     expect(mostAtOnce(agents)).toBeLessThanOrEqual(2);
     // A task is busy from its first step to its last: with lanes held to the end, never more than 2 at once.
-    const busy = perTask.filter((s) => s.length).map((s) => ({ from: Math.min(...s.map((x) => x.started)), to: Math.max(...s.map((x) => x.closed)) }));
+    const busy = perTask
+      .filter((s) => s.length)
+      .map((s) => ({ from: Math.min(...s.map((x) => x.started)), to: Math.max(...s.map((x) => x.closed)) }));
     expect(mostAtOnce(busy)).toBeGreaterThan(2);
   });
 
@@ -69,15 +85,36 @@ describe('lanes are agents (--max-parallel)', () => {
     const runId = uniqueRunId('deck');
     const asked = worker().standIn.log.length; // the stand-in's log holds the file's earlier run too
     const repo = await makeSampleRepo(repoFiles());
-    const h = await startRun(worker().client, runSettings(repo, { runId, maxParallel: 1, attempts: 1 }), worker().taskQueue);
+    const h = await startRun(
+      worker().client,
+      runSettings(repo, { runId, maxParallel: 1, attempts: 1 }),
+      worker().taskQueue,
+    );
     // One lane: TASK-0001 runs, TASK-0002 waits on deck (its workflow started), the others are pending.
-    const seen = await waitForStatus(h, (r) => r.tasks.some((t) => t.id === 'TASK-0001' && t.status === 'running'), { what: 'TASK-0001 to run' });
+    const seen = await waitForStatus(h, (r) => r.tasks.some((t) => t.id === 'TASK-0001' && t.status === 'running'), {
+      what: 'TASK-0001 to run',
+    });
     expect(seen.tasks.find((t) => t.id === 'TASK-0002')?.status).toBe('pending');
-    expect(await h.executeUpdate(controlUpdate, { args: [{ action: 'skip', taskId: 'TASK-0002' }] })).toContain('TASK-0002 will be skipped');
+    expect(await h.executeUpdate(controlUpdate, { args: [{ action: 'skip', taskId: 'TASK-0002' }] })).toContain(
+      'TASK-0002 will be skipped',
+    );
     const report = await h.result();
     const skipped = report.tasks.find((t) => t.id === 'TASK-0002')!;
-    expect(skipped).toMatchObject({ status: 'skipped', attempts: 0, reason: 'skipped by the operator before it started' });
-    expect(worker().standIn.log.slice(asked).filter((r) => r.taskId === 'TASK-0002')).toEqual([]);
-    expect(report.tasks.filter((t) => t.status === 'committed').map((t) => t.id)).toEqual(['TASK-0001', 'TASK-0003', 'TASK-0004', 'TASK-0005']);
+    expect(skipped).toMatchObject({
+      status: 'skipped',
+      attempts: 0,
+      reason: 'skipped by the operator before it started',
+    });
+    expect(
+      worker()
+        .standIn.log.slice(asked)
+        .filter((r) => r.taskId === 'TASK-0002'),
+    ).toEqual([]);
+    expect(report.tasks.filter((t) => t.status === 'committed').map((t) => t.id)).toEqual([
+      'TASK-0001',
+      'TASK-0003',
+      'TASK-0004',
+      'TASK-0005',
+    ]);
   });
 });

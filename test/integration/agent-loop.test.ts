@@ -23,7 +23,10 @@ describe('the agent loop through the real SDK over HTTP against the stand-in', (
   let editor: WorktreeEditor;
   let responses: Anthropic.Message[];
 
-  async function run(opts: StandInOptions & { faults?: Fault[] }, loop: { maxTurns?: number; model?: string } = {}): Promise<AgentLoopResult> {
+  async function run(
+    opts: StandInOptions & { faults?: Fault[] },
+    loop: { maxTurns?: number; model?: string } = {},
+  ): Promise<AgentLoopResult> {
     model = await startStandInModel({ recordRequests: true, ...opts });
     const client = new Anthropic({ apiKey: 'test-key', baseURL: model.url, maxRetries: 0 });
     const create = client.messages.create.bind(client.messages);
@@ -34,12 +37,27 @@ describe('the agent loop through the real SDK over HTTP against the stand-in', (
       return r;
     }) as never);
     const tools = [{ definition: SEARCH_TOOL, run: (input: Record<string, unknown>) => runSearch(root, input) }];
-    return runAgentLoop({ client, model: loop.model ?? 'claude-haiku-4-5', system: 'You are a careful engineer.', prompt: TASK, editor, tools, maxTurns: loop.maxTurns ?? 10, maxTokens: 1024 });
+    return runAgentLoop({
+      client,
+      model: loop.model ?? 'claude-haiku-4-5',
+      system: 'You are a careful engineer.',
+      prompt: TASK,
+      editor,
+      tools,
+      maxTurns: loop.maxTurns ?? 10,
+      maxTokens: 1024,
+    });
   }
 
   const bodies = () => model!.bodies as unknown as Body[];
-  const toolUses = (r: AgentLoopResult) => r.messages.filter((m) => m.role === 'assistant' && Array.isArray(m.content)).flatMap((m) => (m.content as unknown as Block[]).filter((b) => b.type === 'tool_use'));
-  const toolResults = (r: AgentLoopResult) => r.messages.filter((m) => m.role === 'user' && Array.isArray(m.content)).flatMap((m) => (m.content as unknown as Block[]).filter((b) => b.type === 'tool_result'));
+  const toolUses = (r: AgentLoopResult) =>
+    r.messages
+      .filter((m) => m.role === 'assistant' && Array.isArray(m.content))
+      .flatMap((m) => (m.content as unknown as Block[]).filter((b) => b.type === 'tool_use'));
+  const toolResults = (r: AgentLoopResult) =>
+    r.messages
+      .filter((m) => m.role === 'user' && Array.isArray(m.content))
+      .flatMap((m) => (m.content as unknown as Block[]).filter((b) => b.type === 'tool_result'));
   const expectTaskDone = () => {
     expect(fs.readFileSync(path.join(root, 'src/a.ts'), 'utf8')).toBe(A_AFTER);
     expect(fs.readFileSync(path.join(root, 'src/b.ts'), 'utf8')).toBe('export const b = 1;\n');
@@ -76,13 +94,29 @@ describe('the agent loop through the real SDK over HTTP against the stand-in', (
   it('reads its previous turn from the prompt cache, and its usage and cost add up', async () => {
     const r = await run({ cacheMinTokens: 1 });
     const u = r.usage;
-    const sum = (k: 'input_tokens' | 'output_tokens' | 'cache_creation_input_tokens' | 'cache_read_input_tokens') => responses.reduce((n, m) => n + (m.usage[k] ?? 0), 0);
-    expect(u).toMatchObject({ inputTokens: sum('input_tokens'), outputTokens: sum('output_tokens'), cacheWriteTokens: sum('cache_creation_input_tokens'), cacheReadTokens: sum('cache_read_input_tokens') });
+    const sum = (k: 'input_tokens' | 'output_tokens' | 'cache_creation_input_tokens' | 'cache_read_input_tokens') =>
+      responses.reduce((n, m) => n + (m.usage[k] ?? 0), 0);
+    expect(u).toMatchObject({
+      inputTokens: sum('input_tokens'),
+      outputTokens: sum('output_tokens'),
+      cacheWriteTokens: sum('cache_creation_input_tokens'),
+      cacheReadTokens: sum('cache_read_input_tokens'),
+    });
     expect(responses[0].usage.cache_read_input_tokens).toBe(0);
     expect(responses[1].usage.cache_read_input_tokens).toBeGreaterThan(0);
     expect(responses[2].usage.cache_read_input_tokens).toBeGreaterThan(responses[1].usage.cache_read_input_tokens!);
-    expect(u.costUsd).toBeCloseTo((u.inputTokens * 1 + u.outputTokens * 5 + u.cacheWriteTokens * 1.25 + u.cacheReadTokens * 0.1) / 1e6, 12);
-    expect(u.costUsd).toBeLessThan(turnCostUsd('claude-haiku-4-5', { ...u, inputTokens: u.inputTokens + u.cacheWriteTokens + u.cacheReadTokens, cacheWriteTokens: 0, cacheReadTokens: 0 })!);
+    expect(u.costUsd).toBeCloseTo(
+      (u.inputTokens * 1 + u.outputTokens * 5 + u.cacheWriteTokens * 1.25 + u.cacheReadTokens * 0.1) / 1e6,
+      12,
+    );
+    expect(u.costUsd).toBeLessThan(
+      turnCostUsd('claude-haiku-4-5', {
+        ...u,
+        inputTokens: u.inputTokens + u.cacheWriteTokens + u.cacheReadTokens,
+        cacheWriteTokens: 0,
+        cacheReadTokens: 0,
+      })!,
+    );
   });
 
   it('reports tokens only for a model without a price', async () => {
@@ -105,10 +139,16 @@ describe('the agent loop through the real SDK over HTTP against the stand-in', (
     const r = await run({ faults: [{ kind: 'thinking', times: 10 }] });
     expect(r).toMatchObject({ outcome: 'ok', turns: 3 });
     expectTaskDone();
-    const emitted = responses.map((m) => m.content.filter((b) => b.type === 'thinking' || b.type === 'redacted_thinking'));
+    const emitted = responses.map((m) =>
+      m.content.filter((b) => b.type === 'thinking' || b.type === 'redacted_thinking'),
+    );
     expect(emitted[0].map((b) => b.type)).toEqual(['thinking', 'redacted_thinking']);
     const last = bodies()[2].messages;
-    const sentBack = last.filter((m) => m.role === 'assistant').map((m) => (m.content as unknown as Block[]).filter((b) => b.type === 'thinking' || b.type === 'redacted_thinking'));
+    const sentBack = last
+      .filter((m) => m.role === 'assistant')
+      .map((m) =>
+        (m.content as unknown as Block[]).filter((b) => b.type === 'thinking' || b.type === 'redacted_thinking'),
+      );
     expect(sentBack).toEqual(emitted.slice(0, 2));
   });
 
@@ -126,10 +166,18 @@ describe('the agent loop through the real SDK over HTTP against the stand-in', (
     expect(r).toMatchObject({ outcome: 'ok', turns: 4 });
     expect(responses[0].stop_reason).toBe('max_tokens');
     expect(responses[1].stop_reason).toBe('max_tokens');
-    const cutIds = responses.slice(0, 2).map((m) => (m.content.find((b) => b.type === 'tool_use') as Anthropic.ToolUseBlock).id);
+    const cutIds = responses
+      .slice(0, 2)
+      .map((m) => (m.content.find((b) => b.type === 'tool_use') as Anthropic.ToolUseBlock).id);
     for (const id of cutIds) expect(JSON.stringify(r.messages)).not.toContain(id);
-    expect(bodies()[2].messages[1]).toEqual({ role: 'assistant', content: [expect.objectContaining({ type: 'text' })] });
-    expect(bodies()[2].messages[2]).toMatchObject({ role: 'user', content: [{ type: 'text', text: CUT_OFF_TOOL_CALL }] });
+    expect(bodies()[2].messages[1]).toEqual({
+      role: 'assistant',
+      content: [expect.objectContaining({ type: 'text' })],
+    });
+    expect(bodies()[2].messages[2]).toMatchObject({
+      role: 'user',
+      content: [{ type: 'text', text: CUT_OFF_TOOL_CALL }],
+    });
     expectTaskDone();
   });
 
@@ -154,7 +202,10 @@ describe('the agent loop through the real SDK over HTTP against the stand-in', (
     const r = await run({ faults: [{ kind: 'outside_path', turn: 2 }] });
     expect(r).toMatchObject({ outcome: 'ok', turns: 4 });
     expect(toolUses(r)[1]).toMatchObject({ input: { path: OUTSIDE_PATH } });
-    expect(toolResults(r)[1]).toMatchObject({ is_error: true, content: expect.stringContaining('outside the repository') });
+    expect(toolResults(r)[1]).toMatchObject({
+      is_error: true,
+      content: expect.stringContaining('outside the repository'),
+    });
     expect(fs.existsSync(path.resolve(root, OUTSIDE_PATH))).toBe(false);
     expectTaskDone();
   });

@@ -15,11 +15,29 @@ const ledger = proxyActivities<Pick<MainActivities, 'lostAgentUsage'>>(mainOptio
 export async function agentTurnsOnce(input: AgentTaskInput): Promise<AgentOutcome> {
   const bill = noUsage();
   try {
-    const outcome = await agentTurns(input, { shared: agents, turns: () => agents, ledger, onHost: (step) => step(), useHost: () => undefined, spent: noUsage(), bill, show: () => undefined });
+    const outcome = await agentTurns(input, {
+      shared: agents,
+      turns: () => agents,
+      ledger,
+      onHost: (step) => step(),
+      useHost: () => undefined,
+      spent: noUsage(),
+      bill,
+      show: () => undefined,
+    });
     return { ...outcome, usage: bill };
   } catch (err) {
     const cause = err instanceof ActivityFailure ? err.cause : err;
-    const type = cause instanceof ApplicationFailure ? `${cause.type}${cause.nonRetryable ? ' (non-retryable)' : ''}` : 'error';
-    return { ok: false, summary: '', edited: [], turns: 0, usage: bill, transcriptPath: '', reason: `${type}: ${(cause as Error).message}` };
+    const type =
+      cause instanceof ApplicationFailure ? `${cause.type}${cause.nonRetryable ? ' (non-retryable)' : ''}` : 'error';
+    return {
+      ok: false,
+      summary: '',
+      edited: [],
+      turns: 0,
+      usage: bill,
+      transcriptPath: '',
+      reason: `${type}: ${(cause as Error).message}`,
+    };
   }
 }

@@ -31,7 +31,10 @@ describe('the agent retries under Temporal', () => {
 
   beforeAll(async () => {
     const address = process.env.FLOTILLA_TEST_TEMPORAL;
-    if (!address) throw new Error('FLOTILLA_TEST_TEMPORAL is not set: run the tests through jest (test/global-setup.ts starts the server)');
+    if (!address)
+      throw new Error(
+        'FLOTILLA_TEST_TEMPORAL is not set: run the tests through jest (test/global-setup.ts starts the server)',
+      );
     try {
       Runtime.install({ logger: new DefaultLogger('ERROR') });
     } catch {
@@ -39,7 +42,10 @@ describe('the agent retries under Temporal', () => {
     }
     repo = await makeSampleRepo();
     baseSha = (await simpleGit(repo).revparse(['HEAD'])).trim();
-    bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./agent-retry-workflow'), logger: new DefaultLogger('ERROR') });
+    bundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('./agent-retry-workflow'),
+      logger: new DefaultLogger('ERROR'),
+    });
     native = await NativeConnection.connect({ address });
     client = new Client({ connection: await Connection.connect({ address }), namespace: 'default' });
   }, 120_000);
@@ -48,15 +54,37 @@ describe('the agent retries under Temporal', () => {
     await client?.connection.close();
   });
 
-  async function runWith(faults: Fault[], runId: string, opts: { wrap?: Wrap; task?: string } = {}): Promise<{ result: Promise<unknown>; model: StandInModel; workflowId: string }> {
+  async function runWith(
+    faults: Fault[],
+    runId: string,
+    opts: { wrap?: Wrap; task?: string } = {},
+  ): Promise<{ result: Promise<unknown>; model: StandInModel; workflowId: string }> {
     const model = await startStandInModel({ faults });
     const taskQueue = `agent-retry-${runId}-${Date.now()}`;
     const acts = createAgentActivities({ worktreeRoot, modelAccess: { apiKey: 'test-key', baseURL: model.url } });
-    const worker = await Worker.create({ connection: native, namespace: 'default', taskQueue, workflowBundle: bundle, activities: { ...(opts.wrap ? opts.wrap(acts) : acts), ...lostUsageActivities } });
+    const worker = await Worker.create({
+      connection: native,
+      namespace: 'default',
+      taskQueue,
+      workflowBundle: bundle,
+      activities: { ...(opts.wrap ? opts.wrap(acts) : acts), ...lostUsageActivities },
+    });
     const taskId = opts.task ?? 'TASK-0001';
-    const input = { runId, repoPath: repo, taskId, baseSha, sourcePath: `tasks/${taskId}.md`, model: 'claude-haiku-4-5', maxTurns: 10, testCommand: 'node --test test/', attempt: 1 };
+    const input = {
+      runId,
+      repoPath: repo,
+      taskId,
+      baseSha,
+      sourcePath: `tasks/${taskId}.md`,
+      model: 'claude-haiku-4-5',
+      maxTurns: 10,
+      testCommand: 'node --test test/',
+      attempt: 1,
+    };
     const workflowId = `agent-retry-${runId}-${Date.now()}`;
-    const result = worker.runUntil(client.workflow.execute(agentTurnsOnce, { taskQueue, workflowId, args: [input] })).finally(() => model.close());
+    const result = worker
+      .runUntil(client.workflow.execute(agentTurnsOnce, { taskQueue, workflowId, args: [input] }))
+      .finally(() => model.close());
     return { result, model, workflowId };
   }
 
@@ -81,7 +109,8 @@ describe('the agent retries under Temporal', () => {
     beforeAll(async () => {
       calm = (await (await runWith([], 'turns-clean')).result) as AgentOutcome;
     });
-    const turnsOf = (model: StandInModel) => model.log.filter((e) => e.kind === 'agent').map((e) => `${e.turn}:${e.status}`);
+    const turnsOf = (model: StandInModel) =>
+      model.log.filter((e) => e.kind === 'agent').map((e) => `${e.turn}:${e.status}`);
 
     it('a clean conversation: one model request per turn', () => {
       expect(calm).toMatchObject({ ok: true, edited: ['src/math.js'], turns: 2 });
@@ -99,29 +128,42 @@ describe('the agent retries under Temporal', () => {
       expect(retried.usage.costUsd).toBeCloseTo(calm.usage.costUsd!, 12);
     });
 
-    it.each([1, 2])('turn %i answered and checkpointed, then its try fails before reporting: the retry answers from the checkpoint, asking nothing again', async (n) => {
-      // As a worker that died between the model's answer (paid, acted on, checkpointed) and reporting the activity's completion.
-      const dieAfter: Wrap = (acts) => {
-        const fails = async <T>(turn: number, result: T): Promise<T> => {
-          if (turn === n && Context.current().info.attempt === 1) throw ApplicationFailure.retryable(`the worker died after turn ${turn} was answered`, 'WorkerDied');
-          return result;
+    it.each([1, 2])(
+      'turn %i answered and checkpointed, then its try fails before reporting: the retry answers from the checkpoint, asking nothing again',
+      async (n) => {
+        // As a worker that died between the model's answer (paid, acted on, checkpointed) and reporting the activity's completion.
+        const dieAfter: Wrap = (acts) => {
+          const fails = async <T>(turn: number, result: T): Promise<T> => {
+            if (turn === n && Context.current().info.attempt === 1)
+              throw ApplicationFailure.retryable(`the worker died after turn ${turn} was answered`, 'WorkerDied');
+            return result;
+          };
+          return {
+            ...acts,
+            startAgent: async (a) => fails(1, await acts.startAgent(a)),
+            agentTurn: async (a) => fails(a.turn, await acts.agentTurn(a)),
+          };
         };
-        return { ...acts, startAgent: async (a) => fails(1, await acts.startAgent(a)), agentTurn: async (a) => fails(a.turn, await acts.agentTurn(a)) };
-      };
-      const run = await runWith([], `turns-died-${n}`, { wrap: dieAfter });
-      const outcome = (await run.result) as AgentOutcome;
-      expect(outcome).toMatchObject({ ok: true, edited: ['src/math.js'], turns: 2 });
-      expect(turnsOf(run.model)).toEqual(['1:200', '2:200']);
-      // The try that died had paid for its turn: the retry reports it (from the ledger), once.
-      expect(totalTokens(outcome.usage)).toBe(totalTokens(calm.usage));
-      expect(outcome.usage.costUsd).toBeCloseTo(calm.usage.costUsd!, 12);
-      // Each turn is its own activity in the history, with a summary naming the task, the attempt and the turn.
-      const scheduled = ((await client.workflow.getHandle(run.workflowId).fetchHistory()).events ?? []).filter((e) => e.activityTaskScheduledEventAttributes);
-      expect(scheduled.map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name)).toEqual(['startAgent', 'agentTurn']);
-      const summaries = scheduled.map((e) => defaultPayloadConverter.fromPayload<string>(e.userMetadata!.summary!));
-      expect(summaries[0]).toMatch(/^TASK-0001 attempt 1, turn 1 \(claude-haiku-4-5\)/);
-      expect(summaries[1]).toBe('TASK-0001 attempt 1, turn 2 (claude-haiku-4-5)');
-    });
+        const run = await runWith([], `turns-died-${n}`, { wrap: dieAfter });
+        const outcome = (await run.result) as AgentOutcome;
+        expect(outcome).toMatchObject({ ok: true, edited: ['src/math.js'], turns: 2 });
+        expect(turnsOf(run.model)).toEqual(['1:200', '2:200']);
+        // The try that died had paid for its turn: the retry reports it (from the ledger), once.
+        expect(totalTokens(outcome.usage)).toBe(totalTokens(calm.usage));
+        expect(outcome.usage.costUsd).toBeCloseTo(calm.usage.costUsd!, 12);
+        // Each turn is its own activity in the history, with a summary naming the task, the attempt and the turn.
+        const scheduled = ((await client.workflow.getHandle(run.workflowId).fetchHistory()).events ?? []).filter(
+          (e) => e.activityTaskScheduledEventAttributes,
+        );
+        expect(scheduled.map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name)).toEqual([
+          'startAgent',
+          'agentTurn',
+        ]);
+        const summaries = scheduled.map((e) => defaultPayloadConverter.fromPayload<string>(e.userMetadata!.summary!));
+        expect(summaries[0]).toMatch(/^TASK-0001 attempt 1, turn 1 \(claude-haiku-4-5\)/);
+        expect(summaries[1]).toBe('TASK-0001 attempt 1, turn 2 (claude-haiku-4-5)');
+      },
+    );
 
     it('a turn that fails for good after it was paid for: the bill still counts it (the ledger), once', async () => {
       const failAfterTurn2: Wrap = (acts) => ({

@@ -23,10 +23,22 @@ const SLACK_S = 1;
 
 /** Three independent tasks of two changes each: three model turns per task (two edits, then the summary). */
 function repoFiles(): Record<string, string> {
-  const files: Record<string, string> = { 'package.json': SAMPLE_FILES['package.json'], 'src/math.js': SAMPLE_FILES['src/math.js'], 'test/math.test.js': SAMPLE_FILES['test/math.test.js'] };
+  const files: Record<string, string> = {
+    'package.json': SAMPLE_FILES['package.json'],
+    'src/math.js': SAMPLE_FILES['src/math.js'],
+    'test/math.test.js': SAMPLE_FILES['test/math.test.js'],
+  };
   for (let i = 1; i <= TASKS; i++) {
     const id = `TASK-000${i}`;
-    const change = (file: string, text: string) => ['```', file, '<<<<<<< SEARCH', '=======', text, '>>>>>>> REPLACE', '```'];
+    const change = (file: string, text: string) => [
+      '```',
+      file,
+      '<<<<<<< SEARCH',
+      '=======',
+      text,
+      '>>>>>>> REPLACE',
+      '```',
+    ];
     files[`tasks/${id}.md`] = [
       '---',
       `id: ${id}`,
@@ -51,14 +63,22 @@ async function agentRequests(address: string, rpm: number | undefined): Promise<
   try {
     const repo = await makeSampleRepo(repoFiles());
     const handle = await startRun(tw.client, runSettings(repo, { review: 'off', maxParallel: TASKS }), tw.taskQueue);
-    const report = await resultWithin(handle, { what: `the run with --agent-rpm ${rpm ?? 'unset'}`, timeoutMs: 120_000 });
+    const report = await resultWithin(handle, {
+      what: `the run with --agent-rpm ${rpm ?? 'unset'}`,
+      timeoutMs: 120_000,
+    });
     expect(report.tasks.map((t) => t.status)).toEqual(Array(TASKS).fill('committed'));
     const log: RequestLogEntry[] = tw.standIn.log.filter((e) => e.kind === 'agent');
     expect(log.map((e) => e.status)).toEqual(Array(TASKS * 3).fill(200));
     const history = await tw.client.workflow.getHandle(`${handle.workflowId}/TASK-0001`).fetchHistory();
     const steps = (history.events ?? [])
       .filter((e) => e.activityTaskScheduledEventAttributes)
-      .map((e) => [e.activityTaskScheduledEventAttributes!.activityType!.name, ...(e.userMetadata?.summary ? [defaultPayloadConverter.fromPayload<string>(e.userMetadata.summary)] : [])].join(': '));
+      .map((e) =>
+        [
+          e.activityTaskScheduledEventAttributes!.activityType!.name,
+          ...(e.userMetadata?.summary ? [defaultPayloadConverter.fromPayload<string>(e.userMetadata.summary)] : []),
+        ].join(': '),
+      );
     return { at: log.map((e) => (e.at - log[0].at) / 1000), steps };
   } finally {
     await tw.stop();
@@ -87,14 +107,23 @@ describe('--agent-rpm', () => {
       `modelPermit: model request permit (--agent-rpm): ${turn(3)}`,
       `agentTurn: ${turn(3)}`,
     ]);
-    expect(freeSteps.slice(0, 3)).toEqual([`startAgent: ${turn(1)}: fresh worktree, first model request`, `agentTurn: ${turn(2)}`, `agentTurn: ${turn(3)}`]);
+    expect(freeSteps.slice(0, 3)).toEqual([
+      `startAgent: ${turn(1)}: fresh worktree, first model request`,
+      `agentTurn: ${turn(2)}`,
+      `agentTurn: ${turn(3)}`,
+    ]);
     expect(freeSteps[3]).toMatch(/^runTaskTests: /);
     expect(freeSteps.filter((x) => /^(modelPermit|startAgent|agentTurn):/.test(x))).toHaveLength(3);
     // Over every window between two requests, no more than the rate allows (with the partitions' burst).
     for (let i = 0; i < limited.length; i++) {
       for (let j = i + 1; j < limited.length; j++) {
         const allowed = BURST + ((limited[j] - limited[i] + SLACK_S) * RPM) / 60;
-        expect({ from: i, to: j, requests: j - i + 1, within: allowed >= j - i + 1 }).toEqual({ from: i, to: j, requests: j - i + 1, within: true });
+        expect({ from: i, to: j, requests: j - i + 1, within: allowed >= j - i + 1 }).toEqual({
+          from: i,
+          to: j,
+          requests: j - i + 1,
+          within: true,
+        });
       }
     }
     // Nine requests at 20 a minute, two at once at most: at least (9 - 2) * 3 s from the first to the last.

@@ -14,7 +14,9 @@ test('the workers polling the agents queue tell their slots, and a run with more
     polled = await pollingAgentSlots(client, taskQueue);
   }
   expect(polled).toEqual({ workers: 1, slots: 2, unknown: 0 });
-  expect(await slotsWarning(client, taskQueue, 8)).toMatch(/--max-parallel 8, but the 1 worker polling .*-agents have 2 agent slots in all: at most 2 agents will run at once/);
+  expect(await slotsWarning(client, taskQueue, 8)).toMatch(
+    /--max-parallel 8, but the 1 worker polling .*-agents have 2 agent slots in all: at most 2 agents will run at once/,
+  );
   expect(await slotsWarning(client, taskQueue, 2)).toBeUndefined();
   expect(await slotsWarning(client, `${taskQueue}-nobody`, 8)).toBeUndefined();
 }, 60_000);

@@ -40,17 +40,34 @@ describe('durable agent turns', () => {
   /** A worker "host": its own worktree folder and activities. */
   const host = (url: string) => {
     const worktreeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-turns-wt-'));
-    return { worktreeRoot, acts: createAgentActivities({ worktreeRoot, modelAccess: { apiKey: 'test-key', baseURL: url } }) };
+    return {
+      worktreeRoot,
+      acts: createAgentActivities({ worktreeRoot, modelAccess: { apiKey: 'test-key', baseURL: url } }),
+    };
   };
 
   async function setup(faults: Fault[] = [], latencyMs = 0) {
     model = await startStandInModel({ faults, latencyMs });
     models.push(model);
     const runId = `turns${++n}`;
-    const input: AgentTaskInput = { runId, repoPath: repo, taskId: 'TASK-0001', baseSha, sourcePath: 'tasks/TASK-0001.md', model: 'claude-haiku-4-5', maxTurns: 10, testCommand: 'node --test test/', attempt: 1 };
+    const input: AgentTaskInput = {
+      runId,
+      repoPath: repo,
+      taskId: 'TASK-0001',
+      baseSha,
+      sourcePath: 'tasks/TASK-0001.md',
+      model: 'claude-haiku-4-5',
+      maxTurns: 10,
+      testCommand: 'node --test test/',
+      attempt: 1,
+    };
     let scheduled = 0;
     /** A fresh mock context per scheduled activity (its own activityId), as Temporal gives each turn; `attempt` is Temporal's retry count. */
-    const env = (attempt = 1, activityId = `${++scheduled}`) => new MockActivityEnvironment({ activityId, attempt, workflowExecution: { workflowId: `wf-${runId}`, runId: `run-${runId}` } }, { logger });
+    const env = (attempt = 1, activityId = `${++scheduled}`) =>
+      new MockActivityEnvironment(
+        { activityId, attempt, workflowExecution: { workflowId: `wf-${runId}`, runId: `run-${runId}` } },
+        { logger },
+      );
     const a = host(model.url);
     const taskDir = path.join(repo, '.flotilla/runs', runId, 'tasks/TASK-0001');
     return { input, env, ...a, worktree: path.join(a.worktreeRoot, runId, 'TASK-0001'), taskDir };
@@ -63,7 +80,16 @@ describe('durable agent turns', () => {
     const turns: AgentTurn[] = [start.turn];
     addUsage(spent, start.turn.usage);
     while (!turns[turns.length - 1].final) {
-      const t = (await s.env().run(s.acts.agentTurn, { runId: s.input.runId, repoPath: repo, taskId: 'TASK-0001', attempt: s.input.attempt, turn: turns.length + 1, spent: { ...spent } })) as AgentTurn;
+      const t = (await s
+        .env()
+        .run(s.acts.agentTurn, {
+          runId: s.input.runId,
+          repoPath: repo,
+          taskId: 'TASK-0001',
+          attempt: s.input.attempt,
+          turn: turns.length + 1,
+          spent: { ...spent },
+        })) as AgentTurn;
       addUsage(spent, t.usage);
       turns.push(t);
     }
@@ -71,7 +97,10 @@ describe('durable agent turns', () => {
   }
 
   const requests = () => model!.log.filter((e) => e.kind === 'agent').map((e) => `${e.turn}:${e.status}`);
-  const documented = (worktree: string) => fs.readFileSync(path.join(worktree, 'src/math.js'), 'utf8').includes('/** Adds two numbers. */\nfunction add(a, b) {');
+  const documented = (worktree: string) =>
+    fs
+      .readFileSync(path.join(worktree, 'src/math.js'), 'utf8')
+      .includes('/** Adds two numbers. */\nfunction add(a, b) {');
 
   it('runs one model request per activity; results are small, and the conversation stays on disk', async () => {
     const s = await setup();
@@ -91,13 +120,36 @@ describe('durable agent turns', () => {
     }
     // The conversation is on disk: its start (system prompt and task prompt), each turn's checkpoint, the transcript.
     const files = fs.readdirSync(s.taskDir);
-    expect(files).toEqual(expect.arrayContaining(['transcript-1.json', expect.stringMatching(/^agent-run-turns\d+-1\.json$/), expect.stringMatching(/-turn-2\.json$/)]));
-    expect(JSON.parse(fs.readFileSync(start.transcriptPath, 'utf8')).map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'transcript-1.json',
+        expect.stringMatching(/^agent-run-turns\d+-1\.json$/),
+        expect.stringMatching(/-turn-2\.json$/),
+      ]),
+    );
+    expect(JSON.parse(fs.readFileSync(start.transcriptPath, 'utf8')).map((m: { role: string }) => m.role)).toEqual([
+      'user',
+      'assistant',
+      'user',
+      'assistant',
+    ]);
     // The ledger: one file per scheduled activity and try (activityId 1 and 2, try 1).
-    expect(files.filter((f) => f.startsWith('spent-')).sort()).toEqual([`spent-run-${s.input.runId}-1-a1.1.json`, `spent-run-${s.input.runId}-1-a2.1.json`]);
+    expect(files.filter((f) => f.startsWith('spent-')).sort()).toEqual([
+      `spent-run-${s.input.runId}-1-a1.1.json`,
+      `spent-run-${s.input.runId}-1-a2.1.json`,
+    ]);
     expect(spent.costUsd).toBeGreaterThan(0);
     // Turn 2 ran no tool that writes: its checkpoint keeps turn 1's tree (no snapshot), which is the worktree as it is.
-    const treeOf = (n: number) => JSON.parse(fs.readFileSync(path.join(s.taskDir, files.find((f) => f.endsWith(`-turn-${n}.json`))!), 'utf8')).tree;
+    const treeOf = (n: number) =>
+      JSON.parse(
+        fs.readFileSync(
+          path.join(
+            s.taskDir,
+            files.find((f) => f.endsWith(`-turn-${n}.json`))!,
+          ),
+          'utf8',
+        ),
+      ).tree;
     expect(treeOf(2)).toBe(treeOf(1));
     expect(await snapshotTree(s.worktree)).toBe(treeOf(2));
   });
@@ -115,7 +167,16 @@ describe('durable agent turns', () => {
     expect(again.turn.usage).toEqual(noUsage());
     const moved = path.join(other.worktreeRoot, s.input.runId, 'TASK-0001');
     expect(documented(moved)).toBe(true);
-    const t2 = (await s.env().run(other.acts.agentTurn, { runId: s.input.runId, repoPath: repo, taskId: 'TASK-0001', attempt: 1, turn: 2, spent: start.turn.usage })) as AgentTurn;
+    const t2 = (await s
+      .env()
+      .run(other.acts.agentTurn, {
+        runId: s.input.runId,
+        repoPath: repo,
+        taskId: 'TASK-0001',
+        attempt: 1,
+        turn: 2,
+        spent: start.turn.usage,
+      })) as AgentTurn;
     expect(t2).toMatchObject({ turn: 2, outcome: 'ok', final: { ok: true } });
     expect(requests()).toEqual(['1:200', '2:200']);
   });
@@ -123,7 +184,14 @@ describe('durable agent turns', () => {
   it('a retry of a turn puts the worktree back as the last checkpoint left it before asking again', async () => {
     const s = await setup([{ kind: 'server_error', taskId: 'TASK-0001', turn: 2 }]);
     const start = (await s.env().run(s.acts.startAgent, s.input)) as AgentStart;
-    const turn2 = { runId: s.input.runId, repoPath: repo, taskId: 'TASK-0001', attempt: 1, turn: 2, spent: start.turn.usage };
+    const turn2 = {
+      runId: s.input.runId,
+      repoPath: repo,
+      taskId: 'TASK-0001',
+      attempt: 1,
+      turn: 2,
+      spent: start.turn.usage,
+    };
     await expect(s.env(1, 'turn-2').run(s.acts.agentTurn, turn2)).rejects.toMatchObject({ type: 'ModelApiError' });
     // What a dying try could leave behind: a half-applied edit and a stray file.
     fs.writeFileSync(path.join(s.worktree, 'src/math.js'), 'half an edit');
@@ -149,9 +217,19 @@ describe('durable agent turns', () => {
   it('ends at the turn limit, and over the token budget, with reasons that say what to do', async () => {
     const limited = await drive(await setup(), { maxTurns: 1 });
     expect(limited.turns).toHaveLength(1);
-    expect(limited.last).toMatchObject({ outcome: 'max_turns', final: { ok: false, reason: 'the agent did not finish within its limit of 1 turn; raise --max-turns or split the task' } });
+    expect(limited.last).toMatchObject({
+      outcome: 'max_turns',
+      final: {
+        ok: false,
+        reason: 'the agent did not finish within its limit of 1 turn; raise --max-turns or split the task',
+      },
+    });
     const budget = await drive(await setup(), { tokenBudget: 10 });
-    expect(budget.last).toMatchObject({ turn: 1, outcome: 'over_budget', final: { ok: false, reason: expect.stringContaining('budget exceeded') } });
+    expect(budget.last).toMatchObject({
+      turn: 1,
+      outcome: 'over_budget',
+      final: { ok: false, reason: expect.stringContaining('budget exceeded') },
+    });
   });
 
   it('the budget counts what the earlier turns spent (the workflow passes it), and heartbeats carry the cost so far', async () => {
@@ -159,12 +237,30 @@ describe('durable agent turns', () => {
     const s = await setup([{ kind: 'truncated_tool_call', times: 2 }]);
     const start = (await s.env().run(s.acts.startAgent, { ...s.input, tokenBudget: 1_000_000 })) as AgentStart;
     expect(start.turn.outcome).toBe('continue');
-    const spentBefore: TokenUsage = { inputTokens: 999_990, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0, costUsd: 1 };
+    const spentBefore: TokenUsage = {
+      inputTokens: 999_990,
+      outputTokens: 0,
+      cacheWriteTokens: 0,
+      cacheReadTokens: 0,
+      costUsd: 1,
+    };
     const e = s.env();
     const beats: unknown[] = [];
     e.on('heartbeat', (d) => beats.push(d));
-    const t2 = (await e.run(s.acts.agentTurn, { runId: s.input.runId, repoPath: repo, taskId: 'TASK-0001', attempt: 1, turn: 2, spent: spentBefore })) as AgentTurn;
-    expect(t2).toMatchObject({ turn: 2, outcome: 'over_budget', tools: [], final: { ok: false, reason: expect.stringContaining('more than --max-tokens-per-task 1000000 tokens') } });
+    const t2 = (await e.run(s.acts.agentTurn, {
+      runId: s.input.runId,
+      repoPath: repo,
+      taskId: 'TASK-0001',
+      attempt: 1,
+      turn: 2,
+      spent: spentBefore,
+    })) as AgentTurn;
+    expect(t2).toMatchObject({
+      turn: 2,
+      outcome: 'over_budget',
+      tools: [],
+      final: { ok: false, reason: expect.stringContaining('more than --max-tokens-per-task 1000000 tokens') },
+    });
     expect(beats[0]).toEqual({ turn: 2, costUsd: 1 });
     expect(beats[beats.length - 1]).toEqual({ turn: 2, costUsd: 1 + t2.usage.costUsd! });
   });
@@ -174,7 +270,11 @@ describe('durable agent turns', () => {
     const e = s.env();
     const started = Date.now();
     const running = e.run(s.acts.startAgent, s.input);
-    await waitFor(() => model!.requests >= 1, { what: 'the model request to reach the stand-in', timeoutMs: 4_000, intervalMs: 20 });
+    await waitFor(() => model!.requests >= 1, {
+      what: 'the model request to reach the stand-in',
+      timeoutMs: 4_000,
+      intervalMs: 20,
+    });
     e.cancel();
     await expect(running).rejects.toBeInstanceOf(CancelledFailure);
     expect(Date.now() - started).toBeLessThan(4_000);

@@ -27,15 +27,42 @@ describe('cancellation', () => {
       'package.json': SAMPLE_FILES['package.json'],
       'src/math.js': SAMPLE_FILES['src/math.js'],
       'test/math.test.js': SAMPLE_FILES['test/math.test.js'],
-      'tasks/TASK-0001.md': taskFile('TASK-0001', 'Document add', 'docs', 'low', ['src/math.js'], 'src/math.js', 'function add(a, b) {', '/** Adds two numbers. */\nfunction add(a, b) {', JSON.stringify(WRITER)),
-      'tasks/TASK-0003.md': taskFile('TASK-0003', 'Document sub', 'docs', 'low', ['src/math.js'], 'src/math.js', 'function sub(a, b) {', '/** Subtracts b from a. */\nfunction sub(a, b) {', JSON.stringify(WATCHER)),
+      'tasks/TASK-0001.md': taskFile(
+        'TASK-0001',
+        'Document add',
+        'docs',
+        'low',
+        ['src/math.js'],
+        'src/math.js',
+        'function add(a, b) {',
+        '/** Adds two numbers. */\nfunction add(a, b) {',
+        JSON.stringify(WRITER),
+      ),
+      'tasks/TASK-0003.md': taskFile(
+        'TASK-0003',
+        'Document sub',
+        'docs',
+        'low',
+        ['src/math.js'],
+        'src/math.js',
+        'function sub(a, b) {',
+        '/** Subtracts b from a. */\nfunction sub(a, b) {',
+        JSON.stringify(WATCHER),
+      ),
     });
     const runId = uniqueRunId('cancel');
-    const h = await startRun(worker().client, runSettings(repo, { runId, maxParallel: 1, review: 'off' }), worker().taskQueue);
+    const h = await startRun(
+      worker().client,
+      runSettings(repo, { runId, maxParallel: 1, review: 'off' }),
+      worker().taskQueue,
+    );
     // TASK-0001's tests are running (its writer at work) when it is skipped.
     await waitFor(
       async () => {
-        const d = await worker().client.workflow.getHandle(`${h.workflowId}/TASK-0001`).describe().catch(() => null);
+        const d = await worker()
+          .client.workflow.getHandle(`${h.workflowId}/TASK-0001`)
+          .describe()
+          .catch(() => null);
         return !!d?.raw.pendingActivities?.some((a) => a.activityType?.name === 'runTaskTests' && a.state === 2);
       },
       { what: "TASK-0001's tests to run", timeoutMs: 60_000 },
@@ -46,7 +73,11 @@ describe('cancellation', () => {
     const runFolder = path.join(worker().worktreeRoot, runId);
     const watcher = (async () => {
       while (watching) {
-        for (const f of [...list(runFolder), ...list(path.join(runFolder, '_parked'))]) lastWrite = Math.max(lastWrite, fs.statSync(path.join(f, 'scratch.txt'), { throwIfNoEntry: false })?.mtimeMs ?? 0);
+        for (const f of [...list(runFolder), ...list(path.join(runFolder, '_parked'))])
+          lastWrite = Math.max(
+            lastWrite,
+            fs.statSync(path.join(f, 'scratch.txt'), { throwIfNoEntry: false })?.mtimeMs ?? 0,
+          );
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
@@ -57,12 +88,17 @@ describe('cancellation', () => {
     watching = false;
     await watcher;
     // The skipped task ended (its worktree parked for the next task) only after its command had stopped writing.
-    const closed = (await worker().client.workflow.getHandle(`${h.workflowId}/TASK-0001`).describe()).closeTime!.getTime();
+    const closed = (
+      await worker().client.workflow.getHandle(`${h.workflowId}/TASK-0001`).describe()
+    ).closeTime!.getTime();
     expect(lastWrite).toBeLessThan(closed);
     expect(final.status).toBe('completed');
     const byId = Object.fromEntries(final.tasks.map((t) => [t.id, t]));
     expect(byId['TASK-0001'].status).toBe('skipped');
     // TASK-0003 ran in the worktree TASK-0001 left: nothing wrote there behind its back.
-    expect({ status: byId['TASK-0003'].status, reason: byId['TASK-0003'].reason }).toEqual({ status: 'committed', reason: undefined });
+    expect({ status: byId['TASK-0003'].status, reason: byId['TASK-0003'].reason }).toEqual({
+      status: 'committed',
+      reason: undefined,
+    });
   }, 180_000);
 });

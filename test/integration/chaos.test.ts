@@ -9,8 +9,13 @@ const SUMMARY = /^kills: (\d+), server kills: (\d+), lost: (\d+), duplicates: (\
 
 describe('chaos', () => {
   it('loses and duplicates no task when workers and the server are killed mid-run', async () => {
-    if (!fs.existsSync(SCRIPT)) throw new Error(`${SCRIPT} is missing: build first (npm run build; npm test does it before jest)`);
-    const child = spawn(process.execPath, [SCRIPT, '--tasks', '8', '--latency', '1500', '--worker-kills', '5', '--server-kills', '1', '--timeout-s', '500'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    if (!fs.existsSync(SCRIPT))
+      throw new Error(`${SCRIPT} is missing: build first (npm run build; npm test does it before jest)`);
+    const child = spawn(
+      process.execPath,
+      [SCRIPT, '--tasks', '8', '--latency', '1500', '--worker-kills', '5', '--server-kills', '1', '--timeout-s', '500'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));

@@ -27,7 +27,10 @@ describe('checkpoint trees', () => {
     // The half-done next turn: one more edit and a new file, never checkpointed.
     fs.appendFileSync(path.join(worktree, 'src/math.js'), '// turn 2, half done\n');
     expect(await worktreeIs(worktree, base, tree)).toBe(false);
-    fs.writeFileSync(path.join(worktree, 'src/math.js'), fs.readFileSync(path.join(worktree, 'src/math.js'), 'utf8').replace('// turn 2, half done\n', ''));
+    fs.writeFileSync(
+      path.join(worktree, 'src/math.js'),
+      fs.readFileSync(path.join(worktree, 'src/math.js'), 'utf8').replace('// turn 2, half done\n', ''),
+    );
     expect(await worktreeIs(worktree, base, tree)).toBe(true);
     fs.writeFileSync(path.join(worktree, 'src/new.js'), 'new\n');
     expect(await worktreeIs(worktree, base, tree)).toBe(false);

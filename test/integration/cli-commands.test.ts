@@ -38,7 +38,9 @@ describe('flotilla plan', () => {
 
   it('says where the task files should be when there is no tasks/ folder', async () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-empty-'));
-    await expect(execute(planCommand, ['--repo', empty], () => undefined)).rejects.toThrow(/tasks does not exist: put the task files/);
+    await expect(execute(planCommand, ['--repo', empty], () => undefined)).rejects.toThrow(
+      /tasks does not exist: put the task files/,
+    );
   });
 });
 
@@ -62,19 +64,39 @@ describe('flotilla gc', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-gc-'));
     const stamp = Date.now();
     const [finished, unproven, live] = [`gc-finished-${stamp}`, `gc-unproven-${stamp}`, `gc-live-${stamp}`];
-    for (const run of [finished, unproven, live]) await simpleGit(repo).raw(['worktree', 'add', '--lock', '--detach', path.join(root, run, 'TASK-0001'), 'HEAD']);
+    for (const run of [finished, unproven, live])
+      await simpleGit(repo).raw(['worktree', 'add', '--lock', '--detach', path.join(root, run, 'TASK-0001'), 'HEAD']);
     // Unknown to the server, but its report.json says it finished: provably over.
     fs.mkdirSync(path.join(repo, '.flotilla', 'runs', finished), { recursive: true });
-    fs.writeFileSync(path.join(repo, '.flotilla', 'runs', finished, 'report.json'), JSON.stringify({ runId: finished, status: 'completed' }));
+    fs.writeFileSync(
+      path.join(repo, '.flotilla', 'runs', finished, 'report.json'),
+      JSON.stringify({ runId: finished, status: 'completed' }),
+    );
     // Running on the server (a queue no worker polls): its worktrees stay, whatever else is true.
     const connection = await Connection.connect({ address: process.env.FLOTILLA_TEST_TEMPORAL! });
     const client = new Client({ connection });
-    const handle = await client.workflow.start('flotillaRun', { taskQueue: `nobody-${stamp}`, workflowId: `flotilla-${live}`, args: [] });
+    const handle = await client.workflow.start('flotillaRun', {
+      taskQueue: `nobody-${stamp}`,
+      workflowId: `flotilla-${live}`,
+      args: [],
+    });
     try {
       const lines = await gcAt(root);
-      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^removed ${path.join(root, finished, 'TASK-0001')} \\(unknown to the server, and .*report.json says it finished\\)`)));
-      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^kept ${path.join(root, unproven)} .*unknown to the server .*cannot be proven finished`)));
-      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^kept ${path.join(root, live)} .*the run is running on the server`)));
+      expect(lines).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^removed ${path.join(root, finished, 'TASK-0001')} \\(unknown to the server, and .*report.json says it finished\\)`,
+          ),
+        ),
+      );
+      expect(lines).toContainEqual(
+        expect.stringMatching(
+          new RegExp(`^kept ${path.join(root, unproven)} .*unknown to the server .*cannot be proven finished`),
+        ),
+      );
+      expect(lines).toContainEqual(
+        expect.stringMatching(new RegExp(`^kept ${path.join(root, live)} .*the run is running on the server`)),
+      );
       expect(fs.existsSync(path.join(root, finished))).toBe(false);
       expect(fs.existsSync(path.join(root, unproven, 'TASK-0001'))).toBe(true);
       expect(fs.existsSync(path.join(root, live, 'TASK-0001'))).toBe(true);
@@ -82,7 +104,9 @@ describe('flotilla gc', () => {
       expect(await simpleGit(repo).raw(['worktree', 'list'])).not.toContain(finished);
       // Once the live run is over (terminated), its worktrees go too.
       await handle.terminate('test');
-      expect(await gcAt(root)).toContainEqual(expect.stringMatching(new RegExp(`^removed ${path.join(root, live, 'TASK-0001')} \\(the run is terminated\\)`)));
+      expect(await gcAt(root)).toContainEqual(
+        expect.stringMatching(new RegExp(`^removed ${path.join(root, live, 'TASK-0001')} \\(the run is terminated\\)`)),
+      );
     } finally {
       await handle.terminate('test').catch(() => undefined);
       await connection.close();
@@ -113,7 +137,12 @@ describe('--json', () => {
     const connection = await Connection.connect({ address: address() });
     const client = new Client({ connection });
     const runId = `cli-json-${Date.now()}`;
-    const handle = await client.workflow.start('flotillaRun', { taskQueue: `nobody-${runId}`, workflowId: `flotilla-${runId}`, args: [], memo: { repoPath: '/tmp/cli-json-repo' } });
+    const handle = await client.workflow.start('flotillaRun', {
+      taskQueue: `nobody-${runId}`,
+      workflowId: `flotilla-${runId}`,
+      args: [],
+      memo: { repoPath: '/tmp/cli-json-repo' },
+    });
     try {
       type Row = { runId: string; workflowId: string; state: string; started: string; repo: string };
       // The server's visibility store lists a new workflow a moment after it starts.
@@ -126,9 +155,20 @@ describe('--json', () => {
           expect(Array.isArray(runs)).toBe(true);
           return runs.find((x) => x.runId === runId);
         },
-        { what: `flotilla runs --running --json to list ${runId}`, timeoutMs: 30_000, intervalMs: 200, describe: () => `${runs.length} runs: ${runs.map((x) => x.runId).join(', ')}` },
+        {
+          what: `flotilla runs --running --json to list ${runId}`,
+          timeoutMs: 30_000,
+          intervalMs: 200,
+          describe: () => `${runs.length} runs: ${runs.map((x) => x.runId).join(', ')}`,
+        },
       );
-      expect(mine).toEqual({ runId, workflowId: `flotilla-${runId}`, state: 'running', started: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), repo: '/tmp/cli-json-repo' });
+      expect(mine).toEqual({
+        runId,
+        workflowId: `flotilla-${runId}`,
+        state: 'running',
+        started: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        repo: '/tmp/cli-json-repo',
+      });
       const limited = await cli('runs', '--json', '--limit', '1', '--address', address());
       expect(JSON.parse(limited.out)).toHaveLength(1);
     } finally {
@@ -163,6 +203,8 @@ describe('the flotilla process', () => {
     expect(help.stderr).toBe('');
     const typo = run('plan', '--max-paralel', '3');
     expect(typo.status).toBe(2);
-    expect(typo.stderr).toBe('flotilla plan: unknown option --max-paralel (did you mean --max-parallel?)\nsee flotilla plan --help\n');
+    expect(typo.stderr).toBe(
+      'flotilla plan: unknown option --max-paralel (did you mean --max-parallel?)\nsee flotilla plan --help\n',
+    );
   });
 });

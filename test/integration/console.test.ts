@@ -16,7 +16,15 @@ const address = () => process.env.FLOTILLA_TEST_TEMPORAL!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function settings(repoPath: string, runId: string): RunSettings {
-  return { runId, repoPath, model: 'claude-haiku-4-5', maxParallel: 4, attempts: 2, maxTurns: 10, sequentialRisk: 'high' };
+  return {
+    runId,
+    repoPath,
+    model: 'claude-haiku-4-5',
+    maxParallel: 4,
+    attempts: 2,
+    maxTurns: 10,
+    sequentialRisk: 'high',
+  };
 }
 
 /** Visibility is eventually consistent: asks again until `ok`. */
@@ -70,7 +78,8 @@ describe('a run in the console', () => {
     const children = await eventually(
       async () => {
         const out: { id: string; state?: string }[] = [];
-        for await (const w of worker().client.workflow.list({ query: `FlotillaRunId = '${ids.done}'` })) out.push({ id: w.workflowId, state: w.typedSearchAttributes.get(FLOTILLA_STATE) });
+        for await (const w of worker().client.workflow.list({ query: `FlotillaRunId = '${ids.done}'` }))
+          out.push({ id: w.workflowId, state: w.typedSearchAttributes.get(FLOTILLA_STATE) });
         return out;
       },
       (c) => c.length >= 9 && c.every((x) => x.state !== 'running'),
@@ -91,7 +100,7 @@ describe('a run in the console', () => {
     expect(r.out).toMatch(/4 task\(s\) committed on flotilla\//);
   });
 
-  it('watch says when no worker polls the run\'s task queue, and exits 1 instead of waiting; runs --state and --repo filter on the server', async () => {
+  it("watch says when no worker polls the run's task queue, and exits 1 instead of waiting; runs --state and --repo filter on the server", async () => {
     const queue = `nobody-${ids.waiting}`;
     const handle = await startRun(worker().client, settings(repo.waiting, ids.waiting), queue);
     try {
@@ -102,13 +111,27 @@ describe('a run in the console', () => {
       expect(r.ms).toBeLessThan(20_000);
 
       const has = (rows: Row[], id: string) => rows.some((x) => x.runId === id);
-      const completed = await eventually(() => runs('--state', 'completed'), (rows) => has(rows, ids.done));
+      const completed = await eventually(
+        () => runs('--state', 'completed'),
+        (rows) => has(rows, ids.done),
+      );
       expect(has(completed, ids.done)).toBe(true);
       expect(has(completed, ids.waiting)).toBe(false);
-      const running = await eventually(() => runs('--state', 'running'), (rows) => has(rows, ids.waiting));
+      const running = await eventually(
+        () => runs('--state', 'running'),
+        (rows) => has(rows, ids.waiting),
+      );
       expect(has(running, ids.waiting)).toBe(true);
       expect(has(running, ids.done)).toBe(false);
-      expect(await runs('--repo', repo.waiting)).toEqual([{ runId: ids.waiting, workflowId: `flotilla-${ids.waiting}`, state: 'running', started: expect.any(String), repo: repo.waiting }]);
+      expect(await runs('--repo', repo.waiting)).toEqual([
+        {
+          runId: ids.waiting,
+          workflowId: `flotilla-${ids.waiting}`,
+          state: 'running',
+          started: expect.any(String),
+          repo: repo.waiting,
+        },
+      ]);
       expect(await runs('--state', 'paused', '--repo', repo.done)).toEqual([]);
       const table = await cli('runs', '--state', 'completed', '--repo', repo.done, '--address', address());
       expect(table.out).toMatch(new RegExp(`^${ids.done} +completed `, 'm'));
@@ -122,7 +145,11 @@ describe('a cluster without the search attributes', () => {
   it('runs go without them, saying how to register them; runs --state and --repo refuse with that command', async () => {
     // A bare dev server, started without Flotilla's --search-attribute flags.
     const port = await freePort();
-    const server = spawn(temporalCliPath(), ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'], { stdio: 'ignore' });
+    const server = spawn(
+      temporalCliPath(),
+      ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'],
+      { stdio: 'ignore' },
+    );
     try {
       for (let i = 0; i < 300 && !(await portOpen('127.0.0.1', port)); i++) await sleep(200);
       const bare = `127.0.0.1:${port}`;
@@ -131,8 +158,12 @@ describe('a cluster without the search attributes', () => {
         const client = new Client({ connection, namespace: 'default' });
         const notes: string[] = [];
         const runId = `bare-${Date.now()}`;
-        const handle = await startRun(client, settings(await makeSampleRepo(), runId), `nobody-${runId}`, (l) => notes.push(l));
-        expect(notes.join('\n')).toContain('temporal operator search-attribute create --namespace default --name FlotillaRunId --type Keyword --name FlotillaRepo --type Keyword --name FlotillaState --type Keyword');
+        const handle = await startRun(client, settings(await makeSampleRepo(), runId), `nobody-${runId}`, (l) =>
+          notes.push(l),
+        );
+        expect(notes.join('\n')).toContain(
+          'temporal operator search-attribute create --namespace default --name FlotillaRunId --type Keyword --name FlotillaRepo --type Keyword --name FlotillaState --type Keyword',
+        );
         expect((await handle.describe()).typedSearchAttributes.get(FLOTILLA_RUN_ID)).toBeUndefined();
         await handle.terminate('test done');
       } finally {
@@ -140,7 +171,9 @@ describe('a cluster without the search attributes', () => {
       }
       const r = await cli('runs', '--state', 'running', '--address', bare);
       expect(r.code).toBe(1);
-      expect(r.err).toMatch(/--state and --repo need Flotilla's search attributes, which namespace "default" lacks \(FlotillaRunId, FlotillaRepo, FlotillaState\)\. Register them with: temporal operator search-attribute create/);
+      expect(r.err).toMatch(
+        /--state and --repo need Flotilla's search attributes, which namespace "default" lacks \(FlotillaRunId, FlotillaRepo, FlotillaState\)\. Register them with: temporal operator search-attribute create/,
+      );
     } finally {
       server.kill('SIGTERM');
     }

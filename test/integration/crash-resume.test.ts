@@ -25,7 +25,11 @@ function spawnWorker(env: NodeJS.ProcessEnv): ChildProcess {
  * Starts a run on a worker process, SIGKILLs the worker once `killWhen` holds (with an agent
  * mid-conversation), starts a new worker and returns the final report.
  */
-async function crashAndResume(segmentTasks: number | undefined, killWhen: (r: RunReport) => boolean, what: string): Promise<{ report: RunReport; atKill: RunReport; repo: string; executions: number }> {
+async function crashAndResume(
+  segmentTasks: number | undefined,
+  killWhen: (r: RunReport) => boolean,
+  what: string,
+): Promise<{ report: RunReport; atKill: RunReport; repo: string; executions: number }> {
   const address = process.env.FLOTILLA_TEST_TEMPORAL!;
   const repo = await makeSampleRepo();
   const env = {
@@ -40,9 +44,16 @@ async function crashAndResume(segmentTasks: number | undefined, killWhen: (r: Ru
   let worker = spawnWorker(env);
   try {
     const runId = `crash-${Date.now()}`;
-    const handle = await startRun(client, runSettings(repo, { runId, ...(segmentTasks ? { segmentTasks } : {}) }), env.FLOTILLA_TASK_QUEUE);
+    const handle = await startRun(
+      client,
+      runSettings(repo, { runId, ...(segmentTasks ? { segmentTasks } : {}) }),
+      env.FLOTILLA_TASK_QUEUE,
+    );
     // Each model turn takes 1.5 s, so an agent is mid-conversation when the worker dies without warning.
-    const atKill = await waitForStatus(handle, (r) => r.tasks.some((t) => t.status === 'running') && killWhen(r), { what: `a running task and ${what}`, timeoutMs: 120_000 });
+    const atKill = await waitForStatus(handle, (r) => r.tasks.some((t) => t.status === 'running') && killWhen(r), {
+      what: `a running task and ${what}`,
+      timeoutMs: 120_000,
+    });
     worker.kill('SIGKILL');
     await new Promise((r) => worker.once('exit', r));
     worker = spawnWorker(env);
@@ -60,7 +71,12 @@ async function crashAndResume(segmentTasks: number | undefined, killWhen: (r: Ru
   }
 }
 
-const ALL = ['Complete TASK-0001: Document add', 'Complete TASK-0002: Document upper', 'Complete TASK-0003: Document sub', 'Complete TASK-0006: Add a shout helper'];
+const ALL = [
+  'Complete TASK-0001: Document add',
+  'Complete TASK-0002: Document upper',
+  'Complete TASK-0003: Document sub',
+  'Complete TASK-0006: Add a shout helper',
+];
 
 /** One commit per passing task, and each change exactly once in the final tree: no edit was applied twice. */
 async function expectNoDuplicates(repo: string, report: RunReport): Promise<void> {
@@ -75,23 +91,45 @@ async function expectNoDuplicates(repo: string, report: RunReport): Promise<void
 
 describe('durability', () => {
   it('resumes after the worker is killed mid-run, with no duplicate commits', async () => {
-    const { report, atKill, repo } = await crashAndResume(undefined, (r) => r.tasks.some((t) => t.status === 'committed'), 'a committed task');
+    const { report, atKill, repo } = await crashAndResume(
+      undefined,
+      (r) => r.tasks.some((t) => t.status === 'committed'),
+      'a committed task',
+    );
     expect(atKill.status).toBe('running');
     expect(atKill.tasks.filter((t) => t.status === 'committed').length).toBeLessThan(4);
     expect(report.status).toBe('completed');
-    expect(report.tasks.filter((t) => t.status === 'committed').map((t) => t.id).sort()).toEqual(['TASK-0001', 'TASK-0002', 'TASK-0003', 'TASK-0006']);
+    expect(
+      report.tasks
+        .filter((t) => t.status === 'committed')
+        .map((t) => t.id)
+        .sort(),
+    ).toEqual(['TASK-0001', 'TASK-0002', 'TASK-0003', 'TASK-0006']);
     await expectNoDuplicates(repo, report);
   }, 240_000);
 
   it('resumes a run cut into segments when the worker dies after it continued-as-new, with every task reported once', async () => {
     // Segments of one batch: the kill comes in segment 2 or later, after a continue-as-new.
-    const { report, atKill, repo, executions } = await crashAndResume(1, (r) => (r.segment?.number ?? 1) >= 2, 'segment 2 or later');
+    const { report, atKill, repo, executions } = await crashAndResume(
+      1,
+      (r) => (r.segment?.number ?? 1) >= 2,
+      'segment 2 or later',
+    );
     expect(atKill.segment?.number).toBeGreaterThanOrEqual(2);
     expect(report.status).toBe('completed');
     expect(executions).toBe(4);
     expect(report.counts).toMatchObject({ committed: 4, skipped: 2, running: 0, pending: 0 });
-    const onDisk: RunReport = JSON.parse(fs.readFileSync(path.join(repo, '.flotilla/runs', report.runId, 'report.json'), 'utf8'));
-    expect(onDisk.tasks.map((t) => t.id).sort()).toEqual(['TASK-0001', 'TASK-0002', 'TASK-0003', 'TASK-0004', 'TASK-0005', 'TASK-0006']);
+    const onDisk: RunReport = JSON.parse(
+      fs.readFileSync(path.join(repo, '.flotilla/runs', report.runId, 'report.json'), 'utf8'),
+    );
+    expect(onDisk.tasks.map((t) => t.id).sort()).toEqual([
+      'TASK-0001',
+      'TASK-0002',
+      'TASK-0003',
+      'TASK-0004',
+      'TASK-0005',
+      'TASK-0006',
+    ]);
     await expectNoDuplicates(repo, report);
   }, 240_000);
 });

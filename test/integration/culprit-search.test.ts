@@ -60,7 +60,9 @@ describe('culpritSearchWorkflow', () => {
   it('a kept change that no longer applies once its culprit is dropped is skipped with why, and the search goes on', async () => {
     const m = await search({ tasks: 40, culprits: [9, 30], needs: { 12: 9 } });
     expect(ids(m.result.dropped)).toEqual(['TASK-0010', 'TASK-0031']);
-    expect(m.result.notApplied).toEqual([{ taskId: 'TASK-0013', reason: expect.stringContaining('no longer applies') }]);
+    expect(m.result.notApplied).toEqual([
+      { taskId: 'TASK-0013', reason: expect.stringContaining('no longer applies') },
+    ]);
     expect(m.result.kept).toHaveLength(37);
     expect(m.result.suite.passed).toBe(true);
   }, 60_000);

@@ -24,13 +24,26 @@ describe('connections from a Temporal TOML profile', () => {
 
   beforeAll(() => {
     const address = process.env.FLOTILLA_TEST_TEMPORAL;
-    if (!address) throw new Error('FLOTILLA_TEST_TEMPORAL is not set: run the tests through jest (test/global-setup.ts starts the server)');
+    if (!address)
+      throw new Error(
+        'FLOTILLA_TEST_TEMPORAL is not set: run the tests through jest (test/global-setup.ts starts the server)',
+      );
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-profile-'));
     const toml = path.join(dir, 'temporal.toml');
-    fs.writeFileSync(toml, `[profile.default]\naddress = "127.0.0.1:1"\n\n[profile.custom]\naddress = "${address}"\nnamespace = "default"\n`);
+    fs.writeFileSync(
+      toml,
+      `[profile.default]\naddress = "127.0.0.1:1"\n\n[profile.custom]\naddress = "${address}"\nnamespace = "default"\n`,
+    );
     setEnv('TEMPORAL_CONFIG_FILE', toml);
     setEnv('TEMPORAL_PROFILE', 'custom');
-    for (const name of Object.keys(process.env)) if (name.startsWith('TEMPORAL_') && name !== 'TEMPORAL_CONFIG_FILE' && name !== 'TEMPORAL_PROFILE' && name !== 'TEMPORAL_CLI_PATH') setEnv(name, undefined);
+    for (const name of Object.keys(process.env))
+      if (
+        name.startsWith('TEMPORAL_') &&
+        name !== 'TEMPORAL_CONFIG_FILE' &&
+        name !== 'TEMPORAL_PROFILE' &&
+        name !== 'TEMPORAL_CLI_PATH'
+      )
+        setEnv(name, undefined);
     setEnv('ANTHROPIC_API_KEY', undefined); // the stand-in model
     setEnv('FLOTILLA_WORKTREES', path.join(dir, 'worktrees'));
   });
@@ -51,7 +64,9 @@ describe('connections from a Temporal TOML profile', () => {
     expect(stack.address).toBe(process.env.FLOTILLA_TEST_TEMPORAL);
     expect(stack.settings.addressConfigured).toBe(true);
     expect(stack.uiUrl).toBeNull();
-    expect(lines.join('\n')).toContain(`Using the Temporal server at ${process.env.FLOTILLA_TEST_TEMPORAL}, namespace "default" (from profile "custom" of ${process.env.TEMPORAL_CONFIG_FILE})`);
+    expect(lines.join('\n')).toContain(
+      `Using the Temporal server at ${process.env.FLOTILLA_TEST_TEMPORAL}, namespace "default" (from profile "custom" of ${process.env.TEMPORAL_CONFIG_FILE})`,
+    );
 
     const { client, connection, settings } = await connectClient();
     try {

@@ -29,12 +29,24 @@ describe('flotilla eval (offline plumbing check)', () => {
     process.env.FLOTILLA_WORKTREES = path.join(work, 'worktrees');
     delete process.env.ANTHROPIC_API_KEY;
     delete process.env.TEMPORAL_ADDRESS;
-    const r = await cli('eval', '--only', 'EVAL-01,EVAL-04', '--dir', path.join(work, 'runs'), '--port', String(await freePort()), '--ui-port', String(await freePort()));
+    const r = await cli(
+      'eval',
+      '--only',
+      'EVAL-01,EVAL-04',
+      '--dir',
+      path.join(work, 'runs'),
+      '--port',
+      String(await freePort()),
+      '--ui-port',
+      String(await freePort()),
+    );
     if (r.code !== 0) throw new Error(`flotilla eval exited with ${r.code}:\n${r.out}\n${r.err}`);
     expect(r.out).toMatch(/^task\s+expected\s+outcome\s+result\s+attempts\s+tokens\s+cache read\s+cost\s+time/m);
     expect(r.out).toMatch(/^EVAL-01\s+committed\s+skipped\s+FAIL\s+1\s+\d+\s+\d+\s+\$\d+\.\d{4}\s+\d+\.\ds/m);
     expect(r.out).toMatch(/^EVAL-04\s+skipped\s+skipped\s+pass\s+/m);
-    expect(r.out).toMatch(/^Passed 1 of 2 \(50%\); \d+ tokens; \$\d+\.\d{4}, \$\d+\.\d{4} per successful task; [\d.]+ s$/m);
+    expect(r.out).toMatch(
+      /^Passed 1 of 2 \(50%\); \d+ tokens; \$\d+\.\d{4}, \$\d+\.\d{4} per successful task; [\d.]+ s$/m,
+    );
     expect(r.out).toMatch(/^- EVAL-01: skipped: the agent could not do the task: .* is a prose task/m);
   }, 600_000);
 });

@@ -40,11 +40,42 @@ describe('a test removed or renamed by a committed task', () => {
         "test('sub subtracts', () => assert.equal(sub(5, 3), 2));",
       ),
       // Related tests of src/math.js: test/math.test.js.
-      'tasks/TASK-0002.md': taskFile('TASK-0002', 'Document add', 'docs', 'low', ['src/math.js'], 'src/math.js', 'function add(a, b) {', '/** Adds two numbers. */\nfunction add(a, b) {', undefined, ['TASK-0001']),
+      'tasks/TASK-0002.md': taskFile(
+        'TASK-0002',
+        'Document add',
+        'docs',
+        'low',
+        ['src/math.js'],
+        'src/math.js',
+        'function add(a, b) {',
+        '/** Adds two numbers. */\nfunction add(a, b) {',
+        undefined,
+        ['TASK-0001'],
+      ),
       // Its own narrowed command, with a name filter that selected the renamed test at the base.
-      'tasks/TASK-0003.md': taskFile('TASK-0003', 'Document upper', 'docs', 'low', ['src/text.js'], 'src/text.js', 'function upper(s) {', '/** Upper-cases a string. */\nfunction upper(s) {', 'node --test --test-name-pattern=sub test/math.test.js test/text.test.js', ['TASK-0001']),
+      'tasks/TASK-0003.md': taskFile(
+        'TASK-0003',
+        'Document upper',
+        'docs',
+        'low',
+        ['src/text.js'],
+        'src/text.js',
+        'function upper(s) {',
+        '/** Upper-cases a string. */\nfunction upper(s) {',
+        'node --test --test-name-pattern=sub test/math.test.js test/text.test.js',
+        ['TASK-0001'],
+      ),
       // Independent, in the first batch beside TASK-0001: it runs the file as it was at the base.
-      'tasks/TASK-0004.md': taskFile('TASK-0004', 'Document sub', 'docs', 'low', ['src/math.js'], 'src/math.js', 'function sub(a, b) {', '/** Subtracts b from a. */\nfunction sub(a, b) {'),
+      'tasks/TASK-0004.md': taskFile(
+        'TASK-0004',
+        'Document sub',
+        'docs',
+        'low',
+        ['src/math.js'],
+        'src/math.js',
+        'function sub(a, b) {',
+        '/** Subtracts b from a. */\nfunction sub(a, b) {',
+      ),
     };
     const repo = await makeSampleRepo(files);
     const handle = await startRun(worker().client, runSettings(repo, { attempts: 1 }), worker().taskQueue);
@@ -52,10 +83,13 @@ describe('a test removed or renamed by a committed task', () => {
     const byId = Object.fromEntries(report.tasks.map((t) => [t.id, t]));
     const summary = report.tasks.map((t) => `${t.id} ${t.status}${t.reason ? `: ${t.reason}` : ''}`).join('\n');
     expect({ status: report.status, summary }).toEqual({ status: 'completed', summary: expect.any(String) });
-    for (const id of ['TASK-0001', 'TASK-0002', 'TASK-0003', 'TASK-0004']) expect(`${id} ${byId[id].status}`).toBe(`${id} committed`);
+    for (const id of ['TASK-0001', 'TASK-0002', 'TASK-0003', 'TASK-0004'])
+      expect(`${id} ${byId[id].status}`).toBe(`${id} committed`);
     // The later tasks really ran the file the early task changed, from the branch with its commit.
     expect(byId['TASK-0002'].tests?.command).toBe('node --test test/math.test.js');
-    expect(byId['TASK-0003'].tests?.command).toBe('node --test --test-name-pattern=sub test/math.test.js test/text.test.js');
+    expect(byId['TASK-0003'].tests?.command).toBe(
+      'node --test --test-name-pattern=sub test/math.test.js test/text.test.js',
+    );
     const git = simpleGit(repo);
     const finalTests = await git.show([`${report.branch}:test/math.test.js`]);
     expect(finalTests).not.toContain('add adds two numbers again');
@@ -76,13 +110,25 @@ describe('a test removed or renamed by a committed task', () => {
       'func TestTable(t *testing.T) { t.Run("one", func(t *testing.T) {}); t.Run("two", func(t *testing.T) {}) }',
       '',
     ].join('\n');
-    const go = (id: string, title: string, search: string, replace: string, deps?: string[]) => taskFile(id, title, 'docs', 'low', ['dce.go'], 'dce.go', search, replace, 'go test -run TestDCE .', deps);
+    const go = (id: string, title: string, search: string, replace: string, deps?: string[]) =>
+      taskFile(id, title, 'docs', 'low', ['dce.go'], 'dce.go', search, replace, 'go test -run TestDCE .', deps);
     const files: Record<string, string> = {
       'go.mod': 'module example.com/dce\n\ngo 1.21\n',
       'dce.go': 'package dce\n\nfunc Keep(x int) int { return x }\n\nfunc Drop(x int) int { return 0 }\n',
       'dce_test.go': dceTests,
-      'tasks/TASK-0001.md': go('TASK-0001', 'Document Keep', 'func Keep(x int) int { return x }', '// Keep returns x.\nfunc Keep(x int) int { return x }'),
-      'tasks/TASK-0002.md': go('TASK-0002', 'Document Drop', 'func Drop(x int) int { return 0 }', '// Drop returns nothing of x.\nfunc Drop(x int) int { return 0 }', ['TASK-0001']),
+      'tasks/TASK-0001.md': go(
+        'TASK-0001',
+        'Document Keep',
+        'func Keep(x int) int { return x }',
+        '// Keep returns x.\nfunc Keep(x int) int { return x }',
+      ),
+      'tasks/TASK-0002.md': go(
+        'TASK-0002',
+        'Document Drop',
+        'func Drop(x int) int { return 0 }',
+        '// Drop returns nothing of x.\nfunc Drop(x int) int { return 0 }',
+        ['TASK-0001'],
+      ),
     };
     const repo = await makeSampleRepo(files);
     const handle = await startRun(worker().client, runSettings(repo, { attempts: 1 }), worker().taskQueue);

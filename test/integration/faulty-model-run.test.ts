@@ -24,10 +24,30 @@ describe('a whole run against a hostile stand-in model', () => {
   it('ends with the same commits as a calm run, nothing written outside the worktrees, nothing applied twice', async () => {
     const repo = await makeSampleRepo();
     const runId = `faulty-${Date.now()}`;
-    const report = await (await startRun(worker().client, runSettings(repo, { runId, attempts: 2 }), worker().taskQueue)).result();
+    const report = await (
+      await startRun(worker().client, runSettings(repo, { runId, attempts: 2 }), worker().taskQueue)
+    ).result();
     expect(report.status).toBe('completed');
-    expect(report.tasks.filter((t) => t.status === 'committed').map((t) => t.id).sort()).toEqual(['TASK-0001', 'TASK-0002', 'TASK-0003', 'TASK-0006']);
-    expect(worker().standIn.fired.map((f) => f.kind).sort()).toEqual(['drop_connection', 'malformed_tool_input', 'outside_path', 'overloaded', 'rate_limit', 'server_error', 'thinking', 'truncated_tool_call']);
+    expect(
+      report.tasks
+        .filter((t) => t.status === 'committed')
+        .map((t) => t.id)
+        .sort(),
+    ).toEqual(['TASK-0001', 'TASK-0002', 'TASK-0003', 'TASK-0006']);
+    expect(
+      worker()
+        .standIn.fired.map((f) => f.kind)
+        .sort(),
+    ).toEqual([
+      'drop_connection',
+      'malformed_tool_input',
+      'outside_path',
+      'overloaded',
+      'rate_limit',
+      'server_error',
+      'thinking',
+      'truncated_tool_call',
+    ]);
     const math = await simpleGit(repo).show([`${report.branch}:src/math.js`]);
     expect(math.split('/** Adds two numbers. */').length - 1).toBe(1);
     expect(math.split('/** Subtracts b from a. */').length - 1).toBe(1);

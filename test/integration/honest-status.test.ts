@@ -33,7 +33,16 @@ describe('honest statuses', () => {
         '});',
         '',
       ].join('\n'),
-      'tasks/TASK-0001.md': taskFile('TASK-0001', 'Document add', 'docs', 'low', ['src/math.js'], 'src/math.js', 'function add(a, b) {', '/** Adds two numbers. */\nfunction add(a, b) {'),
+      'tasks/TASK-0001.md': taskFile(
+        'TASK-0001',
+        'Document add',
+        'docs',
+        'low',
+        ['src/math.js'],
+        'src/math.js',
+        'function add(a, b) {',
+        '/** Adds two numbers. */\nfunction add(a, b) {',
+      ),
     };
     const repo = await makeSampleRepo(files);
     const settings = runSettings(repo, { attempts: 1 });
@@ -51,12 +60,16 @@ describe('honest statuses', () => {
     expect(during.tasks.find((t) => t.id === 'TASK-0001')!.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(summaryLines(during).join('\n')).toContain('0 task(s) committed');
     // Its change is on the branch: the operator cannot skip it any more, and is told why.
-    expect(await updateRejection(handle.executeUpdate(controlUpdate, { args: [{ action: 'skip', taskId: 'TASK-0001' }] }))).toMatch(/already on the run branch \(integrated/);
+    expect(
+      await updateRejection(handle.executeUpdate(controlUpdate, { args: [{ action: 'skip', taskId: 'TASK-0001' }] })),
+    ).toMatch(/already on the run branch \(integrated/);
     const report = await handle.result();
     expect(report.status).toBe('completed');
     expect(report.tasks.find((t) => t.id === 'TASK-0001')!.status).toBe('committed');
     expect(report.counts).toMatchObject({ integrated: 0, committed: 1 });
-    const saved = JSON.parse(fs.readFileSync(path.join(repo, '.flotilla', 'runs', settings.runId, 'report.json'), 'utf8'));
+    const saved = JSON.parse(
+      fs.readFileSync(path.join(repo, '.flotilla', 'runs', settings.runId, 'report.json'), 'utf8'),
+    );
     expect(saved.tasks.find((t: { id: string }) => t.id === 'TASK-0001').status).toBe('committed');
     const review = fs.readFileSync(path.join(repo, '.flotilla', 'runs', settings.runId, 'review.md'), 'utf8');
     expect(review).toContain('- Tasks: 1 committed, 0 skipped or failed');

@@ -12,11 +12,27 @@ describe('integrateCommits (a group of finished changes onto the run branch in o
   const acts = createMainActivities({ worktreeRoot: root });
 
   /** A task's commit in its own worktree: `edit` appends a line to `file`. */
-  async function taskCommit(repo: string, runId: string, baseSha: string, taskId: string, file: string, line: string): Promise<string> {
+  async function taskCommit(
+    repo: string,
+    runId: string,
+    baseSha: string,
+    taskId: string,
+    file: string,
+    line: string,
+  ): Promise<string> {
     const wt = taskWorktree(root, runId, taskId);
     await freshWorktree(repo, wt, baseSha);
     fs.appendFileSync(path.join(wt, file), `${line}\n`);
-    const r = await acts.commitTask({ runId, repoPath: repo, taskId, baseSha, title: `Edit ${file}`, summary: line, edited: [file], sourcePath: `tasks/${taskId}.md` });
+    const r = await acts.commitTask({
+      runId,
+      repoPath: repo,
+      taskId,
+      baseSha,
+      title: `Edit ${file}`,
+      summary: line,
+      edited: [file],
+      sourcePath: `tasks/${taskId}.md`,
+    });
     return r.commit!;
   }
 
@@ -44,7 +60,10 @@ describe('integrateCommits (a group of finished changes onto the run branch in o
 
     // A retry of the same group (the worker died before its result reached the server): the same commits, nothing new.
     const again = await acts.integrateCommits({ runId, repoPath: repo, commits: [commits[0], commits[2]] });
-    expect(again.map((r) => (r.ok ? r.commit : r.reason))).toEqual([results[0].ok && results[0].commit, results[2].ok && results[2].commit]);
+    expect(again.map((r) => (r.ok ? r.commit : r.reason))).toEqual([
+      results[0].ok && results[0].commit,
+      results[2].ok && results[2].commit,
+    ]);
     expect(await git.revparse([runBranch(runId)])).toBe(tip);
   });
 
@@ -67,7 +86,12 @@ describe('integrateCommits (a group of finished changes onto the run branch in o
     // Drop TASK-0001: back to the start, then TASK-0002's commit from the branch (its parent archived TASK-0001's file,
     // and the start has no tasks/archive/: git must not take archive/ for renamed to tasks/).
     await acts.resetRunBranch({ runId, repoPath: repo, sha: base });
-    const again = await acts.integrateCommit({ runId, repoPath: repo, taskId: 'TASK-0002', commit: second.ok ? second.commit : '' });
+    const again = await acts.integrateCommit({
+      runId,
+      repoPath: repo,
+      taskId: 'TASK-0002',
+      commit: second.ok ? second.commit : '',
+    });
     expect(again).toMatchObject({ ok: true });
     const files = (await git.raw(['ls-tree', '-r', '--name-only', runBranch(runId), 'tasks/'])).trim().split('\n');
     expect(files).toEqual(expect.arrayContaining(['tasks/TASK-0001.md', 'tasks/archive/TASK-0002.md']));

@@ -19,14 +19,27 @@ function repoFiles(): Record<string, string> {
   for (let i = 1; i <= TASKS; i++) {
     const id = `TASK-000${i}`;
     files[`src/f${i}.js`] = 'module.exports = 1;\n';
-    files[`tasks/${id}.md`] = taskFile(id, `Touch f${i}`, 'docs', 'low', [`src/f${i}.js`], `src/f${i}.js`, 'module.exports = 1;', `module.exports = 1; // f${i}`, 'node --test test/');
+    files[`tasks/${id}.md`] = taskFile(
+      id,
+      `Touch f${i}`,
+      'docs',
+      'low',
+      [`src/f${i}.js`],
+      `src/f${i}.js`,
+      'module.exports = 1;',
+      `module.exports = 1; // f${i}`,
+      'node --test test/',
+    );
   }
   return files;
 }
 
 type HistoryEvent = {
   eventType?: unknown;
-  workflowExecutionSignaledEventAttributes?: { signalName?: string | null; externalWorkflowExecution?: { workflowId?: string | null } | null } | null;
+  workflowExecutionSignaledEventAttributes?: {
+    signalName?: string | null;
+    externalWorkflowExecution?: { workflowId?: string | null } | null;
+  } | null;
   activityTaskScheduledEventAttributes?: { activityType?: { name?: string | null } | null } | null;
   workflowTaskCompletedEventAttributes?: unknown;
   workflowTaskScheduledEventAttributes?: unknown;
@@ -36,7 +49,10 @@ type HistoryEvent = {
  * Who granted a task its lane (the sending workflow of its laneGranted signal), and whether its agent's first
  * activity was scheduled by the first workflow task that completed after the grant.
  */
-async function grantOf(client: ReturnType<typeof worker>['client'], workflowId: string): Promise<{ from: string; agentInOneWorkflowTask: boolean } | undefined> {
+async function grantOf(
+  client: ReturnType<typeof worker>['client'],
+  workflowId: string,
+): Promise<{ from: string; agentInOneWorkflowTask: boolean } | undefined> {
   const events = ((await client.workflow.getHandle(workflowId).fetchHistory()).events ?? []) as HistoryEvent[];
   const at = events.findIndex((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'laneGranted');
   if (at < 0) return undefined;
@@ -45,7 +61,12 @@ async function grantOf(client: ReturnType<typeof worker>['client'], workflowId: 
   const completed = events.findIndex((e, i) => i > at && e.workflowTaskCompletedEventAttributes);
   const end = events.findIndex((e, i) => i > completed && e.workflowTaskScheduledEventAttributes);
   const commands = events.slice(completed + 1, end < 0 ? undefined : end);
-  return { from, agentInOneWorkflowTask: completed > 0 && commands.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'startAgent') };
+  return {
+    from,
+    agentInOneWorkflowTask:
+      completed > 0 &&
+      commands.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'startAgent'),
+  };
 }
 
 describe('lane hand-off', () => {
@@ -53,17 +74,23 @@ describe('lane hand-off', () => {
     const runId = uniqueRunId('handoff');
     const repo = await makeSampleRepo(repoFiles());
     const { client, taskQueue } = worker();
-    const report = await (await startRun(client, runSettings(repo, { runId, maxParallel: LANES, attempts: 1, review: 'off' }), taskQueue)).result();
+    const report = await (
+      await startRun(client, runSettings(repo, { runId, maxParallel: LANES, attempts: 1, review: 'off' }), taskQueue)
+    ).result();
     expect(report.status).toBe('completed');
     expect(report.tasks.filter((t) => t.status === 'committed')).toHaveLength(TASKS);
 
     const root = `flotilla-${runId}`;
     const spans = await Promise.all(report.tasks.map((t) => activitySpans(client, `${root}/${t.id}`)));
-    const agents = spans.map((s) => s.filter((x) => /^(startAgent|agentTurn)$/.test(x.type))).map((s) => ({ from: Math.min(...s.map((x) => x.started)), to: Math.max(...s.map((x) => x.closed)) }));
+    const agents = spans
+      .map((s) => s.filter((x) => /^(startAgent|agentTurn)$/.test(x.type)))
+      .map((s) => ({ from: Math.min(...s.map((x) => x.started)), to: Math.max(...s.map((x) => x.closed)) }));
     expect(mostAtOnce(agents)).toBeLessThanOrEqual(LANES);
 
     // The first LANES tasks start holding a lane; every other one waits on deck for a grant.
-    const grants = (await Promise.all(report.tasks.map((t) => grantOf(client, `${root}/${t.id}`)))).filter((g) => g !== undefined);
+    const grants = (await Promise.all(report.tasks.map((t) => grantOf(client, `${root}/${t.id}`)))).filter(
+      (g) => g !== undefined,
+    );
     expect(grants).toHaveLength(TASKS - LANES);
     const direct = grants.filter((g) => /\/TASK-\d+$/.test(g.from));
     // Each task on deck is promised to a lane long before its holder's agent (2 s of model calls) is done; only a
@@ -73,9 +100,15 @@ describe('lane hand-off', () => {
 
     // The batch's history stays bounded: per task, one lane signal in (laneHanded, or laneFree) and at most one lane
     // signal out (laneNext to its holder, or laneGranted from the batch): as many as before the hand-off went direct.
-    const batch = ((await client.workflow.getHandle(`${root}/batch-1A`).fetchHistory()).events ?? []) as Array<HistoryEvent & { signalExternalWorkflowExecutionInitiatedEventAttributes?: { signalName?: string | null } | null }>;
-    const received = batch.map((e) => e.workflowExecutionSignaledEventAttributes?.signalName).filter((n) => n && /^lane/.test(n));
-    const sent = batch.map((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName).filter((n) => n && /^lane/.test(n));
+    const batch = ((await client.workflow.getHandle(`${root}/batch-1A`).fetchHistory()).events ?? []) as Array<
+      HistoryEvent & { signalExternalWorkflowExecutionInitiatedEventAttributes?: { signalName?: string | null } | null }
+    >;
+    const received = batch
+      .map((e) => e.workflowExecutionSignaledEventAttributes?.signalName)
+      .filter((n) => n && /^lane/.test(n));
+    const sent = batch
+      .map((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName)
+      .filter((n) => n && /^lane/.test(n));
     expect(received).toHaveLength(TASKS);
     expect(sent.length).toBeLessThanOrEqual(TASKS - LANES);
   }, 180_000);

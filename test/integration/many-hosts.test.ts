@@ -19,10 +19,24 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** 8 independent tasks, each adding its own file; `tests` is each task's own test command. */
 function repoFiles(tests: string): Record<string, string> {
-  const files: Record<string, string> = { 'package.json': SAMPLE_FILES['package.json'], 'src/math.js': SAMPLE_FILES['src/math.js'], 'test/math.test.js': SAMPLE_FILES['test/math.test.js'] };
+  const files: Record<string, string> = {
+    'package.json': SAMPLE_FILES['package.json'],
+    'src/math.js': SAMPLE_FILES['src/math.js'],
+    'test/math.test.js': SAMPLE_FILES['test/math.test.js'],
+  };
   for (let i = 1; i <= TASKS; i++) {
     const id = `TASK-${String(i).padStart(4, '0')}`;
-    files[`tasks/${id}.md`] = taskFile(id, `Add helper ${i}`, 'refactor', 'low', [`src/h${i}.js`], `src/h${i}.js`, '', `module.exports = () => ${i};`, tests);
+    files[`tasks/${id}.md`] = taskFile(
+      id,
+      `Add helper ${i}`,
+      'refactor',
+      'low',
+      [`src/h${i}.js`],
+      `src/h${i}.js`,
+      '',
+      `module.exports = () => ${i};`,
+      tests,
+    );
   }
   return files;
 }
@@ -47,7 +61,10 @@ beforeAll(async () => {
     /* installed by another file in this process */
   }
   // One bundle for every worker here (as `flotilla worker` shares one with its replay check).
-  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('ERROR') });
+  bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: new DefaultLogger('ERROR'),
+  });
   connection = await Connection.connect({ address });
   client = new Client({ connection, namespace: 'default' });
   model = await startStandInModel({ latencyMs: 300 });
@@ -62,12 +79,30 @@ afterAll(async () => {
 async function startHost(taskQueue: string): Promise<Host> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-host-'));
   const native = await NativeConnection.connect({ address: process.env.FLOTILLA_TEST_TEMPORAL! });
-  const workers = await createFlotillaWorkers({ connection: native, namespace: 'default', taskQueue, modelAccess: { apiKey: 'test-key', baseURL: model.url }, worktreeRoot: root, workflowBundle: bundle, maxParallel: 2, maxTestRuns: 2, hostTimeoutMs: 3000 });
+  const workers = await createFlotillaWorkers({
+    connection: native,
+    namespace: 'default',
+    taskQueue,
+    modelAccess: { apiKey: 'test-key', baseURL: model.url },
+    worktreeRoot: root,
+    workflowBundle: bundle,
+    maxParallel: 2,
+    maxTestRuns: 2,
+    hostTimeoutMs: 3000,
+  });
   return { workers, root, running: workers.run().finally(() => native.close()) };
 }
 
 function settings(repoPath: string, runId: string): RunSettings {
-  return { runId, repoPath, model: 'claude-haiku-4-5', maxParallel: 8, attempts: 2, maxTurns: 10, sequentialRisk: 'high' };
+  return {
+    runId,
+    repoPath,
+    model: 'claude-haiku-4-5',
+    maxParallel: 8,
+    attempts: 2,
+    maxTurns: 10,
+    sequentialRisk: 'high',
+  };
 }
 
 interface Step {
@@ -109,7 +144,11 @@ function expectAffinity(steps: Step[], hosts: Host[]): void {
     }
     if (s.type === 'startAgent') holder = byIdentity.get(s.identity);
     if (!WORKTREE_STEPS.has(s.type)) continue;
-    expect({ task: s.task, type: s.type, ranOn: s.identity }).toEqual({ task: s.task, type: s.type, ranOn: holder?.workers.identity });
+    expect({ task: s.task, type: s.type, ranOn: s.identity }).toEqual({
+      task: s.task,
+      type: s.type,
+      ranOn: holder?.workers.identity,
+    });
     expect(s.queue.startsWith(holder!.workers.hostQueue)).toBe(true);
   }
 }
@@ -117,8 +156,15 @@ function expectAffinity(steps: Step[], hosts: Host[]): void {
 async function committedOnce(repo: string, report: RunReport): Promise<void> {
   expect(report.status).toBe('completed');
   expect(report.tasks.map((t) => t.status)).toEqual(Array(TASKS).fill('committed'));
-  const subjects = (await simpleGit(repo).raw(['log', '--format=%s', `${report.baseSha}..${report.branch}`])).trim().split('\n');
-  expect(subjects.sort()).toEqual(Array.from({ length: TASKS }, (_, i) => `Complete TASK-${String(i + 1).padStart(4, '0')}: Add helper ${i + 1}`).sort());
+  const subjects = (await simpleGit(repo).raw(['log', '--format=%s', `${report.baseSha}..${report.branch}`]))
+    .trim()
+    .split('\n');
+  expect(subjects.sort()).toEqual(
+    Array.from(
+      { length: TASKS },
+      (_, i) => `Complete TASK-${String(i + 1).padStart(4, '0')}: Add helper ${i + 1}`,
+    ).sort(),
+  );
 }
 
 describe('a run on two hosts with their own worktree folders', () => {
@@ -161,7 +207,11 @@ describe('a run on two hosts with their own worktree folders', () => {
       const handle = await startRun(client, settings(repo, runId), taskQueue);
       // Stop b once it runs a task's tests (its agent made that worktree, so the rest of the task is b's).
       const deadline = Date.now() + 120_000;
-      while (!(await taskSteps(runId).catch(() => [])).some((s) => s.type === 'runTaskTests' && s.identity === b.workers.identity)) {
+      while (
+        !(await taskSteps(runId).catch(() => [])).some(
+          (s) => s.type === 'runTaskTests' && s.identity === b.workers.identity,
+        )
+      ) {
         if (Date.now() > deadline) throw new Error('host b never ran task tests');
         await sleep(300);
       }
@@ -171,7 +221,11 @@ describe('a run on two hosts with their own worktree folders', () => {
       await committedOnce(repo, report);
       const steps = await taskSteps(runId);
       // The tasks b held started again on a: their later agent and every later worktree step ran on a.
-      const moved = [...new Set(steps.filter((s) => s.type === 'runTaskTests' && s.identity === b.workers.identity).map((s) => s.task))];
+      const moved = [
+        ...new Set(
+          steps.filter((s) => s.type === 'runTaskTests' && s.identity === b.workers.identity).map((s) => s.task),
+        ),
+      ];
       expect(moved.length).toBeGreaterThan(0);
       for (const task of moved) {
         const own = steps.filter((s) => s.task === task);

@@ -14,7 +14,8 @@ import { startTestWorker, useTestWorker } from '../helpers/test-worker';
 const worker = useTestWorker({ latencyMs: 300 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const until = (handle: WorkflowHandle, what: string, ok: (r: RunReport) => boolean) => waitForStatus(handle, ok, { what });
+const until = (handle: WorkflowHandle, what: string, ok: (r: RunReport) => boolean) =>
+  waitForStatus(handle, ok, { what });
 
 const control = (h: WorkflowHandle, action: ControlAction) => h.executeUpdate(controlUpdate, { args: [action] });
 const task = (r: RunReport, id: string) => r.tasks.find((t) => t.id === id)!;
@@ -34,30 +35,48 @@ describe('operator control through the real server', () => {
     const paused = await until(h, 'paused', (r) => r.status === 'paused');
     // A real delay, not a synchronisation: nothing may start during a pause, so give it time to (wrongly) do so.
     await sleep(1500);
-    expect((await h.query(statusQuery)).tasks.filter((t) => t.status === 'committed' || t.status === 'running')).toHaveLength(0);
+    expect(
+      (await h.query(statusQuery)).tasks.filter((t) => t.status === 'committed' || t.status === 'running'),
+    ).toHaveLength(0);
     expect(paused.tasks.every((t) => t.status === 'pending' || t.status === 'skipped')).toBe(true);
 
     expect(await control(h, { action: 'skip', taskId: 'TASK-0003' })).toContain('TASK-0003 will be skipped');
-    expect(await updateRejection(control(h, { action: 'skip', taskId: 'TASK-9999' }))).toMatch(/^TASK-9999 is not a task of run ctl-\d+$/);
+    expect(await updateRejection(control(h, { action: 'skip', taskId: 'TASK-9999' }))).toMatch(
+      /^TASK-9999 is not a task of run ctl-\d+$/,
+    );
     await control(h, { action: 'resume' });
 
     // TASK-0006 is high risk: it waits, and status says so; meanwhile the failed TASK-0004 is queued for a retry.
-    const waiting = await until(h, 'TASK-0006 awaiting approval', (r) => task(r, 'TASK-0006').status === 'awaiting-approval');
+    const waiting = await until(
+      h,
+      'TASK-0006 awaiting approval',
+      (r) => task(r, 'TASK-0006').status === 'awaiting-approval',
+    );
     expect(task(waiting, 'TASK-0006').reason).toContain('flotilla approve');
     expect(task(waiting, 'TASK-0004').status).toBe('skipped');
     expect(await control(h, { action: 'retry', taskId: 'TASK-0004' })).toContain('tried again');
-    await waitFor(() => lines.some((l) => l.includes('waits for approval')), { what: '`flotilla run --wait` to print that TASK-0006 waits for approval', timeoutMs: 10_000, describe: () => lines.slice(-5).join(' | ') });
+    await waitFor(() => lines.some((l) => l.includes('waits for approval')), {
+      what: '`flotilla run --wait` to print that TASK-0006 waits for approval',
+      timeoutMs: 10_000,
+      describe: () => lines.slice(-5).join(' | '),
+    });
     // `flotilla status` says who waits, and how to let it go.
     const status: string[] = [];
-    await execute(statusCommand, [waiting.runId, '--address', process.env.FLOTILLA_TEST_TEMPORAL!], (l) => status.push(l));
+    await execute(statusCommand, [waiting.runId, '--address', process.env.FLOTILLA_TEST_TEMPORAL!], (l) =>
+      status.push(l),
+    );
     expect(status[0]).toMatch(new RegExp(`^Run ${waiting.runId}: running — .*1 awaiting-approval`));
-    expect(status).toContain(`  TASK-0006 (Add a shout helper) waits for approval: flotilla approve ${waiting.runId} TASK-0006`);
+    expect(status).toContain(
+      `  TASK-0006 (Add a shout helper) waits for approval: flotilla approve ${waiting.runId} TASK-0006`,
+    );
     await control(h, { action: 'approve', taskId: 'TASK-0006' });
 
     const report = await h.result();
     expect(report.status).toBe('completed');
     await following;
-    expect(lines).toContain(`  TASK-0006 (Add a shout helper) waits for approval: flotilla approve ${report.runId} TASK-0006`);
+    expect(lines).toContain(
+      `  TASK-0006 (Add a shout helper) waits for approval: flotilla approve ${report.runId} TASK-0006`,
+    );
     expect(lines.some((l) => /^ {2}… \d\/5 tasks done \(\d committed(, \d skipped)?\), \d running/.test(l))).toBe(true);
     expect(lines.some((l) => l.startsWith('Paused: '))).toBe(true);
     expect(task(report, 'TASK-0003')).toMatchObject({ status: 'skipped', reason: 'skipped by the operator' });
@@ -83,7 +102,10 @@ describe('operator control through the real server', () => {
       expect(await control(h, { action: 'skip', taskId: 'TASK-0001' })).toContain('TASK-0001 will be skipped');
       const report = await h.result();
       const t = task(report, 'TASK-0001');
-      expect(t).toMatchObject({ status: 'skipped', reason: 'skipped by the operator while running; its worktree was discarded' });
+      expect(t).toMatchObject({
+        status: 'skipped',
+        reason: 'skipped by the operator while running; its worktree was discarded',
+      });
       // Input of any kind: over the cache minimum the prompt is billed as cache writes and reads, as the API does.
       const input = (u: TokenUsage) => u.inputTokens + u.cacheWriteTokens + u.cacheReadTokens;
       expect(input(t.usage!)).toBeGreaterThan(0);

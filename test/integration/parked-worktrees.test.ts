@@ -71,10 +71,16 @@ describe('parked worktrees', () => {
     expect(await addParkedWorktrees(repo, path.join(run, 'warm'), sha, 3)).toBe(3);
     const warm = fs.readdirSync(path.join(run, '_parked'));
     expect(warm).toHaveLength(3);
-    for (const id of ['TASK-0001', 'TASK-0002', 'TASK-0003', 'TASK-0004']) await freshWorktree(repo, path.join(run, id), sha);
+    for (const id of ['TASK-0001', 'TASK-0002', 'TASK-0003', 'TASK-0004'])
+      await freshWorktree(repo, path.join(run, id), sha);
     expect(fs.readdirSync(path.join(run, '_parked'))).toEqual([]);
     // Three were taken over (their registrations now name the tasks' folders), the fourth was added.
-    expect(registered(repo)).toEqual([fs.realpathSync(repo), ...['TASK-0001', 'TASK-0002', 'TASK-0003', 'TASK-0004'].map((id) => path.join(run, id))].sort());
+    expect(registered(repo)).toEqual(
+      [
+        fs.realpathSync(repo),
+        ...['TASK-0001', 'TASK-0002', 'TASK-0003', 'TASK-0004'].map((id) => path.join(run, id)),
+      ].sort(),
+    );
     const names = fs.readdirSync(path.join(fs.realpathSync(repo), '.git', 'worktrees'));
     expect(names.filter((n) => n.startsWith('warm-'))).toHaveLength(3);
   });

@@ -12,13 +12,29 @@ import { useTestWorker } from '../helpers/test-worker';
 const worker = useTestWorker();
 
 const level = 'module.exports = { level: 0 };\n';
-const req = (m: string) => `const test = require('node:test');\nconst assert = require('node:assert/strict');\nconst ${m} = require('../src/${m}');\n`;
-const raise = (id: string, m: string, risk: string) => taskFile(id, `Raise ${m}`, 'refactor', risk, [`src/${m}.js`], `src/${m}.js`, 'module.exports = { level: 0 };', 'module.exports = { level: 1 };', `node --test test/${m}.test.js`);
+const req = (m: string) =>
+  `const test = require('node:test');\nconst assert = require('node:assert/strict');\nconst ${m} = require('../src/${m}');\n`;
+const raise = (id: string, m: string, risk: string) =>
+  taskFile(
+    id,
+    `Raise ${m}`,
+    'refactor',
+    risk,
+    [`src/${m}.js`],
+    `src/${m}.js`,
+    'module.exports = { level: 0 };',
+    'module.exports = { level: 1 };',
+    `node --test test/${m}.test.js`,
+  );
 
 describe('phase validation', () => {
   it('runs the e2e suite after each phase and rolls back, by name, a change that breaks only the e2e suite', async () => {
     const repo = await makeSampleRepo({
-      'package.json': JSON.stringify({ name: 'phases', private: true, scripts: { test: 'node --test test/', 'test:e2e': 'node --test e2e/' } }),
+      'package.json': JSON.stringify({
+        name: 'phases',
+        private: true,
+        scripts: { test: 'node --test test/', 'test:e2e': 'node --test e2e/' },
+      }),
       'src/a.js': level,
       'src/b.js': level,
       'src/c.js': level,
@@ -38,7 +54,9 @@ describe('phase validation', () => {
     const status = Object.fromEntries(report.tasks.map((t) => [t.id, t.status]));
     expect(status).toEqual({ 'TASK-0001': 'skipped', 'TASK-0002': 'committed', 'TASK-0003': 'committed' });
     const a = report.tasks.find((t) => t.id === 'TASK-0001')!;
-    expect(a.reason).toContain('rolled back: the e2e suite (npm run test:e2e --silent) failed after phase 1 with this change');
+    expect(a.reason).toContain(
+      'rolled back: the e2e suite (npm run test:e2e --silent) failed after phase 1 with this change',
+    );
 
     // One check per phase: phase 1's e2e went red and rolled TASK-0001 back; phase 2's passed.
     expect(report.phaseChecks?.map((c) => ({ phase: c.phase, e2e: c.e2e?.passed, rolledBack: c.rolledBack }))).toEqual([
@@ -48,13 +66,17 @@ describe('phase validation', () => {
     // The final e2e is not repeated on the commit phase 2's e2e passed on.
     expect(report.e2e?.alreadyValidatedBy).toBe('phase-2-e2e');
 
-    const log = (await simpleGit(repo).raw(['log', '--format=%s', `${report.baseSha}..${report.branch}`])).trim().split('\n');
+    const log = (await simpleGit(repo).raw(['log', '--format=%s', `${report.baseSha}..${report.branch}`]))
+      .trim()
+      .split('\n');
     expect(log.sort()).toEqual(['Complete TASK-0002: Raise b', 'Complete TASK-0003: Raise c']);
     const review = fs.readFileSync(path.join(repo, '.flotilla', 'runs', report.runId, 'review.md'), 'utf8');
     expect(review).toContain('## Phase validation');
     // The stand-in did the work, and every record says so.
     expect(report.standIn).toBe('the tests run it');
-    expect(review).toContain('- Model: the stand-in (not Claude, because the tests run it; configured `claude-haiku-4-5`)');
+    expect(review).toContain(
+      '- Model: the stand-in (not Claude, because the tests run it; configured `claude-haiku-4-5`)',
+    );
     expect(review).toContain('### Phase 1');
     expect(review).toContain('- Rolled back because the e2e suite failed with them: TASK-0001');
     expect(review).toContain('### Phase 2');

@@ -23,7 +23,8 @@ async function run(repo: string, extra: Partial<RunSettings> = {}): Promise<RunR
 
 const pkg = JSON.stringify({ name: 'gates', private: true, scripts: { test: 'node --test test/' } });
 const level = 'module.exports = { level: 0 };\n';
-const req = (m: string) => `const test = require('node:test');\nconst assert = require('node:assert/strict');\nconst ${m} = require('../src/${m}');\n`;
+const req = (m: string) =>
+  `const test = require('node:test');\nconst assert = require('node:assert/strict');\nconst ${m} = require('../src/${m}');\n`;
 
 describe('quality gates on real repositories', () => {
   it('catches two tasks that pass alone but break the suite together, and reverts only the culprit', async () => {
@@ -34,13 +35,46 @@ describe('quality gates on real repositories', () => {
       'test/a.test.js': `${req('a')}test('a level is small', () => assert.ok(a.level <= 1));\n`,
       'test/b.test.js': `${req('b')}test('b level is small', () => assert.ok(b.level <= 1));\n`,
       'test/ab.test.js': `${req('a')}const b = require('../src/b');\ntest('a and b together stay below 2', () => assert.ok(a.level + b.level < 2));\n`,
-      'tasks/TASK-0001.md': taskFile('TASK-0001', 'Raise a', 'refactor', 'low', ['src/a.js'], 'src/a.js', 'module.exports = { level: 0 };', 'module.exports = { level: 1 };', 'node --test test/a.test.js'),
-      'tasks/TASK-0002.md': taskFile('TASK-0002', 'Raise b', 'refactor', 'low', ['src/b.js'], 'src/b.js', 'module.exports = { level: 0 };', 'module.exports = { level: 1 };', 'node --test test/b.test.js'),
+      'tasks/TASK-0001.md': taskFile(
+        'TASK-0001',
+        'Raise a',
+        'refactor',
+        'low',
+        ['src/a.js'],
+        'src/a.js',
+        'module.exports = { level: 0 };',
+        'module.exports = { level: 1 };',
+        'node --test test/a.test.js',
+      ),
+      'tasks/TASK-0002.md': taskFile(
+        'TASK-0002',
+        'Raise b',
+        'refactor',
+        'low',
+        ['src/b.js'],
+        'src/b.js',
+        'module.exports = { level: 0 };',
+        'module.exports = { level: 1 };',
+        'node --test test/b.test.js',
+      ),
       // Innocent changes in the same batch: they keep their commits.
       ...Object.fromEntries(
         ['c', 'd', 'e'].flatMap((m, i) => [
           [`src/${m}.js`, level],
-          [`tasks/TASK-000${i + 3}.md`, taskFile(`TASK-000${i + 3}`, `Raise ${m}`, 'refactor', 'low', [`src/${m}.js`], `src/${m}.js`, 'module.exports = { level: 0 };', 'module.exports = { level: 1 };', 'node --test test/a.test.js')],
+          [
+            `tasks/TASK-000${i + 3}.md`,
+            taskFile(
+              `TASK-000${i + 3}`,
+              `Raise ${m}`,
+              'refactor',
+              'low',
+              [`src/${m}.js`],
+              `src/${m}.js`,
+              'module.exports = { level: 0 };',
+              'module.exports = { level: 1 };',
+              'node --test test/a.test.js',
+            ),
+          ],
         ]),
       ),
     });
@@ -56,7 +90,9 @@ describe('quality gates on real repositories', () => {
     expect(dropped[0].reason).toContain('a and b together stay below 2');
     expect(report.batches[0].suite?.passed).toBe(true);
     expect(report.final?.passed).toBe(true);
-    const log = (await simpleGit(repo).raw(['log', '--format=%H %s', `${report.baseSha}..${report.branch}`])).trim().split('\n');
+    const log = (await simpleGit(repo).raw(['log', '--format=%H %s', `${report.baseSha}..${report.branch}`]))
+      .trim()
+      .split('\n');
     expect(log.sort()).toEqual(committed.map((t) => `${t.commit} Complete ${t.id}: ${t.title}`).sort());
   });
 
@@ -66,7 +102,17 @@ describe('quality gates on real repositories', () => {
       'src/a.js': level,
       'test/a.test.js': `${req('a')}test('a level is small', () => assert.ok(a.level <= 1));\n`,
       'test/report.test.js': `${req('a')}test('the report shows level zero', () => assert.equal(a.level, 0));\n`,
-      'tasks/TASK-0001.md': taskFile('TASK-0001', 'Raise a', 'refactor', 'low', ['src/a.js'], 'src/a.js', 'module.exports = { level: 0 };', 'module.exports = { level: 1 };', 'node --test test/a.test.js'),
+      'tasks/TASK-0001.md': taskFile(
+        'TASK-0001',
+        'Raise a',
+        'refactor',
+        'low',
+        ['src/a.js'],
+        'src/a.js',
+        'module.exports = { level: 0 };',
+        'module.exports = { level: 1 };',
+        'node --test test/a.test.js',
+      ),
     });
     const report = await run(repo);
     expect(report.status).toBe('completed');
@@ -85,15 +131,38 @@ describe('quality gates on real repositories', () => {
       'test/a.test.js': `${req('a')}test('a level is small', () => assert.ok(a.level <= 1));\n`,
       'test/format.test.js': `${req('format')}test('the report shows level zero', () => assert.equal(format(), 'level 0'));\n`,
       'test/b.test.js': `${req('b')}test('b level is small', () => assert.ok(b.level <= 1));\n`,
-      'tasks/TASK-0001.md': taskFile('TASK-0001', 'Raise a', 'refactor', 'low', ['src/a.js'], 'src/a.js', 'module.exports = { level: 0 };', 'module.exports = { level: 1 };'),
-      'tasks/TASK-0002.md': taskFile('TASK-0002', 'Keep b', 'docs', 'low', ['src/b.js'], 'src/b.js', 'module.exports = { level: 0 };', '/** The level of b. */\nmodule.exports = { level: 0 };'),
+      'tasks/TASK-0001.md': taskFile(
+        'TASK-0001',
+        'Raise a',
+        'refactor',
+        'low',
+        ['src/a.js'],
+        'src/a.js',
+        'module.exports = { level: 0 };',
+        'module.exports = { level: 1 };',
+      ),
+      'tasks/TASK-0002.md': taskFile(
+        'TASK-0002',
+        'Keep b',
+        'docs',
+        'low',
+        ['src/b.js'],
+        'src/b.js',
+        'module.exports = { level: 0 };',
+        '/** The level of b. */\nmodule.exports = { level: 0 };',
+      ),
     });
     const report = await run(repo);
     expect(report.status).toBe('completed');
     const a = report.tasks.find((x) => x.id === 'TASK-0001')!;
     expect(a.status).toBe('skipped');
-    expect(a.reason).toBe('tests failed (node --test test/a.test.js test/format.test.js): test/format.test.js::the report shows level zero');
-    expect(a.tests).toMatchObject({ passed: false, selection: 'related to src/a.js: test/a.test.js, test/format.test.js' });
+    expect(a.reason).toBe(
+      'tests failed (node --test test/a.test.js test/format.test.js): test/format.test.js::the report shows level zero',
+    );
+    expect(a.tests).toMatchObject({
+      passed: false,
+      selection: 'related to src/a.js: test/a.test.js, test/format.test.js',
+    });
     const b = report.tasks.find((x) => x.id === 'TASK-0002')!;
     expect(b).toMatchObject({ status: 'committed', tests: { passed: true, command: 'node --test test/b.test.js' } });
   });
@@ -107,7 +176,17 @@ describe('quality gates on real repositories', () => {
       'test/b.test.js': `${req('b')}test('b level is small', () => assert.ok(b.level <= 1));\n`,
       'test/broken.test.js': `${req('a')}test('always broken', () => assert.fail('was already red'));\n`,
       // Its own tests pass; the syntax error it leaves in src/b.js only shows when test/b.test.js loads.
-      'tasks/TASK-0001.md': taskFile('TASK-0001', 'Tidy b', 'refactor', 'low', ['src/b.js'], 'src/b.js', 'module.exports = { level: 0 };', 'module.exports = { level: 0 ;', 'node --test test/a.test.js'),
+      'tasks/TASK-0001.md': taskFile(
+        'TASK-0001',
+        'Tidy b',
+        'refactor',
+        'low',
+        ['src/b.js'],
+        'src/b.js',
+        'module.exports = { level: 0 };',
+        'module.exports = { level: 0 ;',
+        'node --test test/a.test.js',
+      ),
     });
     const report = await run(repo, { allowFailingBaseline: true });
     expect(report.status).toBe('completed');
@@ -129,7 +208,16 @@ describe('quality gates on real repositories', () => {
       'src/a.js': level,
       'test/flaky.test.js': `${req('a')}const fs = require('node:fs');\ntest('sometimes fails', () => {\n  const counter = ${counter};\n  const n = Number(fs.existsSync(counter) ? fs.readFileSync(counter, 'utf8') : 0) + 1;\n  fs.writeFileSync(counter, String(n));\n  assert.ok(n % 2 === 0);\n});\n`,
       'test/broken.test.js': `${req('a')}test('always broken', () => assert.fail('was already red'));\n`,
-      'tasks/TASK-0001.md': taskFile('TASK-0001', 'Raise a', 'refactor', 'low', ['src/a.js'], 'src/a.js', 'module.exports = { level: 0 };', 'module.exports = { level: 1 };'),
+      'tasks/TASK-0001.md': taskFile(
+        'TASK-0001',
+        'Raise a',
+        'refactor',
+        'low',
+        ['src/a.js'],
+        'src/a.js',
+        'module.exports = { level: 0 };',
+        'module.exports = { level: 1 };',
+      ),
     });
     const refused = await run(repo);
     expect(refused.status).toBe('failed');
@@ -149,9 +237,19 @@ describe('worktree environments', () => {
     const repo = await makeSampleRepo({
       'package.json': pkg,
       '.gitignore': 'node_modules\nsrc/generated.js\n',
-      'src/a.js': "const pad = require('leftpad');\nconst { stamp } = require('./generated');\nmodule.exports = { level: 0, label: pad(stamp) };\n",
+      'src/a.js':
+        "const pad = require('leftpad');\nconst { stamp } = require('./generated');\nmodule.exports = { level: 0, label: pad(stamp) };\n",
       'test/a.test.js': `${req('a')}test('a is labelled', () => assert.equal(a.label, '>gen'));\n`,
-      'tasks/TASK-0001.md': taskFile('TASK-0001', 'Raise a', 'refactor', 'low', ['src/a.js'], 'src/a.js', 'module.exports = { level: 0, label: pad(stamp) };', 'module.exports = { level: 1, label: pad(stamp) };'),
+      'tasks/TASK-0001.md': taskFile(
+        'TASK-0001',
+        'Raise a',
+        'refactor',
+        'low',
+        ['src/a.js'],
+        'src/a.js',
+        'module.exports = { level: 0, label: pad(stamp) };',
+        'module.exports = { level: 1, label: pad(stamp) };',
+      ),
     });
     const installCommand = `mkdir -p node_modules/leftpad && echo "module.exports = (s) => '>' + s;" > node_modules/leftpad/index.js`;
     const setupCommand = `echo "exports.stamp = 'gen';" > src/generated.js`;
@@ -159,16 +257,25 @@ describe('worktree environments', () => {
     expect(report.status).toBe('completed');
     const t = report.tasks.find((x) => x.id === 'TASK-0001')!;
     expect(t.status).toBe('committed');
-    const files = (await simpleGit(repo).raw(['show', '--no-renames', '--name-only', '--format=', t.commit!])).trim().split('\n').sort();
+    const files = (await simpleGit(repo).raw(['show', '--no-renames', '--name-only', '--format=', t.commit!]))
+      .trim()
+      .split('\n')
+      .sort();
     expect(files).toEqual(['src/a.js', 'tasks/TASK-0001.md', 'tasks/archive/TASK-0001.md']);
     expect(fs.existsSync(path.join(repo, 'node_modules'))).toBe(false);
     expect(fs.existsSync(path.join(repo, 'src/generated.js'))).toBe(false);
   });
 
   it('stops with the log and what to do when the install command fails', async () => {
-    const repo = await makeSampleRepo({ 'package.json': pkg, 'src/a.js': level, 'test/a.test.js': `${req('a')}test('ok', () => {});\n` });
+    const repo = await makeSampleRepo({
+      'package.json': pkg,
+      'src/a.js': level,
+      'test/a.test.js': `${req('a')}test('ok', () => {});\n`,
+    });
     const report = await run(repo, { installCommand: 'echo cannot reach the registry >&2; exit 3' });
     expect(report.status).toBe('failed');
-    expect(report.reason).toMatch(/the install command failed \(echo cannot reach the registry >&2; exit 3, exit 3\); see .*install\.log\. Fix it, or pass --install-cmd/);
+    expect(report.reason).toMatch(
+      /the install command failed \(echo cannot reach the registry >&2; exit 3, exit 3\); see .*install\.log\. Fix it, or pass --install-cmd/,
+    );
   });
 });

@@ -27,13 +27,35 @@ describe('a suite that turns red on its own mid-run', () => {
       'test/text.test.js': SAMPLE_FILES['test/text.test.js'],
       // Imports nothing the tasks change, so only the full suite runs it.
       'test/env.test.js': `const test = require('node:test');\nconst fs = require('node:fs');\ntest('the service is up', () => { if (fs.existsSync(${JSON.stringify(broken)})) throw new Error('service down'); });\n`,
-      'tasks/TASK-0001.md': taskFile('TASK-0001', 'Document add', 'docs', 'low', ['src/math.js'], 'src/math.js', 'function add(a, b) {', '/** Adds two numbers. */\nfunction add(a, b) {'),
-      'tasks/TASK-0002.md': taskFile('TASK-0002', 'Document upper', 'docs', 'low', ['src/text.js'], 'src/text.js', 'function upper(s) {', '/** Upper-cases a string. */\nfunction upper(s) {'),
+      'tasks/TASK-0001.md': taskFile(
+        'TASK-0001',
+        'Document add',
+        'docs',
+        'low',
+        ['src/math.js'],
+        'src/math.js',
+        'function add(a, b) {',
+        '/** Adds two numbers. */\nfunction add(a, b) {',
+      ),
+      'tasks/TASK-0002.md': taskFile(
+        'TASK-0002',
+        'Document upper',
+        'docs',
+        'low',
+        ['src/text.js'],
+        'src/text.js',
+        'function upper(s) {',
+        '/** Upper-cases a string. */\nfunction upper(s) {',
+      ),
     };
     const repo = await makeSampleRepo(files);
     const handle = await startRun(worker().client, runSettings(repo, { attempts: 1 }), worker().taskQueue);
     // Once the baseline is green and recorded, the service "goes down".
-    await waitFor(async () => (await handle.query(statusQuery)).status === 'running', { what: 'the baseline recorded', timeoutMs: 120_000, intervalMs: 100 });
+    await waitFor(async () => (await handle.query(statusQuery)).status === 'running', {
+      what: 'the baseline recorded',
+      timeoutMs: 120_000,
+      intervalMs: 100,
+    });
     fs.writeFileSync(broken, '');
     const report: RunReport = await handle.result().catch(async (err) => {
       if (!(err instanceof WorkflowFailedError)) throw err;
@@ -41,7 +63,9 @@ describe('a suite that turns red on its own mid-run', () => {
     });
     const summary = report.tasks.map((t) => `${t.id} ${t.status}: ${t.reason ?? ''}`).sort();
     expect(summary).toEqual([
-      expect.stringMatching(/^TASK-0001 integrated: .*already red at the batch's start.*test\/env\.test\.js::the service is up.*no change was blamed/),
+      expect.stringMatching(
+        /^TASK-0001 integrated: .*already red at the batch's start.*test\/env\.test\.js::the service is up.*no change was blamed/,
+      ),
       expect.stringMatching(/^TASK-0002 integrated: .*already red at the batch's start/),
     ]);
     expect(report.counts).toMatchObject({ committed: 0, integrated: 2, skipped: 0 });

@@ -28,7 +28,11 @@ describe('runTaskTests chooses the tests related to the change', () => {
   it('runs only test/text.test.js for a change to src/text.js', async () => {
     const ref = await changed('TASK-0002', (wt) => fs.appendFileSync(path.join(wt, 'src/text.js'), '// documented\n'));
     const evidence = await acts.runTaskTests({ ...ref, relatedTo: ['src/text.js'] });
-    expect(evidence).toMatchObject({ command: 'node --test test/text.test.js', selection: 'related to src/text.js: test/text.test.js', passed: true });
+    expect(evidence).toMatchObject({
+      command: 'node --test test/text.test.js',
+      selection: 'related to src/text.js: test/text.test.js',
+      passed: true,
+    });
     expect(log(evidence.logPath)).toContain('upper makes capitals');
     expect(log(evidence.logPath)).not.toContain('add adds two numbers');
     expect(log(evidence.logPath)).toContain('# tests chosen: related to src/text.js: test/text.test.js\n');
@@ -40,15 +44,25 @@ describe('runTaskTests chooses the tests related to the change', () => {
       fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('return a + b;', 'return a - b;'));
     });
     const evidence = await acts.runTaskTests({ ...ref, relatedTo: ['src/math.js'] });
-    expect(evidence).toMatchObject({ command: 'node --test test/math.test.js', passed: false, failingTests: ['test/math.test.js::add adds two numbers'] });
+    expect(evidence).toMatchObject({
+      command: 'node --test test/math.test.js',
+      passed: false,
+      failingTests: ['test/math.test.js::add adds two numbers'],
+    });
     expect(evidence.tail).toContain('add adds two numbers');
     expect(log(evidence.logPath)).not.toContain('upper makes capitals');
   });
 
   it('runs the full suite, and says why, when no test imports the changed file', async () => {
-    const ref = await changed('TASK-0006', (wt) => fs.writeFileSync(path.join(wt, 'src/shout.js'), "module.exports = (s) => s + '!';\n"));
+    const ref = await changed('TASK-0006', (wt) =>
+      fs.writeFileSync(path.join(wt, 'src/shout.js'), "module.exports = (s) => s + '!';\n"),
+    );
     const evidence = await acts.runTaskTests({ ...ref, relatedTo: ['src/shout.js'] });
-    expect(evidence).toMatchObject({ command: 'npm test --silent', selection: 'full suite: no test imports src/shout.js', passed: true });
+    expect(evidence).toMatchObject({
+      command: 'npm test --silent',
+      selection: 'full suite: no test imports src/shout.js',
+      passed: true,
+    });
     expect(log(evidence.logPath)).toContain('add adds two numbers');
     expect(log(evidence.logPath)).toContain('upper makes capitals');
   });

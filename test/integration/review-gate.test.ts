@@ -55,14 +55,31 @@ const FILES: Record<string, string> = {
   'tasks/TASK-0002.md': CHEAT,
 };
 
-const total = (u: TokenUsage | undefined) => (u ? u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens : 0);
-const reviewerRequests = (from: number) => worker().standIn.bodies.slice(from).filter((b) => (b.tools as Array<{ name?: string }> | undefined)?.some((t) => t.name === REVIEW_TOOL_NAME));
+const total = (u: TokenUsage | undefined) =>
+  u ? u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens : 0;
+const reviewerRequests = (from: number) =>
+  worker()
+    .standIn.bodies.slice(from)
+    .filter((b) => (b.tools as Array<{ name?: string }> | undefined)?.some((t) => t.name === REVIEW_TOOL_NAME));
 
-async function run(review: ReviewMode | undefined, tag: string): Promise<{ report: RunReport; byId: Record<string, TaskState>; repo: string; reviewMd: string; requestsFrom: number }> {
+async function run(
+  review: ReviewMode | undefined,
+  tag: string,
+): Promise<{
+  report: RunReport;
+  byId: Record<string, TaskState>;
+  repo: string;
+  reviewMd: string;
+  requestsFrom: number;
+}> {
   const repo = await makeSampleRepo(FILES);
   const runId = `review-${tag}-${Date.now()}`;
   const requestsFrom = worker().standIn.bodies.length;
-  const handle = await startRun(worker().client, runSettings(repo, { runId, maxParallel: 2, attempts: 2, ...(review ? { review } : {}) }), worker().taskQueue);
+  const handle = await startRun(
+    worker().client,
+    runSettings(repo, { runId, maxParallel: 2, attempts: 2, ...(review ? { review } : {}) }),
+    worker().taskQueue,
+  );
   const report = await handle.result();
   const reviewMd = fs.readFileSync(path.join(repo, '.flotilla/runs', runId, 'review.md'), 'utf8');
   return { report, byId: Object.fromEntries(report.tasks.map((t) => [t.id, t])), repo, reviewMd, requestsFrom };
@@ -93,18 +110,32 @@ describe('code review before each commit (--review)', () => {
     expect(cheat.status).toBe('skipped');
     expect(cheat.attempts).toBe(2);
     expect(cheat.reason).toMatch(/^review: test\/text\.test\.js:4 changes what a test expects/);
-    expect(cheat.review).toMatchObject({ verdict: 'request_changes', by: 'checks', reviews: 2, mode: 'gate', comments: [expect.objectContaining({ file: 'test/text.test.js', line: 4, check: 'test-expectations' })] });
+    expect(cheat.review).toMatchObject({
+      verdict: 'request_changes',
+      by: 'checks',
+      reviews: 2,
+      mode: 'gate',
+      comments: [expect.objectContaining({ file: 'test/text.test.js', line: 4, check: 'test-expectations' })],
+    });
     expect(await simpleGit(repo).show([`${report.branch}:test/text.test.js`])).toContain("'AB'");
     expect(await simpleGit(repo).show([`${report.branch}:src/text.js`])).toContain('toUpperCase');
     // The request for changes went back to the agent for its second attempt.
-    const transcript = JSON.parse(fs.readFileSync(path.join(repo, '.flotilla/runs', report.runId, 'tasks/TASK-0002/transcript-2.json'), 'utf8'));
+    const transcript = JSON.parse(
+      fs.readFileSync(path.join(repo, '.flotilla/runs', report.runId, 'tasks/TASK-0002/transcript-2.json'), 'utf8'),
+    );
     expect(JSON.stringify(transcript[0].content)).toContain('Attempt 1 at this task was refused by the review');
     expect(JSON.stringify(transcript[0].content)).toContain('<previous_diff>');
 
     // The clean task: approved by the reviewer agent (the stand-in, through the verdict tool).
     const clean = byId['TASK-0001'];
     expect(clean.status).toBe('committed');
-    expect(clean.review).toMatchObject({ verdict: 'approve', by: 'model', model: 'stand-in, not Claude; configured claude-haiku-4-5', reviews: 1, comments: [] });
+    expect(clean.review).toMatchObject({
+      verdict: 'approve',
+      by: 'model',
+      model: 'stand-in, not Claude; configured claude-haiku-4-5',
+      reviews: 1,
+      comments: [],
+    });
     const requests = reviewerRequests(gate.requestsFrom);
     expect(requests.some((b) => JSON.stringify(b.messages).includes('Review the change for TASK-0001'))).toBe(true);
     expect(requests.some((b) => JSON.stringify(b.messages).includes('Review the change for TASK-0002'))).toBe(false);
@@ -115,25 +146,39 @@ describe('code review before each commit (--review)', () => {
 
     // The review is its own activity on the agents queue, with a summary for the Web UI.
     const history = await worker().client.workflow.getHandle(`flotilla-${report.runId}/TASK-0001`).fetchHistory();
-    const scheduled = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'reviewTask');
+    const scheduled = history.events!.filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'reviewTask',
+    );
     expect(scheduled).toHaveLength(1);
     // On the agents queue of the host that holds the task's worktree (host affinity: `<queue>-host-<id>-agents`).
-    expect(scheduled[0].activityTaskScheduledEventAttributes!.taskQueue!.name).toMatch(new RegExp(`^${worker().taskQueue}-host-.+-agents$`));
+    expect(scheduled[0].activityTaskScheduledEventAttributes!.taskQueue!.name).toMatch(
+      new RegExp(`^${worker().taskQueue}-host-.+-agents$`),
+    );
     const summary = Buffer.from(scheduled[0].userMetadata!.summary!.data!).toString('utf8');
     expect(summary).toContain('Review TASK-0001 attempt 1 (gate): deterministic checks, then claude-haiku-4-5');
 
     // The run-level review: one advisory pass per category of the committed changes, paid by the run.
-    expect(report.runReview?.notes).toEqual([expect.objectContaining({ category: 'docs', tasks: ['TASK-0001'], verdict: 'approve' })]);
+    expect(report.runReview?.notes).toEqual([
+      expect.objectContaining({ category: 'docs', tasks: ['TASK-0001'], verdict: 'approve' }),
+    ]);
     expect(total(report.runReview!.usage)).toBeGreaterThan(0);
-    expect(total(report.usage)).toBe(report.tasks.reduce((n, t) => n + total(t.usage), 0) + total(report.runReview!.usage));
+    expect(total(report.usage)).toBe(
+      report.tasks.reduce((n, t) => n + total(t.usage), 0) + total(report.runReview!.usage),
+    );
 
     // review.md: the verdict under the commit, the reviewer's reason under the skipped task, and the run's notes.
-    expect(reviewMd).toMatch(/TASK-0001: Document add[^\n]*\n  - its tests: [^\n]*\n  - review: \*\*approved\*\* by the reviewer \(stand-in, not Claude; configured claude-haiku-4-5\): /);
-    expect(reviewMd).toMatch(/- TASK-0002 \(skipped, batch \w+\): review: test\/text\.test\.js:4 changes what a test expects[^\n]*\n  - review: \*\*changes requested\*\* by the deterministic checks/);
+    expect(reviewMd).toMatch(
+      /TASK-0001: Document add[^\n]*\n  - its tests: [^\n]*\n  - review: \*\*approved\*\* by the reviewer \(stand-in, not Claude; configured claude-haiku-4-5\): /,
+    );
+    expect(reviewMd).toMatch(
+      /- TASK-0002 \(skipped, batch \w+\): review: test\/text\.test\.js:4 changes what a test expects[^\n]*\n  - review: \*\*changes requested\*\* by the deterministic checks/,
+    );
     expect(reviewMd).toContain('## Run review (advisory)');
     expect(reviewMd).toMatch(/- \*\*docs\*\* \(TASK-0001\): consistent: /);
     // report.json has the same.
-    const onDisk = JSON.parse(fs.readFileSync(path.join(repo, '.flotilla/runs', report.runId, 'report.json'), 'utf8')) as RunReport;
+    const onDisk = JSON.parse(
+      fs.readFileSync(path.join(repo, '.flotilla/runs', report.runId, 'report.json'), 'utf8'),
+    ) as RunReport;
     expect(onDisk.tasks.find((t) => t.id === 'TASK-0002')?.review?.verdict).toBe('request_changes');
     expect(onDisk.runReview?.notes).toHaveLength(1);
   });
@@ -141,7 +186,11 @@ describe('code review before each commit (--review)', () => {
   it('advisory: the verdict is recorded and the change committed, with a warning', async () => {
     const { report, byId, reviewMd } = await run('advisory', 'advisory');
     expect(report.status).toBe('completed');
-    expect(byId['TASK-0002']).toMatchObject({ status: 'committed', attempts: 1, review: expect.objectContaining({ verdict: 'request_changes', mode: 'advisory' }) });
+    expect(byId['TASK-0002']).toMatchObject({
+      status: 'committed',
+      attempts: 1,
+      review: expect.objectContaining({ verdict: 'request_changes', mode: 'advisory' }),
+    });
     expect(byId['TASK-0002'].warnings?.join(' ')).toContain('the reviewer (advisory) requested changes');
     expect(byId['TASK-0001'].review?.verdict).toBe('approve');
     expect(reviewMd).toContain('review: **changes requested** by the deterministic checks (advisory)');

@@ -14,10 +14,14 @@ describe('a run id names one run', () => {
   it('starting a finished run id again is refused, naming the existing run', async () => {
     const repo = await makeSampleRepo();
     const runId = `reuse-${Date.now()}`;
-    const report: RunReport = await (await startRun(worker().client, settings(repo, runId), worker().taskQueue)).result();
+    const report: RunReport = await (
+      await startRun(worker().client, settings(repo, runId), worker().taskQueue)
+    ).result();
     expect(report.status).toBe('completed');
     await expect(startRun(worker().client, settings(repo, runId), worker().taskQueue)).rejects.toThrow(
-      new RegExp(`run id ${runId} is already taken by workflow flotilla-${runId} \\(completed, started .*\\)\\. Pick another --run-id`),
+      new RegExp(
+        `run id ${runId} is already taken by workflow flotilla-${runId} \\(completed, started .*\\)\\. Pick another --run-id`,
+      ),
     );
   });
 
@@ -25,9 +29,15 @@ describe('a run id names one run', () => {
     const repo = await makeSampleRepo();
     const acts = createMainActivities();
     const s = settings(repo, `owner-${Date.now()}`);
-    const as = (runId: string) => new MockActivityEnvironment({ workflowExecution: { workflowId: `flotilla-${s.runId}`, runId } }, { logger: new DefaultLogger('ERROR') });
+    const as = (runId: string) =>
+      new MockActivityEnvironment(
+        { workflowExecution: { workflowId: `flotilla-${s.runId}`, runId } },
+        { logger: new DefaultLogger('ERROR') },
+      );
     const first = await as('exec-1').run(acts.prepareRun, s);
     await expect(as('exec-1').run(acts.prepareRun, s)).resolves.toEqual(first);
-    await expect(as('exec-2').run(acts.prepareRun, s)).rejects.toThrow(`run id ${s.runId} was already used by another run in this repository`);
+    await expect(as('exec-2').run(acts.prepareRun, s)).rejects.toThrow(
+      `run id ${s.runId} was already used by another run in this repository`,
+    );
   });
 });

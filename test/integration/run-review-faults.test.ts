@@ -9,8 +9,16 @@ import { useTestWorker } from '../helpers/test-worker';
 // 529, 429 and 500 on the first request of conversations: the agents', the task reviewers', and the run reviewer's
 // pass over `refactor` (TASK-0006), which comes after `docs` was answered.
 const storm = (asks: 'agent' | 'review' | 'run-review', times: number, taskId?: string) =>
-  (['overloaded', 'rate_limit', 'server_error'] as const).map((kind) => ({ kind, asks, turn: 1, times, ...(taskId ? { taskId } : {}) }));
-const worker = useTestWorker({ faults: [...storm('run-review', 1, 'TASK-0006'), ...storm('agent', 1), ...storm('review', 1)] });
+  (['overloaded', 'rate_limit', 'server_error'] as const).map((kind) => ({
+    kind,
+    asks,
+    turn: 1,
+    times,
+    ...(taskId ? { taskId } : {}),
+  }));
+const worker = useTestWorker({
+  faults: [...storm('run-review', 1, 'TASK-0006'), ...storm('agent', 1), ...storm('review', 1)],
+});
 
 describe('the run-level review under a fault storm', () => {
   it('reviews each category once: no answered model call is paid twice, and each pass is dispatched on the shared agents queue', async () => {
@@ -25,15 +33,27 @@ describe('the run-level review under a fault storm', () => {
     expect(fired).toHaveLength(9);
     // No request answered twice word for word (same asker, task and conversation so far): nothing paid again.
     const answered = new Map<string, number>();
-    for (const e of worker().standIn.log.filter((x) => x.status === 200)) answered.set(`${e.kind} ${e.taskId} ${e.prefix}`, (answered.get(`${e.kind} ${e.taskId} ${e.prefix}`) ?? 0) + 1);
+    for (const e of worker().standIn.log.filter((x) => x.status === 200))
+      answered.set(`${e.kind} ${e.taskId} ${e.prefix}`, (answered.get(`${e.kind} ${e.taskId} ${e.prefix}`) ?? 0) + 1);
     expect([...answered].filter(([, n]) => n > 1)).toEqual([]);
     // Each category's pass is an activity of its own on the shared agents queue, whose server-side rate is --agent-rpm.
     const scheduled: Array<{ type: string; queue: string; category: unknown }> = [];
     for await (const e of (await h.fetchHistory()).events ?? []) {
       const a = e.activityTaskScheduledEventAttributes;
-      if (a?.activityType?.name === 'reviewRunCategory') scheduled.push({ type: a.activityType.name, queue: a.taskQueue?.name ?? '', category: (defaultPayloadConverter.fromPayload(a.input!.payloads![0]) as { category: string }).category });
+      if (a?.activityType?.name === 'reviewRunCategory')
+        scheduled.push({
+          type: a.activityType.name,
+          queue: a.taskQueue?.name ?? '',
+          category: (defaultPayloadConverter.fromPayload(a.input!.payloads![0]) as { category: string }).category,
+        });
     }
-    expect(scheduled).toEqual(['docs', 'refactor'].map((category) => ({ type: 'reviewRunCategory', queue: `${worker().taskQueue}-agents`, category })));
+    expect(scheduled).toEqual(
+      ['docs', 'refactor'].map((category) => ({
+        type: 'reviewRunCategory',
+        queue: `${worker().taskQueue}-agents`,
+        category,
+      })),
+    );
   }, 240_000);
 });
 
@@ -51,7 +71,9 @@ describe('the run-level review when the API keeps failing', () => {
     // From the review's first step to the run's end: each category's tries (2 + 4 + 8 s of backoff), not minutes.
     const events = (await h.fetchHistory()).events ?? [];
     const at = (e: (typeof events)[number]) => Number(e.eventTime!.seconds) * 1000 + (e.eventTime!.nanos ?? 0) / 1e6;
-    const first = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runReviewCategories')!;
+    const first = events.find(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runReviewCategories',
+    )!;
     const last = events[events.length - 1];
     expect(at(last) - at(first)).toBeLessThan(60_000);
     expect(down().standIn.log.filter((e) => e.kind === 'review' && e.status === 500).length).toBe(8);

@@ -12,11 +12,22 @@ function repoFiles(): Record<string, string> {
   const files: Record<string, string> = {
     'package.json': JSON.stringify({ name: 'overlap', private: true, scripts: { test: 'node --test test/' } }) + '\n',
     // A suite of 3 s: the review (a model call of 0.2 s) fits inside it.
-    'test/slow.test.js': "require('node:test')('slow', async () => { await new Promise((r) => setTimeout(r, 3000)); });\n",
+    'test/slow.test.js':
+      "require('node:test')('slow', async () => { await new Promise((r) => setTimeout(r, 3000)); });\n",
   };
   for (let i = 1; i <= 2; i++) {
     files[`src/f${i}.js`] = 'module.exports = 1;\n';
-    files[`tasks/TASK-000${i}.md`] = taskFile(`TASK-000${i}`, `Touch f${i}`, 'docs', 'low', [`src/f${i}.js`], `src/f${i}.js`, 'module.exports = 1;', `module.exports = 1; // f${i}`, 'node --version');
+    files[`tasks/TASK-000${i}.md`] = taskFile(
+      `TASK-000${i}`,
+      `Touch f${i}`,
+      'docs',
+      'low',
+      [`src/f${i}.js`],
+      `src/f${i}.js`,
+      'module.exports = 1;',
+      `module.exports = 1; // f${i}`,
+      'node --version',
+    );
   }
   return files;
 }
@@ -25,7 +36,9 @@ it('the run review runs beside the last batch suite, and its notes reach the rep
   const runId = uniqueRunId('overlap');
   const repo = await makeSampleRepo(repoFiles());
   const { client, taskQueue } = worker();
-  const report = await (await startRun(client, runSettings(repo, { runId, maxParallel: 2, review: 'gate' }), taskQueue)).result();
+  const report = await (
+    await startRun(client, runSettings(repo, { runId, maxParallel: 2, review: 'gate' }), taskQueue)
+  ).result();
   expect(report.status).toBe('completed');
   expect(report.final?.alreadyValidatedBy).toBe('batch-1A');
   expect(report.runReview?.error).toBeUndefined();

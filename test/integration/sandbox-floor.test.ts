@@ -19,9 +19,23 @@ describe("the worker's sandbox floor (issue 22)", () => {
   it("fails a run that asks for sandbox 'off' on a worker with --sandbox required, naming the floor; nothing of the repository runs", async () => {
     const repo = await makeSampleRepo();
     const runId = `floor-${Date.now()}`;
-    const settings: RunSettings = { runId, repoPath: repo, model: 'claude-haiku-4-5', maxParallel: 2, attempts: 1, maxTurns: 4, sequentialRisk: 'high', sandbox: 'off', setupCommand: `touch ${marker}` };
+    const settings: RunSettings = {
+      runId,
+      repoPath: repo,
+      model: 'claude-haiku-4-5',
+      maxParallel: 2,
+      attempts: 1,
+      maxTurns: 4,
+      sequentialRisk: 'high',
+      sandbox: 'off',
+      setupCommand: `touch ${marker}`,
+    };
     // Straight through the Temporal client, as a script that reached the server would: not the CLI.
-    const handle = await worker().client.workflow.start(flotillaRun, { taskQueue: worker().taskQueue, workflowId: `flotilla-floor-${runId}`, args: [settings] });
+    const handle = await worker().client.workflow.start(flotillaRun, {
+      taskQueue: worker().taskQueue,
+      workflowId: `flotilla-floor-${runId}`,
+      args: [settings],
+    });
     let message = '';
     try {
       const report = await handle.result();
@@ -32,7 +46,7 @@ describe("the worker's sandbox floor (issue 22)", () => {
       message = `${cause?.message ?? ''} ${(cause as { cause?: Error })?.cause?.message ?? ''}`;
     }
     expect(message).toMatch(/this worker's floor is --sandbox required/);
-    expect(message).toContain("asks for --sandbox off");
+    expect(message).toContain('asks for --sandbox off');
     expect(fs.existsSync(marker)).toBe(false);
     // The same worker runs a run that asks for the default (auto, raised to required) to the end, sandboxed.
     const ok = await worker().client.workflow.start(flotillaRun, {
@@ -43,6 +57,8 @@ describe("the worker's sandbox floor (issue 22)", () => {
     const report = await ok.result();
     expect(report.status).toBe('completed');
     expect(fs.existsSync(marker)).toBe(false); // /tmp inside the sandbox is not the host's
-    expect(JSON.parse(fs.readFileSync(path.join(repo, '.flotilla', 'runs', `${runId}-ok`, 'sandbox.json'), 'utf8'))).toMatchObject({ mode: 'required', sandboxed: true });
+    expect(
+      JSON.parse(fs.readFileSync(path.join(repo, '.flotilla', 'runs', `${runId}-ok`, 'sandbox.json'), 'utf8')),
+    ).toMatchObject({ mode: 'required', sandboxed: true });
   }, 180_000);
 });

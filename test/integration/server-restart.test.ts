@@ -22,14 +22,24 @@ describe('durability', () => {
     const repo = await makeSampleRepo();
     const taskQueue = `restart-${Date.now()}`;
     const log = fs.openSync(path.join(state, 'worker.log'), 'w');
-    const env = { ...process.env, TEMPORAL_ADDRESS: server.address, FLOTILLA_TASK_QUEUE: taskQueue, FLOTILLA_WORKTREES: path.join(state, 'wt'), FLOTILLA_STAND_IN_LATENCY_MS: '700', FLOTILLA_STAND_IN: '1' };
+    const env = {
+      ...process.env,
+      TEMPORAL_ADDRESS: server.address,
+      FLOTILLA_TASK_QUEUE: taskQueue,
+      FLOTILLA_WORKTREES: path.join(state, 'wt'),
+      FLOTILLA_STAND_IN_LATENCY_MS: '700',
+      FLOTILLA_STAND_IN: '1',
+    };
     const worker: ChildProcess = spawn(process.execPath, [CLI, 'worker'], { env, stdio: ['ignore', log, log] });
     fs.closeSync(log); // the child has its own copy
     let connection = await Connection.connect({ address: server.address });
     try {
       const runId = `restart-${Date.now()}`;
       const handle = await startRun(new Client({ connection }), runSettings(repo, { runId }), taskQueue);
-      const before = await waitForStatus(handle, (r) => r.tasks.some((t) => t.status === 'committed'), { what: 'a committed task before the server is killed', timeoutMs: 120_000 });
+      const before = await waitForStatus(handle, (r) => r.tasks.some((t) => t.status === 'committed'), {
+        what: 'a committed task before the server is killed',
+        timeoutMs: 120_000,
+      });
       expect(before.status).toBe('running');
       // Kill the server without warning; the worker keeps running and must reconnect.
       server.process!.kill('SIGKILL');
@@ -41,11 +51,20 @@ describe('durability', () => {
       connection = await Connection.connect({ address: server.address });
       const report: RunReport = await new Client({ connection }).workflow.getHandle(`flotilla-${runId}`).result();
       expect(report.status).toBe('completed');
-      expect(report.tasks.filter((t) => t.status === 'committed').map((t) => t.id).sort()).toEqual(['TASK-0001', 'TASK-0002', 'TASK-0003', 'TASK-0006']);
-      const subjects = (await simpleGit(repo).raw(['log', '--format=%s', `${report.baseSha}..${report.branch}`])).trim().split('\n');
+      expect(
+        report.tasks
+          .filter((t) => t.status === 'committed')
+          .map((t) => t.id)
+          .sort(),
+      ).toEqual(['TASK-0001', 'TASK-0002', 'TASK-0003', 'TASK-0006']);
+      const subjects = (await simpleGit(repo).raw(['log', '--format=%s', `${report.baseSha}..${report.branch}`]))
+        .trim()
+        .split('\n');
       expect(subjects).toHaveLength(4);
     } finally {
-      const exited = new Promise((r) => (worker.exitCode === null && worker.signalCode === null ? worker.once('exit', r) : r(null)));
+      const exited = new Promise((r) =>
+        worker.exitCode === null && worker.signalCode === null ? worker.once('exit', r) : r(null),
+      );
       worker.kill('SIGKILL');
       await exited;
       await connection.close().catch(() => undefined);

@@ -29,7 +29,8 @@ describe('the Web UI', () => {
   let taskQueue = '';
 
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it), or set CHROMIUM_PATH`);
+    if (!fs.existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it), or set CHROMIUM_PATH`);
     const port = await freePort();
     server = await startDevServer({ port, uiPort: await freePort(), headless: false });
     try {
@@ -39,7 +40,13 @@ describe('the Web UI', () => {
     }
     const standIn = await startStandInModel({});
     const native = await NativeConnection.connect({ address: server.address });
-    const workers = await createFlotillaWorkers({ connection: native, namespace: 'default', taskQueue: `webui-${Date.now()}`, modelAccess: { apiKey: 'test-key', baseURL: standIn.url }, worktreeRoot: fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-wt-')) });
+    const workers = await createFlotillaWorkers({
+      connection: native,
+      namespace: 'default',
+      taskQueue: `webui-${Date.now()}`,
+      modelAccess: { apiKey: 'test-key', baseURL: standIn.url },
+      worktreeRoot: fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-wt-')),
+    });
     const running = workers.run();
     stop = async () => {
       workers.shutdown();
@@ -61,12 +68,28 @@ describe('the Web UI', () => {
     const client = new Client({ connection, namespace: 'default' });
     const runId = `webui-${Date.now()}`;
     const workflowId = `flotilla-${runId}`;
-    const handle = await startRun(client, { runId, repoPath: await makeSampleRepo(), model: 'claude-haiku-4-5', maxParallel: 2, attempts: 1, maxTurns: 10, sequentialRisk: 'high', approveRisk: 'low' }, taskQueue);
+    const handle = await startRun(
+      client,
+      {
+        runId,
+        repoPath: await makeSampleRepo(),
+        model: 'claude-haiku-4-5',
+        maxParallel: 2,
+        attempts: 1,
+        maxTurns: 10,
+        sequentialRisk: 'high',
+        approveRisk: 'low',
+      },
+      taskQueue,
+    );
     try {
       // The run plans, runs its baseline, and then its first tasks wait for approval: FlotillaState says so.
       const deadline = Date.now() + 120_000;
       while ((await handle.describe()).typedSearchAttributes.get(FLOTILLA_STATE) !== 'awaiting-approval') {
-        if (Date.now() > deadline) throw new Error(`the run never waited for approval: ${JSON.stringify((await readRunReport(client, runId)).status)}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `the run never waited for approval: ${JSON.stringify((await readRunReport(client, runId)).status)}`,
+          );
         await sleep(500);
       }
       fs.mkdirSync(OUTPUT, { recursive: true });
@@ -82,7 +105,10 @@ describe('the Web UI', () => {
           .getByText(workflowId, { exact: true })
           .first()
           .waitFor({ timeout: 3000 })
-          .then(() => true, () => false);
+          .then(
+            () => true,
+            () => false,
+          );
       }
       await page.screenshot({ path: path.join(OUTPUT, 'webui-runs.png'), fullPage: true });
       expect(found).toBe(true);
@@ -94,7 +120,10 @@ describe('the Web UI', () => {
       // The run's page: its summary, and its current details (progress, who waits for approval).
       await page.waitForLoadState('networkidle');
       // The timeline names the activities by their summaries (e.g. "baseline: npm test --silent").
-      await page.getByText(/baseline: npm test/).first().waitFor({ timeout: 30_000 });
+      await page
+        .getByText(/baseline: npm test/)
+        .first()
+        .waitFor({ timeout: 30_000 });
       await page.screenshot({ path: path.join(OUTPUT, 'webui-run.png'), fullPage: true });
       expect(fs.statSync(path.join(OUTPUT, 'webui-run.png')).size).toBeGreaterThan(10_000);
       // Its user metadata: the summary, the settings (static details) and the live progress (current details).
@@ -102,7 +131,14 @@ describe('the Web UI', () => {
       // The UI renders the markdown in sandboxed frames: read every frame's text.
       const shown = async (text: RegExp) => {
         for (let i = 0; i < 60; i++) {
-          const texts = await Promise.all(page.frames().map((f) => f.locator('body').innerText().catch(() => '')));
+          const texts = await Promise.all(
+            page.frames().map((f) =>
+              f
+                .locator('body')
+                .innerText()
+                .catch(() => ''),
+            ),
+          );
           if (text.test(texts.join('\n'))) return true;
           await sleep(500);
         }

@@ -17,7 +17,14 @@ function moduleInstance(): Worktrees {
 }
 
 /** `count` worktrees made, checked and removed at once by one "worker". */
-async function churn(w: Worktrees, repo: string, root: string, prefix: string, sha: string, count: number): Promise<void> {
+async function churn(
+  w: Worktrees,
+  repo: string,
+  root: string,
+  prefix: string,
+  sha: string,
+  count: number,
+): Promise<void> {
   await Promise.all(
     Array.from({ length: count }, async (_, i) => {
       const wt = path.join(root, `${prefix}-${i}`);
@@ -71,7 +78,10 @@ describe('worktree administration under parallelism', () => {
       const p = spawn(process.execPath, ['-e', '0']);
       p.on('close', () => resolve(p.pid!));
     });
-    fs.writeFileSync(path.join(lock, 'owner.json'), JSON.stringify({ pid: dead, host: os.hostname(), token: 'crashed' }));
+    fs.writeFileSync(
+      path.join(lock, 'owner.json'),
+      JSON.stringify({ pid: dead, host: os.hostname(), token: 'crashed' }),
+    );
     const w = moduleInstance();
     const wt = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-wt-stale-')), 'TASK-0001');
     const started = Date.now();
@@ -97,14 +107,18 @@ describe('worktree administration under parallelism', () => {
     expect(fs.existsSync(lock)).toBe(false);
   });
 
-  it('removes only its own registration, even when the worktree\'s .git file was rewritten to name another one', async () => {
+  it("removes only its own registration, even when the worktree's .git file was rewritten to name another one", async () => {
     const repo = await makeSampleRepo();
     const sha = (await simpleGit(repo).revparse(['HEAD'])).trim();
     const w = moduleInstance();
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-wt-own-'));
     const [a, b, c] = ['TASK-0001', 'TASK-0002', 'TASK-0003'].map((id) => path.join(root, id));
     for (const wt of [a, b, c]) await w.freshWorktree(repo, wt, sha);
-    const listed = async () => (await simpleGit(repo).raw(['worktree', 'list', '--porcelain'])).match(/^worktree .*/gm)!.map((l) => l.slice(9)).sort();
+    const listed = async () =>
+      (await simpleGit(repo).raw(['worktree', 'list', '--porcelain']))
+        .match(/^worktree .*/gm)!
+        .map((l) => l.slice(9))
+        .sort();
     await w.removeWorktree(repo, a);
     expect(await listed()).toEqual([repo, b, c].map((p) => fs.realpathSync(p)).sort());
     // A hostile test in c points c's .git at b's registration: removing c must leave b registered and working.

@@ -15,13 +15,20 @@ describe('operator control (scripted activities)', () => {
 
   const start = async (name: string, tasks: number, maxParallel: number) => {
     const settings = { ...o.backlog(`${name}-${Date.now()}`, independentTasks(tasks)), maxParallel };
-    return o.env.client.workflow.start(flotillaRun, { taskQueue: o.taskQueue, workflowId: `flotilla-${settings.runId}`, args: [settings] });
+    return o.env.client.workflow.start(flotillaRun, {
+      taskQueue: o.taskQueue,
+      workflowId: `flotilla-${settings.runId}`,
+      args: [settings],
+    });
   };
   const statusOf = (r: RunReport) => Object.fromEntries(r.tasks.map((t) => [t.id, t.status]));
 
   it('pause holds the tasks not started, skip drops one, resume runs the rest', async () => {
     const h = await start('pause', 6, 1);
-    await waitFor(async () => (await h.query(statusQuery)).tasks.some((t) => t.status === 'integrated' || t.status === 'committed'), { what: 'a task on the run branch (integrated: the batch suite runs at the end)', timeoutMs: 20_000 });
+    await waitFor(
+      async () => (await h.query(statusQuery)).tasks.some((t) => t.status === 'integrated' || t.status === 'committed'),
+      { what: 'a task on the run branch (integrated: the batch suite runs at the end)', timeoutMs: 20_000 },
+    );
     expect(await h.executeUpdate(controlUpdate, { args: [{ action: 'pause' }] })).toContain('pause');
     const paused = await h.query(statusQuery);
     expect(paused.status).toBe('paused');
@@ -30,7 +37,10 @@ describe('operator control (scripted activities)', () => {
     const skipped = pending[pending.length - 1];
     await h.executeUpdate(controlUpdate, { args: [{ action: 'skip', taskId: skipped }] });
     // Paused: what is running ends, nothing new starts.
-    await waitFor(async () => !(await h.query(statusQuery)).tasks.some((t) => t.status === 'running'), { what: 'no running task', timeoutMs: 20_000 });
+    await waitFor(async () => !(await h.query(statusQuery)).tasks.some((t) => t.status === 'running'), {
+      what: 'no running task',
+      timeoutMs: 20_000,
+    });
     await new Promise((r) => setTimeout(r, 1000));
     expect((await h.query(statusQuery)).tasks.filter((t) => t.status === 'running')).toEqual([]);
     await h.executeUpdate(controlUpdate, { args: [{ action: 'resume' }] });
@@ -42,7 +52,10 @@ describe('operator control (scripted activities)', () => {
 
   it('abort cancels the running task and skips the rest; the run ends aborted', async () => {
     const h = await start('abort', 4, 1);
-    await waitFor(async () => (await h.query(statusQuery)).tasks.some((t) => t.status === 'running'), { what: 'a running task', timeoutMs: 20_000 });
+    await waitFor(async () => (await h.query(statusQuery)).tasks.some((t) => t.status === 'running'), {
+      what: 'a running task',
+      timeoutMs: 20_000,
+    });
     await h.executeUpdate(controlUpdate, { args: [{ action: 'abort' }] });
     const report = await h.result();
     expect(report.status).toBe('aborted');
@@ -53,7 +66,9 @@ describe('operator control (scripted activities)', () => {
 
   it('refuses to skip a task the plan does not have, and says so', async () => {
     const h = await start('refuse', 2, 1);
-    await expect(h.executeUpdate(controlUpdate, { args: [{ action: 'skip', taskId: 'TASK-0099' }] })).rejects.toMatchObject({ cause: { message: expect.stringContaining('TASK-0099') } });
+    await expect(
+      h.executeUpdate(controlUpdate, { args: [{ action: 'skip', taskId: 'TASK-0099' }] }),
+    ).rejects.toMatchObject({ cause: { message: expect.stringContaining('TASK-0099') } });
     await h.result();
   }, 60_000);
 });

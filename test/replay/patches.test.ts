@@ -21,18 +21,25 @@ function markersIn(scenario: string, base = historiesDir): Set<string> | undefin
   if (!fs.existsSync(dir)) return undefined;
   const ids = new Set<string>();
   for (const f of fs.readdirSync(dir)) {
-    const { history } = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { history: { events: Array<Record<string, any>> } };
+    const { history } = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as {
+      history: { events: Array<Record<string, any>> };
+    };
     for (const e of history.events) {
       const m = e.markerRecordedEventAttributes;
       if (m?.markerName !== 'core_patch') continue;
-      for (const p of m.details?.['patch-data']?.payloads ?? []) ids.add((JSON.parse(Buffer.from(p.data, 'base64').toString('utf8')) as { id: string }).id);
+      for (const p of m.details?.['patch-data']?.payloads ?? [])
+        ids.add((JSON.parse(Buffer.from(p.data, 'base64').toString('utf8')) as { id: string }).id);
     }
   }
   return ids;
 }
 
 /** What breaks the policy, given the workflow sources (file → text), the registry and the recorded scenarios. */
-function policyProblems(sources: Record<string, string>, registry: readonly PatchRecord[], markers: (scenario: string) => Set<string> | undefined): string[] {
+function policyProblems(
+  sources: Record<string, string>,
+  registry: readonly PatchRecord[],
+  markers: (scenario: string) => Set<string> | undefined,
+): string[] {
   const problems: string[] = [];
   const used = new Set<string>();
   for (const [file, text] of Object.entries(sources)) {
@@ -44,15 +51,21 @@ function policyProblems(sources: Record<string, string>, registry: readonly Patc
     }
   }
   for (const p of registry) {
-    if (!used.has(p.id)) problems.push(`${p.id}: registered, but no workflow calls it (remove it from the registry once its code is gone)`);
+    if (!used.has(p.id))
+      problems.push(
+        `${p.id}: registered, but no workflow calls it (remove it from the registry once its code is gone)`,
+      );
     if (!/^\d{4}-\d{2}-\d{2}$/.test(p.added)) problems.push(`${p.id}: added must be a date YYYY-MM-DD`);
-    if (!p.deprecateIn || !p.removeIn) problems.push(`${p.id}: say the releases in which it becomes deprecatePatch and goes`);
+    if (!p.deprecateIn || !p.removeIn)
+      problems.push(`${p.id}: say the releases in which it becomes deprecatePatch and goes`);
     const before = markers(p.recorded.without);
     const after = markers(p.recorded.with);
     if (!before) problems.push(`${p.id}: no recorded scenario '${p.recorded.without}' (its old side)`);
-    else if (before.has(p.id)) problems.push(`${p.id}: '${p.recorded.without}' was recorded with the patch, so it does not cover the old side`);
+    else if (before.has(p.id))
+      problems.push(`${p.id}: '${p.recorded.without}' was recorded with the patch, so it does not cover the old side`);
     if (!after) problems.push(`${p.id}: no recorded scenario '${p.recorded.with}' (its new side)`);
-    else if (!after.has(p.id)) problems.push(`${p.id}: '${p.recorded.with}' holds no marker of the patch, so it does not cover the new side`);
+    else if (!after.has(p.id))
+      problems.push(`${p.id}: '${p.recorded.with}' holds no marker of the patch, so it does not cover the new side`);
   }
   return problems;
 }
@@ -63,7 +76,9 @@ function workflowSources(dir = 'workflows'): Record<string, string> {
     fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) => {
       const rel = `${dir}/${e.name}`;
       if (e.isDirectory()) return Object.entries(workflowSources(rel));
-      return e.name.endsWith('.ts') && rel !== 'workflows/patches.ts' ? [[rel, fs.readFileSync(path.join(root, rel), 'utf8')]] : [];
+      return e.name.endsWith('.ts') && rel !== 'workflows/patches.ts'
+        ? [[rel, fs.readFileSync(path.join(root, rel), 'utf8')]]
+        : [];
     }),
   );
 }
@@ -77,12 +92,25 @@ describe('the patch policy', () => {
 
   it('names an unregistered patch, a non-literal id, and a patch whose sides are not recorded', () => {
     const sources = { 'workflows/x.ts': "if (patched('new-step')) a(); if (patched(name)) b();" };
-    expect(policyProblems(sources, [], () => new Set())).toEqual(["workflows/x.ts: 1 patch call(s) whose id is not a string literal", "workflows/x.ts: patched('new-step') is not in workflows/patches.ts"]);
-    const registered: PatchRecord = { id: 'new-step', added: '2026-12-07', recorded: { without: 'updates', with: 'updates-new-step' }, deprecateIn: '0.3.0', removeIn: '0.4.0' };
+    expect(policyProblems(sources, [], () => new Set())).toEqual([
+      'workflows/x.ts: 1 patch call(s) whose id is not a string literal',
+      "workflows/x.ts: patched('new-step') is not in workflows/patches.ts",
+    ]);
+    const registered: PatchRecord = {
+      id: 'new-step',
+      added: '2026-12-07',
+      recorded: { without: 'updates', with: 'updates-new-step' },
+      deprecateIn: '0.3.0',
+      removeIn: '0.4.0',
+    };
     const scenarios: Record<string, Set<string>> = { updates: new Set() };
-    expect(policyProblems({ 'workflows/x.ts': "patched('new-step')" }, [registered], (s: string) => scenarios[s])).toEqual(["new-step: no recorded scenario 'updates-new-step' (its new side)"]);
+    expect(
+      policyProblems({ 'workflows/x.ts': "patched('new-step')" }, [registered], (s: string) => scenarios[s]),
+    ).toEqual(["new-step: no recorded scenario 'updates-new-step' (its new side)"]);
     scenarios['updates-new-step'] = new Set(['new-step']);
-    expect(policyProblems({ 'workflows/x.ts': "patched('new-step')" }, [registered], (s: string) => scenarios[s])).toEqual([]);
+    expect(
+      policyProblems({ 'workflows/x.ts': "patched('new-step')" }, [registered], (s: string) => scenarios[s]),
+    ).toEqual([]);
   });
 
   it('reads the patch markers of a recorded history', () => {
@@ -92,7 +120,12 @@ describe('the patch policy', () => {
     const data = Buffer.from(JSON.stringify({ id: 'x', deprecated: false })).toString('base64');
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-histories-'));
     try {
-      const event = { markerRecordedEventAttributes: { markerName: 'core_patch', details: { 'patch-data': { payloads: [{ data }] } } } };
+      const event = {
+        markerRecordedEventAttributes: {
+          markerName: 'core_patch',
+          details: { 'patch-data': { payloads: [{ data }] } },
+        },
+      };
       fs.writeFileSync(path.join(tmp, 'run.json'), JSON.stringify({ workflowId: 'w', history: { events: [event] } }));
       expect(markersIn(path.basename(tmp), path.dirname(tmp))).toEqual(new Set(['x']));
     } finally {

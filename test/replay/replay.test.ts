@@ -9,7 +9,9 @@ import * as path from 'node:path';
  * (CONTRIBUTING.md, "The patch policy") instead of changing what old runs did.
  */
 const dir = path.join(__dirname, 'histories');
-const files = fs.readdirSync(dir).flatMap((scenario) => fs.readdirSync(path.join(dir, scenario)).map((f) => path.join(scenario, f)));
+const files = fs
+  .readdirSync(dir)
+  .flatMap((scenario) => fs.readdirSync(path.join(dir, scenario)).map((f) => path.join(scenario, f)));
 
 it('replays every recorded history with the current workflow code, deterministically', async () => {
   try {

@@ -17,7 +17,12 @@ describe('agent prompt and repo conventions', () => {
     const e = excerpt(text, 100);
     expect(e.length).toBeLessThanOrEqual(100 + '\n… (excerpt)'.length);
     expect(e.endsWith('\n… (excerpt)')).toBe(true);
-    expect(e.split('\n').slice(0, -1).every((l) => /^line \d+$/.test(l))).toBe(true);
+    expect(
+      e
+        .split('\n')
+        .slice(0, -1)
+        .every((l) => /^line \d+$/.test(l)),
+    ).toBe(true);
     expect(excerpt('short\n')).toBe('short');
   });
 
@@ -61,11 +66,18 @@ describe('agent prompt and repo conventions', () => {
 });
 
 describe('the shared system prompt and the cannot: exit (issue 25)', () => {
-   
-  const { agentSystemPrompt, cannotReason } = require('../../activities/agent/prompt/agent-system-prompt') as typeof import('../../activities/agent/prompt/agent-system-prompt');
+  const { agentSystemPrompt, cannotReason } =
+    require('../../activities/agent/prompt/agent-system-prompt') as typeof import('../../activities/agent/prompt/agent-system-prompt');
   it('is the same for every call and carries the rules, the method and the exit', () => {
     expect(agentSystemPrompt()).toBe(agentSystemPrompt());
-    for (const part of ['# How to work', '# The gate\'s rules', 'Test expectations', 'cannot: <one sentence saying why>', 'create: makes a NEW file']) expect(agentSystemPrompt()).toContain(part);
+    for (const part of [
+      '# How to work',
+      "# The gate's rules",
+      'Test expectations',
+      'cannot: <one sentence saying why>',
+      'create: makes a NEW file',
+    ])
+      expect(agentSystemPrompt()).toContain(part);
     // Long enough, with the tools, to cross Haiku 4.5's 4,096-token cache minimum (about 4 characters a token).
     expect(agentSystemPrompt().length).toBeGreaterThan(12_000);
   });

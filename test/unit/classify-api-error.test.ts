@@ -3,9 +3,15 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { classifyApiError, isPromptTooLong, retryAfterMs } from '../../activities/agent/classify-api-error';
 
 const apiError = (status: number, type: string, headers: Record<string, string> = {}) =>
-  Anthropic.APIError.generate(status, { type: 'error', error: { type, message: `${type} happened` } }, undefined, new Headers({ 'request-id': 'req_1', ...headers }));
+  Anthropic.APIError.generate(
+    status,
+    { type: 'error', error: { type, message: `${type} happened` } },
+    undefined,
+    new Headers({ 'request-id': 'req_1', ...headers }),
+  );
 
-const classify = (err: unknown) => classifyApiError(err, 'claude-haiku-4-5', 'http://127.0.0.1:1') as ApplicationFailure;
+const classify = (err: unknown) =>
+  classifyApiError(err, 'claude-haiku-4-5', 'http://127.0.0.1:1') as ApplicationFailure;
 
 describe('classifyApiError', () => {
   it.each([
@@ -52,7 +58,15 @@ describe('classifyApiError', () => {
   });
 
   it('a 400 "prompt is too long" ends only the task, never the run; another 400 is still a configuration error', () => {
-    const tooLong = Anthropic.APIError.generate(400, { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 210345 tokens > 200000 maximum' } }, undefined, new Headers());
+    const tooLong = Anthropic.APIError.generate(
+      400,
+      {
+        type: 'error',
+        error: { type: 'invalid_request_error', message: 'prompt is too long: 210345 tokens > 200000 maximum' },
+      },
+      undefined,
+      new Headers(),
+    );
     expect(isPromptTooLong(tooLong)).toBe(true);
     expect(classify(tooLong)).toMatchObject({ nonRetryable: true, type: 'ModelRequestError' });
     const other = apiError(400, 'invalid_request_error');
@@ -61,11 +75,16 @@ describe('classifyApiError', () => {
   });
 
   it('connection errors and timeouts are retryable', () => {
-    const c = classify(new Anthropic.APIConnectionError({ message: 'Connection error.', cause: new Error('socket hang up') }));
+    const c = classify(
+      new Anthropic.APIConnectionError({ message: 'Connection error.', cause: new Error('socket hang up') }),
+    );
     expect(c).toMatchObject({ nonRetryable: false, type: 'ModelApiError' });
     expect(c.message).toContain('could not reach the model API at http://127.0.0.1:1');
     expect(c.message).toContain('socket hang up');
-    expect(classify(new Anthropic.APIConnectionTimeoutError())).toMatchObject({ nonRetryable: false, type: 'ModelApiError' });
+    expect(classify(new Anthropic.APIConnectionTimeoutError())).toMatchObject({
+      nonRetryable: false,
+      type: 'ModelApiError',
+    });
   });
 
   it('leaves other errors alone (Temporal retries them) and reports an aborted call as a cancellation', () => {

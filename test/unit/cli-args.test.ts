@@ -30,7 +30,9 @@ import { createDemoRepo } from '../../dev/demo-repo';
 import { startStandInModel } from '../../dev/stand-in-model';
 import { freePort } from '../../dev/temporal-server';
 
-const pkgVersion = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+const pkgVersion = (
+  JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }
+).version;
 
 let connect: jest.SpyInstance;
 const savedEnv = { ...process.env };
@@ -69,7 +71,27 @@ describe('flotilla <command> --help', () => {
   const names = COMMANDS.map((c) => c.name);
 
   it('covers every command', () => {
-    expect(names.sort()).toEqual(['abort', 'approve', 'demo', 'dev', 'discover', 'eval', 'gc', 'pause', 'plan', 'report', 'resume', 'retry', 'rollback', 'run', 'runs', 'skip', 'status', 'watch', 'worker']);
+    expect(names.sort()).toEqual([
+      'abort',
+      'approve',
+      'demo',
+      'dev',
+      'discover',
+      'eval',
+      'gc',
+      'pause',
+      'plan',
+      'report',
+      'resume',
+      'retry',
+      'rollback',
+      'run',
+      'runs',
+      'skip',
+      'status',
+      'watch',
+      'worker',
+    ]);
   });
 
   for (const command of COMMANDS) {
@@ -82,7 +104,9 @@ describe('flotilla <command> --help', () => {
         expect(r.out).toContain(`Usage: flotilla ${command.name}`);
         expect(r.out).toMatch(/Examples?:\n  flotilla /);
         for (const [name, f] of Object.entries(command.flags)) {
-          const line = r.out.split('\n').find((l) => l.trimStart().startsWith(`--${name} `) || l.trim() === `--${name}`);
+          const line = r.out
+            .split('\n')
+            .find((l) => l.trimStart().startsWith(`--${name} `) || l.trim() === `--${name}`);
           expect(line).toBeDefined();
           const d = f.defaultText ?? (f.default !== undefined && f.default !== false ? String(f.default) : undefined);
           if (d !== undefined) expect(line).toContain(`[default: ${d}]`);
@@ -107,7 +131,12 @@ describe('flotilla <command> --help', () => {
     const plan = await cli('plan', '--max-paralel', '3', '--help');
     expect(plan.code).toBe(0);
     expect(plan.out).toContain('Usage: flotilla plan');
-    for (const argv of [['demo', '--help'], ['dev', '--port', '7999', '-h'], ['worker', '--help']]) expect((await cli(...argv)).code).toBe(0);
+    for (const argv of [
+      ['demo', '--help'],
+      ['dev', '--port', '7999', '-h'],
+      ['worker', '--help'],
+    ])
+      expect((await cli(...argv)).code).toBe(0);
     expectNoSideEffects();
   });
 
@@ -163,10 +192,22 @@ describe('usage errors exit 2 and say what is wrong', () => {
     [['runs', '--limit', 'ten'], 'flotilla runs: --limit must be a whole number of at least 1 (got "ten")'],
     [['run', '--max-parallel', '2.5'], 'flotilla run: --max-parallel must be a whole number of at least 1 (got "2.5")'],
     [['run', '--attempts', '0'], 'flotilla run: --attempts must be a whole number of at least 1 (got "0")'],
-    [['run', '--sequential-risk', 'extreme'], 'flotilla run: --sequential-risk must be one of low, medium, high, none (got "extreme")'],
-    [['run', '--run-id', 'bad/id'], 'flotilla run: --run-id may only use letters, digits, ".", "_" and "-" (got "bad/id")'],
-    [['resume', 'r1', '--budget-usd=abc'], 'flotilla resume: --budget-usd must be a positive number of dollars (got "abc")'],
-    [['resume', 'r1', '--budget-usd', '-5'], 'flotilla resume: --budget-usd X: the value is missing (to give "-5" as the value, write --budget-usd=-5)'],
+    [
+      ['run', '--sequential-risk', 'extreme'],
+      'flotilla run: --sequential-risk must be one of low, medium, high, none (got "extreme")',
+    ],
+    [
+      ['run', '--run-id', 'bad/id'],
+      'flotilla run: --run-id may only use letters, digits, ".", "_" and "-" (got "bad/id")',
+    ],
+    [
+      ['resume', 'r1', '--budget-usd=abc'],
+      'flotilla resume: --budget-usd must be a positive number of dollars (got "abc")',
+    ],
+    [
+      ['resume', 'r1', '--budget-usd', '-5'],
+      'flotilla resume: --budget-usd X: the value is missing (to give "-5" as the value, write --budget-usd=-5)',
+    ],
     [['plan', '--repo'], 'flotilla plan: --repo DIR: the value is missing'],
     [['status', 'r1', '--json=yes'], 'flotilla status: --json takes no value (got "yes")'],
     [['dev', '--port', 'http'], 'flotilla dev: --port must be a whole number of at least 1 (got "http")'],
@@ -193,11 +234,16 @@ describe('usage errors exit 2 and say what is wrong', () => {
 
   it('names every unknown option at once', async () => {
     const r = await cli('plan', '--max-paralel', '3', '--jsn');
-    expect(r.err.split('\n')[0]).toBe('flotilla plan: unknown option --max-paralel (did you mean --max-parallel?); unknown option --jsn (did you mean --json?)');
+    expect(r.err.split('\n')[0]).toBe(
+      'flotilla plan: unknown option --max-paralel (did you mean --max-parallel?); unknown option --jsn (did you mean --json?)',
+    );
   });
 
   it('takes a positional that starts with "-" after --', () => {
-    const args = parseCommandLine(COMMANDS.find((c) => c.name === 'status')!, ['--', '-odd-run-id']);
+    const args = parseCommandLine(
+      COMMANDS.find((c) => c.name === 'status')!,
+      ['--', '-odd-run-id'],
+    );
     expect(args.positionals).toEqual(['-odd-run-id']);
   });
 });
@@ -207,7 +253,15 @@ describe('parsed values', () => {
 
   it('applies declared defaults and turns numeric flags into numbers', () => {
     const a = parseCommandLine(run, ['--max-parallel', '8', '--budget-usd', '2.5', '--wait']);
-    expect(a.flags).toMatchObject({ repo: '.', 'max-parallel': 8, attempts: 2, 'max-turns': 30, 'sequential-risk': 'high', 'budget-usd': 2.5, wait: true });
+    expect(a.flags).toMatchObject({
+      repo: '.',
+      'max-parallel': 8,
+      attempts: 2,
+      'max-turns': 30,
+      'sequential-risk': 'high',
+      'budget-usd': 2.5,
+      wait: true,
+    });
     expect(a.flags['segment-tasks']).toBeUndefined();
     expect(parseCommandLine(run, ['--max-parallel=3']).flags['max-parallel']).toBe(3);
   });
@@ -215,15 +269,35 @@ describe('parsed values', () => {
 
 describe('connection flags', () => {
   it('every command that talks to Temporal takes --address, --namespace and --profile; the others do not', () => {
-    const talking = COMMANDS.filter((c) => 'address' in c.flags).map((c) => c.name).sort();
-    expect(talking).toEqual(['abort', 'approve', 'gc', 'pause', 'report', 'resume', 'retry', 'rollback', 'run', 'runs', 'skip', 'status', 'watch', 'worker']);
-    for (const c of COMMANDS.filter((x) => talking.includes(x.name))) expect(Object.keys(c.flags)).toEqual(expect.arrayContaining(['address', 'namespace', 'profile']));
+    const talking = COMMANDS.filter((c) => 'address' in c.flags)
+      .map((c) => c.name)
+      .sort();
+    expect(talking).toEqual([
+      'abort',
+      'approve',
+      'gc',
+      'pause',
+      'report',
+      'resume',
+      'retry',
+      'rollback',
+      'run',
+      'runs',
+      'skip',
+      'status',
+      'watch',
+      'worker',
+    ]);
+    for (const c of COMMANDS.filter((x) => talking.includes(x.name)))
+      expect(Object.keys(c.flags)).toEqual(expect.arrayContaining(['address', 'namespace', 'profile']));
   });
 
   it('are handed to the connection: status --address --namespace connects there', async () => {
     const r = await cli('status', 'r1', '--address', '127.0.0.1:1', '--namespace', 'elsewhere');
     expect(r.code).toBe(1);
-    expect(r.err).toContain('flotilla status: Cannot reach the Temporal server at 127.0.0.1:1 (from the command line; connect refused by the test)');
+    expect(r.err).toContain(
+      'flotilla status: Cannot reach the Temporal server at 127.0.0.1:1 (from the command line; connect refused by the test)',
+    );
     expect(connect).toHaveBeenCalledTimes(1);
     expect(connect.mock.calls[0][0]).toMatchObject({ address: '127.0.0.1:1' });
   });
@@ -237,8 +311,15 @@ describe('connection flags', () => {
       delete process.env.TEMPORAL_ADDRESS;
       delete process.env.TEMPORAL_NAMESPACE;
       process.env.TEMPORAL_CONFIG_FILE = file;
-      expect(temporalSettings({ profile: 'staging' })).toMatchObject({ address: 'staging.example:7233', namespace: 'stage' });
-      expect(temporalSettings({ profile: 'staging', address: 'other:1', namespace: 'ns2' })).toMatchObject({ address: 'other:1', namespace: 'ns2', connectionOptions: { address: 'other:1' } });
+      expect(temporalSettings({ profile: 'staging' })).toMatchObject({
+        address: 'staging.example:7233',
+        namespace: 'stage',
+      });
+      expect(temporalSettings({ profile: 'staging', address: 'other:1', namespace: 'ns2' })).toMatchObject({
+        address: 'other:1',
+        namespace: 'ns2',
+        connectionOptions: { address: 'other:1' },
+      });
       expect(temporalSettings({})).toMatchObject({ address: 'localhost:7233', namespace: 'default' });
       expect(() => temporalSettings({ profile: 'nope' })).toThrow(/Profile 'nope' not found/);
     } finally {
@@ -262,38 +343,65 @@ describe('connection flags', () => {
 
 describe('one name per meaning: worker slots, agent starts, the stand-in', () => {
   const fakeStack = () =>
-    ({ address: 'x', namespace: 'default', settings: {}, uiUrl: null, worker: null, workerDone: Promise.resolve(), stop: async () => undefined }) as never;
+    ({
+      address: 'x',
+      namespace: 'default',
+      settings: {},
+      uiUrl: null,
+      worker: null,
+      workerDone: Promise.resolve(),
+      stop: async () => undefined,
+    }) as never;
 
   it('worker --agent-slots N sets the agent slots; --max-parallel is a deprecated alias that says so', async () => {
     jest.mocked(startLocalStack).mockImplementationOnce(async () => fakeStack());
     let r = await cli('worker', '--agent-slots', '6', '--stand-in');
     expect(r.code).toBe(0);
-    expect(jest.mocked(startLocalStack).mock.calls[0][0]).toMatchObject({ maxParallel: 6, standIn: true, external: true });
+    expect(jest.mocked(startLocalStack).mock.calls[0][0]).toMatchObject({
+      maxParallel: 6,
+      standIn: true,
+      external: true,
+    });
     expect(r.out).not.toContain('deprecated');
 
-    jest.mocked(startLocalStack).mockClear().mockImplementationOnce(async () => fakeStack());
+    jest
+      .mocked(startLocalStack)
+      .mockClear()
+      .mockImplementationOnce(async () => fakeStack());
     r = await cli('worker', '--max-parallel', '3');
     expect(r.code).toBe(0);
     expect(jest.mocked(startLocalStack).mock.calls[0][0]).toMatchObject({ maxParallel: 3, standIn: false });
-    expect(r.out).toContain('Note: flotilla worker --max-parallel is deprecated: it is --agent-slots (model turns at once on this worker); using --agent-slots 3');
+    expect(r.out).toContain(
+      'Note: flotilla worker --max-parallel is deprecated: it is --agent-slots (model turns at once on this worker); using --agent-slots 3',
+    );
 
-    jest.mocked(startLocalStack).mockClear().mockImplementationOnce(async () => fakeStack());
+    jest
+      .mocked(startLocalStack)
+      .mockClear()
+      .mockImplementationOnce(async () => fakeStack());
     r = await cli('worker', '--max-parallel', '3', '--agent-slots', '5');
     expect(jest.mocked(startLocalStack).mock.calls[0][0]).toMatchObject({ maxParallel: 5 });
     expect(r.out).toContain('--agent-slots 5 wins');
   });
 
   it('worker --agent-slots takes a whole number; --agent-rpm help says it limits model requests across all workers', async () => {
-    expect((await cli('worker', '--agent-slots', 'two')).err).toContain('--agent-slots must be a whole number of at least 1 (got "two")');
+    expect((await cli('worker', '--agent-slots', 'two')).err).toContain(
+      '--agent-slots must be a whole number of at least 1 (got "two")',
+    );
     const help = (await cli('worker', '--help')).out;
-    expect(help).toMatch(/--agent-rpm N +model requests per minute of the coding agents, across all workers: the server-side rate limit of the shared agents queue, which dispatches one activity per model request \(give every worker the same N/);
+    expect(help).toMatch(
+      /--agent-rpm N +model requests per minute of the coding agents, across all workers: the server-side rate limit of the shared agents queue, which dispatches one activity per model request \(give every worker the same N/,
+    );
     expect(help).toMatch(/--agent-slots N +model turns at once on this worker/);
-    for (const command of ['dev', 'demo']) expect((await cli(command, '--help')).out).toMatch(/--agent-rpm N +model requests per minute of the coding agents/);
+    for (const command of ['dev', 'demo'])
+      expect((await cli(command, '--help')).out).toMatch(
+        /--agent-rpm N +model requests per minute of the coding agents/,
+      );
     expect(help).toMatch(/--max-parallel N +deprecated: the old name of --agent-slots/);
     expect((await cli('dev', '--help')).out).toContain('--agent-slots N');
   });
 
-  it('run --help says the effective parallelism is the smaller of the lanes and the workers\' agent slots', async () => {
+  it("run --help says the effective parallelism is the smaller of the lanes and the workers' agent slots", async () => {
     const help = (await cli('run', '--help')).out;
     expect(help).toContain('the effective parallelism is the smaller of the two');
     expect(help).toMatch(/--max-parallel N +lanes: /);

@@ -19,19 +19,26 @@ describe('cluster smoke: versions from docker-compose.yml', () => {
     const compose = fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
     const tag = /image: temporalio\/server:(\S+)/.exec(compose)![1];
     expect(composeServerVersion(path.join(root, 'docker-compose.yml'))).toBe(tag);
-    expect(composeImageTag(path.join(root, 'docker-compose.yml'), 'temporalio/ui')).toBe(/image: temporalio\/ui:(\S+)/.exec(compose)![1]);
+    expect(composeImageTag(path.join(root, 'docker-compose.yml'), 'temporalio/ui')).toBe(
+      /image: temporalio\/ui:(\S+)/.exec(compose)![1],
+    );
   });
 
   it('refuses a compose file whose admin-tools and server tags differ', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-compose-'));
     const file = path.join(dir, 'docker-compose.yml');
-    fs.writeFileSync(file, 'services:\n  a:\n    image: temporalio/admin-tools:1.30.0\n  b:\n    image: temporalio/server:1.31.0\n');
-    expect(() => composeServerVersion(file)).toThrow(/admin-tools \(1\.30\.0\) and temporalio\/server \(1\.31\.0\) differ/);
+    fs.writeFileSync(
+      file,
+      'services:\n  a:\n    image: temporalio/admin-tools:1.30.0\n  b:\n    image: temporalio/server:1.31.0\n',
+    );
+    expect(() => composeServerVersion(file)).toThrow(
+      /admin-tools \(1\.30\.0\) and temporalio\/server \(1\.31\.0\) differ/,
+    );
     fs.rmSync(dir, { recursive: true });
   });
 });
 
-describe('cluster smoke: the services\' environments, read from docker-compose.yml', () => {
+describe("cluster smoke: the services' environments, read from docker-compose.yml", () => {
   const compose = path.join(root, 'docker-compose.yml');
   const vars = { POSTGRES_PASSWORD: 'pw', FLOTILLA_NAMESPACE: 'ns' };
 
@@ -45,17 +52,40 @@ describe('cluster smoke: the services\' environments, read from docker-compose.y
   });
 
   it('gives the server, the schema step and the workers what the containers get', () => {
-    expect(composeEnvironment(compose, 'postgresql', vars)).toEqual({ POSTGRES_USER: 'temporal', POSTGRES_PASSWORD: 'pw' });
-    expect(composeEnvironment(compose, 'temporal-schema', vars)).toMatchObject({ DB: 'postgres12', POSTGRES_USER: 'temporal', POSTGRES_PWD: 'pw', SQL_PASSWORD: 'pw' });
-    expect(composeEnvironment(compose, 'temporal', vars)).toMatchObject({ DB: 'postgres12', POSTGRES_PWD: 'pw', TEMPORAL_ALLOW_NO_AUTH: 'true' });
-    expect(composeEnvironment(compose, 'temporal-setup', vars)).toEqual({ TEMPORAL_ADDRESS: 'temporal:7233', NAMESPACE: 'ns' });
+    expect(composeEnvironment(compose, 'postgresql', vars)).toEqual({
+      POSTGRES_USER: 'temporal',
+      POSTGRES_PASSWORD: 'pw',
+    });
+    expect(composeEnvironment(compose, 'temporal-schema', vars)).toMatchObject({
+      DB: 'postgres12',
+      POSTGRES_USER: 'temporal',
+      POSTGRES_PWD: 'pw',
+      SQL_PASSWORD: 'pw',
+    });
+    expect(composeEnvironment(compose, 'temporal', vars)).toMatchObject({
+      DB: 'postgres12',
+      POSTGRES_PWD: 'pw',
+      TEMPORAL_ALLOW_NO_AUTH: 'true',
+    });
+    expect(composeEnvironment(compose, 'temporal-setup', vars)).toEqual({
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      NAMESPACE: 'ns',
+    });
     expect(() => composeEnvironment(compose, 'temporal', {})).toThrow(/POSTGRES_PASSWORD/);
   });
 
   it('never puts ANTHROPIC_API_KEY in the workers: the key is a secret file (issue 22), which the smoke has not (the stand-in)', () => {
     const worker = composeEnvironment(compose, 'worker', vars);
-    expect(worker).toEqual({ TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_NAMESPACE: 'ns', ANTHROPIC_API_KEY_FILE: '/run/secrets/anthropic_api_key', FLOTILLA_SANDBOX: 'required', FLOTILLA_WORKTREES: '/worktrees' });
-    expect(composeEnvironment(compose, 'worker', { ...vars, ANTHROPIC_API_KEY: 'sk-x' }).ANTHROPIC_API_KEY).toBeUndefined();
+    expect(worker).toEqual({
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      TEMPORAL_NAMESPACE: 'ns',
+      ANTHROPIC_API_KEY_FILE: '/run/secrets/anthropic_api_key',
+      FLOTILLA_SANDBOX: 'required',
+      FLOTILLA_WORKTREES: '/worktrees',
+    });
+    expect(
+      composeEnvironment(compose, 'worker', { ...vars, ANTHROPIC_API_KEY: 'sk-x' }).ANTHROPIC_API_KEY,
+    ).toBeUndefined();
     expect(flotillaEnv(worker, '127.0.0.1:7233', '/state').ANTHROPIC_API_KEY_FILE).toBeUndefined();
   });
 });
@@ -96,13 +126,20 @@ esac
     fs.mkdirSync(path.join(dir, 'bin'));
     fs.writeFileSync(path.join(dir, 'bin', 'temporal'), FAKE, { mode: 0o755 });
     const r = spawnSync('sh', [path.join(root, 'deploy', 'temporal', 'setup-namespace.sh')], {
-      env: { PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`, TEMPORAL_ADDRESS: '127.0.0.1:7233', NAMESPACE: 'default', FAKE_STATE: dir },
+      env: {
+        PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`,
+        TEMPORAL_ADDRESS: '127.0.0.1:7233',
+        NAMESPACE: 'default',
+        FAKE_STATE: dir,
+      },
       encoding: 'utf8',
       timeout: 30_000,
     });
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
     const calls = fs.readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n');
-    expect(calls.filter((c) => c.startsWith('operator namespace create'))).toEqual(['operator namespace create --namespace default --retention 30d']);
+    expect(calls.filter((c) => c.startsWith('operator namespace create'))).toEqual([
+      'operator namespace create --namespace default --retention 30d',
+    ]);
     expect(calls.filter((c) => c.startsWith('operator search-attribute list'))).toHaveLength(3);
     expect(calls.filter((c) => c.startsWith('operator search-attribute create'))).toEqual([
       'operator search-attribute create --namespace default --name FlotillaRepo --type Keyword',

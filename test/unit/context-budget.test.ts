@@ -1,16 +1,28 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { contextWindowOf, estimateTokens, fitConversation, inputLimit, trimOldToolResults } from '../../activities/agent/context-budget';
+import {
+  contextWindowOf,
+  estimateTokens,
+  fitConversation,
+  inputLimit,
+  trimOldToolResults,
+} from '../../activities/agent/context-budget';
 
 /** A conversation of `n` turns, each a tool call and a result of `size` characters. */
 function conversation(n: number, size: number): Anthropic.MessageParam[] {
   const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'THE TASK '.repeat(200) }];
   for (let i = 0; i < n; i++) {
-    messages.push({ role: 'assistant', content: [{ type: 'tool_use', id: `t${i}`, name: 'search', input: { command: 'grep', pattern: `p${i}` } }] });
-    messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: `t${i}`, content: `result ${i} `.repeat(size / 10) }] });
+    messages.push({
+      role: 'assistant',
+      content: [{ type: 'tool_use', id: `t${i}`, name: 'search', input: { command: 'grep', pattern: `p${i}` } }],
+    });
+    messages.push({
+      role: 'user',
+      content: [{ type: 'tool_result', tool_use_id: `t${i}`, content: `result ${i} `.repeat(size / 10) }],
+    });
   }
   return messages;
 }
-const resultOf = (m: Anthropic.MessageParam) => ((m.content as Anthropic.ToolResultBlockParam[])[0].content as string);
+const resultOf = (m: Anthropic.MessageParam) => (m.content as Anthropic.ToolResultBlockParam[])[0].content as string;
 
 describe('the conversation budget (issue 25)', () => {
   it('estimates from the characters sent, plus the API tool prompt', () => {
@@ -40,7 +52,8 @@ describe('the conversation budget (issue 25)', () => {
     expect(resultOf(r.messages[2])).toContain('Run the tool again if you need this result.');
     // Every tool call still has its result: the conversation stays valid.
     expect(r.messages.filter((m) => m.role === 'assistant')).toHaveLength(30);
-    for (const m of r.messages.slice(-8).filter((m) => m.role === 'user')) expect(resultOf(m)).not.toContain('[trimmed');
+    for (const m of r.messages.slice(-8).filter((m) => m.role === 'user'))
+      expect(resultOf(m)).not.toContain('[trimmed');
   });
 
   it('says when even trimmed it cannot fit (the recent results are never trimmed)', () => {

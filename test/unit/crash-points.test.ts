@@ -19,20 +19,27 @@ function sources(dir: string): string[] {
 function calls(): Array<{ file: string; arg: string }> {
   return ['activities', 'worker', 'workflows', 'core'].flatMap(sources).flatMap((file) =>
     // Calls, not the declaration (`function crashPoint(name…)`).
-    [...fs.readFileSync(path.join(root, file), 'utf8').matchAll(/(?<!function )\bcrashPoint\(([^)]*)\)/g)].map((m) => ({ file, arg: m[1].trim() })),
+    [...fs.readFileSync(path.join(root, file), 'utf8').matchAll(/(?<!function )\bcrashPoint\(([^)]*)\)/g)].map((m) => ({
+      file,
+      arg: m[1].trim(),
+    })),
   );
 }
 
 describe('the crash-point registry', () => {
   it('every crashPoint call names a registered point, as a string literal', () => {
-    const bad = calls().filter((c) => !/^'[^']+'$/.test(c.arg) || !(c.arg.slice(1, -1) in CRASH_POINTS)).map((c) => `${c.file}: crashPoint(${c.arg})`);
+    const bad = calls()
+      .filter((c) => !/^'[^']+'$/.test(c.arg) || !(c.arg.slice(1, -1) in CRASH_POINTS))
+      .map((c) => `${c.file}: crashPoint(${c.arg})`);
     expect(bad).toEqual([]);
   });
 
   it('every registered point is placed exactly once in the sources', () => {
     const placed = new Map<string, string[]>();
     for (const c of calls()) placed.set(c.arg.slice(1, -1), [...(placed.get(c.arg.slice(1, -1)) ?? []), c.file]);
-    const wrong = Object.keys(CRASH_POINTS).filter((p) => placed.get(p)?.length !== 1).map((p) => `${p}: placed in [${(placed.get(p) ?? []).join(', ')}]`);
+    const wrong = Object.keys(CRASH_POINTS)
+      .filter((p) => placed.get(p)?.length !== 1)
+      .map((p) => `${p}: placed in [${(placed.get(p) ?? []).join(', ')}]`);
     expect(wrong).toEqual([]);
   });
 

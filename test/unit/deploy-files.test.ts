@@ -34,7 +34,11 @@ interface Compose {
 function withoutLegacyIds(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(withoutLegacyIds);
   if (node === null || typeof node !== 'object') return node;
-  return Object.fromEntries(Object.entries(node).filter(([k, v]) => !(k === 'id' && typeof v === 'string')).map(([k, v]) => [k, withoutLegacyIds(v)]));
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([k, v]) => !(k === 'id' && typeof v === 'string'))
+      .map(([k, v]) => [k, withoutLegacyIds(v)]),
+  );
 }
 
 function validator() {
@@ -82,7 +86,11 @@ describe('docker-compose.yml', () => {
         continue;
       }
       const tag = /^[^@]+:([^/:@]+)$/.exec(s.image)?.[1] ?? (s.image.includes('@sha256:') ? 'digest' : undefined);
-      expect({ name, image: s.image, pinned: tag !== undefined && tag !== 'latest' && !tag.includes('$') }).toEqual({ name, image: s.image, pinned: true });
+      expect({ name, image: s.image, pinned: tag !== undefined && tag !== 'latest' && !tag.includes('$') }).toEqual({
+        name,
+        image: s.image,
+        pinned: true,
+      });
     }
   });
 
@@ -100,10 +108,14 @@ describe('docker-compose.yml', () => {
   it('gives workers the model key as a secret file, never in their environment, and a sandbox floor (issue 22)', () => {
     const worker = compose.services.worker as Service & { secrets?: string[]; security_opt?: string[] };
     const env = worker.environment as Record<string, string>;
-    for (const [name, s] of services) for (const key of Object.keys((s.environment as Record<string, string>) ?? {})) expect({ name, key }).not.toEqual({ name, key: 'ANTHROPIC_API_KEY' });
+    for (const [name, s] of services)
+      for (const key of Object.keys((s.environment as Record<string, string>) ?? {}))
+        expect({ name, key }).not.toEqual({ name, key: 'ANTHROPIC_API_KEY' });
     expect(env.ANTHROPIC_API_KEY_FILE).toBe('/run/secrets/anthropic_api_key');
     expect(worker.secrets).toEqual(['anthropic_api_key']);
-    expect((compose as unknown as { secrets: Record<string, { file: string }> }).secrets.anthropic_api_key.file).toMatch(/anthropic-api-key\.txt\}?$/);
+    expect(
+      (compose as unknown as { secrets: Record<string, { file: string }> }).secrets.anthropic_api_key.file,
+    ).toMatch(/anthropic-api-key\.txt\}?$/);
     expect(env.FLOTILLA_SANDBOX).toBe('required');
     // Docker's default seccomp profile refuses the user namespaces bubblewrap needs.
     expect(worker.security_opt).toContain('seccomp=unconfined');
@@ -118,15 +130,24 @@ describe('docker-compose.yml', () => {
       for (const [dep, { condition }] of Object.entries(deps ?? {})) {
         const target = compose.services[dep];
         expect({ name, dep, exists: target !== undefined }).toEqual({ name, dep, exists: true });
-        if (condition === 'service_healthy') expect({ dep, healthcheck: target.healthcheck !== undefined }).toEqual({ dep, healthcheck: true });
+        if (condition === 'service_healthy')
+          expect({ dep, healthcheck: target.healthcheck !== undefined }).toEqual({ dep, healthcheck: true });
         // A one-shot must be allowed to exit.
-        if (condition === 'service_completed_successfully') expect({ dep, restart: target.restart ?? 'no' }).toEqual({ dep, restart: expect.stringMatching(/^(no|on-failure(:\d+)?)$/) });
+        if (condition === 'service_completed_successfully')
+          expect({ dep, restart: target.restart ?? 'no' }).toEqual({
+            dep,
+            restart: expect.stringMatching(/^(no|on-failure(:\d+)?)$/),
+          });
       }
     }
     expect(compose.services.postgresql.healthcheck).toBeDefined();
     expect(compose.services.temporal.healthcheck).toBeDefined();
-    expect(compose.services.temporal.depends_on).toEqual({ 'temporal-schema': { condition: 'service_completed_successfully' } });
-    expect(compose.services.worker.depends_on).toEqual({ 'temporal-setup': { condition: 'service_completed_successfully' } });
+    expect(compose.services.temporal.depends_on).toEqual({
+      'temporal-schema': { condition: 'service_completed_successfully' },
+    });
+    expect(compose.services.worker.depends_on).toEqual({
+      'temporal-setup': { condition: 'service_completed_successfully' },
+    });
   });
 
   it('mounts files that exist, and shell scripts that parse', () => {
@@ -145,7 +166,9 @@ describe('docker-compose.yml', () => {
     expect(setup.image).toMatch(/^temporalio\/admin-tools:/);
     const script = read('deploy/temporal/setup-namespace.sh');
     expect(script).toContain('for name in FlotillaRunId FlotillaRepo FlotillaState; do');
-    expect(script).toContain('temporal operator search-attribute create --namespace "$NS" --name "$name" --type Keyword');
+    expect(script).toContain(
+      'temporal operator search-attribute create --namespace "$NS" --name "$name" --type Keyword',
+    );
   });
 
   it('keeps the database password out of the file', () => {
@@ -195,7 +218,10 @@ describe('Dockerfile and .dockerignore', () => {
   });
 
   it('.dockerignore keeps git, dependencies, build output and local state out of the context', () => {
-    const ignored = read('.dockerignore').split('\n').map((l) => l.trim());
-    for (const entry of ['.git', 'node_modules', 'dist', '.flotilla', 'demo-run', '.env']) expect(ignored).toContain(entry);
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim());
+    for (const entry of ['.git', 'node_modules', 'dist', '.flotilla', 'demo-run', '.env'])
+      expect(ignored).toContain(entry);
   });
 });

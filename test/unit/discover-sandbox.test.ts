@@ -64,7 +64,14 @@ describe("discover runs a repository's own linters sandboxed, or not at all (iss
     try {
       const repo = plantedRepo(secretFile, outside);
       const a = withSecrets(() => analyseRepository(repo));
-      expect(a.notes).toEqual(expect.arrayContaining([expect.stringMatching(/^ESLint: skipped \(the sandbox is not available here .*a repository's own linter runs only in it\)$/), expect.stringMatching(/^ruff: skipped \(the sandbox is not available here/)]));
+      expect(a.notes).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(
+            /^ESLint: skipped \(the sandbox is not available here .*a repository's own linter runs only in it\)$/,
+          ),
+          expect.stringMatching(/^ruff: skipped \(the sandbox is not available here/),
+        ]),
+      );
       expect(a.findings.filter((f) => f.kind === 'lint')).toEqual([]);
       expect(fs.existsSync(path.join(outside, 'written-outside'))).toBe(false);
       expect(fs.existsSync(path.join(repo, 'written-inside'))).toBe(false);
@@ -76,22 +83,27 @@ describe("discover runs a repository's own linters sandboxed, or not at all (iss
   });
 
   const sandbox = bwrapAvailability();
-  if (!sandbox.ok) console.warn(`discover-sandbox: the sandboxed case is skipped: bubblewrap is not available (${sandbox.reason})`);
-  (sandbox.ok ? it : it.skip)('in the sandbox, the planted ESLint and ruff run but see no secret, no file outside, and write nothing', () => {
-    const repo = plantedRepo(secretFile, outside);
-    const [eslint, ruff] = withSecrets(() => [runEslint(repo), runRuff(repo, 1)]);
-    expect(eslint.notes).toEqual(['ESLint: 1 finding(s) with eslint.config.js']);
-    expect(ruff.notes).toEqual(['ruff: 1 finding(s)']);
-    for (const finding of [...eslint.findings, ...ruff.findings]) {
-      const seen = Buffer.from(finding.message.replace(/ \((planted|X1)\)$/, ''), 'base64').toString('utf8');
-      expect(seen).toMatch(/PATH=/); // it did print its environment
-      for (const [name, value] of Object.entries(SECRETS)) {
-        expect(seen).not.toContain(value);
-        expect(seen).not.toContain(`${name}=`);
+  if (!sandbox.ok)
+    console.warn(`discover-sandbox: the sandboxed case is skipped: bubblewrap is not available (${sandbox.reason})`);
+  (sandbox.ok ? it : it.skip)(
+    'in the sandbox, the planted ESLint and ruff run but see no secret, no file outside, and write nothing',
+    () => {
+      const repo = plantedRepo(secretFile, outside);
+      const [eslint, ruff] = withSecrets(() => [runEslint(repo), runRuff(repo, 1)]);
+      expect(eslint.notes).toEqual(['ESLint: 1 finding(s) with eslint.config.js']);
+      expect(ruff.notes).toEqual(['ruff: 1 finding(s)']);
+      for (const finding of [...eslint.findings, ...ruff.findings]) {
+        const seen = Buffer.from(finding.message.replace(/ \((planted|X1)\)$/, ''), 'base64').toString('utf8');
+        expect(seen).toMatch(/PATH=/); // it did print its environment
+        for (const [name, value] of Object.entries(SECRETS)) {
+          expect(seen).not.toContain(value);
+          expect(seen).not.toContain(`${name}=`);
+        }
+        expect(seen).not.toContain('the-secret-file-content');
       }
-      expect(seen).not.toContain('the-secret-file-content');
-    }
-    expect(fs.existsSync(path.join(outside, 'written-outside'))).toBe(false);
-    expect(fs.existsSync(path.join(repo, 'written-inside'))).toBe(false);
-  }, 60_000);
+      expect(fs.existsSync(path.join(outside, 'written-outside'))).toBe(false);
+      expect(fs.existsSync(path.join(repo, 'written-inside'))).toBe(false);
+    },
+    60_000,
+  );
 });

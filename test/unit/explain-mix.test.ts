@@ -1,12 +1,29 @@
 import { buildPlan, explainTask, type Task } from '../../planner';
 
-const mk = (id: string, category: string, files: string[], over: Partial<Task> = {}): Task => ({ id, title: id, category, risk: 'low', files, dependsOn: [], description: '', changes: [], sourcePath: `tasks/${id}.md`, ...over });
+const mk = (id: string, category: string, files: string[], over: Partial<Task> = {}): Task => ({
+  id,
+  title: id,
+  category,
+  risk: 'low',
+  files,
+  dependsOn: [],
+  description: '',
+  changes: [],
+  sourcePath: `tasks/${id}.md`,
+  ...over,
+});
 
 describe('--explain says why a batch mixes modules and kinds', () => {
   it('names the mix and, for each other task of the same kind or module, what keeps it out', () => {
     // Two docs tasks on one file and two lint tasks on another: batches of two must mix them.
     const plan = buildPlan(
-      [mk('TASK-0001', 'docs', ['src/a.ts']), mk('TASK-0002', 'docs', ['src/a.ts']), mk('TASK-0003', 'lint', ['src/c.ts']), mk('TASK-0004', 'lint', ['src/c.ts']), mk('TASK-0005', 'docs', ['src/d.ts'], { dependsOn: ['TASK-0001'] })],
+      [
+        mk('TASK-0001', 'docs', ['src/a.ts']),
+        mk('TASK-0002', 'docs', ['src/a.ts']),
+        mk('TASK-0003', 'lint', ['src/c.ts']),
+        mk('TASK-0004', 'lint', ['src/c.ts']),
+        mk('TASK-0005', 'docs', ['src/d.ts'], { dependsOn: ['TASK-0001'] }),
+      ],
       [],
       { repoName: 'r', testCommand: 't', sequentialRisk: 'high', maxParallel: 4, maxBatchTasks: 2 },
     );
@@ -15,11 +32,18 @@ describe('--explain says why a batch mixes modules and kinds', () => {
     expect(where('TASK-0001')).not.toBe(where('TASK-0005'));
     expect(lines).toMatch(/grouping: this batch mixes 2 kinds \(docs, lint\) and 2 modules \(src\/a, src\/c\)/);
     expect(lines).toContain(`TASK-0002 (${where('TASK-0002')}): shares src/a.ts with TASK-0001 here`);
-    expect(lines).toContain(`TASK-0005 (${where('TASK-0005')}): depends on TASK-0001, which runs in this batch or later`);
+    expect(lines).toContain(
+      `TASK-0005 (${where('TASK-0005')}): depends on TASK-0001, which runs in this batch or later`,
+    );
   });
 
   it('says when a batch is one module and one kind', () => {
-    const plan = buildPlan([mk('TASK-0001', 'docs', ['src/a/x.ts']), mk('TASK-0002', 'docs', ['src/a/y.ts'])], [], { repoName: 'r', testCommand: 't', sequentialRisk: 'high', maxParallel: 4 });
+    const plan = buildPlan([mk('TASK-0001', 'docs', ['src/a/x.ts']), mk('TASK-0002', 'docs', ['src/a/y.ts'])], [], {
+      repoName: 'r',
+      testCommand: 't',
+      sequentialRisk: 'high',
+      maxParallel: 4,
+    });
     expect(explainTask(plan, 'TASK-0001')).toContain('  grouping: the whole batch is docs in src/a');
   });
 });

@@ -63,13 +63,21 @@ describe('failure blocks (issue 25)', () => {
     expect(boundBlock(long)).toMatch(/\nend$/);
     expect(boundBlock(long).length).toBeLessThan(2_200);
     const many = Array.from({ length: 20 }, (_, i) => `  ● t${i}\n\n${'y'.repeat(3_000)}`).join('\n');
-    const blocks = failureBlocks(many, Array.from({ length: 20 }, (_, i) => `f::t${i}`), 5_000);
+    const blocks = failureBlocks(
+      many,
+      Array.from({ length: 20 }, (_, i) => `f::t${i}`),
+      5_000,
+    );
     expect(renderFailureBlocks(blocks).length).toBeLessThan(7_000);
     expect(blocks[19].block).toBeUndefined();
   });
 
   it('lists a failing test without a block of its own, and marks tests as asked', () => {
-    const text = renderFailureBlocks(failureBlocks('nothing useful', ['a::gone']), (id) => (id === 'a::gone' ? ' (already failing at the base)' : ''));
-    expect(text).toBe('### a::gone (already failing at the base)\n(no block of its own in the output; see the end of the output)');
+    const text = renderFailureBlocks(failureBlocks('nothing useful', ['a::gone']), (id) =>
+      id === 'a::gone' ? ' (already failing at the base)' : '',
+    );
+    expect(text).toBe(
+      '### a::gone (already failing at the base)\n(no block of its own in the output; see the end of the output)',
+    );
   });
 });

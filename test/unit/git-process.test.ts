@@ -50,7 +50,12 @@ describe('Git (one process per command)', () => {
     process.env.GIT_DIR = path.join(other, '.git');
     process.env.GIT_INDEX_FILE = path.join(other, 'elsewhere-index');
     try {
-      const ownHead = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, env: { ...process.env, GIT_DIR: path.join(dir, '.git') } }).toString().trim();
+      const ownHead = execFileSync('git', ['rev-parse', 'HEAD'], {
+        cwd: dir,
+        env: { ...process.env, GIT_DIR: path.join(dir, '.git') },
+      })
+        .toString()
+        .trim();
       expect(await new Git(dir).revparse(['HEAD'])).toBe(ownHead);
       expect(await new Git(dir).raw(['status', '--porcelain'])).toBe('');
     } finally {
@@ -84,7 +89,11 @@ describe('Git (one process per command)', () => {
     }
     execFileSync('git', ['config', 'core.hooksPath', '.husky'], { cwd: dir });
     // The hooks work when git runs them: the test would see them.
-    execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@x', 'commit', '-q', '--allow-empty', '-m', 'hooked'], { cwd: dir });
+    execFileSync(
+      'git',
+      ['-c', 'user.name=T', '-c', 'user.email=t@x', 'commit', '-q', '--allow-empty', '-m', 'hooked'],
+      { cwd: dir },
+    );
     expect(fs.readFileSync(ran, 'utf8')).toContain('post-commit');
     fs.rmSync(ran);
     const git = new Git(dir, ['user.name=T', 'user.email=t@x']);
@@ -108,7 +117,11 @@ describe('Git (one process per command)', () => {
       expect(env).not.toContain('NPM_TOKEN');
       expect(env).not.toContain('MY_SETTING');
     } finally {
-      for (const [name, value] of [['ANTHROPIC_API_KEY', saved.key], ['NPM_TOKEN', saved.token], ['MY_SETTING', saved.other]] as const) {
+      for (const [name, value] of [
+        ['ANTHROPIC_API_KEY', saved.key],
+        ['NPM_TOKEN', saved.token],
+        ['MY_SETTING', saved.other],
+      ] as const) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
       }
@@ -126,7 +139,12 @@ describe('Git (one process per command)', () => {
 
   it('runs commands from the process launcher, which starts again after it dies (the command in flight is rejected)', async () => {
     const dir = repo();
-    const pid = async () => Number((await launch({ file: 'sh', args: ['-c', 'echo $PPID'], cwd: dir, env: { PATH: process.env.PATH } })).stdout.toString().trim());
+    const pid = async () =>
+      Number(
+        (await launch({ file: 'sh', args: ['-c', 'echo $PPID'], cwd: dir, env: { PATH: process.env.PATH } })).stdout
+          .toString()
+          .trim(),
+      );
     const first = await pid();
     expect(first).not.toBe(process.pid);
     expect(await pid()).toBe(first);
@@ -137,14 +155,20 @@ describe('Git (one process per command)', () => {
     const second = await pid();
     expect(second).not.toBe(first);
     expect(await new Git(dir).revparse(['HEAD'])).toMatch(/^[0-9a-f]{40}$/);
-    const missing = await launch({ file: 'no-such-program-flotilla', args: [], cwd: dir, env: { PATH: process.env.PATH } });
+    const missing = await launch({
+      file: 'no-such-program-flotilla',
+      args: [],
+      cwd: dir,
+      env: { PATH: process.env.PATH },
+    });
     expect(missing.code).toBeNull();
     expect(missing.error).toMatch(/ENOENT/);
   });
 
   it('a command handed to a launcher that just died goes to a new one (it never ran), and others are unaffected', async () => {
     const dir = repo();
-    const sh = (script: string) => launch({ file: 'sh', args: ['-c', script], cwd: dir, env: { PATH: process.env.PATH } });
+    const sh = (script: string) =>
+      launch({ file: 'sh', args: ['-c', script], cwd: dir, env: { PATH: process.env.PATH } });
     const first = Number((await sh('echo $PPID')).stdout.toString());
     process.kill(first, 'SIGKILL');
     // Sent before the parent saw the exit: EPIPE, then sent again to a new launcher.
@@ -166,15 +190,30 @@ describe('Git (one process per command)', () => {
     }
     fs.appendFileSync(path.join(dir, 'a.txt'), 'more\n');
     expect(await runGit(dir, ['diff', '--quiet'])).toBe('');
-    await expect(runGit(dir, ['diff', '--quiet'], { strict: true })).rejects.toThrow('git diff --quiet exited with code 1');
+    await expect(runGit(dir, ['diff', '--quiet'], { strict: true })).rejects.toThrow(
+      'git diff --quiet exited with code 1',
+    );
     fs.writeFileSync(path.join(dir, 'big.txt'), 'x'.repeat(300_000));
-    await expect(runGit(dir, ['hash-object', '--stdin'], { input: 'y', maxBuffer: 1000 })).resolves.toMatch(/^[0-9a-f]{40}\n$/);
-    await expect(runGit(dir, ['diff', '--no-index', '--', '/dev/null', 'big.txt'], { maxBuffer: 100_000 })).rejects.toThrow(/could not finish: it printed more than 100000 bytes/);
+    await expect(runGit(dir, ['hash-object', '--stdin'], { input: 'y', maxBuffer: 1000 })).resolves.toMatch(
+      /^[0-9a-f]{40}\n$/,
+    );
+    await expect(
+      runGit(dir, ['diff', '--no-index', '--', '/dev/null', 'big.txt'], { maxBuffer: 100_000 }),
+    ).rejects.toThrow(/could not finish: it printed more than 100000 bytes/);
   });
 
   it('commands that cannot start do not take the others down', async () => {
     const dir = repo();
-    const runs = await Promise.all(Array.from({ length: 30 }, (_, i) => launch({ file: i % 3 ? 'sh' : 'no-such-program-flotilla', args: ['-c', 'sleep 0.2; echo ok'], cwd: dir, env: { PATH: process.env.PATH } })));
+    const runs = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        launch({
+          file: i % 3 ? 'sh' : 'no-such-program-flotilla',
+          args: ['-c', 'sleep 0.2; echo ok'],
+          cwd: dir,
+          env: { PATH: process.env.PATH },
+        }),
+      ),
+    );
     expect(runs.filter((r) => r.stdout.toString().trim() === 'ok')).toHaveLength(20);
     expect(runs.filter((r) => /ENOENT/.test(r.error ?? ''))).toHaveLength(10);
   });

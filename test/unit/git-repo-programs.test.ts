@@ -12,7 +12,12 @@ import { runShell } from '../../activities/test-runs/run-shell';
  * first shows that plain git does run the planted program (the attack is real), then that Flotilla's does not.
  */
 
-const gitSync = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@x', '-c', 'protocol.file.allow=always', ...args], { cwd, env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+const gitSync = (cwd: string, ...args: string[]) =>
+  execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@x', '-c', 'protocol.file.allow=always', ...args], {
+    cwd,
+    env: { ...process.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).toString();
 /** Plain git, whose failure does not matter (a program that ran and failed fails it). */
 const plainGit = (cwd: string, ...args: string[]) => {
   try {
@@ -41,7 +46,10 @@ describe('git that runs nothing from the repository (issue 22)', () => {
     gitSync(repo, 'init', '-q');
     fs.writeFileSync(path.join(repo, 'a.txt'), 'a\n');
     // A committed submodule: a gitlink plus .gitmodules, which says never to ignore it.
-    fs.writeFileSync(path.join(repo, '.gitmodules'), '[submodule "sub"]\n\tpath = sub\n\turl = ./nowhere\n\tignore = none\n');
+    fs.writeFileSync(
+      path.join(repo, '.gitmodules'),
+      '[submodule "sub"]\n\tpath = sub\n\turl = ./nowhere\n\tignore = none\n',
+    );
     gitSync(repo, 'add', '-A');
     gitSync(repo, 'update-index', '--add', '--cacheinfo', `160000,${'1'.repeat(40)},sub`);
     gitSync(repo, 'commit', '-qm', 'with a submodule');
@@ -96,7 +104,10 @@ describe('git that runs nothing from the repository (issue 22)', () => {
     fs.writeFileSync(path.join(repo, 'a.txt'), 'one\n');
     fs.writeFileSync(path.join(repo, 'c.cfg'), 'one\n');
     fs.writeFileSync(path.join(repo, 'b.md'), 'one\n');
-    fs.writeFileSync(path.join(repo, '.gitattributes'), '*.txt filter=strip merge=keep diff=conv\n*.md diff=ext\n*.cfg filter=a=b\n');
+    fs.writeFileSync(
+      path.join(repo, '.gitattributes'),
+      '*.txt filter=strip merge=keep diff=conv\n*.md diff=ext\n*.cfg filter=a=b\n',
+    );
     gitSync(repo, 'add', '-A');
     gitSync(repo, 'commit', '-qm', 'base');
     const base = gitSync(repo, 'rev-parse', 'HEAD').trim();
@@ -117,13 +128,17 @@ describe('git that runs nothing from the repository (issue 22)', () => {
     ];
     for (const [k, v] of config) gitSync(repo, 'config', k, v);
     // And an included file (shared config in the repository's checkout) defines one whose name has an `=`.
-    fs.writeFileSync(path.join(root, 'shared.gitconfig'), '[filter "a=b"]\n\tclean = ./tools/filter.sh included\n\tsmudge = ./tools/filter.sh included\n');
+    fs.writeFileSync(
+      path.join(root, 'shared.gitconfig'),
+      '[filter "a=b"]\n\tclean = ./tools/filter.sh included\n\tsmudge = ./tools/filter.sh included\n',
+    );
     gitSync(repo, 'config', 'include.path', path.join(root, 'shared.gitconfig'));
 
     // The agent (or a test) writes the programs into the worktree, then Flotilla's git works there.
     const wt = path.join(root, 'worktrees', 'task');
     await freshWorktree(repo, wt, base);
-    for (const name of ['filter.sh', 'merge.sh', 'textconv.sh', 'extdiff.sh']) markerScript(path.join(wt, 'tools', name), marker, name === 'merge.sh' ? 'exit 0' : 'cat');
+    for (const name of ['filter.sh', 'merge.sh', 'textconv.sh', 'extdiff.sh'])
+      markerScript(path.join(wt, 'tools', name), marker, name === 'merge.sh' ? 'exit 0' : 'cat');
 
     // The attack is real: plain git runs each of them.
     fs.appendFileSync(path.join(wt, 'a.txt'), 'two\n');
@@ -133,12 +148,21 @@ describe('git that runs nothing from the repository (issue 22)', () => {
     plainGit(wt, 'diff', 'HEAD');
     plainGit(wt, 'add', 'c.cfg');
     const ran = fs.readFileSync(marker, 'utf8');
-    for (const program of ['filter.sh clean', 'filter.sh included', 'textconv.sh', 'extdiff.sh']) expect(ran).toContain(program);
+    for (const program of ['filter.sh clean', 'filter.sh included', 'textconv.sh', 'extdiff.sh'])
+      expect(ran).toContain(program);
     plainGit(wt, 'reset', '-q');
     fs.rmSync(marker);
 
     const git = await gitAt(wt);
-    expect(await changedPaths(git)).toEqual(['a.txt', 'b.md', 'c.cfg', 'tools/extdiff.sh', 'tools/filter.sh', 'tools/merge.sh', 'tools/textconv.sh']);
+    expect(await changedPaths(git)).toEqual([
+      'a.txt',
+      'b.md',
+      'c.cfg',
+      'tools/extdiff.sh',
+      'tools/filter.sh',
+      'tools/merge.sh',
+      'tools/textconv.sh',
+    ]);
     expect(await git.raw(['diff', 'HEAD', '--', 'a.txt'])).toContain('+two');
     await git.raw(['diff', '--stat']);
     await git.raw(['add', '-A', '--', 'a.txt', 'b.md', 'c.cfg']);
@@ -158,7 +182,12 @@ describe('git that runs nothing from the repository (issue 22)', () => {
     expect(fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8') : 'nothing ran').toBe('nothing ran');
     // The files are checked out as they are stored (no smudge), and are clean by the same rule.
     expect(fs.readFileSync(path.join(wt, 'a.txt'), 'utf8')).toBe('one\n');
-    expect(await changedPaths(git)).toEqual(['tools/extdiff.sh', 'tools/filter.sh', 'tools/merge.sh', 'tools/textconv.sh']);
+    expect(await changedPaths(git)).toEqual([
+      'tools/extdiff.sh',
+      'tools/filter.sh',
+      'tools/merge.sh',
+      'tools/textconv.sh',
+    ]);
     expect(fs.existsSync(marker)).toBe(false);
   }, 30_000);
 
@@ -255,7 +284,11 @@ describe('git that runs nothing from the repository (issue 22)', () => {
   it("a driver that config gains between two commands (the repository's, the user's, an included file's) is emptied as well", async () => {
     const root = tmp('flotilla-gitsafe-later-');
     const marker = path.join(root, 'ran');
-    const repo = withGitlink(root, { '.gitattributes': '*.txt filter=late\n*.cfg filter=home\n*.md filter=inc\n', 'c.cfg': 'c\n', 'd.md': 'd\n' });
+    const repo = withGitlink(root, {
+      '.gitattributes': '*.txt filter=late\n*.cfg filter=home\n*.md filter=inc\n',
+      'c.cfg': 'c\n',
+      'd.md': 'd\n',
+    });
     const wt = path.join(root, 'worktrees', 'task');
     await freshWorktree(repo, wt, gitSync(repo, 'rev-parse', 'HEAD').trim());
     markerScript(path.join(wt, 'tools', 'filter.sh'), marker, 'cat');
@@ -284,7 +317,8 @@ describe('git that runs nothing from the repository (issue 22)', () => {
       fs.writeFileSync(path.join(root, 'included.gitconfig'), '[filter "inc"]\n\tclean = ./tools/filter.sh inc\n');
       // The attack is real: plain git (with the same HOME) runs all three.
       plainGit(wt, 'add', '-A', '--', 'a.txt', 'c.cfg', 'd.md');
-      for (const which of ['late', 'home', 'inc']) expect(fs.readFileSync(marker, 'utf8')).toContain(`filter.sh ${which}`);
+      for (const which of ['late', 'home', 'inc'])
+        expect(fs.readFileSync(marker, 'utf8')).toContain(`filter.sh ${which}`);
       plainGit(wt, 'reset', '-q');
       fs.rmSync(marker);
       await touchAll();
@@ -296,7 +330,14 @@ describe('git that runs nothing from the repository (issue 22)', () => {
   }, 30_000);
 
   it('empties every filter and merge driver that config lists, whatever its name', () => {
-    const listing = ['filter.lfs.clean', 'filter.lfs.process', 'filter.a=b.c.smudge', 'merge.npm-merge-driver.driver', 'merge.npm-merge-driver.name', ''].join('\0');
+    const listing = [
+      'filter.lfs.clean',
+      'filter.lfs.process',
+      'filter.a=b.c.smudge',
+      'merge.npm-merge-driver.driver',
+      'merge.npm-merge-driver.name',
+      '',
+    ].join('\0');
     expect(neutralisers(listing)).toEqual([
       ['filter.lfs.clean', ''],
       ['filter.lfs.smudge', ''],

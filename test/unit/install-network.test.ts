@@ -26,7 +26,9 @@ describe('the network of an install (issue 22)', () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   const install = (command: string) =>
-    withSandboxPolicy({ mode: 'required', network: false }, () => runShell(command, dir, path.join(dir, `${Math.random().toString(36).slice(2)}.log`), { network: true })).then((r) => ({
+    withSandboxPolicy({ mode: 'required', network: false }, () =>
+      runShell(command, dir, path.join(dir, `${Math.random().toString(36).slice(2)}.log`), { network: true }),
+    ).then((r) => ({
       ...r,
       out: fs.readFileSync(r.logPath, 'utf8'),
     }));
@@ -61,14 +63,18 @@ s.on('error', (e) => console.log('PROXY-ERROR ' + e.code));
   }, 30_000);
 
   it('reaches the package registry (npm, through the proxy)', async () => {
-    const r = await install('npm view is-number@7.0.0 version --registry https://registry.npmjs.org/ --no-update-notifier');
+    const r = await install(
+      'npm view is-number@7.0.0 version --registry https://registry.npmjs.org/ --no-update-notifier',
+    );
     expect(r.out).toMatch(/^7\.0\.0$/m);
     expect(r.passed).toBe(true);
   }, 60_000);
 
   it('cannot reach the Temporal frontend, by its name, wherever it is (here: a public name the worker was told)', async () => {
     denyHost('registry.npmjs.org');
-    const r = await install('npm view is-number@7.0.0 version --registry https://registry.npmjs.org/ --no-update-notifier --fetch-retries 0');
+    const r = await install(
+      'npm view is-number@7.0.0 version --registry https://registry.npmjs.org/ --no-update-notifier --fetch-retries 0',
+    );
     expect(r.out).not.toMatch(/^7\.0\.0$/m);
     expect(r.out).toContain("# the install's network refused: registry.npmjs.org:443 (the Temporal server)");
   }, 60_000);

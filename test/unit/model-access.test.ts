@@ -2,8 +2,15 @@ import { chooseModel, resolveModelAccess, standInBanner, standInFromEnv } from '
 
 describe('chooseModel: the stand-in only when asked for or when no key is set', () => {
   it('uses Claude with a key, and ANTHROPIC_BASE_URL when given', () => {
-    expect(chooseModel({ env: { ANTHROPIC_API_KEY: ' sk-ant-x ' } })).toEqual({ kind: 'anthropic', apiKey: 'sk-ant-x' });
-    expect(chooseModel({ env: { ANTHROPIC_API_KEY: 'sk-ant-x', ANTHROPIC_BASE_URL: 'http://proxy:8080' } })).toEqual({ kind: 'anthropic', apiKey: 'sk-ant-x', baseURL: 'http://proxy:8080' });
+    expect(chooseModel({ env: { ANTHROPIC_API_KEY: ' sk-ant-x ' } })).toEqual({
+      kind: 'anthropic',
+      apiKey: 'sk-ant-x',
+    });
+    expect(chooseModel({ env: { ANTHROPIC_API_KEY: 'sk-ant-x', ANTHROPIC_BASE_URL: 'http://proxy:8080' } })).toEqual({
+      kind: 'anthropic',
+      apiKey: 'sk-ant-x',
+      baseURL: 'http://proxy:8080',
+    });
   });
 
   it('uses the stand-in when ANTHROPIC_API_KEY is not set at all, and says why', () => {
@@ -12,13 +19,21 @@ describe('chooseModel: the stand-in only when asked for or when no key is set', 
 
   it('refuses a key that is set but empty or blank, instead of silently using the stand-in', () => {
     for (const blank of ['', '   ', '\n']) {
-      expect(() => chooseModel({ env: { ANTHROPIC_API_KEY: blank } })).toThrow(/ANTHROPIC_API_KEY is set but empty.*--stand-in/);
+      expect(() => chooseModel({ env: { ANTHROPIC_API_KEY: blank } })).toThrow(
+        /ANTHROPIC_API_KEY is set but empty.*--stand-in/,
+      );
     }
   });
 
   it('--stand-in and FLOTILLA_STAND_IN=1 force the stand-in, even with a key (or a blank one)', () => {
-    expect(chooseModel({ standIn: true, env: { ANTHROPIC_API_KEY: 'sk-ant-x' } })).toEqual({ kind: 'stand-in', reason: '--stand-in' });
-    expect(chooseModel({ env: { ANTHROPIC_API_KEY: 'sk-ant-x', FLOTILLA_STAND_IN: '1' } })).toEqual({ kind: 'stand-in', reason: 'FLOTILLA_STAND_IN is set' });
+    expect(chooseModel({ standIn: true, env: { ANTHROPIC_API_KEY: 'sk-ant-x' } })).toEqual({
+      kind: 'stand-in',
+      reason: '--stand-in',
+    });
+    expect(chooseModel({ env: { ANTHROPIC_API_KEY: 'sk-ant-x', FLOTILLA_STAND_IN: '1' } })).toEqual({
+      kind: 'stand-in',
+      reason: 'FLOTILLA_STAND_IN is set',
+    });
     expect(chooseModel({ env: { ANTHROPIC_API_KEY: '', FLOTILLA_STAND_IN: 'true' } }).kind).toBe('stand-in');
   });
 
@@ -29,9 +44,17 @@ describe('chooseModel: the stand-in only when asked for or when no key is set', 
 });
 
 describe('resolveModelAccess', () => {
-  const saved = { key: process.env.ANTHROPIC_API_KEY, standIn: process.env.FLOTILLA_STAND_IN, faults: process.env.FLOTILLA_STAND_IN_FAULTS };
+  const saved = {
+    key: process.env.ANTHROPIC_API_KEY,
+    standIn: process.env.FLOTILLA_STAND_IN,
+    faults: process.env.FLOTILLA_STAND_IN_FAULTS,
+  };
   afterEach(() => {
-    for (const [name, value] of [['ANTHROPIC_API_KEY', saved.key], ['FLOTILLA_STAND_IN', saved.standIn], ['FLOTILLA_STAND_IN_FAULTS', saved.faults]] as const) {
+    for (const [name, value] of [
+      ['ANTHROPIC_API_KEY', saved.key],
+      ['FLOTILLA_STAND_IN', saved.standIn],
+      ['FLOTILLA_STAND_IN_FAULTS', saved.faults],
+    ] as const) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
@@ -87,8 +110,16 @@ describe('ANTHROPIC_API_KEY_FILE: the key from a file (a Docker secret), never i
   it('reads the key from the file; an empty file means the stand-in; an unreadable one is an error', () => {
     fs.writeFileSync(path.join(dir, 'key'), 'sk-ant-from-file\n');
     fs.writeFileSync(path.join(dir, 'empty'), '\n');
-    expect(chooseModel({ env: { ANTHROPIC_API_KEY_FILE: path.join(dir, 'key') } })).toEqual({ kind: 'anthropic', apiKey: 'sk-ant-from-file' });
-    expect(chooseModel({ env: { ANTHROPIC_API_KEY_FILE: path.join(dir, 'empty') } })).toMatchObject({ kind: 'stand-in', reason: expect.stringContaining('is empty') });
-    expect(() => chooseModel({ env: { ANTHROPIC_API_KEY_FILE: path.join(dir, 'missing') } })).toThrow(/ANTHROPIC_API_KEY_FILE=.*cannot be read/);
+    expect(chooseModel({ env: { ANTHROPIC_API_KEY_FILE: path.join(dir, 'key') } })).toEqual({
+      kind: 'anthropic',
+      apiKey: 'sk-ant-from-file',
+    });
+    expect(chooseModel({ env: { ANTHROPIC_API_KEY_FILE: path.join(dir, 'empty') } })).toMatchObject({
+      kind: 'stand-in',
+      reason: expect.stringContaining('is empty'),
+    });
+    expect(() => chooseModel({ env: { ANTHROPIC_API_KEY_FILE: path.join(dir, 'missing') } })).toThrow(
+      /ANTHROPIC_API_KEY_FILE=.*cannot be read/,
+    );
   });
 });

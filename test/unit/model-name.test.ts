@@ -5,7 +5,21 @@ import { describeModel, modelFamily, recordedModel, taskToolModel } from '../../
 import { progressDetails } from '../../workflows/progress-details';
 
 const report = (over: Partial<RunReport>): RunReport =>
-  ({ runId: 'r1', repoPath: '/r', status: 'completed', branch: 'flotilla/r1', baseSha: 'abc', model: 'claude-sonnet-4-5', planPath: null, startedAt: '', batches: [], tasks: [], counts: { planned: 0, pending: 0, running: 0, 'awaiting-approval': 0, committed: 0, skipped: 0, failed: 0 }, usage: { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 }, ...over }) as RunReport;
+  ({
+    runId: 'r1',
+    repoPath: '/r',
+    status: 'completed',
+    branch: 'flotilla/r1',
+    baseSha: 'abc',
+    model: 'claude-sonnet-4-5',
+    planPath: null,
+    startedAt: '',
+    batches: [],
+    tasks: [],
+    counts: { planned: 0, pending: 0, running: 0, 'awaiting-approval': 0, committed: 0, skipped: 0, failed: 0 },
+    usage: { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 },
+    ...over,
+  }) as RunReport;
 
 describe('the model a record names', () => {
   it('says "haiku" only for Haiku: Claude Code\'s alias for the family, else the id', () => {

@@ -23,15 +23,33 @@ function project(name: string, files: Record<string, string>): string {
 }
 
 async function baseline(dir: string, command: string): Promise<SavedBaseline> {
-  const { saved } = await baselineReportRun(command, dir, path.join(dir, '.logs', 'baseline.log'), path.join(dir, '.logs', 'baseline.json'));
+  const { saved } = await baselineReportRun(
+    command,
+    dir,
+    path.join(dir, '.logs', 'baseline.log'),
+    path.join(dir, '.logs', 'baseline.json'),
+  );
   expect(saved.passed).toBe(true);
   expect(saved.results?.tests.length).toBeGreaterThan(0);
   return saved;
 }
 
 let n = 0;
-const gate = (dir: string, command: string, base: SavedBaseline, edited: string[], extra: { changedSinceBase?: string[] } = {}) =>
-  gatedReportRun(command, dir, path.join(dir, '.logs', `change-${++n}.log`), { baseline: base, knownFlaky: [], edited, fullSuite: false, maxReruns: 1, ...extra });
+const gate = (
+  dir: string,
+  command: string,
+  base: SavedBaseline,
+  edited: string[],
+  extra: { changedSinceBase?: string[] } = {},
+) =>
+  gatedReportRun(command, dir, path.join(dir, '.logs', `change-${++n}.log`), {
+    baseline: base,
+    knownFlaky: [],
+    edited,
+    fullSuite: false,
+    maxReruns: 1,
+    ...extra,
+  });
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -55,7 +73,8 @@ describe('go test -run (test ids per package)', () => {
       'dce.go': 'package dce\n\nimport "example.com/dce/util"\n\nfunc Keep() int { return util.One() }\n',
       'dce_test.go': dceTests(true),
       'util/util.go': 'package util\n\nfunc One() int { return 1 }\n',
-      'util/util_test.go': 'package util\n\nimport "testing"\n\nfunc TestOne(t *testing.T) { if One() != 1 { t.Fatal("no") } }\n',
+      'util/util_test.go':
+        'package util\n\nimport "testing"\n\nfunc TestOne(t *testing.T) { if One() != 1 { t.Fatal("no") } }\n',
     });
     dirs.push(dir);
     base = await baseline(dir, 'go test ./...');
@@ -79,7 +98,9 @@ describe('go test -run (test ids per package)', () => {
       const own = await gate(dir, 'go test -run TestDCE ./...', base, ['dce_test.go']);
       expect(own.verdict).toMatchObject({ passed: true, removed: ['example.com/dce::TestDCEKeepsExports'] });
       // Removed by an earlier task's commit (the file changed on the branch before this task started): not this task's.
-      const earlier = await gate(dir, 'go test -run TestDCE ./...', base, ['util/util.go'], { changedSinceBase: ['dce_test.go'] });
+      const earlier = await gate(dir, 'go test -run TestDCE ./...', base, ['util/util.go'], {
+        changedSinceBase: ['dce_test.go'],
+      });
       expect(earlier.verdict).toMatchObject({ passed: true, failing: [], removed: [] });
     } finally {
       write(dir, { 'dce_test.go': dceTests(true) });
@@ -92,9 +113,15 @@ describe('jest -t (test ids per file)', () => {
   let base: SavedBaseline;
   beforeAll(async () => {
     dir = project('jest', {
-      'package.json': JSON.stringify({ name: 'lab', private: true, scripts: { test: 'jest' }, jest: { testEnvironment: 'node' } }),
+      'package.json': JSON.stringify({
+        name: 'lab',
+        private: true,
+        scripts: { test: 'jest' },
+        jest: { testEnvironment: 'node' },
+      }),
       'src/math.js': 'module.exports = { add: (a, b) => a + b, sub: (a, b) => a - b };\n',
-      'test/math.test.js': "const m = require('../src/math');\ndescribe('math', () => {\n  it('adds', () => expect(m.add(1, 2)).toBe(3));\n  it('subtracts', () => expect(m.sub(2, 1)).toBe(1));\n  it('adds again', () => expect(m.add(2, 2)).toBe(4));\n});\n",
+      'test/math.test.js':
+        "const m = require('../src/math');\ndescribe('math', () => {\n  it('adds', () => expect(m.add(1, 2)).toBe(3));\n  it('subtracts', () => expect(m.sub(2, 1)).toBe(1));\n  it('adds again', () => expect(m.add(2, 2)).toBe(4));\n});\n",
       'test/other.test.js': "it('other', () => {});\n",
     });
     dirs.push(dir);
@@ -118,7 +145,13 @@ describe('jest -t (test ids per file)', () => {
 
   it('the change empties the test script: the suite reported tests at the base and none now, so it fails', async () => {
     write(dir, { 'package.json': JSON.stringify({ name: 'lab', private: true, scripts: { test: 'echo ok' } }) });
-    const judged = await gatedReportRun('npm test', dir, path.join(dir, '.logs', 'emptied.log'), { baseline: base, knownFlaky: [], edited: ['package.json'], fullSuite: true, maxReruns: 1 });
+    const judged = await gatedReportRun('npm test', dir, path.join(dir, '.logs', 'emptied.log'), {
+      baseline: base,
+      knownFlaky: [],
+      edited: ['package.json'],
+      fullSuite: true,
+      maxReruns: 1,
+    });
     expect(judged.first.exitCode).toBe(0);
     expect(judged.verdict.passed).toBe(false);
     expect(judged.verdict.reason).toContain('none now');
@@ -128,7 +161,8 @@ describe('jest -t (test ids per file)', () => {
 describe('pytest -k and node --test-name-pattern (test ids per file)', () => {
   it('pytest -k add: deselected tests are not vanished; a selected test gone from an unedited file is', async () => {
     const dir = project('pytest', {
-      'tests/test_m.py': 'def test_add():\n    assert 1 + 1 == 2\n\ndef test_sub():\n    assert 2 - 1 == 1\n\nclass TestX:\n    def test_add_twice(self):\n        assert 2 + 2 == 4\n',
+      'tests/test_m.py':
+        'def test_add():\n    assert 1 + 1 == 2\n\ndef test_sub():\n    assert 2 - 1 == 1\n\nclass TestX:\n    def test_add_twice(self):\n        assert 2 + 2 == 4\n',
       'm.py': 'X = 1\n',
     });
     dirs.push(dir);
@@ -136,14 +170,17 @@ describe('pytest -k and node --test-name-pattern (test ids per file)', () => {
     const judged = await gate(dir, 'python3 -m pytest -p no:cacheprovider -k add tests/', base, ['m.py']);
     expect(judged.first.results!.tests.map((t) => t.name).sort()).toEqual(['TestX::test_add_twice', 'test_add']);
     expect(judged.verdict).toMatchObject({ passed: true, failing: [] });
-    write(dir, { 'tests/test_m.py': 'def test_add():\n    assert 1 + 1 == 2\n\ndef test_sub():\n    assert 2 - 1 == 1\n' });
+    write(dir, {
+      'tests/test_m.py': 'def test_add():\n    assert 1 + 1 == 2\n\ndef test_sub():\n    assert 2 - 1 == 1\n',
+    });
     const lost = await gate(dir, 'python3 -m pytest -p no:cacheprovider -k add tests/', base, ['m.py']);
     expect(lost.verdict.failing).toEqual(['tests/test_m.py::TestX::test_add_twice (vanished)']);
   }, 120_000);
 
   it('node --test-name-pattern: tests node skips for the pattern are not vanished', async () => {
     const dir = project('node', {
-      'test/a.test.js': "const { describe, it, test } = require('node:test');\ndescribe('suite one', () => { it('alpha', () => {}); it('beta', () => {}); });\ntest('gamma', () => {});\n",
+      'test/a.test.js':
+        "const { describe, it, test } = require('node:test');\ndescribe('suite one', () => { it('alpha', () => {}); it('beta', () => {}); });\ntest('gamma', () => {});\n",
     });
     dirs.push(dir);
     const base = await baseline(dir, 'node --test test/');

@@ -42,7 +42,13 @@ describe('parseTaskFile', () => {
       description: 'Explain things.',
       sourcePath: 'tasks/TASK-0007.md',
     });
-    expect(r.task.changes).toEqual([{ path: 'src/parser.ts', search: 'export function parse(s) {\n', replace: '/** Parses s. */\nexport function parse(s) {\n' }]);
+    expect(r.task.changes).toEqual([
+      {
+        path: 'src/parser.ts',
+        search: 'export function parse(s) {\n',
+        replace: '/** Parses s. */\nexport function parse(s) {\n',
+      },
+    ]);
   });
 
   it.each([
@@ -67,13 +73,37 @@ describe('parseTaskFile', () => {
       { path: 'tasks/TASK-0001.md', text: valid },
     ]);
     expect(r.tasks.map((t) => t.sourcePath)).toEqual(['tasks/TASK-0001.md']);
-    expect(r.problems).toEqual([{ file: 'tasks/TASK-0002.md', id: 'TASK-0007', reason: 'duplicate id TASK-0007 (already used by tasks/TASK-0001.md)' }]);
+    expect(r.problems).toEqual([
+      {
+        file: 'tasks/TASK-0002.md',
+        id: 'TASK-0007',
+        reason: 'duplicate id TASK-0007 (already used by tasks/TASK-0001.md)',
+      },
+    ]);
   });
 });
 
 describe('parseChangeBlocks', () => {
   it('reads several blocks in one fence and a create block', () => {
-    const body = ['```', 'a.ts', '<<<<<<< SEARCH', 'x', '=======', 'y', '>>>>>>> REPLACE', '<<<<<<< SEARCH', 'z', '=======', '>>>>>>> REPLACE', 'b.ts', '<<<<<<< SEARCH', '=======', 'new', '>>>>>>> REPLACE', '```'].join('\n');
+    const body = [
+      '```',
+      'a.ts',
+      '<<<<<<< SEARCH',
+      'x',
+      '=======',
+      'y',
+      '>>>>>>> REPLACE',
+      '<<<<<<< SEARCH',
+      'z',
+      '=======',
+      '>>>>>>> REPLACE',
+      'b.ts',
+      '<<<<<<< SEARCH',
+      '=======',
+      'new',
+      '>>>>>>> REPLACE',
+      '```',
+    ].join('\n');
     expect(parseChangeBlocks(body).blocks).toEqual([
       { path: 'a.ts', search: 'x\n', replace: 'y\n' },
       { path: 'a.ts', search: 'z\n', replace: '' },
@@ -98,17 +128,41 @@ describe('fence parsing in linear time (issue 11)', () => {
   };
 
   it('finds the same blocks as the regular expression did', () => {
-    const piece = fc.constantFrom('```', '````', '~~~', '~~~~', '```ts', '``` ', '````\t', '``', 'a', '', 'x\r', '```\r', '```\r```', 'a\u2028```', '~~~\r\n');
-    fc.assert(fc.property(fc.array(piece, { maxLength: 30 }), (parts) => {
-      const body = parts.join('\n');
-      expect(fencedBlocks(body)).toEqual(byRegex(body));
-    }), { numRuns: 3000 });
+    const piece = fc.constantFrom(
+      '```',
+      '````',
+      '~~~',
+      '~~~~',
+      '```ts',
+      '``` ',
+      '````\t',
+      '``',
+      'a',
+      '',
+      'x\r',
+      '```\r',
+      '```\r```',
+      'a\u2028```',
+      '~~~\r\n',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 30 }), (parts) => {
+        const body = parts.join('\n');
+        expect(fencedBlocks(body)).toEqual(byRegex(body));
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it.each([
     ['unclosed fences of two kinds', '```a\n~~~b\n'.repeat(20_000)],
     ['unclosed fences separated by carriage returns', '```\r'.repeat(50_000) + '\n'],
-    ['long fences with many closing lengths', Array.from({ length: 600 }, (_, i) => '`'.repeat(3 + i)).join('\n') + '\n' + ('`'.repeat(700) + 'x\n').repeat(200)],
+    [
+      'long fences with many closing lengths',
+      Array.from({ length: 600 }, (_, i) => '`'.repeat(3 + i)).join('\n') +
+        '\n' +
+        ('`'.repeat(700) + 'x\n').repeat(200),
+    ],
   ])('parses 200 KB of %s within 1 s', (_name, body) => {
     expect(body.length).toBeGreaterThanOrEqual(200_000);
     const started = Date.now();

@@ -20,7 +20,17 @@ function generated(seed: number): { tasks: Task[]; plan: Plan } {
     const deps = new Set<string>();
     if (i > 0 && r() < 0.25) deps.add(`TASK-${String(1 + int(i)).padStart(4, '0')}`);
     if (i > 1 && r() < 0.1) deps.add(`TASK-${String(1 + int(i)).padStart(4, '0')}`);
-    return { id, title: `Task ${i + 1}`, category: ['docs', 'types', 'lint'][int(3)], risk: RISKS[int(3)], files: [...touched], dependsOn: [...deps], description: '', changes: [], sourcePath: `tasks/${id}.md` };
+    return {
+      id,
+      title: `Task ${i + 1}`,
+      category: ['docs', 'types', 'lint'][int(3)],
+      risk: RISKS[int(3)],
+      files: [...touched],
+      dependsOn: [...deps],
+      description: '',
+      changes: [],
+      sourcePath: `tasks/${id}.md`,
+    };
   });
   const plan = buildPlan(tasks, [], {
     repoName: 'gen',
@@ -56,11 +66,14 @@ const ids = (text: string, re: RegExp) => [...text.matchAll(re)].map((m) => m[1]
 function mustPrecede(plan: Plan): Array<[string, string]> {
   const order = workflowOrder(plan).tasks;
   const at = new Map(order.map((id, i) => [id, i]));
-  const stepOf = new Map(plan.phases.flatMap((p) => p.batches.flatMap((b) => b.taskIds.map((id) => [id, b.id] as const))));
+  const stepOf = new Map(
+    plan.phases.flatMap((p) => p.batches.flatMap((b) => b.taskIds.map((id) => [id, b.id] as const))),
+  );
   const pairs: Array<[string, string]> = [];
   for (const t of Object.values(plan.tasks)) for (const d of t.dependsOn) pairs.push([d, t.id]);
   for (const c of plan.conflicts) {
-    for (const a of c.tasks) for (const b of c.tasks) if (stepOf.get(a) !== stepOf.get(b) && at.get(a)! < at.get(b)!) pairs.push([a, b]);
+    for (const a of c.tasks)
+      for (const b of c.tasks) if (stepOf.get(a) !== stepOf.get(b) && at.get(a)! < at.get(b)!) pairs.push([a, b]);
   }
   return pairs;
 }
@@ -76,11 +89,15 @@ function checkText(plan: Plan, md: string, context: string): void {
 
   // The phases: every step heading and every task line, in the workflow's order.
   const phases = between(md, '## Execution Phases', '## Agent Coordination');
-  expect({ context, steps: ids(phases, /^(?:Parallel Batch|Sequential Step) (\w+) /gm) }).toEqual({ context, steps: order.steps });
+  expect({ context, steps: ids(phases, /^(?:Parallel Batch|Sequential Step) (\w+) /gm) }).toEqual({
+    context,
+    steps: order.steps,
+  });
   const listed = ids(phases, /^- (TASK-\d+): /gm);
   expect({ context, listed }).toEqual({ context, listed: order.tasks });
   const pos = new Map(listed.map((id, i) => [id, i]));
-  for (const [a, b] of mustPrecede(plan)) if (pos.get(a)! > pos.get(b)!) throw new Error(`${context}: ${b} is listed before ${a}, which it must follow`);
+  for (const [a, b] of mustPrecede(plan))
+    if (pos.get(a)! > pos.get(b)!) throw new Error(`${context}: ${b} is listed before ${a}, which it must follow`);
 
   // Every dependency is visible on its task's line, naming tasks already listed.
   for (const line of phases.split('\n').filter((l) => /^- TASK-\d+: /.test(l))) {
@@ -91,16 +108,24 @@ function checkText(plan: Plan, md: string, context: string): void {
   }
 
   // "Sequential (File conflicts)": exactly the tasks that share a file with an earlier step of their phase, each after it.
-  const phaseOf = new Map(plan.phases.flatMap((p) => p.batches.flatMap((b) => b.taskIds.map((id) => [id, p.number] as const))));
+  const phaseOf = new Map(
+    plan.phases.flatMap((p) => p.batches.flatMap((b) => b.taskIds.map((id) => [id, p.number] as const))),
+  );
   const expected = new Set(
-    plan.conflicts.flatMap((c) => c.tasks.filter((b) => c.tasks.some((a) => phaseOf.get(a) === phaseOf.get(b) && pos.get(a)! < pos.get(b)!))),
+    plan.conflicts.flatMap((c) =>
+      c.tasks.filter((b) => c.tasks.some((a) => phaseOf.get(a) === phaseOf.get(b) && pos.get(a)! < pos.get(b)!)),
+    ),
   );
   const said = [...phases.matchAll(/^- (TASK-\d+) \((\w+)\) after (.+)$/gm)];
-  expect({ context, conflicting: said.map((m) => m[1]).sort() }).toEqual({ context, conflicting: [...expected].sort() });
+  expect({ context, conflicting: said.map((m) => m[1]).sort() }).toEqual({
+    context,
+    conflicting: [...expected].sort(),
+  });
   for (const [, later, , rest] of said) {
     for (const [, earlier, files] of rest.matchAll(/(TASK-\d+) \(\w+\): ([^;]+)/g)) {
       expect(pos.get(earlier)!).toBeLessThan(pos.get(later)!);
-      for (const f of files.split(', ')) expect(plan.conflicts.find((c) => c.file === f)?.tasks).toEqual(expect.arrayContaining([earlier, later]));
+      for (const f of files.split(', '))
+        expect(plan.conflicts.find((c) => c.file === f)?.tasks).toEqual(expect.arrayContaining([earlier, later]));
     }
   }
 
@@ -109,8 +134,13 @@ function checkText(plan: Plan, md: string, context: string): void {
   const commandOrder = ids(parallel, /(?:^# Step \w+ - one task alone \(|prompt="Execute )(TASK-\d+)/gm);
   expect({ context, commandOrder }).toEqual({ context, commandOrder: order.tasks });
   const sequential = between(md, '\n<sequential_commands>\n', '\n</sequential_commands>');
-  const alone = new Set(plan.phases.flatMap((p) => p.batches.filter((b) => b.mode === 'sequential').flatMap((b) => b.taskIds)));
-  expect({ context, sequential: ids(sequential, /prompt="Execute (TASK-\d+)/g) }).toEqual({ context, sequential: order.tasks.filter((id) => alone.has(id)) });
+  const alone = new Set(
+    plan.phases.flatMap((p) => p.batches.filter((b) => b.mode === 'sequential').flatMap((b) => b.taskIds)),
+  );
+  expect({ context, sequential: ids(sequential, /prompt="Execute (TASK-\d+)/g) }).toEqual({
+    context,
+    sequential: order.tasks.filter((id) => alone.has(id)),
+  });
 }
 
 describe('the plan reads in execution order (generated backlogs)', () => {
@@ -120,12 +150,33 @@ describe('the plan reads in execution order (generated backlogs)', () => {
 
   it("the issue's case reads in order: the task that runs alone first, then its dependents", () => {
     // TASK-0001 names no file (it runs alone, first); TASK-0002 and TASK-0003 depend on it.
-    const mk = (id: string, over: Partial<Task>): Task => ({ id, title: id, category: 'docs', risk: 'low', files: [`src/${id}.ts`], dependsOn: [], description: '', changes: [], sourcePath: `tasks/${id}.md`, ...over });
-    const plan = buildPlan([mk('TASK-0001', { files: [] }), mk('TASK-0002', { dependsOn: ['TASK-0001'] }), mk('TASK-0003', { dependsOn: ['TASK-0001'] })], [], { repoName: 'r', testCommand: 't', sequentialRisk: 'high', maxParallel: 4 });
+    const mk = (id: string, over: Partial<Task>): Task => ({
+      id,
+      title: id,
+      category: 'docs',
+      risk: 'low',
+      files: [`src/${id}.ts`],
+      dependsOn: [],
+      description: '',
+      changes: [],
+      sourcePath: `tasks/${id}.md`,
+      ...over,
+    });
+    const plan = buildPlan(
+      [
+        mk('TASK-0001', { files: [] }),
+        mk('TASK-0002', { dependsOn: ['TASK-0001'] }),
+        mk('TASK-0003', { dependsOn: ['TASK-0001'] }),
+      ],
+      [],
+      { repoName: 'r', testCommand: 't', sequentialRisk: 'high', maxParallel: 4 },
+    );
     const md = renderPlanMarkdown(plan);
     const phases = between(md, '## Execution Phases', '## Agent Coordination');
     expect(ids(phases, /^- (TASK-\d+): /gm)).toEqual(['TASK-0001', 'TASK-0002', 'TASK-0003']);
-    expect(phases).toMatch(/Sequential Step 1A \(one task, names no file[^\n]*\n- TASK-0001: [^\n]*\n\nParallel Batch 1B/);
+    expect(phases).toMatch(
+      /Sequential Step 1A \(one task, names no file[^\n]*\n- TASK-0001: [^\n]*\n\nParallel Batch 1B/,
+    );
     expect(phases).toContain('- TASK-0002: TASK-0002 - Agent: claude-haiku-4-5 (after TASK-0001)');
     checkText(plan, md, 'the issue');
   });

@@ -13,7 +13,17 @@ it('summarises the run for the Web UI: counts, batches, who waits for approval',
       { id: 'B', title: 'b', status: 'awaiting-approval', phase: 2, batch: '2A', attempts: 0 },
       { id: 'C', title: 'c', status: 'skipped', phase: null, batch: null, attempts: 0 },
     ],
-    batches: [{ id: '1A', phase: 1, label: 'docs in src', mode: 'parallel', taskIds: ['A'], state: 'done', suite: { passed: true } }],
+    batches: [
+      {
+        id: '1A',
+        phase: 1,
+        label: 'docs in src',
+        mode: 'parallel',
+        taskIds: ['A'],
+        state: 'done',
+        suite: { passed: true },
+      },
+    ],
   } as unknown as RunReport;
   r.counts = countTasks(r.tasks).counts;
   const md = progressDetails(r);
@@ -27,8 +37,18 @@ it('counts the tasks of earlier segments that the run no longer holds, and says 
   const counts = countTasks(tasks).counts;
   counts.committed += 1500;
   counts.planned += 1500;
-  const r = { runId: 'r2', status: 'running', branch: 'flotilla/r2', tasks, counts, segment: { number: 2, of: 3 }, batches: [] } as unknown as RunReport;
-  expect(progressDetails(r)).toContain('**running** on `flotilla/r2` (segment 2 of 3): 1500/1501 tasks done — 1500 committed, 0 skipped, 0 failed, 1 running');
+  const r = {
+    runId: 'r2',
+    status: 'running',
+    branch: 'flotilla/r2',
+    tasks,
+    counts,
+    segment: { number: 2, of: 3 },
+    batches: [],
+  } as unknown as RunReport;
+  expect(progressDetails(r)).toContain(
+    '**running** on `flotilla/r2` (segment 2 of 3): 1500/1501 tasks done — 1500 committed, 0 skipped, 0 failed, 1 running',
+  );
 });
 
 it('the CLI progress line counts planned tasks only, and names the batch while tasks run', () => {
@@ -38,6 +58,13 @@ it('the CLI progress line counts planned tasks only, and names the batch while t
     { id: 'C', title: 'c', status: 'skipped', phase: null, batch: null, attempts: 0 },
     { id: 'D', title: 'd', status: 'skipped', phase: 1, batch: '1A', attempts: 1 },
   ] as RunReport['tasks'];
-  const r = { runId: 'r', status: 'running', tasks, counts: countTasks(tasks).counts, batches: [{ id: '1A', state: 'running' }], usage: { costUsd: 0.5 } } as unknown as RunReport;
+  const r = {
+    runId: 'r',
+    status: 'running',
+    tasks,
+    counts: countTasks(tasks).counts,
+    batches: [{ id: '1A', state: 'running' }],
+    usage: { costUsd: 0.5 },
+  } as unknown as RunReport;
   expect(progressLine(r)).toBe('  … 2/3 tasks done (1 committed, 1 skipped), 1 running in batch 1A, $0.50 so far');
 });

@@ -1,5 +1,17 @@
-import { isTestFile, relatedGoPackages, relatedTestFiles, type RepoFiles, reverseImports } from '../../activities/test-selection/related-tests';
-import { goImportPaths, jsSpecifiers, pythonImports, resolveJsImport, resolvePythonImport } from '../../activities/test-selection/import-graph';
+import {
+  isTestFile,
+  relatedGoPackages,
+  relatedTestFiles,
+  type RepoFiles,
+  reverseImports,
+} from '../../activities/test-selection/related-tests';
+import {
+  goImportPaths,
+  jsSpecifiers,
+  pythonImports,
+  resolveJsImport,
+  resolvePythonImport,
+} from '../../activities/test-selection/import-graph';
 
 /** A repository held in memory: path → content. */
 function repo(files: Record<string, string>): RepoFiles {
@@ -20,7 +32,9 @@ describe('jsSpecifiers', () => {
       "import fs from 'node:fs';",
       "const notAnImport = 'from ./nowhere';",
     ].join('\n');
-    expect(jsSpecifiers(source).sort()).toEqual(['../b.js', './a', './all', './lazy', './r', './side-effect', './types', './x', 'node:fs'].sort());
+    expect(jsSpecifiers(source).sort()).toEqual(
+      ['../b.js', './a', './all', './lazy', './r', './side-effect', './types', './x', 'node:fs'].sort(),
+    );
   });
 });
 
@@ -57,7 +71,7 @@ describe('relatedTestFiles (JavaScript/TypeScript)', () => {
     'test/stats.test.ts': "import { sum } from '../src/stats';\n",
     'test/api.test.ts': "import * as api from '../src';\n",
     'test/text.spec.ts': "import { upper } from '../src/text';\n",
-    'test/helpers/fixture.ts': "export const numbers = [1, 2];\n",
+    'test/helpers/fixture.ts': 'export const numbers = [1, 2];\n',
     'test/uses-fixture.test.ts': "import { numbers } from './helpers/fixture';\n",
     'README.md': 'import x from "./src/math"',
   });
@@ -69,7 +83,10 @@ describe('relatedTestFiles (JavaScript/TypeScript)', () => {
 
   it('counts a changed test file, and the tests that import a changed helper', () => {
     expect(relatedTestFiles(files, ['test/text.spec.ts'])).toEqual(['test/text.spec.ts']);
-    expect(relatedTestFiles(files, ['test/helpers/fixture.ts'])).toEqual(['test/helpers/fixture.ts', 'test/uses-fixture.test.ts']);
+    expect(relatedTestFiles(files, ['test/helpers/fixture.ts'])).toEqual([
+      'test/helpers/fixture.ts',
+      'test/uses-fixture.test.ts',
+    ]);
   });
 
   it('finds nothing for a file no test imports, a new file, or a non-code file', () => {
@@ -84,7 +101,11 @@ describe('relatedTestFiles (JavaScript/TypeScript)', () => {
   });
 
   it('survives import cycles', () => {
-    const cyclic = repo({ 'src/a.js': "require('./b');\n", 'src/b.js': "require('./a');\n", 'test/a.test.js': "require('../src/a');\n" });
+    const cyclic = repo({
+      'src/a.js': "require('./b');\n",
+      'src/b.js': "require('./a');\n",
+      'test/a.test.js': "require('../src/a');\n",
+    });
     expect(relatedTestFiles(cyclic, ['src/b.js'])).toEqual(['test/a.test.js']);
   });
 
@@ -98,14 +119,25 @@ describe('relatedTestFiles (JavaScript/TypeScript)', () => {
 
 describe('isTestFile', () => {
   it('knows the usual conventions', () => {
-    for (const f of ['a.test.ts', 'src/a.spec.js', 'test/x.js', 'pkg/tests/y.py', 'src/__tests__/z.tsx', 'test_a.py', 'pkg/a_test.py', 'pkg/a_test.go']) expect(isTestFile(f)).toBe(true);
+    for (const f of [
+      'a.test.ts',
+      'src/a.spec.js',
+      'test/x.js',
+      'pkg/tests/y.py',
+      'src/__tests__/z.tsx',
+      'test_a.py',
+      'pkg/a_test.py',
+      'pkg/a_test.go',
+    ])
+      expect(isTestFile(f)).toBe(true);
     for (const f of ['src/a.ts', 'src/testing.ts', 'contest/a.js', 'src/latest.js']) expect(isTestFile(f)).toBe(false);
   });
 });
 
 describe('Python imports', () => {
   it('parses import, from … import (with parentheses) and relative imports', () => {
-    const source = 'import os, pkg.util as u\nfrom pkg import (\n    models,\n    views as v,\n)\nfrom . import sibling\nfrom ..core.base import Base  # comment\n';
+    const source =
+      'import os, pkg.util as u\nfrom pkg import (\n    models,\n    views as v,\n)\nfrom . import sibling\nfrom ..core.base import Base  # comment\n';
     expect(pythonImports(source)).toEqual([
       { level: 0, module: 'os', names: [] },
       { level: 0, module: 'pkg.util', names: [] },
@@ -116,13 +148,29 @@ describe('Python imports', () => {
   });
 
   it('resolves modules, packages, submodules, relative imports and src/ layouts', () => {
-    const files = new Set(['pkg/__init__.py', 'pkg/models.py', 'pkg/sub/a.py', 'pkg/sub/b.py', 'src/lib/core.py', 'tests/helpers.py']);
+    const files = new Set([
+      'pkg/__init__.py',
+      'pkg/models.py',
+      'pkg/sub/a.py',
+      'pkg/sub/b.py',
+      'src/lib/core.py',
+      'tests/helpers.py',
+    ]);
     const exists = (f: string) => files.has(f);
-    expect(resolvePythonImport('tests/test_m.py', { level: 0, module: 'pkg', names: ['models'] }, exists).sort()).toEqual(['pkg/__init__.py', 'pkg/models.py']);
+    expect(
+      resolvePythonImport('tests/test_m.py', { level: 0, module: 'pkg', names: ['models'] }, exists).sort(),
+    ).toEqual(['pkg/__init__.py', 'pkg/models.py']);
     expect(resolvePythonImport('pkg/sub/a.py', { level: 1, module: 'b', names: [] }, exists)).toEqual(['pkg/sub/b.py']);
-    expect(resolvePythonImport('pkg/sub/a.py', { level: 2, module: '', names: ['models'] }, exists).sort()).toEqual(['pkg/__init__.py', 'pkg/models.py']);
-    expect(resolvePythonImport('tests/test_c.py', { level: 0, module: 'lib.core', names: [] }, exists)).toEqual(['src/lib/core.py']);
-    expect(resolvePythonImport('tests/test_c.py', { level: 0, module: 'helpers', names: [] }, exists)).toEqual(['tests/helpers.py']);
+    expect(resolvePythonImport('pkg/sub/a.py', { level: 2, module: '', names: ['models'] }, exists).sort()).toEqual([
+      'pkg/__init__.py',
+      'pkg/models.py',
+    ]);
+    expect(resolvePythonImport('tests/test_c.py', { level: 0, module: 'lib.core', names: [] }, exists)).toEqual([
+      'src/lib/core.py',
+    ]);
+    expect(resolvePythonImport('tests/test_c.py', { level: 0, module: 'helpers', names: [] }, exists)).toEqual([
+      'tests/helpers.py',
+    ]);
     expect(resolvePythonImport('tests/test_c.py', { level: 0, module: 'requests', names: [] }, exists)).toEqual([]);
   });
 

@@ -1,7 +1,18 @@
 import { buildPlan, renderPlanMarkdown, type Task } from '../../planner';
 
 function mk(id: string, over: Partial<Task> = {}): Task {
-  return { id, title: `Title of ${id}`, category: 'docs', risk: 'low', files: [`src/${id}.ts`], dependsOn: [], description: '', changes: [], sourcePath: `tasks/${id}.md`, ...over };
+  return {
+    id,
+    title: `Title of ${id}`,
+    category: 'docs',
+    risk: 'low',
+    files: [`src/${id}.ts`],
+    dependsOn: [],
+    description: '',
+    changes: [],
+    sourcePath: `tasks/${id}.md`,
+    ...over,
+  };
 }
 
 // Every heading and tag of the seed's "Output Specification", in order.
@@ -97,7 +108,12 @@ describe('renderPlanMarkdown', () => {
     mk('TASK-0004', { risk: 'medium', dependsOn: ['TASK-0002'] }),
     mk('TASK-0005', { risk: 'high' }),
   ];
-  const plan = buildPlan(tasks, [{ file: 'tasks/TASK-0009.md', reason: 'front matter has no id' }], { repoName: 'demo', testCommand: 'npm test', sequentialRisk: 'high', maxParallel: 4 });
+  const plan = buildPlan(tasks, [{ file: 'tasks/TASK-0009.md', reason: 'front matter has no id' }], {
+    repoName: 'demo',
+    testCommand: 'npm test',
+    sequentialRisk: 'high',
+    maxParallel: 4,
+  });
   const md = renderPlanMarkdown(plan, { runId: 'r1' });
 
   it('follows the Output Specification: every heading and tag, in order', () => {

@@ -42,8 +42,12 @@ describe('parseResearch', () => {
 
   it('names the file and the reason when the document cannot be used', () => {
     expect(() => parseResearch('r.md', '   \n')).toThrow('research document r.md cannot be used: it is empty');
-    expect(() => parseResearch('r.md', 'ab\u0000cd')).toThrow('research document r.md cannot be used: it is not UTF-8 text');
-    expect(() => parseResearch('r.md', 'x\n<task id="TASK-0001">\nno end')).toThrow('research document r.md cannot be used: <task id="TASK-0001"> on line 2 is never closed by </task>');
+    expect(() => parseResearch('r.md', 'ab\u0000cd')).toThrow(
+      'research document r.md cannot be used: it is not UTF-8 text',
+    );
+    expect(() => parseResearch('r.md', 'x\n<task id="TASK-0001">\nno end')).toThrow(
+      'research document r.md cannot be used: <task id="TASK-0001"> on line 2 is never closed by </task>',
+    );
   });
 
   it('cuts a very long note', () => {
@@ -52,15 +56,21 @@ describe('parseResearch', () => {
   });
 
   it('finds the document by the prompts-folder convention', () => {
-    expect(conventionalResearch(['.prompts/002-plan/task-execution-plan.md', '.prompts/001-task-execution-research/task-execution-research.md', 'docs/research.md'])).toBe(
-      '.prompts/001-task-execution-research/task-execution-research.md',
-    );
+    expect(
+      conventionalResearch([
+        '.prompts/002-plan/task-execution-plan.md',
+        '.prompts/001-task-execution-research/task-execution-research.md',
+        'docs/research.md',
+      ]),
+    ).toBe('.prompts/001-task-execution-research/task-execution-research.md');
     expect(conventionalResearch(['.prompts/002-plan/plan.md'])).toBeUndefined();
   });
 
   it("reaches the agent: the task's notes go in its prompt, after the task file", () => {
     const prompt = taskPrompt('TASK-0001', 'the task file', undefined, 'tests', r.notes['TASK-0001']);
-    expect(prompt).toMatch(/<\/task_file>\n\nNotes on this task from the research[^\n]*\n<research_notes>\n## TASK-0001: Document add\n/);
+    expect(prompt).toMatch(
+      /<\/task_file>\n\nNotes on this task from the research[^\n]*\n<research_notes>\n## TASK-0001: Document add\n/,
+    );
     expect(taskPrompt('TASK-0001', 'the task file')).not.toContain('research');
   });
 });

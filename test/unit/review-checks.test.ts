@@ -1,4 +1,13 @@
-import { changedExpectations, conflictMarkers, debugLeftovers, findingsSummary, oversized, runChecks, skippedTests, undeclaredFiles } from '../../activities/review/checks';
+import {
+  changedExpectations,
+  conflictMarkers,
+  debugLeftovers,
+  findingsSummary,
+  oversized,
+  runChecks,
+  skippedTests,
+  undeclaredFiles,
+} from '../../activities/review/checks';
 import { changedLines, type FileDiff, parseUnifiedDiff } from '../../activities/review/diff';
 
 /** A one-hunk diff of `path`: lines prefixed with "+", "-" or " ". */
@@ -55,7 +64,13 @@ describe('parseUnifiedDiff', () => {
 
 describe('changedExpectations', () => {
   it('flags an assertion whose expected literal changed in a test file, with the new line', () => {
-    const f = files(diffOf('test/math.test.js', [" const x = 1;", "-test('add', () => assert.equal(add(2, 3), 5));", "+test('add', () => assert.equal(add(2, 3), -1));"]));
+    const f = files(
+      diffOf('test/math.test.js', [
+        ' const x = 1;',
+        "-test('add', () => assert.equal(add(2, 3), 5));",
+        "+test('add', () => assert.equal(add(2, 3), -1));",
+      ]),
+    );
     const found = changedExpectations(f);
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ check: 'test-expectations', file: 'test/math.test.js', line: 2 });
@@ -63,16 +78,38 @@ describe('changedExpectations', () => {
   });
 
   it('flags expect(...).toBe(x) with another expected argument, literal or not', () => {
-    expect(changedExpectations(files(diffOf('src/a.test.ts', ['-  expect(total(items)).toBe(10);', '+  expect(total(items)).toBe(total(items));'])))).toHaveLength(1);
-    expect(changedExpectations(files(diffOf('src/a.spec.ts', ["-  expect(name()).toEqual('ann');", "+  expect(name()).toEqual('bob');"])))).toHaveLength(1);
-    expect(changedExpectations(files(diffOf('tests/test_calc.py', ['-    assert add(2, 3) == 5', '+    assert add(2, 3) == 6'])))).toHaveLength(1);
+    expect(
+      changedExpectations(
+        files(
+          diffOf('src/a.test.ts', ['-  expect(total(items)).toBe(10);', '+  expect(total(items)).toBe(total(items));']),
+        ),
+      ),
+    ).toHaveLength(1);
+    expect(
+      changedExpectations(
+        files(diffOf('src/a.spec.ts', ["-  expect(name()).toEqual('ann');", "+  expect(name()).toEqual('bob');"])),
+      ),
+    ).toHaveLength(1);
+    expect(
+      changedExpectations(
+        files(diffOf('tests/test_calc.py', ['-    assert add(2, 3) == 5', '+    assert add(2, 3) == 6'])),
+      ),
+    ).toHaveLength(1);
   });
 
   it('leaves alone renames inside assertions, new assertions, new test files, comments and non-test files', () => {
-    expect(changedExpectations(files(diffOf('test/a.test.js', ['-  assert.equal(addNums(2, 3), 5);', '+  assert.equal(add(2, 3), 5);'])))).toEqual([]);
+    expect(
+      changedExpectations(
+        files(diffOf('test/a.test.js', ['-  assert.equal(addNums(2, 3), 5);', '+  assert.equal(add(2, 3), 5);'])),
+      ),
+    ).toEqual([]);
     expect(changedExpectations(files(diffOf('test/a.test.js', ['+  assert.equal(add(0, 0), 0);'])))).toEqual([]);
-    expect(changedExpectations(files(diffOf('test/new.test.js', ['+  assert.equal(add(2, 3), 5);'], 'added')))).toEqual([]);
-    expect(changedExpectations(files(diffOf('test/a.test.js', ['-  // assert.equal(x, 1)', '+  // assert.equal(x, 2)'])))).toEqual([]);
+    expect(changedExpectations(files(diffOf('test/new.test.js', ['+  assert.equal(add(2, 3), 5);'], 'added')))).toEqual(
+      [],
+    );
+    expect(
+      changedExpectations(files(diffOf('test/a.test.js', ['-  // assert.equal(x, 1)', '+  // assert.equal(x, 2)']))),
+    ).toEqual([]);
     expect(changedExpectations(files(diffOf('src/a.js', ['-  assert(n > 0);', '+  assert(n > 1);'])))).toEqual([]);
   });
 });
@@ -96,15 +133,32 @@ describe('skippedTests', () => {
   });
 
   it('flags removed test cases and deleted test files', () => {
-    const removed = skippedTests(files(diffOf('test/a.test.js', [" test('one', () => {});", "-test('two', () => {});"])), '');
+    const removed = skippedTests(
+      files(diffOf('test/a.test.js', [" test('one', () => {});", "-test('two', () => {});"])),
+      '',
+    );
     expect(removed[0].message).toContain('removes 1 test');
-    expect(skippedTests(files(diffOf('test/a.test.js', ["-test('two', () => {});"], 'deleted')), '')[0].message).toContain('deletes the test file test/a.test.js');
+    expect(
+      skippedTests(files(diffOf('test/a.test.js', ["-test('two', () => {});"], 'deleted')), '')[0].message,
+    ).toContain('deletes the test file test/a.test.js');
   });
 
   it('allows it when the task says so, and does not count a moved or renamed test', () => {
-    expect(skippedTests(files(diffOf('test/a.test.js', ["+it.skip('adds', () => {});"])), 'Skip the flaky network tests until the mock exists.')).toEqual([]);
-    expect(skippedTests(files(diffOf('test/a.test.js', ["-test('two', () => {});"])), 'Remove the duplicated tests of sub.')).toEqual([]);
-    expect(skippedTests(files(diffOf('test/a.test.js', ["-test('adds two', () => {});", "+test('adds two numbers', () => {});"])), '')).toEqual([]);
+    expect(
+      skippedTests(
+        files(diffOf('test/a.test.js', ["+it.skip('adds', () => {});"])),
+        'Skip the flaky network tests until the mock exists.',
+      ),
+    ).toEqual([]);
+    expect(
+      skippedTests(files(diffOf('test/a.test.js', ["-test('two', () => {});"])), 'Remove the duplicated tests of sub.'),
+    ).toEqual([]);
+    expect(
+      skippedTests(
+        files(diffOf('test/a.test.js', ["-test('adds two', () => {});", "+test('adds two numbers', () => {});"])),
+        '',
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -116,32 +170,63 @@ describe('undeclaredFiles, oversized, debugLeftovers, conflictMarkers', () => {
   });
 
   it('flags a diff larger than the limit per declared file', () => {
-    const big = files(diffOf('src/a.js', Array.from({ length: 30 }, (_, i) => `+line ${i}`)));
+    const big = files(
+      diffOf(
+        'src/a.js',
+        Array.from({ length: 30 }, (_, i) => `+line ${i}`),
+      ),
+    );
     expect(oversized(big, ['src/a.js'], 20)).toHaveLength(1);
     expect(oversized(big, ['src/a.js', 'src/b.js'], 20)).toEqual([]);
     expect(oversized(big, ['src/a.js'])).toEqual([]);
   });
 
   it('flags console.log, debugger and print added in non-test code only', () => {
-    expect(debugLeftovers(files(diffOf('src/a.js', ["+  console.log('here', x);"])))[0]).toMatchObject({ check: 'debug-leftovers', file: 'src/a.js', line: 1 });
+    expect(debugLeftovers(files(diffOf('src/a.js', ["+  console.log('here', x);"])))[0]).toMatchObject({
+      check: 'debug-leftovers',
+      file: 'src/a.js',
+      line: 1,
+    });
     expect(debugLeftovers(files(diffOf('src/a.ts', ['+  debugger;'])))).toHaveLength(1);
     expect(debugLeftovers(files(diffOf('app/a.py', ['+    print(value)'])))).toHaveLength(1);
     expect(debugLeftovers(files(diffOf('test/a.test.js', ["+  console.log('debug');"])))).toEqual([]);
-    expect(debugLeftovers(files(diffOf('src/a.js', [' * Example: console.log(add(1, 2))'].map((l) => '+' + l.slice(1)))))).toEqual([]);
+    expect(
+      debugLeftovers(
+        files(
+          diffOf(
+            'src/a.js',
+            [' * Example: console.log(add(1, 2))'].map((l) => '+' + l.slice(1)),
+          ),
+        ),
+      ),
+    ).toEqual([]);
     // A moved line is not a new one.
-    expect(debugLeftovers(files(diffOf('src/cli.js', ["-  console.log(usage);", "+  console.log(usage());"])))).toEqual([]);
+    expect(debugLeftovers(files(diffOf('src/cli.js', ['-  console.log(usage);', '+  console.log(usage());'])))).toEqual(
+      [],
+    );
     expect(debugLeftovers(files(diffOf('src/a.js', ['+  const printer = print(x);'])))).toEqual([]);
   });
 
   it('flags conflict markers, not a markdown underline', () => {
-    expect(conflictMarkers(files(diffOf('src/a.js', ['+<<<<<<< HEAD', '+a', '+=======', '+b', '+>>>>>>> other'])))[0]).toMatchObject({ check: 'conflict-markers', line: 1 });
+    expect(
+      conflictMarkers(files(diffOf('src/a.js', ['+<<<<<<< HEAD', '+a', '+=======', '+b', '+>>>>>>> other'])))[0],
+    ).toMatchObject({ check: 'conflict-markers', line: 1 });
     expect(conflictMarkers(files(diffOf('README.md', ['+Title', '+======='])))).toEqual([]);
   });
 });
 
 describe('runChecks', () => {
-  const expectationEdit = diffOf('test/math.test.js', ["-test('add', () => assert.equal(add(2, 3), 5));", "+test('add', () => assert.equal(add(2, 3), -1));"]);
-  const input = (category: string, diff: string, declared = ['src/math.js', 'test/math.test.js']) => ({ category, taskText: 'Simplify add.', declared, summary: 'Simplified add.', files: parseUnifiedDiff(diff) });
+  const expectationEdit = diffOf('test/math.test.js', [
+    "-test('add', () => assert.equal(add(2, 3), 5));",
+    "+test('add', () => assert.equal(add(2, 3), -1));",
+  ]);
+  const input = (category: string, diff: string, declared = ['src/math.js', 'test/math.test.js']) => ({
+    category,
+    taskText: 'Simplify add.',
+    declared,
+    summary: 'Simplified add.',
+    files: parseUnifiedDiff(diff),
+  });
 
   it('lets a tests task change expectations, not any other task', () => {
     expect(runChecks(input('tests', expectationEdit))).toEqual([]);
@@ -151,7 +236,9 @@ describe('runChecks', () => {
   });
 
   it('passes a clean change, and ignores the task file and its archive move', () => {
-    const clean = diffOf('src/math.js', ['+/** Adds two numbers. */', ' function add(a, b) {']) + diffOf('tasks/TASK-0001.md', ['-id: TASK-0001'], 'deleted');
+    const clean =
+      diffOf('src/math.js', ['+/** Adds two numbers. */', ' function add(a, b) {']) +
+      diffOf('tasks/TASK-0001.md', ['-id: TASK-0001'], 'deleted');
     expect(runChecks(input('docs', clean, ['src/math.js']))).toEqual([]);
   });
 

@@ -8,6 +8,13 @@ describe('the default review model (issue 25)', () => {
     expect(defaultReviewModel({ category: 'docs', risk: 'high' }, 'claude-haiku-4-5')).toBe(STRONG_REVIEW_MODEL);
     expect(defaultReviewModel({ category: 'docs', risk: 'low' }, 'claude-haiku-4-5')).toBe('claude-haiku-4-5');
     // It has a price, so a run's cost stays known.
-    expect(turnCostUsd(STRONG_REVIEW_MODEL, { inputTokens: 1_000_000, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 })).toBe(3);
+    expect(
+      turnCostUsd(STRONG_REVIEW_MODEL, {
+        inputTokens: 1_000_000,
+        outputTokens: 0,
+        cacheWriteTokens: 0,
+        cacheReadTokens: 0,
+      }),
+    ).toBe(3);
   });
 });

@@ -1,8 +1,22 @@
 import type { PlanOutline, TaskState } from '../../core/types';
 import { RunState, segmentTasks, tasksAfter } from '../../core/run-state';
 
-const usage = (costUsd: number) => ({ inputTokens: 100, outputTokens: 10, cacheWriteTokens: 0, cacheReadTokens: 0, costUsd });
-const task = (id: string, status: TaskState['status'], over: Partial<TaskState> = {}): TaskState => ({ id, title: id, status, phase: 1, batch: '1A', attempts: 1, ...over });
+const usage = (costUsd: number) => ({
+  inputTokens: 100,
+  outputTokens: 10,
+  cacheWriteTokens: 0,
+  cacheReadTokens: 0,
+  costUsd,
+});
+const task = (id: string, status: TaskState['status'], over: Partial<TaskState> = {}): TaskState => ({
+  id,
+  title: id,
+  status,
+  phase: 1,
+  batch: '1A',
+  attempts: 1,
+  ...over,
+});
 
 const outline: PlanOutline = {
   version: 1,
@@ -13,8 +27,20 @@ const outline: PlanOutline = {
   totalEstimateMinutes: 10,
   skipped: [],
   phases: [
-    { number: 1, name: 'low', risk: 'low', lowerBound: 1, batches: [{ id: '1A', phase: 1, mode: 'parallel', label: 'x', taskIds: ['A', 'B', 'C'] }] },
-    { number: 2, name: 'mid', risk: 'medium', lowerBound: 1, batches: [{ id: '2A', phase: 2, mode: 'parallel', label: 'y', taskIds: ['D', 'E'] }] },
+    {
+      number: 1,
+      name: 'low',
+      risk: 'low',
+      lowerBound: 1,
+      batches: [{ id: '1A', phase: 1, mode: 'parallel', label: 'x', taskIds: ['A', 'B', 'C'] }],
+    },
+    {
+      number: 2,
+      name: 'mid',
+      risk: 'medium',
+      lowerBound: 1,
+      batches: [{ id: '2A', phase: 2, mode: 'parallel', label: 'y', taskIds: ['D', 'E'] }],
+    },
   ],
   segments: [
     { number: 1, batchIds: ['1A'], tasks: 3 },
@@ -22,8 +48,8 @@ const outline: PlanOutline = {
   ],
 };
 
-describe('RunState: the run workflow\'s memory of its tasks', () => {
-  it('keeps usage totals up to date as tasks report, replacing a task\'s earlier usage instead of adding it twice', () => {
+describe("RunState: the run workflow's memory of its tasks", () => {
+  it("keeps usage totals up to date as tasks report, replacing a task's earlier usage instead of adding it twice", () => {
     const s = new RunState();
     s.set(task('A', 'running'));
     s.update({ id: 'A', status: 'committed', usage: usage(0.5) });
@@ -54,7 +80,7 @@ describe('RunState: the run workflow\'s memory of its tasks', () => {
     ]);
   });
 
-  it('lists a segment\'s tasks with the phase and batch each runs in', () => {
+  it("lists a segment's tasks with the phase and batch each runs in", () => {
     expect(segmentTasks(outline, outline.segments[1])).toEqual([
       { id: 'D', phase: 2, batch: '2A' },
       { id: 'E', phase: 2, batch: '2A' },
@@ -66,7 +92,19 @@ describe('RunState: the run workflow\'s memory of its tasks', () => {
 it('keeps a batch suite without its output tail, and at most 50 failing test names', () => {
   const s = new RunState();
   const failing = Array.from({ length: 80 }, (_, i) => `test ${i}`);
-  s.updateBatch({ id: '1A', state: 'done', suite: { command: 'npm test', passed: false, exitCode: 1, failingTests: failing, tail: 'x'.repeat(6000), logPath: '/l', durationMs: 5 } });
+  s.updateBatch({
+    id: '1A',
+    state: 'done',
+    suite: {
+      command: 'npm test',
+      passed: false,
+      exitCode: 1,
+      failingTests: failing,
+      tail: 'x'.repeat(6000),
+      logPath: '/l',
+      durationMs: 5,
+    },
+  });
   const [b] = s.batches(outline, 0);
   expect(b.suite).toMatchObject({ tail: '', passed: false, logPath: '/l' });
   expect(b.suite!.failingTests).toHaveLength(50);

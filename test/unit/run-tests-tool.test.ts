@@ -10,7 +10,10 @@ describe('run_tests tool', () => {
   const logPath = (n: number) => path.join(logs, `run-${Math.random().toString(36).slice(2)}-${n}.log`);
 
   it('takes no command from the model: at most whether to run the whole suite', () => {
-    expect(RUN_TESTS_TOOL.input_schema).toEqual({ type: 'object', properties: { full: expect.objectContaining({ type: 'boolean' }) } });
+    expect(RUN_TESTS_TOOL.input_schema).toEqual({
+      type: 'object',
+      properties: { full: expect.objectContaining({ type: 'boolean' }) },
+    });
   });
 
   it('returns the verdict and the tail of the output, in the worktree', async () => {
@@ -23,7 +26,11 @@ describe('run_tests tool', () => {
   });
 
   it('is an error when the tests fail, and keeps only the end of a long output', async () => {
-    const run = makeRunTestsTool({ command: "for i in $(seq 1 3000); do echo noise $i; done; echo '✖ parser handles empty input'; exit 3", cwd, logPath });
+    const run = makeRunTestsTool({
+      command: "for i in $(seq 1 3000); do echo noise $i; done; echo '✖ parser handles empty input'; exit 3",
+      cwd,
+      logPath,
+    });
     const r = await run();
     expect(r.isError).toBe(true);
     expect(r.content).toMatch(/^Tests FAILED \(exit code 3\)/);
@@ -33,20 +40,38 @@ describe('run_tests tool', () => {
   });
 
   it("shows each new failure's block from the middle of the output and marks the base's red and flaky tests", () => {
-    const output = ['  ● math › adds', '', '    Expected: 3', '    Received: 4', '', ...Array.from({ length: 200 }, (_, i) => `later noise ${i}`), 'Tests: 1 failed'].join('\n');
+    const output = [
+      '  ● math › adds',
+      '',
+      '    Expected: 3',
+      '    Received: 4',
+      '',
+      ...Array.from({ length: 200 }, (_, i) => `later noise ${i}`),
+      'Tests: 1 failed',
+    ].join('\n');
     const r = describeTestRun({
       command: 'npx jest test/math.test.ts',
       selection: 'related to src/math.ts: test/math.test.ts',
       exitCode: 1,
-      verdict: { passed: false, failing: ['test/math.test.ts::math › adds'], preExisting: ['test/old.test.ts::old › broken'], flaky: ['test/net.test.ts::net › sometimes'], reason: '1 test went red' },
+      verdict: {
+        passed: false,
+        failing: ['test/math.test.ts::math › adds'],
+        preExisting: ['test/old.test.ts::old › broken'],
+        flaky: ['test/net.test.ts::net › sometimes'],
+        reason: '1 test went red',
+      },
       output,
       tail: output.split('\n').slice(-60).join('\n'),
     });
     expect(r.isError).toBe(true);
     expect(r.content).toContain('Tests chosen: related to src/math.ts: test/math.test.ts');
     expect(r.content).toContain('Failing because of this change: test/math.test.ts::math › adds');
-    expect(r.content).toContain('### test/math.test.ts::math › adds\n● math › adds\n\n    Expected: 3\n    Received: 4');
-    expect(r.content).toContain('Already failing at the base (not caused by you; leave them): test/old.test.ts::old › broken');
+    expect(r.content).toContain(
+      '### test/math.test.ts::math › adds\n● math › adds\n\n    Expected: 3\n    Received: 4',
+    );
+    expect(r.content).toContain(
+      'Already failing at the base (not caused by you; leave them): test/old.test.ts::old › broken',
+    );
     expect(r.content).toContain('Flaky at the base (never blamed on you): test/net.test.ts::net › sometimes');
   });
 
@@ -57,8 +82,14 @@ describe('run_tests tool', () => {
     fs.writeFileSync(path.join(repo, 'package.json'), JSON.stringify({ name: 'x', scripts: { test: 'node --test' } }));
     fs.writeFileSync(path.join(repo, 'src/a.js'), 'exports.a = () => 1;\n');
     fs.writeFileSync(path.join(repo, 'src/b.js'), 'exports.b = () => 2;\n');
-    fs.writeFileSync(path.join(repo, 'test/a.test.js'), "const t = require('node:test'); const { a } = require('../src/a'); t.test('a', () => { if (a() !== 1) throw new Error('a broke'); });\n");
-    fs.writeFileSync(path.join(repo, 'test/b.test.js'), "const t = require('node:test'); const { b } = require('../src/b'); t.test('b', () => { if (b() !== 2) throw new Error('b broke'); });\n");
+    fs.writeFileSync(
+      path.join(repo, 'test/a.test.js'),
+      "const t = require('node:test'); const { a } = require('../src/a'); t.test('a', () => { if (a() !== 1) throw new Error('a broke'); });\n",
+    );
+    fs.writeFileSync(
+      path.join(repo, 'test/b.test.js'),
+      "const t = require('node:test'); const { b } = require('../src/b'); t.test('b', () => { if (b() !== 2) throw new Error('b broke'); });\n",
+    );
     execFileSync('git', ['init', '-q'], { cwd: repo });
     execFileSync('git', ['add', '-A'], { cwd: repo });
     fs.writeFileSync(path.join(repo, 'src/b.js'), 'exports.b = () => 3;\n'); // b's test is red, but the change is to a

@@ -53,10 +53,16 @@ describe('the safe reader (issue 22)', () => {
       ['huge', 'EFBIG', /huge is 64 MB, more than the 16 MB read at most/],
     ];
     for (const [name, code, message] of cases) {
-      await expect(readSafe(path.join(dir, name))).rejects.toMatchObject({ code, message: expect.stringMatching(message) });
+      await expect(readSafe(path.join(dir, name))).rejects.toMatchObject({
+        code,
+        message: expect.stringMatching(message),
+      });
       expect(() => readTextSafeSync(path.join(dir, name))).toThrow(message);
     }
-    await expect(readSafe('/dev/zero')).rejects.toMatchObject({ code: 'ENOTREG', message: '/dev/zero is a character device, not a regular file: not read' });
+    await expect(readSafe('/dev/zero')).rejects.toMatchObject({
+      code: 'ENOTREG',
+      message: '/dev/zero is a character device, not a regular file: not read',
+    });
     await expect(readSafe(dir)).rejects.toMatchObject({ code: 'EISDIR' });
     await expect(readSafe(path.join(dir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
     expect(readTextSafeSync(path.join(dir, 'ok.txt'), 5)).toBe('fine\n');
@@ -66,29 +72,45 @@ describe('the safe reader (issue 22)', () => {
   it.each([
     ['a FIFO', 'mkfifo "$out"', /jest's report was not read: .* is a FIFO, not a regular file/],
     ['a link to /dev/zero', 'ln -s /dev/zero "$out"', /jest's report was not read: .* is a symlink: not followed/],
-    ['a 200 MB file', 'truncate -s 200M "$out"', /jest's report was not read: .* is 200 MB, more than the 128 MB read at most/],
-  ])('a test command that leaves %s as its report: the run goes on from the output text, with the reason, and the event loop runs', async (_what, plant, reason) => {
-    const root = tmp('flotilla-safe-report-');
-    const bin = path.join(root, 'bin');
-    fs.mkdirSync(bin);
-    const wt = path.join(root, 'wt');
-    fs.mkdirSync(wt);
-    // A "jest" that puts the special file where its report goes, and fails one test the text way.
-    fs.writeFileSync(path.join(bin, 'jest'), `#!/bin/sh\nfor a in "$@"; do case "$a" in --outputFile=*) out="\${a#--outputFile=}";; esac; done\n${plant}\necho 'FAIL src/a.test.js'\necho '  ● a › breaks'\nexit 1\n`, { mode: 0o755 });
-    const saved = process.env.PATH;
-    process.env.PATH = `${bin}:${saved}`;
-    try {
-      const { value: run, ticks } = await ticksDuring(() => withSandboxPolicy({ mode: 'off', network: false }, () => runWithReport('jest', wt, path.join(root, 'logs', 'run.log'), { scripts: {} })));
-      expect(run.plan.reportFile).toBeDefined();
-      expect(run.source).toBe('text');
-      expect(run.note).toMatch(reason);
-      expect(run.exitCode).toBe(1);
-      expect(ticks).toBeGreaterThan(0);
-      expect(fs.readFileSync(path.join(root, 'logs', 'run.log'), 'utf8')).toMatch(reason);
-    } finally {
-      process.env.PATH = saved;
-    }
-  }, 30_000);
+    [
+      'a 200 MB file',
+      'truncate -s 200M "$out"',
+      /jest's report was not read: .* is 200 MB, more than the 128 MB read at most/,
+    ],
+  ])(
+    'a test command that leaves %s as its report: the run goes on from the output text, with the reason, and the event loop runs',
+    async (_what, plant, reason) => {
+      const root = tmp('flotilla-safe-report-');
+      const bin = path.join(root, 'bin');
+      fs.mkdirSync(bin);
+      const wt = path.join(root, 'wt');
+      fs.mkdirSync(wt);
+      // A "jest" that puts the special file where its report goes, and fails one test the text way.
+      fs.writeFileSync(
+        path.join(bin, 'jest'),
+        `#!/bin/sh\nfor a in "$@"; do case "$a" in --outputFile=*) out="\${a#--outputFile=}";; esac; done\n${plant}\necho 'FAIL src/a.test.js'\necho '  ● a › breaks'\nexit 1\n`,
+        { mode: 0o755 },
+      );
+      const saved = process.env.PATH;
+      process.env.PATH = `${bin}:${saved}`;
+      try {
+        const { value: run, ticks } = await ticksDuring(() =>
+          withSandboxPolicy({ mode: 'off', network: false }, () =>
+            runWithReport('jest', wt, path.join(root, 'logs', 'run.log'), { scripts: {} }),
+          ),
+        );
+        expect(run.plan.reportFile).toBeDefined();
+        expect(run.source).toBe('text');
+        expect(run.note).toMatch(reason);
+        expect(run.exitCode).toBe(1);
+        expect(ticks).toBeGreaterThan(0);
+        expect(fs.readFileSync(path.join(root, 'logs', 'run.log'), 'utf8')).toMatch(reason);
+      } finally {
+        process.env.PATH = saved;
+      }
+    },
+    30_000,
+  );
 
   it("the editor's view and replace refuse a FIFO at once, with the reason; other files still work", () => {
     const root = tmp('flotilla-safe-editor-');
@@ -96,10 +118,18 @@ describe('the safe reader (issue 22)', () => {
     mkfifo(path.join(root, 'pipe.ts'));
     huge(path.join(root, 'big.ts'), 100 * 1024 * 1024);
     const e = new WorktreeEditor(root);
-    expect(e.run({ command: 'view', path: 'pipe.ts' })).toEqual({ content: 'Error: pipe.ts is a FIFO, not a regular file: not read', isError: true });
-    expect(e.run({ command: 'str_replace', path: 'pipe.ts', old_str: 'x', new_str: 'y' })).toEqual({ content: 'Error: pipe.ts is a FIFO, not a regular file: not read', isError: true });
+    expect(e.run({ command: 'view', path: 'pipe.ts' })).toEqual({
+      content: 'Error: pipe.ts is a FIFO, not a regular file: not read',
+      isError: true,
+    });
+    expect(e.run({ command: 'str_replace', path: 'pipe.ts', old_str: 'x', new_str: 'y' })).toEqual({
+      content: 'Error: pipe.ts is a FIFO, not a regular file: not read',
+      isError: true,
+    });
     expect(e.run({ command: 'insert', path: 'pipe.ts', insert_line: 0, insert_text: 'x' }).isError).toBe(true);
-    expect(e.run({ command: 'view', path: 'big.ts' }).content).toMatch(/^Error: big.ts is 100 MB, more than the 8 MB read at most/);
+    expect(e.run({ command: 'view', path: 'big.ts' }).content).toMatch(
+      /^Error: big.ts is 100 MB, more than the 8 MB read at most/,
+    );
     expect(e.run({ command: 'view', path: 'a.ts' }).content).toBe('     1\tone\n     2\t');
     // A link inside the worktree to another of its files is still viewed (where it leads, resolved first).
     fs.symlinkSync('a.ts', path.join(root, 'alias.ts'));
@@ -108,7 +138,8 @@ describe('the safe reader (issue 22)', () => {
 
   it('package.json, a Makefile and test selection: a FIFO, a link to /dev/zero and a huge file are skipped, the choice is still made', async () => {
     const wt = tmp('flotilla-safe-select-');
-    const git = (...a: string[]) => execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@x', ...a], { cwd: wt });
+    const git = (...a: string[]) =>
+      execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@x', ...a], { cwd: wt });
     git('init', '-q');
     fs.mkdirSync(path.join(wt, 'src'));
     fs.mkdirSync(path.join(wt, 'test'));
@@ -139,7 +170,10 @@ describe('the safe reader (issue 22)', () => {
     fs.mkdirSync(path.join(repo, 'src'));
     fs.writeFileSync(path.join(repo, 'src', 'a.ts'), '// TODO: tidy\nexport function f(x: any) { return x; }\n');
     // Imported by a.ts's neighbour, so the compiler itself goes to read them.
-    fs.writeFileSync(path.join(repo, 'src', 'b.ts'), "import { z } from './zero';\nimport { p } from './pipe';\nexport const y = z + p;\n");
+    fs.writeFileSync(
+      path.join(repo, 'src', 'b.ts'),
+      "import { z } from './zero';\nimport { p } from './pipe';\nexport const y = z + p;\n",
+    );
     fs.symlinkSync('/dev/zero', path.join(repo, 'src', 'zero.ts'));
     mkfifo(path.join(repo, 'src', 'pipe.ts'));
     huge(path.join(repo, 'src', 'huge.ts'), 3 * 1024 * 1024 * 1024);

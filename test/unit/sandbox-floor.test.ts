@@ -26,7 +26,9 @@ describe("the worker's sandbox floor (issue 22)", () => {
   it('fails a run asking for off on a worker with a floor, raises auto to required, keeps what is above', () => {
     expect(atLeastFloor('off')).toBe('off');
     setSandboxFloor('auto');
-    expect(() => atLeastFloor('off')).toThrow("this run asks for --sandbox off, but this worker's floor is --sandbox auto");
+    expect(() => atLeastFloor('off')).toThrow(
+      "this run asks for --sandbox off, but this worker's floor is --sandbox auto",
+    );
     setSandboxFloor('required');
     expect(atLeastFloor('auto')).toBe('required');
     expect(atLeastFloor('required')).toBe('required');
@@ -36,8 +38,13 @@ describe("the worker's sandbox floor (issue 22)", () => {
   it('a worker with --sandbox required does not start without bubblewrap', async () => {
     process.env.FLOTILLA_BWRAP = '/nonexistent/bwrap';
     resetBwrapAvailability();
-    await expect(createFlotillaWorkers({ connection: {} as NativeConnection, namespace: 'default', modelAccess: { apiKey: 'k' }, sandboxFloor: 'required' })).rejects.toThrow(
-      /flotilla worker --sandbox required .*, but bubblewrap is not available/,
-    );
+    await expect(
+      createFlotillaWorkers({
+        connection: {} as NativeConnection,
+        namespace: 'default',
+        modelAccess: { apiKey: 'k' },
+        sandboxFloor: 'required',
+      }),
+    ).rejects.toThrow(/flotilla worker --sandbox required .*, but bubblewrap is not available/);
   });
 });

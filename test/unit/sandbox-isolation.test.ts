@@ -11,13 +11,16 @@ import { bwrapArgs } from '../../activities/sandbox/wrap';
 import { spawnSync } from 'node:child_process';
 
 const bwrap = bwrapAvailability();
-if (!bwrap.ok) console.warn(`sandbox-isolation.test.ts: bubblewrap is not available (${bwrap.reason}); run npm install`);
+if (!bwrap.ok)
+  console.warn(`sandbox-isolation.test.ts: bubblewrap is not available (${bwrap.reason}); run npm install`);
 // Not skipped without bubblewrap: `npm install` ships it, so its absence is a failure here.
 
 const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-isolation-')));
 const sh = async (command: string, cwd: string) => {
   const log = path.join(root, 'logs', `${Math.random().toString(36).slice(2)}.log`);
-  const r = await withSandboxPolicy({ mode: 'required', network: false, hide: [path.join(root, 'worktrees')] }, () => runShell(command, cwd, log));
+  const r = await withSandboxPolicy({ mode: 'required', network: false, hide: [path.join(root, 'worktrees')] }, () =>
+    runShell(command, cwd, log),
+  );
   return { ...r, out: fs.readFileSync(log, 'utf8') };
 };
 
@@ -39,7 +42,8 @@ describe('the sandbox, for real (issue 22)', () => {
     );
     const shadow = await sh('cat /etc/shadow /etc/gshadow 2>&1 | head -c 200; echo; echo END', wt);
     expect(shadow.out).not.toMatch(/^root:/m);
-    if (process.getuid?.() !== 0) console.warn('the worker is not root here: the test still checks that the sandbox has no capability');
+    if (process.getuid?.() !== 0)
+      console.warn('the worker is not root here: the test still checks that the sandbox has no capability');
     expect(r.out).toMatch(/^65534$/m);
     expect(r.out).toMatch(/^CapEff:\s+0+$/m);
     expect(r.out).not.toMatch(/^(MOUNTED|UNMOUNTED|REMOUNTED|NESTED)$/m);
@@ -53,9 +57,18 @@ describe('the sandbox, for real (issue 22)', () => {
       // The worker here would be nobody, with its own PATH (root's names toolchains under /root that nobody cannot read).
       const savedPath = process.env.PATH;
       process.env.PATH = '/usr/local/bin:/usr/bin:/bin';
-      const args = bwrapArgs({ command: 'id -u; echo PID $$; grep CapEff /proc/self/status; touch /usr/x 2>/dev/null || echo RO-ROOT; touch ok && echo WT-WRITABLE; ls /proc | grep -c "^[0-9]"', cwd, network: false });
+      const args = bwrapArgs({
+        command:
+          'id -u; echo PID $$; grep CapEff /proc/self/status; touch /usr/x 2>/dev/null || echo RO-ROOT; touch ok && echo WT-WRITABLE; ls /proc | grep -c "^[0-9]"',
+        cwd,
+        network: false,
+      });
       process.env.PATH = savedPath;
-      const r = spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', '--', (bwrap as { path: string }).path, ...args], { encoding: 'utf8', cwd: '/' });
+      const r = spawnSync(
+        'setpriv',
+        ['--reuid', '65534', '--regid', '65534', '--clear-groups', '--', (bwrap as { path: string }).path, ...args],
+        { encoding: 'utf8', cwd: '/' },
+      );
       expect(r.stderr).toBe('');
       expect(r.stdout).toMatch(/^65534\nPID [12]\nCapEff:\s+0+\nRO-ROOT\nWT-WRITABLE\n[1-5]\n$/);
     } finally {
@@ -85,8 +98,13 @@ describe('the sandbox, for real (issue 22)', () => {
     setPassedEnv(['NPM_CONFIG_REGISTRY', 'ANTHROPIC_API_KEY', 'MY_TOOL_CONFIG']);
     try {
       const r = await sh('env; echo "RUN:"; ls -A /run | wc -l', wt);
-      for (const [name, value] of Object.entries(secrets).filter(([n]) => !['NPM_CONFIG_REGISTRY', 'LC_ALL'].includes(n))) {
-        expect({ name, handedDown: r.out.includes(value) || new RegExp(`^${name}=`, 'm').test(r.out) }).toEqual({ name, handedDown: false });
+      for (const [name, value] of Object.entries(secrets).filter(
+        ([n]) => !['NPM_CONFIG_REGISTRY', 'LC_ALL'].includes(n),
+      )) {
+        expect({ name, handedDown: r.out.includes(value) || new RegExp(`^${name}=`, 'm').test(r.out) }).toEqual({
+          name,
+          handedDown: false,
+        });
       }
       // Named with --pass-env (the model key never, even when named); the allow-list's locale and CI variables.
       expect(r.out).toContain('NPM_CONFIG_REGISTRY=https://registry.example/');
@@ -97,8 +115,9 @@ describe('the sandbox, for real (issue 22)', () => {
       expect(r.out).toMatch(/RUN:\n0\n/);
     } finally {
       setPassedEnv([]);
-      for (const k of Object.keys(secrets)) if (before[k] === undefined) delete process.env[k];
-      else process.env[k] = before[k];
+      for (const k of Object.keys(secrets))
+        if (before[k] === undefined) delete process.env[k];
+        else process.env[k] = before[k];
     }
   });
 });
@@ -112,18 +131,24 @@ describe('node_modules links cannot add a mount (issue 22)', () => {
   const otherRun = path.join(worktreeRoot, 'other-run', 'TASK-9');
   const home = fs.mkdtempSync(path.join(os.homedir(), '.flotilla-isolation-home-'));
   const run = (command: string, cwd = task) =>
-    inRunSandbox({ repoPath: repo, runId }, worktreeRoot, () => runShell(command, cwd, path.join(root, 'logs', `${Math.random().toString(36).slice(2)}.log`))).then((r) => ({
+    inRunSandbox({ repoPath: repo, runId }, worktreeRoot, () =>
+      runShell(command, cwd, path.join(root, 'logs', `${Math.random().toString(36).slice(2)}.log`)),
+    ).then((r) => ({
       ...r,
       out: fs.readFileSync(r.logPath, 'utf8'),
     }));
   beforeAll(() => {
-    for (const d of [repo, path.join(integration, 'node_modules', 'dep'), task, otherRun]) fs.mkdirSync(d, { recursive: true });
+    for (const d of [repo, path.join(integration, 'node_modules', 'dep'), task, otherRun])
+      fs.mkdirSync(d, { recursive: true });
     fs.writeFileSync(path.join(integration, 'node_modules', 'dep', 'index.js'), 'SHARED-DEPENDENCY\n');
     fs.writeFileSync(path.join(otherRun, 'secret.txt'), 'OTHER-RUN-SECRET\n');
     fs.writeFileSync(path.join(home, 'secret.txt'), 'HOME-SECRET\n');
     // A record asking for required: the sandbox must be there.
     fs.mkdirSync(path.join(repo, '.flotilla', 'runs', runId), { recursive: true });
-    fs.writeFileSync(path.join(repo, '.flotilla', 'runs', runId, 'sandbox.json'), JSON.stringify({ mode: 'required', network: false, sandboxed: true, detail: '' }));
+    fs.writeFileSync(
+      path.join(repo, '.flotilla', 'runs', runId, 'sandbox.json'),
+      JSON.stringify({ mode: 'required', network: false, sandboxed: true, detail: '' }),
+    );
   });
   afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 
@@ -134,7 +159,9 @@ describe('node_modules links cannot add a mount (issue 22)', () => {
       const r = await run('cat node_modules/secret.txt; cat node_modules/dep/index.js');
       expect(r.out).not.toMatch(/HOME-SECRET|OTHER-RUN-SECRET/);
       expect(r.out).toContain('SHARED-DEPENDENCY');
-      expect(fs.readlinkSync(path.join(task, 'node_modules'))).toBe(fs.realpathSync(path.join(integration, 'node_modules')));
+      expect(fs.readlinkSync(path.join(task, 'node_modules'))).toBe(
+        fs.realpathSync(path.join(integration, 'node_modules')),
+      );
     }
   });
 
@@ -195,11 +222,17 @@ describe('toolchains in a hidden folder (pyenv, nvm, cargo under $HOME)', () => 
     fs.mkdirSync(path.join(home, '.faketool', 'shims'), { recursive: true });
     fs.mkdirSync(path.join(home, '.faketool', 'libexec'), { recursive: true });
     fs.writeFileSync(path.join(home, '.faketool', 'libexec', 'real'), '#!/bin/sh\necho TOOL-RAN\n', { mode: 0o755 });
-    fs.writeFileSync(path.join(home, '.faketool', 'shims', 'faketool'), `#!/bin/sh\nexec ${path.join(home, '.faketool', 'libexec', 'real')}\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(home, '.faketool', 'shims', 'faketool'),
+      `#!/bin/sh\nexec ${path.join(home, '.faketool', 'libexec', 'real')}\n`,
+      { mode: 0o755 },
+    );
     fs.mkdirSync(path.join(home, '.ssh', 'bin'), { recursive: true });
     fs.writeFileSync(path.join(home, '.ssh', 'id_ed25519'), 'PRIVATE-KEY');
     fs.writeFileSync(path.join(home, 'notes.txt'), 'HOME-SECRET');
-    process.env.PATH = [path.join(home, '.faketool', 'shims'), path.join(home, '.ssh', 'bin'), home, savedPath].join(path.delimiter);
+    process.env.PATH = [path.join(home, '.faketool', 'shims'), path.join(home, '.ssh', 'bin'), home, savedPath].join(
+      path.delimiter,
+    );
   });
   afterAll(() => {
     process.env.PATH = savedPath;
@@ -207,11 +240,18 @@ describe('toolchains in a hidden folder (pyenv, nvm, cargo under $HOME)', () => 
   });
 
   it('a tool on PATH under a hidden home runs, read-only; the rest of that home stays hidden', async () => {
-    const r = await withSandboxPolicy({ mode: 'required', network: false, hide: [path.join(root, 'worktrees'), home] }, async () => {
-      const log = path.join(root, 'logs', 'toolchain.log');
-      await runShell(`faketool; cat ${home}/.ssh/id_ed25519 ${home}/notes.txt 2>/dev/null; touch ${home}/.faketool/x 2>/dev/null && echo WROTE; true`, wt, log);
-      return fs.readFileSync(log, 'utf8');
-    });
+    const r = await withSandboxPolicy(
+      { mode: 'required', network: false, hide: [path.join(root, 'worktrees'), home] },
+      async () => {
+        const log = path.join(root, 'logs', 'toolchain.log');
+        await runShell(
+          `faketool; cat ${home}/.ssh/id_ed25519 ${home}/notes.txt 2>/dev/null; touch ${home}/.faketool/x 2>/dev/null && echo WROTE; true`,
+          wt,
+          log,
+        );
+        return fs.readFileSync(log, 'utf8');
+      },
+    );
     expect(r).toMatch(/TOOL-RAN/);
     expect(r).not.toMatch(/^(PRIVATE-KEY|HOME-SECRET|WROTE)$/m);
   });

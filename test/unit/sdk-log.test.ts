@@ -9,7 +9,14 @@ const failed = () => {
   return {
     level: 'WARN' as const,
     message: 'Activity failed',
-    meta: { attempt: 2, activityType: 'runAgent', workflowId: 'flotilla-r1/TASK-0007', taskToken: 'CiQ5ZjM…', error, durationMs: 12 },
+    meta: {
+      attempt: 2,
+      activityType: 'runAgent',
+      workflowId: 'flotilla-r1/TASK-0007',
+      taskToken: 'CiQ5ZjM…',
+      error,
+      durationMs: 12,
+    },
     timestampNanos: 1_700_000_000_000_000_000n,
   };
 };
@@ -17,13 +24,19 @@ const failed = () => {
 describe('the Temporal SDK log', () => {
   it('a failed activity is one terminal line: type, workflow, attempt, the first line of the error; no stack, no task token', () => {
     const line = terminalLine(failed())!;
-    expect(line).toBe('activity runAgent of flotilla-r1/TASK-0007 failed (attempt 2): tests failed: 2 of 40; Temporal retries it if its retry policy allows');
+    expect(line).toBe(
+      'activity runAgent of flotilla-r1/TASK-0007 failed (attempt 2): tests failed: 2 of 40; Temporal retries it if its retry policy allows',
+    );
     expect(line).not.toMatch(/\n|taskToken|CiQ5| at /);
   });
 
   it('other warnings are one line; info and the expected "No workflows registered" stay in the file', () => {
-    expect(terminalLine({ level: 'WARN', message: 'Worker lost\nmore', meta: { error: new Error('gone\n at x') } })).toBe('Temporal SDK warn: Worker lost: gone');
-    expect(terminalLine({ level: 'WARN', message: 'No workflows registered, not polling for workflow tasks' })).toBeNull();
+    expect(
+      terminalLine({ level: 'WARN', message: 'Worker lost\nmore', meta: { error: new Error('gone\n at x') } }),
+    ).toBe('Temporal SDK warn: Worker lost: gone');
+    expect(
+      terminalLine({ level: 'WARN', message: 'No workflows registered, not polling for workflow tasks' }),
+    ).toBeNull();
     expect(terminalLine({ level: 'INFO', message: 'Worker state changed' })).toBeNull();
   });
 
@@ -32,7 +45,12 @@ describe('the Temporal SDK log', () => {
     const terminal: string[] = [];
     const log = sdkLogFunction(file, (l) => terminal.push(l));
     log(failed());
-    log({ level: 'INFO', message: 'Worker state changed', meta: { state: 'RUNNING' }, timestampNanos: 1_700_000_000_000_000_000n });
+    log({
+      level: 'INFO',
+      message: 'Worker state changed',
+      meta: { state: 'RUNNING' },
+      timestampNanos: 1_700_000_000_000_000_000n,
+    });
     const text = fs.readFileSync(file, 'utf8');
     expect(text.trim().split('\n')).toHaveLength(2);
     expect(text).toContain('2023-11-14T22:13:20.000Z WARN Activity failed {');
@@ -49,7 +67,12 @@ describe('warnings of the SDK core', () => {
     const terminal: string[] = [];
     let t = 0;
     const log = sdkLogFunction(file, (l) => terminal.push(l), { now: () => t });
-    const retry = { level: 'WARN' as const, message: 'gRPC call poll_activity_task_queue retried 6 times', meta: { sdkComponent: 'core', target: 'temporalio_client::retry' }, timestampNanos: 0n };
+    const retry = {
+      level: 'WARN' as const,
+      message: 'gRPC call poll_activity_task_queue retried 6 times',
+      meta: { sdkComponent: 'core', target: 'temporalio_client::retry' },
+      timestampNanos: 0n,
+    };
     log(retry);
     t = 30_000;
     log(retry);

@@ -51,23 +51,40 @@ describe('search tool', () => {
   });
 
   it('greps a regex with path:line, optionally only in matching files, never outside the worktree', () => {
-    expect(runSearch(root, { command: 'grep', pattern: 'TODO' })).toEqual({ content: 'src/a.ts:2: // TODO: name this', isError: false });
-    expect(runSearch(root, { command: 'grep', pattern: 'export const \\w', include: 'src/lib/*.ts' }).content).toBe('src/lib/b.ts:1: export const b = 2;');
+    expect(runSearch(root, { command: 'grep', pattern: 'TODO' })).toEqual({
+      content: 'src/a.ts:2: // TODO: name this',
+      isError: false,
+    });
+    expect(runSearch(root, { command: 'grep', pattern: 'export const \\w', include: 'src/lib/*.ts' }).content).toBe(
+      'src/lib/b.ts:1: export const b = 2;',
+    );
     expect(runSearch(root, { command: 'grep', pattern: 'todo', ignore_case: true }).content).toContain('src/a.ts:2');
     expect(runSearch(root, { command: 'grep', pattern: 'secret' }).content).toBe('No lines match /secret/.');
   });
 
   it('bounds its output and says so', () => {
-    fs.writeFileSync(path.join(root, 'big.txt'), Array.from({ length: 1000 }, (_, i) => `line ${i} ${'x'.repeat(500)}`).join('\n'));
+    fs.writeFileSync(
+      path.join(root, 'big.txt'),
+      Array.from({ length: 1000 }, (_, i) => `line ${i} ${'x'.repeat(500)}`).join('\n'),
+    );
     const r = runSearch(root, { command: 'grep', pattern: 'line' });
     expect(r.content.length).toBeLessThan(9_000);
     expect(r.content).toMatch(/truncated after \d+ results; narrow the pattern/);
   });
 
   it('reports bad input as tool errors', () => {
-    expect(runSearch(root, { command: 'grep', pattern: '(' })).toMatchObject({ isError: true, content: expect.stringContaining('invalid regular expression') });
-    expect(runSearch(root, { command: 'grep' })).toMatchObject({ isError: true, content: 'Error: pattern is required' });
-    expect(runSearch(root, { command: 'rm', pattern: '*' })).toMatchObject({ isError: true, content: expect.stringContaining('use files or grep') });
+    expect(runSearch(root, { command: 'grep', pattern: '(' })).toMatchObject({
+      isError: true,
+      content: expect.stringContaining('invalid regular expression'),
+    });
+    expect(runSearch(root, { command: 'grep' })).toMatchObject({
+      isError: true,
+      content: 'Error: pattern is required',
+    });
+    expect(runSearch(root, { command: 'rm', pattern: '*' })).toMatchObject({
+      isError: true,
+      content: expect.stringContaining('use files or grep'),
+    });
   });
 
   it('runs a catastrophic regex in linear time: ^(a+)+$ against a*40+b returns within 1 s (issue 11)', () => {
@@ -83,9 +100,17 @@ describe('search tool', () => {
     fs.writeFileSync(path.join(root, `${'a'.repeat(60)}.txt`), 'x\n');
     const started = Date.now();
     expect(runSearch(root, { command: 'files', pattern: `${'*a'.repeat(25)}*b` }).content).toMatch(/^No files match/);
-    expect(runSearch(root, { command: 'grep', pattern: 'x', include: `${'*a'.repeat(25)}*b` }).content).toMatch(/^No lines match/);
+    expect(runSearch(root, { command: 'grep', pattern: 'x', include: `${'*a'.repeat(25)}*b` }).content).toMatch(
+      /^No lines match/,
+    );
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(runSearch(root, { command: 'grep', pattern: '(a)\\1' })).toMatchObject({ isError: true, content: expect.stringContaining('backreferences') });
-    expect(runSearch(root, { command: 'grep', pattern: 'a(?=b)' })).toMatchObject({ isError: true, content: expect.stringContaining('invalid regular expression') });
+    expect(runSearch(root, { command: 'grep', pattern: '(a)\\1' })).toMatchObject({
+      isError: true,
+      content: expect.stringContaining('backreferences'),
+    });
+    expect(runSearch(root, { command: 'grep', pattern: 'a(?=b)' })).toMatchObject({
+      isError: true,
+      content: expect.stringContaining('invalid regular expression'),
+    });
   });
 });

@@ -1,9 +1,22 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { activityLedgerKey, ledgerKey, SpentLedger, spentByAttempt, spentByTaskRun, unreported } from '../../activities/agent/spent-ledger';
+import {
+  activityLedgerKey,
+  ledgerKey,
+  SpentLedger,
+  spentByAttempt,
+  spentByTaskRun,
+  unreported,
+} from '../../activities/agent/spent-ledger';
 
-const spent = (n: number) => ({ inputTokens: n, outputTokens: n / 10, cacheWriteTokens: 0, cacheReadTokens: 0, costUsd: n / 1000 });
+const spent = (n: number) => ({
+  inputTokens: n,
+  outputTokens: n / 10,
+  cacheWriteTokens: 0,
+  cacheReadTokens: 0,
+  costUsd: n / 1000,
+});
 
 describe('the per-turn token ledger', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-ledger-'));
@@ -32,7 +45,8 @@ describe('the per-turn token ledger', () => {
   });
   describe('keyed by activityId (unique per scheduled activity) and its try', () => {
     const wf = '01b3-run';
-    const file = (activityId: string, attempt: number) => path.join(dir, `spent-${activityLedgerKey(wf, 1, activityId)}.${attempt}.json`);
+    const file = (activityId: string, attempt: number) =>
+      path.join(dir, `spent-${activityLedgerKey(wf, 1, activityId)}.${attempt}.json`);
 
     it('an activity scheduled anew after its host died starts its own ledger: the dead try keeps its file', () => {
       // Activity 7 (turn 3) paid 40 on a host that then died; the task schedules activity 9 (its try 1 again).
@@ -56,7 +70,13 @@ describe('the per-turn token ledger', () => {
       const lost = unreported(total, spent(65));
       expect(lost).toMatchObject({ inputTokens: 40, outputTokens: 4 });
       expect(lost.costUsd).toBeCloseTo(0.04);
-      expect(unreported(total, spent(200))).toEqual({ inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0, costUsd: 0 });
+      expect(unreported(total, spent(200))).toEqual({
+        inputTokens: 0,
+        outputTokens: 0,
+        cacheWriteTokens: 0,
+        cacheReadTokens: 0,
+        costUsd: 0,
+      });
     });
 
     it('activity ids are made safe for file names, and one is never a prefix of another', () => {

@@ -5,10 +5,14 @@ import { FaultPlan, faultsFromEnv, validateFaults } from '../../dev/stand-in-fau
 describe('stand-in faults', () => {
   it('reads FLOTILLA_STAND_IN_FAULTS and explains what is wrong with it', () => {
     expect(faultsFromEnv(undefined)).toEqual([]);
-    expect(faultsFromEnv('[{"kind":"rate_limit","taskId":"TASK-0001","times":2,"retryAfterSeconds":3}]')).toEqual([{ kind: 'rate_limit', taskId: 'TASK-0001', times: 2, retryAfterSeconds: 3 }]);
+    expect(faultsFromEnv('[{"kind":"rate_limit","taskId":"TASK-0001","times":2,"retryAfterSeconds":3}]')).toEqual([
+      { kind: 'rate_limit', taskId: 'TASK-0001', times: 2, retryAfterSeconds: 3 },
+    ]);
     expect(() => faultsFromEnv('{kind')).toThrow(/FLOTILLA_STAND_IN_FAULTS is not valid JSON.*must be a JSON array/);
     expect(() => faultsFromEnv('{"kind":"rate_limit"}')).toThrow(/must be a JSON array/);
-    expect(() => faultsFromEnv('[{"kind":"meteor"}]')).toThrow(/FLOTILLA_STAND_IN_FAULTS\[0\]\.kind must be one of rate_limit, .*unauthorized/);
+    expect(() => faultsFromEnv('[{"kind":"meteor"}]')).toThrow(
+      /FLOTILLA_STAND_IN_FAULTS\[0\]\.kind must be one of rate_limit, .*unauthorized/,
+    );
     expect(() => validateFaults([{ kind: 'overloaded', times: -1 }])).toThrow(/faults\[0\]\.times must be a number/);
   });
 
@@ -35,21 +39,72 @@ describe('stand-in request checks', () => {
     const messages = [
       { role: 'user', content: 'hi' },
       { role: 'assistant', content: [thinkingBlock('hmm'), redactedThinkingBlock(), use] },
-      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'ok' }, { type: 'text', text: 'go on' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 't1', content: 'ok' },
+          { type: 'text', text: 'go on' },
+        ],
+      },
     ];
     expect(requestProblem({ ...base, messages })).toBeNull();
   });
 
   it('rejects what the API rejects', () => {
     expect(requestProblem({ ...base, messages: [] })).toMatch(/at least one message/);
-    expect(requestProblem({ ...base, messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: [use] }, { role: 'user', content: 'next' }] })).toMatch(/tool_use` ids were found without `tool_result` blocks immediately after: t1/);
-    expect(requestProblem({ ...base, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'zz', content: '' }] }] })).toMatch(/unexpected `tool_use_id`/);
-    expect(requestProblem({ ...base, messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: [use] }, { role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'tool_result', tool_use_id: 't1' }] }] })).toMatch(/tool_result blocks must come first/);
-    expect(requestProblem({ ...base, messages: [{ role: 'user', content: [{ type: 'text', text: '' }] }] })).toMatch(/non-empty/);
+    expect(
+      requestProblem({
+        ...base,
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'assistant', content: [use] },
+          { role: 'user', content: 'next' },
+        ],
+      }),
+    ).toMatch(/tool_use` ids were found without `tool_result` blocks immediately after: t1/);
+    expect(
+      requestProblem({
+        ...base,
+        messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'zz', content: '' }] }],
+      }),
+    ).toMatch(/unexpected `tool_use_id`/);
+    expect(
+      requestProblem({
+        ...base,
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'assistant', content: [use] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'x' },
+              { type: 'tool_result', tool_use_id: 't1' },
+            ],
+          },
+        ],
+      }),
+    ).toMatch(/tool_result blocks must come first/);
+    expect(requestProblem({ ...base, messages: [{ role: 'user', content: [{ type: 'text', text: '' }] }] })).toMatch(
+      /non-empty/,
+    );
     const tampered = { ...thinkingBlock('original'), thinking: 'edited' };
-    expect(requestProblem({ ...base, messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: [tampered, { type: 'text', text: 'b' }] }, { role: 'user', content: 'c' }] })).toMatch(/Invalid `signature` in `thinking` block/);
+    expect(
+      requestProblem({
+        ...base,
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'assistant', content: [tampered, { type: 'text', text: 'b' }] },
+          { role: 'user', content: 'c' },
+        ],
+      }),
+    ).toMatch(/Invalid `signature` in `thinking` block/);
     const cc = { cache_control: { type: 'ephemeral' } };
-    const five = { ...base, system: [{ type: 'text', text: 's', ...cc }], tools: [1, 2, 3].map((i) => ({ name: `t${i}`, input_schema: {}, ...cc })), messages: [{ role: 'user', content: [{ type: 'text', text: 'x', ...cc }] }] };
+    const five = {
+      ...base,
+      system: [{ type: 'text', text: 's', ...cc }],
+      tools: [1, 2, 3].map((i) => ({ name: `t${i}`, input_schema: {}, ...cc })),
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'x', ...cc }] }],
+    };
     expect(requestProblem(five)).toBe('A maximum of 4 blocks with cache_control may be provided. Found 5.');
   });
 });
@@ -78,7 +133,10 @@ describe('stand-in prompt cache', () => {
   });
 
   it('does not cache prefixes below the minimum, or after the TTL', () => {
-    expect(new PromptCache(1_000_000).use(body(3))).toMatchObject({ cache_creation_input_tokens: 0, cache_read_input_tokens: 0 });
+    expect(new PromptCache(1_000_000).use(body(3))).toMatchObject({
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+    });
     let now = 0;
     const cache = new PromptCache(1, 5 * 60_000, () => now);
     cache.use(body(1));

@@ -43,7 +43,12 @@ describe('temporalSettings (envconfig: TOML profile, TEMPORAL_* variables, overr
 
   it('defaults to localhost:7233 and "default", and says the address was not configured', () => {
     const s = temporalSettings(undefined, {});
-    expect(s).toMatchObject({ address: 'localhost:7233', namespace: 'default', addressConfigured: false, connectionOptions: { address: 'localhost:7233' } });
+    expect(s).toMatchObject({
+      address: 'localhost:7233',
+      namespace: 'default',
+      addressConfigured: false,
+      connectionOptions: { address: 'localhost:7233' },
+    });
     expect(s.connectionOptions.tls).toBeUndefined();
     expect(s.connectionOptions.apiKey).toBeUndefined();
   });
@@ -56,40 +61,87 @@ describe('temporalSettings (envconfig: TOML profile, TEMPORAL_* variables, overr
   });
 
   it('lets TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE override the profile, but not when empty', () => {
-    const s = temporalSettings(undefined, { TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'custom', TEMPORAL_ADDRESS: 'other:7233', TEMPORAL_NAMESPACE: 'ns2' });
+    const s = temporalSettings(undefined, {
+      TEMPORAL_CONFIG_FILE: toml,
+      TEMPORAL_PROFILE: 'custom',
+      TEMPORAL_ADDRESS: 'other:7233',
+      TEMPORAL_NAMESPACE: 'ns2',
+    });
     expect(s).toMatchObject({ address: 'other:7233', namespace: 'ns2', source: 'TEMPORAL_ADDRESS' });
-    expect(temporalSettings(undefined, { TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'custom', TEMPORAL_ADDRESS: '' }).address).toBe('temporal.internal:7233');
+    expect(
+      temporalSettings(undefined, { TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'custom', TEMPORAL_ADDRESS: '' })
+        .address,
+    ).toBe('temporal.internal:7233');
   });
 
   it('an API key turns TLS on (Temporal Cloud)', () => {
     const s = temporalSettings(undefined, { TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'cloud' });
-    expect(s.connectionOptions).toEqual({ address: 'eu-west-1.aws.api.temporal.io:7233', apiKey: 'secret-key', tls: true });
+    expect(s.connectionOptions).toEqual({
+      address: 'eu-west-1.aws.api.temporal.io:7233',
+      apiKey: 'secret-key',
+      tls: true,
+    });
     expect(s.source).not.toContain('secret-key');
-    const fromEnv = temporalSettings(undefined, { TEMPORAL_ADDRESS: 'eu-west-1.aws.api.temporal.io:7233', TEMPORAL_NAMESPACE: 'x.y', TEMPORAL_API_KEY: 'k' });
-    expect(fromEnv.connectionOptions).toEqual({ address: 'eu-west-1.aws.api.temporal.io:7233', apiKey: 'k', tls: true });
+    const fromEnv = temporalSettings(undefined, {
+      TEMPORAL_ADDRESS: 'eu-west-1.aws.api.temporal.io:7233',
+      TEMPORAL_NAMESPACE: 'x.y',
+      TEMPORAL_API_KEY: 'k',
+    });
+    expect(fromEnv.connectionOptions).toEqual({
+      address: 'eu-west-1.aws.api.temporal.io:7233',
+      apiKey: 'k',
+      tls: true,
+    });
   });
 
   it('mTLS: the client certificate and key, the server name and headers reach the connection options', () => {
-    const s = temporalSettings(undefined, { TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'mtls', TEMPORAL_GRPC_META_X_EXTRA: 'yes' });
+    const s = temporalSettings(undefined, {
+      TEMPORAL_CONFIG_FILE: toml,
+      TEMPORAL_PROFILE: 'mtls',
+      TEMPORAL_GRPC_META_X_EXTRA: 'yes',
+    });
     // envconfig gives Uint8Arrays; both Connection and NativeConnection take them through Buffer.from.
-    const tls = s.connectionOptions.tls as { clientCertPair: { crt: Uint8Array; key: Uint8Array }; serverNameOverride: string };
+    const tls = s.connectionOptions.tls as {
+      clientCertPair: { crt: Uint8Array; key: Uint8Array };
+      serverNameOverride: string;
+    };
     expect(Buffer.from(tls.clientCertPair.crt).toString()).toContain('CERT');
     expect(Buffer.from(tls.clientCertPair.key).toString()).toContain('KEY');
     expect(tls.serverNameOverride).toBe('flotilla.a1b2c.tmprl.cloud');
     expect(s.connectionOptions.metadata).toEqual({ 'x-team': 'platform', 'x-extra': 'yes' });
     // The same through TEMPORAL_TLS_* variables alone.
-    const env = temporalSettings(undefined, { TEMPORAL_ADDRESS: 'h:7233', TEMPORAL_TLS_CLIENT_CERT_PATH: cert, TEMPORAL_TLS_CLIENT_KEY_PATH: key });
-    expect(Buffer.from((env.connectionOptions.tls as { clientCertPair: { crt: Uint8Array } }).clientCertPair.crt).toString()).toContain('CERT');
+    const env = temporalSettings(undefined, {
+      TEMPORAL_ADDRESS: 'h:7233',
+      TEMPORAL_TLS_CLIENT_CERT_PATH: cert,
+      TEMPORAL_TLS_CLIENT_KEY_PATH: key,
+    });
+    expect(
+      Buffer.from((env.connectionOptions.tls as { clientCertPair: { crt: Uint8Array } }).clientCertPair.crt).toString(),
+    ).toContain('CERT');
   });
 
   it('an override object wins over both; a string override is an address', () => {
     const env = { TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'custom' };
-    expect(temporalSettings({ profile: 'cloud' }, env)).toMatchObject({ address: 'eu-west-1.aws.api.temporal.io:7233', namespace: 'flotilla.a1b2c' });
-    expect(temporalSettings({ address: 'a:1', namespace: 'n' }, env)).toMatchObject({ address: 'a:1', namespace: 'n', source: 'the command line', connectionOptions: { address: 'a:1' } });
-    expect(temporalSettings('b:2', env)).toMatchObject({ address: 'b:2', namespace: 'flotilla', addressConfigured: true });
+    expect(temporalSettings({ profile: 'cloud' }, env)).toMatchObject({
+      address: 'eu-west-1.aws.api.temporal.io:7233',
+      namespace: 'flotilla.a1b2c',
+    });
+    expect(temporalSettings({ address: 'a:1', namespace: 'n' }, env)).toMatchObject({
+      address: 'a:1',
+      namespace: 'n',
+      source: 'the command line',
+      connectionOptions: { address: 'a:1' },
+    });
+    expect(temporalSettings('b:2', env)).toMatchObject({
+      address: 'b:2',
+      namespace: 'flotilla',
+      addressConfigured: true,
+    });
   });
 
   it('says which configuration it could not read', () => {
-    expect(() => temporalSettings(undefined, { TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'nope' })).toThrow(/Cannot read the Temporal configuration \(TEMPORAL_CONFIG_FILE=.*\): Profile 'nope' not found/);
+    expect(() => temporalSettings(undefined, { TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'nope' })).toThrow(
+      /Cannot read the Temporal configuration \(TEMPORAL_CONFIG_FILE=.*\): Profile 'nope' not found/,
+    );
   });
 });

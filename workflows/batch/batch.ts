@@ -1,11 +1,26 @@
-import { CancellationScope, condition, executeChild, getExternalWorkflowHandle, isCancellation, setCurrentDetails, setHandler, startChild } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  condition,
+  executeChild,
+  getExternalWorkflowHandle,
+  isCancellation,
+  setCurrentDetails,
+  setHandler,
+  startChild,
+} from '@temporalio/workflow';
 import type { TaskState, TestEvidence } from '../../core/types';
 import { type PlannedTask, RISK_RANK } from '../../planner/types';
 import { activitiesOnHost, mainActivities, testActivities } from '../activity-proxies';
 import { culpritSearchWorkflow } from './find-culprits';
 import { integrationQueue } from './integration';
 import { progressReporter } from './progress-reporter';
-import { batchUpdateSignal, branchReadySignal, controlSignal, taskUpdatesSignal, type TaskUpdate } from '../run-messages';
+import {
+  batchUpdateSignal,
+  branchReadySignal,
+  controlSignal,
+  taskUpdatesSignal,
+  type TaskUpdate,
+} from '../run-messages';
 import { agentLanes, laneGrantedSignal, laneNextSignal } from './lanes';
 import { taskWorkflow } from '../task/task';
 import { slimEvidence } from '../../core/run-state';
@@ -20,7 +35,13 @@ import { childAttributes, upsertFlotillaState } from '../search-attributes';
 const landed = (t: TaskState) => t.status === 'integrated' || t.status === 'committed';
 
 /** What a task's outcome tells its final state, whatever that state is. */
-const fromOutcome = (o: TaskOutcome) => ({ attempts: o.attempts, usage: o.usage, ...(o.warnings ? { warnings: o.warnings } : {}), ...(o.tests ? { tests: o.tests } : {}), ...(o.review ? { review: o.review } : {}) });
+const fromOutcome = (o: TaskOutcome) => ({
+  attempts: o.attempts,
+  usage: o.usage,
+  ...(o.warnings ? { warnings: o.warnings } : {}),
+  ...(o.tests ? { tests: o.tests } : {}),
+  ...(o.review ? { review: o.review } : {}),
+});
 
 /**
  * One batch: its tasks run as child workflows (all at once up to --max-parallel for a parallel batch,
@@ -28,7 +49,14 @@ const fromOutcome = (o: TaskOutcome) => ({ attempts: o.attempts, usage: o.usage,
  * full suite runs on the branch. If the suite fails, a bisection finds the changes that break it together,
  * and only those are dropped and recorded as skipped. Honours pause, skip, approve and abort.
  */
-export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, control: initial, priorUsage }: BatchInput): Promise<GroupResult> {
+export async function batchWorkflow({
+  ctx,
+  batch,
+  tip: startTip,
+  blocked,
+  control: initial,
+  priorUsage,
+}: BatchInput): Promise<GroupResult> {
   const main = mainActivities();
   const tests = testActivities();
   const root = getExternalWorkflowHandle(ctx.rootWorkflowId);
@@ -36,11 +64,14 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   // The Web UI's "current details" of the batch (no history: it is read through a query).
   const showDetails = () => {
     const done = [...results.values()];
-    const lines = [`**Batch ${batch.id}** (${batch.mode}): ${done.length}/${batch.taskIds.length} tasks done — ${done.filter(landed).length} on the run branch, ${done.filter((t) => !landed(t)).length} skipped or failed`];
+    const lines = [
+      `**Batch ${batch.id}** (${batch.mode}): ${done.length}/${batch.taskIds.length} tasks done — ${done.filter(landed).length} on the run branch, ${done.filter((t) => !landed(t)).length} skipped or failed`,
+    ];
     const started = [...running.keys()].filter((id) => !onDeck.has(id));
     if (started.length) lines.push('', `Running: ${started.join(', ')}`);
     if (onDeck.size) lines.push('', `Waiting for a lane: ${[...onDeck].join(', ')}`);
-    if (waiting.size) lines.push('', `Waiting for approval: ${[...waiting].join(', ')} (flotilla approve ${ctx.runId} TASK-x)`);
+    if (waiting.size)
+      lines.push('', `Waiting for approval: ${[...waiting].join(', ')} (flotilla approve ${ctx.runId} TASK-x)`);
     setCurrentDetails(lines.join('\n'));
   };
   // Reports coalesced into taskUpdates signals, none of them awaited on a lane's or the integration's path.
@@ -70,7 +101,10 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   });
   const announced = root.signal(batchUpdateSignal, { id: batch.id, state: 'running' });
   // The batch's tasks are loaded while the run hears it started.
-  const [tasks] = await Promise.all([main.loadPlannedTasks({ runId: ctx.runId, repoPath: ctx.repoPath, ids: batch.taskIds }), announced]);
+  const [tasks] = await Promise.all([
+    main.loadPlannedTasks({ runId: ctx.runId, repoPath: ctx.repoPath, ids: batch.taskIds }),
+    announced,
+  ]);
 
   const results = new Map<string, TaskState>();
   const ready: Array<{ task: PlannedTask; outcome: TaskOutcome; commit: string }> = [];
@@ -90,10 +124,20 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
    * The batch's suite ran on the changes on the branch: green, they are committed; red (the culprit search found
    * no green tip), they stay integrated, with why.
    */
-  const settle = async (onBranch: Array<{ task: PlannedTask; outcome: TaskOutcome; commit: string }>, evidence: TestEvidence, why?: string) => {
+  const settle = async (
+    onBranch: Array<{ task: PlannedTask; outcome: TaskOutcome; commit: string }>,
+    evidence: TestEvidence,
+    why?: string,
+  ) => {
     for (const { task, outcome, commit } of onBranch) {
       if (evidence.passed) await finish(task, { ...fromOutcome(outcome), status: 'committed', commit });
-      else await finish(task, { ...fromOutcome(outcome), status: 'integrated', commit, reason: `on the run branch, but the batch's full suite did not pass on it (${why ?? (evidence.failingTests.slice(0, 5).join('; ') || `exit code ${evidence.exitCode}`)})` });
+      else
+        await finish(task, {
+          ...fromOutcome(outcome),
+          status: 'integrated',
+          commit,
+          reason: `on the run branch, but the batch's full suite did not pass on it (${why ?? (evidence.failingTests.slice(0, 5).join('; ') || `exit code ${evidence.exitCode}`)})`,
+        });
     }
   };
   const finish = async (task: PlannedTask, state: Omit<TaskState, 'id' | 'title' | 'phase' | 'batch'>) => {
@@ -108,24 +152,38 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
     results.set(task.id, full);
     await post(full);
   };
-  const operatorStop = (id: string) => (control.abort ? 'run aborted by the operator' : control.skip.includes(id) ? 'skipped by the operator' : null);
+  const operatorStop = (id: string) =>
+    control.abort ? 'run aborted by the operator' : control.skip.includes(id) ? 'skipped by the operator' : null;
 
   // Ready tasks' worktrees, removed beside the integration and the suite (not cancellable: nothing is left behind).
   const removals: Promise<unknown>[] = [];
   const removeWorktrees = (taskId: string, hosts: TaskHost[]) => {
     const ref = { runId: ctx.runId, repoPath: ctx.repoPath, taskId };
-    const removeOn = (h?: TaskHost) => (h ? activitiesOnHost(h).main : main).removeTaskWorktree(ref).catch(() => undefined);
+    const removeOn = (h?: TaskHost) =>
+      (h ? activitiesOnHost(h).main : main).removeTaskWorktree(ref).catch(() => undefined);
     return CancellationScope.nonCancellable(() => Promise.all(hosts.length ? hosts.map(removeOn) : [removeOn()]));
   };
   const runOne = async (task: PlannedTask, deck?: { started: () => void }) => {
     const blocker = task.dependsOn.find((d) => blocked[d] || (results.has(d) && !landed(results.get(d)!)));
     if (blocker) {
-      await finish(task, { status: 'skipped', attempts: 0, reason: `depends on ${blocker}, which did not commit (${blocked[blocker] ?? results.get(blocker)!.reason})` });
+      await finish(task, {
+        status: 'skipped',
+        attempts: 0,
+        reason: `depends on ${blocker}, which did not commit (${blocked[blocker] ?? results.get(blocker)!.reason})`,
+      });
       return;
     }
     await condition(() => !control.paused || !!control.abort);
-    if (ctx.settings.approveRisk && RISK_RANK[task.risk] >= RISK_RANK[ctx.settings.approveRisk] && !control.approved.includes(task.id)) {
-      await report({ id: task.id, status: 'awaiting-approval', reason: `waiting for: flotilla approve <runId> ${task.id}` });
+    if (
+      ctx.settings.approveRisk &&
+      RISK_RANK[task.risk] >= RISK_RANK[ctx.settings.approveRisk] &&
+      !control.approved.includes(task.id)
+    ) {
+      await report({
+        id: task.id,
+        status: 'awaiting-approval',
+        reason: `waiting for: flotilla approve <runId> ${task.id}`,
+      });
       await condition(() => control.approved.includes(task.id) || !!operatorStop(task.id));
     }
     const stop = operatorStop(task.id) ?? (fatal ? `not started: ${fatal}` : null);
@@ -146,7 +204,15 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
       outcome = await scope.run(async () => {
         const child = await startChild(taskWorkflow, {
           workflowId: `${ctx.rootWorkflowId}/${task.id}`,
-          args: [{ ctx, task, baseSha, ...(batch.mode === 'parallel' ? { lanes: 'agent-only' as const } : {}), ...(deck ? { waitForLane: true } : {}) }],
+          args: [
+            {
+              ctx,
+              task,
+              baseSha,
+              ...(batch.mode === 'parallel' ? { lanes: 'agent-only' as const } : {}),
+              ...(deck ? { waitForLane: true } : {}),
+            },
+          ],
           staticSummary: cutBytes(`${task.id}: ${task.title}`),
           ...childAttributes(),
         });
@@ -157,12 +223,30 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
     } catch (err) {
       if (!isCancellation(err)) throw err;
       if (onDeck.has(task.id)) {
-        await finish(task, { status: 'skipped', attempts: 0, reason: notStarted.get(task.id) ?? `${operatorStop(task.id) ?? 'cancelled'} before it started` });
+        await finish(task, {
+          status: 'skipped',
+          attempts: 0,
+          reason: notStarted.get(task.id) ?? `${operatorStop(task.id) ?? 'cancelled'} before it started`,
+        });
         return;
       }
       // The turns its agent paid for before the cancellation are still on the bill (the per-turn ledger).
-      const spent = childRunId ? { usage: await main.lostAgentUsage({ runId: ctx.runId, repoPath: ctx.repoPath, taskId: task.id, workflowRunId: childRunId }) } : {};
-      await finish(task, { status: 'skipped', attempts: 1, reason: `${operatorStop(task.id) ?? 'cancelled'} while running; its worktree was discarded`, ...spent });
+      const spent = childRunId
+        ? {
+            usage: await main.lostAgentUsage({
+              runId: ctx.runId,
+              repoPath: ctx.repoPath,
+              taskId: task.id,
+              workflowRunId: childRunId,
+            }),
+          }
+        : {};
+      await finish(task, {
+        status: 'skipped',
+        attempts: 1,
+        reason: `${operatorStop(task.id) ?? 'cancelled'} while running; its worktree was discarded`,
+        ...spent,
+      });
       return;
     } finally {
       running.delete(task.id);
@@ -171,7 +255,12 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
     if (outcome.worktreesOn) removals.push(removeWorktrees(task.id, outcome.worktreesOn));
     if (outcome.fatal) fatal = outcome.reason;
     if (outcome.status !== 'ready') {
-      await finish(task, { ...fromOutcome(outcome), status: outcome.status === 'failed' ? 'failed' : 'skipped', reason: outcome.reason, failingTests: outcome.failingTests });
+      await finish(task, {
+        ...fromOutcome(outcome),
+        status: outcome.status === 'failed' ? 'failed' : 'skipped',
+        reason: outcome.reason,
+        failingTests: outcome.failingTests,
+      });
       return;
     }
     const integrated = integration.integrate(task, outcome);
@@ -203,7 +292,11 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
         await granted;
         return true;
       },
-      tellNext: (holder, next) => getExternalWorkflowHandle(`${ctx.rootWorkflowId}/${holder}`).signal(laneNextSignal, next ? { id: next, workflowId: `${ctx.rootWorkflowId}/${next}` } : null),
+      tellNext: (holder, next) =>
+        getExternalWorkflowHandle(`${ctx.rootWorkflowId}/${holder}`).signal(
+          laneNextSignal,
+          next ? { id: next, workflowId: `${ctx.rootWorkflowId}/${next}` } : null,
+        ),
       // Its lane came from the task before it: it may already be running its agent.
       tookLane: async (id) => {
         if (fatal) {
@@ -223,25 +316,59 @@ export async function batchWorkflow({ ctx, batch, tip: startTip, blocked, contro
   // The run may start its review beside this suite when this is its last batch.
   if (ready.length) void root.signal(branchReadySignal, { batch: batch.id, tip }).catch(() => undefined);
 
-  let suite: TestEvidence | undefined = ready.length ? await tests.runBranchTests.executeWithOptions({ summary: cutBytes(`batch ${batch.id} suite: ${ctx.testCommand}`) }, [{ runId: ctx.runId, repoPath: ctx.repoPath, command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batch.id}`, flakyReruns: ctx.settings.flakyReruns }]) : undefined;
+  let suite: TestEvidence | undefined = ready.length
+    ? await tests.runBranchTests.executeWithOptions(
+        { summary: cutBytes(`batch ${batch.id} suite: ${ctx.testCommand}`) },
+        [
+          {
+            runId: ctx.runId,
+            repoPath: ctx.repoPath,
+            command: ctx.testCommand,
+            baseline: ctx.baseline,
+            label: `batch-${batch.id}`,
+            flakyReruns: ctx.settings.flakyReruns,
+          },
+        ],
+      )
+    : undefined;
   if (suite && !suite.passed) {
     // Layer validation failed: a child workflow finds the changes that break the suite together (find-culprits.ts).
     const byId = new Map(ready.map((r) => [r.task.id, r]));
     const search = await executeChild(culpritSearchWorkflow, {
       workflowId: `${ctx.rootWorkflowId}/batch-${batch.id}-culprits`,
-      args: [{ ctx, batchId: batch.id, startTip, changes: ready.map((r) => ({ taskId: r.task.id, commit: r.outcome.commit! })), failed: slimEvidence(suite) }],
+      args: [
+        {
+          ctx,
+          batchId: batch.id,
+          startTip,
+          changes: ready.map((r) => ({ taskId: r.task.id, commit: r.outcome.commit! })),
+          failed: slimEvidence(suite),
+        },
+      ],
       staticSummary: cutBytes(`Batch ${batch.id}: culprit search over ${ready.length} changes`),
       ...childAttributes(),
     });
     tip = search.tip;
     suite = search.suite;
-    const redStart = search.redStart ? `the full suite was already red at the batch's start, before any of its changes (${search.redStart.failingTests.slice(0, 5).join('; ') || `exit code ${search.redStart.exitCode}`}): no change was blamed` : undefined;
-    await settle(search.kept.map((k) => ({ ...byId.get(k.taskId)!, commit: k.commit })), search.suite, redStart);
-    for (const { taskId, reason } of search.notApplied) await finish(byId.get(taskId)!.task, { ...fromOutcome(byId.get(taskId)!.outcome), status: 'skipped', reason });
+    const redStart = search.redStart
+      ? `the full suite was already red at the batch's start, before any of its changes (${search.redStart.failingTests.slice(0, 5).join('; ') || `exit code ${search.redStart.exitCode}`}): no change was blamed`
+      : undefined;
+    await settle(
+      search.kept.map((k) => ({ ...byId.get(k.taskId)!, commit: k.commit })),
+      search.suite,
+      redStart,
+    );
+    for (const { taskId, reason } of search.notApplied)
+      await finish(byId.get(taskId)!.task, { ...fromOutcome(byId.get(taskId)!.outcome), status: 'skipped', reason });
     for (const { taskId, evidence } of search.dropped) {
       const { task, outcome } = byId.get(taskId)!;
       const names = evidence.failingTests.join('; ') || `exit code ${evidence.exitCode}`;
-      await finish(task, { ...fromOutcome(outcome), status: 'skipped', reason: `rolled back: the full suite failed on the run branch with this change (${names})`, failingTests: evidence.failingTests });
+      await finish(task, {
+        ...fromOutcome(outcome),
+        status: 'skipped',
+        reason: `rolled back: the full suite failed on the run branch with this change (${names})`,
+        failingTests: evidence.failingTests,
+      });
     }
   } else if (suite) await settle(ready, suite);
   await Promise.all(removals);

@@ -66,7 +66,14 @@ export interface CulpritCheck {
  *   the kept changes' commits (one after each drop) grow with n, ~75 bytes per change.
  * A change is never applied one activity each, and a deterministic failure is never re-run as a flaky check per probe.
  */
-export async function culpritSearchWorkflow({ ctx, batchId, startTip, changes, failed, check }: CulpritSearchInput): Promise<CulpritSearch> {
+export async function culpritSearchWorkflow({
+  ctx,
+  batchId,
+  startTip,
+  changes,
+  failed,
+  check,
+}: CulpritSearchInput): Promise<CulpritSearch> {
   const git = mainActivities();
   const testing = testActivities();
   const ref = { runId: ctx.runId, repoPath: ctx.repoPath };
@@ -82,22 +89,47 @@ export async function culpritSearchWorkflow({ ctx, batchId, startTip, changes, f
   let whole: ProbeResult | undefined;
   /** The branch at the start tip plus the first `upTo` changes that are not left out. */
   const apply = async (upTo: number, withCommits = false): Promise<ProbeResult> => {
-    const r = await git.applyProbe({ ...ref, sha: startTip, listFile, upTo, excluding: [...out], ...(withCommits ? { withCommits } : {}) });
+    const r = await git.applyProbe({
+      ...ref,
+      sha: startTip,
+      listFile,
+      upTo,
+      excluding: [...out],
+      ...(withCommits ? { withCommits } : {}),
+    });
     whole = upTo === n && withCommits ? r : undefined;
     for (const x of r.notApplied) {
       out.add(x.taskId);
-      notApplied.push({ taskId: x.taskId, reason: `its change no longer applies without the changes the culprit search dropped (${dropped.map((d) => d.taskId).join(', ') || 'none'}): ${x.reason}` });
+      notApplied.push({
+        taskId: x.taskId,
+        reason: `its change no longer applies without the changes the culprit search dropped (${dropped.map((d) => d.taskId).join(', ') || 'none'}): ${x.reason}`,
+      });
     }
     return r;
   };
   const suite = (label: string, flakyReruns = ctx.settings.flakyReruns): Promise<TestEvidence> => {
     suiteRuns++;
     const c = check ?? { command: ctx.testCommand, baseline: ctx.baseline, label: `batch-${batchId}` };
-    return testing.runBranchTests({ ...ref, command: c.command, baseline: c.baseline, label: `${c.label}-${label}`, ...(c.comparedToBase === false ? { comparedToBase: false as const } : {}), ...(flakyReruns === undefined ? {} : { flakyReruns }) });
+    return testing.runBranchTests({
+      ...ref,
+      command: c.command,
+      baseline: c.baseline,
+      label: `${c.label}-${label}`,
+      ...(c.comparedToBase === false ? { comparedToBase: false as const } : {}),
+      ...(flakyReruns === undefined ? {} : { flakyReruns }),
+    });
   };
   const result = async (evidence: TestEvidence, extra: Partial<CulpritSearch> = {}): Promise<CulpritSearch> => {
     const r = whole ?? (await apply(n, true));
-    return { kept: r.commits ?? [], dropped, notApplied, tip: r.tip, suite: slimEvidence(evidence), suiteRuns, ...extra };
+    return {
+      kept: r.commits ?? [],
+      dropped,
+      notApplied,
+      tip: r.tip,
+      suite: slimEvidence(evidence),
+      suiteRuns,
+      ...extra,
+    };
   };
 
   await apply(0);
@@ -106,7 +138,8 @@ export async function culpritSearchWorkflow({ ctx, batchId, startTip, changes, f
 
   let targets = new Set(failed.failingTests);
   /** Red on the failures chased (any failure when the suite named none). */
-  const red = (e: TestEvidence) => !e.passed && (targets.size === 0 || e.failingTests.length === 0 || e.failingTests.some((f) => targets.has(f)));
+  const red = (e: TestEvidence) =>
+    !e.passed && (targets.size === 0 || e.failingTests.length === 0 || e.failingTests.some((f) => targets.has(f)));
   let from = 0; // changes before it are decided: kept, unless left out
   let all: TestEvidence = failed; // the full verdict on every change not left out
   for (;;) {

@@ -18,7 +18,10 @@ interface Waiting {
  * told what each change gave (committed, or skipped with why); the promise `integrate` returns resolves once it
  * was, and rejects when the group's activity failed.
  */
-export function integrationQueue(ctx: RunContext, recorded: (task: PlannedTask, outcome: TaskOutcome, r: IntegrateResult) => Promise<void>) {
+export function integrationQueue(
+  ctx: RunContext,
+  recorded: (task: PlannedTask, outcome: TaskOutcome, r: IntegrateResult) => Promise<void>,
+) {
   const main = mainActivities();
   let integrating = false;
   const waiting: Waiting[] = [];
@@ -30,7 +33,10 @@ export function integrationQueue(ctx: RunContext, recorded: (task: PlannedTask, 
         const group = waiting.splice(0);
         try {
           const commits = group.map((g) => ({ taskId: g.task.id, commit: g.outcome.commit! }));
-          const results = await main.integrateCommits.executeWithOptions({ summary: cutBytes(`integrate ${commits.map((c) => c.taskId).join(', ')}`) }, [{ runId: ctx.runId, repoPath: ctx.repoPath, commits }]);
+          const results = await main.integrateCommits.executeWithOptions(
+            { summary: cutBytes(`integrate ${commits.map((c) => c.taskId).join(', ')}`) },
+            [{ runId: ctx.runId, repoPath: ctx.repoPath, commits }],
+          );
           await Promise.all(results.map((r, i) => recorded(group[i].task, group[i].outcome, r)));
           for (const g of group) g.done();
         } catch (err) {

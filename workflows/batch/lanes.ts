@@ -6,7 +6,14 @@
 // (laneNext); when its agent is done, the task grants the lane to that task itself (laneGranted, task → task) and
 // tells the batch afterwards (laneHanded). The next agent starts within one workflow task of the task on deck,
 // however busy the batch is with the other tasks' updates, integrations and removals.
-import { condition, defineSignal, getExternalWorkflowHandle, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  condition,
+  defineSignal,
+  getExternalWorkflowHandle,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { PlannedTask } from '../../planner/types';
 
 /** Task → batch: my agent is done, my lane is free (argument: the task id). */
@@ -62,7 +69,12 @@ export interface LaneHooks {
  * holder ended) goes to the next task on deck through the batch, as before. A task that ends still holding its
  * lane frees it. Resolves when every task has ended; rejects with the first error.
  */
-export async function agentLanes(lanes: number, deckSize: number, tasks: PlannedTask[], hooks: LaneHooks): Promise<void> {
+export async function agentLanes(
+  lanes: number,
+  deckSize: number,
+  tasks: PlannedTask[],
+  hooks: LaneHooks,
+): Promise<void> {
   let free = lanes;
   let next = 0;
   let failure: { err: unknown } | undefined;
@@ -145,7 +157,17 @@ export async function agentLanes(lanes: number, deckSize: number, tasks: Planned
   const startOnDeck = () => deck.size < deckSize && next < tasks.length;
   const allDone = () => active.size === 0 && next >= tasks.length;
   for (;;) {
-    await condition(() => !!failure || (free > 0 && wanted.length > 0) || grantReady() || promiseReady() || toWithdraw() !== undefined || startHolding() || startOnDeck() || allDone());
+    await condition(
+      () =>
+        !!failure ||
+        (free > 0 && wanted.length > 0) ||
+        grantReady() ||
+        promiseReady() ||
+        toWithdraw() !== undefined ||
+        startHolding() ||
+        startOnDeck() ||
+        allDone(),
+    );
     if (failure) throw failure.err;
     if (free > 0 && wanted.length) {
       const id = wanted.shift()!;
@@ -204,7 +226,12 @@ export function laneKeeper(taskId: string, handsBack: boolean, onDeck: boolean) 
       // that ended meanwhile cannot take it, and the batch frees the lane when it hears of the hand-off.
       given = (
         to
-          ? Promise.all([getExternalWorkflowHandle(to.workflowId).signal(laneGrantedSignal).catch(() => undefined), batch.signal(laneHandedSignal, taskId, to.id)]).then(() => undefined)
+          ? Promise.all([
+              getExternalWorkflowHandle(to.workflowId)
+                .signal(laneGrantedSignal)
+                .catch(() => undefined),
+              batch.signal(laneHandedSignal, taskId, to.id),
+            ]).then(() => undefined)
           : batch.signal(laneFreeSignal, taskId)
       ).catch(() => undefined);
     },

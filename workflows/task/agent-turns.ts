@@ -26,7 +26,8 @@ export interface AgentTurnsDeps {
   show: (what: string) => void;
 }
 
-const tokens = (u: TokenUsage) => String(u.inputTokens + u.outputTokens + u.cacheWriteTokens + u.cacheReadTokens).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+const tokens = (u: TokenUsage) =>
+  String(u.inputTokens + u.outputTokens + u.cacheWriteTokens + u.cacheReadTokens).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
 /** What a turn did, for the Web UI: its tool calls, the files edited so far, and the tokens. */
 function turnDetails(t: AgentTurn, spent: TokenUsage): string {
@@ -52,16 +53,29 @@ export async function agentTurns(input: AgentTaskInput, d: AgentTurnsDeps): Prom
     addUsage(d.bill, u);
   };
   try {
-    const start = await d.shared.startAgent.executeWithOptions({ summary: cutBytes(`${label(1)}: fresh worktree, first model request`) }, [input]);
+    const start = await d.shared.startAgent.executeWithOptions(
+      { summary: cutBytes(`${label(1)}: fresh worktree, first model request`) },
+      [input],
+    );
     d.useHost(start.host);
     let last = start.turn;
     count(last.usage);
     while (!last.final) {
       const turn = last.turn + 1;
       d.show(`agent turn ${turn} (${input.model}); ${turnDetails(last, d.spent)}`);
-      if (start.rateLimited) await d.shared.modelPermit.executeWithOptions({ summary: cutBytes(`model request permit (--agent-rpm): ${label(turn)}`) }, []);
+      if (start.rateLimited)
+        await d.shared.modelPermit.executeWithOptions(
+          { summary: cutBytes(`model request permit (--agent-rpm): ${label(turn)}`) },
+          [],
+        );
       const spent = { ...d.spent };
-      last = await d.onHost(() => d.turns(start.host).agentTurn.executeWithOptions({ summary: cutBytes(label(turn)) }, [{ runId: input.runId, repoPath: input.repoPath, taskId: input.taskId, attempt: input.attempt, turn, spent }]));
+      last = await d.onHost(() =>
+        d
+          .turns(start.host)
+          .agentTurn.executeWithOptions({ summary: cutBytes(label(turn)) }, [
+            { runId: input.runId, repoPath: input.repoPath, taskId: input.taskId, attempt: input.attempt, turn, spent },
+          ]),
+      );
       count(last.usage);
     }
     d.show(`agent done after ${turnDetails(last, d.spent)}`);
@@ -80,7 +94,16 @@ export async function agentTurns(input: AgentTaskInput, d: AgentTurnsDeps): Prom
   } catch (err) {
     if (!isCancellation(err)) {
       // The turns the failed activities paid for (and no result reported) are still on the bill.
-      const lost = await d.ledger.lostAgentUsage({ runId: input.runId, repoPath: input.repoPath, taskId: input.taskId, workflowRunId: workflowInfo().runId, attempt: input.attempt, reported: { ...d.spent } }).catch(() => noUsage());
+      const lost = await d.ledger
+        .lostAgentUsage({
+          runId: input.runId,
+          repoPath: input.repoPath,
+          taskId: input.taskId,
+          workflowRunId: workflowInfo().runId,
+          attempt: input.attempt,
+          reported: { ...d.spent },
+        })
+        .catch(() => noUsage());
       count(lost);
     }
     throw err;

@@ -26,13 +26,33 @@ export const reviewModeOf = (ctx: RunContext): ReviewMode => ctx.settings.review
  * with a summary the Web UI shows) and folds it into the task's review so far: the latest verdict, and
  * the cost of every review.
  */
-export async function reviewAttempt(i: ReviewStepInput, before: TaskReview | undefined, reviewer: ActivityInterfaceFor<Pick<AgentActivities, 'reviewTask'>> = agentActivities()): Promise<{ review: TaskReview; cost: TaskReview['usage'] }> {
+export async function reviewAttempt(
+  i: ReviewStepInput,
+  before: TaskReview | undefined,
+  reviewer: ActivityInterfaceFor<Pick<AgentActivities, 'reviewTask'>> = agentActivities(),
+): Promise<{ review: TaskReview; cost: TaskReview['usage'] }> {
   // --review-model, else a stronger model for refactors, dead code and high-risk tasks (core/review-model.ts).
   const model = i.ctx.settings.reviewModel ?? defaultReviewModel(i.task, i.ctx.settings.model);
   const mode = reviewModeOf(i.ctx) === 'advisory' ? 'advisory' : 'gate';
   const r = await reviewer.reviewTask.executeWithOptions(
     { summary: `Review ${i.task.id} attempt ${i.attempt} (${mode}): deterministic checks, then ${model}` },
-    [{ runId: i.ctx.runId, repoPath: i.ctx.repoPath, taskId: i.task.id, baseSha: i.baseSha, sourcePath: i.task.sourcePath, category: i.task.category, declared: i.task.touches, edited: i.edited, summary: i.summary, tests: i.tests, model, attempt: i.attempt, mode }],
+    [
+      {
+        runId: i.ctx.runId,
+        repoPath: i.ctx.repoPath,
+        taskId: i.task.id,
+        baseSha: i.baseSha,
+        sourcePath: i.task.sourcePath,
+        category: i.task.category,
+        declared: i.task.touches,
+        edited: i.edited,
+        summary: i.summary,
+        tests: i.tests,
+        model,
+        attempt: i.attempt,
+        mode,
+      },
+    ],
   );
   const usage = before ? { ...before.usage } : noUsage();
   addUsage(usage, r.usage);
@@ -41,7 +61,9 @@ export async function reviewAttempt(i: ReviewStepInput, before: TaskReview | und
 
 /** What a request for changes tells the coding agent on its next attempt. */
 export function reviewFeedback(r: Pick<TaskReview, 'summary' | 'comments' | 'by'>): string {
-  const lines = [`${r.by === 'checks' ? 'The automatic review checks' : 'The code reviewer'} requested changes: ${r.summary}`];
+  const lines = [
+    `${r.by === 'checks' ? 'The automatic review checks' : 'The code reviewer'} requested changes: ${r.summary}`,
+  ];
   for (const c of r.comments) lines.push(`- ${c.file ? `${c.file}${c.line ? `:${c.line}` : ''}: ` : ''}${c.message}`);
   return lines.join('\n');
 }

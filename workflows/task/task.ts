@@ -1,4 +1,11 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, setCurrentDetails, TimeoutFailure } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  setCurrentDetails,
+  TimeoutFailure,
+} from '@temporalio/workflow';
 import { laneKeeper } from '../batch/lanes';
 import { agentActivities, activitiesOnHost, mainActivities, testActivities } from '../activity-proxies';
 import type { TaskHost } from '../../core/task-queues';
@@ -26,7 +33,10 @@ class HostLost extends Error {
 }
 
 /** A step waited on its host's queue past the host's schedule-to-start timeout. */
-const waitedTooLong = (err: unknown) => err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === 'SCHEDULE_TO_START';
+const waitedTooLong = (err: unknown) =>
+  err instanceof ActivityFailure &&
+  err.cause instanceof TimeoutFailure &&
+  err.cause.timeoutType === 'SCHEDULE_TO_START';
 
 /**
  * One task: the agent edits a fresh worktree, the task's tests judge it, and a passing change is
@@ -79,15 +89,36 @@ export async function taskWorkflow({ ctx, task, baseSha, lanes, waitForLane }: T
   /** Removes the worktree from every host that made one for this task (a host that stopped is left to `flotilla gc`). */
   const removeEverywhere = async (live: TaskHost[]) => {
     if (!live.length) return main.removeTaskWorktree(ref);
-    await Promise.all(live.map((h) => activitiesOnHost(h).main.removeTaskWorktree(ref).catch(() => undefined)));
+    await Promise.all(
+      live.map((h) =>
+        activitiesOnHost(h)
+          .main.removeTaskWorktree(ref)
+          .catch(() => undefined),
+      ),
+    );
   };
   /** One attempt: the agent, then (on the host that holds its worktree) the tests, the review and the commit. */
   const oneAttempt = async (attempt: number): Promise<'again' | 'done'> => {
     await lane.take();
     host = undefined;
     const step = (what: string) => showStep(task.id, attempt, ctx.settings.attempts, what);
-    step(`agent (${ctx.settings.model})${feedbackFrom ? `, with the ${feedbackFrom === 'review' ? "reviewer's comments" : 'failing tests'}` : ''}`);
-    const agentInput = { ...ref, baseSha, sourcePath: task.sourcePath, model: ctx.settings.model, maxTurns: ctx.settings.maxTurns, testCommand: command, attempt, feedback, ...(feedbackFrom === 'review' ? { feedbackFrom } : {}), ...(feedbackFrom === 'tests' && failed ? failed : {}), tokenBudget: ctx.settings.maxTokensPerTask, setupCommand: ctx.settings.setupCommand };
+    step(
+      `agent (${ctx.settings.model})${feedbackFrom ? `, with the ${feedbackFrom === 'review' ? "reviewer's comments" : 'failing tests'}` : ''}`,
+    );
+    const agentInput = {
+      ...ref,
+      baseSha,
+      sourcePath: task.sourcePath,
+      model: ctx.settings.model,
+      maxTurns: ctx.settings.maxTurns,
+      testCommand: command,
+      attempt,
+      feedback,
+      ...(feedbackFrom === 'review' ? { feedbackFrom } : {}),
+      ...(feedbackFrom === 'tests' && failed ? failed : {}),
+      tokenBudget: ctx.settings.maxTokensPerTask,
+      setupCommand: ctx.settings.setupCommand,
+    };
     const useHost = (h: TaskHost | undefined) => {
       if (!h) return;
       host = h;
@@ -112,38 +143,114 @@ export async function taskWorkflow({ ctx, task, baseSha, lanes, waitForLane }: T
     }
     // The task's own tests when it names them; else the activity narrows the suite to the tests related to the edited files.
     step('testing');
-    const testsSummary = cutBytes(`tests ${task.id}: ${task.tests ? command : `related to ${agent.edited.join(', ') || 'no file'}, else ${command}`}`);
-    const tests = await onHost(() => here().tests.runTaskTests.executeWithOptions({ summary: testsSummary }, [{ ...ref, command, ...(task.tests ? {} : { relatedTo: agent.edited }), edited: agent.edited, attempt, baseline: ctx.baseline, flakyReruns: ctx.settings.flakyReruns }]));
-    const testRun = { command: tests.command, ...(tests.selection ? { selection: tests.selection } : {}), passed: tests.passed, logPath: tests.logPath, durationMs: tests.durationMs };
+    const testsSummary = cutBytes(
+      `tests ${task.id}: ${task.tests ? command : `related to ${agent.edited.join(', ') || 'no file'}, else ${command}`}`,
+    );
+    const tests = await onHost(() =>
+      here().tests.runTaskTests.executeWithOptions({ summary: testsSummary }, [
+        {
+          ...ref,
+          command,
+          ...(task.tests ? {} : { relatedTo: agent.edited }),
+          edited: agent.edited,
+          attempt,
+          baseline: ctx.baseline,
+          flakyReruns: ctx.settings.flakyReruns,
+        },
+      ]),
+    );
+    const testRun = {
+      command: tests.command,
+      ...(tests.selection ? { selection: tests.selection } : {}),
+      passed: tests.passed,
+      logPath: tests.logPath,
+      durationMs: tests.durationMs,
+    };
     if (!tests.passed) {
       const names = tests.failingTests.length ? tests.failingTests.join('; ') : `exit code ${tests.exitCode}`;
-      outcome = { id: task.id, status: 'skipped', reason: `tests failed (${tests.command}): ${names}`, failingTests: tests.failingTests, tests: testRun, attempts: attempt, usage, ...reviewed() };
+      outcome = {
+        id: task.id,
+        status: 'skipped',
+        reason: `tests failed (${tests.command}): ${names}`,
+        failingTests: tests.failingTests,
+        tests: testRun,
+        attempts: attempt,
+        usage,
+        ...reviewed(),
+      };
       feedback = tests.tail;
       feedbackFrom = 'tests';
-      failed = { failingTests: tests.failingTests.slice(0, 50), ...(tests.verdict ? { testVerdict: tests.verdict } : {}) };
+      failed = {
+        failingTests: tests.failingTests.slice(0, 50),
+        ...(tests.verdict ? { testVerdict: tests.verdict } : {}),
+      };
       return 'again';
     }
     // Code review before the commit.
     if (reviewMode !== 'off') {
       step('reviewing');
-      const r = await onHost(() => reviewAttempt({ ctx, task, baseSha, attempt, edited: agent.edited, summary: agent.summary, tests: testRun }, review, here().agents));
+      const r = await onHost(() =>
+        reviewAttempt(
+          { ctx, task, baseSha, attempt, edited: agent.edited, summary: agent.summary, tests: testRun },
+          review,
+          here().agents,
+        ),
+      );
       review = r.review;
       addUsage(usage, r.cost);
       if (reviewMode === 'gate' && review.verdict === 'request_changes') {
-        outcome = { id: task.id, status: 'skipped', reason: `review: ${review.summary}`, tests: testRun, attempts: attempt, usage, review };
+        outcome = {
+          id: task.id,
+          status: 'skipped',
+          reason: `review: ${review.summary}`,
+          tests: testRun,
+          attempts: attempt,
+          usage,
+          review,
+        };
         feedback = reviewFeedback(review);
         feedbackFrom = 'review';
         return 'again';
       }
     }
     step('committing');
-    const committed = await onHost(() => here().main.commitTask.executeWithOptions({ summary: cutBytes(`commit ${task.id}: ${task.title}`) }, [{ ...ref, baseSha, title: task.title, summary: agent.summary, edited: agent.edited, sourcePath: task.sourcePath }]));
+    const committed = await onHost(() =>
+      here().main.commitTask.executeWithOptions({ summary: cutBytes(`commit ${task.id}: ${task.title}`) }, [
+        {
+          ...ref,
+          baseSha,
+          title: task.title,
+          summary: agent.summary,
+          edited: agent.edited,
+          sourcePath: task.sourcePath,
+        },
+      ]),
+    );
     const undeclared = agent.edited.filter((f) => !task.touches.includes(f));
     const warnings = undeclared.length ? [`changed files its task file did not name: ${undeclared.join(', ')}`] : [];
-    if (review?.verdict === 'request_changes') warnings.push(`the reviewer (advisory) requested changes: ${review.summary}`);
+    if (review?.verdict === 'request_changes')
+      warnings.push(`the reviewer (advisory) requested changes: ${review.summary}`);
     outcome = committed.commit
-      ? { id: task.id, status: 'ready', commit: committed.commit, summary: agent.summary, tests: testRun, attempts: attempt, usage, ...(warnings.length ? { warnings } : {}), ...reviewed() }
-      : { id: task.id, status: 'skipped', reason: committed.reason, tests: testRun, attempts: attempt, usage, ...reviewed() };
+      ? {
+          id: task.id,
+          status: 'ready',
+          commit: committed.commit,
+          summary: agent.summary,
+          tests: testRun,
+          attempts: attempt,
+          usage,
+          ...(warnings.length ? { warnings } : {}),
+          ...reviewed(),
+        }
+      : {
+          id: task.id,
+          status: 'skipped',
+          reason: committed.reason,
+          tests: testRun,
+          attempts: attempt,
+          usage,
+          ...reviewed(),
+        };
     return 'done';
   };
   try {
@@ -155,7 +262,11 @@ export async function taskWorkflow({ ctx, task, baseSha, lanes, waitForLane }: T
         // The host died with the worktree: the same attempt starts again from a fresh worktree, on whichever
         // host's agent takes it. Nothing reached the run branch (integration happens after the task returns).
         hostsLost.add(err.host.queue);
-        if (++hostLosses > MAX_HOST_LOSSES) throw ApplicationFailure.nonRetryable(`${err.message}; the task was started again ${MAX_HOST_LOSSES} times, each time on a host that stopped`, 'HostLost');
+        if (++hostLosses > MAX_HOST_LOSSES)
+          throw ApplicationFailure.nonRetryable(
+            `${err.message}; the task was started again ${MAX_HOST_LOSSES} times, each time on a host that stopped`,
+            'HostLost',
+          );
         attempt--;
       }
     }
@@ -168,7 +279,15 @@ export async function taskWorkflow({ ctx, task, baseSha, lanes, waitForLane }: T
     const cause = err instanceof ActivityFailure ? err.cause : err;
     const type = cause instanceof ApplicationFailure ? cause.type : undefined;
     const message = cause instanceof Error ? cause.message : String(cause);
-    outcome = { id: task.id, status: 'failed', reason: message, attempts: outcome.attempts, usage, ...reviewed(), ...(type === 'AgentConfigError' ? { fatal: true } : {}) };
+    outcome = {
+      id: task.id,
+      status: 'failed',
+      reason: message,
+      attempts: outcome.attempts,
+      usage,
+      ...reviewed(),
+      ...(type === 'AgentConfigError' ? { fatal: true } : {}),
+    };
   } finally {
     const live = hostsUsed.filter((h) => !hostsLost.has(h.queue));
     // A ready task's worktree is removed by its batch, off the lane's path; the batch keeps only the commit.
@@ -179,6 +298,8 @@ export async function taskWorkflow({ ctx, task, baseSha, lanes, waitForLane }: T
   // The lane's hand-off reaches the batch before the task's end does.
   await lane.settled();
   upsertFlotillaState(outcome.status === 'ready' ? 'completed' : outcome.status);
-  setCurrentDetails(`**${task.id}**: ${outcome.status === 'ready' ? 'committed in its worktree' : `${outcome.status}: ${outcome.reason ?? ''}`}`);
+  setCurrentDetails(
+    `**${task.id}**: ${outcome.status === 'ready' ? 'committed in its worktree' : `${outcome.status}: ${outcome.reason ?? ''}`}`,
+  );
   return outcome;
 }

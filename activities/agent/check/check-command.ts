@@ -35,7 +35,18 @@ function nodeBin(worktree: string, name: string, fallbackModule?: string): strin
   }
 }
 
-const ESLINT_CONFIGS = ['eslint.config.js', 'eslint.config.mjs', 'eslint.config.cjs', 'eslint.config.ts', '.eslintrc', '.eslintrc.js', '.eslintrc.cjs', '.eslintrc.json', '.eslintrc.yml', '.eslintrc.yaml'];
+const ESLINT_CONFIGS = [
+  'eslint.config.js',
+  'eslint.config.mjs',
+  'eslint.config.cjs',
+  'eslint.config.ts',
+  '.eslintrc',
+  '.eslintrc.js',
+  '.eslintrc.cjs',
+  '.eslintrc.json',
+  '.eslintrc.yml',
+  '.eslintrc.yaml',
+];
 
 /** The checks this worktree has, in the order they run. */
 export function checkCommands(worktree: string): CheckCommand[] {
@@ -45,13 +56,45 @@ export function checkCommands(worktree: string): CheckCommand[] {
     if (tsc) out.push({ tool: 'tsc', command: () => `${tsc} --noEmit --pretty false -p tsconfig.json` });
   }
   const eslint = ESLINT_CONFIGS.some((c) => exists(path.join(worktree, c))) ? nodeBin(worktree, 'eslint') : undefined;
-  if (eslint) out.push({ tool: 'eslint', command: (files) => `${eslint} --format unix ${files.filter((f) => /\.[cm]?[jt]sx?$/.test(f)).map(quote).join(' ') || '.'}` });
+  if (eslint)
+    out.push({
+      tool: 'eslint',
+      command: (files) =>
+        `${eslint} --format unix ${
+          files
+            .filter((f) => /\.[cm]?[jt]sx?$/.test(f))
+            .map(quote)
+            .join(' ') || '.'
+        }`,
+    });
   const pyproject = read(path.join(worktree, 'pyproject.toml'));
-  if (/^\[tool\.ruff/m.test(pyproject) || exists(path.join(worktree, 'ruff.toml')) || exists(path.join(worktree, '.ruff.toml'))) {
-    out.push({ tool: 'ruff', command: (files) => `ruff check --output-format concise --no-fix ${files.filter((f) => f.endsWith('.py')).map(quote).join(' ') || '.'}` });
+  if (
+    /^\[tool\.ruff/m.test(pyproject) ||
+    exists(path.join(worktree, 'ruff.toml')) ||
+    exists(path.join(worktree, '.ruff.toml'))
+  ) {
+    out.push({
+      tool: 'ruff',
+      command: (files) =>
+        `ruff check --output-format concise --no-fix ${
+          files
+            .filter((f) => f.endsWith('.py'))
+            .map(quote)
+            .join(' ') || '.'
+        }`,
+    });
   }
   if (/^\[tool\.mypy/m.test(pyproject) || exists(path.join(worktree, 'mypy.ini'))) {
-    out.push({ tool: 'mypy', command: (files) => `mypy --no-color-output --no-error-summary ${files.filter((f) => f.endsWith('.py')).map(quote).join(' ') || '.'}` });
+    out.push({
+      tool: 'mypy',
+      command: (files) =>
+        `mypy --no-color-output --no-error-summary ${
+          files
+            .filter((f) => f.endsWith('.py'))
+            .map(quote)
+            .join(' ') || '.'
+        }`,
+    });
   }
   if (exists(path.join(worktree, 'go.mod'))) out.push({ tool: 'go vet', command: () => 'go vet ./...' });
   return out;

@@ -24,10 +24,16 @@ const MAX_SHOWN = 30;
 const CHECK_TIMEOUT_MS = 5 * 60_000;
 
 /** Where a base commit's diagnostics are kept for a run: one file per base commit. */
-export const baseDiagnosticsFile = (runDir: string, baseSha: string) => path.join(runDir, 'checks', `base-${baseSha}.json`);
+export const baseDiagnosticsFile = (runDir: string, baseSha: string) =>
+  path.join(runDir, 'checks', `base-${baseSha}.json`);
 
 /** Runs every check of the worktree (on `files` where a tool checks single files; the whole project when none) and parses what they report. */
-export async function runStaticChecks(worktree: string, files: string[], logDir: string, label: string): Promise<{ diagnostics: Diagnostic[]; tools: string[] }> {
+export async function runStaticChecks(
+  worktree: string,
+  files: string[],
+  logDir: string,
+  label: string,
+): Promise<{ diagnostics: Diagnostic[]; tools: string[] }> {
   const diagnostics: Diagnostic[] = [];
   const tools: string[] = [];
   for (const c of checkCommands(worktree)) {
@@ -60,32 +66,64 @@ export async function saveBaseDiagnostics(worktree: string, file: string, logDir
 }
 
 /** What the change added: the diagnostics now (for `files`) beyond the base's. Without a saved base, every diagnostic in `files`. */
-export async function changeDiagnostics(worktree: string, files: string[], baseFile: string, logDir: string, label: string): Promise<{ added: Diagnostic[]; tools: string[]; baseKnown: boolean }> {
+export async function changeDiagnostics(
+  worktree: string,
+  files: string[],
+  baseFile: string,
+  logDir: string,
+  label: string,
+): Promise<{ added: Diagnostic[]; tools: string[]; baseKnown: boolean }> {
   const { diagnostics, tools } = await runStaticChecks(worktree, files, logDir, label);
   const base = readBaseDiagnostics(baseFile);
   const inFiles = diagnostics.filter((d) => files.includes(d.file));
   return { added: newDiagnostics(base ? diagnostics : inFiles, base ?? []), tools, baseKnown: !!base };
 }
 
-const listed = (ds: Diagnostic[]) => ds.slice(0, MAX_SHOWN).map((d) => `- ${diagnosticLine(d)}`).concat(ds.length > MAX_SHOWN ? [`- … ${ds.length - MAX_SHOWN} more`] : []);
+const listed = (ds: Diagnostic[]) =>
+  ds
+    .slice(0, MAX_SHOWN)
+    .map((d) => `- ${diagnosticLine(d)}`)
+    .concat(ds.length > MAX_SHOWN ? [`- … ${ds.length - MAX_SHOWN} more`] : []);
 
 /** The check tool for one worktree: `edited()` the files changed so far. */
 export function makeCheckTool(o: { cwd: string; edited: () => string[]; baseFile: string; logDir: string }) {
   let calls = 0;
   return async (): Promise<ToolOutcome> => {
-    if (!checkCommands(o.cwd).length) return { content: 'This project configures no static check (no tsconfig.json, ESLint config, ruff/mypy config or go.mod): there is nothing to run; use run_tests.', isError: false };
+    if (!checkCommands(o.cwd).length)
+      return {
+        content:
+          'This project configures no static check (no tsconfig.json, ESLint config, ruff/mypy config or go.mod): there is nothing to run; use run_tests.',
+        isError: false,
+      };
     const r = await changeDiagnostics(o.cwd, o.edited(), o.baseFile, o.logDir, `tool-${++calls}`);
-    const ran = `Ran: ${r.tools.join(', ')}${r.baseKnown ? ', compared with the base commit' : ' (the base commit\'s diagnostics are unknown: every diagnostic in the files you edited is shown)'}.`;
+    const ran = `Ran: ${r.tools.join(', ')}${r.baseKnown ? ', compared with the base commit' : " (the base commit's diagnostics are unknown: every diagnostic in the files you edited is shown)"}.`;
     if (!r.added.length) return { content: `${ran}\nNo new diagnostics.`, isError: false };
-    return { content: [ran, `${r.added.length} new diagnostic${r.added.length === 1 ? '' : 's'} (the gate refuses the change until they are fixed):`, ...listed(r.added)].join('\n'), isError: true };
+    return {
+      content: [
+        ran,
+        `${r.added.length} new diagnostic${r.added.length === 1 ? '' : 's'} (the gate refuses the change until they are fixed):`,
+        ...listed(r.added),
+      ].join('\n'),
+      isError: true,
+    };
   };
 }
 
 /** What an edit result adds: the new diagnostics in the file just edited, or nothing. */
-export async function diagnosticsAfterEdit(o: { cwd: string; file: string; baseFile: string; logDir: string; label: string }): Promise<string> {
+export async function diagnosticsAfterEdit(o: {
+  cwd: string;
+  file: string;
+  baseFile: string;
+  logDir: string;
+  label: string;
+}): Promise<string> {
   if (!checkCommands(o.cwd).length) return '';
   const r = await changeDiagnostics(o.cwd, [o.file], o.baseFile, o.logDir, o.label);
   const here = r.added.filter((d) => d.file === o.file);
   if (!here.length) return '';
-  return ['', `The check (${r.tools.join(', ')}) now reports ${here.length} new problem${here.length === 1 ? '' : 's'} in ${o.file}; fix ${here.length === 1 ? 'it' : 'them'} before you finish:`, ...listed(here)].join('\n');
+  return [
+    '',
+    `The check (${r.tools.join(', ')}) now reports ${here.length} new problem${here.length === 1 ? '' : 's'} in ${o.file}; fix ${here.length === 1 ? 'it' : 'them'} before you finish:`,
+    ...listed(here),
+  ].join('\n');
 }

@@ -30,11 +30,16 @@ export function parseDiagnostics(tool: string, output: string, cwd?: string): Di
   for (const raw of output.replace(/\x1b\[[0-9;]*m/g, '').split(/\r?\n/)) {
     const line = raw.trim();
     let m: RegExpExecArray | null;
-    if (tool === 'tsc' && (m = TSC.exec(line))) out.push({ tool, file: rel(m[1]), line: +m[2], col: +m[3], code: m[4], message: m[5] });
-    else if (tool === 'eslint' && (m = ESLINT.exec(line))) out.push({ tool, file: rel(m[1]), line: +m[2], col: +m[3], code: m[5], message: m[4] });
-    else if (tool === 'ruff' && (m = RUFF.exec(line))) out.push({ tool, file: rel(m[1]), line: +m[2], col: +m[3], code: m[4], message: m[5] });
-    else if (tool === 'mypy' && (m = MYPY.exec(line))) out.push({ tool, file: rel(m[1]), line: +m[2], message: m[3], ...(m[4] ? { code: m[4] } : {}) });
-    else if (tool === 'go vet' && (m = GO.exec(line))) out.push({ tool, file: rel(m[1]), line: +m[2], col: +m[3], message: m[4] });
+    if (tool === 'tsc' && (m = TSC.exec(line)))
+      out.push({ tool, file: rel(m[1]), line: +m[2], col: +m[3], code: m[4], message: m[5] });
+    else if (tool === 'eslint' && (m = ESLINT.exec(line)))
+      out.push({ tool, file: rel(m[1]), line: +m[2], col: +m[3], code: m[5], message: m[4] });
+    else if (tool === 'ruff' && (m = RUFF.exec(line)))
+      out.push({ tool, file: rel(m[1]), line: +m[2], col: +m[3], code: m[4], message: m[5] });
+    else if (tool === 'mypy' && (m = MYPY.exec(line)))
+      out.push({ tool, file: rel(m[1]), line: +m[2], message: m[3], ...(m[4] ? { code: m[4] } : {}) });
+    else if (tool === 'go vet' && (m = GO.exec(line)))
+      out.push({ tool, file: rel(m[1]), line: +m[2], col: +m[3], message: m[4] });
   }
   return out;
 }
@@ -53,4 +58,5 @@ export function newDiagnostics(now: Diagnostic[], base: Diagnostic[]): Diagnosti
 }
 
 /** One diagnostic as the model and the gate name it: `src/a.ts:3:7 TS2322 Type … (tsc)`. */
-export const diagnosticLine = (d: Diagnostic) => `${d.file}:${d.line}${d.col ? `:${d.col}` : ''} ${d.code ? `${d.code} ` : ''}${d.message} (${d.tool})`;
+export const diagnosticLine = (d: Diagnostic) =>
+  `${d.file}:${d.line}${d.col ? `:${d.col}` : ''} ${d.code ? `${d.code} ` : ''}${d.message} (${d.tool})`;

@@ -123,8 +123,16 @@ export function agentSystemPrompt(): string {
 
 /** The reason in a final reply that gives the task up (`cannot: …` on its first line), or undefined. */
 export function cannotReason(finalText: string): string | undefined {
-  const first = finalText.trim().split('\n')[0].trim().replace(/^[*_`]+|[*_`]+$/g, '');
+  const first = finalText
+    .trim()
+    .split('\n')[0]
+    .trim()
+    .replace(/^[*_`]+|[*_`]+$/g, '');
   if (!first.toLowerCase().startsWith(CANNOT_PREFIX)) return undefined;
-  const reason = first.slice(CANNOT_PREFIX.length).replace(/^[*_`\s]+/, '').trim() || finalText.trim().split('\n').slice(1).join(' ').trim();
+  const reason =
+    first
+      .slice(CANNOT_PREFIX.length)
+      .replace(/^[*_`\s]+/, '')
+      .trim() || finalText.trim().split('\n').slice(1).join(' ').trim();
   return (reason || 'no reason given').slice(0, 500);
 }

@@ -48,22 +48,32 @@ async function fileAt(git: Git, sha: string, file: string): Promise<string | und
   return git.raw(['show', `${sha}:${file}`]).catch(() => undefined);
 }
 
-const bounded = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}\n… (diff cut: ${text.length - max} more characters)` : text);
+const bounded = (text: string, max: number) =>
+  text.length > max ? `${text.slice(0, max)}\n… (diff cut: ${text.length - max} more characters)` : text;
 
 /** What the previous attempt did and why it was refused; undefined on a first attempt. */
 export async function previousAttempt(b: BriefInput): Promise<PreviousAttempt | undefined> {
   if (!b.feedback || b.attempt < 2) return undefined;
   const prev = b.attempt - 1;
   const from = b.feedbackFrom ?? 'tests';
-  const cp = b.workflowRunId ? await latestTurnCheckpoint(b.dir, ledgerKey(b.workflowRunId, prev)).catch(() => null) : null;
+  const cp = b.workflowRunId
+    ? await latestTurnCheckpoint(b.dir, ledgerKey(b.workflowRunId, prev)).catch(() => null)
+    : null;
   const diff = cp?.tree
-    ? await runGit(b.repoPath, ['diff', '--no-color', '--no-ext-diff', '-M', b.baseSha, cp.tree, '--', '.', ':(exclude)tasks/'], { strict: true }).catch(() => undefined)
+    ? await runGit(
+        b.repoPath,
+        ['diff', '--no-color', '--no-ext-diff', '-M', b.baseSha, cp.tree, '--', '.', ':(exclude)tasks/'],
+        { strict: true },
+      ).catch(() => undefined)
     : undefined;
   const log = from === 'tests' ? await fs.readFile(path.join(b.dir, `tests-${prev}.log`), 'utf8').catch(() => '') : '';
-  const failing = from === 'tests' ? b.failingTests ?? [] : [];
+  const failing = from === 'tests' ? (b.failingTests ?? []) : [];
   const blocks = log ? failureBlocks(log, failing) : [];
   const rendered = blocks.some((x) => x.block) ? renderFailureBlocks(blocks) : '';
-  const verdict = from === 'review' ? b.feedback : [b.testVerdict, rendered ? '' : `The end of the test output:\n${b.feedback}`].filter(Boolean).join('\n');
+  const verdict =
+    from === 'review'
+      ? b.feedback
+      : [b.testVerdict, rendered ? '' : `The end of the test output:\n${b.feedback}`].filter(Boolean).join('\n');
   return {
     attempt: prev,
     from,
@@ -78,13 +88,27 @@ export async function previousAttempt(b: BriefInput): Promise<PreviousAttempt | 
 export async function gatherTheWork(b: BriefInput): Promise<TheWork> {
   const git = new Git(b.repoPath);
   // The research notes planRun wrote for this task (run-paths' researchNotesFile: research.md in the task's folder).
-  const [taskFile, conventions, research] = await Promise.all([git.raw(['show', `${b.baseSha}:${b.sourcePath}`]), readConventionsAt(b.repoPath, b.baseSha), fs.readFile(path.join(b.dir, 'research.md'), 'utf8').catch(() => undefined)]);
+  const [taskFile, conventions, research] = await Promise.all([
+    git.raw(['show', `${b.baseSha}:${b.sourcePath}`]),
+    readConventionsAt(b.repoPath, b.baseSha),
+    fs.readFile(path.join(b.dir, 'research.md'), 'utf8').catch(() => undefined),
+  ]);
   const parsed = parseTaskFile({ path: b.sourcePath, text: taskFile });
   const task = parsed.ok ? parsed.task : undefined;
-  const paths = [...new Set([...(task?.files ?? []), ...(task?.changes ?? []).map((c) => c.path)])].filter((f) => f !== b.sourcePath && !f.startsWith('tasks/'));
-  const declared: DeclaredFile[] = await Promise.all(paths.map(async (p) => ({ path: p, text: await fileAt(git, b.baseSha, p) })));
+  const paths = [...new Set([...(task?.files ?? []), ...(task?.changes ?? []).map((c) => c.path)])].filter(
+    (f) => f !== b.sourcePath && !f.startsWith('tasks/'),
+  );
+  const declared: DeclaredFile[] = await Promise.all(
+    paths.map(async (p) => ({ path: p, text: await fileAt(git, b.baseSha, p) })),
+  );
   const own = !!task?.tests;
-  const selection = own || !paths.length ? undefined : await b.worktree().then((wt) => selectTaskTests(wt, b.testCommand, paths)).catch(() => undefined);
+  const selection =
+    own || !paths.length
+      ? undefined
+      : await b
+          .worktree()
+          .then((wt) => selectTaskTests(wt, b.testCommand, paths))
+          .catch(() => undefined);
   const previous = await previousAttempt(b);
   return {
     taskId: b.taskId,
@@ -92,7 +116,11 @@ export async function gatherTheWork(b: BriefInput): Promise<TheWork> {
     ...(research ? { research } : {}),
     ...(task?.category ? { category: task.category } : {}),
     declared,
-    tests: { command: b.testCommand, own, ...(selection ? { selection: `${selection.selection} (\`${selection.command}\`)` } : {}) },
+    tests: {
+      command: b.testCommand,
+      own,
+      ...(selection ? { selection: `${selection.selection} (\`${selection.command}\`)` } : {}),
+    },
     conventions,
     maxChangedLines: MAX_CHANGED_LINES_PER_FILE * Math.max(1, paths.length),
     maxTurns: b.maxTurns,

@@ -10,8 +10,13 @@ export function numberedSnippet(text: string, from: number, to: number, context 
   const lines = text.split('\n');
   const first = Math.max(1, from - context);
   const last = Math.min(lines.length, Math.max(to, from) + context);
-  const shown = lines.slice(first - 1, last).map((l, i) => `${String(first + i).padStart(6)}\t${l}`).join('\n');
-  return shown.length > MAX_SNIPPET_CHARS ? `${shown.slice(0, MAX_SNIPPET_CHARS)}\n… (snippet cut; view lines ${first}-${last} for the rest)` : shown;
+  const shown = lines
+    .slice(first - 1, last)
+    .map((l, i) => `${String(first + i).padStart(6)}\t${l}`)
+    .join('\n');
+  return shown.length > MAX_SNIPPET_CHARS
+    ? `${shown.slice(0, MAX_SNIPPET_CHARS)}\n… (snippet cut; view lines ${first}-${last} for the rest)`
+    : shown;
 }
 
 /** The 1-based line on which character `index` of `text` stands. */

@@ -15,7 +15,8 @@ const ANSI = /\x1b\[[0-9;]*m/g;
 /** A block's start: jest/vitest `● a › b`, pytest `____ test_x ____`, go `--- FAIL: TestX`, node/TAP `not ok 3 - x`, mocha `1) x`, cargo `---- x stdout ----`. */
 const BLOCK_START = /^\s*(●|✕|×|FAIL:?\s|_{3,}\s.+\s_{3,}$|--- FAIL: |not ok \d+|\d+\) |---- .+ stdout ----|✖ )/;
 /** Where the per-test details end: a runner's summary. */
-const SUMMARY = /^\s*(Test Suites:|Tests:\s|=+ short test summary|=+ \d+ (failed|passed)|failures:$|Summary of all failing tests|ℹ tests \d+|# tests \d+|\d+ passing|test result:)/;
+const SUMMARY =
+  /^\s*(Test Suites:|Tests:\s|=+ short test summary|=+ \d+ (failed|passed)|failures:$|Summary of all failing tests|ℹ tests \d+|# tests \d+|\d+ passing|test result:)/;
 
 /** Bounds one block: its head and tail, the middle cut with a note. */
 export function boundBlock(block: string, head = BLOCK_HEAD_CHARS, tail = BLOCK_TAIL_CHARS): string {
@@ -44,14 +45,21 @@ function blocksOf(lines: string[]): { start: number; text: string }[] {
 /** The words of a test id (`file::a › b`, `TestX/sub`) that name it in a block's first line. */
 function nameOf(id: string): string {
   const name = id.includes('::') ? id.slice(id.lastIndexOf('::') + 2) : id;
-  return name.split(/ › |\//).pop()!.trim();
+  return name
+    .split(/ › |\//)
+    .pop()!
+    .trim();
 }
 
 /**
  * For each failing test id, the block of the output about it (a block whose first line names it), bounded;
  * ids with no block of their own are listed without one. When no id is known, the first failure blocks found.
  */
-export function failureBlocks(output: string, failing: string[], budget = BLOCKS_BUDGET_CHARS): { id: string; block?: string }[] {
+export function failureBlocks(
+  output: string,
+  failing: string[],
+  budget = BLOCKS_BUDGET_CHARS,
+): { id: string; block?: string }[] {
   const lines = output.replace(ANSI, '').split(/\r?\n/);
   const blocks = blocksOf(lines).filter((b) => b.text.split('\n').length > 1 || /not ok|FAIL|●|✕|✖/.test(b.text));
   const picked: { id: string; block?: string }[] = [];
@@ -71,16 +79,28 @@ export function failureBlocks(output: string, failing: string[], budget = BLOCKS
     const score = (b: { text: string }) => (b.text.split('\n')[0].includes(full) ? 1e9 : 0) + b.text.length;
     let i = -1;
     blocks.forEach((b, k) => {
-      if (!used.has(k) && !!name && b.text.split('\n')[0].includes(name) && (i < 0 || score(b) > score(blocks[i]))) i = k;
+      if (!used.has(k) && !!name && b.text.split('\n')[0].includes(name) && (i < 0 || score(b) > score(blocks[i])))
+        i = k;
     });
     if (i >= 0) used.add(i);
     take(id, i >= 0 ? blocks[i].text : undefined);
   }
-  if (!failing.length) blocks.filter((b) => /●|FAIL|not ok|✕|✖|×|_{3,}/.test(b.text.split('\n')[0])).slice(0, 8).forEach((b) => take(b.text.split('\n')[0].trim().slice(0, 200), b.text));
+  if (!failing.length)
+    blocks
+      .filter((b) => /●|FAIL|not ok|✕|✖|×|_{3,}/.test(b.text.split('\n')[0]))
+      .slice(0, 8)
+      .forEach((b) => take(b.text.split('\n')[0].trim().slice(0, 200), b.text));
   return picked;
 }
 
 /** The blocks as the model reads them. */
-export function renderFailureBlocks(blocks: { id: string; block?: string }[], mark: (id: string) => string = () => ''): string {
-  return blocks.map((b) => `### ${b.id}${mark(b.id)}\n${b.block ?? '(no block of its own in the output; see the end of the output)'}`).join('\n\n');
+export function renderFailureBlocks(
+  blocks: { id: string; block?: string }[],
+  mark: (id: string) => string = () => '',
+): string {
+  return blocks
+    .map(
+      (b) => `### ${b.id}${mark(b.id)}\n${b.block ?? '(no block of its own in the output; see the end of the output)'}`,
+    )
+    .join('\n\n');
 }

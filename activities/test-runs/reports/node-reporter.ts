@@ -40,6 +40,7 @@ export default async function* flotillaReporter(source) {
 export function ensureNodeReporter(dir: string): string {
   const file = path.resolve(dir, 'flotilla-node-reporter.mjs');
   fs.mkdirSync(dir, { recursive: true });
-  if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== NODE_REPORTER_SOURCE) fs.writeFileSync(file, NODE_REPORTER_SOURCE);
+  if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== NODE_REPORTER_SOURCE)
+    fs.writeFileSync(file, NODE_REPORTER_SOURCE);
   return file;
 }

@@ -1,5 +1,13 @@
 import { XMLParser } from 'fast-xml-parser';
-import { dedupe, type FileError, firstLine, relFile, type TestResult, type TestResults, type TestStatus } from './results';
+import {
+  dedupe,
+  type FileError,
+  firstLine,
+  relFile,
+  type TestResult,
+  type TestResults,
+  type TestStatus,
+} from './results';
 
 /**
  * Parsers from each runner's own machine-readable report to TestResults. Pure: text in, results out.
@@ -11,11 +19,15 @@ import { dedupe, type FileError, firstLine, relFile, type TestResult, type TestR
 /** The line of an error text that says what went wrong: the first "XxxError: …" line, else the first line. */
 function errorLine(text: string | undefined): string {
   const clean = (text ?? '').replace(/\x1b\[[0-9;]*m/g, '');
-  const named = clean.split(/\r?\n/).map((l) => l.trim().replace(/^E\s+/, '')).find((l) => /^([A-Z]\w*(Error|Exception)|error(\[\w+\])?)\b:?/.test(l));
+  const named = clean
+    .split(/\r?\n/)
+    .map((l) => l.trim().replace(/^E\s+/, ''))
+    .find((l) => /^([A-Z]\w*(Error|Exception)|error(\[\w+\])?)\b:?/.test(l));
   return (named ?? firstLine(clean)).slice(0, 300);
 }
 
-const statusOf = (s: string | undefined): TestStatus => (s === 'passed' ? 'passed' : s === 'failed' ? 'failed' : 'skipped');
+const statusOf = (s: string | undefined): TestStatus =>
+  s === 'passed' ? 'passed' : s === 'failed' ? 'failed' : 'skipped';
 
 // ---------------------------------------------------------------------------------------------- jest, vitest
 
@@ -45,7 +57,8 @@ export function parseJestJson(text: string, cwd?: string): TestResults {
   for (const f of report.testResults) {
     const file = relFile(f.name, cwd);
     const assertions = f.assertionResults ?? [];
-    for (const a of assertions) tests.push({ file, name: [...(a.ancestorTitles ?? []), a.title].join(' › '), status: statusOf(a.status) });
+    for (const a of assertions)
+      tests.push({ file, name: [...(a.ancestorTitles ?? []), a.title].join(' › '), status: statusOf(a.status) });
     const anyFailed = assertions.some((a) => a.status === 'failed');
     const suiteFailed = f.status === 'failed' && (!anyFailed || /Test suite failed to run/.test(f.message ?? ''));
     if (suiteFailed) fileErrors.push({ file, message: errorLine(f.message) || 'the test file failed to run' });
@@ -107,11 +120,16 @@ export function parseNodeEvents(text: string, cwd?: string): TestResults {
     if (e.suite) continue;
     const name = e.name ?? '';
     if (nesting === 0 && rawFile && (name === rawFile || relFile(name, cwd) === file)) {
-      if (e.type === 'fail') fileErrors.push({ file, message: errorLine((stderr.get(file) ?? []).join('')) || errorLine(e.error) || 'the test file failed' });
+      if (e.type === 'fail')
+        fileErrors.push({
+          file,
+          message: errorLine((stderr.get(file) ?? []).join('')) || errorLine(e.error) || 'the test file failed',
+        });
       continue;
     }
     const full = [...stack.slice(0, nesting), name].join(' › ');
-    const status: TestStatus = e.skip || e.todo ? 'skipped' : e.type === 'pass' || e.failureType === 'subtestsFailed' ? 'passed' : 'failed';
+    const status: TestStatus =
+      e.skip || e.todo ? 'skipped' : e.type === 'pass' || e.failureType === 'subtestsFailed' ? 'passed' : 'failed';
     tests.push({ file, name: full, status });
   }
   return dedupe({ tests, fileErrors });
@@ -121,12 +139,15 @@ export function parseNodeEvents(text: string, cwd?: string): TestResults {
 
 type XmlNode = Record<string, unknown>;
 const asArray = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
-const attr = (n: XmlNode, key: string): string | undefined => (typeof n[key] === 'string' || typeof n[key] === 'number' ? String(n[key]) : undefined);
+const attr = (n: XmlNode, key: string): string | undefined =>
+  typeof n[key] === 'string' || typeof n[key] === 'number' ? String(n[key]) : undefined;
 const bodyOf = (x: unknown): string => {
   if (typeof x === 'string') return x;
   if (x && typeof x === 'object') {
     const o = x as XmlNode;
-    return [typeof o['#text'] === 'string' ? (o['#text'] as string) : '', attr(o, 'message')].filter(Boolean).join('\n');
+    return [typeof o['#text'] === 'string' ? (o['#text'] as string) : '', attr(o, 'message')]
+      .filter(Boolean)
+      .join('\n');
   }
   return '';
 };
@@ -137,7 +158,14 @@ const bodyOf = (x: unknown): string => {
  * file error; so is any errored testcase without a class that names a module rather than a test.
  */
 export function parseJunit(xml: string, cwd?: string): TestResults {
-  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', parseAttributeValue: false, parseTagValue: false, textNodeName: '#text', isArray: (name) => ['testsuite', 'testcase', 'failure', 'error', 'skipped'].includes(name) });
+  const parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    parseAttributeValue: false,
+    parseTagValue: false,
+    textNodeName: '#text',
+    isArray: (name) => ['testsuite', 'testcase', 'failure', 'error', 'skipped'].includes(name),
+  });
   const doc = parser.parse(xml) as XmlNode;
   const roots = [...asArray(doc.testsuites as XmlNode | XmlNode[]), ...asArray(doc.testsuite as XmlNode | XmlNode[])];
   if (roots.length === 0) throw new Error('not a JUnit XML report (no testsuites or testsuite)');
@@ -153,13 +181,18 @@ export function parseJunit(xml: string, cwd?: string): TestResults {
       // pytest: "tests.test_a.TestX" for tests/test_a.py → the name within the file is "TestX::test".
       const moduleOf = (f: string) => relFile(f, cwd).replace(/\.py$/, '').replace(/\//g, '.');
       if (!classname && failure.length) {
-        const file = fileAttr ? relFile(fileAttr, cwd) : name.includes('/') ? relFile(name, cwd) : `${name.replace(/\./g, '/')}.py`;
+        const file = fileAttr
+          ? relFile(fileAttr, cwd)
+          : name.includes('/')
+            ? relFile(name, cwd)
+            : `${name.replace(/\./g, '/')}.py`;
         fileErrors.push({ file, message: errorLine(failure.map(bodyOf).join('\n')) || 'collection failure' });
         continue;
       }
       let file = fileAttr ? relFile(fileAttr, cwd) : '';
       let inner = classname;
-      if (file && classname.startsWith(moduleOf(file))) inner = classname.slice(moduleOf(file).length).replace(/^\./, '');
+      if (file && classname.startsWith(moduleOf(file)))
+        inner = classname.slice(moduleOf(file).length).replace(/^\./, '');
       if (!file) file = classname || '(unknown file)';
       const full = inner && inner !== file ? `${inner.replace(/\./g, '::')}::${name}` : name;
       const status: TestStatus = failure.length ? 'failed' : c.skipped !== undefined ? 'skipped' : 'passed';
@@ -210,18 +243,26 @@ export function parseGoJson(text: string): TestResults {
   const packageOutput = new Map<string, string[]>();
   const failedIn = new Set<string>();
   for (const e of events) {
-    if (e.Action === 'build-output' && e.ImportPath) buildOutput.set(e.ImportPath, [...(buildOutput.get(e.ImportPath) ?? []), e.Output ?? '']);
+    if (e.Action === 'build-output' && e.ImportPath)
+      buildOutput.set(e.ImportPath, [...(buildOutput.get(e.ImportPath) ?? []), e.Output ?? '']);
     const pkg = e.Package;
     if (!pkg) continue;
     if (e.Action === 'output' && !e.Test) packageOutput.set(pkg, [...(packageOutput.get(pkg) ?? []), e.Output ?? '']);
     if (e.Test && ['pass', 'fail', 'skip'].includes(e.Action)) {
-      tests.push({ file: pkg, name: e.Test, status: e.Action === 'pass' ? 'passed' : e.Action === 'fail' ? 'failed' : 'skipped' });
+      tests.push({
+        file: pkg,
+        name: e.Test,
+        status: e.Action === 'pass' ? 'passed' : e.Action === 'fail' ? 'failed' : 'skipped',
+      });
       if (e.Action === 'fail') failedIn.add(pkg);
     }
     if (!e.Test && e.Action === 'fail' && !failedIn.has(pkg)) {
       const build = e.FailedBuild ? (buildOutput.get(e.FailedBuild) ?? []).filter((l) => !l.startsWith('#')) : [];
       const out = (packageOutput.get(pkg) ?? []).filter((l) => !/^(FAIL|ok)\s/.test(l) && l.trim() !== 'FAIL');
-      const message = firstLine(build.join('')) || errorLine(out.join('')) || (e.FailedBuild ? 'build failed' : 'the package failed outside any test');
+      const message =
+        firstLine(build.join('')) ||
+        errorLine(out.join('')) ||
+        (e.FailedBuild ? 'build failed' : 'the package failed outside any test');
       fileErrors.push({ file: pkg, message: e.FailedBuild ? `build failed: ${message}` : message });
     }
   }
@@ -246,18 +287,28 @@ interface MochaTest {
 
 /** `mocha --reporter json --reporter-option output=F`. Names are mocha's full titles; a failed hook counts as a failed test. */
 export function parseMochaJson(text: string, cwd?: string): TestResults {
-  const report = JSON.parse(text) as { tests?: MochaTest[]; passes?: MochaTest[]; failures?: MochaTest[]; pending?: MochaTest[] };
+  const report = JSON.parse(text) as {
+    tests?: MochaTest[];
+    passes?: MochaTest[];
+    failures?: MochaTest[];
+    pending?: MochaTest[];
+  };
   if (!report || !Array.isArray(report.tests)) throw new Error('not a mocha JSON report (no tests)');
   const tests: TestResult[] = [];
   const add = (list: MochaTest[] | undefined, status: TestStatus) => {
-    for (const t of list ?? []) tests.push({ file: relFile(t.file ?? '(unknown file)', cwd), name: t.fullTitle ?? t.title ?? '', status });
+    for (const t of list ?? [])
+      tests.push({ file: relFile(t.file ?? '(unknown file)', cwd), name: t.fullTitle ?? t.title ?? '', status });
   };
   add(report.pending, 'skipped');
   add(report.passes, 'passed');
   add(report.failures, 'failed');
   const known = new Set(tests.map((t) => `${t.file}::${t.name}`));
   for (const t of report.tests) {
-    const r: TestResult = { file: relFile(t.file ?? '(unknown file)', cwd), name: t.fullTitle ?? t.title ?? '', status: t.err && Object.keys(t.err).length ? 'failed' : 'passed' };
+    const r: TestResult = {
+      file: relFile(t.file ?? '(unknown file)', cwd),
+      name: t.fullTitle ?? t.title ?? '',
+      status: t.err && Object.keys(t.err).length ? 'failed' : 'passed',
+    };
     if (!known.has(`${r.file}::${r.name}`)) tests.push(r);
   }
   return dedupe({ tests, fileErrors: [] });
@@ -286,7 +337,12 @@ export function parseCargoText(text: string, cwd?: string): TestResults {
       const status: TestStatus = m[2] === 'ok' ? 'passed' : m[2] === 'FAILED' ? 'failed' : 'skipped';
       tests.push({ file: target, name: m[1], status });
       if (status === 'failed') failedTargets.add(target);
-    } else if ((m = /^\s*(PASS|FAIL|SKIP|SIGSEGV|SIGABRT|SIGKILL|TIMEOUT|ABORT)\s+\[[^\]]*\]\s+(?:\(\s*\d+\/\d+\)\s+)?(\S+)\s+(.+)$/.exec(line))) {
+    } else if (
+      (m =
+        /^\s*(PASS|FAIL|SKIP|SIGSEGV|SIGABRT|SIGKILL|TIMEOUT|ABORT)\s+\[[^\]]*\]\s+(?:\(\s*\d+\/\d+\)\s+)?(\S+)\s+(.+)$/.exec(
+          line,
+        ))
+    ) {
       const status: TestStatus = m[1] === 'PASS' ? 'passed' : m[1] === 'SKIP' ? 'skipped' : 'failed';
       tests.push({ file: m[2], name: m[3].trim(), status });
     } else if ((m = /^error: could not compile `([^`]+)`(?: \(([^)]+)\))?/.exec(line))) {
@@ -294,12 +350,16 @@ export function parseCargoText(text: string, cwd?: string): TestResults {
       fileErrors.push({ file, message: `does not compile: ${lastError || line.trim()}` });
       lastError = '';
       lastLocation = '';
-    } else if ((m = /^(error(?:\[\w+\])?: .+)$/.exec(line)) && !/^error: (test failed|\d+ targets? failed|could not compile)/.test(line)) {
+    } else if (
+      (m = /^(error(?:\[\w+\])?: .+)$/.exec(line)) &&
+      !/^error: (test failed|\d+ targets? failed|could not compile)/.test(line)
+    ) {
       if (!lastError) lastError = m[1].slice(0, 300);
     } else if ((m = /^\s*--> ([^:\s]+):\d+/.exec(line))) {
       if (!lastLocation) lastLocation = relFile(m[1], cwd);
     } else if (/^error: test failed, to rerun pass/.test(line) || /process didn't exit successfully/.test(line)) {
-      if (!failedTargets.has(target) && target !== '(unknown target)') fileErrors.push({ file: target, message: line.trim().slice(0, 300) });
+      if (!failedTargets.has(target) && target !== '(unknown target)')
+        fileErrors.push({ file: target, message: line.trim().slice(0, 300) });
     }
   }
   return dedupe({ tests, fileErrors });

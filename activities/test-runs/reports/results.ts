@@ -50,7 +50,10 @@ export function relFile(file: string, cwd: string | undefined): string {
 /** The first non-empty line of an error text, without ANSI colours, at most 300 characters. */
 export function firstLine(text: string | undefined): string {
   const clean = (text ?? '').replace(/\x1b\[[0-9;]*m/g, '');
-  const line = clean.split(/\r?\n/).map((l) => l.trim()).find((l) => l && !/^[●⎯]+\s*Test suite failed to run$/.test(l) && l !== '● Test suite failed to run');
+  const line = clean
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .find((l) => l && !/^[●⎯]+\s*Test suite failed to run$/.test(l) && l !== '● Test suite failed to run');
   return (line ?? '').slice(0, 300);
 }
 

@@ -12,7 +12,8 @@ import { type TestRef } from './results';
  * runner's own command, which a script with pre/post hooks forbids. Pure.
  */
 
-export type ReportFormat = 'jest-json' | 'vitest-json' | 'node-events' | 'junit' | 'go-json' | 'mocha-json' | 'cargo-text';
+export type ReportFormat =
+  'jest-json' | 'vitest-json' | 'node-events' | 'junit' | 'go-json' | 'mocha-json' | 'cargo-text';
 export type ReportRunner = RunnerName | 'cargo';
 
 export interface ReporterPlan {
@@ -49,14 +50,21 @@ type Built = { command: string } | { reason: string };
 /** `extra` after the suite command as written (after `--` through npm), else the runner's own command with `extra` last. */
 function append(full: string, call: RunnerCall, extra: string[]): Built {
   if (!call.script) return { command: `${full} ${shellJoin(extra)}` };
-  if (!call.script.nested) return { command: `${full}${call.script.manager === 'npm' && !call.script.passesArgs ? ' --' : ''} ${shellJoin(extra)}` };
-  if (call.script.hooks) return { reason: `the "${call.script.name}" script calls another script and has pre/post hooks` };
+  if (!call.script.nested)
+    return {
+      command: `${full}${call.script.manager === 'npm' && !call.script.passesArgs ? ' --' : ''} ${shellJoin(extra)}`,
+    };
+  if (call.script.hooks)
+    return { reason: `the "${call.script.name}" script calls another script and has pre/post hooks` };
   return { command: shellJoin([...runnerStart(call), ...call.args, ...extra]) };
 }
 
 /** The runner's own command, rebuilt from `words` (after `exe`); refused when a script's hooks would be lost. */
 function rewrite(call: RunnerCall, words: Array<string | ShellWord>): Built {
-  if (call.script?.hooks) return { reason: `the "${call.script.name}" script has pre/post hooks that only \`${call.script.call.join(' ')}\` runs, and ${call.runner} needs its flags before its files` };
+  if (call.script?.hooks)
+    return {
+      reason: `the "${call.script.name}" script has pre/post hooks that only \`${call.script.call.join(' ')}\` runs, and ${call.runner} needs its flags before its files`,
+    };
   return { command: shellJoin([...runnerStart(call), ...words]) };
 }
 
@@ -80,7 +88,8 @@ function nodeReporterFlags(flags: string[], reporter: string, outFile: string): 
   const destinations = count('--test-reporter-destination');
   const ours = [`--test-reporter=${reporter}`, `--test-reporter-destination=${outFile}`];
   if (reporters === 0) return ['--test-reporter=spec', '--test-reporter-destination=stdout', ...ours];
-  if (destinations === 0) return [...Array.from({ length: reporters }, () => '--test-reporter-destination=stdout'), ...ours];
+  if (destinations === 0)
+    return [...Array.from({ length: reporters }, () => '--test-reporter-destination=stdout'), ...ours];
   if (destinations === reporters) return ours;
   return undefined;
 }
@@ -90,15 +99,35 @@ function nodeReporterFlags(flags: string[], reporter: string, outFile: string): 
  * (an absolute path outside the worktree), and when `only` is given, runs just those tests and files
  * with the runner's own filter. `scripts` are the worktree's package.json scripts.
  */
-export function planRun(command: string, scripts: Record<string, string> | undefined, outFile: string, only?: TestRef[], opts: ReporterOptions = {}): ReporterPlan {
+export function planRun(
+  command: string,
+  scripts: Record<string, string> | undefined,
+  outFile: string,
+  only?: TestRef[],
+  opts: ReporterOptions = {},
+): ReporterPlan {
   const none = (note: string): ReporterPlan => ({ command, note });
   const cargo = cargoCall(command);
   if (cargo) {
     if (!only?.length) return { command, runner: 'cargo', format: 'cargo-text' };
     const names = only.filter((r) => r.name !== undefined).map((r) => r.name!);
-    if (names.length !== only.length) return { command, runner: 'cargo', format: 'cargo-text', note: 'cargo cannot re-run a target that did not compile on its own' };
+    if (names.length !== only.length)
+      return {
+        command,
+        runner: 'cargo',
+        format: 'cargo-text',
+        note: 'cargo cannot re-run a target that did not compile on its own',
+      };
     const dash = cargo.words.indexOf('--');
-    const words = dash < 0 ? [...cargo.words, '--', '--exact', ...names] : [...cargo.words.slice(0, dash + 1), '--exact', ...cargo.words.slice(dash + 1).filter((w) => w.startsWith('-')), ...names];
+    const words =
+      dash < 0
+        ? [...cargo.words, '--', '--exact', ...names]
+        : [
+            ...cargo.words.slice(0, dash + 1),
+            '--exact',
+            ...cargo.words.slice(dash + 1).filter((w) => w.startsWith('-')),
+            ...names,
+          ];
     return { command: shellJoin(words), runner: 'cargo', format: 'cargo-text' };
   }
   const found = findRunner(command, scripts);
@@ -108,20 +137,34 @@ export function planRun(command: string, scripts: Record<string, string> | undef
   const wholeFile = (only ?? []).some((r) => r.name === undefined);
   const titles = (only ?? []).filter((r) => r.name !== undefined).map((r) => r.name!);
   const done = (built: Built, format: ReportFormat, reportFile?: string): ReporterPlan =>
-    'reason' in built ? none(`no machine-readable report: ${built.reason}`) : { command: built.command, runner: call.runner, format, ...(reportFile ? { reportFile } : {}) };
+    'reason' in built
+      ? none(`no machine-readable report: ${built.reason}`)
+      : { command: built.command, runner: call.runner, format, ...(reportFile ? { reportFile } : {}) };
 
   switch (call.runner) {
     case 'jest': {
-      const filter = only?.length ? [...files.map(escapeRegExp), ...(wholeFile ? [] : ['-t', anyOf(titles.map((t) => t.split(' › ').join(' ')))])] : [];
+      const filter = only?.length
+        ? [...files.map(escapeRegExp), ...(wholeFile ? [] : ['-t', anyOf(titles.map((t) => t.split(' › ').join(' ')))])]
+        : [];
       return done(append(command, call, ['--json', `--outputFile=${outFile}`, ...filter]), 'jest-json', outFile);
     }
     case 'vitest': {
-      const filter = only?.length ? [...files, ...(wholeFile ? [] : ['-t', anyOf(titles.map((t) => t.split(' › ').join(' ')))])] : [];
-      return done(append(command, call, ['--reporter=default', '--reporter=json', `--outputFile.json=${outFile}`, ...filter]), 'vitest-json', outFile);
+      const filter = only?.length
+        ? [...files, ...(wholeFile ? [] : ['-t', anyOf(titles.map((t) => t.split(' › ').join(' ')))])]
+        : [];
+      return done(
+        append(command, call, ['--reporter=default', '--reporter=json', `--outputFile.json=${outFile}`, ...filter]),
+        'vitest-json',
+        outFile,
+      );
     }
     case 'mocha': {
       const filter = only?.length && !wholeFile ? ['--grep', anyOf(titles)] : [];
-      return done(append(command, call, ['--reporter', 'json', '--reporter-option', `output=${outFile}`, ...filter]), 'mocha-json', outFile);
+      return done(
+        append(command, call, ['--reporter', 'json', '--reporter-option', `output=${outFile}`, ...filter]),
+        'mocha-json',
+        outFile,
+      );
     }
     case 'pytest': {
       const report = [`--junitxml=${outFile}`, '-o', 'junit_family=xunit1'];
@@ -129,35 +172,66 @@ export function planRun(command: string, scripts: Record<string, string> | undef
       const { flags, patterns } = splitRunnerArgs('pytest', call.args);
       const ids = only.map((r) => (r.name === undefined ? r.file : `${r.file}::${r.name}`));
       void patterns; // the failing tests replace the suite's own file patterns
-      return done(rewrite(call, [...flags.filter((f, i) => f !== '-k' && flags[i - 1] !== '-k'), ...report, ...ids]), 'junit', outFile);
+      return done(
+        rewrite(call, [...flags.filter((f, i) => f !== '-k' && flags[i - 1] !== '-k'), ...report, ...ids]),
+        'junit',
+        outFile,
+      );
     }
     case 'go': {
       if (!only?.length) return done(append(command, call, ['-json']), 'go-json');
       const { flags } = splitRunnerArgs('go', call.args);
-      const kept = flags.filter((f, i) => !/^--?run(=|$)/.test(f) && !/^--?run$/.test(flags[i - 1] ?? '') && !/^--?count(=|$)/.test(f) && !/^--?count$/.test(flags[i - 1] ?? ''));
+      const kept = flags.filter(
+        (f, i) =>
+          !/^--?run(=|$)/.test(f) &&
+          !/^--?run$/.test(flags[i - 1] ?? '') &&
+          !/^--?count(=|$)/.test(f) &&
+          !/^--?count$/.test(flags[i - 1] ?? ''),
+      );
       const tops = [...new Set(titles.map((t) => t.split('/')[0]))];
-      return done(rewrite(call, [...kept, '-json', '-count=1', ...(wholeFile ? [] : ['-run', anyOf(tops)]), ...files]), 'go-json');
+      return done(
+        rewrite(call, [...kept, '-json', '-count=1', ...(wholeFile ? [] : ['-run', anyOf(tops)]), ...files]),
+        'go-json',
+      );
     }
     case 'node': {
       const reporter = opts.nodeReporter ?? nodeReporterFor(outFile);
       const { flags, patterns } = splitRunnerArgs('node', call.args);
       const extra = nodeReporterFlags(flags, reporter, outFile);
-      if (!extra) return none('no machine-readable report: the node command gives some reporters a destination and not others');
+      if (!extra)
+        return none('no machine-readable report: the node command gives some reporters a destination and not others');
       if (!only?.length) return done(rewrite(call, [...extra, ...call.args]), 'node-events', outFile);
-      const kept = flags.filter((f, i) => !/^--test-name-pattern(=|$)/.test(f) && flags[i - 1] !== '--test-name-pattern');
+      const kept = flags.filter(
+        (f, i) => !/^--test-name-pattern(=|$)/.test(f) && flags[i - 1] !== '--test-name-pattern',
+      );
       const names = wholeFile ? [] : titles.flatMap((t) => t.split(' › '));
       void patterns;
-      return done(rewrite(call, [...extra, ...kept, ...(names.length ? [`--test-name-pattern=${anyOf(names)}`] : []), ...files]), 'node-events', outFile);
+      return done(
+        rewrite(call, [...extra, ...kept, ...(names.length ? [`--test-name-pattern=${anyOf(names)}`] : []), ...files]),
+        'node-events',
+        outFile,
+      );
     }
   }
 }
 
 /** `command` with its runner's machine-readable reporter writing to `outFile` (see planRun). */
-export function withReporter(command: string, scripts: Record<string, string> | undefined, outFile: string, opts: ReporterOptions = {}): ReporterPlan {
+export function withReporter(
+  command: string,
+  scripts: Record<string, string> | undefined,
+  outFile: string,
+  opts: ReporterOptions = {},
+): ReporterPlan {
   return planRun(command, scripts, outFile, undefined, opts);
 }
 
 /** `command` narrowed to the tests and files in `only`, with the reporter (see planRun). */
-export function rerunCommand(command: string, scripts: Record<string, string> | undefined, outFile: string, only: TestRef[], opts: ReporterOptions = {}): ReporterPlan {
+export function rerunCommand(
+  command: string,
+  scripts: Record<string, string> | undefined,
+  outFile: string,
+  only: TestRef[],
+  opts: ReporterOptions = {},
+): ReporterPlan {
   return planRun(command, scripts, outFile, only, opts);
 }
