@@ -3,7 +3,8 @@
  * behaviour change is most likely and the tests least likely to catch it (refactors, dead-code removal,
  * high-risk tasks), the coding model otherwise. Pure.
  */
-export const STRONG_REVIEW_MODEL = 'claude-sonnet-4-5';
+// The current Sonnet (claude-sonnet-4-5 reached end-of-life on 2026-11-30; the SDK warns on every request to it).
+export const STRONG_REVIEW_MODEL = 'claude-sonnet-5-5';
 
 const NEEDS_A_STRONGER_EYE = new Set(['refactor', 'dead-code', 'deadcode', 'dead_code', 'unused']);
 

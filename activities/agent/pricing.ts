@@ -25,7 +25,12 @@ const HAIKU_4_5: Tier[] = [
 const PRICES: Record<string, Tier[]> = {
   'claude-haiku-4-5': HAIKU_4_5,
   'claude-haiku-4-5-20251001': HAIKU_4_5,
-  // The reviewer's default for refactors, dead code and high-risk tasks (core/review-model.ts).
+  // The reviewer's default for refactors, dead code and high-risk tasks (core/review-model.ts): $2 / $10, cache read
+  // $0.20, 5-minute cache write $2.50 per million tokens (Anthropic's published rate, the same as Sonnet 5).
+  'claude-sonnet-5-5': [
+    { upToPromptTokens: Infinity, rates: { input: 2, output: 10, cacheWrite: 2.5, cacheRead: 0.2 } },
+  ],
+  // End of life 2026-11-30; still priced for runs that name it.
   'claude-sonnet-4-5': [
     { upToPromptTokens: Infinity, rates: { input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 } },
   ],

@@ -50,7 +50,7 @@ export const evalCommand: Command = {
   },
   examples: [
     'flotilla eval',
-    'ANTHROPIC_API_KEY=… flotilla eval --model claude-haiku-4-5 --review-model claude-sonnet-4-5',
+    'ANTHROPIC_API_KEY=… flotilla eval --model claude-haiku-4-5 --review-model claude-sonnet-5-5',
     'flotilla eval --only EVAL-01,EVAL-04',
   ],
   async run(args, out) {

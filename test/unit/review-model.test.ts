@@ -15,6 +15,6 @@ describe('the default review model (issue 25)', () => {
         cacheWriteTokens: 0,
         cacheReadTokens: 0,
       }),
-    ).toBe(3);
+    ).toBe(2);
   });
 });
