@@ -59,8 +59,11 @@ describe('connections from a Temporal TOML profile', () => {
   it('runs a backlog end to end with a worker and a client connected through the profile', async () => {
     const lines: string[] = [];
     const taskQueue = `profile-${Math.random().toString(36).slice(2)}`;
-    // A port is passed as `flotilla dev` does; with a server in the profile it must not start one there.
-    stack = await startLocalStack({ port: 1, worker: true, taskQueue, log: (l) => lines.push(l) });
+    // `flotilla dev --port` with a server in the profile is refused, with what to do (issue 21), and starts nothing.
+    await expect(startLocalStack({ port: 1, worker: true, taskQueue, log: () => undefined })).rejects.toThrow(
+      /--port 1 is for a local dev server, but profile "custom" of .* names the server at .*: drop --port/,
+    );
+    stack = await startLocalStack({ worker: true, taskQueue, log: (l) => lines.push(l) });
     expect(stack.address).toBe(process.env.FLOTILLA_TEST_TEMPORAL);
     expect(stack.settings.addressConfigured).toBe(true);
     expect(stack.uiUrl).toBeNull();

@@ -45,7 +45,9 @@ describe('honest statuses', () => {
       ),
     };
     const repo = await makeSampleRepo(files);
-    const settings = runSettings(repo, { attempts: 1 });
+    // The gate is a file under the temp folder, which the sandbox hides from the test it holds: this test is about
+    // statuses, so its commands run unsandboxed.
+    const settings = runSettings(repo, { attempts: 1, sandbox: 'off' });
     const handle = await startRun(worker().client, settings, worker().taskQueue);
     // Opened however the test ends, so a failure never leaves the suite (and the worker's shutdown) waiting.
     const waitingFor = waitFor(

@@ -49,7 +49,13 @@ describe('a suite that turns red on its own mid-run', () => {
       ),
     };
     const repo = await makeSampleRepo(files);
-    const handle = await startRun(worker().client, runSettings(repo, { attempts: 1 }), worker().taskQueue);
+    // The "service" is a file under the temp folder, which the sandbox hides from the test that reads it: this test is
+    // about the culprit search, so its commands run unsandboxed.
+    const handle = await startRun(
+      worker().client,
+      runSettings(repo, { attempts: 1, sandbox: 'off' }),
+      worker().taskQueue,
+    );
     // Once the baseline is green and recorded, the service "goes down".
     await waitFor(async () => (await handle.query(statusQuery)).status === 'running', {
       what: 'the baseline recorded',
