@@ -1,17 +1,16 @@
 import {
   CancellationScope,
   condition,
-  executeChild,
   getExternalWorkflowHandle,
   isCancellation,
   setCurrentDetails,
   setHandler,
   startChild,
 } from '@temporalio/workflow';
-import type { TaskState, TestEvidence } from '../../core/types';
+import type { TaskState } from '../../core/types';
 import { type PlannedTask, RISK_RANK } from '../../planner/types';
-import { activitiesOnHost, mainActivities, testActivities } from '../activity-proxies';
-import { culpritSearchWorkflow } from './find-culprits';
+import { activitiesOnHost, mainActivities } from '../activity-proxies';
+import { fromOutcome, validateBatch } from './batch-suite';
 import { integrationQueue } from './integration';
 import { progressReporter } from './progress-reporter';
 import {
@@ -34,15 +33,6 @@ import { childAttributes, upsertFlotillaState } from '../search-attributes';
 /** On the run branch: integrated (its batch's suite not yet passed on it) or committed (passed). */
 const landed = (t: TaskState) => t.status === 'integrated' || t.status === 'committed';
 
-/** What a task's outcome tells its final state, whatever that state is. */
-const fromOutcome = (o: TaskOutcome) => ({
-  attempts: o.attempts,
-  usage: o.usage,
-  ...(o.warnings ? { warnings: o.warnings } : {}),
-  ...(o.tests ? { tests: o.tests } : {}),
-  ...(o.review ? { review: o.review } : {}),
-});
-
 /**
  * One batch: its tasks run as child workflows (all at once up to --max-parallel for a parallel batch,
  * one after another otherwise), each passing change is put on the run branch one at a time, then the
@@ -58,7 +48,6 @@ export async function batchWorkflow({
   priorUsage,
 }: BatchInput): Promise<GroupResult> {
   const main = mainActivities();
-  const tests = testActivities();
   const root = getExternalWorkflowHandle(ctx.rootWorkflowId);
   const waiting = new Set<string>();
   // The Web UI's "current details" of the batch (no history: it is read through a query).
@@ -120,26 +109,6 @@ export async function batchWorkflow({
   };
   const integration = integrationQueue(ctx, (task, outcome, r) => recorded(task, outcome, r));
 
-  /**
-   * The batch's suite ran on the changes on the branch: green, they are committed; red (the culprit search found
-   * no green tip), they stay integrated, with why.
-   */
-  const settle = async (
-    onBranch: Array<{ task: PlannedTask; outcome: TaskOutcome; commit: string }>,
-    evidence: TestEvidence,
-    why?: string,
-  ) => {
-    for (const { task, outcome, commit } of onBranch) {
-      if (evidence.passed) await finish(task, { ...fromOutcome(outcome), status: 'committed', commit });
-      else
-        await finish(task, {
-          ...fromOutcome(outcome),
-          status: 'integrated',
-          commit,
-          reason: `on the run branch, but the batch's full suite did not pass on it (${why ?? (evidence.failingTests.slice(0, 5).join('; ') || `exit code ${evidence.exitCode}`)})`,
-        });
-    }
-  };
   const finish = async (task: PlannedTask, state: Omit<TaskState, 'id' | 'title' | 'phase' | 'batch'>) => {
     const full: TaskState = { id: task.id, title: task.title, phase: batch.phase, batch: batch.id, ...state };
     // A retried task's bill includes what its earlier tries cost.
@@ -316,61 +285,11 @@ export async function batchWorkflow({
   // The run may start its review beside this suite when this is its last batch.
   if (ready.length) void root.signal(branchReadySignal, { batch: batch.id, tip }).catch(() => undefined);
 
-  let suite: TestEvidence | undefined = ready.length
-    ? await tests.runBranchTests.executeWithOptions(
-        { summary: cutBytes(`batch ${batch.id} suite: ${ctx.testCommand}`) },
-        [
-          {
-            runId: ctx.runId,
-            repoPath: ctx.repoPath,
-            command: ctx.testCommand,
-            baseline: ctx.baseline,
-            label: `batch-${batch.id}`,
-            flakyReruns: ctx.settings.flakyReruns,
-          },
-        ],
-      )
-    : undefined;
-  if (suite && !suite.passed) {
-    // Layer validation failed: a child workflow finds the changes that break the suite together (find-culprits.ts).
-    const byId = new Map(ready.map((r) => [r.task.id, r]));
-    const search = await executeChild(culpritSearchWorkflow, {
-      workflowId: `${ctx.rootWorkflowId}/batch-${batch.id}-culprits`,
-      args: [
-        {
-          ctx,
-          batchId: batch.id,
-          startTip,
-          changes: ready.map((r) => ({ taskId: r.task.id, commit: r.outcome.commit! })),
-          failed: slimEvidence(suite),
-        },
-      ],
-      staticSummary: cutBytes(`Batch ${batch.id}: culprit search over ${ready.length} changes`),
-      ...childAttributes(),
-    });
-    tip = search.tip;
-    suite = search.suite;
-    const redStart = search.redStart
-      ? `the full suite was already red at the batch's start, before any of its changes (${search.redStart.failingTests.slice(0, 5).join('; ') || `exit code ${search.redStart.exitCode}`}): no change was blamed`
-      : undefined;
-    await settle(
-      search.kept.map((k) => ({ ...byId.get(k.taskId)!, commit: k.commit })),
-      search.suite,
-      redStart,
-    );
-    for (const { taskId, reason } of search.notApplied)
-      await finish(byId.get(taskId)!.task, { ...fromOutcome(byId.get(taskId)!.outcome), status: 'skipped', reason });
-    for (const { taskId, evidence } of search.dropped) {
-      const { task, outcome } = byId.get(taskId)!;
-      const names = evidence.failingTests.join('; ') || `exit code ${evidence.exitCode}`;
-      await finish(task, {
-        ...fromOutcome(outcome),
-        status: 'skipped',
-        reason: `rolled back: the full suite failed on the run branch with this change (${names})`,
-        failingTests: evidence.failingTests,
-      });
-    }
-  } else if (suite) await settle(ready, suite);
+  // The batch's full suite on its changes; red, the culprit search (batch-suite.ts). Each change ends committed,
+  // integrated (with why) or skipped.
+  const validated0 = ready.length ? await validateBatch(ctx, batch.id, startTip, ready, finish) : undefined;
+  if (validated0?.tip) tip = validated0.tip;
+  const suite = validated0?.suite;
   await Promise.all(removals);
   await reporter.flush();
   const ended = (s: TaskState['status']) => [...results.values()].filter((t) => t.status === s).length;
