@@ -37,12 +37,16 @@ const messageOf = (err: unknown) => {
  * pass its own activity on the shared agents queue, checkpointed: activities/review/run-review.ts). A category whose
  * pass fails, or that the budget does not reach, is named in `error`; the review never fails the run.
  */
-export async function reviewRunByCategory(a: {
-  runId: string;
-  repoPath: string;
-  baseSha: string;
-  model: string;
-}): Promise<RunReview> {
+export async function reviewRunByCategory(
+  a: {
+    runId: string;
+    repoPath: string;
+    baseSha: string;
+    model: string;
+  },
+  /** Filled as the passes answer, so a caller that stops waiting still has what was reviewed (startRunReview). */
+  review: RunReview = { model: a.model, notes: [], usage: noUsage() },
+): Promise<RunReview> {
   const started = Date.now();
   const { runReviewCategories } = proxyActivities<Pick<MainActivities, 'runReviewCategories'>>({
     startToCloseTimeout: '2 minutes',
@@ -52,12 +56,15 @@ export async function reviewRunByCategory(a: {
     ...reviewOptions,
     taskQueue: agentQueue(workflowInfo().taskQueue),
   });
-  const review: RunReview = { model: a.model, notes: [], usage: noUsage() };
   const problems: string[] = [];
+  const note = (problem: string) => {
+    problems.push(problem);
+    review.error = problems.join('; ').slice(0, 2000);
+  };
   for (const category of await runReviewCategories(a)) {
     const left = RUN_REVIEW_BUDGET_MS - (Date.now() - started);
     if (left <= 0) {
-      problems.push(`${category}: not reviewed (the run review's ${RUN_REVIEW_BUDGET_MS / 60_000} minutes ran out)`);
+      note(`${category}: not reviewed (the run review's ${RUN_REVIEW_BUDGET_MS / 60_000} minutes ran out)`);
       continue;
     }
     try {
@@ -68,10 +75,9 @@ export async function reviewRunByCategory(a: {
       review.notes.push(r.note);
       addUsage(review.usage, r.usage);
     } catch (err) {
-      problems.push(`${category}: ${messageOf(err)}`);
+      note(`${category}: ${messageOf(err)}`);
     }
   }
-  if (problems.length) review.error = problems.join('; ').slice(0, 2000);
   return review;
 }
 
@@ -94,8 +100,11 @@ export function startRunReview(a: {
 }): RunningReview {
   const scope = new CancellationScope();
   let done: RunReview | undefined;
+  const partial: RunReview = { model: a.model, notes: [], usage: noUsage() };
   const result = scope
-    .run(() => reviewRunByCategory({ runId: a.runId, repoPath: a.repoPath, baseSha: a.baseSha, model: a.model }))
+    .run(() =>
+      reviewRunByCategory({ runId: a.runId, repoPath: a.repoPath, baseSha: a.baseSha, model: a.model }, partial),
+    )
     .catch((err): RunReview => ({ model: a.model, notes: [], usage: noUsage(), error: messageOf(err) }))
     .then((r) => (done = r));
   return {
@@ -104,12 +113,9 @@ export function startRunReview(a: {
       if (!done) await Promise.race([result, sleep(graceMs)]);
       if (done) return done;
       scope.cancel();
-      return {
-        model: a.model,
-        notes: [],
-        usage: noUsage(),
-        error: `not finished ${graceMs / 1000} s after the final validation: the run did not wait for it (advisory); its transcripts so far are in run-review/`,
-      };
+      // What was answered stays (and is on the bill); what was not is named.
+      const left = `not finished ${graceMs / 1000} s after the final validation: the run did not wait for the rest (advisory); its transcripts so far are in run-review/`;
+      return { ...partial, notes: [...partial.notes], error: [partial.error, left].filter(Boolean).join('; ') };
     },
     cancel: () => scope.cancel(),
   };

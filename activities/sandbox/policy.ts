@@ -15,6 +15,8 @@ export interface SandboxPolicy {
   hide?: string[];
   /** Where the run's shared node_modules may be, in order (see dependencies-link.ts). */
   dependencies?: string[];
+  /** The run's build caches (build-caches.ts: Go's), written by its sandboxed commands and kept across them. */
+  caches?: string;
 }
 
 export const DEFAULT_POLICY: SandboxPolicy = { mode: 'auto', network: false };
@@ -101,6 +103,7 @@ export function inRunSandbox<T>(
       path.join(a.repoPath, 'node_modules'),
       path.join(integrationWorktree(worktreeRoot, a.runId), 'node_modules'),
     ],
+    caches: path.join(runDir(a.repoPath, a.runId), 'caches'),
   };
   return withSandboxPolicy(policy, fn);
 }

@@ -77,6 +77,7 @@ export function bwrapArgs(o: {
   network: boolean;
   hide?: string[];
   writable?: string[];
+  readOnly?: string[];
   dependencies?: string;
   sockets?: string[];
 }): string[] {
@@ -138,6 +139,11 @@ export function bwrapArgs(o: {
   for (const w of o.writable ?? []) {
     const r = real(w);
     if (r) args.push('--bind', r, r);
+  }
+  // Folders this command may read though they are hidden (the worker's Go module cache: build-caches.ts).
+  for (const ro of o.readOnly ?? []) {
+    const r = real(ro);
+    if (r && isHidden(r)) args.push('--ro-bind', r, r);
   }
   // The machine's own secrets that are readable by their owner only: a root worker's commands are uid 0 outside
   // their user namespace (owner of root's files, though with no capability), so these are replaced by empty files.

@@ -7,6 +7,7 @@ import { failingTests } from './failing-tests';
 import { capFor, cappedLogEnding } from './log-cap';
 import { redact, stripUrlCredentials } from '../redact';
 import { bwrapArgs, bwrapAvailability, currentSandboxPolicy, type SandboxPolicy } from '../sandbox';
+import { buildCaches } from '../sandbox/build-caches';
 import { commandEnvFrom } from '../sandbox/child-env';
 import { type InstallProxy, startInstallProxy, throughProxy } from '../sandbox/install-proxy';
 import { chooseDependencies, resetDependencyLink } from '../sandbox/dependencies-link';
@@ -91,6 +92,11 @@ function launch(
   if (policy.mode !== 'off') {
     const bwrap = bwrapAvailability();
     if (bwrap.ok) {
+      // Build caches kept across the run's commands (Go's), its module cache read-only (build-caches.ts).
+      const caches = buildCaches(policy.caches);
+      Object.assign(env, caches.env);
+      writable = [...(writable ?? []), ...caches.writable];
+      const readOnly = caches.readOnly;
       // An install's network is the worker's proxy (install-proxy.ts), not the host's network.
       const args = proxy
         ? bwrapArgs({
@@ -99,10 +105,11 @@ function launch(
             network: false,
             hide: policy.hide,
             writable,
+            readOnly,
             dependencies,
             sockets: [proxy.socket],
           })
-        : bwrapArgs({ command, cwd, network, hide: policy.hide, writable, dependencies });
+        : bwrapArgs({ command, cwd, network, hide: policy.hide, writable, readOnly, dependencies });
       return { child: spawn(bwrap.path, args, options), sandboxed: true };
     }
     if (policy.mode === 'required') {

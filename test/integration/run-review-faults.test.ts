@@ -67,7 +67,10 @@ describe('the run-level review when the API keeps failing', () => {
     const report = await resultWithin(h, { what: 'the run whose run reviewer is down', timeoutMs: 200_000 });
     expect(report.status).toBe('completed');
     expect(report.runReview?.notes).toEqual([]);
-    expect(report.runReview?.error).toMatch(/^docs: .*500.*; refactor: .*500/);
+    // Each category it reached is named with its error; the run waits REVIEW_GRACE_MS past its final validation at
+    // most, so a category still being tried then is named as left out.
+    expect(report.runReview?.error).toMatch(/^docs: .*500/);
+    expect(report.runReview?.error).toMatch(/refactor: .*500|not finished 15 s after the final validation/);
     // From the review's first step to the run's end: each category's tries (2 + 4 + 8 s of backoff), not minutes.
     const events = (await h.fetchHistory()).events ?? [];
     const at = (e: (typeof events)[number]) => Number(e.eventTime!.seconds) * 1000 + (e.eventTime!.nanos ?? 0) / 1e6;
@@ -76,6 +79,8 @@ describe('the run-level review when the API keeps failing', () => {
     )!;
     const last = events[events.length - 1];
     expect(at(last) - at(first)).toBeLessThan(60_000);
-    expect(down().standIn.log.filter((e) => e.kind === 'review' && e.status === 500).length).toBe(8);
+    // Never more than 4 tries per category (2 categories).
+    expect(down().standIn.log.filter((e) => e.kind === 'review' && e.status === 500).length).toBeGreaterThanOrEqual(4);
+    expect(down().standIn.log.filter((e) => e.kind === 'review' && e.status === 500).length).toBeLessThanOrEqual(8);
   }, 240_000);
 });
