@@ -8,5 +8,7 @@ export function addUsage(total: TokenUsage, u: TokenUsage, sign: 1 | -1 = 1): vo
   total.outputTokens += sign * u.outputTokens;
   total.cacheWriteTokens += sign * u.cacheWriteTokens;
   total.cacheReadTokens += sign * u.cacheReadTokens;
-  if (u.costUsd !== undefined) total.costUsd = (total.costUsd ?? 0) + sign * u.costUsd;
+  // Rounded to a billionth of a cent: the same usages summed in another order give the same total (a report read
+  // back from disk equals the one the run returned).
+  if (u.costUsd !== undefined) total.costUsd = Math.round(((total.costUsd ?? 0) + sign * u.costUsd) * 1e11) / 1e11;
 }
