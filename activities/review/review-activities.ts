@@ -174,14 +174,12 @@ export function makeReviewActivities(deps: { worktreeRoot: string; modelAccess: 
           })),
         );
       if (findings.length) {
-        const comments: ReviewComment[] = findings
-          .slice(0, MAX_COMMENTS)
-          .map((f) => ({
-            ...(f.file ? { file: f.file } : {}),
-            ...(f.line ? { line: f.line } : {}),
-            message: f.message.slice(0, MAX_COMMENT_CHARS),
-            check: f.check,
-          }));
+        const comments: ReviewComment[] = findings.slice(0, MAX_COMMENTS).map((f) => ({
+          ...(f.file ? { file: f.file } : {}),
+          ...(f.line ? { line: f.line } : {}),
+          message: f.message.slice(0, MAX_COMMENT_CHARS),
+          check: f.check,
+        }));
         return {
           verdict: 'request_changes',
           summary: findingsSummary(findings).slice(0, MAX_COMMENT_CHARS),

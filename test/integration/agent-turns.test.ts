@@ -80,16 +80,14 @@ describe('durable agent turns', () => {
     const turns: AgentTurn[] = [start.turn];
     addUsage(spent, start.turn.usage);
     while (!turns[turns.length - 1].final) {
-      const t = (await s
-        .env()
-        .run(s.acts.agentTurn, {
-          runId: s.input.runId,
-          repoPath: repo,
-          taskId: 'TASK-0001',
-          attempt: s.input.attempt,
-          turn: turns.length + 1,
-          spent: { ...spent },
-        })) as AgentTurn;
+      const t = (await s.env().run(s.acts.agentTurn, {
+        runId: s.input.runId,
+        repoPath: repo,
+        taskId: 'TASK-0001',
+        attempt: s.input.attempt,
+        turn: turns.length + 1,
+        spent: { ...spent },
+      })) as AgentTurn;
       addUsage(spent, t.usage);
       turns.push(t);
     }
@@ -167,16 +165,14 @@ describe('durable agent turns', () => {
     expect(again.turn.usage).toEqual(noUsage());
     const moved = path.join(other.worktreeRoot, s.input.runId, 'TASK-0001');
     expect(documented(moved)).toBe(true);
-    const t2 = (await s
-      .env()
-      .run(other.acts.agentTurn, {
-        runId: s.input.runId,
-        repoPath: repo,
-        taskId: 'TASK-0001',
-        attempt: 1,
-        turn: 2,
-        spent: start.turn.usage,
-      })) as AgentTurn;
+    const t2 = (await s.env().run(other.acts.agentTurn, {
+      runId: s.input.runId,
+      repoPath: repo,
+      taskId: 'TASK-0001',
+      attempt: 1,
+      turn: 2,
+      spent: start.turn.usage,
+    })) as AgentTurn;
     expect(t2).toMatchObject({ turn: 2, outcome: 'ok', final: { ok: true } });
     expect(requests()).toEqual(['1:200', '2:200']);
   });
