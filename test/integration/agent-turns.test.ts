@@ -11,7 +11,7 @@ import type { AgentStart, AgentTurn, TokenUsage } from '../../core/types';
 import { addUsage, noUsage } from '../../core/usage';
 import { type Fault } from '../../dev/stand-in-faults';
 import { startStandInModel, type StandInModel } from '../../dev/stand-in-model';
-import { activityEnv } from '../helpers/agent-conversation';
+import { activityEnv, agentInput } from '../helpers/agent-conversation';
 import { waitFor } from '../helpers/run-helpers';
 import { makeSampleRepo } from '../helpers/sample-repo';
 
@@ -50,17 +50,7 @@ describe('durable agent turns', () => {
     model = await startStandInModel({ faults, latencyMs });
     models.push(model);
     const runId = `turns${++n}`;
-    const input: AgentTaskInput = {
-      runId,
-      repoPath: repo,
-      taskId: 'TASK-0001',
-      baseSha,
-      sourcePath: 'tasks/TASK-0001.md',
-      model: 'claude-haiku-4-5',
-      maxTurns: 10,
-      testCommand: 'node --test test/',
-      attempt: 1,
-    };
+    const input = agentInput(runId, repo, 'TASK-0001', baseSha, 10, 'node --test test/');
     let scheduled = 0;
     /** A fresh mock context per scheduled activity (its own activityId), as Temporal gives each turn; `attempt` is Temporal's retry count. */
     const env = (attempt = 1, activityId = `${++scheduled}`) => activityEnv(runId, activityId, logger, attempt);
