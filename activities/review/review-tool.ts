@@ -38,20 +38,23 @@ export const REVIEW_TOOL: Anthropic.Tool = {
 
 export const VIEW_BASE_TOOL_NAME = 'view_base_file';
 
+/** The input of both file views: a path, optionally a range of lines. */
+const VIEW_INPUT_SCHEMA: Anthropic.Tool['input_schema'] = {
+  type: 'object',
+  properties: {
+    path: { type: 'string' },
+    start_line: { type: 'integer' },
+    end_line: { type: 'integer', description: '-1 for the end of the file.' },
+  },
+  required: ['path'],
+};
+
 /** The file as it was at the base commit, before the change: to compare behaviour, not only lines. */
 export const VIEW_BASE_TOOL: Anthropic.Tool = {
   name: VIEW_BASE_TOOL_NAME,
   description:
     'Read-only: shows a file as it was at the base commit, before the change, with line numbers (optionally lines start_line..end_line). Use it to compare old and new behaviour of a changed function, or to see code a hunk removed.',
-  input_schema: {
-    type: 'object',
-    properties: {
-      path: { type: 'string' },
-      start_line: { type: 'integer' },
-      end_line: { type: 'integer', description: '-1 for the end of the file.' },
-    },
-    required: ['path'],
-  },
+  input_schema: VIEW_INPUT_SCHEMA,
 };
 
 /** A read-only view of the worktree (the editor tool's view, without its edit commands). */
@@ -59,15 +62,7 @@ export const VIEW_TOOL: Anthropic.Tool = {
   name: VIEW_TOOL_NAME,
   description:
     'Read-only: shows a file with line numbers (optionally lines start_line..end_line), or lists a folder. Paths are relative to the repository root.',
-  input_schema: {
-    type: 'object',
-    properties: {
-      path: { type: 'string' },
-      start_line: { type: 'integer' },
-      end_line: { type: 'integer', description: '-1 for the end of the file.' },
-    },
-    required: ['path'],
-  },
+  input_schema: VIEW_INPUT_SCHEMA,
 };
 
 export type Verdict = Pick<TaskReview, 'verdict' | 'summary' | 'comments'>;

@@ -7,7 +7,7 @@ import { summaryLines, watchRun } from '../follow-run';
 import { startLocalStack } from '../local-stack';
 import { RUN_FLAGS, runSettingsFrom } from '../run-settings';
 import { startRun } from '../start-run';
-import { AGENT_RPM_FLAG, STAND_IN_FLAG } from './worker';
+import { AGENT_RPM_FLAG, LOCAL_STACK_FLAGS, STAND_IN_FLAG } from './worker';
 
 /**
  * `flotilla demo [--dir DIR]`: creates the demo repository, starts the embedded default (dev server,
@@ -19,20 +19,7 @@ export const demoCommand: Command = {
   details: 'Exits 0 when the run completed (skipped tasks are not a failure), 1 when it failed.',
   flags: {
     dir: { type: 'string', value: 'DIR', default: 'demo-run', description: 'where to create the demo repository' },
-    port: {
-      type: 'string',
-      value: 'N',
-      int: { min: 1 },
-      description: "the dev server's gRPC port (a server already there is used)",
-      defaultText: '7233, or the server at TEMPORAL_ADDRESS',
-    },
-    'ui-port': {
-      type: 'string',
-      value: 'N',
-      int: { min: 1 },
-      description: "the dev server's Web UI port",
-      defaultText: 'the port + 1000',
-    },
+    ...LOCAL_STACK_FLAGS,
     'agent-rpm': AGENT_RPM_FLAG,
     'stand-in': STAND_IN_FLAG,
     ...RUN_FLAGS,

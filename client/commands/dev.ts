@@ -2,7 +2,7 @@ import { startStandInModel } from '../../dev/stand-in-model';
 import { bool, type Command, num } from '../args';
 import { startLocalStack } from '../local-stack';
 import { chooseModel, standInBanner } from '../model-access';
-import { AGENT_RPM_FLAG, AGENT_SLOTS_FLAGS, agentSlotsFrom, STAND_IN_FLAG } from './worker';
+import { AGENT_RPM_FLAG, AGENT_SLOTS_FLAGS, agentSlotsFrom, STAND_IN_FLAG, UI_PORT_FLAG } from './worker';
 
 /** `flotilla dev`: the local Temporal dev server (Web UI on 8233), the stand-in model and a worker, in the foreground. */
 export const devCommand: Command = {
@@ -17,13 +17,7 @@ export const devCommand: Command = {
       description: "the dev server's gRPC port (a server already there is used); refused with TEMPORAL_ADDRESS",
       defaultText: '7233',
     },
-    'ui-port': {
-      type: 'string',
-      value: 'N',
-      int: { min: 1 },
-      description: "the dev server's Web UI port",
-      defaultText: 'the port + 1000',
-    },
+    'ui-port': UI_PORT_FLAG,
     'no-worker': {
       type: 'boolean',
       description: 'start no worker (the stand-in model still serves workers started elsewhere)',

@@ -9,7 +9,7 @@ import { EVAL_TASKS } from '../eval/eval-tasks';
 import { evalTable, evalTask, type EvalResult } from '../eval/run-eval';
 import { startLocalStack } from '../local-stack';
 import { RUN_FLAGS, runSettingsFrom } from '../run-settings';
-import { STAND_IN_FLAG } from './worker';
+import { LOCAL_STACK_FLAGS, STAND_IN_FLAG } from './worker';
 
 /**
  * `flotilla eval`: the fixed set of prose-only tasks (client/eval/eval-tasks.ts), each a run through the real
@@ -31,20 +31,7 @@ export const evalCommand: Command = {
       description: 'where to create the eval repositories',
       defaultText: 'a temporary folder',
     },
-    port: {
-      type: 'string',
-      value: 'N',
-      int: { min: 1 },
-      description: "the dev server's gRPC port (a server already there is used)",
-      defaultText: '7233, or the server at TEMPORAL_ADDRESS',
-    },
-    'ui-port': {
-      type: 'string',
-      value: 'N',
-      int: { min: 1 },
-      description: "the dev server's Web UI port",
-      defaultText: 'the port + 1000',
-    },
+    ...LOCAL_STACK_FLAGS,
     'stand-in': STAND_IN_FLAG,
     ...RUN_FLAGS,
   },

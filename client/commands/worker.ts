@@ -50,6 +50,27 @@ export const STAND_IN_FLAG: FlagSpec = {
   description: 'use the stand-in model (not Claude) even when ANTHROPIC_API_KEY is set; also FLOTILLA_STAND_IN=1',
 };
 
+/** --ui-port of the commands that start the local dev server (dev, demo, eval). */
+export const UI_PORT_FLAG: FlagSpec = {
+  type: 'string',
+  value: 'N',
+  int: { min: 1 },
+  description: "the dev server's Web UI port",
+  defaultText: 'the port + 1000',
+};
+
+/** --port and --ui-port of the commands that start the local stack for one job (demo, eval). */
+export const LOCAL_STACK_FLAGS: Record<string, FlagSpec> = {
+  port: {
+    type: 'string',
+    value: 'N',
+    int: { min: 1 },
+    description: "the dev server's gRPC port (a server already there is used)",
+    defaultText: '7233, or the server at TEMPORAL_ADDRESS',
+  },
+  'ui-port': UI_PORT_FLAG,
+};
+
 /** The worker's agent slots from --agent-slots, or the deprecated --max-parallel (with a note). */
 export function agentSlotsFrom(args: ParsedArgs, command: string, out: Out): number | undefined {
   const slots = num(args, 'agent-slots');

@@ -1,4 +1,5 @@
-import type { MockActivityEnvironment } from '@temporalio/testing';
+import type { Logger } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import type { AgentActivities } from '../../activities';
 import type { AgentOutcome, AgentStart, AgentTurn } from '../../core/types';
 import { addUsage, noUsage } from '../../core/usage';
@@ -39,4 +40,58 @@ export async function converse(
     ...(start.turn.replayed && start.turn.final ? { replayed: true } : {}),
     ...(final.reason ? { reason: final.reason } : {}),
   };
+}
+
+/** A mock activity context of workflow wf-<runId> (its run: run-<runId>); `attempt` is Temporal's retry count. */
+export function activityEnv(runId: string, activityId: string, logger: Logger, attempt = 1): MockActivityEnvironment {
+  return new MockActivityEnvironment(
+    { activityId, attempt, workflowExecution: { workflowId: `wf-${runId}`, runId: `run-${runId}` } },
+    { logger },
+  );
+}
+
+/** The input of a task's first attempt with Haiku, as the task workflow gives it to startAgent (its source in tasks/). */
+export function agentInput(
+  runId: string,
+  repoPath: string,
+  taskId: string,
+  baseSha: string,
+  maxTurns: number,
+  testCommand: string,
+): AgentTaskInput {
+  return {
+    runId,
+    repoPath,
+    taskId,
+    baseSha,
+    sourcePath: `tasks/${taskId}.md`,
+    model: 'claude-haiku-4-5',
+    maxTurns,
+    testCommand,
+    attempt: 1,
+  };
+}
+
+/**
+ * Every turn of a task attempt's conversation: startAgent, then agentTurn (given the previous turn's usage) until a
+ * turn is final, each in a fresh context from `env`.
+ */
+export async function agentTurns(
+  env: () => MockActivityEnvironment,
+  acts: Pick<AgentActivities, 'startAgent' | 'agentTurn'>,
+  input: AgentTaskInput,
+): Promise<AgentTurn[]> {
+  const turns: AgentTurn[] = [((await env().run(acts.startAgent, input)) as AgentStart).turn];
+  while (!turns[turns.length - 1].final)
+    turns.push(
+      (await env().run(acts.agentTurn, {
+        runId: input.runId,
+        repoPath: input.repoPath,
+        taskId: input.taskId,
+        attempt: input.attempt,
+        turn: turns.length + 1,
+        spent: turns[turns.length - 1].usage,
+      })) as AgentTurn,
+    );
+  return turns;
 }

@@ -3,6 +3,34 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
 
+/** The sample's docs tasks: a comment on one function (TASK-0001 add, TASK-0002 upper, TASK-0003 sub in SAMPLE_FILES). */
+const DOC_TASKS = {
+  add: {
+    title: 'Document add',
+    file: 'src/math.js',
+    search: 'function add(a, b) {',
+    replace: '/** Adds two numbers. */\nfunction add(a, b) {',
+  },
+  upper: {
+    title: 'Document upper',
+    file: 'src/text.js',
+    search: 'function upper(s) {',
+    replace: '/** Upper-cases a string. */\nfunction upper(s) {',
+  },
+  sub: {
+    title: 'Document sub',
+    file: 'src/math.js',
+    search: 'function sub(a, b) {',
+    replace: '/** Subtracts b from a. */\nfunction sub(a, b) {',
+  },
+};
+
+/** A low-risk docs task `id` that comments one of the sample's functions; tests and deps as in taskFile. */
+export function docTask(id: string, fn: keyof typeof DOC_TASKS, tests?: string, deps?: string[]): string {
+  const t = DOC_TASKS[fn];
+  return taskFile(id, t.title, 'docs', 'low', [t.file], t.file, t.search, t.replace, tests, deps);
+}
+
 /** A tiny JavaScript project with node:test tests and six task files, committed in a temp folder. */
 export const SAMPLE_FILES: Record<string, string> = {
   'package.json':
@@ -37,36 +65,9 @@ export const SAMPLE_FILES: Record<string, string> = {
     "test('upper makes capitals', () => assert.equal(upper('ab'), 'AB'));",
     '',
   ].join('\n'),
-  'tasks/TASK-0001.md': taskFile(
-    'TASK-0001',
-    'Document add',
-    'docs',
-    'low',
-    ['src/math.js'],
-    'src/math.js',
-    'function add(a, b) {',
-    '/** Adds two numbers. */\nfunction add(a, b) {',
-  ),
-  'tasks/TASK-0002.md': taskFile(
-    'TASK-0002',
-    'Document upper',
-    'docs',
-    'low',
-    ['src/text.js'],
-    'src/text.js',
-    'function upper(s) {',
-    '/** Upper-cases a string. */\nfunction upper(s) {',
-  ),
-  'tasks/TASK-0003.md': taskFile(
-    'TASK-0003',
-    'Document sub',
-    'docs',
-    'low',
-    ['src/math.js'],
-    'src/math.js',
-    'function sub(a, b) {',
-    '/** Subtracts b from a. */\nfunction sub(a, b) {',
-  ),
+  'tasks/TASK-0001.md': docTask('TASK-0001', 'add'),
+  'tasks/TASK-0002.md': docTask('TASK-0002', 'upper'),
+  'tasks/TASK-0003.md': docTask('TASK-0003', 'sub'),
   'tasks/TASK-0004.md': taskFile(
     'TASK-0004',
     'Simplify add',
@@ -92,6 +93,16 @@ export const SAMPLE_FILES: Record<string, string> = {
     ['TASK-0002'],
   ),
 };
+
+/** The named files of SAMPLE_FILES (a smaller sample repository, to which a test adds its own files). */
+export function sampleFiles(...paths: string[]): Record<string, string> {
+  return Object.fromEntries(
+    paths.map((p) => {
+      if (!(p in SAMPLE_FILES)) throw new Error(`no ${p} in SAMPLE_FILES`);
+      return [p, SAMPLE_FILES[p]];
+    }),
+  );
+}
 
 export function taskFile(
   id: string,
@@ -130,6 +141,27 @@ export function taskFile(
     '```',
     '',
   ].join('\n');
+}
+
+/**
+ * One task of a repository of independent one-file tasks: src/f<i>.js (`module.exports = 1;`) and TASK-000<i>, a
+ * low-risk docs task "Touch f<i>" that comments it (or puts `replace` in its place) and runs `tests`.
+ */
+export function touchTask(i: number, tests: string, replace = `module.exports = 1; // f${i}`): Record<string, string> {
+  return {
+    [`src/f${i}.js`]: 'module.exports = 1;\n',
+    [`tasks/TASK-000${i}.md`]: taskFile(
+      `TASK-000${i}`,
+      `Touch f${i}`,
+      'docs',
+      'low',
+      [`src/f${i}.js`],
+      `src/f${i}.js`,
+      'module.exports = 1;',
+      replace,
+      tests,
+    ),
+  };
 }
 
 export async function makeSampleRepo(files: Record<string, string> = SAMPLE_FILES): Promise<string> {

@@ -1,14 +1,12 @@
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { createAgentActivities, createMainActivities } from '../../activities';
-import type { AgentTaskInput } from '../../activities/agent/agent-turns';
 import type { ReviewResult } from '../../activities/review/review-activities';
-import type { AgentStart, AgentTurn } from '../../core/types';
 import { startStandInModel, type StandInModel } from '../../dev/stand-in-model';
+import { activityEnv, agentInput, agentTurns } from '../helpers/agent-conversation';
 import { makeSampleRepo, taskFile } from '../helpers/sample-repo';
 
 const TOTAL = [
@@ -76,39 +74,17 @@ describe('the check: shown to the agent after each edit, and run by the gate aga
   });
   afterAll(() => model.close());
 
-  const env = (runId: string, id: string) =>
-    new MockActivityEnvironment(
-      { activityId: id, attempt: 1, workflowExecution: { workflowId: `wf-${runId}`, runId: `run-${runId}` } },
-      { logger },
-    );
+  const env = (runId: string, id: string) => activityEnv(runId, id, logger);
   const acts = () => createAgentActivities({ worktreeRoot, modelAccess: { apiKey: 'test-key', baseURL: model.url } });
 
   async function agentThenGate(runId: string, taskId: string) {
     const a = acts();
-    const input: AgentTaskInput = {
-      runId,
-      repoPath: repo,
-      taskId,
-      baseSha,
-      sourcePath: `tasks/${taskId}.md`,
-      model: 'claude-haiku-4-5',
-      maxTurns: 8,
-      testCommand: 'npm test',
-      attempt: 1,
-    };
     let n = 0;
-    const turns: AgentTurn[] = [((await env(runId, `${++n}`).run(a.startAgent, input)) as AgentStart).turn];
-    while (!turns[turns.length - 1].final)
-      turns.push(
-        (await env(runId, `${++n}`).run(a.agentTurn, {
-          runId,
-          repoPath: repo,
-          taskId,
-          attempt: 1,
-          turn: turns.length + 1,
-          spent: turns[turns.length - 1].usage,
-        })) as AgentTurn,
-      );
+    const turns = await agentTurns(
+      () => env(runId, `${++n}`),
+      a,
+      agentInput(runId, repo, taskId, baseSha, 8, 'npm test'),
+    );
     const last = turns[turns.length - 1];
     const review = (await env(runId, 'review').run(a.reviewTask, {
       runId,

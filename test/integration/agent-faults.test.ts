@@ -11,7 +11,7 @@ import { type AgentOutcome } from '../../core/types';
 import { type Fault } from '../../dev/stand-in-faults';
 import { startStandInModel, type StandInModel } from '../../dev/stand-in-model';
 import { resolveModelAccess } from '../../client/model-access';
-import { converse } from '../helpers/agent-conversation';
+import { agentInput, converse } from '../helpers/agent-conversation';
 import { waitFor } from '../helpers/run-helpers';
 import { makeSampleRepo } from '../helpers/sample-repo';
 
@@ -38,16 +38,7 @@ describe('the agent against a hostile stand-in', () => {
     const runId = `run${++n}`;
     const acts = createAgentActivities({ worktreeRoot, modelAccess: { apiKey: 'test-key', baseURL: model.url } });
     const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
-    const input = {
-      runId,
-      repoPath: repo,
-      taskId: 'TASK-0001',
-      baseSha,
-      sourcePath: 'tasks/TASK-0001.md',
-      model: 'claude-haiku-4-5',
-      maxTurns: 10,
-      testCommand: 'node --test test/',
-    };
+    const input = agentInput(runId, repo, 'TASK-0001', baseSha, 10, 'node --test test/');
     const attempt = (k: number, over: Partial<typeof input> = {}) =>
       converse(env, acts, { ...input, ...over, attempt: k });
     return {

@@ -1,4 +1,3 @@
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -8,6 +7,7 @@ import { createAgentActivities, createTestActivities } from '../../activities';
 import type { AgentTaskInput } from '../../activities/agent/agent-turns';
 import type { AgentStart, AgentTurn, TestEvidence } from '../../core/types';
 import { startStandInModel, type StandInModel } from '../../dev/stand-in-model';
+import { activityEnv } from '../helpers/agent-conversation';
 import { makeSampleRepo } from '../helpers/sample-repo';
 
 /**
@@ -39,11 +39,7 @@ describe('the first message: the work, a shared prefix, and what a retry learns'
     const c = b.messages[0].content;
     return typeof c === 'string' ? c : c.map((x) => x.text ?? '').join('\n');
   };
-  const env = (runId: string, activityId: string) =>
-    new MockActivityEnvironment(
-      { activityId, attempt: 1, workflowExecution: { workflowId: `wf-${runId}`, runId: `run-${runId}` } },
-      { logger },
-    );
+  const env = (runId: string, activityId: string) => activityEnv(runId, activityId, logger);
   const agents = () => createAgentActivities({ worktreeRoot, modelAccess: { apiKey: 'test-key', baseURL: model.url } });
 
   /** The workflow's loop for one task attempt: startAgent, then agentTurn until the conversation ends. */

@@ -1,4 +1,3 @@
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -6,10 +5,9 @@ import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { createAgentActivities } from '../../activities';
 import { EMPTY_REPLY } from '../../activities/agent/agent-loop';
-import type { AgentTaskInput } from '../../activities/agent/agent-turns';
-import type { AgentStart, AgentTurn } from '../../core/types';
 import type { Fault } from '../../dev/stand-in-faults';
 import { startStandInModel, type StandInModel, type StandInOptions } from '../../dev/stand-in-model';
+import { activityEnv, agentInput, agentTurns } from '../helpers/agent-conversation';
 import { makeSampleRepo, SAMPLE_FILES } from '../helpers/sample-repo';
 
 /**
@@ -50,34 +48,11 @@ describe('the agent meets the hard parts', () => {
     const worktreeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-hard-wt-'));
     const acts = createAgentActivities({ worktreeRoot, modelAccess: { apiKey: 'test-key', baseURL: model.url } });
     let k = 0;
-    const env = () =>
-      new MockActivityEnvironment(
-        { activityId: `${++k}`, attempt: 1, workflowExecution: { workflowId: `wf-${runId}`, runId: `run-${runId}` } },
-        { logger },
-      );
-    const input: AgentTaskInput = {
-      runId,
-      repoPath: repo,
-      taskId,
-      baseSha,
-      sourcePath: `tasks/${taskId}.md`,
-      model: 'claude-haiku-4-5',
-      maxTurns: 8,
-      testCommand: 'npm test',
-      attempt: 1,
-    };
-    const turns: AgentTurn[] = [((await env().run(acts.startAgent, input)) as AgentStart).turn];
-    while (!turns[turns.length - 1].final)
-      turns.push(
-        (await env().run(acts.agentTurn, {
-          runId,
-          repoPath: repo,
-          taskId,
-          attempt: 1,
-          turn: turns.length + 1,
-          spent: turns[turns.length - 1].usage,
-        })) as AgentTurn,
-      );
+    const turns = await agentTurns(
+      () => activityEnv(runId, `${++k}`, logger),
+      acts,
+      agentInput(runId, repo, taskId, baseSha, 8, 'npm test'),
+    );
     return { turns, last: turns[turns.length - 1], model, worktree: path.join(worktreeRoot, runId, taskId) };
   }
   const documented = (worktree: string) =>

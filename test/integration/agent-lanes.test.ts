@@ -2,7 +2,7 @@ import { startRun } from '../../client/start-run';
 import { controlUpdate } from '../../workflows/run-messages';
 import { activitySpans, mostAtOnce } from '../helpers/activity-spans';
 import { runSettings, uniqueRunId, waitForStatus } from '../helpers/run-helpers';
-import { makeSampleRepo, taskFile } from '../helpers/sample-repo';
+import { makeSampleRepo, touchTask } from '../helpers/sample-repo';
 import { useTestWorker } from '../helpers/test-worker';
 
 const worker = useTestWorker({ latencyMs: 150 });
@@ -14,8 +14,6 @@ function repoFiles(): Record<string, string> {
     'test/quick.test.js': "require('node:test')('quick', () => {});\n",
   };
   for (let i = 1; i <= 6; i++) {
-    const id = `TASK-000${i}`;
-    files[`src/f${i}.js`] = 'module.exports = 1;\n';
     files[`checks/f${i}.test.js`] = [
       "const test = require('node:test');",
       "const assert = require('node:assert/strict');",
@@ -25,18 +23,7 @@ function repoFiles(): Record<string, string> {
       '});',
       '',
     ].join('\n');
-    const replace = i === 6 ? 'module.exports = 2;' : `module.exports = 1; // f${i}`;
-    files[`tasks/${id}.md`] = taskFile(
-      id,
-      `Touch f${i}`,
-      'docs',
-      'low',
-      [`src/f${i}.js`],
-      `src/f${i}.js`,
-      'module.exports = 1;',
-      replace,
-      `node --test checks/f${i}.test.js`,
-    );
+    Object.assign(files, touchTask(i, `node --test checks/f${i}.test.js`, i === 6 ? 'module.exports = 2;' : undefined));
   }
   return files;
 }

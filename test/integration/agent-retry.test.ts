@@ -13,6 +13,7 @@ import { lostUsageActivities } from '../../activities/agent/lost-usage';
 import type { AgentOutcome } from '../../core/types';
 import { type Fault } from '../../dev/stand-in-faults';
 import { startStandInModel, type StandInModel } from '../../dev/stand-in-model';
+import { agentInput } from '../helpers/agent-conversation';
 import { makeSampleRepo } from '../helpers/sample-repo';
 import { agentTurnsOnce } from './agent-retry-workflow';
 
@@ -70,17 +71,7 @@ describe('the agent retries under Temporal', () => {
       activities: { ...(opts.wrap ? opts.wrap(acts) : acts), ...lostUsageActivities },
     });
     const taskId = opts.task ?? 'TASK-0001';
-    const input = {
-      runId,
-      repoPath: repo,
-      taskId,
-      baseSha,
-      sourcePath: `tasks/${taskId}.md`,
-      model: 'claude-haiku-4-5',
-      maxTurns: 10,
-      testCommand: 'node --test test/',
-      attempt: 1,
-    };
+    const input = agentInput(runId, repo, taskId, baseSha, 10, 'node --test test/');
     const workflowId = `agent-retry-${runId}-${Date.now()}`;
     const result = worker
       .runUntil(client.workflow.execute(agentTurnsOnce, { taskQueue, workflowId, args: [input] }))

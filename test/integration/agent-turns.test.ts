@@ -1,5 +1,4 @@
 import { CancelledFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -12,6 +11,7 @@ import type { AgentStart, AgentTurn, TokenUsage } from '../../core/types';
 import { addUsage, noUsage } from '../../core/usage';
 import { type Fault } from '../../dev/stand-in-faults';
 import { startStandInModel, type StandInModel } from '../../dev/stand-in-model';
+import { activityEnv, agentInput } from '../helpers/agent-conversation';
 import { waitFor } from '../helpers/run-helpers';
 import { makeSampleRepo } from '../helpers/sample-repo';
 
@@ -50,24 +50,10 @@ describe('durable agent turns', () => {
     model = await startStandInModel({ faults, latencyMs });
     models.push(model);
     const runId = `turns${++n}`;
-    const input: AgentTaskInput = {
-      runId,
-      repoPath: repo,
-      taskId: 'TASK-0001',
-      baseSha,
-      sourcePath: 'tasks/TASK-0001.md',
-      model: 'claude-haiku-4-5',
-      maxTurns: 10,
-      testCommand: 'node --test test/',
-      attempt: 1,
-    };
+    const input = agentInput(runId, repo, 'TASK-0001', baseSha, 10, 'node --test test/');
     let scheduled = 0;
     /** A fresh mock context per scheduled activity (its own activityId), as Temporal gives each turn; `attempt` is Temporal's retry count. */
-    const env = (attempt = 1, activityId = `${++scheduled}`) =>
-      new MockActivityEnvironment(
-        { activityId, attempt, workflowExecution: { workflowId: `wf-${runId}`, runId: `run-${runId}` } },
-        { logger },
-      );
+    const env = (attempt = 1, activityId = `${++scheduled}`) => activityEnv(runId, activityId, logger, attempt);
     const a = host(model.url);
     const taskDir = path.join(repo, '.flotilla/runs', runId, 'tasks/TASK-0001');
     return { input, env, ...a, worktree: path.join(a.worktreeRoot, runId, 'TASK-0001'), taskDir };

@@ -8,7 +8,7 @@ import type { ControlAction } from '../../core/control';
 import { startRun } from '../../client/start-run';
 import { controlUpdate } from '../../workflows/run-messages';
 import { resultWithin, runSettings, uniqueRunId, waitFor } from '../helpers/run-helpers';
-import { makeSampleRepo, SAMPLE_FILES, taskFile } from '../helpers/sample-repo';
+import { docTask, makeSampleRepo, sampleFiles } from '../helpers/sample-repo';
 import { useTestWorker } from '../helpers/test-worker';
 
 const worker = useTestWorker();
@@ -24,31 +24,9 @@ describe('cancellation', () => {
   it("waits for a skipped task's command to stop before its worktree is taken over by the next task", async () => {
     // Both edit src/math.js, so they are in two batches: TASK-0003 runs after TASK-0001 is skipped, on its parked worktree.
     const repo = await makeSampleRepo({
-      'package.json': SAMPLE_FILES['package.json'],
-      'src/math.js': SAMPLE_FILES['src/math.js'],
-      'test/math.test.js': SAMPLE_FILES['test/math.test.js'],
-      'tasks/TASK-0001.md': taskFile(
-        'TASK-0001',
-        'Document add',
-        'docs',
-        'low',
-        ['src/math.js'],
-        'src/math.js',
-        'function add(a, b) {',
-        '/** Adds two numbers. */\nfunction add(a, b) {',
-        JSON.stringify(WRITER),
-      ),
-      'tasks/TASK-0003.md': taskFile(
-        'TASK-0003',
-        'Document sub',
-        'docs',
-        'low',
-        ['src/math.js'],
-        'src/math.js',
-        'function sub(a, b) {',
-        '/** Subtracts b from a. */\nfunction sub(a, b) {',
-        JSON.stringify(WATCHER),
-      ),
+      ...sampleFiles('package.json', 'src/math.js', 'test/math.test.js'),
+      'tasks/TASK-0001.md': docTask('TASK-0001', 'add', JSON.stringify(WRITER)),
+      'tasks/TASK-0003.md': docTask('TASK-0003', 'sub', JSON.stringify(WATCHER)),
     });
     const runId = uniqueRunId('cancel');
     const h = await startRun(

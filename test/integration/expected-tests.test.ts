@@ -1,7 +1,7 @@
 import { simpleGit } from 'simple-git';
 import { startRun } from '../../client/start-run';
 import { runSettings } from '../helpers/run-helpers';
-import { makeSampleRepo, SAMPLE_FILES, taskFile } from '../helpers/sample-repo';
+import { docTask, makeSampleRepo, sampleFiles, taskFile } from '../helpers/sample-repo';
 import { useTestWorker } from '../helpers/test-worker';
 
 const worker = useTestWorker();
@@ -24,11 +24,9 @@ describe('a test removed or renamed by a committed task', () => {
       '',
     ].join('\n');
     const files: Record<string, string> = {
-      'package.json': SAMPLE_FILES['package.json'],
-      'src/math.js': SAMPLE_FILES['src/math.js'],
-      'src/text.js': SAMPLE_FILES['src/text.js'],
+      ...sampleFiles('package.json', 'src/math.js', 'src/text.js'),
       'test/math.test.js': mathTests,
-      'test/text.test.js': SAMPLE_FILES['test/text.test.js'],
+      ...sampleFiles('test/text.test.js'),
       'tasks/TASK-0001.md': taskFile(
         'TASK-0001',
         'Remove the duplicated add test and fix the mislabelled sub test',
@@ -40,42 +38,16 @@ describe('a test removed or renamed by a committed task', () => {
         "test('sub subtracts', () => assert.equal(sub(5, 3), 2));",
       ),
       // Related tests of src/math.js: test/math.test.js.
-      'tasks/TASK-0002.md': taskFile(
-        'TASK-0002',
-        'Document add',
-        'docs',
-        'low',
-        ['src/math.js'],
-        'src/math.js',
-        'function add(a, b) {',
-        '/** Adds two numbers. */\nfunction add(a, b) {',
-        undefined,
-        ['TASK-0001'],
-      ),
+      'tasks/TASK-0002.md': docTask('TASK-0002', 'add', undefined, ['TASK-0001']),
       // Its own narrowed command, with a name filter that selected the renamed test at the base.
-      'tasks/TASK-0003.md': taskFile(
+      'tasks/TASK-0003.md': docTask(
         'TASK-0003',
-        'Document upper',
-        'docs',
-        'low',
-        ['src/text.js'],
-        'src/text.js',
-        'function upper(s) {',
-        '/** Upper-cases a string. */\nfunction upper(s) {',
+        'upper',
         'node --test --test-name-pattern=sub test/math.test.js test/text.test.js',
         ['TASK-0001'],
       ),
       // Independent, in the first batch beside TASK-0001: it runs the file as it was at the base.
-      'tasks/TASK-0004.md': taskFile(
-        'TASK-0004',
-        'Document sub',
-        'docs',
-        'low',
-        ['src/math.js'],
-        'src/math.js',
-        'function sub(a, b) {',
-        '/** Subtracts b from a. */\nfunction sub(a, b) {',
-      ),
+      'tasks/TASK-0004.md': docTask('TASK-0004', 'sub'),
     };
     const repo = await makeSampleRepo(files);
     const handle = await startRun(worker().client, runSettings(repo, { attempts: 1 }), worker().taskQueue);

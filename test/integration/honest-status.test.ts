@@ -5,7 +5,7 @@ import { startRun } from '../../client/start-run';
 import { summaryLines } from '../../client/follow-run';
 import { controlUpdate, statusQuery } from '../../workflows/run-messages';
 import { runSettings, updateRejection, waitFor } from '../helpers/run-helpers';
-import { makeSampleRepo, SAMPLE_FILES, taskFile } from '../helpers/sample-repo';
+import { docTask, makeSampleRepo, sampleFiles } from '../helpers/sample-repo';
 import { useTestWorker } from '../helpers/test-worker';
 
 const worker = useTestWorker();
@@ -19,9 +19,7 @@ describe('honest statuses', () => {
   it('integrated while the batch suite runs, committed after it passed', async () => {
     const gate = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-gate-')), 'open');
     const files: Record<string, string> = {
-      'package.json': SAMPLE_FILES['package.json'],
-      'src/math.js': SAMPLE_FILES['src/math.js'],
-      'test/math.test.js': SAMPLE_FILES['test/math.test.js'],
+      ...sampleFiles('package.json', 'src/math.js', 'test/math.test.js'),
       // Only the full suite runs it (no change imports it); it waits once TASK-0001's comment is in src/math.js.
       'test/hold.test.js': [
         "const test = require('node:test');",
@@ -33,16 +31,7 @@ describe('honest statuses', () => {
         '});',
         '',
       ].join('\n'),
-      'tasks/TASK-0001.md': taskFile(
-        'TASK-0001',
-        'Document add',
-        'docs',
-        'low',
-        ['src/math.js'],
-        'src/math.js',
-        'function add(a, b) {',
-        '/** Adds two numbers. */\nfunction add(a, b) {',
-      ),
+      'tasks/TASK-0001.md': docTask('TASK-0001', 'add'),
     };
     const repo = await makeSampleRepo(files);
     // The gate is a file under the temp folder, which the sandbox hides from the test it holds: this test is about

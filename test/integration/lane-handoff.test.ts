@@ -3,7 +3,7 @@
 import { startRun } from '../../client/start-run';
 import { activitySpans, mostAtOnce } from '../helpers/activity-spans';
 import { runSettings, uniqueRunId } from '../helpers/run-helpers';
-import { makeSampleRepo, taskFile } from '../helpers/sample-repo';
+import { makeSampleRepo, touchTask } from '../helpers/sample-repo';
 import { useTestWorker } from '../helpers/test-worker';
 
 // Agents of two model calls of 1 s: long enough for a lane's next task to be on deck and promised before it frees.
@@ -16,21 +16,7 @@ function repoFiles(): Record<string, string> {
     'package.json': JSON.stringify({ name: 'handoff', private: true, scripts: { test: 'node --test test/' } }) + '\n',
     'test/quick.test.js': "require('node:test')('quick', () => {});\n",
   };
-  for (let i = 1; i <= TASKS; i++) {
-    const id = `TASK-000${i}`;
-    files[`src/f${i}.js`] = 'module.exports = 1;\n';
-    files[`tasks/${id}.md`] = taskFile(
-      id,
-      `Touch f${i}`,
-      'docs',
-      'low',
-      [`src/f${i}.js`],
-      `src/f${i}.js`,
-      'module.exports = 1;',
-      `module.exports = 1; // f${i}`,
-      'node --test test/',
-    );
-  }
+  for (let i = 1; i <= TASKS; i++) Object.assign(files, touchTask(i, 'node --test test/'));
   return files;
 }
 

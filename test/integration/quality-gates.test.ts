@@ -26,6 +26,20 @@ const level = 'module.exports = { level: 0 };\n';
 const req = (m: string) =>
   `const test = require('node:test');\nconst assert = require('node:assert/strict');\nconst ${m} = require('../src/${m}');\n`;
 
+/** TASK `id`: raises the level of src/<m>.js from 0 to 1 (a low-risk refactor), running `tests` when given. */
+const raise = (id: string, m: string, tests?: string) =>
+  taskFile(
+    id,
+    `Raise ${m}`,
+    'refactor',
+    'low',
+    [`src/${m}.js`],
+    `src/${m}.js`,
+    'module.exports = { level: 0 };',
+    'module.exports = { level: 1 };',
+    tests,
+  );
+
 describe('quality gates on real repositories', () => {
   it('catches two tasks that pass alone but break the suite together, and reverts only the culprit', async () => {
     const repo = await makeSampleRepo({
@@ -35,46 +49,13 @@ describe('quality gates on real repositories', () => {
       'test/a.test.js': `${req('a')}test('a level is small', () => assert.ok(a.level <= 1));\n`,
       'test/b.test.js': `${req('b')}test('b level is small', () => assert.ok(b.level <= 1));\n`,
       'test/ab.test.js': `${req('a')}const b = require('../src/b');\ntest('a and b together stay below 2', () => assert.ok(a.level + b.level < 2));\n`,
-      'tasks/TASK-0001.md': taskFile(
-        'TASK-0001',
-        'Raise a',
-        'refactor',
-        'low',
-        ['src/a.js'],
-        'src/a.js',
-        'module.exports = { level: 0 };',
-        'module.exports = { level: 1 };',
-        'node --test test/a.test.js',
-      ),
-      'tasks/TASK-0002.md': taskFile(
-        'TASK-0002',
-        'Raise b',
-        'refactor',
-        'low',
-        ['src/b.js'],
-        'src/b.js',
-        'module.exports = { level: 0 };',
-        'module.exports = { level: 1 };',
-        'node --test test/b.test.js',
-      ),
+      'tasks/TASK-0001.md': raise('TASK-0001', 'a', 'node --test test/a.test.js'),
+      'tasks/TASK-0002.md': raise('TASK-0002', 'b', 'node --test test/b.test.js'),
       // Innocent changes in the same batch: they keep their commits.
       ...Object.fromEntries(
         ['c', 'd', 'e'].flatMap((m, i) => [
           [`src/${m}.js`, level],
-          [
-            `tasks/TASK-000${i + 3}.md`,
-            taskFile(
-              `TASK-000${i + 3}`,
-              `Raise ${m}`,
-              'refactor',
-              'low',
-              [`src/${m}.js`],
-              `src/${m}.js`,
-              'module.exports = { level: 0 };',
-              'module.exports = { level: 1 };',
-              'node --test test/a.test.js',
-            ),
-          ],
+          [`tasks/TASK-000${i + 3}.md`, raise(`TASK-000${i + 3}`, m, 'node --test test/a.test.js')],
         ]),
       ),
     });
@@ -102,17 +83,7 @@ describe('quality gates on real repositories', () => {
       'src/a.js': level,
       'test/a.test.js': `${req('a')}test('a level is small', () => assert.ok(a.level <= 1));\n`,
       'test/report.test.js': `${req('a')}test('the report shows level zero', () => assert.equal(a.level, 0));\n`,
-      'tasks/TASK-0001.md': taskFile(
-        'TASK-0001',
-        'Raise a',
-        'refactor',
-        'low',
-        ['src/a.js'],
-        'src/a.js',
-        'module.exports = { level: 0 };',
-        'module.exports = { level: 1 };',
-        'node --test test/a.test.js',
-      ),
+      'tasks/TASK-0001.md': raise('TASK-0001', 'a', 'node --test test/a.test.js'),
     });
     const report = await run(repo);
     expect(report.status).toBe('completed');
@@ -131,16 +102,7 @@ describe('quality gates on real repositories', () => {
       'test/a.test.js': `${req('a')}test('a level is small', () => assert.ok(a.level <= 1));\n`,
       'test/format.test.js': `${req('format')}test('the report shows level zero', () => assert.equal(format(), 'level 0'));\n`,
       'test/b.test.js': `${req('b')}test('b level is small', () => assert.ok(b.level <= 1));\n`,
-      'tasks/TASK-0001.md': taskFile(
-        'TASK-0001',
-        'Raise a',
-        'refactor',
-        'low',
-        ['src/a.js'],
-        'src/a.js',
-        'module.exports = { level: 0 };',
-        'module.exports = { level: 1 };',
-      ),
+      'tasks/TASK-0001.md': raise('TASK-0001', 'a'),
       'tasks/TASK-0002.md': taskFile(
         'TASK-0002',
         'Keep b',
@@ -208,16 +170,7 @@ describe('quality gates on real repositories', () => {
       'src/a.js': level,
       'test/flaky.test.js': `${req('a')}const fs = require('node:fs');\ntest('sometimes fails', () => {\n  const counter = ${counter};\n  const n = Number(fs.existsSync(counter) ? fs.readFileSync(counter, 'utf8') : 0) + 1;\n  fs.writeFileSync(counter, String(n));\n  assert.ok(n % 2 === 0);\n});\n`,
       'test/broken.test.js': `${req('a')}test('always broken', () => assert.fail('was already red'));\n`,
-      'tasks/TASK-0001.md': taskFile(
-        'TASK-0001',
-        'Raise a',
-        'refactor',
-        'low',
-        ['src/a.js'],
-        'src/a.js',
-        'module.exports = { level: 0 };',
-        'module.exports = { level: 1 };',
-      ),
+      'tasks/TASK-0001.md': raise('TASK-0001', 'a'),
     });
     const refused = await run(repo);
     expect(refused.status).toBe('failed');

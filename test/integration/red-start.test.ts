@@ -6,7 +6,7 @@ import type { RunReport } from '../../core/types';
 import { startRun } from '../../client/start-run';
 import { statusQuery } from '../../workflows/run-messages';
 import { runSettings, waitFor } from '../helpers/run-helpers';
-import { makeSampleRepo, SAMPLE_FILES, taskFile } from '../helpers/sample-repo';
+import { docTask, makeSampleRepo, sampleFiles } from '../helpers/sample-repo';
 import { useTestWorker } from '../helpers/test-worker';
 
 const worker = useTestWorker();
@@ -20,33 +20,11 @@ describe('a suite that turns red on its own mid-run', () => {
   it('reports the red start and blames no change', async () => {
     const broken = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-env-')), 'down');
     const files: Record<string, string> = {
-      'package.json': SAMPLE_FILES['package.json'],
-      'src/math.js': SAMPLE_FILES['src/math.js'],
-      'src/text.js': SAMPLE_FILES['src/text.js'],
-      'test/math.test.js': SAMPLE_FILES['test/math.test.js'],
-      'test/text.test.js': SAMPLE_FILES['test/text.test.js'],
+      ...sampleFiles('package.json', 'src/math.js', 'src/text.js', 'test/math.test.js', 'test/text.test.js'),
       // Imports nothing the tasks change, so only the full suite runs it.
       'test/env.test.js': `const test = require('node:test');\nconst fs = require('node:fs');\ntest('the service is up', () => { if (fs.existsSync(${JSON.stringify(broken)})) throw new Error('service down'); });\n`,
-      'tasks/TASK-0001.md': taskFile(
-        'TASK-0001',
-        'Document add',
-        'docs',
-        'low',
-        ['src/math.js'],
-        'src/math.js',
-        'function add(a, b) {',
-        '/** Adds two numbers. */\nfunction add(a, b) {',
-      ),
-      'tasks/TASK-0002.md': taskFile(
-        'TASK-0002',
-        'Document upper',
-        'docs',
-        'low',
-        ['src/text.js'],
-        'src/text.js',
-        'function upper(s) {',
-        '/** Upper-cases a string. */\nfunction upper(s) {',
-      ),
+      'tasks/TASK-0001.md': docTask('TASK-0001', 'add'),
+      'tasks/TASK-0002.md': docTask('TASK-0002', 'upper'),
     };
     const repo = await makeSampleRepo(files);
     // The "service" is a file under the temp folder, which the sandbox hides from the test that reads it: this test is

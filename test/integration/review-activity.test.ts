@@ -10,7 +10,7 @@ import { createAgentActivities } from '../../activities';
 import type { ReviewResult } from '../../activities/review/review-activities';
 import { runReviewLoop } from '../../activities/review/review-loop';
 import { taskReviewPrompt, taskReviewSystem } from '../../activities/review/review-prompt';
-import { converse } from '../helpers/agent-conversation';
+import { agentInput, converse } from '../helpers/agent-conversation';
 import type { Fault } from '../../dev/stand-in-faults';
 import { startStandInModel, type StandInModel } from '../../dev/stand-in-model';
 import { makeSampleRepo, SAMPLE_FILES, taskFile } from '../helpers/sample-repo';
@@ -102,17 +102,7 @@ describe('reviewTask and the reviewer agent', () => {
     const agent = await converse(
       env,
       createAgentActivities({ worktreeRoot, modelAccess: { apiKey: 'k', baseURL: coder.url } }),
-      {
-        runId,
-        repoPath: repo,
-        taskId,
-        baseSha,
-        sourcePath: `tasks/${taskId}.md`,
-        model: 'claude-haiku-4-5',
-        maxTurns: 10,
-        testCommand: 'node --test test/',
-        attempt: 1,
-      },
+      agentInput(runId, repo, taskId, baseSha, 10, 'node --test test/'),
     );
     expect(agent.ok).toBe(true);
     const review = createAgentActivities({

@@ -3,7 +3,7 @@
 import { startRun } from '../../client/start-run';
 import { activitySpans } from '../helpers/activity-spans';
 import { runSettings, uniqueRunId } from '../helpers/run-helpers';
-import { makeSampleRepo, taskFile } from '../helpers/sample-repo';
+import { makeSampleRepo, touchTask } from '../helpers/sample-repo';
 import { useTestWorker } from '../helpers/test-worker';
 
 const worker = useTestWorker({ latencyMs: 200 });
@@ -15,20 +15,7 @@ function repoFiles(): Record<string, string> {
     'test/slow.test.js':
       "require('node:test')('slow', async () => { await new Promise((r) => setTimeout(r, 3000)); });\n",
   };
-  for (let i = 1; i <= 2; i++) {
-    files[`src/f${i}.js`] = 'module.exports = 1;\n';
-    files[`tasks/TASK-000${i}.md`] = taskFile(
-      `TASK-000${i}`,
-      `Touch f${i}`,
-      'docs',
-      'low',
-      [`src/f${i}.js`],
-      `src/f${i}.js`,
-      'module.exports = 1;',
-      `module.exports = 1; // f${i}`,
-      'node --version',
-    );
-  }
+  for (let i = 1; i <= 2; i++) Object.assign(files, touchTask(i, 'node --version'));
   return files;
 }
 

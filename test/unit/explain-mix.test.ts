@@ -1,17 +1,8 @@
 import { buildPlan, explainTask, type Task } from '../../planner';
+import { plannerTask } from '../helpers/planner-task';
 
-const mk = (id: string, category: string, files: string[], over: Partial<Task> = {}): Task => ({
-  id,
-  title: id,
-  category,
-  risk: 'low',
-  files,
-  dependsOn: [],
-  description: '',
-  changes: [],
-  sourcePath: `tasks/${id}.md`,
-  ...over,
-});
+const mk = (id: string, category: string, files: string[], over: Partial<Task> = {}): Task =>
+  plannerTask(id, { category, files, ...over });
 
 describe('--explain says why a batch mixes modules and kinds', () => {
   it('names the mix and, for each other task of the same kind or module, what keeps it out', () => {

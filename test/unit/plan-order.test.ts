@@ -3,6 +3,7 @@
 import { rng } from '../../bench/random-backlog';
 import { segmentPieces } from '../../core/run-state';
 import { buildPlan, type Plan, renderPlanMarkdown, type Risk, type Task } from '../../planner';
+import { plannerTask } from '../helpers/planner-task';
 
 const RISKS: Risk[] = ['low', 'medium', 'high'];
 
@@ -150,18 +151,7 @@ describe('the plan reads in execution order (generated backlogs)', () => {
 
   it("the issue's case reads in order: the task that runs alone first, then its dependents", () => {
     // TASK-0001 names no file (it runs alone, first); TASK-0002 and TASK-0003 depend on it.
-    const mk = (id: string, over: Partial<Task>): Task => ({
-      id,
-      title: id,
-      category: 'docs',
-      risk: 'low',
-      files: [`src/${id}.ts`],
-      dependsOn: [],
-      description: '',
-      changes: [],
-      sourcePath: `tasks/${id}.md`,
-      ...over,
-    });
+    const mk = plannerTask;
     const plan = buildPlan(
       [
         mk('TASK-0001', { files: [] }),

@@ -11,26 +11,13 @@ import {
   type PlanOptions,
   renderPlanMarkdown,
   type Risk,
-  type Task,
 } from '../../planner';
+import { plannerTask } from '../helpers/planner-task';
 
 const OPTIONS: PlanOptions = { repoName: 'r', testCommand: 'npm test', sequentialRisk: 'high', maxParallel: 4 };
 const RANK: Record<Risk, number> = { low: 0, medium: 1, high: 2 };
 
-function mk(id: string, over: Partial<Task> = {}): Task {
-  return {
-    id,
-    title: id,
-    category: 'docs',
-    risk: 'low',
-    files: [`src/${id}.ts`],
-    dependsOn: [],
-    description: '',
-    changes: [],
-    sourcePath: `tasks/${id}.md`,
-    ...over,
-  };
-}
+const mk = plannerTask;
 
 /** Position of every task: [phase index, batch index in phase]. */
 function positions(plan: Plan): Map<string, [number, number]> {

@@ -1,19 +1,7 @@
 import { buildPlan, renderPlanMarkdown, type Task } from '../../planner';
+import { plannerTask } from '../helpers/planner-task';
 
-function mk(id: string, over: Partial<Task> = {}): Task {
-  return {
-    id,
-    title: `Title of ${id}`,
-    category: 'docs',
-    risk: 'low',
-    files: [`src/${id}.ts`],
-    dependsOn: [],
-    description: '',
-    changes: [],
-    sourcePath: `tasks/${id}.md`,
-    ...over,
-  };
-}
+const mk = (id: string, over: Partial<Task> = {}): Task => plannerTask(id, { title: `Title of ${id}`, ...over });
 
 // Every heading and tag of the seed's "Output Specification", in order.
 const STRUCTURE = [
