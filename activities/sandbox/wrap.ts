@@ -4,6 +4,15 @@ import * as path from 'node:path';
 import { ISOLATION_ARGS } from './bwrap-path';
 import { hiddenToolchains } from './toolchains';
 
+/** The node_modules folder Flotilla's own dependencies are in (found through typescript, one of them). */
+export function flotillaModules(): string | null {
+  try {
+    return real(path.dirname(path.dirname(require.resolve('typescript/package.json'))));
+  } catch {
+    return null;
+  }
+}
+
 /** Is `p` the folder `dir` or inside it? */
 const within = (p: string, dir: string) => p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
 
@@ -130,6 +139,10 @@ export function bwrapArgs(o: {
   // node (and npx, npm) when installed in a hidden folder, e.g. ~/.nvm.
   const nodePrefix = path.dirname(path.dirname(real(process.execPath) ?? process.execPath));
   if (isHidden(nodePrefix)) args.push('--ro-bind', nodePrefix, nodePrefix);
+  // Flotilla's own dependencies (typescript for the check tool; what a repository links to, as the demo does),
+  // read-only, when Flotilla lives in a hidden folder (a checkout or install under a home, or /tmp).
+  const own = flotillaModules();
+  if (own && isHidden(own) && !within(cwd, own)) args.push('--ro-bind', own, own);
   // The run folders of the repository (logs, transcripts, reports) stay out of sight.
   if (common && path.basename(common) === '.git') {
     const state = path.join(path.dirname(common), '.flotilla');

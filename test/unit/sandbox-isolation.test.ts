@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { bwrapAvailability, inRunSandbox, withSandboxPolicy } from '../../activities/sandbox';
 import { setPassedEnv } from '../../activities/sandbox/child-env';
 import { runShell } from '../../activities/test-runs/run-shell';
-import { bwrapArgs } from '../../activities/sandbox/wrap';
+import { bwrapArgs, flotillaModules } from '../../activities/sandbox/wrap';
 import { spawnSync } from 'node:child_process';
 
 const bwrap = bwrapAvailability();
@@ -254,5 +254,19 @@ describe('toolchains in a hidden folder (pyenv, nvm, cargo under $HOME)', () => 
     );
     expect(r).toMatch(/TOOL-RAN/);
     expect(r).not.toMatch(/^(PRIVATE-KEY|HOME-SECRET|WROTE)$/m);
+  });
+});
+
+describe("Flotilla's own dependencies in a hidden folder (a checkout under a home or /tmp)", () => {
+  it('are mounted read-only, so the check tool finds typescript and a linked repository its runner', () => {
+    const own = flotillaModules()!;
+    const cwd = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-own-')));
+    try {
+      const args = bwrapArgs({ command: 'true', cwd, network: false, hide: [path.dirname(own)] });
+      const at = args.findIndex((a, i) => a === '--ro-bind' && args[i + 1] === own && args[i + 2] === own);
+      expect(at).toBeGreaterThan(args.indexOf('--tmpfs'));
+    } finally {
+      fs.rmSync(cwd, { recursive: true, force: true });
+    }
   });
 });
